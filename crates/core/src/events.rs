@@ -1,0 +1,137 @@
+//! Event ingestion: validate the whole batch, then store it once in one transaction, with
+//! joins and leaves applied to group membership.
+
+use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch, parse_custom_kind};
+use quanzi_domain::group::GroupRole;
+use quanzi_domain::{FieldError, Invalid, TenantId};
+use quanzi_store::event::{self as repo, Event, EventFilter};
+use quanzi_store::group::{self, JoinInfo};
+use quanzi_store::{Db, Tx, member, now_ms, tenant};
+use serde::Serialize;
+
+use crate::{Page, Result};
+
+/// What happened to a batch.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IngestReport {
+    /// Events in the batch.
+    pub received: usize,
+    /// Events stored now.
+    pub stored: usize,
+    /// Events whose idempotency key was already stored (a retry), skipped.
+    pub duplicates: usize,
+}
+
+/// Validates every event, then checks every member and group belongs to the tenant.
+pub async fn validate(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Vec<NewEvent>> {
+    let kinds = tenant::custom_kinds(db, t).await?;
+    let ctx = BatchContext {
+        custom_kinds: &kinds,
+        now_ms: now_ms(),
+    };
+    let events = parse_batch(items, &ctx).map_err(Invalid)?;
+    let mut member_ids: Vec<i64> = events.iter().map(|e| e.member_id.0).collect();
+    for e in &events {
+        if let Some(i) = e.inviter() {
+            member_ids.push(i.0);
+        }
+    }
+    member_ids.sort_unstable();
+    member_ids.dedup();
+    let mut group_ids: Vec<i64> = events
+        .iter()
+        .filter_map(|e| e.group_id.map(|g| g.0))
+        .collect();
+    group_ids.sort_unstable();
+    group_ids.dedup();
+    let members = member::existing(db, t, &member_ids).await?;
+    let groups = group::existing(db, t, &group_ids).await?;
+    let mut errors = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if !members.contains(&e.member_id.0) {
+            errors.push(FieldError::new("member_id", "no such member").at(i));
+        }
+        if let Some(g) = e.group_id
+            && !groups.contains(&g.0)
+        {
+            errors.push(FieldError::new("group_id", "no such group").at(i));
+        }
+        if let Some(inv) = e.inviter()
+            && !members.contains(&inv.0)
+        {
+            errors.push(FieldError::new("properties.inviter_member_id", "no such member").at(i));
+        }
+    }
+    if errors.is_empty() {
+        Ok(events)
+    } else {
+        Err(Invalid(errors).into())
+    }
+}
+
+/// Stores validated events in an open transaction; joins and leaves among the new ones
+/// change membership. Returns how many were new.
+pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usize> {
+    let new = repo::insert_batch(tx, t, events).await?;
+    let mut changes: Vec<&NewEvent> = new
+        .iter()
+        .map(|&i| &events[i])
+        .filter(|e| e.kind.is_join() || e.kind.is_leave())
+        .collect();
+    changes.sort_by_key(|e| e.occurred_at_ms);
+    for e in changes {
+        let Some(g) = e.group_id else { continue };
+        if e.kind.is_join() {
+            let info = JoinInfo {
+                role: Some(GroupRole::Member),
+                join_scene: e.join_scene(),
+                inviter: e.inviter(),
+            };
+            group::join(tx, t, g, e.member_id, &info, e.occurred_at_ms).await?;
+        } else {
+            group::leave(tx, t, g, e.member_id, e.occurred_at_ms).await?;
+        }
+    }
+    Ok(new.len())
+}
+
+/// Ingests a batch: all or nothing, once per idempotency key.
+pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<IngestReport> {
+    let received = items.len();
+    let events = validate(db, t, items).await?;
+    let mut tx = db.begin().await?;
+    let stored = store(&mut tx, t, &events).await?;
+    tx.commit().await?;
+    Ok(IngestReport {
+        received,
+        stored,
+        duplicates: received - stored,
+    })
+}
+
+/// Lists events newest first.
+pub async fn list(db: &Db, t: TenantId, filter: EventFilter) -> Result<Page<Event>> {
+    let limit = filter.limit;
+    let items = repo::list(db, t, &filter).await?;
+    Ok(crate::page_of(items, limit, |e| e.event_id))
+}
+
+/// Adds a tenant-defined event kind.
+pub async fn define_kind(db: &Db, t: TenantId, name: &str) -> Result<String> {
+    let kind = parse_custom_kind(name)?;
+    let mut tx = db.begin().await?;
+    tenant::add_custom_kind(&mut tx, t, kind.as_str()).await?;
+    tx.commit().await?;
+    Ok(kind.as_str().to_string())
+}
+
+/// The tenant's event kinds: built-in, then custom.
+pub async fn kinds(db: &Db, t: TenantId) -> Result<Vec<String>> {
+    let mut all: Vec<String> = quanzi_domain::event::BUILTIN_KINDS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    all.extend(tenant::custom_kinds(db, t).await?);
+    Ok(all)
+}

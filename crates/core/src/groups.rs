@@ -1,0 +1,170 @@
+//! Groups: create, update, list, membership with roles and the join/leave history.
+
+use quanzi_domain::group::{GroupInput, GroupRole};
+use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
+use quanzi_store::group::{self as repo, Group, GroupMember, JoinInfo, MembershipChange};
+use quanzi_store::{Db, member, now_ms};
+
+use crate::{CoreError, Page, Result, page_of};
+
+/// Creates a group.
+pub async fn create(db: &Db, t: TenantId, input: GroupInput) -> Result<Group> {
+    let g = input.into_new()?;
+    let mut tx = db.begin().await?;
+    let g = repo::create(&mut tx, t, &g, now_ms()).await?;
+    tx.commit().await?;
+    Ok(g)
+}
+
+/// Updates a group; capacities are checked against the stored ones and the current size.
+pub async fn update(db: &Db, t: TenantId, id: GroupId, input: GroupInput) -> Result<Group> {
+    let cur = get(db, t, id).await?;
+    let patch = input.into_patch(cur.capacity_hard, cur.capacity_advised)?;
+    if let Some(h) = patch.capacity_hard
+        && h < cur.size
+    {
+        return Err(Invalid::one(
+            "capacity_hard",
+            format!("must be at least the current size ({})", cur.size),
+        )
+        .into());
+    }
+    let mut tx = db.begin().await?;
+    let g = repo::update(&mut tx, t, id, &patch)
+        .await?
+        .ok_or(CoreError::NotFound("group"))?;
+    tx.commit().await?;
+    Ok(g)
+}
+
+/// Gets a group.
+pub async fn get(db: &Db, t: TenantId, id: GroupId) -> Result<Group> {
+    repo::get(db, t, id)
+        .await?
+        .ok_or(CoreError::NotFound("group"))
+}
+
+/// Lists groups.
+pub async fn list(
+    db: &Db,
+    t: TenantId,
+    dimension: Option<&str>,
+    cursor: Option<i64>,
+    limit: i64,
+) -> Result<Page<Group>> {
+    if let Some(d) = dimension
+        && quanzi_domain::group::GroupDimension::parse(d).is_none()
+    {
+        return Err(Invalid::one(
+            "dimension",
+            format!(
+                "must be one of: {}",
+                quanzi_domain::group::GroupDimension::expected()
+            ),
+        )
+        .into());
+    }
+    let items = repo::list(db, t, dimension, cursor, limit).await?;
+    Ok(page_of(items, limit, |g| g.group_id))
+}
+
+/// Current members of a group.
+pub async fn members(
+    db: &Db,
+    t: TenantId,
+    id: GroupId,
+    cursor: Option<i64>,
+    limit: i64,
+) -> Result<Page<GroupMember>> {
+    get(db, t, id).await?;
+    let items = repo::members(db, t, id, cursor, limit).await?;
+    Ok(page_of(items, limit, |m| m.member_id))
+}
+
+/// Adds a member to a group (a join now), refusing when the group is at its hard capacity.
+pub async fn add_member(
+    db: &Db,
+    t: TenantId,
+    id: GroupId,
+    member_id: MemberId,
+    role: Option<&str>,
+    join_scene: Option<String>,
+    inviter: Option<MemberId>,
+) -> Result<Group> {
+    let role = match role {
+        None => None,
+        Some(r) => Some(GroupRole::parse(r).ok_or_else(|| {
+            Invalid::one("role", format!("must be one of: {}", GroupRole::expected()))
+        })?),
+    };
+    let g = get(db, t, id).await?;
+    member::get(db, t, member_id)
+        .await?
+        .ok_or(CoreError::NotFound("member"))?;
+    if let Some(inv) = inviter {
+        member::get(db, t, inv)
+            .await?
+            .ok_or_else(|| Invalid::one("inviter_member_id", "no such member"))?;
+    }
+    let mut tx = db.begin().await?;
+    let already = repo::groups_of_member_tx(&mut tx, t, member_id)
+        .await?
+        .contains(&id.0);
+    if !already && g.size >= g.capacity_hard {
+        return Err(Invalid::one(
+            "group_id",
+            format!("the group is full ({} of {})", g.size, g.capacity_hard),
+        )
+        .into());
+    }
+    if !already {
+        repo::join(
+            &mut tx,
+            t,
+            id,
+            member_id,
+            &JoinInfo {
+                role,
+                join_scene,
+                inviter,
+            },
+            now_ms(),
+        )
+        .await?;
+    } else if let Some(r) = role {
+        repo::set_role(&mut tx, t, id, member_id, r).await?;
+    }
+    tx.commit().await?;
+    get(db, t, id).await
+}
+
+/// Removes a member from a group (a leave now).
+pub async fn remove_member(
+    db: &Db,
+    t: TenantId,
+    id: GroupId,
+    member_id: MemberId,
+) -> Result<Group> {
+    get(db, t, id).await?;
+    let mut tx = db.begin().await?;
+    if !repo::groups_of_member_tx(&mut tx, t, member_id)
+        .await?
+        .contains(&id.0)
+    {
+        return Err(CoreError::NotFound("membership"));
+    }
+    repo::leave(&mut tx, t, id, member_id, now_ms()).await?;
+    tx.commit().await?;
+    get(db, t, id).await
+}
+
+/// The latest joins and leaves of a group.
+pub async fn history(
+    db: &Db,
+    t: TenantId,
+    id: GroupId,
+    limit: i64,
+) -> Result<Vec<MembershipChange>> {
+    get(db, t, id).await?;
+    Ok(repo::history_of_group(db, t, id, limit).await?)
+}

@@ -1,0 +1,58 @@
+//! Quanzi's use-cases: each module is one feature, each function one thing a user does.
+//!
+//! Use-cases take the store first, then the tenant, then their input; they validate with the
+//! domain's rules, write in one transaction, and return the stored result or a [`CoreError`].
+
+pub mod access;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod groups;
+pub mod members;
+
+pub use error::{CoreError, Result};
+
+/// A page of results with the cursor for the next one.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Page sizes accepted by list endpoints.
+pub const MAX_PAGE: i64 = 200;
+
+/// Parses a page size (default 50, 1..=200) and an opaque cursor (a positive id).
+pub fn page_args(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Option<i64>)> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(CoreError::Invalid(quanzi_domain::Invalid::one(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )));
+    }
+    let cursor = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => match c.parse::<i64>() {
+            Ok(v) if v >= 0 => Some(v),
+            _ => {
+                return Err(CoreError::Invalid(quanzi_domain::Invalid::one(
+                    "cursor",
+                    "is not a cursor this API returned",
+                )));
+            }
+        },
+    };
+    Ok((limit, cursor))
+}
+
+/// Builds a page from `limit + 1`-style results: the cursor is the last item's id when the
+/// page is full.
+pub fn page_of<T>(items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|i| id(i).to_string()))
+        .flatten();
+    Page { items, next_cursor }
+}

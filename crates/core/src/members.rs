@@ -1,0 +1,157 @@
+//! Members: create, update, get, list, merge, custom fields and bulk tagging.
+
+use quanzi_domain::member::{CustomFieldDef, CustomFieldKind, MemberInput};
+use quanzi_domain::tag::TagInput;
+use quanzi_domain::{FieldError, Invalid, MemberId, TagId, TenantId};
+use quanzi_store::member::{self as repo, Member, MemberFilter};
+use quanzi_store::tag::{self, Tag};
+use quanzi_store::{Db, tenant};
+
+use crate::{CoreError, Page, Result, page_of};
+
+/// Creates a member.
+pub async fn create(db: &Db, t: TenantId, input: MemberInput) -> Result<Member> {
+    let defs = tenant::custom_fields(db, t).await?;
+    let new = input.into_new(&defs)?;
+    let mut tx = db.begin().await?;
+    let m = repo::create(&mut tx, t, &new).await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Updates a member.
+pub async fn update(db: &Db, t: TenantId, id: MemberId, input: MemberInput) -> Result<Member> {
+    let defs = tenant::custom_fields(db, t).await?;
+    let patch = input.into_patch(&defs)?;
+    let mut tx = db.begin().await?;
+    let m = repo::update(&mut tx, t, id, &patch)
+        .await?
+        .ok_or(CoreError::NotFound("member"))?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Gets a member.
+pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Member> {
+    repo::get(db, t, id)
+        .await?
+        .ok_or(CoreError::NotFound("member"))
+}
+
+/// Lists members page by page.
+pub async fn list(db: &Db, t: TenantId, filter: MemberFilter) -> Result<Page<Member>> {
+    let limit = filter.limit;
+    let items = repo::list(db, t, &filter).await?;
+    Ok(page_of(items, limit, |m| m.member_id))
+}
+
+/// Merges `source` into `target` (the same person known twice).
+pub async fn merge(db: &Db, t: TenantId, target: MemberId, source: MemberId) -> Result<Member> {
+    if target == source {
+        return Err(Invalid::one("source_member_id", "must differ from the target").into());
+    }
+    let mut tx = db.begin().await?;
+    let m =
+        repo::merge(&mut tx, t, target, source)
+            .await
+            .map_err(|e| match CoreError::from(e) {
+                CoreError::Conflict(f) if f == "merged_into" => CoreError::Invalid(Invalid::one(
+                    "source_member_id",
+                    "one of the two members was already merged",
+                )),
+                other => other,
+            })?;
+    let m = m.ok_or(CoreError::NotFound("member"))?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Defines a custom member field.
+pub async fn define_custom_field(
+    db: &Db,
+    t: TenantId,
+    key: &str,
+    label: &str,
+    kind: &str,
+) -> Result<CustomFieldDef> {
+    let mut e = Invalid::default();
+    let key = quanzi_domain::text::key(&mut e, "key", key, 32);
+    let label = quanzi_domain::text::required(&mut e, "label", label, 32);
+    let kind = CustomFieldKind::parse(kind);
+    if kind.is_none() {
+        e.push(
+            "kind",
+            format!("must be one of: {}", CustomFieldKind::expected()),
+        );
+    }
+    let (Some(key), Some(label), Some(kind)) = (key, label, kind) else {
+        return Err(e.into());
+    };
+    let def = CustomFieldDef { key, label, kind };
+    let mut tx = db.begin().await?;
+    tenant::put_custom_field(&mut tx, t, &def).await?;
+    tx.commit().await?;
+    Ok(def)
+}
+
+/// The tenant's custom fields.
+pub async fn custom_fields(db: &Db, t: TenantId) -> Result<Vec<CustomFieldDef>> {
+    Ok(tenant::custom_fields(db, t).await?)
+}
+
+/// The tenant's tags.
+pub async fn tags(db: &Db, t: TenantId) -> Result<Vec<Tag>> {
+    Ok(tag::list(db, t).await?)
+}
+
+/// The tags of one member.
+pub async fn tags_of(db: &Db, t: TenantId, id: MemberId) -> Result<Vec<Tag>> {
+    get(db, t, id).await?;
+    Ok(tag::of_member(db, t, id).await?)
+}
+
+/// Result of a bulk tag change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BulkTagResult {
+    /// The tag.
+    pub tag: Tag,
+    /// Taggings added or removed.
+    pub changed: u64,
+}
+
+/// Adds (or removes) one tag on many members at once; all members must exist or nothing changes.
+pub async fn bulk_tag(
+    db: &Db,
+    t: TenantId,
+    input: TagInput,
+    member_ids: &[i64],
+    remove: bool,
+) -> Result<BulkTagResult> {
+    let name = input.parse()?;
+    if member_ids.is_empty() || member_ids.len() > 10_000 {
+        return Err(Invalid::one("member_ids", "must list 1 to 10000 members").into());
+    }
+    let found = repo::existing(db, t, member_ids).await?;
+    let missing: Vec<FieldError> = member_ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !found.contains(id))
+        .map(|(i, _)| FieldError::new("member_ids", "no such member").at(i))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Invalid(missing).into());
+    }
+    let ids: Vec<MemberId> = member_ids.iter().copied().map(MemberId).collect();
+    let mut tx = db.begin().await?;
+    let tag_id: TagId = tag::ensure(&mut tx, t, &name).await?;
+    let changed = if remove {
+        tag::untag_members(&mut tx, t, tag_id, &ids).await?
+    } else {
+        tag::tag_members(&mut tx, t, tag_id, &ids).await?
+    };
+    tx.commit().await?;
+    let tag = tag::get(db, t, tag_id)
+        .await?
+        .ok_or(CoreError::NotFound("tag"))?;
+    Ok(BulkTagResult { tag, changed })
+}

@@ -1,0 +1,19 @@
+//! Quanzi's domain: the names, values and rules of community marketing, free of IO.
+//!
+//! Every other crate speaks these types. Inputs from the outside world (`*Input`) are parsed
+//! into validated values (`New*`, `*Patch`) here, so a bad request is rejected with the field
+//! that is wrong before anything touches the store.
+
+pub mod access;
+pub mod error;
+pub mod event;
+pub mod group;
+pub mod ids;
+pub mod member;
+pub mod money;
+pub mod tag;
+pub mod text;
+
+pub use error::{FieldError, Invalid};
+pub use ids::*;
+pub use money::Fen;

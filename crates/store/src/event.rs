@@ -1,0 +1,192 @@
+//! Events: idempotent batch insert, a member's timeline, a group's daily activity.
+
+use quanzi_domain::event::NewEvent;
+use quanzi_domain::{GroupId, MemberId, TenantId};
+use serde::Serialize;
+
+use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool, on_tx};
+
+/// Rows per insert statement (9 parameters each, well under both backends' limits).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Inserts events, skipping any whose idempotency key the tenant already has.
+/// Returns the indexes (into `events`) of the rows that were new.
+pub async fn insert_batch(
+    tx: &mut Tx,
+    tenant: TenantId,
+    events: &[NewEvent],
+) -> Result<Vec<usize>> {
+    let received = now_ms();
+    let mut new_keys = std::collections::HashSet::new();
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        // tenant and receive time are our own integers, inlined to halve the parameters.
+        let mut b = SqlBuf::new(
+            "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties) values ",
+        );
+        let head = format!("({}, {received}, ", tenant.0);
+        for (i, e) in chunk.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.push(&head);
+            b.bind(Arg::Str(e.idempotency_key.clone())).push(", ");
+            b.bind(Arg::Str(e.kind.as_str().to_string())).push(", ");
+            b.bind(Arg::I64(e.member_id.0)).push(", ");
+            b.bind(Arg::OptI64(e.group_id.map(|g| g.0))).push(", ");
+            b.bind(Arg::I64(e.occurred_at_ms)).push(", ");
+            b.bind(Arg::OptI64(e.amount_fen)).push(", ");
+            b.bind(Arg::OptStr(e.product.clone())).push(", ");
+            b.bind(Arg::OptStr(e.reference.clone())).push(", ");
+            b.bind(Arg::Str(e.properties.clone())).push(")");
+        }
+        b.push(" on conflict (tenant_id, idempotency_key) do nothing returning idempotency_key");
+        let SqlBuf { sql, args } = b;
+        let keys: Vec<String> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
+        new_keys.extend(keys);
+    }
+    Ok(events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| new_keys.contains(&e.idempotency_key))
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// A stored event as served.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    /// Id.
+    pub event_id: i64,
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Kind.
+    pub kind: String,
+    /// Member.
+    pub member_id: i64,
+    /// Group.
+    pub group_id: Option<i64>,
+    /// When it happened.
+    pub occurred_at_ms: i64,
+    /// Money in fen.
+    pub amount_fen: Option<i64>,
+    /// Product.
+    pub product: Option<String>,
+    /// Reference.
+    pub reference: Option<String>,
+    /// Properties, a JSON object as text.
+    pub properties: String,
+}
+
+const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties";
+
+/// Filters for listing events.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only this member's.
+    pub member_id: Option<i64>,
+    /// Only this group's.
+    pub group_id: Option<i64>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only ids below this (cursor; newest first).
+    pub before: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Events newest first.
+pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
+    let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
+    b.bind(Arg::I64(tenant.0));
+    for (col, v) in [("member_id", f.member_id), ("group_id", f.group_id)] {
+        if let Some(v) = v {
+            b.push(" and ").push(col).push(" = ");
+            b.bind(Arg::I64(v));
+        }
+    }
+    if let Some(k) = &f.kind {
+        b.push(" and kind = ");
+        b.bind(Arg::Str(k.clone()));
+    }
+    if let Some(c) = f.before {
+        b.push(" and event_id < ");
+        b.bind(Arg::I64(c));
+    }
+    let order = if f.member_id.is_some() || f.group_id.is_some() {
+        " order by occurred_at_ms desc, event_id desc limit "
+    } else {
+        " order by event_id desc limit "
+    };
+    b.push(order);
+    b.bind(Arg::I64(f.limit));
+    let SqlBuf { sql, args } = b;
+    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Counts a tenant's events (by idempotency key when given).
+pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1").bind(tenant.0).fetch_one(p).await.map_err(Into::into))
+}
+
+/// Of `keys`, those the tenant already stored.
+pub async fn existing_keys(
+    db: &Db,
+    tenant: TenantId,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in keys.chunks(1000) {
+        let mut b = SqlBuf::new("select idempotency_key from event where tenant_id = ");
+        b.bind(Arg::I64(tenant.0));
+        b.push(" and idempotency_key in (");
+        for (i, k) in chunk.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(Arg::Str(k.clone()));
+        }
+        b.push(")");
+        let SqlBuf { sql, args } = b;
+        let got: Vec<String> = on_pool!(db, p => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
+        out.extend(got);
+    }
+    Ok(out)
+}
+
+/// Activity of one day: events by kind.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    /// Day number since the epoch in the tenant's zone (UTC+8 for Asia/Shanghai).
+    pub day: i64,
+    /// Event kind.
+    pub kind: String,
+    /// Events.
+    pub events: i64,
+    /// Distinct members.
+    pub members: i64,
+}
+
+/// Offset of Asia/Shanghai from UTC, ms (no DST since 1991).
+pub const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
+
+/// Daily event counts of a group (or the whole tenant) since `since_ms`.
+pub async fn daily(
+    db: &Db,
+    tenant: TenantId,
+    group: Option<GroupId>,
+    since_ms: i64,
+) -> Result<Vec<DayCount>> {
+    let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
+        from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4)
+        group by (occurred_at_ms + $1) / 86400000, kind order by day, kind";
+    on_pool!(db, p => sqlx::query_as::<_, DayCount>(sql).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(group.map(|g| g.0).unwrap_or(0))
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// Latest event time of a member (for "last seen").
+pub async fn last_seen(db: &Db, tenant: TenantId, member: MemberId) -> Result<Option<i64>> {
+    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(occurred_at_ms) from event where tenant_id = $1 and member_id = $2")
+        .bind(tenant.0).bind(member.0).fetch_one(p).await.map_err(Into::into))
+}

@@ -1,0 +1,383 @@
+//! Chat groups, current membership with roles, and the join/leave history.
+
+use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
+use quanzi_domain::{GroupId, MemberId, TenantId};
+use serde::Serialize;
+
+use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool, on_tx};
+
+/// A group with its current size.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Group {
+    /// Id.
+    pub group_id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Name.
+    pub name: String,
+    /// district, interest, value_tier, vip, seed or other.
+    pub dimension: String,
+    /// Theme (群主题).
+    pub theme: Option<String>,
+    /// Rules (群规).
+    pub rules: Option<String>,
+    /// Hard capacity (≤ 500).
+    pub capacity_hard: i64,
+    /// Advised capacity (about 200).
+    pub capacity_advised: i64,
+    /// WeCom chat_id.
+    pub external_chat_id: Option<String>,
+    /// Current members.
+    pub size: i64,
+    /// Creation time.
+    pub created_at_ms: i64,
+    /// Last change.
+    pub updated_at_ms: i64,
+}
+
+const SELECT: &str = "select g.group_id, g.tenant_id, g.name, g.dimension, g.theme, g.rules, g.capacity_hard, g.capacity_advised,
+    g.external_chat_id,
+    (select count(*) from group_membership gm where gm.tenant_id = g.tenant_id and gm.group_id = g.group_id and gm.left_at_ms is null) as size,
+    g.created_at_ms, g.updated_at_ms from chat_group g";
+
+/// Creates a group.
+pub async fn create(
+    tx: &mut Tx,
+    tenant: TenantId,
+    g: &NewGroup,
+    created_at_ms: i64,
+) -> Result<Group> {
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "insert into chat_group (tenant_id, name, dimension, theme, rules, capacity_hard, capacity_advised, external_chat_id, created_at_ms, updated_at_ms)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning group_id")
+        .bind(tenant.0).bind(&g.name).bind(g.dimension.as_str()).bind(&g.theme).bind(&g.rules)
+        .bind(g.capacity_hard).bind(g.capacity_advised).bind(&g.external_chat_id).bind(created_at_ms)
+        .fetch_one(c).await)?;
+    Ok(get_tx(tx, tenant, GroupId(id))
+        .await?
+        .unwrap_or_else(|| unreachable_group(id, tenant)))
+}
+
+fn unreachable_group(id: i64, tenant: TenantId) -> Group {
+    // A row just inserted in this transaction is always visible to it; this only satisfies types.
+    Group {
+        group_id: id,
+        tenant_id: tenant.0,
+        name: String::new(),
+        dimension: "other".into(),
+        theme: None,
+        rules: None,
+        capacity_hard: 500,
+        capacity_advised: 200,
+        external_chat_id: None,
+        size: 0,
+        created_at_ms: 0,
+        updated_at_ms: 0,
+    }
+}
+
+/// Gets a group of the tenant.
+pub async fn get(db: &Db, tenant: TenantId, id: GroupId) -> Result<Option<Group>> {
+    let sql = format!("{SELECT} where g.tenant_id = $1 and g.group_id = $2");
+    on_pool!(db, p => sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(p).await.map_err(Into::into))
+}
+
+/// Gets a group inside a transaction.
+pub async fn get_tx(tx: &mut Tx, tenant: TenantId, id: GroupId) -> Result<Option<Group>> {
+    let sql = format!("{SELECT} where g.tenant_id = $1 and g.group_id = $2");
+    on_tx!(tx, c => sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await.map_err(Into::into))
+}
+
+/// Lists groups by id, optionally by dimension, after a cursor.
+pub async fn list(
+    db: &Db,
+    tenant: TenantId,
+    dimension: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Group>> {
+    let mut b = SqlBuf::new(SELECT);
+    b.push(" where g.tenant_id = ");
+    b.bind(Arg::I64(tenant.0));
+    if let Some(d) = dimension {
+        b.push(" and g.dimension = ");
+        b.bind(Arg::Str(d.to_string()));
+    }
+    if let Some(a) = after {
+        b.push(" and g.group_id > ");
+        b.bind(Arg::I64(a));
+    }
+    b.push(" order by g.group_id limit ");
+    b.bind(Arg::I64(limit));
+    let SqlBuf { sql, args } = b;
+    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Applies a patch; `None` when there is no such group.
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: GroupId,
+    p: &GroupPatch,
+) -> Result<Option<Group>> {
+    let mut b = SqlBuf::new("update chat_group set updated_at_ms = ");
+    b.bind(Arg::I64(now_ms()));
+    let set = |b: &mut SqlBuf, col: &str, a: Arg| {
+        b.push(", ").push(col).push(" = ");
+        b.bind(a);
+    };
+    if let Some(v) = &p.name {
+        set(&mut b, "name", Arg::Str(v.clone()))
+    }
+    if let Some(v) = p.dimension {
+        set(&mut b, "dimension", Arg::Str(v.as_str().into()))
+    }
+    if let Some(v) = &p.theme {
+        set(&mut b, "theme", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = &p.rules {
+        set(&mut b, "rules", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = p.capacity_hard {
+        set(&mut b, "capacity_hard", Arg::I64(v))
+    }
+    if let Some(v) = p.capacity_advised {
+        set(&mut b, "capacity_advised", Arg::I64(v))
+    }
+    if let Some(v) = &p.external_chat_id {
+        set(&mut b, "external_chat_id", Arg::OptStr(v.clone()))
+    }
+    b.push(" where tenant_id = ");
+    b.bind(Arg::I64(tenant.0));
+    b.push(" and group_id = ");
+    b.bind(Arg::I64(id.0));
+    let SqlBuf { sql, args } = b;
+    let r = on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
+    if r == 0 {
+        return Ok(None);
+    }
+    get_tx(tx, tenant, id).await
+}
+
+/// Details of a join.
+#[derive(Debug, Clone, Default)]
+pub struct JoinInfo {
+    /// Role in the group.
+    pub role: Option<GroupRole>,
+    /// How they came in (poster, partner_shop, referral, qr, invite…).
+    pub join_scene: Option<String>,
+    /// Who invited them.
+    pub inviter: Option<MemberId>,
+}
+
+/// Records a join at `at_ms`: membership (re)opened, history appended. Idempotent for a
+/// member already in the group (only the history grows when `record` is true).
+pub async fn join(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group: GroupId,
+    member: MemberId,
+    info: &JoinInfo,
+    at_ms: i64,
+) -> Result<()> {
+    let role = info.role.unwrap_or(GroupRole::Member).as_str();
+    let inviter = info.inviter.map(|m| m.0);
+    on_tx!(tx, c => {
+        sqlx::query(
+            "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
+             values ($1, $2, $3, $4, $5, $6, $7, null)
+             on conflict (tenant_id, group_id, member_id) do update set joined_at_ms = excluded.joined_at_ms,
+               join_scene = excluded.join_scene, inviter_member_id = excluded.inviter_member_id, left_at_ms = null
+             where group_membership.left_at_ms is not null")
+            .bind(tenant.0).bind(group.0).bind(member.0).bind(role).bind(at_ms).bind(&info.join_scene).bind(inviter)
+            .execute(&mut *c).await.map(|r| r.rows_affected())?;
+        sqlx::query("insert into membership_change (tenant_id, group_id, member_id, change, role, join_scene, inviter_member_id, at_ms)
+                     values ($1, $2, $3, 'join', $4, $5, $6, $7)")
+            .bind(tenant.0).bind(group.0).bind(member.0).bind(role).bind(&info.join_scene).bind(inviter).bind(at_ms)
+            .execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Records a leave at `at_ms`.
+pub async fn leave(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group: GroupId,
+    member: MemberId,
+    at_ms: i64,
+) -> Result<()> {
+    on_tx!(tx, c => {
+        sqlx::query("update group_membership set left_at_ms = $4 where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is null")
+            .bind(tenant.0).bind(group.0).bind(member.0).bind(at_ms).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        sqlx::query("insert into membership_change (tenant_id, group_id, member_id, change, at_ms) values ($1, $2, $3, 'leave', $4)")
+            .bind(tenant.0).bind(group.0).bind(member.0).bind(at_ms).execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Changes a current member's role; false when they are not in the group.
+pub async fn set_role(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group: GroupId,
+    member: MemberId,
+    role: GroupRole,
+) -> Result<bool> {
+    let now = now_ms();
+    let r = on_tx!(tx, c => sqlx::query("update group_membership set role = $4 where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is null")
+        .bind(tenant.0).bind(group.0).bind(member.0).bind(role.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if r == 0 {
+        return Ok(false);
+    }
+    on_tx!(tx, c => sqlx::query("insert into membership_change (tenant_id, group_id, member_id, change, role, at_ms) values ($1, $2, $3, 'role', $4, $5)")
+        .bind(tenant.0).bind(group.0).bind(member.0).bind(role.as_str()).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(true)
+}
+
+/// A current member of a group, with their name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupMember {
+    /// Member id.
+    pub member_id: i64,
+    /// Member name.
+    pub name: String,
+    /// Role in the group.
+    pub role: String,
+    /// When they joined.
+    pub joined_at_ms: i64,
+    /// How they joined.
+    pub join_scene: Option<String>,
+    /// Who invited them.
+    pub inviter_member_id: Option<i64>,
+}
+
+/// Current members of a group, owners/admins/KOLs first, after a member-id cursor.
+pub async fn members(
+    db: &Db,
+    tenant: TenantId,
+    group: GroupId,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<GroupMember>> {
+    on_pool!(db, p => sqlx::query_as::<_, GroupMember>(
+        "select gm.member_id, m.name, gm.role, gm.joined_at_ms, gm.join_scene, gm.inviter_member_id
+         from group_membership gm join member m on m.member_id = gm.member_id and m.tenant_id = gm.tenant_id
+         where gm.tenant_id = $1 and gm.group_id = $2 and gm.left_at_ms is null and gm.member_id > $3
+         order by gm.member_id limit $4")
+        .bind(tenant.0).bind(group.0).bind(after.unwrap_or(0)).bind(limit).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Count of current members by role.
+pub async fn role_counts(db: &Db, tenant: TenantId, group: GroupId) -> Result<Vec<(String, i64)>> {
+    on_pool!(db, p => sqlx::query_as::<_, (String, i64)>(
+        "select role, count(*) from group_membership where tenant_id = $1 and group_id = $2 and left_at_ms is null group by role order by role")
+        .bind(tenant.0).bind(group.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// One entry of the join/leave history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MembershipChange {
+    /// Group.
+    pub group_id: i64,
+    /// Group name.
+    pub group_name: String,
+    /// Member.
+    pub member_id: i64,
+    /// Member name.
+    pub member_name: String,
+    /// join, leave or role.
+    pub change: String,
+    /// Role (for join and role changes).
+    pub role: Option<String>,
+    /// Join scene.
+    pub join_scene: Option<String>,
+    /// Inviter.
+    pub inviter_member_id: Option<i64>,
+    /// When.
+    pub at_ms: i64,
+}
+
+const HISTORY: &str = "select h.group_id, g.name as group_name, h.member_id, m.name as member_name, h.change, h.role, h.join_scene, h.inviter_member_id, h.at_ms
+    from membership_change h join chat_group g on g.group_id = h.group_id join member m on m.member_id = h.member_id";
+
+/// The latest membership changes of a group.
+pub async fn history_of_group(
+    db: &Db,
+    tenant: TenantId,
+    group: GroupId,
+    limit: i64,
+) -> Result<Vec<MembershipChange>> {
+    let sql = format!(
+        "{HISTORY} where h.tenant_id = $1 and h.group_id = $2 order by h.at_ms desc, h.membership_change_id desc limit $3"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, MembershipChange>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(group.0).bind(limit).fetch_all(p).await.map_err(Into::into))
+}
+
+/// The groups a member is or was in, latest change first.
+pub async fn history_of_member(
+    db: &Db,
+    tenant: TenantId,
+    member: MemberId,
+    limit: i64,
+) -> Result<Vec<MembershipChange>> {
+    let sql = format!(
+        "{HISTORY} where h.tenant_id = $1 and h.member_id = $2 order by h.at_ms desc, h.membership_change_id desc limit $3"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, MembershipChange>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(member.0).bind(limit).fetch_all(p).await.map_err(Into::into))
+}
+
+/// A member's current groups with their role.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberGroup {
+    /// Group.
+    pub group_id: i64,
+    /// Group name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Joined.
+    pub joined_at_ms: i64,
+}
+
+/// The groups a member is currently in.
+pub async fn groups_of_member(
+    db: &Db,
+    tenant: TenantId,
+    member: MemberId,
+) -> Result<Vec<MemberGroup>> {
+    on_pool!(db, p => sqlx::query_as::<_, MemberGroup>(
+        "select gm.group_id, g.name, gm.role, gm.joined_at_ms from group_membership gm join chat_group g on g.group_id = gm.group_id
+         where gm.tenant_id = $1 and gm.member_id = $2 and gm.left_at_ms is null order by gm.joined_at_ms")
+        .bind(tenant.0).bind(member.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Of `ids`, those that are groups of the tenant.
+pub async fn existing(
+    db: &Db,
+    tenant: TenantId,
+    ids: &[i64],
+) -> Result<std::collections::HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql =
+        format!("select group_id from chat_group where tenant_id = $1 and group_id in ({list})");
+    let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
+    Ok(got.into_iter().collect())
+}
+
+/// Ids of the groups a member is currently in, inside a transaction.
+pub async fn groups_of_member_tx(
+    tx: &mut Tx,
+    tenant: TenantId,
+    member: MemberId,
+) -> Result<Vec<i64>> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, i64>("select group_id from group_membership where tenant_id = $1 and member_id = $2 and left_at_ms is null")
+        .bind(tenant.0).bind(member.0).fetch_all(c).await.map_err(Into::into))
+}

@@ -1,0 +1,306 @@
+//! Quanzi's store of record: one `Db` over SQLite (embedded default) or PostgreSQL.
+//!
+//! Every query is written once with `$N` placeholders and run on either backend through
+//! [`on_pool!`] / [`on_tx!`]; the two migration trees carry the same version numbers.
+
+pub mod access;
+pub mod event;
+pub mod group;
+pub mod member;
+pub mod tag;
+pub mod tenant;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Migrations for the embedded store.
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// Migrations for PostgreSQL; same versions as [`SQLITE_MIGRATOR`].
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A handle on the store: a connection pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// The embedded default: one SQLite file in WAL mode.
+    Sqlite(SqlitePool),
+    /// PostgreSQL by URL.
+    Postgres(PgPool),
+}
+
+/// A write transaction on either backend.
+pub enum Tx {
+    /// SQLite, begun with `BEGIN IMMEDIATE` so writers queue instead of failing.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// PostgreSQL.
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Errors of the store, with unique violations turned into the field that collided.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; `field` names the colliding field.
+    #[error("{field} already exists")]
+    Conflict {
+        /// The field that must be unique, e.g. `phone`.
+        field: String,
+    },
+    /// A foreign key refused the write (a referenced row does not exist).
+    #[error("a referenced row does not exist")]
+    MissingReference,
+    /// The database URL is not one we can use.
+    #[error("unsupported database url: {0}")]
+    BadUrl(String),
+    /// Any other database error.
+    #[error(transparent)]
+    Db(sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(d) = &e {
+            match d.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return StoreError::Conflict {
+                        field: conflict_field(d.constraint(), d.message()),
+                    };
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => return StoreError::MissingReference,
+                _ => {}
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+/// Maps a PostgreSQL constraint name or an SQLite message to the colliding field.
+fn conflict_field(constraint: Option<&str>, message: &str) -> String {
+    if let Some(c) = constraint {
+        let known = [
+            ("member_external_userid", "external_userid"),
+            ("member_unionid", "unionid"),
+            ("member_phone", "phone"),
+            ("chat_group_external", "external_chat_id"),
+            ("event_idempotency", "idempotency_key"),
+            ("operator_email_key", "email"),
+            ("tenant_slug_key", "slug"),
+            ("api_key_key_hash_key", "key"),
+        ];
+        return known
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|(_, f)| f.to_string())
+            .unwrap_or_else(|| {
+                if c.ends_with("_name_key") {
+                    "name".to_string()
+                } else {
+                    c.to_string()
+                }
+            });
+    }
+    // SQLite: "UNIQUE constraint failed: member.tenant_id, member.phone"
+    message
+        .rsplit([',', ' '])
+        .next()
+        .and_then(|c| c.rsplit('.').next())
+        .unwrap_or("value")
+        .to_string()
+}
+
+/// Current time, unix ms.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite://path` (or a bare path) or `postgres://…`.
+    /// SQLite is opened in WAL mode with foreign keys, full sync and a busy timeout, and its
+    /// parent directory is created.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(StoreError::BadUrl(url.to_string()));
+        }
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Which backend this is: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies every embedded migration not yet applied.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Begins a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// True when the store answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, p => sqlx::query("select 1").execute(p).await.map(|r| r.rows_affected()).is_ok())
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+impl Tx {
+    /// Commits; only after this returns may the change be acknowledged.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A dynamically bound argument, for queries whose shape depends on the request.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// A number.
+    I64(i64),
+    /// An optional number.
+    OptI64(Option<i64>),
+    /// A string.
+    Str(String),
+    /// An optional string.
+    OptStr(Option<String>),
+}
+
+/// Binds every [`Arg`] of `$args` onto the query `$q`, in order.
+#[macro_export]
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::Arg::I64(v) => q.bind(v),
+                $crate::Arg::OptI64(v) => q.bind(v),
+                $crate::Arg::Str(v) => q.bind(v),
+                $crate::Arg::OptStr(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Builds SQL with numbered placeholders while collecting the arguments in order.
+#[derive(Debug, Default)]
+pub struct SqlBuf {
+    /// The SQL so far.
+    pub sql: String,
+    /// The arguments so far.
+    pub args: Vec<Arg>,
+}
+
+impl SqlBuf {
+    /// Starts with `sql`.
+    pub fn new(sql: &str) -> Self {
+        Self {
+            sql: sql.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends raw SQL.
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.sql.push('$');
+        self.sql.push_str(&self.args.len().to_string());
+        self
+    }
+}

@@ -1,0 +1,424 @@
+//! Members: create, patch, get, filtered cursor listing, merging.
+
+use quanzi_domain::member::{MemberPatch, NewMember};
+use quanzi_domain::{MemberId, TenantId};
+use serde::Serialize;
+
+use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
+
+/// A member as stored and served.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    /// Id.
+    pub member_id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Display name.
+    pub name: String,
+    /// unknown, female or male.
+    pub gender: String,
+    /// District.
+    pub district: Option<String>,
+    /// Interests.
+    pub interests: Vec<String>,
+    /// none, low, mid, high or vip.
+    pub spending_tier: String,
+    /// Lifecycle stage.
+    pub lifecycle_stage: String,
+    /// Acquisition channel.
+    pub source_channel: Option<String>,
+    /// WeCom external_userid.
+    pub external_userid: Option<String>,
+    /// WeChat unionid.
+    pub unionid: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Custom field values.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom: serde_json::Value,
+    /// Set when this member was merged into another.
+    pub merged_into: Option<i64>,
+    /// Creation time.
+    pub created_at_ms: i64,
+    /// Last change.
+    pub updated_at_ms: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    member_id: i64,
+    tenant_id: i64,
+    name: String,
+    gender: String,
+    district: Option<String>,
+    interests: String,
+    spending_tier: String,
+    lifecycle_stage: String,
+    source_channel: Option<String>,
+    external_userid: Option<String>,
+    unionid: Option<String>,
+    phone: Option<String>,
+    custom: String,
+    merged_into: Option<i64>,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+}
+
+impl From<MemberRow> for Member {
+    fn from(r: MemberRow) -> Self {
+        Member {
+            member_id: r.member_id,
+            tenant_id: r.tenant_id,
+            name: r.name,
+            gender: r.gender,
+            district: r.district,
+            interests: serde_json::from_str(&r.interests).unwrap_or_default(),
+            spending_tier: r.spending_tier,
+            lifecycle_stage: r.lifecycle_stage,
+            source_channel: r.source_channel,
+            external_userid: r.external_userid,
+            unionid: r.unionid,
+            phone: r.phone,
+            custom: serde_json::from_str(&r.custom)
+                .unwrap_or(serde_json::Value::Object(Default::default())),
+            merged_into: r.merged_into,
+            created_at_ms: r.created_at_ms,
+            updated_at_ms: r.updated_at_ms,
+        }
+    }
+}
+
+const COLS: &str = "member_id, tenant_id, name, gender, district, interests, spending_tier, lifecycle_stage, \
+    source_channel, external_userid, unionid, phone, custom, merged_into, created_at_ms, updated_at_ms";
+
+fn insert_args(tenant: TenantId, m: &NewMember, created_at_ms: i64) -> Vec<Arg> {
+    vec![
+        Arg::I64(tenant.0),
+        Arg::Str(m.name.clone()),
+        Arg::Str(m.gender.as_str().into()),
+        Arg::OptStr(m.district.clone()),
+        Arg::Str(serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into())),
+        Arg::Str(m.spending_tier.as_str().into()),
+        Arg::Str(m.lifecycle_stage.as_str().into()),
+        Arg::OptStr(m.source_channel.clone()),
+        Arg::OptStr(m.external.external_userid.clone()),
+        Arg::OptStr(m.external.unionid.clone()),
+        Arg::OptStr(m.external.phone.clone()),
+        Arg::Str(serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into())),
+        Arg::I64(created_at_ms),
+    ]
+}
+
+const INSERT_HEAD: &str = "insert into member (tenant_id, name, gender, district, interests, spending_tier, lifecycle_stage, \
+    source_channel, external_userid, unionid, phone, custom, created_at_ms, updated_at_ms) values ";
+
+/// Creates a member.
+pub async fn create(tx: &mut Tx, tenant: TenantId, m: &NewMember) -> Result<Member> {
+    create_at(tx, tenant, m, now_ms()).await
+}
+
+/// Creates a member with a given creation time (imports and the demo keep history).
+pub async fn create_at(
+    tx: &mut Tx,
+    tenant: TenantId,
+    m: &NewMember,
+    created_at_ms: i64,
+) -> Result<Member> {
+    let sql = format!(
+        "{INSERT_HEAD}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) returning {COLS}"
+    );
+    let row: MemberRow = on_tx!(tx, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), insert_args(tenant, m, created_at_ms)).fetch_one(c).await)?;
+    Ok(row.into())
+}
+
+/// Creates many members in few statements; returns their ids in input order.
+pub async fn create_many(
+    tx: &mut Tx,
+    tenant: TenantId,
+    members: &[(NewMember, i64)],
+) -> Result<Vec<MemberId>> {
+    let mut ids = Vec::with_capacity(members.len());
+    for chunk in members.chunks(500) {
+        let mut b = SqlBuf::new(INSERT_HEAD);
+        for (i, (m, at)) in chunk.iter().enumerate() {
+            b.push(if i == 0 { "(" } else { ", (" });
+            let args = insert_args(tenant, m, *at);
+            for (j, a) in args.into_iter().enumerate() {
+                if j > 0 {
+                    b.push(", ");
+                }
+                b.bind(a);
+            }
+            let last = format!(", ${})", b.args.len());
+            b.push(&last);
+        }
+        b.push(" returning member_id");
+        let SqlBuf { sql, args } = b;
+        let mut got: Vec<i64> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
+        // RETURNING order follows VALUES order on both backends for a single insert, but sort to be safe:
+        // ids are assigned in VALUES order.
+        got.sort_unstable();
+        ids.extend(got.into_iter().map(MemberId));
+    }
+    Ok(ids)
+}
+
+/// Gets a member of the tenant.
+pub async fn get(db: &Db, tenant: TenantId, id: MemberId) -> Result<Option<Member>> {
+    let sql = format!("select {COLS} from member where tenant_id = $1 and member_id = $2");
+    let row: Option<MemberRow> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(p).await)?;
+    Ok(row.map(Into::into))
+}
+
+/// Gets a member inside a transaction.
+pub async fn get_tx(tx: &mut Tx, tenant: TenantId, id: MemberId) -> Result<Option<Member>> {
+    let sql = format!("select {COLS} from member where tenant_id = $1 and member_id = $2");
+    let row: Option<MemberRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await)?;
+    Ok(row.map(Into::into))
+}
+
+/// Applies a patch; `None` when the member does not exist in the tenant.
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: MemberId,
+    patch: &MemberPatch,
+) -> Result<Option<Member>> {
+    let Some(current) = get_tx(tx, tenant, id).await? else {
+        return Ok(None);
+    };
+    let mut b = SqlBuf::new("update member set updated_at_ms = ");
+    b.bind(Arg::I64(now_ms()));
+    let set = |b: &mut SqlBuf, col: &str, a: Arg| {
+        b.push(", ").push(col).push(" = ");
+        b.bind(a);
+    };
+    if let Some(v) = &patch.name {
+        set(&mut b, "name", Arg::Str(v.clone()))
+    }
+    if let Some(v) = patch.gender {
+        set(&mut b, "gender", Arg::Str(v.as_str().into()))
+    }
+    if let Some(v) = &patch.district {
+        set(&mut b, "district", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = &patch.interests {
+        set(
+            &mut b,
+            "interests",
+            Arg::Str(serde_json::to_string(v).unwrap_or_else(|_| "[]".into())),
+        )
+    }
+    if let Some(v) = patch.spending_tier {
+        set(&mut b, "spending_tier", Arg::Str(v.as_str().into()))
+    }
+    if let Some(v) = patch.lifecycle_stage {
+        set(&mut b, "lifecycle_stage", Arg::Str(v.as_str().into()))
+    }
+    if let Some(v) = &patch.source_channel {
+        set(&mut b, "source_channel", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = &patch.external_userid {
+        set(&mut b, "external_userid", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = &patch.unionid {
+        set(&mut b, "unionid", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = &patch.phone {
+        set(&mut b, "phone", Arg::OptStr(v.clone()))
+    }
+    if let Some(v) = &patch.custom {
+        let mut merged = current.custom.as_object().cloned().unwrap_or_default();
+        for (k, val) in v {
+            if val.is_null() {
+                merged.remove(k);
+            } else {
+                merged.insert(k.clone(), val.clone());
+            }
+        }
+        set(
+            &mut b,
+            "custom",
+            Arg::Str(serde_json::Value::Object(merged).to_string()),
+        );
+    }
+    b.push(" where tenant_id = ");
+    b.bind(Arg::I64(tenant.0));
+    b.push(" and member_id = ");
+    b.bind(Arg::I64(id.0));
+    let SqlBuf { sql, args } = b;
+    on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
+    get_tx(tx, tenant, id).await
+}
+
+/// Filters for listing members; every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Substring of name, phone, external_userid or unionid.
+    pub q: Option<String>,
+    /// Exact district.
+    pub district: Option<String>,
+    /// Exact gender.
+    pub gender: Option<String>,
+    /// Exact spending tier.
+    pub spending_tier: Option<String>,
+    /// Exact lifecycle stage.
+    pub lifecycle_stage: Option<String>,
+    /// Exact source channel.
+    pub source_channel: Option<String>,
+    /// Carries this tag.
+    pub tag_id: Option<i64>,
+    /// Currently in this group.
+    pub group_id: Option<i64>,
+    /// Only ids greater than this (the cursor).
+    pub after: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Lists members by ascending id; merged members are left out.
+pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Member>> {
+    let mut b = SqlBuf::new(&format!("select {COLS} from member m where tenant_id = "));
+    b.bind(Arg::I64(tenant.0));
+    b.push(" and merged_into is null");
+    if let Some(q) = &f.q {
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        b.push(" and (name like ");
+        b.bind(Arg::Str(like.clone()));
+        for col in ["phone", "external_userid", "unionid"] {
+            b.push(" escape '\\' or ").push(col).push(" like ");
+            b.bind(Arg::Str(like.clone()));
+        }
+        b.push(" escape '\\')");
+    }
+    for (col, v) in [
+        ("district", &f.district),
+        ("gender", &f.gender),
+        ("spending_tier", &f.spending_tier),
+        ("lifecycle_stage", &f.lifecycle_stage),
+        ("source_channel", &f.source_channel),
+    ] {
+        if let Some(v) = v {
+            b.push(" and ").push(col).push(" = ");
+            b.bind(Arg::Str(v.clone()));
+        }
+    }
+    if let Some(t) = f.tag_id {
+        b.push(" and exists (select 1 from member_tag mt where mt.tenant_id = m.tenant_id and mt.member_id = m.member_id and mt.tag_id = ");
+        b.bind(Arg::I64(t));
+        b.push(")");
+    }
+    if let Some(g) = f.group_id {
+        b.push(" and exists (select 1 from group_membership gm where gm.tenant_id = m.tenant_id and gm.member_id = m.member_id and gm.left_at_ms is null and gm.group_id = ");
+        b.bind(Arg::I64(g));
+        b.push(")");
+    }
+    if let Some(a) = f.after {
+        b.push(" and member_id > ");
+        b.bind(Arg::I64(a));
+    }
+    b.push(" order by member_id limit ");
+    b.bind(Arg::I64(f.limit));
+    let SqlBuf { sql, args } = b;
+    let rows: Vec<MemberRow> = on_pool!(db, p => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Counts the tenant's (unmerged) members.
+pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from member where tenant_id = $1 and merged_into is null")
+        .bind(tenant.0).fetch_one(p).await.map_err(Into::into))
+}
+
+/// Of `ids`, those that are members of the tenant.
+pub async fn existing(
+    db: &Db,
+    tenant: TenantId,
+    ids: &[i64],
+) -> Result<std::collections::HashSet<i64>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(5000) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql =
+            format!("select member_id from member where tenant_id = $1 and member_id in ({list})");
+        let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
+        out.extend(got);
+    }
+    Ok(out)
+}
+
+/// Merges `source` into `target`: events, memberships and tags move to the target, external
+/// ids the target lacks are taken over, custom values the target lacks are copied, and the
+/// source is marked `merged_into`. Returns the merged target.
+pub async fn merge(
+    tx: &mut Tx,
+    tenant: TenantId,
+    target: MemberId,
+    source: MemberId,
+) -> Result<Option<Member>> {
+    let (Some(t), Some(s)) = (
+        get_tx(tx, tenant, target).await?,
+        get_tx(tx, tenant, source).await?,
+    ) else {
+        return Ok(None);
+    };
+    if s.merged_into.is_some() || t.merged_into.is_some() {
+        return Err(StoreError::Conflict {
+            field: "merged_into".into(),
+        });
+    }
+    let tn = tenant.0;
+    let stmts: [&str; 8] = [
+        "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
+        "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
+        "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
+           select tenant_id, group_id, $2, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms from group_membership
+           where tenant_id = $1 and member_id = $3 on conflict do nothing",
+        "delete from group_membership where tenant_id = $1 and member_id = $3 and $2 = $2",
+        "insert into member_tag (tenant_id, member_id, tag_id) select tenant_id, $2, tag_id from member_tag
+           where tenant_id = $1 and member_id = $3 on conflict do nothing",
+        "delete from member_tag where tenant_id = $1 and member_id = $3 and $2 = $2",
+        "update group_membership set inviter_member_id = $2 where tenant_id = $1 and inviter_member_id = $3",
+        "update member set merged_into = $2, external_userid = null, unionid = null, phone = null where tenant_id = $1 and member_id = $3",
+    ];
+    for sql in stmts {
+        on_tx!(tx, c => sqlx::query(sql).bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    let mut custom = s.custom.as_object().cloned().unwrap_or_default();
+    custom.extend(t.custom.as_object().cloned().unwrap_or_default());
+    let patch = MemberPatch {
+        external_userid: t
+            .external_userid
+            .is_none()
+            .then(|| s.external_userid.clone())
+            .filter(|v| v.is_some()),
+        unionid: t
+            .unionid
+            .is_none()
+            .then(|| s.unionid.clone())
+            .filter(|v| v.is_some()),
+        phone: t
+            .phone
+            .is_none()
+            .then(|| s.phone.clone())
+            .filter(|v| v.is_some()),
+        district: t
+            .district
+            .is_none()
+            .then(|| s.district.clone())
+            .filter(|v| v.is_some()),
+        custom: Some(custom.into_iter().collect()),
+        ..Default::default()
+    };
+    update(tx, tenant, target, &patch).await
+}
