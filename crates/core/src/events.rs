@@ -23,50 +23,64 @@ pub struct IngestReport {
     pub duplicates: usize,
 }
 
-/// Validates every event, then checks every member and group belongs to the tenant.
+/// Validates every event and checks every member and group belongs to the tenant; all
+/// problems of the batch are reported together, ordered by item.
 pub async fn validate(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Vec<NewEvent>> {
     let kinds = tenant::custom_kinds(db, t).await?;
     let ctx = BatchContext {
         custom_kinds: &kinds,
         now_ms: now_ms(),
     };
-    let events = parse_batch(items, &ctx).map_err(Invalid)?;
-    let mut member_ids: Vec<i64> = events.iter().map(|e| e.member_id.0).collect();
-    for e in &events {
-        if let Some(i) = e.inviter() {
-            member_ids.push(i.0);
-        }
-    }
+    let inviter = |e: &EventInput| {
+        e.properties
+            .as_ref()
+            .and_then(|p| p.get("inviter_member_id"))
+            .and_then(|v| v.as_i64())
+    };
+    let mut member_ids: Vec<i64> = items
+        .iter()
+        .map(|e| e.member_id)
+        .chain(items.iter().filter_map(inviter))
+        .filter(|id| *id > 0)
+        .collect();
     member_ids.sort_unstable();
     member_ids.dedup();
-    let mut group_ids: Vec<i64> = events
+    let mut group_ids: Vec<i64> = items
         .iter()
-        .filter_map(|e| e.group_id.map(|g| g.0))
+        .filter_map(|e| e.group_id)
+        .filter(|id| *id > 0)
         .collect();
     group_ids.sort_unstable();
     group_ids.dedup();
     let members = member::existing(db, t, &member_ids).await?;
     let groups = group::existing(db, t, &group_ids).await?;
-    let mut errors = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        if !members.contains(&e.member_id.0) {
-            errors.push(FieldError::new("member_id", "no such member").at(i));
-        }
-        if let Some(g) = e.group_id
-            && !groups.contains(&g.0)
-        {
-            errors.push(FieldError::new("group_id", "no such group").at(i));
-        }
-        if let Some(inv) = e.inviter()
-            && !members.contains(&inv.0)
-        {
-            errors.push(FieldError::new("properties.inviter_member_id", "no such member").at(i));
+    let mut missing = Vec::new();
+    if items.len() <= quanzi_domain::event::MAX_BATCH {
+        for (i, e) in items.iter().enumerate() {
+            if e.member_id > 0 && !members.contains(&e.member_id) {
+                missing.push(FieldError::new("member_id", "no such member").at(i));
+            }
+            if let Some(g) = e.group_id.filter(|g| *g > 0)
+                && !groups.contains(&g)
+            {
+                missing.push(FieldError::new("group_id", "no such group").at(i));
+            }
+            if let Some(inv) = inviter(e).filter(|v| *v > 0)
+                && !members.contains(&inv)
+            {
+                missing
+                    .push(FieldError::new("properties.inviter_member_id", "no such member").at(i));
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(events)
-    } else {
-        Err(Invalid(errors).into())
+    match parse_batch(items, &ctx) {
+        Ok(events) if missing.is_empty() => Ok(events),
+        Ok(_) => Err(Invalid(missing).into()),
+        Err(mut errors) => {
+            errors.append(&mut missing);
+            errors.sort_by_key(|e| e.index);
+            Err(Invalid(errors).into())
+        }
     }
 }
 

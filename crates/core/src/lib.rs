@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod groups;
+pub mod import;
 pub mod members;
 
 pub use error::{CoreError, Result};

@@ -221,7 +221,7 @@ impl EventInput {
                     );
                 }
                 if let Some(v) = p.get("inviter_member_id")
-                    && !v.as_i64().is_some_and(|i| i > 0)
+                    && v.as_i64().is_none_or(|i| i <= 0)
                 {
                     e.push(
                         "properties.inviter_member_id",

@@ -1,1 +1,332 @@
-fn main() {}
+//! The `quanzi` command: serve the product, load the demo, migrate, import, administer.
+
+mod config;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::{Config, Flags};
+use quanzi_domain::TenantId;
+use quanzi_domain::access::{ApiScope, OperatorRole};
+use quanzi_store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "quanzi",
+    version,
+    about = "Quanzi (圈子): community marketing for merchants who keep customers in chat groups"
+)]
+struct Cli {
+    /// Config file (default ./quanzi.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://path or postgres://… (overrides file and QUANZI_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web server (API, operator UI).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Create (or recreate) the demo community, then serve it.
+    Demo {
+        /// Seed of the generator; the same seed gives the same community.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of members.
+        #[arg(long, default_value_t = 8000)]
+        members: usize,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Only create the data; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+    /// Show configuration.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+}
+
+#[derive(Subcommand)]
+#[allow(clippy::enum_variant_names)] // the CLI spells them create-tenant, create-user, create-api-key
+enum AdminCmd {
+    /// Create a tenant.
+    CreateTenant {
+        /// URL-safe name, e.g. xianfeng.
+        slug: String,
+        /// Display name.
+        name: String,
+    },
+    /// Create an operator account in a tenant.
+    CreateUser {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// owner, admin, operator or viewer.
+        #[arg(long, default_value = "operator")]
+        role: String,
+        /// Password (at least 8 characters); or set QUANZI_NEW_PASSWORD.
+        #[arg(long, env = "QUANZI_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Create an API key; the secret is printed once.
+    CreateApiKey {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// What the key is for.
+        #[arg(long)]
+        name: String,
+        /// read or write.
+        #[arg(long, default_value = "read")]
+        scope: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the effective configuration, secrets masked.
+    Show,
+}
+
+fn load_config(cli: &Cli, listen: Option<String>) -> anyhow::Result<Config> {
+    let env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("QUANZI_"))
+        .collect();
+    let (cfg, warnings) = Config::load(
+        cli.config.as_deref(),
+        &env,
+        &Flags {
+            database_url: cli.database_url.clone(),
+            listen,
+        },
+    )?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(cfg)
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&cfg.database_url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config::mask_url(&cfg.database_url)
+        )
+    })?;
+    db.migrate().await.context("migrations failed")?;
+    Ok(db)
+}
+
+async fn tenant_by_slug(db: &Db, slug: &str) -> anyhow::Result<TenantId> {
+    match quanzi_store::tenant::by_slug(db, slug).await? {
+        Some(t) => Ok(TenantId(t.tenant_id)),
+        None => bail!("no tenant with slug {slug:?}"),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn serve(cfg: &Config, db: Db) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let mut state = quanzi_web::AppState::new(db.clone());
+    state.secure_cookies = cfg.secure_cookies;
+    tracing::info!(%addr, backend = db.backend(), "quanzi listening");
+    println!(
+        "Quanzi is listening on http://{addr}/ui ({} store)",
+        db.backend()
+    );
+    quanzi_web::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn demo(cfg: &Config, seed: u64, members: usize, no_serve: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = open(cfg).await?;
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:40.green/white}] {pos}/{len} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let opts = quanzi_core::demo::DemoOptions {
+        seed,
+        members,
+        ..Default::default()
+    };
+    let progress = |stage: &str, done: u64, total: u64| {
+        bar.set_message(stage.to_string());
+        bar.set_length(total.max(1));
+        bar.set_position(done);
+    };
+    let report = quanzi_core::demo::create_demo(&db, &opts, &progress).await?;
+    bar.finish_and_clear();
+    let url = format!("http://{}/ui", cfg.listen);
+    println!(
+        "Demo community ready in {:.1} s: {} groups, {} members, {} events (seed {seed}).",
+        started.elapsed().as_secs_f64(),
+        report.groups,
+        report.members,
+        report.events
+    );
+    println!("  Open:     {url}");
+    println!(
+        "  Log in:   {} / {}",
+        report.owner_email, report.owner_password
+    );
+    if no_serve {
+        return Ok(());
+    }
+    serve(cfg, db).await
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.cmd {
+        Cmd::Serve { listen } => {
+            let cfg = load_config(&cli, listen.clone())?;
+            init_log(&cfg);
+            let db = open(&cfg).await?;
+            serve(&cfg, db).await
+        }
+        Cmd::Demo {
+            seed,
+            members,
+            listen,
+            no_serve,
+        } => {
+            let cfg = load_config(&cli, listen.clone())?;
+            init_log(&cfg);
+            demo(&cfg, *seed, *members, *no_serve).await
+        }
+        Cmd::Migrate => {
+            let cfg = load_config(&cli, None)?;
+            let db = open(&cfg).await?;
+            println!("migrations applied ({} store)", db.backend());
+            Ok(())
+        }
+        Cmd::Config {
+            cmd: ConfigCmd::Show,
+        } => {
+            let cfg = load_config(&cli, None)?;
+            print!("{}", cfg.show());
+            Ok(())
+        }
+        Cmd::Admin { cmd } => {
+            let cfg = load_config(&cli, None)?;
+            let db = open(&cfg).await?;
+            admin(&db, cmd).await
+        }
+    }
+}
+
+async fn admin(db: &Db, cmd: &AdminCmd) -> anyhow::Result<()> {
+    match cmd {
+        AdminCmd::CreateTenant { slug, name } => {
+            let t = quanzi_core::access::create_tenant(db, slug, name).await?;
+            println!("tenant {} created (id {})", t.slug, t.tenant_id);
+        }
+        AdminCmd::CreateUser {
+            tenant,
+            email,
+            name,
+            role,
+            password,
+        } => {
+            let t = tenant_by_slug(db, tenant).await?;
+            let Some(role) = OperatorRole::parse(role) else {
+                bail!("role must be one of: {}", OperatorRole::expected())
+            };
+            let op =
+                quanzi_core::access::create_operator(db, t, email, name, role, password).await?;
+            println!(
+                "operator {} created (id {}, role {})",
+                op.email, op.operator_id, op.role
+            );
+        }
+        AdminCmd::CreateApiKey {
+            tenant,
+            name,
+            scope,
+        } => {
+            let t = tenant_by_slug(db, tenant).await?;
+            let Some(scope) = ApiScope::parse(scope) else {
+                bail!("scope must be one of: {}", ApiScope::expected())
+            };
+            let k = quanzi_core::access::create_api_key(db, t, name, scope).await?;
+            eprintln!(
+                "API key {} ({}) created; the secret is shown only now:",
+                k.key.api_key_id, k.key.scope
+            );
+            println!("{}", k.secret);
+        }
+    }
+    Ok(())
+}
+
+fn init_log(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -190,3 +190,31 @@ pub async fn last_seen(db: &Db, tenant: TenantId, member: MemberId) -> Result<Op
     on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(occurred_at_ms) from event where tenant_id = $1 and member_id = $2")
         .bind(tenant.0).bind(member.0).fetch_one(p).await.map_err(Into::into))
 }
+
+/// Totals of a tenant's events since a time.
+#[derive(Debug, Clone, Copy, Default, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    /// Interactions (every event but joins and leaves).
+    pub events: i64,
+    /// Distinct members with an interaction.
+    pub active_members: i64,
+    /// Orders.
+    pub orders: i64,
+    /// Order amounts, fen.
+    pub gmv_fen: i64,
+}
+
+/// Totals since `since_ms`.
+pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<Totals> {
+    let sql = "select count(*) as events, count(distinct member_id) as active_members,
+        cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint) as orders,
+        cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint) as gmv_fen
+        from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'";
+    on_pool!(db, p => sqlx::query_as::<_, Totals>(sql).bind(tenant.0).bind(since_ms).fetch_one(p).await.map_err(Into::into))
+}
+
+/// Latest event time of the tenant (the demo's "now" may be in the past).
+pub async fn latest(db: &Db, tenant: TenantId) -> Result<Option<i64>> {
+    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(occurred_at_ms) from event where tenant_id = $1")
+        .bind(tenant.0).fetch_one(p).await.map_err(Into::into))
+}

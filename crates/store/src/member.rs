@@ -422,3 +422,10 @@ pub async fn merge(
     };
     update(tx, tenant, target, &patch).await
 }
+
+/// The districts the tenant's members live in, for filters.
+pub async fn districts(db: &Db, tenant: TenantId) -> Result<Vec<String>> {
+    on_pool!(db, p => sqlx::query_scalar::<_, String>(
+        "select distinct district from member where tenant_id = $1 and district is not null and merged_into is null order by district")
+        .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
+}

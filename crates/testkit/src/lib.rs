@@ -1,1 +1,232 @@
-//! placeholder
+//! Test helpers: a fresh database on either store and a live app on `127.0.0.1:0`.
+//!
+//! `TestDb::new()` gives an empty, migrated SQLite file; `TestDb::postgres()` gives a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` is set (and `None` otherwise), dropped again
+//! when the `TestDb` is dropped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+
+use quanzi_domain::TenantId;
+use quanzi_domain::access::{ApiScope, OperatorRole};
+use quanzi_store::Db;
+
+/// A migrated database that lives as long as this value.
+pub struct TestDb {
+    /// The store.
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+/// The PostgreSQL URL for tests, if configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Replaces the database name in a PostgreSQL URL (`postgres://host/db?x` → `…/name?x`).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+fn unique_name() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).expect("os rng");
+    format!(
+        "quanzi_t_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    )
+}
+
+impl TestDb {
+    /// A fresh SQLite database in a temporary directory.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("quanzi.db").display());
+        let db = Db::connect(&url).await.expect("connect sqlite");
+        db.migrate().await.expect("migrate sqlite");
+        TestDb {
+            db,
+            _dir: Some(dir),
+            pg_drop: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, when `TEST_DATABASE_URL` is set.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = postgres_url()?;
+        let name = unique_name();
+        let admin = Db::connect(&admin_url)
+            .await
+            .expect("connect TEST_DATABASE_URL");
+        if let Db::Postgres(p) = &admin {
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                .execute(p)
+                .await
+                .expect("create test database");
+        }
+        admin.close().await;
+        let db = Db::connect(&with_database(&admin_url, &name))
+            .await
+            .expect("connect test database");
+        db.migrate().await.expect("migrate postgres");
+        Some(TestDb {
+            db,
+            _dir: None,
+            pg_drop: Some((admin_url, name)),
+        })
+    }
+
+    /// SQLite, or PostgreSQL when `QUANZI_TEST_BACKEND=postgres` and `TEST_DATABASE_URL` are set.
+    pub async fn new() -> TestDb {
+        if std::env::var("QUANZI_TEST_BACKEND").as_deref() == Ok("postgres")
+            && let Some(db) = TestDb::postgres().await
+        {
+            return db;
+        }
+        TestDb::sqlite().await
+    }
+
+    /// Every backend available here: SQLite always, PostgreSQL when configured.
+    pub async fn all() -> Vec<TestDb> {
+        let mut v = vec![TestDb::sqlite().await];
+        if let Some(pg) = TestDb::postgres().await {
+            v.push(pg);
+        }
+        v
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            // Drop runs outside async; use a short-lived runtime on a plain thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    if let Ok(Db::Postgres(p)) = Db::connect(&admin_url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "drop database if exists {name} with (force)"
+                        )))
+                        .execute(&p)
+                        .await;
+                        p.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A tenant with an owner and keys, for tests.
+pub struct TestTenant {
+    /// Id.
+    pub id: TenantId,
+    /// Slug.
+    pub slug: String,
+    /// Owner login email.
+    pub owner_email: String,
+    /// Owner password.
+    pub password: String,
+    /// A write-scoped API key secret.
+    pub write_key: String,
+    /// A read-scoped API key secret.
+    pub read_key: String,
+}
+
+/// Creates a tenant `slug` with an owner (password `password123`) and two API keys.
+pub async fn tenant(db: &Db, slug: &str) -> TestTenant {
+    let t = quanzi_core::access::create_tenant(db, slug, &format!("Tenant {slug}"))
+        .await
+        .expect("tenant");
+    let id = TenantId(t.tenant_id);
+    let owner_email = format!("owner@{slug}.test");
+    quanzi_core::access::create_operator(
+        db,
+        id,
+        &owner_email,
+        "Owner",
+        OperatorRole::Owner,
+        "password123",
+    )
+    .await
+    .expect("owner");
+    let write_key = quanzi_core::access::create_api_key(db, id, "tests", ApiScope::Write)
+        .await
+        .expect("key")
+        .secret;
+    let read_key = quanzi_core::access::create_api_key(db, id, "tests-read", ApiScope::Read)
+        .await
+        .expect("key")
+        .secret;
+    TestTenant {
+        id,
+        slug: slug.to_string(),
+        owner_email,
+        password: "password123".into(),
+        write_key,
+        read_key,
+    }
+}
+
+/// A running app on a random local port.
+pub struct TestApp {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Base URL, e.g. `http://127.0.0.1:43125`.
+    pub url: String,
+    /// Its database.
+    pub db: Db,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts the app over `db` on `127.0.0.1:0`.
+pub async fn spawn_app(db: Db) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = quanzi_web::AppState::new(db.clone());
+    tokio::spawn(async move {
+        let _ = quanzi_web::serve(listener, state, async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp {
+        addr,
+        url: format!("http://{addr}"),
+        db,
+        shutdown: Some(tx),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

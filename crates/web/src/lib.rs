@@ -1,1 +1,77 @@
-//! placeholder
+//! Quanzi's HTTP edge: the JSON API under `/api/v1` (with OpenAPI), the operator UI under
+//! `/ui`, embedded assets, and health checks.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod ui;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use quanzi_store::Db;
+
+/// Shared state of every request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub db: Db,
+    /// Failed-login counter.
+    pub limiter: Arc<auth::LoginLimiter>,
+    /// Set `Secure` on cookies (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// State over `db` with the default login limit (10 failures per 15 minutes per key).
+    pub fn new(db: Db) -> Self {
+        AppState {
+            db,
+            limiter: Arc::new(auth::LoginLimiter::new(10, Duration::from_secs(15 * 60))),
+            secure_cookies: false,
+        }
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+    if s.db.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+    }
+}
+
+/// The whole application router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ui") }))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(api::router())
+        .merge(ui::router())
+        .merge(assets::router())
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

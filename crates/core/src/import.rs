@@ -1,0 +1,995 @@
+//! Imports of members, groups and events from CSV or XLSX files (`quanzi import KIND FILE`).
+//!
+//! Every row is checked: its cells (by [`quanzi_channels::mapping`]), the domain's rules, and
+//! against the store (members and groups an event names must be the tenant's; a member's
+//! phone, unionid and external_userid, and a group's external_chat_id, must not repeat).
+//! Rows are read, checked and written in chunks inside ONE transaction, so a file of millions
+//! of events is never held in memory and is still all or nothing:
+//!
+//! * by default, if any row is bad nothing is written: the transaction is rolled back as soon
+//!   as the first bad row is seen and the rest of the file is only checked, so every bad row
+//!   is reported. The result is `Ok` with `committed: false`, `imported: 0` and the errors by
+//!   line (a file that cannot be read at all is an `Err`); the CLI should exit non-zero
+//!   whenever [`ImportReport::is_success`] is false.
+//! * with `skip_bad`, the good rows are written (still in one transaction) and the bad ones
+//!   go to a reject file: the input's columns plus an `error` column (always CSV, also for
+//!   XLSX input). The reject file can be fixed and imported again as it is.
+//!
+//! Re-importing is safe for events (each row's idempotency key is the file's or one derived
+//! from the line and the row's content), for members that carry a phone, unionid or
+//! external_userid, and for groups that carry an external_chat_id: rows already stored are
+//! counted as `duplicates` and skipped (never updated).
+//!
+//! The reading is blocking file IO inside an async function: fine for the CLI; a server should
+//! run it on a blocking-friendly task.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use quanzi_channels::convert::fnv1a64;
+use quanzi_channels::import::{
+    FileFormat, ImportError, RejectWriter, Row, RowReader, count_csv_rows, default_reject_path,
+};
+pub use quanzi_channels::import::{ImportKind, RowError};
+use quanzi_channels::mapping::{EventColumns, GroupColumns, MemberColumns};
+use quanzi_domain::event::{BatchContext, NewEvent};
+use quanzi_domain::group::NewGroup;
+use quanzi_domain::member::NewMember;
+use quanzi_domain::{Invalid, TenantId};
+use quanzi_store::member::MemberFilter;
+use quanzi_store::{Db, Tx, group, member, now_ms, tenant};
+use serde::Serialize;
+
+use crate::{CoreError, Result};
+
+/// At most this many row errors are kept in a report (the reject file has them all).
+pub const MAX_REPORTED_ERRORS: usize = 100;
+/// Event rows read, checked and stored per step.
+pub const EVENT_CHUNK: usize = 50_000;
+/// Member rows per step.
+pub const MEMBER_CHUNK: usize = 5_000;
+/// Group rows per step.
+pub const GROUP_CHUNK: usize = 1_000;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Write the good rows and put the bad ones in the reject file, instead of writing nothing
+    /// when a row is bad.
+    pub skip_bad: bool,
+    /// Where to write bad rows; with `skip_bad` it defaults to `<input stem>.rejects.csv` next
+    /// to the input. Without `skip_bad` bad rows are written here only if it is given.
+    pub reject_path: Option<PathBuf>,
+    /// Events files with a `tenant_id` column (the benchmark's): leave out, without error,
+    /// the rows of other tenants. Otherwise such rows are bad rows.
+    pub skip_other_tenants: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Data rows read (blank lines and the header left out).
+    pub rows: u64,
+    /// Rows written now (0 when nothing was committed).
+    pub imported: u64,
+    /// Rows already stored (same idempotency key, phone/unionid/external_userid or
+    /// external_chat_id), skipped.
+    pub duplicates: u64,
+    /// Bad rows: written to the reject file with `skip_bad`, else the reason nothing was
+    /// written.
+    pub rejected: u64,
+    /// Rows of other tenants left out (`skip_other_tenants`).
+    pub other_tenant: u64,
+    /// The first [`MAX_REPORTED_ERRORS`] errors, by line; header errors are on the header's line.
+    pub errors: Vec<RowError>,
+    /// True when the transaction was committed (nothing is written otherwise).
+    pub committed: bool,
+    /// The reject file, when one was written.
+    pub reject_file: Option<PathBuf>,
+}
+
+impl ImportReport {
+    /// True when every row was imported or was a duplicate: committed and nothing rejected.
+    pub fn is_success(&self) -> bool {
+        self.committed && self.rejected == 0 && self.errors.is_empty()
+    }
+
+    fn note(&mut self, errors: &[RowError]) {
+        let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(errors.iter().take(room).cloned());
+    }
+}
+
+fn file_error(e: ImportError) -> CoreError {
+    CoreError::Invalid(Invalid::one("file", e.to_string()))
+}
+
+fn reject_error(e: ImportError) -> CoreError {
+    CoreError::Invalid(Invalid::one("reject_path", e.to_string()))
+}
+
+/// Imports `path` into the tenant; see the module documentation for the semantics.
+/// `progress(rows_done, total)` is called at the start and after each chunk (the total is
+/// known for XLSX and, after a quick counting pass, for CSV).
+pub async fn import_file(
+    db: &Db,
+    tenant: TenantId,
+    kind: ImportKind,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &(dyn Fn(u64, Option<u64>) + Sync),
+) -> Result<ImportReport> {
+    let mut reader = RowReader::open(path).map_err(file_error)?;
+    let reject_path = opts
+        .reject_path
+        .clone()
+        .or_else(|| opts.skip_bad.then(|| default_reject_path(path)));
+    if let Some(r) = &reject_path
+        && (r == path || std::fs::canonicalize(r).ok() == std::fs::canonicalize(path).ok())
+    {
+        return Err(Invalid::one("reject_path", "must not be the file being imported").into());
+    }
+    let total = match reader.format() {
+        FileFormat::Csv => Some(count_csv_rows(path).map_err(file_error)?),
+        FileFormat::Spreadsheet => reader.total_rows(),
+    };
+    let headers = reader.headers().to_vec();
+    let line = reader.header_line();
+    let mut report = ImportReport::default();
+    let columns = match kind {
+        ImportKind::Members => {
+            let defs = tenant::custom_fields(db, tenant).await?;
+            MemberColumns::new(&headers, line, &defs).map(Importer::members)
+        }
+        ImportKind::Groups => GroupColumns::new(&headers, line).map(Importer::groups),
+        ImportKind::Events => EventColumns::new(&headers, line).map(Importer::events),
+    };
+    let mut importer = match columns {
+        Ok(i) => i,
+        Err(errors) => {
+            report.note(&errors);
+            return Ok(report);
+        }
+    };
+    importer.prepare(db, tenant).await?;
+
+    let mut rejects: Option<RejectWriter> = None;
+    let mut tx = Some(db.begin().await?);
+    progress(0, total);
+    loop {
+        let t0 = std::time::Instant::now();
+        let rows = reader
+            .read_chunk(importer.chunk_size())
+            .map_err(file_error)?;
+        eprintln!("read {:?}", t0.elapsed());
+        if rows.is_empty() {
+            break;
+        }
+        report.rows += rows.len() as u64;
+        let t0 = std::time::Instant::now();
+        let checked = importer.check(db, tenant, opts, rows).await?;
+        eprintln!("check {:?}", t0.elapsed());
+        report.duplicates += checked.duplicates;
+        report.other_tenant += checked.other_tenant;
+        for (row, errors) in &checked.bad {
+            report.rejected += 1;
+            report.note(errors);
+            if let Some(p) = &reject_path {
+                if rejects.is_none() {
+                    rejects = Some(RejectWriter::create(p, &headers).map_err(reject_error)?);
+                }
+                if let Some(w) = &mut rejects {
+                    w.write(row, errors).map_err(reject_error)?;
+                }
+            }
+        }
+        if !opts.skip_bad && report.rejected > 0 {
+            // Nothing will be written: give the store back at once, keep checking.
+            tx = None;
+        }
+        if let Some(tx) = &mut tx {
+            let t0 = std::time::Instant::now();
+            let (new, dup) = importer.store(tx, tenant, checked.good).await?;
+            eprintln!("store {:?}", t0.elapsed());
+            report.imported += new;
+            report.duplicates += dup;
+        }
+        progress(report.rows, total);
+    }
+    if let Some(w) = rejects {
+        report.reject_file = Some(w.finish().map_err(reject_error)?);
+    }
+    match tx {
+        Some(tx) => {
+            tx.commit().await?;
+            report.committed = true;
+        }
+        None => {
+            report.imported = 0;
+            report.duplicates = 0;
+        }
+    }
+    progress(report.rows, Some(report.rows));
+    Ok(report)
+}
+
+/// The rows of one chunk, sorted.
+struct Checked<T> {
+    good: T,
+    bad: Vec<(Row, Vec<RowError>)>,
+    duplicates: u64,
+    other_tenant: u64,
+}
+
+enum Good {
+    Members(Vec<NewMember>),
+    Groups(Vec<NewGroup>),
+    Events(Vec<NewEvent>),
+}
+
+/// Where a unique value was seen: stored already, or on an earlier line of this file.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    Stored(i64),
+    Line(usize),
+}
+
+/// One kind's checks and writes. An enum rather than a trait so the future stays `Send`.
+enum Importer {
+    Members(MemberImporter),
+    Groups(GroupImporter),
+    Events(EventImporter),
+}
+
+struct MemberImporter {
+    cols: MemberColumns,
+    /// phone, unionid, external_userid → where seen.
+    seen: [HashMap<String, Seen>; 3],
+}
+
+struct GroupImporter {
+    cols: GroupColumns,
+    chat_ids: HashMap<String, Seen>,
+}
+
+struct EventImporter {
+    cols: EventColumns,
+    kinds: Vec<String>,
+    now: i64,
+    /// Hashes of the file's own idempotency keys → first line.
+    keys: HashMap<u64, usize>,
+}
+
+const MEMBER_IDS: [&str; 3] = ["phone", "unionid", "external_userid"];
+
+impl Importer {
+    fn members(cols: MemberColumns) -> Self {
+        Importer::Members(MemberImporter {
+            cols,
+            seen: Default::default(),
+        })
+    }
+
+    fn groups(cols: GroupColumns) -> Self {
+        Importer::Groups(GroupImporter {
+            cols,
+            chat_ids: HashMap::new(),
+        })
+    }
+
+    fn events(cols: EventColumns) -> Self {
+        Importer::Events(EventImporter {
+            cols,
+            kinds: Vec::new(),
+            now: 0,
+            keys: HashMap::new(),
+        })
+    }
+
+    fn chunk_size(&self) -> usize {
+        match self {
+            Importer::Members(_) => MEMBER_CHUNK,
+            Importer::Groups(_) => GROUP_CHUNK,
+            Importer::Events(_) => EVENT_CHUNK,
+        }
+    }
+
+    /// Loads what rows are checked against: the tenant's unique member and group ids, or its
+    /// event kinds.
+    async fn prepare(&mut self, db: &Db, t: TenantId) -> Result<()> {
+        match self {
+            Importer::Members(m) => {
+                let mut after = None;
+                loop {
+                    let filter = MemberFilter {
+                        after,
+                        limit: 5000,
+                        ..Default::default()
+                    };
+                    let page = member::list(db, t, &filter).await?;
+                    let Some(last) = page.last() else { break };
+                    after = Some(last.member_id);
+                    for mem in &page {
+                        let ids = [&mem.phone, &mem.unionid, &mem.external_userid];
+                        for (map, v) in m.seen.iter_mut().zip(ids) {
+                            if let Some(v) = v {
+                                map.insert(v.clone(), Seen::Stored(mem.member_id));
+                            }
+                        }
+                    }
+                }
+            }
+            Importer::Groups(g) => {
+                let mut after = None;
+                loop {
+                    let page = group::list(db, t, None, after, 1000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = Some(last.group_id);
+                    for gr in page {
+                        if let Some(c) = gr.external_chat_id {
+                            g.chat_ids.insert(c, Seen::Stored(gr.group_id));
+                        }
+                    }
+                }
+            }
+            Importer::Events(e) => {
+                e.kinds = tenant::custom_kinds(db, t).await?;
+                e.now = now_ms();
+            }
+        }
+        Ok(())
+    }
+
+    async fn check(
+        &mut self,
+        db: &Db,
+        t: TenantId,
+        opts: &ImportOptions,
+        rows: Vec<Row>,
+    ) -> Result<Checked<Good>> {
+        Ok(match self {
+            Importer::Members(m) => m.check(rows).map_good(Good::Members),
+            Importer::Groups(g) => g.check(rows).map_good(Good::Groups),
+            Importer::Events(e) => e.check(db, t, opts, rows).await?.map_good(Good::Events),
+        })
+    }
+
+    /// Writes checked rows; returns (new, duplicates).
+    async fn store(&mut self, tx: &mut Tx, t: TenantId, good: Good) -> Result<(u64, u64)> {
+        let now = now_ms();
+        Ok(match good {
+            Good::Members(ms) => {
+                let rows: Vec<(NewMember, i64)> = ms.into_iter().map(|m| (m, now)).collect();
+                let ids = member::create_many(tx, t, &rows).await?;
+                (ids.len() as u64, 0)
+            }
+            Good::Groups(gs) => {
+                for g in &gs {
+                    group::create(tx, t, g, now).await?;
+                }
+                (gs.len() as u64, 0)
+            }
+            Good::Events(es) => {
+                let new = crate::events::store(tx, t, &es).await?;
+                (new as u64, (es.len() - new) as u64)
+            }
+        })
+    }
+}
+
+impl<T> Checked<T> {
+    fn map_good<U>(self, f: impl FnOnce(T) -> U) -> Checked<U> {
+        Checked {
+            good: f(self.good),
+            bad: self.bad,
+            duplicates: self.duplicates,
+            other_tenant: self.other_tenant,
+        }
+    }
+}
+
+/// Checks a unique value: a repeat of an earlier line is an error, a stored one a duplicate.
+fn unique(
+    seen: &HashMap<String, Seen>,
+    value: Option<&String>,
+    line: usize,
+    column: &str,
+    errors: &mut Vec<RowError>,
+) -> Option<i64> {
+    match seen.get(value?)? {
+        Seen::Line(first) => {
+            errors.push(RowError::new(
+                line,
+                column,
+                format!("repeats the {column} of line {first}"),
+            ));
+            None
+        }
+        Seen::Stored(id) => Some(*id),
+    }
+}
+
+impl MemberImporter {
+    fn check(&mut self, rows: Vec<Row>) -> Checked<Vec<NewMember>> {
+        let mut out = Checked {
+            good: Vec::with_capacity(rows.len()),
+            bad: Vec::new(),
+            duplicates: 0,
+            other_tenant: 0,
+        };
+        for row in rows {
+            let m = match self.cols.parse(&row) {
+                Ok(m) => m,
+                Err(e) => {
+                    out.bad.push((row, e));
+                    continue;
+                }
+            };
+            let values = [
+                m.external.phone.as_ref(),
+                m.external.unionid.as_ref(),
+                m.external.external_userid.as_ref(),
+            ];
+            let mut errors = Vec::new();
+            let mut stored: Option<(i64, &str)> = None;
+            for ((map, value), field) in self.seen.iter().zip(values).zip(MEMBER_IDS) {
+                let column = self.cols.column_name(field);
+                if let Some(id) = unique(map, value, row.line, &column, &mut errors) {
+                    match stored {
+                        Some((other, first)) if other != id => errors.push(RowError::new(
+                            row.line,
+                            column,
+                            format!("belongs to member {id}, but the {first} to member {other}"),
+                        )),
+                        _ => stored = Some((id, field)),
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                out.bad.push((row, errors));
+            } else if stored.is_some() {
+                out.duplicates += 1;
+            } else {
+                for (map, value) in self.seen.iter_mut().zip(values) {
+                    if let Some(v) = value {
+                        map.insert(v.clone(), Seen::Line(row.line));
+                    }
+                }
+                out.good.push(m);
+            }
+        }
+        out
+    }
+}
+
+impl GroupImporter {
+    fn check(&mut self, rows: Vec<Row>) -> Checked<Vec<NewGroup>> {
+        let mut out = Checked {
+            good: Vec::with_capacity(rows.len()),
+            bad: Vec::new(),
+            duplicates: 0,
+            other_tenant: 0,
+        };
+        for row in rows {
+            let g = match self.cols.parse(&row) {
+                Ok(g) => g,
+                Err(e) => {
+                    out.bad.push((row, e));
+                    continue;
+                }
+            };
+            let mut errors = Vec::new();
+            let column = self.cols.column_name("external_chat_id");
+            let stored = unique(
+                &self.chat_ids,
+                g.external_chat_id.as_ref(),
+                row.line,
+                &column,
+                &mut errors,
+            );
+            if !errors.is_empty() {
+                out.bad.push((row, errors));
+            } else if stored.is_some() {
+                out.duplicates += 1;
+            } else {
+                if let Some(c) = &g.external_chat_id {
+                    self.chat_ids.insert(c.clone(), Seen::Line(row.line));
+                }
+                out.good.push(g);
+            }
+        }
+        out
+    }
+}
+
+impl EventImporter {
+    async fn check(
+        &mut self,
+        db: &Db,
+        t: TenantId,
+        opts: &ImportOptions,
+        rows: Vec<Row>,
+    ) -> Result<Checked<Vec<NewEvent>>> {
+        let mut out = Checked {
+            good: Vec::with_capacity(rows.len()),
+            bad: Vec::new(),
+            duplicates: 0,
+            other_tenant: 0,
+        };
+        let ctx = BatchContext {
+            custom_kinds: &self.kinds,
+            now_ms: self.now,
+        };
+        let mut parsed: Vec<(Row, NewEvent)> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let p = match self.cols.parse(&row, &ctx) {
+                Ok(p) => p,
+                Err(e) => {
+                    out.bad.push((row, e));
+                    continue;
+                }
+            };
+            if let Some(tid) = p.tenant_id
+                && tid != t.0
+            {
+                if opts.skip_other_tenants {
+                    out.other_tenant += 1;
+                } else {
+                    let e = RowError::new(
+                        row.line,
+                        self.cols.column_name("tenant_id"),
+                        format!("is {tid}, but this import is into tenant {}", t.0),
+                    );
+                    out.bad.push((row, vec![e]));
+                }
+                continue;
+            }
+            if p.explicit_key {
+                let h = fnv1a64(&[p.event.idempotency_key.as_bytes()]);
+                if let Some(&first) = self.keys.get(&h) {
+                    let e = RowError::new(
+                        row.line,
+                        self.cols.column_name("idempotency_key"),
+                        format!("repeats the idempotency_key of line {first}"),
+                    );
+                    out.bad.push((row, vec![e]));
+                    continue;
+                }
+                self.keys.insert(h, row.line);
+            }
+            parsed.push((row, p.event));
+        }
+        let mut member_ids: Vec<i64> = Vec::with_capacity(parsed.len());
+        let mut group_ids: Vec<i64> = Vec::new();
+        for (_, e) in &parsed {
+            member_ids.push(e.member_id.0);
+            member_ids.extend(e.inviter().map(|m| m.0));
+            group_ids.extend(e.group_id.map(|g| g.0));
+        }
+        member_ids.sort_unstable();
+        member_ids.dedup();
+        group_ids.sort_unstable();
+        group_ids.dedup();
+        let members = member::existing(db, t, &member_ids).await?;
+        let groups = group::existing(db, t, &group_ids).await?;
+        for (row, e) in parsed {
+            let mut errors = Vec::new();
+            if !members.contains(&e.member_id.0) {
+                errors.push(RowError::new(
+                    row.line,
+                    self.cols.column_name("member_id"),
+                    format!("no member {} in this tenant", e.member_id.0),
+                ));
+            }
+            if let Some(g) = e.group_id
+                && !groups.contains(&g.0)
+            {
+                errors.push(RowError::new(
+                    row.line,
+                    self.cols.column_name("group_id"),
+                    format!("no group {} in this tenant", g.0),
+                ));
+            }
+            if let Some(inv) = e.inviter()
+                && !members.contains(&inv.0)
+            {
+                errors.push(RowError::new(
+                    row.line,
+                    "properties.inviter_member_id",
+                    format!("no member {} in this tenant", inv.0),
+                ));
+            }
+            if errors.is_empty() {
+                out.good.push(e);
+            } else {
+                out.bad.push((row, errors));
+            }
+        }
+        out.bad.sort_by_key(|(r, _)| r.line);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use quanzi_domain::group::GroupInput;
+    use quanzi_domain::member::MemberInput;
+    use quanzi_domain::{GroupId, MemberId};
+    use quanzi_store::event as event_repo;
+
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// A directory removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> std::io::Result<Self> {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "quanzi-import-{}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed),
+                now_ms()
+            ));
+            std::fs::create_dir_all(&p)?;
+            Ok(Self(p))
+        }
+
+        fn file(&self, name: &str, text: &str) -> std::io::Result<PathBuf> {
+            let p = self.0.join(name);
+            std::fs::write(&p, text)?;
+            Ok(p)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    struct Fixture {
+        dir: TempDir,
+        db: Db,
+        t: TenantId,
+        members: Vec<MemberId>,
+        groups: Vec<GroupId>,
+    }
+
+    /// A fresh SQLite store with one tenant, two members and one group.
+    async fn fixture() -> std::result::Result<Fixture, Box<dyn std::error::Error>> {
+        let dir = TempDir::new()?;
+        let db = Db::connect(&dir.0.join("q.db").to_string_lossy()).await?;
+        db.migrate().await?;
+        let mut tx = db.begin().await?;
+        let t = TenantId(tenant::create(&mut tx, "shop", "Shop").await?.tenant_id);
+        let mut members = Vec::new();
+        for (name, phone) in [("王芳", "13800138000"), ("李雷", "13900139000")] {
+            let m = MemberInput {
+                name: Some(name.into()),
+                phone: Some(phone.into()),
+                ..Default::default()
+            }
+            .into_new(&[])?;
+            members.push(MemberId(member::create(&mut tx, t, &m).await?.member_id));
+        }
+        let g = GroupInput {
+            name: Some("南山1群".into()),
+            external_chat_id: Some("wr-1".into()),
+            ..Default::default()
+        }
+        .into_new()?;
+        let groups = vec![GroupId(
+            group::create(&mut tx, t, &g, now_ms()).await?.group_id,
+        )];
+        tx.commit().await?;
+        Ok(Fixture {
+            dir,
+            db,
+            t,
+            members,
+            groups,
+        })
+    }
+
+    fn quiet(_: u64, _: Option<u64>) {}
+
+    async fn import(
+        f: &Fixture,
+        kind: ImportKind,
+        path: &Path,
+        opts: &ImportOptions,
+    ) -> Result<ImportReport> {
+        import_file(&f.db, f.t, kind, path, opts, &quiet).await
+    }
+
+    fn lines_and_fields(r: &ImportReport) -> Vec<(usize, &str)> {
+        r.errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn one_bad_member_row_writes_nothing_and_names_its_line() -> TestResult {
+        let f = fixture().await?;
+        let path = f.dir.file(
+            "members.csv",
+            "name,phone,gender\n张三,13700137000,male\n李四,12345,female\n王五,,robot\n",
+        )?;
+        let r = import(&f, ImportKind::Members, &path, &ImportOptions::default()).await?;
+        assert!(!r.committed && !r.is_success());
+        assert_eq!((r.rows, r.imported, r.rejected), (3, 0, 2));
+        assert_eq!(lines_and_fields(&r), vec![(3, "phone"), (4, "gender")]);
+        assert_eq!(member::count(&f.db, f.t).await?, 2, "nothing was written");
+        assert_eq!(r.reject_file, None);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn skip_bad_writes_the_good_rows_and_a_reject_file() -> TestResult {
+        let f = fixture().await?;
+        let path = f.dir.file(
+            "members.csv",
+            "name,phone,interests\n张三,13700137000,宝妈|养生\n李四,12345,\n王芳,13800138000,\n赵六,13700137000,\n",
+        )?;
+        let opts = ImportOptions {
+            skip_bad: true,
+            ..Default::default()
+        };
+        let r = import(&f, ImportKind::Members, &path, &opts).await?;
+        assert!(r.committed);
+        assert_eq!((r.rows, r.imported, r.duplicates, r.rejected), (4, 1, 1, 2));
+        assert_eq!(lines_and_fields(&r), vec![(3, "phone"), (5, "phone")]);
+        assert!(
+            r.errors[1].reason.contains("line 2"),
+            "{}",
+            r.errors[1].reason
+        );
+        assert_eq!(member::count(&f.db, f.t).await?, 3);
+        let reject = r.reject_file.clone().ok_or("no reject file")?;
+        assert_eq!(reject, f.dir.0.join("members.rejects.csv"));
+        let text = std::fs::read_to_string(&reject)?;
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "name,phone,interests,error");
+        assert!(
+            lines[1].starts_with("李四,12345,,line 3: phone: "),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].starts_with("赵六,13700137000,,line 5: phone: repeats"),
+            "{}",
+            lines[2]
+        );
+        assert_eq!(lines.len(), 3);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn re_importing_an_events_file_stores_nothing_new() -> TestResult {
+        let f = fixture().await?;
+        let (m1, m2, g) = (f.members[0].0, f.members[1].0, f.groups[0].0);
+        let text = format!(
+            "kind,member_id,group_id,occurred_at,amount_yuan,properties.join_scene\n\
+             join,{m1},{g},2025-01-01 08:00:00,,poster\n\
+             message,{m1},{g},1735689700000,,\n\
+             order,{m2},,2025-01-02T10:00:00+08:00,19.99,\n\
+             message,{m1},{g},1735689700000,,\n"
+        );
+        let path = f.dir.file("events.csv", &text)?;
+        let seen = std::sync::Mutex::new(Vec::new());
+        let progress = |done: u64, total: Option<u64>| {
+            if let Ok(mut s) = seen.lock() {
+                s.push((done, total));
+            }
+        };
+        let opts = ImportOptions::default();
+        let r = import_file(&f.db, f.t, ImportKind::Events, &path, &opts, &progress).await?;
+        assert!(r.is_success(), "{:?}", r.errors);
+        assert_eq!((r.rows, r.imported, r.duplicates), (4, 4, 0));
+        assert_eq!(
+            seen.lock().map(|s| s.first().copied()).ok().flatten(),
+            Some((0, Some(4)))
+        );
+        assert_eq!(
+            seen.lock().map(|s| s.last().copied()).ok().flatten(),
+            Some((4, Some(4)))
+        );
+        let again = import(&f, ImportKind::Events, &path, &opts).await?;
+        assert!(again.is_success());
+        assert_eq!((again.rows, again.imported, again.duplicates), (4, 0, 4));
+        assert_eq!(event_repo::count(&f.db, f.t).await?, 4);
+        // The join made the member part of the group; the order kept its fen exactly.
+        assert_eq!(
+            group::get(&f.db, f.t, f.groups[0]).await?.map(|g| g.size),
+            Some(1)
+        );
+        let orders = event_repo::list(
+            &f.db,
+            f.t,
+            &event_repo::EventFilter {
+                kind: Some("order".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await?;
+        assert_eq!(
+            orders.iter().map(|e| e.amount_fen).collect::<Vec<_>>(),
+            vec![Some(1999)]
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn events_naming_unknown_members_or_groups_fail_all_or_nothing() -> TestResult {
+        let f = fixture().await?;
+        let (m1, g) = (f.members[0].0, f.groups[0].0);
+        let text = format!(
+            "idempotency_key,kind,member_id,group_id,occurred_at\n\
+             a,message,{m1},{g},1735689700000\n\
+             b,message,999999,{g},1735689700000\n\
+             c,message,{m1},888888,1735689700000\n\
+             a,message,{m1},{g},1735689700000\n"
+        );
+        let path = f.dir.file("events.csv", &text)?;
+        let r = import(&f, ImportKind::Events, &path, &ImportOptions::default()).await?;
+        assert!(!r.committed);
+        assert_eq!(
+            lines_and_fields(&r),
+            vec![(3, "member_id"), (4, "group_id"), (5, "idempotency_key")]
+        );
+        assert_eq!(event_repo::count(&f.db, f.t).await?, 0);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_benchmark_csv_imports_with_other_tenants_left_out() -> TestResult {
+        let f = fixture().await?;
+        let (t, m1, m2, g) = (f.t.0, f.members[0].0, f.members[1].0, f.groups[0].0);
+        let other = t + 1;
+        let text = format!(
+            "tenant_id,member_id,group_id,kind,ts,amount,product_id\n\
+             {t},{m1},{g},join,1735689600,0.0,0\n\
+             {other},{m1},{g},message,1735689601,0.0,0\n\
+             {t},{m2},{g},order,1735689602,30.5,42\n"
+        );
+        let path = f.dir.file("bench.csv", &text)?;
+        let strict = import(&f, ImportKind::Events, &path, &ImportOptions::default()).await?;
+        assert_eq!(lines_and_fields(&strict), vec![(3, "tenant_id")]);
+        assert_eq!(event_repo::count(&f.db, f.t).await?, 0);
+        let opts = ImportOptions {
+            skip_other_tenants: true,
+            ..Default::default()
+        };
+        let r = import(&f, ImportKind::Events, &path, &opts).await?;
+        assert!(r.is_success(), "{:?}", r.errors);
+        assert_eq!((r.rows, r.imported, r.other_tenant), (3, 2, 1));
+        let order = event_repo::list(
+            &f.db,
+            f.t,
+            &event_repo::EventFilter {
+                kind: Some("order".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let o = order.first().ok_or("no order")?;
+        assert_eq!(
+            (o.amount_fen, o.product.as_deref()),
+            (Some(3050), Some("42"))
+        );
+        assert_eq!(o.occurred_at_ms, 1_735_689_602_000);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn groups_import_and_skip_known_chat_ids() -> TestResult {
+        let f = fixture().await?;
+        let path = f.dir.file(
+            "groups.csv",
+            "群名,dimension,capacity_hard,external_chat_id\n宝妈群,interest,300,wr-2\n南山1群,district,,wr-1\n",
+        )?;
+        let r = import(&f, ImportKind::Groups, &path, &ImportOptions::default()).await?;
+        assert!(r.is_success(), "{:?}", r.errors);
+        assert_eq!((r.imported, r.duplicates), (1, 1));
+        let all = group::list(&f.db, f.t, None, None, 10).await?;
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].capacity_hard, 300);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn header_errors_and_unreadable_files_write_nothing() -> TestResult {
+        let f = fixture().await?;
+        let path = f.dir.file("m.csv", "name,nickname\n张三,小张\n")?;
+        let r = import(&f, ImportKind::Members, &path, &ImportOptions::default()).await?;
+        assert!(!r.committed);
+        assert_eq!(lines_and_fields(&r), vec![(1, "nickname")]);
+        let missing = f.dir.0.join("nope.csv");
+        let err = import(&f, ImportKind::Members, &missing, &ImportOptions::default()).await;
+        assert!(matches!(err, Err(CoreError::Invalid(_))));
+        let same = ImportOptions {
+            skip_bad: true,
+            reject_path: Some(path.clone()),
+            ..Default::default()
+        };
+        assert!(import(&f, ImportKind::Members, &path, &same).await.is_err());
+        Ok(())
+    }
+
+    /// `QUANZI_IMPORT_ROWS=1000000 cargo test -p quanzi-core --release bulk -- --ignored --nocapture`
+    #[tokio::test]
+    #[ignore = "a timing run, not a check"]
+    async fn bulk_benchmark_format_events() -> TestResult {
+        let n: u64 = std::env::var("QUANZI_IMPORT_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200_000);
+        let f = fixture().await?;
+        let mut tx = f.db.begin().await?;
+        let people: Vec<(NewMember, i64)> = (0..2000)
+            .map(|i| {
+                MemberInput {
+                    name: Some(format!("m{i}")),
+                    ..Default::default()
+                }
+                .into_new(&[])
+                .map(|m| (m, 0))
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        let ids = member::create_many(&mut tx, f.t, &people).await?;
+        tx.commit().await?;
+        let (t, g) = (f.t.0, f.groups[0].0);
+        let mut text = String::from("tenant_id,member_id,group_id,kind,ts,amount,product_id\n");
+        for i in 0..n {
+            let m = ids[(i as usize * 7919) % ids.len()].0;
+            let (kind, amount, product) = match i % 20 {
+                0 => ("order", "30.5", "42"),
+                1 => ("click", "0.0", "0"),
+                _ => ("message", "0.0", "0"),
+            };
+            text.push_str(&format!(
+                "{t},{m},{g},{kind},{},{amount},{product}\n",
+                1_735_689_600 + i
+            ));
+        }
+        let path = f.dir.file("bench.csv", &text)?;
+        let start = std::time::Instant::now();
+        let r = import(&f, ImportKind::Events, &path, &ImportOptions::default()).await?;
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{n} rows in {secs:.2}s ({:.0} rows/s): {:?}",
+            n as f64 / secs,
+            (r.imported, r.duplicates, r.rejected)
+        );
+        assert_eq!(r.imported, n);
+        Ok(())
+    }
+
+    #[test]
+    fn the_import_future_is_send() {
+        fn is_send<T: Send>(_: &T) {}
+        let fut = async {
+            let db = Db::connect("/nonexistent/never-opened.db").await;
+            if let Ok(db) = db {
+                let _ = import_file(
+                    &db,
+                    TenantId(1),
+                    ImportKind::Events,
+                    Path::new("x.csv"),
+                    &ImportOptions::default(),
+                    &quiet,
+                )
+                .await;
+            }
+        };
+        is_send(&fut);
+    }
+}

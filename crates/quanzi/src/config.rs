@@ -1,0 +1,189 @@
+//! Layered configuration: defaults ← `quanzi.toml` ← `QUANZI_*` environment ← flags.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The effective configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://./data/quanzi.db` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// Log filter, e.g. `info` or `quanzi=debug`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://./data/quanzi.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Environment variables we read; any other `QUANZI_*` gets a warning (a typo is not silent).
+pub const ENV_KEYS: &[&str] = &[
+    "QUANZI_DATABASE_URL",
+    "QUANZI_LISTEN",
+    "QUANZI_SECURE_COOKIES",
+    "QUANZI_LOG",
+    "QUANZI_CONFIG",
+];
+
+/// Overrides given on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    /// `--database-url`.
+    pub database_url: Option<String>,
+    /// `--listen`.
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Builds the effective config from the file (if present), the environment and flags.
+    /// Returns it with warnings to print.
+    pub fn load(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        flags: &Flags,
+    ) -> anyhow::Result<(Config, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let explicit = file.is_some();
+        let path = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| "quanzi.toml".into());
+        let mut cfg = if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            toml::from_str::<Config>(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        } else if explicit {
+            anyhow::bail!("config file {} does not exist", path.display());
+        } else {
+            Config::default()
+        };
+        for (k, v) in env {
+            match k.as_str() {
+                "QUANZI_DATABASE_URL" => cfg.database_url = v.clone(),
+                "QUANZI_LISTEN" => cfg.listen = v.clone(),
+                "QUANZI_LOG" => cfg.log = v.clone(),
+                "QUANZI_SECURE_COOKIES" => {
+                    cfg.secure_cookies = match v.as_str() {
+                        "1" | "true" | "yes" => true,
+                        "0" | "false" | "no" | "" => false,
+                        _ => {
+                            anyhow::bail!("QUANZI_SECURE_COOKIES must be true or false, not {v:?}")
+                        }
+                    }
+                }
+                k if k.starts_with("QUANZI_") && !ENV_KEYS.contains(&k) => warnings.push(format!(
+                    "unknown environment variable {k} ignored (known: {})",
+                    ENV_KEYS.join(", ")
+                )),
+                _ => {}
+            }
+        }
+        if let Some(u) = &flags.database_url {
+            cfg.database_url = u.clone();
+        }
+        if let Some(l) = &flags.listen {
+            cfg.listen = l.clone();
+        }
+        if cfg.listen.parse::<std::net::SocketAddr>().is_err() {
+            anyhow::bail!(
+                "listen: {:?} is not an address like 127.0.0.1:8080",
+                cfg.listen
+            );
+        }
+        Ok((cfg, warnings))
+    }
+
+    /// The config as TOML with the database password masked.
+    pub fn show(&self) -> String {
+        let mut c = self.clone();
+        c.database_url = mask_url(&c.database_url);
+        toml::to_string(&c).unwrap_or_default()
+    }
+}
+
+/// Replaces the password of a URL (`scheme://user:pass@host`) with `****`.
+pub fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((creds, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match creds.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let f = dir.path().join("quanzi.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\nlog = \"debug\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (c, w) = Config::load(
+            Some(&f),
+            &env(&[
+                ("QUANZI_DATABASE_URL", "postgres://u:p@h/db"),
+                ("QUANZI_LISTNE", "x"),
+            ]),
+            &Flags {
+                listen: Some("127.0.0.1:7000".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen, "127.0.0.1:7000");
+        assert_eq!(c.database_url, "postgres://u:p@h/db");
+        assert_eq!(c.log, "debug");
+        assert_eq!(w.len(), 1, "a misspelt variable is reported");
+        assert!(c.show().contains("postgres://u:****@h/db"));
+        assert!(!c.show().contains(":p@"));
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_addresses_are_errors() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let f = dir.path().join("q.toml");
+        std::fs::write(&f, "listn = \"x\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert!(Config::load(Some(&f), &[], &Flags::default()).is_err());
+        assert!(
+            Config::load(
+                None,
+                &[],
+                &Flags {
+                    listen: Some("nope".into()),
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! `/api/v1/groups`: groups, their members and roles, history and daily activity.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use quanzi_core::groups;
+use quanzi_domain::group::GroupInput;
+use quanzi_domain::{GroupId, MemberId};
+use quanzi_store::event::DayCount;
+use quanzi_store::group::{Group, GroupMember, MembershipChange};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{IdPath, IdPath2, page};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
+
+page!(GroupPage, Group);
+page!(GroupMemberPage, GroupMember);
+
+/// Filters and paging of the group list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupQuery {
+    /// district, interest, value_tier, vip, seed or other.
+    pub dimension: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List groups with their current size.
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(GroupQuery),
+    responses((status = 200, body = GroupPage), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    c: Caller,
+    AppQuery(q): AppQuery<GroupQuery>,
+) -> Result<Json<GroupPage>, ApiError> {
+    let (limit, after) =
+        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let dim = q.dimension.as_deref().filter(|d| !d.is_empty());
+    let p = groups::list(&s.db, c.tenant, dim, after, limit).await?;
+    Ok(Json(GroupPage {
+        items: p.items,
+        next_cursor: p.next_cursor,
+    }))
+}
+
+/// Create a group (capacity: hard ≤ 500, advised default 200).
+#[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = GroupInput,
+    responses((status = 201, body = Group), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    c: Caller,
+    AppJson(i): AppJson<GroupInput>,
+) -> Result<(StatusCode, Json<Group>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(groups::create(&s.db, c.write()?, i).await?),
+    ))
+}
+
+/// Get a group.
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = i64, Path, description = "Group id")),
+    responses((status = 200, body = Group), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<Group>, ApiError> {
+    Ok(Json(groups::get(&s.db, c.tenant, GroupId(id)).await?))
+}
+
+/// Update a group.
+#[utoipa::path(patch, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = i64, Path, description = "Group id")), request_body = GroupInput,
+    responses((status = 200, body = Group), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppJson(i): AppJson<GroupInput>,
+) -> Result<Json<Group>, ApiError> {
+    Ok(Json(
+        groups::update(&s.db, c.write()?, GroupId(id), i).await?,
+    ))
+}
+
+/// Paging of group members.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Current members of a group with their roles.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = i64, Path, description = "Group id"), PageQuery),
+    responses((status = 200, body = GroupMemberPage), (status = 404, body = ErrorBody)))]
+pub async fn members(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<GroupMemberPage>, ApiError> {
+    let (limit, after) =
+        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let p = groups::members(&s.db, c.tenant, GroupId(id), after, limit).await?;
+    Ok(Json(GroupMemberPage {
+        items: p.items,
+        next_cursor: p.next_cursor,
+    }))
+}
+
+/// Adding a member to a group.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMemberInput {
+    /// The member.
+    pub member_id: i64,
+    /// owner, admin, kol, seed or member (default member); for a current member, changes the role.
+    pub role: Option<String>,
+    /// How they joined (poster, partner_shop, referral, qr, invite…).
+    pub join_scene: Option<String>,
+    /// Who invited them.
+    pub inviter_member_id: Option<i64>,
+}
+
+/// Add a member to a group now (or change their role); refused when the group is full.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = i64, Path, description = "Group id")), request_body = AddMemberInput,
+    responses((status = 200, body = Group), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_member(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppJson(i): AppJson<AddMemberInput>,
+) -> Result<Json<Group>, ApiError> {
+    let scene = i
+        .join_scene
+        .map(|s| s.trim().chars().take(64).collect::<String>())
+        .filter(|s| !s.is_empty());
+    Ok(Json(
+        groups::add_member(
+            &s.db,
+            c.write()?,
+            GroupId(id),
+            MemberId(i.member_id),
+            i.role.as_deref(),
+            scene,
+            i.inviter_member_id.map(MemberId),
+        )
+        .await?,
+    ))
+}
+
+/// Remove a member from a group now.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{member_id}", tag = "groups",
+    params(("id" = i64, Path, description = "Group id"), ("member_id" = i64, Path, description = "Member id")),
+    responses((status = 200, body = Group), (status = 404, body = ErrorBody)))]
+pub async fn remove_member(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath2(id, member): IdPath2,
+) -> Result<Json<Group>, ApiError> {
+    Ok(Json(
+        groups::remove_member(&s.db, c.write()?, GroupId(id), MemberId(member)).await?,
+    ))
+}
+
+/// The latest joins, leaves and role changes of a group.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/history", tag = "groups", params(("id" = i64, Path, description = "Group id")),
+    responses((status = 200, body = Vec<MembershipChange>), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<MembershipChange>>, ApiError> {
+    Ok(Json(
+        groups::history(&s.db, c.tenant, GroupId(id), 200).await?,
+    ))
+}
+
+/// How many days of activity.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityQuery {
+    /// Days back from now, 1-366 (default 30).
+    pub days: Option<String>,
+}
+
+/// Daily events by kind in a group (days in Asia/Shanghai).
+#[utoipa::path(get, path = "/api/v1/groups/{id}/activity", tag = "groups", params(("id" = i64, Path, description = "Group id"), ActivityQuery),
+    responses((status = 200, body = Vec<DayCount>), (status = 404, body = ErrorBody)))]
+pub async fn activity(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<ActivityQuery>,
+) -> Result<Json<Vec<DayCount>>, ApiError> {
+    let days = int_param(&q.days, "days")?.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::field("days", "must be between 1 and 366"));
+    }
+    groups::get(&s.db, c.tenant, GroupId(id)).await?;
+    let since = quanzi_store::now_ms() - days * 86_400_000;
+    Ok(Json(
+        quanzi_store::event::daily(&s.db, c.tenant, Some(GroupId(id)), since)
+            .await
+            .map_err(quanzi_core::CoreError::from)?,
+    ))
+}
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/groups", get(list).post(create))
+        .route("/api/v1/groups/{id}", get(get_one).patch(update))
+        .route("/api/v1/groups/{id}/members", get(members).post(add_member))
+        .route(
+            "/api/v1/groups/{id}/members/{member_id}",
+            delete(remove_member),
+        )
+        .route("/api/v1/groups/{id}/history", get(history))
+        .route("/api/v1/groups/{id}/activity", get(activity))
+}

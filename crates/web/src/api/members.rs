@@ -1,0 +1,389 @@
+//! `/api/v1/members`, `/api/v1/tags`, `/api/v1/custom-fields`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use quanzi_core::members;
+use quanzi_domain::MemberId;
+use quanzi_domain::member::{CustomFieldDef, MemberInput};
+use quanzi_domain::tag::TagInput;
+use quanzi_store::event::{Event, EventFilter};
+use quanzi_store::group::{MemberGroup, MembershipChange};
+use quanzi_store::member::{Member, MemberFilter};
+use quanzi_store::tag::Tag;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{IdPath, page};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
+
+page!(MemberPage, Member);
+page!(EventPage, Event);
+
+/// Filters and paging of the member list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// Search in name, phone, external_userid and unionid.
+    pub q: Option<String>,
+    /// Exact district.
+    pub district: Option<String>,
+    /// unknown, female or male.
+    pub gender: Option<String>,
+    /// none, low, mid, high or vip.
+    pub spending_tier: Option<String>,
+    /// Lifecycle stage.
+    pub lifecycle_stage: Option<String>,
+    /// Source channel.
+    pub source_channel: Option<String>,
+    /// Carries this tag id.
+    pub tag_id: Option<String>,
+    /// Currently in this group id.
+    pub group_id: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn nonblank(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl MemberQuery {
+    /// The store filter, validated.
+    pub fn filter(&self) -> Result<MemberFilter, ApiError> {
+        let (limit, after) =
+            quanzi_core::page_args(int_param(&self.limit, "limit")?, self.cursor.as_deref())?;
+        if let Some(v) = nonblank(&self.gender)
+            && quanzi_domain::member::Gender::parse(&v).is_none()
+        {
+            return Err(ApiError::field(
+                "gender",
+                format!(
+                    "must be one of: {}",
+                    quanzi_domain::member::Gender::expected()
+                ),
+            ));
+        }
+        if let Some(v) = nonblank(&self.spending_tier)
+            && quanzi_domain::member::SpendingTier::parse(&v).is_none()
+        {
+            return Err(ApiError::field(
+                "spending_tier",
+                format!(
+                    "must be one of: {}",
+                    quanzi_domain::member::SpendingTier::expected()
+                ),
+            ));
+        }
+        if let Some(v) = nonblank(&self.lifecycle_stage)
+            && quanzi_domain::member::LifecycleStage::parse(&v).is_none()
+        {
+            return Err(ApiError::field(
+                "lifecycle_stage",
+                format!(
+                    "must be one of: {}",
+                    quanzi_domain::member::LifecycleStage::expected()
+                ),
+            ));
+        }
+        Ok(MemberFilter {
+            q: nonblank(&self.q).map(|q| q.chars().take(64).collect()),
+            district: nonblank(&self.district),
+            gender: nonblank(&self.gender),
+            spending_tier: nonblank(&self.spending_tier),
+            lifecycle_stage: nonblank(&self.lifecycle_stage),
+            source_channel: nonblank(&self.source_channel),
+            tag_id: int_param(&self.tag_id, "tag_id")?,
+            group_id: int_param(&self.group_id, "group_id")?,
+            after,
+            limit,
+        })
+    }
+}
+
+/// List members with search, filters and cursor pagination.
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberQuery),
+    responses((status = 200, body = MemberPage), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    c: Caller,
+    AppQuery(q): AppQuery<MemberQuery>,
+) -> Result<Json<MemberPage>, ApiError> {
+    let p = members::list(&s.db, c.tenant, q.filter()?).await?;
+    Ok(Json(MemberPage {
+        items: p.items,
+        next_cursor: p.next_cursor,
+    }))
+}
+
+/// Create a member.
+#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = MemberInput,
+    responses((status = 201, body = Member), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    c: Caller,
+    AppJson(input): AppJson<MemberInput>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    let m = members::create(&s.db, c.write()?, input).await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+/// A member with their tags and current groups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberDetail {
+    /// The member.
+    #[serde(flatten)]
+    pub member: Member,
+    /// Tags carried.
+    pub tags: Vec<Tag>,
+    /// Current groups.
+    pub groups: Vec<MemberGroup>,
+}
+
+/// Get a member with tags and groups.
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path, description = "Member id")),
+    responses((status = 200, body = MemberDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<MemberDetail>, ApiError> {
+    let member = members::get(&s.db, c.tenant, MemberId(id)).await?;
+    let tags = members::tags_of(&s.db, c.tenant, MemberId(id)).await?;
+    let groups = quanzi_store::group::groups_of_member(&s.db, c.tenant, MemberId(id))
+        .await
+        .map_err(quanzi_core::CoreError::from)?;
+    Ok(Json(MemberDetail {
+        member,
+        tags,
+        groups,
+    }))
+}
+
+/// Update a member (only the fields sent; an empty string clears an optional field).
+#[utoipa::path(patch, path = "/api/v1/members/{id}", tag = "members", params(("id" = i64, Path, description = "Member id")), request_body = MemberInput,
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppJson(input): AppJson<MemberInput>,
+) -> Result<Json<Member>, ApiError> {
+    Ok(Json(
+        members::update(&s.db, c.write()?, MemberId(id), input).await?,
+    ))
+}
+
+/// Which member to merge into this one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The duplicate, merged into the member of the path and then hidden.
+    pub source_member_id: i64,
+}
+
+/// Merge a duplicate member into this one (events, groups, tags and missing ids move over).
+#[utoipa::path(post, path = "/api/v1/members/{id}/merge", tag = "members", params(("id" = i64, Path, description = "Target member id")), request_body = MergeInput,
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn merge(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppJson(input): AppJson<MergeInput>,
+) -> Result<Json<Member>, ApiError> {
+    Ok(Json(
+        members::merge(
+            &s.db,
+            c.write()?,
+            MemberId(id),
+            MemberId(input.source_member_id),
+        )
+        .await?,
+    ))
+}
+
+/// Paging of a timeline.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A member's events, newest first.
+#[utoipa::path(get, path = "/api/v1/members/{id}/events", tag = "members", params(("id" = i64, Path, description = "Member id"), TimelineQuery),
+    responses((status = 200, body = EventPage), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<TimelineQuery>,
+) -> Result<Json<EventPage>, ApiError> {
+    members::get(&s.db, c.tenant, MemberId(id)).await?;
+    let (limit, before) =
+        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let p = quanzi_core::events::list(
+        &s.db,
+        c.tenant,
+        EventFilter {
+            member_id: Some(id),
+            before,
+            limit,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Json(EventPage {
+        items: p.items,
+        next_cursor: p.next_cursor,
+    }))
+}
+
+/// A member's joins and leaves, latest first.
+#[utoipa::path(get, path = "/api/v1/members/{id}/history", tag = "members", params(("id" = i64, Path, description = "Member id")),
+    responses((status = 200, body = Vec<MembershipChange>), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<MembershipChange>>, ApiError> {
+    members::get(&s.db, c.tenant, MemberId(id)).await?;
+    Ok(Json(
+        quanzi_store::group::history_of_member(&s.db, c.tenant, MemberId(id), 200)
+            .await
+            .map_err(quanzi_core::CoreError::from)?,
+    ))
+}
+
+/// One tag put on (or taken off) many members.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkTagInput {
+    /// The tag group's name (created if missing).
+    pub group: String,
+    /// The tag's name (created if missing).
+    pub name: String,
+    /// The members (1-10000), all of this tenant.
+    pub member_ids: Vec<i64>,
+    /// Remove instead of add.
+    #[serde(default)]
+    pub remove: bool,
+}
+
+/// Result of a bulk tagging.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkTagOutput {
+    /// The tag.
+    pub tag: Tag,
+    /// Taggings added or removed.
+    pub changed: u64,
+}
+
+/// Tag (or untag) many members at once; all or nothing.
+#[utoipa::path(post, path = "/api/v1/tags/bulk", tag = "members", request_body = BulkTagInput,
+    responses((status = 200, body = BulkTagOutput), (status = 422, body = ErrorBody)))]
+pub async fn bulk_tag(
+    State(s): State<AppState>,
+    c: Caller,
+    AppJson(i): AppJson<BulkTagInput>,
+) -> Result<Json<BulkTagOutput>, ApiError> {
+    let r = members::bulk_tag(
+        &s.db,
+        c.write()?,
+        TagInput {
+            group: i.group,
+            name: i.name,
+        },
+        &i.member_ids,
+        i.remove,
+    )
+    .await?;
+    Ok(Json(BulkTagOutput {
+        tag: r.tag,
+        changed: r.changed,
+    }))
+}
+
+/// All tags of the tenant.
+#[utoipa::path(get, path = "/api/v1/tags", tag = "members", responses((status = 200, body = Vec<Tag>)))]
+pub async fn tags(State(s): State<AppState>, c: Caller) -> Result<Json<Vec<Tag>>, ApiError> {
+    Ok(Json(members::tags(&s.db, c.tenant).await?))
+}
+
+/// A custom member field.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomFieldIo {
+    /// Machine key (letters, digits, _-.:).
+    pub key: String,
+    /// Label for operators.
+    pub label: String,
+    /// text, number, bool or date.
+    pub kind: String,
+}
+
+impl From<CustomFieldDef> for CustomFieldIo {
+    fn from(d: CustomFieldDef) -> Self {
+        CustomFieldIo {
+            key: d.key,
+            label: d.label,
+            kind: d.kind.as_str().to_string(),
+        }
+    }
+}
+
+/// The tenant's custom member fields.
+#[utoipa::path(get, path = "/api/v1/custom-fields", tag = "members", responses((status = 200, body = Vec<CustomFieldIo>)))]
+pub async fn custom_fields(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<Vec<CustomFieldIo>>, ApiError> {
+    Ok(Json(
+        members::custom_fields(&s.db, c.tenant)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Define (or redefine) a custom member field.
+#[utoipa::path(post, path = "/api/v1/custom-fields", tag = "members", request_body = CustomFieldIo,
+    responses((status = 200, body = CustomFieldIo), (status = 422, body = ErrorBody)))]
+pub async fn define_custom_field(
+    State(s): State<AppState>,
+    c: Caller,
+    AppJson(i): AppJson<CustomFieldIo>,
+) -> Result<Json<CustomFieldIo>, ApiError> {
+    Ok(Json(
+        members::define_custom_field(&s.db, c.write()?, &i.key, &i.label, &i.kind)
+            .await?
+            .into(),
+    ))
+}
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/members", get(list).post(create))
+        .route("/api/v1/members/{id}", get(get_one).patch(update))
+        .route("/api/v1/members/{id}/merge", post(merge))
+        .route("/api/v1/members/{id}/events", get(events))
+        .route("/api/v1/members/{id}/history", get(history))
+        .route("/api/v1/tags", get(tags))
+        .route("/api/v1/tags/bulk", post(bulk_tag))
+        .route(
+            "/api/v1/custom-fields",
+            get(custom_fields).post(define_custom_field),
+        )
+}

@@ -1,0 +1,137 @@
+//! The JSON API under `/api/v1`, its OpenAPI 3.1 document and the offline docs page.
+
+pub mod access;
+pub mod events;
+pub mod groups;
+pub mod members;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::AppState;
+use crate::error::{ApiError, CODES};
+
+/// Declares a page type `$name { items: Vec<$item>, next_cursor }` for the OpenAPI document.
+macro_rules! page {
+    ($name:ident, $item:ty) => {
+        /// A page of results.
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            /// The items.
+            pub items: Vec<$item>,
+            /// Pass as `cursor` for the next page; absent on the last.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use page;
+
+/// A numeric `{id}` path segment; anything else is a 404 (no such object can exist).
+pub struct IdPath(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw): Path<String> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found("object"))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(IdPath)
+            .ok_or_else(|| ApiError::not_found("object"))
+    }
+}
+
+/// Two numeric path segments, e.g. `{id}/members/{member_id}`.
+pub struct IdPath2(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((a, b)): Path<(String, String)> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found("object"))?;
+        match (a.parse::<i64>(), b.parse::<i64>()) {
+            (Ok(a), Ok(b)) if a > 0 && b > 0 => Ok(IdPath2(a, b)),
+            _ => Err(ApiError::not_found("object")),
+        }
+    }
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("qz_…").description(Some("A tenant API key created in Settings or with `quanzi admin create-api-key`.")).build()),
+        );
+        let table: String = CODES
+            .iter()
+            .map(|(c, s, d)| format!("| `{c}` | {s} | {d} |\n"))
+            .collect();
+        openapi.info.description = Some(format!(
+            "Quanzi's API. Authenticate with `Authorization: Bearer <api key>`. Errors are `{{\"error\":{{\"code\",\"message\",\"fields\"}}}}` with these stable codes:\n\n| code | status | meaning |\n|---|---|---|\n{table}"
+        ));
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "api_key",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// The OpenAPI document of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Quanzi API", version = "1"),
+    paths(
+        members::list, members::create, members::get_one, members::update, members::merge, members::events, members::history,
+        members::tags, members::bulk_tag, members::custom_fields, members::define_custom_field,
+        groups::list, groups::create, groups::get_one, groups::update, groups::members, groups::add_member, groups::remove_member,
+        groups::history, groups::activity,
+        events::ingest, events::list, events::kinds, events::define_kind,
+        access::me, access::list, access::create, access::revoke,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError)),
+    modifiers(&Security),
+    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"))
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+async fn docs() -> Html<&'static str> {
+    Html(include_str!("../../assets/api-docs.html"))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new("method_not_allowed", "method not allowed on this path")
+}
+
+/// All API routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(members::router())
+        .merge(groups::router())
+        .merge(events::router())
+        .merge(access::router())
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/docs", get(docs))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+}

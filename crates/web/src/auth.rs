@@ -1,0 +1,204 @@
+//! Who is calling: an API key (Bearer) or an operator session (cookie, CSRF-checked on
+//! writes), and the login rate limiter.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use quanzi_domain::TenantId;
+use quanzi_domain::access::{OperatorRole, Permissions};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "qz_session";
+/// Name of the pre-login CSRF cookie (double-submit on the login form).
+pub const LOGIN_CSRF_COOKIE: &str = "qz_login_csrf";
+/// Header carrying the CSRF token on cookie-authenticated API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of cookie `name`, if sent.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+/// The authenticated caller of an API request.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// The caller's tenant; every query is scoped to it.
+    pub tenant: TenantId,
+    /// What the caller may do.
+    pub perms: Permissions,
+}
+
+impl Caller {
+    /// Fails with 403 unless the caller may write.
+    pub fn write(&self) -> Result<TenantId, ApiError> {
+        if self.perms.write {
+            Ok(self.tenant)
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Fails with 403 unless the caller may administer.
+    pub fn admin(&self) -> Result<TenantId, ApiError> {
+        if self.perms.admin {
+            Ok(self.tenant)
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(auth) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+            let secret = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(ApiError::unauthorized)?;
+            let key = quanzi_core::access::authenticate_key(&state.db, secret)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            return Ok(Caller {
+                tenant: TenantId(key.tenant_id),
+                perms: key.scope().into(),
+            });
+        }
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
+        let s = quanzi_core::access::session(&state.db, &token)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !constant_time_eq(sent.as_bytes(), s.csrf_token.as_bytes()) {
+                return Err(ApiError::new(
+                    "csrf_failed",
+                    "missing or wrong X-CSRF-Token",
+                ));
+            }
+        }
+        let role = OperatorRole::parse(&s.role).unwrap_or(OperatorRole::Viewer);
+        Ok(Caller {
+            tenant: TenantId(s.tenant_id),
+            perms: role.into(),
+        })
+    }
+}
+
+/// Compares secrets without leaking where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Counts failed logins per key (email, and client address) in a sliding window.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    window: Duration,
+    max_failures: usize,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl LoginLimiter {
+    /// `max_failures` within `window` lock a key until the oldest failure ages out.
+    pub fn new(max_failures: usize, window: Duration) -> Self {
+        LoginLimiter {
+            window,
+            max_failures,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True when `key` may try again now.
+    pub fn allowed(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let Ok(mut map) = self.failures.lock() else {
+            return true;
+        };
+        let Some(q) = map.get_mut(key) else {
+            return true;
+        };
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > self.window)
+        {
+            q.pop_front();
+        }
+        q.len() < self.max_failures
+    }
+
+    /// Records a failed attempt for `key`.
+    pub fn fail(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 100_000 {
+                map.clear();
+            }
+            map.entry(key.to_string())
+                .or_default()
+                .push_back(Instant::now());
+        }
+    }
+
+    /// Forgets `key`'s failures after a success.
+    pub fn succeed(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_locks_after_max_failures() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(l.allowed("a"));
+            l.fail("a");
+        }
+        assert!(!l.allowed("a"));
+        assert!(l.allowed("b"));
+        l.succeed("a");
+        assert!(l.allowed("a"));
+    }
+
+    #[test]
+    fn cookies_are_found_among_several() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::header::COOKIE,
+            "a=1; qz_session=abc; lang=en"
+                .parse()
+                .unwrap_or(axum::http::HeaderValue::from_static("")),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}

@@ -1,0 +1,286 @@
+//! The API's one error type, its table of stable codes, and extractors that turn rejected
+//! input into that error (never a 5xx for bad input).
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use quanzi_core::CoreError;
+use quanzi_domain::{FieldError, Invalid};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Every error code the API answers with, its HTTP status and what it means.
+pub const CODES: &[(&str, u16, &str)] = &[
+    (
+        "bad_request",
+        400,
+        "The body is not valid JSON or the request is malformed.",
+    ),
+    (
+        "unauthorized",
+        401,
+        "No valid API key or session; log in or send `Authorization: Bearer qz_…`.",
+    ),
+    ("bad_credentials", 401, "Wrong email or password."),
+    (
+        "forbidden",
+        403,
+        "Authenticated, but the key's scope or the operator's role does not allow this.",
+    ),
+    (
+        "csrf_failed",
+        403,
+        "A cookie-authenticated write without the session's CSRF token.",
+    ),
+    (
+        "not_found",
+        404,
+        "No such object in this tenant (objects of other tenants are never revealed).",
+    ),
+    (
+        "method_not_allowed",
+        405,
+        "The path exists but not with this method.",
+    ),
+    (
+        "conflict",
+        409,
+        "A unique field (phone, external_userid, email…) already belongs to another object.",
+    ),
+    (
+        "payload_too_large",
+        413,
+        "The body is larger than the endpoint accepts.",
+    ),
+    (
+        "unsupported_media_type",
+        415,
+        "Send `Content-Type: application/json`.",
+    ),
+    (
+        "validation_failed",
+        422,
+        "The input broke a rule; `fields` lists each field (and batch index) and why.",
+    ),
+    ("rate_limited", 429, "Too many attempts; wait and retry."),
+    (
+        "internal",
+        500,
+        "An error on our side; it is logged. Retrying may help.",
+    ),
+    ("unavailable", 503, "The store is not reachable."),
+];
+
+/// An API error: a stable code, a message and, for validation, the fields.
+#[derive(Debug)]
+pub struct ApiError {
+    /// One of [`CODES`].
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+    /// Field errors (validation only).
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+/// The error body: `{"error": {...}}`.
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+/// The error's details.
+pub struct ErrorDetail {
+    /// Stable snake_case code (see the table in the API docs).
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// For `validation_failed`: every bad field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// An error with a code and message.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::from(Invalid::one(field, reason))
+    }
+
+    /// The HTTP status of the code.
+    pub fn status(&self) -> StatusCode {
+        let s = CODES
+            .iter()
+            .find(|(c, _, _)| *c == self.code)
+            .map(|(_, s, _)| *s)
+            .unwrap_or(500);
+        StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// 401.
+    pub fn unauthorized() -> Self {
+        ApiError::new("unauthorized", "authentication required")
+    }
+
+    /// 403.
+    pub fn forbidden() -> Self {
+        ApiError::new("forbidden", "not allowed for this key or role")
+    }
+
+    /// 404.
+    pub fn not_found(what: &str) -> Self {
+        ApiError::new("not_found", format!("{what} not found"))
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        ApiError {
+            code: "validation_failed",
+            message: e.to_string(),
+            fields: e.0,
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(i) => i.into(),
+            CoreError::NotFound(w) => ApiError::not_found(w),
+            CoreError::Conflict(f) => ApiError {
+                code: "conflict",
+                message: format!("{f} already exists"),
+                fields: vec![FieldError::new(f, "already belongs to another object")],
+            },
+            CoreError::BadCredentials => {
+                ApiError::new("bad_credentials", "wrong email or password")
+            }
+            CoreError::Forbidden => ApiError::forbidden(),
+            CoreError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                ApiError::new("internal", "internal error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// Splits a serde path like `events[3].member_id` into (3, "member_id").
+fn split_path(path: &str) -> (Option<usize>, String) {
+    if let Some(rest) = path.strip_prefix("events[")
+        && let Some((idx, field)) = rest.split_once(']')
+        && let Ok(i) = idx.parse::<usize>()
+    {
+        return (Some(i), field.trim_start_matches('.').to_string());
+    }
+    (None, path.to_string())
+}
+
+fn serde_reason(msg: &str) -> String {
+    // serde messages end with " at line 1 column 42"; the position is noise for a client.
+    msg.split(" at line ").next().unwrap_or(msg).to_string()
+}
+
+/// JSON body extractor whose rejections are [`ApiError`]s naming the field.
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !ct.starts_with("application/json") {
+            return Err(ApiError::new(
+                "unsupported_media_type",
+                "send Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::new("payload_too_large", "the body is too large"))?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => Ok(AppJson(v)),
+            Err(e) => {
+                let inner = e.inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(ApiError::new(
+                        "bad_request",
+                        format!("malformed JSON: {}", serde_reason(&inner.to_string())),
+                    ));
+                }
+                let path = e.path().to_string();
+                let (index, field) = split_path(if path == "." { "body" } else { &path });
+                let mut fe = FieldError::new(field, serde_reason(&inner.to_string()));
+                fe.index = index;
+                Err(ApiError {
+                    code: "validation_failed",
+                    message: format!("{path}: {}", serde_reason(&inner.to_string())),
+                    fields: vec![fe],
+                })
+            }
+        }
+    }
+}
+
+/// Query-string extractor. Query structs hold strings; numbers are parsed with
+/// [`int_param`] so a bad value names its parameter.
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<T>(q)
+            .map(AppQuery)
+            .map_err(|e| ApiError::field("query", e.to_string()))
+    }
+}
+
+/// Parses an optional integer query parameter, naming it on error.
+pub fn int_param(value: &Option<String>, name: &str) -> Result<Option<i64>, ApiError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::field(name, "must be an integer")),
+    }
+}

@@ -1,0 +1,201 @@
+//! The operator UI under `/ui`: askama pages, htmx partials, ECharts charts, zh-CN and en.
+
+pub mod i18n;
+mod pages;
+mod session;
+mod settings;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use quanzi_domain::TenantId;
+use quanzi_store::access::SessionView;
+
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, cookie};
+use i18n::Lang;
+
+/// What every page's frame needs: language, who is logged in, CSRF token, active nav item.
+pub struct Layout {
+    /// UI language.
+    pub lang: Lang,
+    /// Operator's display name.
+    pub user: String,
+    /// Tenant's name.
+    pub tenant: String,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// Active navigation item.
+    pub nav: &'static str,
+    /// Current path with query, for the language switch to come back to.
+    pub path: String,
+}
+
+impl Layout {
+    /// Translates `key` into the page's language.
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+}
+
+/// The UI language of a request (cookie `lang`, default zh-CN).
+pub fn lang_of(parts: &Parts) -> Lang {
+    Lang::from_code(cookie(&parts.headers, "lang").as_deref())
+}
+
+/// A logged-in operator; pages that need one redirect to the login otherwise.
+pub struct UiUser {
+    /// The session.
+    pub session: SessionView,
+    /// The tenant's name.
+    pub tenant_name: String,
+    /// UI language.
+    pub lang: Lang,
+    /// Path and query of the request.
+    pub path: String,
+}
+
+impl UiUser {
+    /// The tenant.
+    pub fn tenant(&self) -> TenantId {
+        TenantId(self.session.tenant_id)
+    }
+
+    /// The page frame for nav item `nav`.
+    pub fn layout(&self, nav: &'static str) -> Layout {
+        Layout {
+            lang: self.lang,
+            user: self.session.display_name.clone(),
+            tenant: self.tenant_name.clone(),
+            csrf: self.session.csrf_token.clone(),
+            nav,
+            path: self.path.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/ui".into());
+        let to_login =
+            || Redirect::to(&format!("/ui/login?next={}", urlencode(&path))).into_response();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
+        let session = match quanzi_core::access::session(&state.db, &token).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(to_login()),
+            Err(e) => return Err(server_error(e)),
+        };
+        let tenant_name =
+            match quanzi_store::tenant::get(&state.db, TenantId(session.tenant_id)).await {
+                Ok(Some(t)) => t.name,
+                Ok(None) => return Err(to_login()),
+                Err(e) => return Err(server_error(e)),
+            };
+        Ok(UiUser {
+            session,
+            tenant_name,
+            lang: lang_of(parts),
+            path,
+        })
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Logs an internal error and answers a plain 500 page.
+pub fn server_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "ui error");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// Renders a template or answers 500.
+pub fn render<T: Template>(t: T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => server_error(e),
+    }
+}
+
+/// Formats unix ms as `YYYY-MM-DD HH:MM` in Asia/Shanghai.
+pub fn fmt_ms(ms: i64) -> String {
+    let local = ms + quanzi_store::event::SHANGHAI_OFFSET_MS;
+    let days = local.div_euclid(86_400_000);
+    let rem = local.rem_euclid(86_400_000) / 60_000;
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 60, rem % 60)
+}
+
+/// Formats a day number (days since 1970-01-01) as `MM-DD`.
+pub fn fmt_day(day: i64) -> String {
+    let (_, m, d) = civil_from_days(day);
+    format!("{m:02}-{d:02}")
+}
+
+/// Days since the epoch to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// All UI routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ui/login", get(session::login_form).post(session::login))
+        .route("/ui/logout", post(session::logout))
+        .route("/ui/lang/{lang}", get(session::set_lang))
+        .route("/ui", get(pages::dashboard))
+        .route("/ui/members", get(pages::members))
+        .route("/ui/members/rows", get(pages::member_rows))
+        .route("/ui/members/{id}", get(pages::member))
+        .route("/ui/groups", get(pages::groups))
+        .route("/ui/groups/{id}", get(pages::group))
+        .route("/ui/campaigns", get(pages::campaigns))
+        .route("/ui/growth", get(pages::growth))
+        .route("/ui/settings", get(settings::settings))
+        .route("/ui/settings/api-keys", post(settings::create_key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_shanghai_time() {
+        assert_eq!(fmt_ms(0), "1970-01-01 08:00");
+        assert_eq!(fmt_ms(1_731_254_400_000), "2024-11-11 00:00");
+        assert_eq!(fmt_day(20_038), "11-11");
+    }
+}

@@ -1,0 +1,137 @@
+//! Settings: API keys (create, shown once), operators, custom fields, event kinds.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+use quanzi_domain::access::{ApiScope, OperatorRole};
+use serde::Deserialize;
+
+use super::{Layout, UiUser, fmt_ms, render, server_error};
+use crate::AppState;
+use crate::auth::constant_time_eq;
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    l: Layout,
+    admin: bool,
+    new_secret: Option<String>,
+    error: Option<String>,
+    keys: Vec<(i64, String, String, String, String, bool)>,
+    operators: Vec<(String, String, String)>,
+    fields: Vec<(String, String, String)>,
+    kinds: Vec<String>,
+}
+
+async fn page(
+    s: &AppState,
+    u: &UiUser,
+    new_secret: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let t = u.tenant();
+    let admin = OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin());
+    let keys = match quanzi_store::access::api_keys(&s.db, t).await {
+        Ok(k) => k,
+        Err(e) => return server_error(e),
+    };
+    let operators = match quanzi_store::access::operators(&s.db, t).await {
+        Ok(o) => o,
+        Err(e) => return server_error(e),
+    };
+    let fields = match quanzi_store::tenant::custom_fields(&s.db, t).await {
+        Ok(f) => f,
+        Err(e) => return server_error(e),
+    };
+    let kinds = match quanzi_core::events::kinds(&s.db, t).await {
+        Ok(k) => k,
+        Err(e) => return server_error(e),
+    };
+    render(SettingsPage {
+        l: u.layout("settings"),
+        admin,
+        new_secret,
+        error,
+        keys: keys
+            .into_iter()
+            .map(|k| {
+                (
+                    k.api_key_id,
+                    k.name,
+                    k.prefix,
+                    k.scope,
+                    fmt_ms(k.created_at_ms),
+                    k.revoked_at_ms.is_some(),
+                )
+            })
+            .collect(),
+        operators: operators
+            .into_iter()
+            .map(|o| (o.display_name, o.email, o.role))
+            .collect(),
+        fields: fields
+            .into_iter()
+            .map(|f| (f.key, f.label, f.kind.to_string()))
+            .collect(),
+        kinds,
+    })
+}
+
+/// GET /ui/settings.
+pub async fn settings(State(s): State<AppState>, u: UiUser) -> Response {
+    page(&s, &u, None, None).await
+}
+
+/// The new-key form.
+#[derive(Deserialize)]
+pub struct NewKeyForm {
+    name: String,
+    scope: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// POST /ui/settings/api-keys: creates a key and shows its secret once.
+pub async fn create_key(
+    State(s): State<AppState>,
+    u: UiUser,
+    Form(f): Form<NewKeyForm>,
+) -> Response {
+    if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
+        let mut r = page(
+            &s,
+            &u,
+            None,
+            Some("CSRF check failed; reload the page.".into()),
+        )
+        .await;
+        *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
+        return r;
+    }
+    if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
+        let mut r = page(
+            &s,
+            &u,
+            None,
+            Some(u.lang.t("settings.admin_only").to_string()),
+        )
+        .await;
+        *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
+        return r;
+    }
+    let Some(scope) = ApiScope::parse(&f.scope) else {
+        return page(
+            &s,
+            &u,
+            None,
+            Some(format!("scope: must be one of {}", ApiScope::expected())),
+        )
+        .await;
+    };
+    match quanzi_core::access::create_api_key(&s.db, u.tenant(), &f.name, scope).await {
+        Ok(k) => page(&s, &u, Some(k.secret), None).await,
+        Err(quanzi_core::CoreError::Invalid(e)) => page(&s, &u, None, Some(e.to_string())).await,
+        Err(e) => server_error(e),
+    }
+}
