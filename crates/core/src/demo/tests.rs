@@ -176,7 +176,7 @@ async fn demo_timing() -> TestResult {
     let last = std::sync::Mutex::new(String::new());
     let progress = |stage: &str, done: u64, total: u64| {
         if let Ok(mut l) = last.lock()
-            && *l != stage
+            && (*l != stage || stage == "events")
         {
             eprintln!(
                 "{:>6.2}s {stage} ({done}/{total})",

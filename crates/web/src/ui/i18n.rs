@@ -79,6 +79,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "每日互动与订单",
         "Daily interactions and orders",
     ),
+    ("chart.interactions", "互动", "Interactions"),
     ("dash.top_groups", "规模最大的社群", "Largest groups"),
     (
         "dash.more_coming",

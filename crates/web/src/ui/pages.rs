@@ -53,12 +53,12 @@ fn activity_chart(l: &Layout, days: &[DayCount], from_day: i64, to_day: i64) -> 
     let labels: Vec<String> = (from_day..=to_day).map(fmt_day).collect();
     json!({
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [l.t("dash.events30"), l.t("kind.order"), l.t("kind.join")]},
+        "legend": {"data": [l.t("chart.interactions"), l.t("kind.order"), l.t("kind.join")]},
         "grid": {"left": 50, "right": 50, "top": 40, "bottom": 30},
         "xAxis": {"type": "category", "data": labels},
         "yAxis": [{"type": "value"}, {"type": "value"}],
         "series": [
-            {"name": l.t("dash.events30"), "type": "line", "smooth": true, "areaStyle": {"opacity": 0.15}, "data": inter},
+            {"name": l.t("chart.interactions"), "type": "line", "smooth": true, "areaStyle": {"opacity": 0.15}, "data": inter},
             {"name": l.t("kind.order"), "type": "bar", "yAxisIndex": 1, "data": orders},
             {"name": l.t("kind.join"), "type": "bar", "yAxisIndex": 1, "data": joins},
         ]

@@ -1,0 +1,84 @@
+// The operator's first journey through the demo, in Debian chromium:
+// log in, open the member list, search, open a member, switch to English.
+// Usage: QUANZI_URL=http://127.0.0.1:18080 QUANZI_EMAIL=… QUANZI_PASSWORD=… node journey.mjs
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const base = process.env.QUANZI_URL ?? 'http://127.0.0.1:18080';
+const email = process.env.QUANZI_EMAIL ?? 'owner@demo.quanzi.local';
+const password = process.env.QUANZI_PASSWORD ?? 'quanzi-demo';
+const shots = new URL('./screenshots/', import.meta.url).pathname;
+mkdirSync(shots, { recursive: true });
+
+let passed = 0, failed = 0;
+async function step(name, fn) {
+  try { await fn(); passed++; console.log(`  ok   ${name}`); }
+  catch (e) { failed++; console.log(`  FAIL ${name}: ${e.message}`); }
+}
+function expect(cond, msg) { if (!cond) throw new Error(msg); }
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+const errors = [];
+page.on('pageerror', e => errors.push(String(e)));
+
+await step('logs in to the demo', async () => {
+  await page.goto(`${base}/ui`);
+  expect(page.url().includes('/ui/login'), `expected the login page, got ${page.url()}`);
+  await page.screenshot({ path: shots + '01-login.png' });
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/ui$/);
+  expect((await page.textContent('h1')).includes('仪表盘'), 'dashboard heading in zh-CN');
+  await page.waitForSelector('.chart canvas', { timeout: 15000 });
+  await page.screenshot({ path: shots + '02-dashboard.png', fullPage: true });
+});
+
+let memberName = '';
+await step('opens the member list and searches', async () => {
+  await page.click('a[data-nav=members]');
+  await page.waitForURL(/\/ui\/members/);
+  const rows = await page.locator('#member-rows tr').count();
+  expect(rows >= 20, `expected a page of members, saw ${rows} rows`);
+  memberName = (await page.locator('a.member-link').first().textContent()).trim();
+  await page.screenshot({ path: shots + '03-members.png', fullPage: true });
+  await page.fill('#member-search', memberName);
+  await page.waitForFunction(n => [...document.querySelectorAll('a.member-link')].every(a => a.textContent.includes(n)), memberName, { timeout: 10000 });
+});
+
+await step('opens a member', async () => {
+  await page.locator('a.member-link').first().click();
+  await page.waitForURL(/\/ui\/members\/\d+/);
+  const h1 = await page.textContent('h1');
+  expect(h1.includes(memberName), `member page shows ${memberName}`);
+  expect(await page.locator('table.timeline tbody tr').count() > 0, 'timeline has rows');
+  await page.screenshot({ path: shots + '04-member.png', fullPage: true });
+});
+
+await step('switches to English', async () => {
+  await page.click('#lang-en');
+  await page.waitForLoadState('load');
+  expect((await page.getAttribute('html', 'lang')) === 'en', 'html lang is en');
+  expect((await page.textContent('aside nav')).includes('Members'), 'navigation in English');
+  expect((await page.textContent('main')).includes('Event timeline'), 'member page in English');
+  await page.screenshot({ path: shots + '05-member-en.png', fullPage: true });
+});
+
+await step('opens a group with its activity chart', async () => {
+  await page.click('a[data-nav=groups]');
+  await page.waitForURL(/\/ui\/groups$/);
+  await page.locator('table.groups a').first().click();
+  await page.waitForSelector('.chart canvas', { timeout: 15000 });
+  await page.screenshot({ path: shots + '06-group-en.png', fullPage: true });
+});
+
+await step('no script errors on any page', async () => { expect(errors.length === 0, errors.join('; ')); });
+
+await browser.close();
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
