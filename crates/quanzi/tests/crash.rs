@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &str, port: u16) -> Child {
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("QUANZI_DATABASE_URL", db)
         .env("QUANZI_LOG", "warn")
@@ -55,6 +55,8 @@ async fn start(db: &str, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not become ready");
 }
 
