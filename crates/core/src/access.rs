@@ -130,6 +130,9 @@ pub struct Login {
 /// Checks email and password and starts a session.
 pub async fn login(db: &Db, email: &str, password: &str) -> Result<Login> {
     let email = email.trim().to_lowercase();
+    if email.contains('\0') || email.len() > 254 {
+        return Err(CoreError::BadCredentials);
+    }
     let op = repo::operator_by_email(db, &email).await?;
     let Some(op) = op else {
         // Spend the same time as a real check so unknown emails cannot be told apart.

@@ -157,18 +157,14 @@ pub async fn import_file(
     let mut tx = Some(db.begin().await?);
     progress(0, total);
     loop {
-        let t0 = std::time::Instant::now();
         let rows = reader
             .read_chunk(importer.chunk_size())
             .map_err(file_error)?;
-        eprintln!("read {:?}", t0.elapsed());
         if rows.is_empty() {
             break;
         }
         report.rows += rows.len() as u64;
-        let t0 = std::time::Instant::now();
         let checked = importer.check(db, tenant, opts, rows).await?;
-        eprintln!("check {:?}", t0.elapsed());
         report.duplicates += checked.duplicates;
         report.other_tenant += checked.other_tenant;
         for (row, errors) in &checked.bad {
@@ -188,9 +184,7 @@ pub async fn import_file(
             tx = None;
         }
         if let Some(tx) = &mut tx {
-            let t0 = std::time::Instant::now();
             let (new, dup) = importer.store(tx, tenant, checked.good).await?;
-            eprintln!("store {:?}", t0.elapsed());
             report.imported += new;
             report.duplicates += dup;
         }

@@ -224,7 +224,9 @@ pub fn check_custom(
         };
         let ok = match (def.kind, v) {
             (_, serde_json::Value::Null) => true,
-            (CustomFieldKind::Text, serde_json::Value::String(s)) => s.chars().count() <= 500,
+            (CustomFieldKind::Text, serde_json::Value::String(s)) => {
+                s.chars().count() <= 500 && !s.contains('\0')
+            }
             (CustomFieldKind::Number, serde_json::Value::Number(_)) => true,
             (CustomFieldKind::Bool, serde_json::Value::Bool(_)) => true,
             (CustomFieldKind::Date, serde_json::Value::String(s)) => is_iso_date(s),

@@ -230,6 +230,13 @@ where
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::new("payload_too_large", "the body is too large"))?;
+        // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the store.
+        if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+            return Err(ApiError::field(
+                "body",
+                "strings must not contain NUL (\\u0000) characters",
+            ));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(AppJson(v)),
@@ -268,6 +275,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
+        if q.to_ascii_lowercase().contains("%00") {
+            return Err(ApiError::field(
+                "query",
+                "parameters must not contain NUL characters",
+            ));
+        }
         serde_urlencoded::from_str::<T>(q)
             .map(AppQuery)
             .map_err(|e| ApiError::field("query", e.to_string()))

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# HTTP benchmark, side by side, in one run (see bench/README.md):
+#   1. hello   — the axum hello-world ceiling of this machine (crates/web/examples/hello.rs)
+#   2. member  — GET /api/v1/members/{id} with a Bearer API key
+#   3. events  — POST /api/v1/events, batches of 1,000 events (bench/events.lua), durable
+# on the embedded SQLite store (fresh file), and on PostgreSQL too when BENCH_DATABASE_URL is
+# set. Prints requests/s, p99, events/s and the ratio to the hello ceiling.
+#
+# Load: wrk with one thread (-t1), servers unpinned, the same for every scenario. On a 2-core
+# machine wrk and the server share both cores; pinning each to one core would cap the server
+# at one core, so the numbers are "this machine, client included".
+#
+# Knobs (environment): BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_CONNECTIONS (64, hello
+# and member), BENCH_INGEST_CONNECTIONS (4), BENCH_BATCH (1000), BENCH_DATABASE_URL (postgres://…).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+duration="${BENCH_DURATION:-10s}"
+warmup="${BENCH_WARMUP:-2s}"
+conns="${BENCH_CONNECTIONS:-64}"
+ingest_conns="${BENCH_INGEST_CONNECTIONS:-4}"
+batch="${BENCH_BATCH:-1000}"
+threads=1
+
+need() { # need COMMAND PACKAGE: install a Debian package when its command is missing
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "installing $2 ..." >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$2" >/dev/null; }
+}
+need wrk wrk
+need curl curl
+need sqlite3 sqlite3 || echo "warning: no sqlite3 CLI; the stored count is taken from the responses" >&2
+
+echo "building (release) ..." >&2
+(cd "$root" && cargo build --release -q -p quanzi --bin quanzi && cargo build --release -q -p quanzi-web --example hello)
+target="${CARGO_TARGET_DIR:-$root/target}"
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+quanzi="$target/release/quanzi"
+hello="$target/release/examples/hello"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/quanzi-bench.XXXXXX")"
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# start NAME LOG COMMAND...: runs a server on 127.0.0.1:0 (the kernel picks a free port) and
+# sets $addr from the "listening on http://ADDR/" line it prints.
+start() {
+    local name="$1" log="$2"
+    shift 2
+    "$@" >"$log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    addr=""
+    for _ in $(seq 1 300); do
+        addr="$(sed -n 's|.*listening on http://\([0-9.:]*\)/.*|\1|p' "$log" | head -n1)"
+        [ -n "$addr" ] && break
+        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "$name did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -n "$addr" ] || { cat "$log" >&2; echo "$name did not listen in 30 s" >&2; exit 1; }
+    started_pid=$pid
+}
+
+stop() { # stop PID: SIGTERM (graceful: the store is closed cleanly), then wait
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    local keep=() p
+    for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    pids=("${keep[@]+"${keep[@]}"}")
+}
+
+declare -a rows=()
+hello_rps=""
+
+# bench NAME WRK-ARGS...: runs wrk, keeps its output, appends a table row.
+bench() {
+    local name="$1"
+    shift
+    local out="$work/wrk-${name//[^a-z0-9]/_}.txt"
+    wrk -t"$threads" --latency "$@" >"$out" 2>&1 || { cat "$out" >&2; echo "wrk failed: $name" >&2; exit 1; }
+    local line
+    line="$(grep '^BENCH ' "$out" | tail -n1)"
+    [ -n "$line" ] || { cat "$out" >&2; echo "no BENCH line from wrk: $name" >&2; exit 1; }
+    local requests duration_us p99_us status_errors socket_errors stored
+    requests="$(kv requests "$line")"
+    duration_us="$(kv duration_us "$line")"
+    p99_us="$(kv p99_us "$line")"
+    status_errors="$(kv status_errors "$line")"
+    socket_errors="$(kv socket_errors "$line")"
+    stored="$(kv stored "$line")"
+    sed -n '/^Running/,/^Transfer/p' "$out" | sed "s/^/  [$name] /" >&2
+    grep '^first error' "$out" >&2 || true
+    if [ "$status_errors" != 0 ] || [ "$socket_errors" != 0 ]; then
+        echo "FAIL $name: $status_errors non-2xx responses, $socket_errors socket errors" >&2
+        failures=$((failures + 1))
+    fi
+    local rps events ratio p99
+    rps="$(awk -v n="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')"
+    p99="$(awk -v u="$p99_us" 'BEGIN { if (u >= 1000) printf "%.1f ms", u / 1000; else printf "%d µs", u }')"
+    [ -n "$hello_rps" ] || hello_rps="$rps"
+    ratio="$(awk -v r="$rps" -v h="$hello_rps" 'BEGIN { printf "%.2f×", r / h }')"
+    events="—"
+    if [ "$stored" != -1 ]; then
+        events="$(awk -v n="$stored" -v d="$duration_us" 'BEGIN { printf "%.0f", n / (d / 1e6) }')"
+        last_stored="$stored"
+        last_requests="$requests"
+    fi
+    rows+=("$name|$rps|$p99|$events|$ratio")
+}
+kv() { sed -n "s/.* $1=\([-0-9]*\).*/\1/p" <<<" $2"; }
+failures=0
+
+# --- 1. hello ceiling -------------------------------------------------------------------------
+start hello "$work/hello.log" "$hello" 127.0.0.1:0
+hello_pid=$started_pid
+wrk -t"$threads" -c"$conns" -d"$warmup" "http://$addr/" >/dev/null
+bench "hello (axum ceiling)" -c"$conns" -d"$duration" -s "$here/report.lua" "http://$addr/"
+stop "$hello_pid"
+
+# --- 2 and 3 on each store -----------------------------------------------------------------
+run_store() { # run_store LABEL DATABASE_URL
+    local label="$1" url="$2" slug
+    slug="bench-$(date +%s)-$$"
+    export QUANZI_DATABASE_URL="$url" QUANZI_LOG=warn
+    "$quanzi" migrate >/dev/null
+    "$quanzi" admin create-tenant "$slug" "Benchmark" >/dev/null
+    local key
+    key="$("$quanzi" admin create-api-key --tenant "$slug" --name bench --scope write 2>/dev/null)"
+    start "quanzi ($label)" "$work/quanzi-$label.log" "$quanzi" serve --listen 127.0.0.1:0
+    local qpid=$started_pid base="http://$addr"
+    local member
+    member="$(curl -fsS -X POST "$base/api/v1/members" -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' -d '{"name":"Bench Member"}' |
+        sed -n 's/.*"member_id":\([0-9]*\).*/\1/p')"
+    [ -n "$member" ] || { echo "could not create the member ($label)" >&2; exit 1; }
+    curl -fsS -o /dev/null -H "Authorization: Bearer $key" "$base/api/v1/members/$member"
+
+    local auth=(-H "Authorization: Bearer $key")
+    wrk -t"$threads" -c"$conns" -d"$warmup" "${auth[@]}" "$base/api/v1/members/$member" >/dev/null
+    bench "GET member ($label)" -c"$conns" -d"$duration" "${auth[@]}" -s "$here/report.lua" \
+        "$base/api/v1/members/$member"
+
+    local now_ms run
+    now_ms="$(date +%s%3N)"
+    run="r$(date +%s)$$"
+    last_stored=0
+    bench "POST events ×$batch ($label)" -c"$ingest_conns" -d"$duration" --timeout 30s "${auth[@]}" \
+        -s "$here/events.lua" "$base/api/v1/events" -- "$member" "$run" "$now_ms" "$batch"
+    stop "$qpid"
+
+    # Verify: what the responses say was stored is what is in the database, and no request
+    # was lost (wrk counts a request when its response arrived: each stored a full batch).
+    local expect=$((last_requests * batch)) counted="n/a"
+    if [ "$last_stored" != "$expect" ]; then
+        echo "FAIL events ($label): responses stored $last_stored, expected $expect" >&2
+        failures=$((failures + 1))
+    fi
+    case "$url" in
+    sqlite://*)
+        if command -v sqlite3 >/dev/null; then
+            counted="$(sqlite3 "${url#sqlite://}" "select count(*) from event e join tenant t using (tenant_id) where t.slug = '$slug'")"
+        fi ;;
+    postgres*)
+        if command -v psql >/dev/null; then
+            counted="$(psql -qtA "$url" -c "select count(*) from event e join tenant t using (tenant_id) where t.slug = '$slug'")"
+        fi ;;
+    esac
+    echo "  [$label] events: $last_requests requests × $batch = $expect; responses stored $last_stored; counted in the database: $counted" >&2
+    if [ "$counted" != "n/a" ] && [ "$counted" != "$last_stored" ]; then
+        echo "FAIL events ($label): database has $counted, responses stored $last_stored" >&2
+        failures=$((failures + 1))
+    fi
+}
+
+run_store sqlite "sqlite://$work/bench.db"
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+    run_store postgres "$BENCH_DATABASE_URL"
+fi
+
+# --- table ---------------------------------------------------------------------------------
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+echo
+echo "Date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "Machine: $(nproc) cores, ${cpu:-unknown CPU}, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+echo "Load:    wrk -t$threads --latency -d$duration (after a $warmup warm-up for GETs); -c$conns for GETs, -c$ingest_conns for ingest; servers unpinned"
+echo "Commit:  $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- crates 2>/dev/null || echo ' (+ uncommitted changes)')"
+echo
+printf '| %-28s | %10s | %9s | %9s | %14s |\n' "scenario" "requests/s" "p99" "events/s" "ratio to hello"
+printf '|%s|%s|%s|%s|%s|\n' "------------------------------" "-----------:" "----------:" "----------:" "---------------:"
+for r in "${rows[@]}"; do
+    IFS='|' read -r name rps p99 events ratio <<<"$r"
+    printf '| %-28s | %10s | %9s | %9s | %14s |\n' "$name" "$rps" "$p99" "$events" "$ratio"
+done
+echo
+echo "Targets: GET member ≥ 0.50× hello; durable ingest ≥ 200000 events/s on the embedded store."
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed (see above)" >&2
+    exit 1
+fi
