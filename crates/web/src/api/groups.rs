@@ -12,7 +12,7 @@ use quanzi_store::group::{Group, GroupMember, MembershipChange};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{IdPath, IdPath2, page};
+use super::{IdPath, IdPath2, PageQuery, page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
@@ -89,16 +89,6 @@ pub async fn update(
     ))
 }
 
-/// Paging of group members.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1-200 (default 50).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Current members of a group with their roles.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = i64, Path, description = "Group id"), PageQuery),
     responses((status = 200, body = GroupMemberPage), (status = 404, body = ErrorBody)))]
@@ -108,8 +98,7 @@ pub async fn members(
     IdPath(id): IdPath,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<GroupMemberPage>, ApiError> {
-    let (limit, after) =
-        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let (limit, after) = q.args()?;
     let p = groups::members(&s.db, c.tenant, GroupId(id), after, limit).await?;
     Ok(Json(GroupMemberPage {
         items: p.items,

@@ -15,7 +15,7 @@ use quanzi_store::tag::Tag;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{IdPath, page};
+use super::{IdPath, PageQuery, page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
@@ -210,28 +210,17 @@ pub async fn merge(
     ))
 }
 
-/// Paging of a timeline.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TimelineQuery {
-    /// Page size, 1-200 (default 50).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// A member's events, newest first.
-#[utoipa::path(get, path = "/api/v1/members/{id}/events", tag = "members", params(("id" = i64, Path, description = "Member id"), TimelineQuery),
+#[utoipa::path(get, path = "/api/v1/members/{id}/events", tag = "members", params(("id" = i64, Path, description = "Member id"), PageQuery),
     responses((status = 200, body = EventPage), (status = 404, body = ErrorBody)))]
 pub async fn events(
     State(s): State<AppState>,
     c: Caller,
     IdPath(id): IdPath,
-    AppQuery(q): AppQuery<TimelineQuery>,
+    AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
     members::get(&s.db, c.tenant, MemberId(id)).await?;
-    let (limit, before) =
-        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let (limit, before) = q.args()?;
     let p = quanzi_core::events::list(
         &s.db,
         c.tenant,

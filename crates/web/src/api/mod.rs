@@ -31,6 +31,26 @@ macro_rules! page {
 }
 pub(crate) use page;
 
+/// Paging of a list: page size and cursor.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The validated page size and cursor.
+    pub fn args(&self) -> Result<(i64, Option<i64>), ApiError> {
+        Ok(quanzi_core::page_args(
+            crate::error::int_param(&self.limit, "limit")?,
+            self.cursor.as_deref(),
+        )?)
+    }
+}
+
 /// A numeric `{id}` path segment; anything else is a 404 (no such object can exist).
 pub struct IdPath(pub i64);
 
