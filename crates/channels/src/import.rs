@@ -46,6 +46,14 @@ impl ImportKind {
     }
 }
 
+impl std::str::FromStr for ImportKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| format!("`{s}` is not one of: events, members, groups"))
+    }
+}
+
 impl fmt::Display for ImportKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

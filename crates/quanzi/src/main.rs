@@ -54,6 +54,25 @@ enum Cmd {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Import members, groups or events from a CSV or XLSX file: all rows or none.
+    Import {
+        /// What the file holds: events, members or groups.
+        kind: quanzi_channels::import::ImportKind,
+        /// The CSV (UTF-8) or XLSX file; the first row names the columns.
+        file: PathBuf,
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Write the good rows and put the bad ones, with the reason, in a reject file.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Where to write rejected rows (default: FILE.rejects.csv beside the input).
+        #[arg(long)]
+        reject: Option<PathBuf>,
+        /// For the benchmark's format with a tenant_id column: leave out other tenants' rows.
+        #[arg(long)]
+        skip_other_tenants: bool,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -263,7 +282,85 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&cfg).await?;
             admin(&db, cmd).await
         }
+        Cmd::Import {
+            kind,
+            file,
+            tenant,
+            skip_bad,
+            reject,
+            skip_other_tenants,
+        } => {
+            let cfg = load_config(&cli, None)?;
+            let db = open(&cfg).await?;
+            let t = tenant_by_slug(&db, tenant).await?;
+            let opts = quanzi_core::import::ImportOptions {
+                skip_bad: *skip_bad,
+                reject_path: reject.clone(),
+                skip_other_tenants: *skip_other_tenants,
+            };
+            import(&db, t, *kind, file, &opts).await
+        }
     }
+}
+
+async fn import(
+    db: &Db,
+    t: TenantId,
+    kind: quanzi_channels::import::ImportKind,
+    file: &std::path::Path,
+    opts: &quanzi_core::import::ImportOptions,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:40.green/white}] {human_pos}/{human_len} rows ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: u64, total: Option<u64>| {
+        if let Some(t) = total {
+            bar.set_length(t);
+        }
+        bar.set_position(done);
+    };
+    let report = quanzi_core::import::import_file(db, t, kind, file, opts, &progress).await?;
+    bar.finish_and_clear();
+    for e in &report.errors {
+        eprintln!("  {e}");
+    }
+    if report.rejected as usize > report.errors.len() {
+        eprintln!(
+            "  … and {} more bad rows",
+            report.rejected as usize - report.errors.len()
+        );
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{kind}: {} rows read, {} imported, {} already stored, {} rejected{} in {secs:.1} s ({:.0} rows/s){}",
+        report.rows,
+        report.imported,
+        report.duplicates,
+        report.rejected,
+        if report.other_tenant > 0 {
+            format!(", {} of other tenants left out", report.other_tenant)
+        } else {
+            String::new()
+        },
+        report.rows as f64 / secs.max(1e-9),
+        report
+            .reject_file
+            .as_ref()
+            .map(|p| format!("; rejected rows in {}", p.display()))
+            .unwrap_or_default(),
+    );
+    if !report.committed {
+        bail!(
+            "nothing was imported: {} bad rows (fix them, or pass --skip-bad to import the good rows)",
+            report.rejected
+        );
+    }
+    Ok(())
 }
 
 async fn admin(db: &Db, cmd: &AdminCmd) -> anyhow::Result<()> {

@@ -40,7 +40,7 @@ pub async fn insert_batch(
             b.bind(Arg::Str(e.properties.clone())).push(")");
         }
         b.push(" on conflict (tenant_id, idempotency_key) do nothing returning idempotency_key");
-        let SqlBuf { sql, args } = b;
+        let (sql, args) = b.finish(tx.is_sqlite());
         let keys: Vec<String> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
         new_keys.extend(keys);
     }
@@ -120,7 +120,7 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
     };
     b.push(order);
     b.bind(Arg::I64(f.limit));
-    let SqlBuf { sql, args } = b;
+    let (sql, args) = b.finish(db.is_sqlite());
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }
 
@@ -147,7 +147,7 @@ pub async fn existing_keys(
             b.bind(Arg::Str(k.clone()));
         }
         b.push(")");
-        let SqlBuf { sql, args } = b;
+        let (sql, args) = b.finish(db.is_sqlite());
         let got: Vec<String> = on_pool!(db, p => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
         out.extend(got);
     }

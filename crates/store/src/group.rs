@@ -110,7 +110,7 @@ pub async fn list(
     }
     b.push(" order by g.group_id limit ");
     b.bind(Arg::I64(limit));
-    let SqlBuf { sql, args } = b;
+    let (sql, args) = b.finish(db.is_sqlite());
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }
 
@@ -152,7 +152,7 @@ pub async fn update(
     b.bind(Arg::I64(tenant.0));
     b.push(" and group_id = ");
     b.bind(Arg::I64(id.0));
-    let SqlBuf { sql, args } = b;
+    let (sql, args) = b.finish(tx.is_sqlite());
     let r = on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
     if r == 0 {
         return Ok(None);

@@ -195,6 +195,11 @@ impl Db {
         Ok(Db::Sqlite(pool))
     }
 
+    /// True on the embedded store.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Db::Sqlite(_))
+    }
+
     /// Which backend this is: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self {
@@ -232,6 +237,11 @@ impl Db {
 }
 
 impl Tx {
+    /// True on the embedded store.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Tx::Sqlite(_))
+    }
+
     /// Commits; only after this returns may the change be acknowledged.
     pub async fn commit(self) -> Result<()> {
         match self {
@@ -272,13 +282,18 @@ macro_rules! bind_args {
     }};
 }
 
-/// Builds SQL with numbered placeholders while collecting the arguments in order.
+/// Builds SQL with placeholders while collecting the arguments in order.
+///
+/// Placeholders are written `$N` and turned into plain `?` for SQLite by [`SqlBuf::finish`]:
+/// SQLite looks every `$N` name up in a list while parsing, which makes a statement with
+/// thousands of parameters quadratic to prepare; `?` is simply the next parameter.
 #[derive(Debug, Default)]
 pub struct SqlBuf {
     /// The SQL so far.
     pub sql: String,
     /// The arguments so far.
     pub args: Vec<Arg>,
+    marks: Vec<(usize, usize)>,
 }
 
 impl SqlBuf {
@@ -287,7 +302,24 @@ impl SqlBuf {
         Self {
             sql: sql.to_string(),
             args: Vec::new(),
+            marks: Vec::new(),
         }
+    }
+
+    /// The SQL for the backend and the arguments, in binding order.
+    pub fn finish(self, sqlite: bool) -> (String, Vec<Arg>) {
+        if !sqlite {
+            return (self.sql, self.args);
+        }
+        let mut out = String::with_capacity(self.sql.len());
+        let mut at = 0;
+        for (start, end) in &self.marks {
+            out.push_str(&self.sql[at..*start]);
+            out.push('?');
+            at = *end;
+        }
+        out.push_str(&self.sql[at..]);
+        (out, self.args)
     }
 
     /// Appends raw SQL.
@@ -299,8 +331,10 @@ impl SqlBuf {
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
+        let start = self.sql.len();
         self.sql.push('$');
         self.sql.push_str(&self.args.len().to_string());
+        self.marks.push((start, self.sql.len()));
         self
     }
 }

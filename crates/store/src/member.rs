@@ -150,11 +150,11 @@ pub async fn create_many(
                 }
                 b.bind(a);
             }
-            let last = format!(", ${})", b.args.len());
-            b.push(&last);
+            // updated_at starts equal to created_at
+            b.push(", ").bind(Arg::I64(*at)).push(")");
         }
         b.push(" returning member_id");
-        let SqlBuf { sql, args } = b;
+        let (sql, args) = b.finish(tx.is_sqlite());
         let mut got: Vec<i64> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
         // RETURNING order follows VALUES order on both backends for a single insert, but sort to be safe:
         // ids are assigned in VALUES order.
@@ -247,7 +247,7 @@ pub async fn update(
     b.bind(Arg::I64(tenant.0));
     b.push(" and member_id = ");
     b.bind(Arg::I64(id.0));
-    let SqlBuf { sql, args } = b;
+    let (sql, args) = b.finish(tx.is_sqlite());
     on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
     get_tx(tx, tenant, id).await
 }
@@ -325,7 +325,7 @@ pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Mem
     }
     b.push(" order by member_id limit ");
     b.bind(Arg::I64(f.limit));
-    let SqlBuf { sql, args } = b;
+    let (sql, args) = b.finish(db.is_sqlite());
     let rows: Vec<MemberRow> = on_pool!(db, p => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
