@@ -11,11 +11,13 @@ mod calendar;
 mod campaigns;
 mod catalog;
 mod convert;
+mod event;
 mod groups;
 mod names;
 mod people;
 mod plan;
 mod rng;
+mod sim;
 #[cfg(test)]
 mod tests;
 
@@ -29,10 +31,6 @@ use crate::Result;
 
 /// Events stored per transaction.
 const EVENTS_PER_TX: usize = 20_000;
-/// Rows handed to the store per call. SQLite's driver looks bound parameters up by name at a
-/// cost that grows with the statement's parameter count, so a statement of a few dozen rows
-/// inserts far faster per row than one of a thousand.
-const ROWS_PER_CALL: usize = 40;
 /// Members inserted between two progress reports.
 const MEMBERS_PER_STEP: usize = 1_000;
 
@@ -92,8 +90,8 @@ pub struct DemoReport {
 
 fn check(opts: &DemoOptions) -> Result<()> {
     let mut e = Invalid::default();
-    if !(1..=200_000).contains(&opts.members) {
-        e.push("members", "must be between 1 and 200000");
+    if !(1..=100_000).contains(&opts.members) {
+        e.push("members", "must be between 1 and 100000");
     }
     if !(7..=366).contains(&opts.days) {
         e.push("days", "must be between 7 and 366");
@@ -135,7 +133,39 @@ pub async fn create_demo(
     }
     let t = crate::access::create_tenant(db, &opts.slug, catalog::TENANT_NAME).await?;
     let tid = TenantId(t.tenant_id);
-    let pw = &opts.owner_password;
+    let filled = fill(db, tid, opts, &plan, progress).await;
+    let (groups, members, events) = match filled {
+        Ok(sizes) => sizes,
+        Err(e) => {
+            // Leave no half-made demo behind (e.g. when an operator email is taken).
+            if let Ok(mut tx) = db.begin().await
+                && tenant::delete(&mut tx, tid).await.is_ok()
+            {
+                let _ = tx.commit().await;
+            }
+            return Err(e);
+        }
+    };
+    Ok(DemoReport {
+        tenant_id: t.tenant_id,
+        slug: t.slug,
+        owner_email: opts.owner_email.trim().to_lowercase(),
+        owner_password: opts.owner_password.clone(),
+        groups,
+        members,
+        events,
+    })
+}
+
+/// Fills a new tenant: operators, groups, members, tags, events, roles. Returns the numbers
+/// of groups, members and events.
+async fn fill(
+    db: &Db,
+    tid: TenantId,
+    opts: &DemoOptions,
+    plan: &plan::Plan,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> Result<(usize, usize, usize)> {
     let operators = [
         (opts.owner_email.clone(), "店长 陈丽", OperatorRole::Owner),
         (
@@ -150,11 +180,12 @@ pub async fn create_demo(
         ),
     ];
     for (email, name, role) in &operators {
+        let pw = &opts.owner_password;
         crate::access::create_operator(db, tid, email, name, *role, pw).await?;
     }
     progress("tenant", 1, 1);
 
-    let (group_ids, member_ids) = store_people(db, tid, &plan, progress).await?;
+    let (group_ids, member_ids) = store_people(db, tid, plan, progress).await?;
 
     let total = plan.events.len();
     let mut stored = 0usize;
@@ -163,14 +194,14 @@ pub async fn create_demo(
         let first = n * EVENTS_PER_TX;
         let batch = convert::events(chunk, plan.cal.start, first, &member_ids, &group_ids);
         let mut tx = db.begin().await?;
-        for part in batch.chunks(ROWS_PER_CALL) {
-            stored += crate::events::store(&mut tx, tid, part).await?;
-        }
+        stored += crate::events::store(&mut tx, tid, &batch).await?;
         tx.commit().await?;
         progress("events", (first + chunk.len()) as u64, total as u64);
     }
 
-    progress("roles", 0, plan.roles.len() as u64);
+    // KOLs and seed users get their group roles (the store stamps these changes "now").
+    let n = plan.roles.len() as u64;
+    progress("roles", 0, n);
     let mut tx = db.begin().await?;
     for (m, g, role) in &plan.roles {
         if let (Some(m), Some(g)) = (member_ids.get(*m), group_ids.get(*g)) {
@@ -178,17 +209,8 @@ pub async fn create_demo(
         }
     }
     tx.commit().await?;
-    progress("roles", plan.roles.len() as u64, plan.roles.len() as u64);
-
-    Ok(DemoReport {
-        tenant_id: t.tenant_id,
-        slug: t.slug,
-        owner_email: opts.owner_email.trim().to_lowercase(),
-        owner_password: opts.owner_password.clone(),
-        groups: group_ids.len(),
-        members: member_ids.len(),
-        events: stored,
-    })
+    progress("roles", n, n);
+    Ok((group_ids.len(), member_ids.len(), stored))
 }
 
 /// Stores the groups, the members and their tags in one transaction.
@@ -225,9 +247,7 @@ async fn store_people(
     progress("members", 0, n);
     let mut member_ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(MEMBERS_PER_STEP) {
-        for part in chunk.chunks(ROWS_PER_CALL) {
-            member_ids.extend(member::create_many(&mut tx, tid, part).await?);
-        }
+        member_ids.extend(member::create_many(&mut tx, tid, chunk).await?);
         progress("members", member_ids.len() as u64, n);
     }
 

@@ -1,11 +1,11 @@
 //! The two big days: a flash sale (限时抢购) about three weeks before the end, and 双十一
 //! (or a 大促 two weeks before the end when 11 November is outside the window).
 
-use super::activity::Sim;
 use super::calendar::{HOUR, MINUTE};
 use super::catalog::{BIG_SALE_ITEMS, FLASH_ITEMS, product};
 use super::plan::{Archetype, Kind, Props, Ref};
 use super::rng::Rng;
+use super::sim::Sim;
 
 /// The flash sale's campaign reference.
 pub const FLASH_REF: &str = "flash-sale-1";

@@ -81,8 +81,8 @@ impl Pool {
     /// (fewest, most) groups of the pool.
     fn bounds(self) -> (usize, usize) {
         match self {
-            Pool::District(_) => (2, 60),
-            Pool::Interest(_) => (1, 30),
+            Pool::District(_) => (2, 400),
+            Pool::Interest(_) => (1, 200),
             _ => (1, 1),
         }
     }
@@ -343,7 +343,7 @@ fn leaves(rng: &mut Rng, cal: &Calendar, people: &mut [Persona], groups: &[Group
                 Some(until.max(m.join + HOUR) + rng.range(0, 36 * HOUR))
             } else if let Some(d) = dies {
                 rng.chance(0.35)
-                    .then(|| d.max(m.join + HOUR) + rng.range(0, 25 * DAY))
+                    .then(|| d.max(m.join + HOUR) + rng.range(0, 20 * DAY))
             } else if i > 0 && rng.chance(0.05) {
                 Some(m.join + rng.range(3 * DAY, 40 * DAY))
             } else {

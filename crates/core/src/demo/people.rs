@@ -180,6 +180,7 @@ pub fn generate(seed: u64, n: usize, cal: &Calendar) -> Vec<Persona> {
         if let Scene::Partner(p) = source
             && let Some(k) = PARTNERS.get(p as usize).and_then(|p| p.interest)
             && !interests.contains(&k)
+            && (k != 0 || is_female)
         {
             interests.insert(0, k);
         }

@@ -7,6 +7,8 @@ use quanzi_domain::member::{LifecycleStage, SpendingTier};
 use super::activity;
 use super::calendar::{Calendar, DAY};
 use super::catalog::INTERESTS;
+/// Planned events, re-exported where the rest of the plan lives.
+pub use super::event::{Kind, PEvent, Props, Ref};
 use super::groups;
 use super::people;
 
@@ -130,106 +132,6 @@ pub struct GroupSpec {
     pub dies_at: Option<i64>,
 }
 
-/// Event kinds the demo emits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    /// Joined a group.
-    Join,
-    /// Left a group.
-    Leave,
-    /// Sent a message.
-    Message,
-    /// Reacted (like, emoji).
-    Reaction,
-    /// Shared a link.
-    Share,
-    /// Clicked a link.
-    Click,
-    /// Visited a store.
-    Visit,
-    /// Ordered.
-    Order,
-    /// Got a refund.
-    Refund,
-    /// Brought a new member in.
-    Referral,
-}
-
-impl Kind {
-    /// The built-in kind name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Join => "join",
-            Kind::Leave => "leave",
-            Kind::Message => "message",
-            Kind::Reaction => "reaction",
-            Kind::Share => "share",
-            Kind::Click => "click",
-            Kind::Visit => "visit",
-            Kind::Order => "order",
-            Kind::Refund => "refund",
-            Kind::Referral => "referral",
-        }
-    }
-}
-
-/// What an event refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ref {
-    /// Nothing.
-    None,
-    /// A campaign (`flash-sale-1`, `double-11`…).
-    Campaign(&'static str),
-    /// A shared link's token (global share number).
-    Share(u32),
-    /// An invitation link of a member (member index).
-    Invite(u32),
-    /// The operator's daily post: window day and hour (10 or 20).
-    Post(u16, u8),
-}
-
-/// Extra facts stored in `properties`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Props {
-    /// `{}`.
-    Empty,
-    /// A join: scene and inviter (member index).
-    Join(Scene, Option<u32>),
-    /// A share and where it went: 0 friend, 1 group, 2 moments.
-    Share(u8),
-    /// A click on a member's shared link (sharer index).
-    ShareClick(u32),
-    /// A store visit (store index).
-    Visit(u8),
-    /// An order: quantity, placed in store.
-    Order(u8, bool),
-    /// A refund and its reason.
-    Refund(u8),
-    /// A referral: the invitee (member index).
-    Referral(u32),
-}
-
-/// One planned event.
-#[derive(Debug, Clone)]
-pub struct PEvent {
-    /// When.
-    pub t: i64,
-    /// Member index.
-    pub member: u32,
-    /// Group index.
-    pub group: Option<u16>,
-    /// Kind.
-    pub kind: Kind,
-    /// Money in fen (order, refund).
-    pub amount: i64,
-    /// Product index.
-    pub product: Option<u16>,
-    /// Reference.
-    pub reference: Ref,
-    /// Properties.
-    pub props: Props,
-}
-
 /// What a member ends up as, from their events.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -239,6 +141,10 @@ pub struct Outcome {
     pub spend: i64,
     /// Last non-membership event.
     pub last_seen: Option<i64>,
+    /// Last order.
+    pub last_order: Option<i64>,
+    /// Non-membership events in the last 14 days.
+    pub recent: u32,
     /// Still in at least one group at the end.
     pub in_group: bool,
 }
@@ -309,44 +215,50 @@ fn outcomes(people: &[Persona], events: &[PEvent], end: i64) -> Vec<Outcome> {
             Kind::Order => {
                 o.orders += 1;
                 o.spend += e.amount;
+                o.last_order = Some(e.t);
             }
             Kind::Refund => o.spend -= e.amount,
             _ => {}
         }
         if !matches!(e.kind, Kind::Join | Kind::Leave) {
             o.last_seen = Some(e.t);
+            if e.t >= end - 14 * DAY {
+                o.recent += 1;
+            }
         }
     }
     out
 }
 
-/// The lifecycle stage a member's behaviour shows at `end`.
+/// The lifecycle stage a member's behaviour shows at `end`: churned when in no group, new in
+/// the first two weeks, loyal for repeat buyers (5+ orders, one in the last month), customer
+/// for buyers seen in the last three weeks, active for members busy in the last two weeks,
+/// dormant otherwise.
 pub fn lifecycle(p: &Persona, o: &Outcome, end: i64) -> LifecycleStage {
-    let recent = |days: i64| o.last_seen.is_some_and(|t| t >= end - days * DAY);
+    let since = |t: Option<i64>, days: i64| t.is_some_and(|t| t >= end - days * DAY);
     if !o.in_group {
         LifecycleStage::Churned
     } else if p.arrival >= end - 14 * DAY && o.orders < 2 {
         LifecycleStage::New
-    } else if o.orders >= 4 && recent(21) {
+    } else if o.orders >= 5 && since(o.last_order, 30) {
         LifecycleStage::Loyal
-    } else if !recent(21) {
-        LifecycleStage::Dormant
-    } else if o.orders >= 1 {
+    } else if o.orders >= 1 && since(o.last_seen, 21) {
         LifecycleStage::Customer
-    } else if recent(14) {
+    } else if o.recent >= 3 {
         LifecycleStage::Active
     } else {
         LifecycleStage::Dormant
     }
 }
 
-/// The spending tier of a net 90-day spend in fen.
+/// The spending tier of a net spend over the window, in fen: up to ¥100 low, ¥300 mid,
+/// ¥800 high, above that vip.
 pub fn tier(spend: i64) -> SpendingTier {
     match spend {
         s if s <= 0 => SpendingTier::None,
-        s if s < 15_000 => SpendingTier::Low,
-        s if s < 60_000 => SpendingTier::Mid,
-        s if s < 150_000 => SpendingTier::High,
+        s if s < 10_000 => SpendingTier::Low,
+        s if s < 30_000 => SpendingTier::Mid,
+        s if s < 80_000 => SpendingTier::High,
         _ => SpendingTier::Vip,
     }
 }

@@ -13,7 +13,19 @@ type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 /// 2024-11-20 00:00 China time: 双十一 falls inside a 30-day window.
 const END: i64 = 1_732_032_000_000;
 
-async fn fresh_db(name: &str) -> std::result::Result<Db, Box<dyn std::error::Error>> {
+/// A migrated SQLite store in its own temporary folder, removed when dropped.
+struct TempDb {
+    db: Db,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn fresh_db(name: &str) -> std::result::Result<TempDb, Box<dyn std::error::Error>> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_nanos();
@@ -22,7 +34,7 @@ async fn fresh_db(name: &str) -> std::result::Result<Db, Box<dyn std::error::Err
     std::fs::create_dir_all(&dir)?;
     let db = Db::connect(&format!("{}/demo.db", dir.display())).await?;
     db.migrate().await?;
-    Ok(db)
+    Ok(TempDb { db, dir })
 }
 
 fn small() -> DemoOptions {
@@ -53,12 +65,13 @@ async fn all_events(
 
 #[tokio::test]
 async fn a_small_demo_has_groups_members_and_ordered_events() -> TestResult {
-    let db = fresh_db("small").await?;
-    let r = create_demo(&db, &small(), &quiet).await?;
+    let tmp = fresh_db("small").await?;
+    let db = &tmp.db;
+    let r = create_demo(db, &small(), &quiet).await?;
     assert!(r.groups >= 20, "{} groups", r.groups);
     assert_eq!(r.members, 300);
     assert!(r.events > 3000, "{} events", r.events);
-    let events = all_events(&db, r.tenant_id).await?;
+    let events = all_events(db, r.tenant_id).await?;
     assert_eq!(events.len(), r.events);
     // Per member and group: the first event is the join; 1–3 groups each.
     let mut first: BTreeMap<(i64, i64), &str> = BTreeMap::new();
@@ -101,26 +114,27 @@ async fn a_small_demo_has_groups_members_and_ordered_events() -> TestResult {
             .iter()
             .any(|e| e.reference.as_deref() == Some("double-11"))
     );
-    let login = crate::access::login(&db, "owner@demo.quanzi.local", "quanzi-demo").await?;
+    let login = crate::access::login(db, "owner@demo.quanzi.local", "quanzi-demo").await?;
     assert_eq!(login.session.tenant_id, r.tenant_id);
     assert!(
-        crate::access::login(&db, "viewer@demo.quanzi.local", "quanzi-demo")
+        crate::access::login(db, "viewer@demo.quanzi.local", "quanzi-demo")
             .await
             .is_ok()
     );
-    let sizes = quanzi_store::group::list(&db, TenantId(r.tenant_id), None, None, 200).await?;
+    let sizes = quanzi_store::group::list(db, TenantId(r.tenant_id), None, None, 200).await?;
     assert!(sizes.iter().all(|g| g.size <= 500));
     Ok(())
 }
 
 #[tokio::test]
 async fn the_same_seed_gives_the_same_demo() -> TestResult {
-    let (a, b) = (fresh_db("det-a").await?, fresh_db("det-b").await?);
-    let ra = create_demo(&a, &small(), &quiet).await?;
-    let rb = create_demo(&b, &small(), &quiet).await?;
+    let (ta, tb) = (fresh_db("det-a").await?, fresh_db("det-b").await?);
+    let (a, b) = (&ta.db, &tb.db);
+    let ra = create_demo(a, &small(), &quiet).await?;
+    let rb = create_demo(b, &small(), &quiet).await?;
     assert_eq!(ra, rb);
-    let ea = all_events(&a, ra.tenant_id).await?;
-    let eb = all_events(&b, rb.tenant_id).await?;
+    let ea = all_events(a, ra.tenant_id).await?;
+    let eb = all_events(b, rb.tenant_id).await?;
     assert_eq!(
         ea.iter().take(100).collect::<Vec<_>>(),
         eb.iter().take(100).collect::<Vec<_>>()
@@ -135,34 +149,46 @@ async fn the_same_seed_gives_the_same_demo() -> TestResult {
 
 #[tokio::test]
 async fn running_twice_recreates_the_tenant() -> TestResult {
-    let db = fresh_db("twice").await?;
+    let tmp = fresh_db("twice").await?;
+    let db = &tmp.db;
     let opts = DemoOptions {
         members: 150,
         ..small()
     };
-    let r1 = create_demo(&db, &opts, &quiet).await?;
-    let r2 = create_demo(&db, &opts, &quiet).await?;
+    let r1 = create_demo(db, &opts, &quiet).await?;
+    let r2 = create_demo(db, &opts, &quiet).await?;
     assert_ne!(r1.tenant_id, r2.tenant_id);
     assert_eq!(
         (r1.groups, r1.members, r1.events),
         (r2.groups, r2.members, r2.events)
     );
     assert!(
-        quanzi_store::tenant::get(&db, TenantId(r1.tenant_id))
+        quanzi_store::tenant::get(db, TenantId(r1.tenant_id))
             .await?
             .is_none()
     );
     let t = TenantId(r2.tenant_id);
-    assert_eq!(
-        quanzi_store::member::count(&db, t).await?,
-        r2.members as i64
-    );
-    assert_eq!(quanzi_store::event::count(&db, t).await?, r2.events as i64);
+    assert_eq!(quanzi_store::member::count(db, t).await?, r2.members as i64);
+    assert_eq!(quanzi_store::event::count(db, t).await?, r2.events as i64);
     assert!(
-        crate::access::login(&db, "admin@demo.quanzi.local", "quanzi-demo")
+        crate::access::login(db, "admin@demo.quanzi.local", "quanzi-demo")
             .await
             .is_ok()
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_demo_leaves_no_tenant_behind() -> TestResult {
+    let tmp = fresh_db("taken").await?;
+    let db = &tmp.db;
+    let other = crate::access::create_tenant(db, "other", "别家").await?;
+    let (email, role) = ("admin@demo.quanzi.local", OperatorRole::Admin);
+    crate::access::create_operator(db, TenantId(other.tenant_id), email, "x", role, "password1")
+        .await?;
+    let r = create_demo(db, &small(), &quiet).await;
+    assert!(matches!(r, Err(crate::CoreError::Conflict(_))), "{r:?}");
+    assert!(quanzi_store::tenant::by_slug(db, "demo").await?.is_none());
     Ok(())
 }
 
@@ -171,7 +197,8 @@ async fn running_twice_recreates_the_tenant() -> TestResult {
 #[tokio::test]
 #[ignore]
 async fn demo_timing() -> TestResult {
-    let db = fresh_db("timing").await?;
+    let tmp = fresh_db("timing").await?;
+    let db = &tmp.db;
     let started = std::time::Instant::now();
     let last = std::sync::Mutex::new(String::new());
     let progress = |stage: &str, done: u64, total: u64| {
@@ -185,7 +212,7 @@ async fn demo_timing() -> TestResult {
             *l = stage.to_string();
         }
     };
-    let r = create_demo(&db, &DemoOptions::default(), &progress).await?;
+    let r = create_demo(db, &DemoOptions::default(), &progress).await?;
     eprintln!("{r:?} in {:.2}s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -204,7 +231,7 @@ fn demo_plan_stats() {
     }
     eprintln!("{} events {kinds:?}", p.events.len());
     let mut sizes: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();
-    for (i, pe) in p.people.iter().enumerate() {
+    for pe in &p.people {
         for m in &pe.memberships {
             let s = sizes.entry(m.group).or_default();
             s.0 += 1;
@@ -212,7 +239,6 @@ fn demo_plan_stats() {
                 s.1 += 1;
             }
         }
-        let _ = i;
     }
     for e in &p.events {
         if let Some(g) = e.group {
@@ -225,7 +251,9 @@ fn demo_plan_stats() {
             .events
             .iter()
             .rev()
-            .find(|e| e.group == Some(g as u16))
+            .find(|e| {
+                e.group == Some(g as u16) && !matches!(e.kind, plan::Kind::Join | plan::Kind::Leave)
+            })
             .map(|e| (p.cal.end - e.t) / DAY);
         eprintln!(
             "{:>2} {:<14} {:?} joins {} left {} events {} quiet {:?}d",
@@ -283,4 +311,13 @@ fn demo_plan_stats() {
         p.cal.day_index(p.cal.big_day),
         p.cal.big_ref
     );
+}
+
+#[tokio::test]
+async fn the_demo_future_can_move_between_threads() -> TestResult {
+    fn send<T: Send>(_: &T) {}
+    let tmp = fresh_db("send").await?;
+    let opts = small();
+    send(&create_demo(&tmp.db, &opts, &quiet));
+    Ok(())
 }
