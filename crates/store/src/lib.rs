@@ -11,6 +11,7 @@ pub mod tag;
 pub mod tenant;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -26,16 +27,20 @@ pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrat
 /// A handle on the store: a connection pool on one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The embedded default: one SQLite file in WAL mode.
-    Sqlite(SqlitePool),
+    /// The embedded default: one SQLite file in WAL mode, and the lock that lets one writer
+    /// at a time begin (queuing in-process is fairer and faster than SQLite's busy-sleep).
+    Sqlite(SqlitePool, Arc<tokio::sync::Mutex<()>>),
     /// PostgreSQL by URL.
     Postgres(PgPool),
 }
 
 /// A write transaction on either backend.
 pub enum Tx {
-    /// SQLite, begun with `BEGIN IMMEDIATE` so writers queue instead of failing.
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// SQLite, begun with `BEGIN IMMEDIATE` while holding the process's write lock.
+    Sqlite(
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     /// PostgreSQL.
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -45,7 +50,7 @@ pub enum Tx {
 macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Sqlite($p, ..) => $body,
             $crate::Db::Postgres($p) => $body,
         }
     };
@@ -56,7 +61,7 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -192,18 +197,18 @@ impl Db {
             .max_connections(8)
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, Arc::new(tokio::sync::Mutex::new(()))))
     }
 
     /// True on the embedded store.
     pub fn is_sqlite(&self) -> bool {
-        matches!(self, Db::Sqlite(_))
+        matches!(self, Db::Sqlite(..))
     }
 
     /// Which backend this is: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -211,7 +216,7 @@ impl Db {
     /// Applies every embedded migration not yet applied.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
+            Db::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(())
@@ -220,7 +225,10 @@ impl Db {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, lock) => {
+                let guard = lock.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, guard)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -239,13 +247,13 @@ impl Db {
 impl Tx {
     /// True on the embedded store.
     pub fn is_sqlite(&self) -> bool {
-        matches!(self, Tx::Sqlite(_))
+        matches!(self, Tx::Sqlite(..))
     }
 
     /// Commits; only after this returns may the change be acknowledged.
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _guard) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

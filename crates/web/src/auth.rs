@@ -77,13 +77,18 @@ impl FromRequestParts<AppState> for Caller {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
                 .ok_or_else(ApiError::unauthorized)?;
+            if let Some(caller) = state.keys.get(secret) {
+                return Ok(caller);
+            }
             let key = quanzi_core::access::authenticate_key(&state.db, secret)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
-            return Ok(Caller {
+            let caller = Caller {
                 tenant: TenantId(key.tenant_id),
                 perms: key.scope().into(),
-            });
+            };
+            state.keys.put(secret, caller);
+            return Ok(caller);
         }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
         let s = quanzi_core::access::session(&state.db, &token)
@@ -108,6 +113,54 @@ impl FromRequestParts<AppState> for Caller {
             tenant: TenantId(s.tenant_id),
             perms: role.into(),
         })
+    }
+}
+
+/// Recently verified API keys, so a busy client costs no store lookup per request.
+///
+/// Entries live `ttl`; a revocation through this process clears the cache at once, one
+/// through another process (another node, the CLI) takes effect within `ttl`.
+#[derive(Debug)]
+pub struct KeyCache {
+    ttl: Duration,
+    map: Mutex<HashMap<String, (Caller, Instant)>>,
+}
+
+impl KeyCache {
+    /// A cache whose entries expire after `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        KeyCache {
+            ttl,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn id(secret: &str) -> String {
+        quanzi_core::access::sha256_hex(secret)
+    }
+
+    /// The caller of a key verified less than `ttl` ago.
+    pub fn get(&self, secret: &str) -> Option<Caller> {
+        let map = self.map.lock().ok()?;
+        let (c, at) = map.get(&Self::id(secret))?;
+        (at.elapsed() < self.ttl).then_some(*c)
+    }
+
+    /// Remembers a verified key.
+    pub fn put(&self, secret: &str, caller: Caller) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() > 10_000 {
+                map.retain(|_, (_, at)| at.elapsed() < self.ttl);
+            }
+            map.insert(Self::id(secret), (caller, Instant::now()));
+        }
+    }
+
+    /// Forgets every key (after a revocation).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
     }
 }
 

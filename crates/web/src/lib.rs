@@ -27,6 +27,8 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// Set `Secure` on cookies (behind HTTPS).
     pub secure_cookies: bool,
+    /// Recently verified API keys.
+    pub keys: Arc<auth::KeyCache>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             db,
             limiter: Arc::new(auth::LoginLimiter::new(10, Duration::from_secs(15 * 60))),
             secure_cookies: false,
+            keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
         }
     }
 }

@@ -102,6 +102,7 @@ pub async fn revoke(
     let ok = quanzi_store::access::revoke_api_key(&s.db, c.admin()?, id)
         .await
         .map_err(quanzi_core::CoreError::from)?;
+    s.keys.clear();
     if ok {
         Ok(StatusCode::NO_CONTENT)
     } else {

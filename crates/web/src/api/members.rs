@@ -157,10 +157,12 @@ pub async fn get_one(
     IdPath(id): IdPath,
 ) -> Result<Json<MemberDetail>, ApiError> {
     let member = members::get(&s.db, c.tenant, MemberId(id)).await?;
-    let tags = members::tags_of(&s.db, c.tenant, MemberId(id)).await?;
-    let groups = quanzi_store::group::groups_of_member(&s.db, c.tenant, MemberId(id))
-        .await
-        .map_err(quanzi_core::CoreError::from)?;
+    let (tags, groups) = tokio::join!(
+        quanzi_store::tag::of_member(&s.db, c.tenant, MemberId(id)),
+        quanzi_store::group::groups_of_member(&s.db, c.tenant, MemberId(id)),
+    );
+    let tags = tags.map_err(quanzi_core::CoreError::from)?;
+    let groups = groups.map_err(quanzi_core::CoreError::from)?;
     Ok(Json(MemberDetail {
         member,
         tags,
