@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod ui;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Recently verified API keys.
     pub keys: Arc<auth::KeyCache>,
+    /// Cached member details (invalidated by writes).
+    pub cache: Arc<cache::ReadCache>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             limiter: Arc::new(auth::LoginLimiter::new(10, Duration::from_secs(15 * 60))),
             secure_cookies: false,
             keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
+            cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
         }
     }
 }
@@ -61,7 +65,10 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/ui") }))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(api::router())
+        .merge(api::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::invalidate_after_writes,
+        )))
         .merge(ui::router())
         .merge(assets::router())
         .with_state(state)

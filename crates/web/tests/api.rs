@@ -692,3 +692,71 @@ async fn the_openapi_document_is_3_1_and_covers_the_api() {
         "docs page is self-hosted"
     );
 }
+
+#[tokio::test]
+async fn a_member_read_after_a_write_shows_the_write() {
+    let cx = ctx().await;
+    let t = tenant(&cx.app.db, "ta").await;
+    let m = member(&cx, &t, "甲").await;
+    let g = group(&cx, &t, "宝妈群").await;
+    for round in 0..3 {
+        let (_, v) = cx
+            .call(
+                &t.read_key,
+                Method::GET,
+                &format!("/api/v1/members/{m}"),
+                None,
+            )
+            .await;
+        assert_eq!(v["name"], if round == 0 { "甲" } else { "乙" });
+        if round == 0 {
+            cx.call(
+                &t.write_key,
+                Method::PATCH,
+                &format!("/api/v1/members/{m}"),
+                Some(json!({"name": "乙"})),
+            )
+            .await;
+        }
+    }
+    cx.call(
+        &t.write_key,
+        Method::POST,
+        "/api/v1/events",
+        Some(json!({"events": [ev("j", "join", m, Some(g))]})),
+    )
+    .await;
+    let (_, v) = cx
+        .call(
+            &t.read_key,
+            Method::GET,
+            &format!("/api/v1/members/{m}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        v["groups"].as_array().unwrap().len(),
+        1,
+        "a join event shows at once"
+    );
+    cx.call(
+        &t.write_key,
+        Method::POST,
+        "/api/v1/tags/bulk",
+        Some(json!({"group": "兴趣", "name": "宝妈", "member_ids": [m]})),
+    )
+    .await;
+    let (_, v) = cx
+        .call(
+            &t.read_key,
+            Method::GET,
+            &format!("/api/v1/members/{m}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        v["tags"].as_array().unwrap().len(),
+        1,
+        "a tagging shows at once"
+    );
+}

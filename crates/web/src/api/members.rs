@@ -155,7 +155,13 @@ pub async fn get_one(
     State(s): State<AppState>,
     c: Caller,
     IdPath(id): IdPath,
-) -> Result<Json<MemberDetail>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    if let Some(body) = s.cache.member(c.tenant.0, id) {
+        return Ok((json, body).into_response());
+    }
+    let token = s.cache.token(c.tenant.0);
     let member = members::get(&s.db, c.tenant, MemberId(id)).await?;
     let (tags, groups) = tokio::join!(
         quanzi_store::tag::of_member(&s.db, c.tenant, MemberId(id)),
@@ -163,11 +169,15 @@ pub async fn get_one(
     );
     let tags = tags.map_err(quanzi_core::CoreError::from)?;
     let groups = groups.map_err(quanzi_core::CoreError::from)?;
-    Ok(Json(MemberDetail {
+    let body = serde_json::to_vec(&MemberDetail {
         member,
         tags,
         groups,
-    }))
+    })
+    .map_err(|e| ApiError::new("internal", e.to_string()))?;
+    let body = axum::body::Bytes::from(body);
+    s.cache.put_member(c.tenant.0, id, token, body.clone());
+    Ok((json, body).into_response())
 }
 
 /// Update a member (only the fields sent; an empty string clears an optional field).
