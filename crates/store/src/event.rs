@@ -17,6 +17,15 @@ pub async fn insert_batch(
     events: &[NewEvent],
 ) -> Result<Vec<usize>> {
     let received = now_ms();
+    let sqlite = tx.is_sqlite();
+    // On SQLite this transaction holds the only write lock, so the rows with an id above the
+    // current maximum are exactly the ones it inserts: no need to stream keys back per row.
+    let id_before: i64 = if sqlite {
+        on_tx!(tx, c => sqlx::query_scalar("select coalesce(max(event_id), 0) from event").fetch_one(c).await)?
+    } else {
+        0
+    };
+    let mut inserted = 0u64;
     let mut new_keys = std::collections::HashSet::new();
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         // Every value is bound (none inlined) so that each full chunk has the same SQL text and
@@ -38,9 +47,24 @@ pub async fn insert_batch(
             b.bind(Arg::OptStr(e.reference.clone())).push(", ");
             b.bind(Arg::Str(e.properties.clone())).push(")");
         }
-        b.push(" on conflict (tenant_id, idempotency_key) do nothing returning idempotency_key");
-        let (sql, args) = b.finish(tx.is_sqlite());
-        let keys: Vec<String> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
+        b.push(" on conflict (tenant_id, idempotency_key) do nothing");
+        if !sqlite {
+            b.push(" returning idempotency_key");
+        }
+        let (sql, args) = b.finish(sqlite);
+        if sqlite {
+            inserted += on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
+        } else {
+            let keys: Vec<String> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
+            new_keys.extend(keys);
+        }
+    }
+    if sqlite {
+        if inserted == events.len() as u64 {
+            return Ok((0..events.len()).collect());
+        }
+        let keys: Vec<String> = on_tx!(tx, c => sqlx::query_scalar("select idempotency_key from event where event_id > $1 and tenant_id = $2")
+            .bind(id_before).bind(tenant.0).fetch_all(c).await)?;
         new_keys.extend(keys);
     }
     Ok(events
