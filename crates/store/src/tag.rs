@@ -63,13 +63,7 @@ pub async fn tag_members(
     tag: TagId,
     members: &[MemberId],
 ) -> Result<u64> {
-    let mut n = 0;
-    for m in members {
-        let r = on_tx!(tx, c => sqlx::query("insert into member_tag (tenant_id, member_id, tag_id) values ($1, $2, $3) on conflict do nothing")
-            .bind(tenant.0).bind(m.0).bind(tag.0).execute(c).await.map(|r| r.rows_affected()))?;
-        n += r;
-    }
-    Ok(n)
+    each_member(tx, "insert into member_tag (tenant_id, member_id, tag_id) values ($1, $2, $3) on conflict do nothing", tenant, tag, members).await
 }
 
 /// Removes tag `tag` from every member in `members`; returns how many were removed.
@@ -79,11 +73,26 @@ pub async fn untag_members(
     tag: TagId,
     members: &[MemberId],
 ) -> Result<u64> {
+    each_member(
+        tx,
+        "delete from member_tag where tenant_id = $1 and member_id = $2 and tag_id = $3",
+        tenant,
+        tag,
+        members,
+    )
+    .await
+}
+
+async fn each_member(
+    tx: &mut Tx,
+    sql: &'static str,
+    tenant: TenantId,
+    tag: TagId,
+    members: &[MemberId],
+) -> Result<u64> {
     let mut n = 0;
     for m in members {
-        let r = on_tx!(tx, c => sqlx::query("delete from member_tag where tenant_id = $1 and member_id = $2 and tag_id = $3")
-            .bind(tenant.0).bind(m.0).bind(tag.0).execute(c).await.map(|r| r.rows_affected()))?;
-        n += r;
+        n += on_tx!(tx, c => sqlx::query(sql).bind(tenant.0).bind(m.0).bind(tag.0).execute(c).await.map(|r| r.rows_affected()))?;
     }
     Ok(n)
 }

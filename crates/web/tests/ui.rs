@@ -14,6 +14,19 @@ fn browser() -> Client {
         .unwrap()
 }
 
+/// Opens the login form and returns its CSRF token (also set as a cookie in `c`).
+async fn login_csrf(c: &Client, url: &str) -> String {
+    let form = c
+        .get(format!("{url}/ui/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    hidden(&form, "_csrf")
+}
+
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
@@ -162,15 +175,7 @@ async fn cookie_sessions_need_the_csrf_header_to_write_through_the_api() {
     let app = spawn_app(db.db.clone()).await;
     let t = tenant(&app.db, "shop").await;
     let c = browser();
-    let form = c
-        .get(format!("{}/ui/login", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden(&form, "_csrf");
+    let csrf = login_csrf(&c, &app.url).await;
     c.post(format!("{}/ui/login", app.url))
         .form(&[
             ("email", t.owner_email.as_str()),
@@ -253,15 +258,7 @@ async fn repeated_failed_logins_are_rate_limited() {
     let app = spawn_app(db.db.clone()).await;
     let t = tenant(&app.db, "shop").await;
     let c = browser();
-    let form = c
-        .get(format!("{}/ui/login", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden(&form, "_csrf");
+    let csrf = login_csrf(&c, &app.url).await;
     let mut statuses = Vec::new();
     for _ in 0..11 {
         let r = c
@@ -301,15 +298,7 @@ async fn open_redirects_after_login_are_refused() {
     let app = spawn_app(db.db.clone()).await;
     let t = tenant(&app.db, "shop").await;
     let c = browser();
-    let form = c
-        .get(format!("{}/ui/login", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden(&form, "_csrf");
+    let csrf = login_csrf(&c, &app.url).await;
     let r = c
         .post(format!("{}/ui/login", app.url))
         .form(&[
