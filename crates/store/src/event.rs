@@ -4,10 +4,48 @@ use quanzi_domain::event::NewEvent;
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
-use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool, on_tx};
+use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool};
 
-/// Rows per insert statement (11 parameters each, well under both backends' limits).
-const ROWS_PER_STATEMENT: usize = 1000;
+/// SQLite: the batch arrives as one JSON array and is unpacked by `json_each` inside the
+/// engine — one bound parameter instead of eleven per row, and one statement text, so the
+/// driver prepares it once per connection. `where true` resolves SQLite's INSERT … SELECT …
+/// ON CONFLICT parsing ambiguity.
+const INSERT_SQLITE: &str = "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
+        occurred_at_ms, amount_fen, product, reference, properties)
+    select $1, $2, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
+        j.value ->> 6, j.value ->> 7, j.value ->> 8
+    from json_each($3) j where true
+    on conflict (tenant_id, idempotency_key) do nothing";
+
+/// PostgreSQL: the same JSON array through `jsonb_array_elements`, returning the new keys.
+const INSERT_POSTGRES: &str = "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
+        occurred_at_ms, amount_fen, product, reference, properties)
+    select $1, $2, j ->> 0, j ->> 1, (j ->> 2)::bigint, (j ->> 3)::bigint, (j ->> 4)::bigint, (j ->> 5)::bigint,
+        j ->> 6, j ->> 7, j ->> 8
+    from jsonb_array_elements($3::jsonb) j
+    on conflict (tenant_id, idempotency_key) do nothing
+    returning idempotency_key";
+
+/// The batch as a JSON array of rows, in column order.
+fn rows_json(events: &[NewEvent]) -> String {
+    let rows: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| {
+            serde_json::json!([
+                e.idempotency_key,
+                e.kind.as_str(),
+                e.member_id.0,
+                e.group_id.map(|g| g.0),
+                e.occurred_at_ms,
+                e.amount_fen,
+                e.product,
+                e.reference,
+                e.properties,
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
 
 /// Inserts events, skipping any whose idempotency key the tenant already has.
 /// Returns the indexes (into `events`) of the rows that were new.
@@ -16,57 +54,51 @@ pub async fn insert_batch(
     tenant: TenantId,
     events: &[NewEvent],
 ) -> Result<Vec<usize>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     let received = now_ms();
-    let sqlite = tx.is_sqlite();
-    // On SQLite this transaction holds the only write lock, so the rows with an id above the
-    // current maximum are exactly the ones it inserts: no need to stream keys back per row.
-    let id_before: i64 = if sqlite {
-        on_tx!(tx, c => sqlx::query_scalar("select coalesce(max(event_id), 0) from event").fetch_one(c).await)?
-    } else {
-        0
+    let rows = rows_json(events);
+    let new_keys: std::collections::HashSet<String> = match tx {
+        Tx::Sqlite(t, _) => {
+            // This transaction holds the only write lock, so the rows with an id above the
+            // current maximum are exactly the ones it inserts.
+            let c = &mut **t;
+            let before: i64 = sqlx::query_scalar("select coalesce(max(event_id), 0) from event")
+                .fetch_one(&mut *c)
+                .await?;
+            let inserted = sqlx::query(INSERT_SQLITE)
+                .bind(tenant.0)
+                .bind(received)
+                .bind(rows)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+            if inserted == events.len() as u64 {
+                return Ok((0..events.len()).collect());
+            }
+            sqlx::query_scalar::<_, String>(
+                "select idempotency_key from event where event_id > $1 and tenant_id = $2",
+            )
+            .bind(before)
+            .bind(tenant.0)
+            .fetch_all(&mut *c)
+            .await?
+            .into_iter()
+            .collect()
+        }
+        Tx::Postgres(t) => {
+            let c = &mut **t;
+            sqlx::query_scalar::<_, String>(INSERT_POSTGRES)
+                .bind(tenant.0)
+                .bind(received)
+                .bind(rows)
+                .fetch_all(&mut *c)
+                .await?
+                .into_iter()
+                .collect()
+        }
     };
-    let mut inserted = 0u64;
-    let mut new_keys = std::collections::HashSet::new();
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        // Every value is bound (none inlined) so that each full chunk has the same SQL text and
-        // the driver's prepared-statement cache parses it once per connection.
-        let mut b = SqlBuf::new(
-            "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties) values ",
-        );
-        for (i, e) in chunk.iter().enumerate() {
-            b.push(if i > 0 { ", (" } else { "(" });
-            b.bind(Arg::I64(tenant.0)).push(", ");
-            b.bind(Arg::I64(received)).push(", ");
-            b.bind(Arg::Str(e.idempotency_key.clone())).push(", ");
-            b.bind(Arg::Str(e.kind.as_str().to_string())).push(", ");
-            b.bind(Arg::I64(e.member_id.0)).push(", ");
-            b.bind(Arg::OptI64(e.group_id.map(|g| g.0))).push(", ");
-            b.bind(Arg::I64(e.occurred_at_ms)).push(", ");
-            b.bind(Arg::OptI64(e.amount_fen)).push(", ");
-            b.bind(Arg::OptStr(e.product.clone())).push(", ");
-            b.bind(Arg::OptStr(e.reference.clone())).push(", ");
-            b.bind(Arg::Str(e.properties.clone())).push(")");
-        }
-        b.push(" on conflict (tenant_id, idempotency_key) do nothing");
-        if !sqlite {
-            b.push(" returning idempotency_key");
-        }
-        let (sql, args) = b.finish(sqlite);
-        if sqlite {
-            inserted += on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
-        } else {
-            let keys: Vec<String> = on_tx!(tx, c => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
-            new_keys.extend(keys);
-        }
-    }
-    if sqlite {
-        if inserted == events.len() as u64 {
-            return Ok((0..events.len()).collect());
-        }
-        let keys: Vec<String> = on_tx!(tx, c => sqlx::query_scalar("select idempotency_key from event where event_id > $1 and tenant_id = $2")
-            .bind(id_before).bind(tenant.0).fetch_all(c).await)?;
-        new_keys.extend(keys);
-    }
     Ok(events
         .iter()
         .enumerate()
