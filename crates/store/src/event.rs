@@ -6,15 +6,16 @@ use serde::Serialize;
 
 use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool};
 
-/// SQLite: the batch arrives as one JSON array and is unpacked by `json_each` inside the
+/// SQLite: the batch arrives as one JSON array and is unpacked by `jsonb_each` inside the
 /// engine — one bound parameter instead of eleven per row, and one statement text, so the
 /// driver prepares it once per connection. `where true` resolves SQLite's INSERT … SELECT …
-/// ON CONFLICT parsing ambiguity.
+/// ON CONFLICT parsing ambiguity. The binary form (JSONB) lets each `->>` read its field
+/// without parsing the row's text again.
 const INSERT_SQLITE: &str = "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
         occurred_at_ms, amount_fen, product, reference, properties)
     select $1, $2, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
         j.value ->> 6, j.value ->> 7, j.value ->> 8
-    from json_each($3) j where true
+    from jsonb_each(jsonb($3)) j where true
     on conflict (tenant_id, idempotency_key) do nothing";
 
 /// PostgreSQL: the same JSON array through `jsonb_array_elements`, returning the new keys.
