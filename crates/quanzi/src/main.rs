@@ -227,7 +227,11 @@ async fn demo(cfg: &Config, seed: u64, members: usize, no_serve: bool) -> anyhow
     };
     let report = quanzi_core::demo::create_demo(&db, &opts, &progress).await?;
     bar.finish_and_clear();
-    let url = format!("http://{}/ui", cfg.listen);
+    let url = if cfg.listen.ends_with(":0") {
+        "the address printed below".to_string()
+    } else {
+        format!("http://{}/ui", cfg.listen)
+    };
     println!(
         "Demo community ready in {:.1} s: {} groups, {} members, {} events (seed {seed}).",
         started.elapsed().as_secs_f64(),
