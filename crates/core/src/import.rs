@@ -371,6 +371,32 @@ impl Importer {
     }
 }
 
+impl<T> Checked<Vec<T>> {
+    fn with_capacity(n: usize) -> Self {
+        Checked {
+            good: Vec::with_capacity(n),
+            bad: Vec::new(),
+            duplicates: 0,
+            other_tenant: 0,
+        }
+    }
+
+    /// Files a checked row: bad when it has errors, a duplicate when it matches a stored
+    /// object, good otherwise. True when it was taken as good.
+    fn file(&mut self, row: Row, errors: Vec<RowError>, stored: bool, item: T) -> bool {
+        if !errors.is_empty() {
+            self.bad.push((row, errors));
+            false
+        } else if stored {
+            self.duplicates += 1;
+            false
+        } else {
+            self.good.push(item);
+            true
+        }
+    }
+}
+
 impl<T> Checked<T> {
     fn map_good<U>(self, f: impl FnOnce(T) -> U) -> Checked<U> {
         Checked {
@@ -405,12 +431,7 @@ fn unique(
 
 impl MemberImporter {
     fn check(&mut self, rows: Vec<Row>) -> Checked<Vec<NewMember>> {
-        let mut out = Checked {
-            good: Vec::with_capacity(rows.len()),
-            bad: Vec::new(),
-            duplicates: 0,
-            other_tenant: 0,
-        };
+        let mut out = Checked::with_capacity(rows.len());
         for row in rows {
             let m = match self.cols.parse(&row) {
                 Ok(m) => m,
@@ -419,11 +440,12 @@ impl MemberImporter {
                     continue;
                 }
             };
-            let values = [
-                m.external.phone.as_ref(),
-                m.external.unionid.as_ref(),
-                m.external.external_userid.as_ref(),
+            let ids = [
+                m.external.phone.clone(),
+                m.external.unionid.clone(),
+                m.external.external_userid.clone(),
             ];
+            let values = ids.each_ref().map(Option::as_ref);
             let mut errors = Vec::new();
             let mut stored: Option<(i64, &str)> = None;
             for ((map, value), field) in self.seen.iter().zip(values).zip(MEMBER_IDS) {
@@ -439,17 +461,13 @@ impl MemberImporter {
                     }
                 }
             }
-            if !errors.is_empty() {
-                out.bad.push((row, errors));
-            } else if stored.is_some() {
-                out.duplicates += 1;
-            } else {
-                for (map, value) in self.seen.iter_mut().zip(values) {
+            let line = row.line;
+            if out.file(row, errors, stored.is_some(), m) {
+                for (map, value) in self.seen.iter_mut().zip(ids) {
                     if let Some(v) = value {
-                        map.insert(v.clone(), Seen::Line(row.line));
+                        map.insert(v, Seen::Line(line));
                     }
                 }
-                out.good.push(m);
             }
         }
         out
@@ -458,12 +476,7 @@ impl MemberImporter {
 
 impl GroupImporter {
     fn check(&mut self, rows: Vec<Row>) -> Checked<Vec<NewGroup>> {
-        let mut out = Checked {
-            good: Vec::with_capacity(rows.len()),
-            bad: Vec::new(),
-            duplicates: 0,
-            other_tenant: 0,
-        };
+        let mut out = Checked::with_capacity(rows.len());
         for row in rows {
             let g = match self.cols.parse(&row) {
                 Ok(g) => g,
@@ -481,15 +494,11 @@ impl GroupImporter {
                 &column,
                 &mut errors,
             );
-            if !errors.is_empty() {
-                out.bad.push((row, errors));
-            } else if stored.is_some() {
-                out.duplicates += 1;
-            } else {
-                if let Some(c) = &g.external_chat_id {
-                    self.chat_ids.insert(c.clone(), Seen::Line(row.line));
-                }
-                out.good.push(g);
+            let (line, chat_id) = (row.line, g.external_chat_id.clone());
+            if out.file(row, errors, stored.is_some(), g)
+                && let Some(c) = chat_id
+            {
+                self.chat_ids.insert(c, Seen::Line(line));
             }
         }
         out
@@ -504,12 +513,7 @@ impl EventImporter {
         opts: &ImportOptions,
         rows: Vec<Row>,
     ) -> Result<Checked<Vec<NewEvent>>> {
-        let mut out = Checked {
-            good: Vec::with_capacity(rows.len()),
-            bad: Vec::new(),
-            duplicates: 0,
-            other_tenant: 0,
-        };
+        let mut out = Checked::with_capacity(rows.len());
         let ctx = BatchContext {
             custom_kinds: &self.kinds,
             now_ms: self.now,

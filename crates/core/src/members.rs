@@ -104,12 +104,6 @@ pub async fn tags(db: &Db, t: TenantId) -> Result<Vec<Tag>> {
     Ok(tag::list(db, t).await?)
 }
 
-/// The tags of one member.
-pub async fn tags_of(db: &Db, t: TenantId, id: MemberId) -> Result<Vec<Tag>> {
-    get(db, t, id).await?;
-    Ok(tag::of_member(db, t, id).await?)
-}
-
 /// Result of a bulk tag change.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BulkTagResult {

@@ -85,6 +85,8 @@ pub struct SessionView {
     pub csrf_token: String,
     /// Expiry, unix ms.
     pub expires_at_ms: i64,
+    /// The tenant's display name.
+    pub tenant_name: String,
 }
 
 /// Stores a session under the hash of its cookie token.
@@ -108,8 +110,9 @@ pub async fn create_session(
 /// Finds an unexpired session.
 pub async fn session(db: &Db, session_hash: &str) -> Result<Option<SessionView>> {
     on_pool!(db, p => sqlx::query_as::<_, SessionView>(
-        "select s.tenant_id, s.operator_id, o.display_name, o.email, o.role, s.csrf_token, s.expires_at_ms
+        "select s.tenant_id, s.operator_id, o.display_name, o.email, o.role, s.csrf_token, s.expires_at_ms, t.name as tenant_name
          from session s join operator o on o.operator_id = s.operator_id and o.tenant_id = s.tenant_id
+         join tenant t on t.tenant_id = s.tenant_id
          where s.session_hash = $1 and s.expires_at_ms > $2")
         .bind(session_hash).bind(now_ms()).fetch_optional(p).await.map_err(Into::into))
 }

@@ -1,7 +1,7 @@
 //! Events: idempotent batch insert, a member's timeline, a group's daily activity.
 
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::{GroupId, MemberId, TenantId};
+use quanzi_domain::{GroupId, TenantId};
 use serde::Serialize;
 
 use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool};
@@ -185,31 +185,6 @@ pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
     on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1").bind(tenant.0).fetch_one(p).await.map_err(Into::into))
 }
 
-/// Of `keys`, those the tenant already stored.
-pub async fn existing_keys(
-    db: &Db,
-    tenant: TenantId,
-    keys: &[String],
-) -> Result<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    for chunk in keys.chunks(1000) {
-        let mut b = SqlBuf::new("select idempotency_key from event where tenant_id = ");
-        b.bind(Arg::I64(tenant.0));
-        b.push(" and idempotency_key in (");
-        for (i, k) in chunk.iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
-            b.bind(Arg::Str(k.clone()));
-        }
-        b.push(")");
-        let (sql, args) = b.finish(db.is_sqlite());
-        let got: Vec<String> = on_pool!(db, p => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
-        out.extend(got);
-    }
-    Ok(out)
-}
-
 /// Activity of one day: events by kind.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -241,12 +216,6 @@ pub async fn daily(
         .fetch_all(p).await.map_err(Into::into))
 }
 
-/// Latest event time of a member (for "last seen").
-pub async fn last_seen(db: &Db, tenant: TenantId, member: MemberId) -> Result<Option<i64>> {
-    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(occurred_at_ms) from event where tenant_id = $1 and member_id = $2")
-        .bind(tenant.0).bind(member.0).fetch_one(p).await.map_err(Into::into))
-}
-
 /// Totals of a tenant's events since a time.
 #[derive(Debug, Clone, Copy, Default, sqlx::FromRow, Serialize, PartialEq, Eq)]
 pub struct Totals {
@@ -267,10 +236,4 @@ pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<To
         cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint) as gmv_fen
         from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'";
     on_pool!(db, p => sqlx::query_as::<_, Totals>(sql).bind(tenant.0).bind(since_ms).fetch_one(p).await.map_err(Into::into))
-}
-
-/// Latest event time of the tenant (the demo's "now" may be in the past).
-pub async fn latest(db: &Db, tenant: TenantId) -> Result<Option<i64>> {
-    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(occurred_at_ms) from event where tenant_id = $1")
-        .bind(tenant.0).fetch_one(p).await.map_err(Into::into))
 }

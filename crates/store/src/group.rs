@@ -4,7 +4,7 @@ use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
-use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool, on_tx};
+use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A group with its current size.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
@@ -54,27 +54,10 @@ pub async fn create(
         .bind(tenant.0).bind(&g.name).bind(g.dimension.as_str()).bind(&g.theme).bind(&g.rules)
         .bind(g.capacity_hard).bind(g.capacity_advised).bind(&g.external_chat_id).bind(created_at_ms)
         .fetch_one(c).await)?;
-    Ok(get_tx(tx, tenant, GroupId(id))
+    // A row inserted by this transaction is visible to it.
+    get_tx(tx, tenant, GroupId(id))
         .await?
-        .unwrap_or_else(|| unreachable_group(id, tenant)))
-}
-
-fn unreachable_group(id: i64, tenant: TenantId) -> Group {
-    // A row just inserted in this transaction is always visible to it; this only satisfies types.
-    Group {
-        group_id: id,
-        tenant_id: tenant.0,
-        name: String::new(),
-        dimension: "other".into(),
-        theme: None,
-        rules: None,
-        capacity_hard: 500,
-        capacity_advised: 200,
-        external_chat_id: None,
-        size: 0,
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+        .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
 }
 
 /// Gets a group of the tenant.
@@ -354,6 +337,13 @@ pub async fn groups_of_member(
         "select gm.group_id, g.name, gm.role, gm.joined_at_ms from group_membership gm join chat_group g on g.group_id = gm.group_id
          where gm.tenant_id = $1 and gm.member_id = $2 and gm.left_at_ms is null order by gm.joined_at_ms")
         .bind(tenant.0).bind(member.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Every group's id and name (no sizes), for labelling.
+pub async fn names(db: &Db, tenant: TenantId) -> Result<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as("select group_id, name from chat_group where tenant_id = $1")
+        .bind(tenant.0).fetch_all(p).await)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Of `ids`, those that are groups of the tenant.

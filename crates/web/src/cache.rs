@@ -32,6 +32,12 @@ struct Inner {
     members: HashMap<(i64, i64), (Token, Instant, Bytes)>,
 }
 
+impl Inner {
+    fn token(&self, tenant: i64) -> Token {
+        Token(self.gens.get(&tenant).copied().unwrap_or(0), self.epoch)
+    }
+}
+
 /// Cached member details, keyed by tenant and member.
 #[derive(Debug)]
 pub struct ReadCache {
@@ -51,7 +57,7 @@ impl ReadCache {
     /// The current token of a tenant; take it before reading the store.
     pub fn token(&self, tenant: i64) -> Token {
         match self.inner.lock() {
-            Ok(i) => Token(i.gens.get(&tenant).copied().unwrap_or(0), i.epoch),
+            Ok(i) => i.token(tenant),
             Err(_) => Token(u64::MAX, u64::MAX),
         }
     }
@@ -60,14 +66,13 @@ impl ReadCache {
     pub fn member(&self, tenant: i64, member: i64) -> Option<Bytes> {
         let i = self.inner.lock().ok()?;
         let (token, at, body) = i.members.get(&(tenant, member))?;
-        let current = Token(i.gens.get(&tenant).copied().unwrap_or(0), i.epoch);
-        (*token == current && at.elapsed() < self.ttl).then(|| body.clone())
+        (*token == i.token(tenant) && at.elapsed() < self.ttl).then(|| body.clone())
     }
 
     /// Keeps a member's JSON read under `token`, unless a write came in meanwhile.
     pub fn put_member(&self, tenant: i64, member: i64, token: Token, body: Bytes) {
         if let Ok(mut i) = self.inner.lock() {
-            if Token(i.gens.get(&tenant).copied().unwrap_or(0), i.epoch) != token {
+            if i.token(tenant) != token {
                 return;
             }
             if i.members.len() >= MAX_ENTRIES {

@@ -287,6 +287,14 @@ where
     }
 }
 
+/// An optional text parameter, trimmed; blank counts as absent.
+pub fn nonblank(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// Parses an optional integer query parameter, naming it on error.
 pub fn int_param(value: &Option<String>, name: &str) -> Result<Option<i64>, ApiError> {
     match value.as_deref().map(str::trim) {

@@ -59,8 +59,7 @@ pub async fn list(
     c: Caller,
     AppQuery(q): AppQuery<EventQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let (limit, before) =
-        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let (limit, before) = super::page_params(&q.limit, &q.cursor)?;
     let f = EventFilter {
         member_id: int_param(&q.member_id, "member_id")?,
         group_id: int_param(&q.group_id, "group_id")?,

@@ -40,8 +40,7 @@ pub async fn list(
     c: Caller,
     AppQuery(q): AppQuery<GroupQuery>,
 ) -> Result<Json<GroupPage>, ApiError> {
-    let (limit, after) =
-        quanzi_core::page_args(int_param(&q.limit, "limit")?, q.cursor.as_deref())?;
+    let (limit, after) = super::page_params(&q.limit, &q.cursor)?;
     let dim = q.dimension.as_deref().filter(|d| !d.is_empty());
     let p = groups::list(&s.db, c.tenant, dim, after, limit).await?;
     Ok(Json(GroupPage {

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{IdPath, PageQuery, page};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param, nonblank};
 
 page!(MemberPage, Member);
 page!(EventPage, Event);
@@ -49,18 +49,10 @@ pub struct MemberQuery {
     pub cursor: Option<String>,
 }
 
-fn nonblank(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
 impl MemberQuery {
     /// The store filter, validated.
     pub fn filter(&self) -> Result<MemberFilter, ApiError> {
-        let (limit, after) =
-            quanzi_core::page_args(int_param(&self.limit, "limit")?, self.cursor.as_deref())?;
+        let (limit, after) = super::page_params(&self.limit, &self.cursor)?;
         if let Some(v) = nonblank(&self.gender)
             && quanzi_domain::member::Gender::parse(&v).is_none()
         {

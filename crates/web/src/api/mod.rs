@@ -44,11 +44,19 @@ pub struct PageQuery {
 impl PageQuery {
     /// The validated page size and cursor.
     pub fn args(&self) -> Result<(i64, Option<i64>), ApiError> {
-        Ok(quanzi_core::page_args(
-            crate::error::int_param(&self.limit, "limit")?,
-            self.cursor.as_deref(),
-        )?)
+        page_params(&self.limit, &self.cursor)
     }
+}
+
+/// Validates the `limit` and `cursor` parameters of any list.
+pub fn page_params(
+    limit: &Option<String>,
+    cursor: &Option<String>,
+) -> Result<(i64, Option<i64>), ApiError> {
+    Ok(quanzi_core::page_args(
+        crate::error::int_param(limit, "limit")?,
+        cursor.as_deref(),
+    )?)
 }
 
 /// A numeric `{id}` path segment; anything else is a 404 (no such object can exist).

@@ -51,8 +51,6 @@ pub fn lang_of(parts: &Parts) -> Lang {
 pub struct UiUser {
     /// The session.
     pub session: SessionView,
-    /// The tenant's name.
-    pub tenant_name: String,
     /// UI language.
     pub lang: Lang,
     /// Path and query of the request.
@@ -70,7 +68,7 @@ impl UiUser {
         Layout {
             lang: self.lang,
             user: self.session.display_name.clone(),
-            tenant: self.tenant_name.clone(),
+            tenant: self.session.tenant_name.clone(),
             csrf: self.session.csrf_token.clone(),
             nav,
             path: self.path.clone(),
@@ -100,15 +98,8 @@ impl FromRequestParts<AppState> for UiUser {
             Ok(None) => return Err(to_login()),
             Err(e) => return Err(server_error(e)),
         };
-        let tenant_name =
-            match quanzi_store::tenant::get(&state.db, TenantId(session.tenant_id)).await {
-                Ok(Some(t)) => t.name,
-                Ok(None) => return Err(to_login()),
-                Err(e) => return Err(server_error(e)),
-            };
         Ok(UiUser {
             session,
-            tenant_name,
             lang: lang_of(parts),
             path,
         })

@@ -150,12 +150,7 @@ pub struct MemberPageQuery {
 
 impl MemberPageQuery {
     fn filter(&self) -> MemberFilter {
-        let clean = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
+        let clean = crate::error::nonblank;
         MemberFilter {
             q: clean(&self.q).map(|q| q.chars().take(64).collect()),
             district: clean(&self.district),
@@ -348,11 +343,7 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
         )
         .await
     );
-    let names: std::collections::HashMap<i64, String> =
-        try_ui!(group::list(&s.db, t, None, None, 1000).await)
-            .into_iter()
-            .map(|g| (g.group_id, g.name))
-            .collect();
+    let names = try_ui!(group::names(&s.db, t).await);
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let custom = m
         .custom
