@@ -87,7 +87,17 @@ pub async fn validate(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Ve
 /// Stores validated events in an open transaction; joins and leaves among the new ones
 /// change membership. Returns how many were new.
 pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usize> {
-    let new = repo::insert_batch(tx, t, events).await?;
+    store_encoded(tx, t, events, repo::encode_rows(events)).await
+}
+
+/// [`store`] with the rows encoded by `repo::encode_rows` before the transaction began.
+async fn store_encoded(
+    tx: &mut Tx,
+    t: TenantId,
+    events: &[NewEvent],
+    rows: String,
+) -> Result<usize> {
+    let new = repo::insert_encoded(tx, t, events, rows).await?;
     let mut changes: Vec<&NewEvent> = new
         .iter()
         .map(|&i| &events[i])
@@ -114,8 +124,9 @@ pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usiz
 pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<IngestReport> {
     let received = items.len();
     let events = validate(db, t, items).await?;
+    let rows = repo::encode_rows(&events);
     let mut tx = db.begin().await?;
-    let stored = store(&mut tx, t, &events).await?;
+    let stored = store_encoded(&mut tx, t, &events, rows).await?;
     tx.commit().await?;
     Ok(IngestReport {
         received,

@@ -27,8 +27,9 @@ const INSERT_POSTGRES: &str = "insert into event (tenant_id, received_at_ms, ide
     on conflict (tenant_id, idempotency_key) do nothing
     returning idempotency_key";
 
-/// The batch as a JSON array of rows, in column order.
-fn rows_json(events: &[NewEvent]) -> String {
+/// The batch as the JSON array of rows [`insert_encoded`] takes, in column order. Encode
+/// before the write transaction begins: it is pure CPU that need not hold the write lock.
+pub fn encode_rows(events: &[NewEvent]) -> String {
     let rows: Vec<serde_json::Value> = events
         .iter()
         .map(|e| {
@@ -55,11 +56,20 @@ pub async fn insert_batch(
     tenant: TenantId,
     events: &[NewEvent],
 ) -> Result<Vec<usize>> {
+    insert_encoded(tx, tenant, events, encode_rows(events)).await
+}
+
+/// [`insert_batch`] with the rows already encoded by [`encode_rows`] from the same `events`.
+pub async fn insert_encoded(
+    tx: &mut Tx,
+    tenant: TenantId,
+    events: &[NewEvent],
+    rows: String,
+) -> Result<Vec<usize>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
     let received = now_ms();
-    let rows = rows_json(events);
     let new_keys: std::collections::HashSet<String> = match tx {
         Tx::Sqlite(t, _) => {
             // This transaction holds the only write lock, so the rows with an id above the
