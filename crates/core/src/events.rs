@@ -2,10 +2,9 @@
 //! joins and leaves applied to group membership.
 
 use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch, parse_custom_kind};
-use quanzi_domain::group::GroupRole;
 use quanzi_domain::{FieldError, Invalid, TenantId};
 use quanzi_store::event::{self as repo, Event, EventFilter};
-use quanzi_store::group::{self, JoinInfo};
+use quanzi_store::group;
 use quanzi_store::{Db, Tx, member, now_ms, tenant};
 use serde::Serialize;
 
@@ -87,47 +86,15 @@ pub async fn validate(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Ve
 /// Stores validated events in an open transaction; joins and leaves among the new ones
 /// change membership. Returns how many were new.
 pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usize> {
-    store_encoded(tx, t, events, repo::encode_rows(events)).await
+    Ok(repo::insert_batch(tx, t, events).await?.len())
 }
 
-/// [`store`] with the rows encoded by `repo::encode_rows` before the transaction began.
-async fn store_encoded(
-    tx: &mut Tx,
-    t: TenantId,
-    events: &[NewEvent],
-    rows: String,
-) -> Result<usize> {
-    let new = repo::insert_encoded(tx, t, events, rows).await?;
-    let mut changes: Vec<&NewEvent> = new
-        .iter()
-        .map(|&i| &events[i])
-        .filter(|e| e.kind.is_join() || e.kind.is_leave())
-        .collect();
-    changes.sort_by_key(|e| e.occurred_at_ms);
-    for e in changes {
-        let Some(g) = e.group_id else { continue };
-        if e.kind.is_join() {
-            let info = JoinInfo {
-                role: Some(GroupRole::Member),
-                join_scene: e.join_scene(),
-                inviter: e.inviter(),
-            };
-            group::join(tx, t, g, e.member_id, &info, e.occurred_at_ms).await?;
-        } else {
-            group::leave(tx, t, g, e.member_id, e.occurred_at_ms).await?;
-        }
-    }
-    Ok(new.len())
-}
-
-/// Ingests a batch: all or nothing, once per idempotency key.
+/// Ingests a batch: all or nothing, once per idempotency key. Concurrent batches share one
+/// commit on the embedded store (see `quanzi_store::event::append`).
 pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<IngestReport> {
     let received = items.len();
     let events = validate(db, t, items).await?;
-    let rows = repo::encode_rows(&events);
-    let mut tx = db.begin().await?;
-    let stored = store_encoded(&mut tx, t, &events, rows).await?;
-    tx.commit().await?;
+    let stored = repo::append(db, t, events).await?.len();
     Ok(IngestReport {
         received,
         stored,

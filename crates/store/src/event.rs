@@ -1,10 +1,114 @@
 //! Events: idempotent batch insert, a member's timeline, a group's daily activity.
 
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::{GroupId, TenantId};
+use quanzi_domain::group::GroupRole;
+use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
+use crate::group::{self, JoinInfo};
 use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool};
+
+/// Appends a batch in a transaction of its own and returns the indexes (into `events`) of
+/// the events that were new; joins and leaves among them change group membership. On the
+/// embedded store the batch goes to the writer thread, which commits concurrent batches
+/// together (group commit); the answer comes after the commit either way.
+pub async fn append(db: &Db, tenant: TenantId, events: Vec<NewEvent>) -> Result<Vec<usize>> {
+    match db {
+        Db::Sqlite(_, lane) => lane.append(tenant, events).await,
+        Db::Postgres(_) => {
+            let mut tx = db.begin().await?;
+            let new = insert_batch(&mut tx, tenant, &events).await?;
+            tx.commit().await?;
+            Ok(new)
+        }
+    }
+}
+
+/// A change to group membership carried by a new join or leave event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MembershipChange {
+    /// The member joined the group.
+    Join {
+        /// Group.
+        group: GroupId,
+        /// Member.
+        member: MemberId,
+        /// Role, scene and inviter.
+        info: JoinInfo,
+        /// When.
+        at_ms: i64,
+    },
+    /// The member left the group.
+    Leave {
+        /// Group.
+        group: GroupId,
+        /// Member.
+        member: MemberId,
+        /// When.
+        at_ms: i64,
+    },
+}
+
+/// The membership changes of the new events (`new` indexes `events`), oldest first, so a
+/// join and a leave in one batch end in the right state.
+pub fn membership_changes(events: &[NewEvent], new: &[usize]) -> Vec<MembershipChange> {
+    let mut changes: Vec<(i64, MembershipChange)> = new
+        .iter()
+        .map(|&i| &events[i])
+        .filter_map(|e| {
+            let group = e.group_id?;
+            let (member, at_ms) = (e.member_id, e.occurred_at_ms);
+            let change = if e.kind.is_join() {
+                let info = JoinInfo {
+                    role: Some(GroupRole::Member),
+                    join_scene: e.join_scene(),
+                    inviter: e.inviter(),
+                };
+                MembershipChange::Join {
+                    group,
+                    member,
+                    info,
+                    at_ms,
+                }
+            } else if e.kind.is_leave() {
+                MembershipChange::Leave {
+                    group,
+                    member,
+                    at_ms,
+                }
+            } else {
+                return None;
+            };
+            Some((at_ms, change))
+        })
+        .collect();
+    changes.sort_by_key(|(at, _)| *at);
+    changes.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Applies membership changes in an open transaction.
+pub async fn apply_membership(
+    tx: &mut Tx,
+    tenant: TenantId,
+    changes: &[MembershipChange],
+) -> Result<()> {
+    for c in changes {
+        match c {
+            MembershipChange::Join {
+                group,
+                member,
+                info,
+                at_ms,
+            } => group::join(tx, tenant, *group, *member, info, *at_ms).await?,
+            MembershipChange::Leave {
+                group,
+                member,
+                at_ms,
+            } => group::leave(tx, tenant, *group, *member, *at_ms).await?,
+        }
+    }
+    Ok(())
+}
 
 /// SQLite: the batch arrives as one JSON array and is unpacked by `jsonb_each` inside the
 /// engine — one bound parameter instead of eleven per row, and one statement text, so the
@@ -18,53 +122,127 @@ const INSERT_SQLITE: &str = "insert into event (tenant_id, received_at_ms, idemp
     from jsonb_each(jsonb($3)) j where true
     on conflict (tenant_id, idempotency_key) do nothing";
 
+/// SQLite, for a batch without amounts, products, references or properties (messages,
+/// reactions, visits — most of the traffic): rows of five fields, the rest left to their
+/// defaults, so each row costs five extractions instead of nine.
+const INSERT_SQLITE_PLAIN: &str =
+    "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
+        occurred_at_ms)
+    select $1, $2, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
+    from jsonb_each(jsonb($3)) j where true
+    on conflict (tenant_id, idempotency_key) do nothing";
+
 /// PostgreSQL: the same JSON array through `jsonb_array_elements`, returning the new keys.
 const INSERT_POSTGRES: &str = "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
         occurred_at_ms, amount_fen, product, reference, properties)
     select $1, $2, j ->> 0, j ->> 1, (j ->> 2)::bigint, (j ->> 3)::bigint, (j ->> 4)::bigint, (j ->> 5)::bigint,
-        j ->> 6, j ->> 7, j ->> 8
+        j ->> 6, j ->> 7, coalesce(j ->> 8, '{}')
     from jsonb_array_elements($3::jsonb) j
     on conflict (tenant_id, idempotency_key) do nothing
     returning idempotency_key";
 
-/// The batch as the JSON array of rows [`insert_encoded`] takes, in column order. Encode
-/// before the write transaction begins: it is pure CPU that need not hold the write lock.
-pub fn encode_rows(events: &[NewEvent]) -> String {
+/// A batch encoded for [`insert_encoded`]: the JSON array of rows, in column order.
+#[derive(Debug, Clone)]
+pub struct EncodedRows {
+    pub(crate) json: String,
+    /// Rows of five fields (no amount, product, reference or properties in the batch).
+    plain: bool,
+}
+
+impl EncodedRows {
+    /// The SQLite statement for these rows: `$1` tenant, `$2` received at, `$3` the rows.
+    pub(crate) fn sqlite_insert(&self) -> &'static str {
+        if self.plain {
+            INSERT_SQLITE_PLAIN
+        } else {
+            INSERT_SQLITE
+        }
+    }
+}
+
+/// The SQLite query for the keys of the rows one insert added, given the ids it ended at:
+/// under the only write lock, one statement's new rows get consecutive ids.
+pub(crate) const NEW_KEYS_SQLITE: &str =
+    "select idempotency_key from event where event_id > $1 and event_id <= $2";
+
+/// The indexes of `events` whose key is among `new_keys`.
+pub(crate) fn new_indexes(
+    events: &[NewEvent],
+    new_keys: &std::collections::HashSet<String>,
+) -> Vec<usize> {
+    events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| new_keys.contains(&e.idempotency_key))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// True when an event carries nothing beyond key, kind, member, group and time.
+fn is_plain(e: &NewEvent) -> bool {
+    e.amount_fen.is_none()
+        && e.product.is_none()
+        && e.reference.is_none()
+        && (e.properties.is_empty() || e.properties == "{}")
+}
+
+/// Encodes the batch as [`insert_encoded`] takes it. Encode before the write transaction
+/// begins: it is pure CPU that need not hold the write lock.
+pub fn encode_rows(events: &[NewEvent]) -> EncodedRows {
+    // The plain form only pays on SQLite, but it is the same rows: PostgreSQL reads the
+    // missing fields as null and the defaults apply.
+    let plain = events.iter().all(is_plain);
     let rows: Vec<serde_json::Value> = events
         .iter()
         .map(|e| {
-            serde_json::json!([
-                e.idempotency_key,
-                e.kind.as_str(),
-                e.member_id.0,
-                e.group_id.map(|g| g.0),
-                e.occurred_at_ms,
-                e.amount_fen,
-                e.product,
-                e.reference,
-                e.properties,
-            ])
+            if plain {
+                serde_json::json!([
+                    e.idempotency_key,
+                    e.kind.as_str(),
+                    e.member_id.0,
+                    e.group_id.map(|g| g.0),
+                    e.occurred_at_ms,
+                ])
+            } else {
+                serde_json::json!([
+                    e.idempotency_key,
+                    e.kind.as_str(),
+                    e.member_id.0,
+                    e.group_id.map(|g| g.0),
+                    e.occurred_at_ms,
+                    e.amount_fen,
+                    e.product,
+                    e.reference,
+                    e.properties,
+                ])
+            }
         })
         .collect();
-    serde_json::Value::Array(rows).to_string()
+    EncodedRows {
+        json: serde_json::Value::Array(rows).to_string(),
+        plain,
+    }
 }
 
-/// Inserts events, skipping any whose idempotency key the tenant already has.
-/// Returns the indexes (into `events`) of the rows that were new.
+/// Inserts events in an open transaction, skipping any whose idempotency key the tenant
+/// already has, and applies the joins and leaves among the new ones to membership.
+/// Returns the indexes (into `events`) of the events that were new.
 pub async fn insert_batch(
     tx: &mut Tx,
     tenant: TenantId,
     events: &[NewEvent],
 ) -> Result<Vec<usize>> {
-    insert_encoded(tx, tenant, events, encode_rows(events)).await
+    let new = insert_encoded(tx, tenant, events, encode_rows(events)).await?;
+    apply_membership(tx, tenant, &membership_changes(events, &new)).await?;
+    Ok(new)
 }
 
-/// [`insert_batch`] with the rows already encoded by [`encode_rows`] from the same `events`.
-pub async fn insert_encoded(
+/// Inserts the rows [`encode_rows`] made of `events`; membership is left to the caller.
+async fn insert_encoded(
     tx: &mut Tx,
     tenant: TenantId,
     events: &[NewEvent],
-    rows: String,
+    rows: EncodedRows,
 ) -> Result<Vec<usize>> {
     if events.is_empty() {
         return Ok(Vec::new());
@@ -72,50 +250,42 @@ pub async fn insert_encoded(
     let received = now_ms();
     let new_keys: std::collections::HashSet<String> = match tx {
         Tx::Sqlite(t, _) => {
-            // This transaction holds the only write lock, so the rows with an id above the
-            // current maximum are exactly the ones it inserts.
             let c = &mut **t;
-            let before: i64 = sqlx::query_scalar("select coalesce(max(event_id), 0) from event")
-                .fetch_one(&mut *c)
-                .await?;
-            let inserted = sqlx::query(INSERT_SQLITE)
+            let done = sqlx::query(rows.sqlite_insert())
                 .bind(tenant.0)
                 .bind(received)
-                .bind(rows)
+                .bind(rows.json)
                 .execute(&mut *c)
-                .await?
-                .rows_affected();
-            if inserted == events.len() as u64 {
+                .await?;
+            let inserted = done.rows_affected() as i64;
+            if inserted == events.len() as i64 {
                 return Ok((0..events.len()).collect());
             }
-            sqlx::query_scalar::<_, String>(
-                "select idempotency_key from event where event_id > $1 and tenant_id = $2",
-            )
-            .bind(before)
-            .bind(tenant.0)
-            .fetch_all(&mut *c)
-            .await?
-            .into_iter()
-            .collect()
+            if inserted == 0 {
+                return Ok(Vec::new());
+            }
+            let last = done.last_insert_rowid();
+            sqlx::query_scalar::<_, String>(NEW_KEYS_SQLITE)
+                .bind(last - inserted)
+                .bind(last)
+                .fetch_all(&mut *c)
+                .await?
+                .into_iter()
+                .collect()
         }
         Tx::Postgres(t) => {
             let c = &mut **t;
             sqlx::query_scalar::<_, String>(INSERT_POSTGRES)
                 .bind(tenant.0)
                 .bind(received)
-                .bind(rows)
+                .bind(rows.json)
                 .fetch_all(&mut *c)
                 .await?
                 .into_iter()
                 .collect()
         }
     };
-    Ok(events
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| new_keys.contains(&e.idempotency_key))
-        .map(|(i, _)| i)
-        .collect())
+    Ok(new_indexes(events, &new_keys))
 }
 
 /// A stored event as served.

@@ -9,6 +9,7 @@ pub mod group;
 pub mod member;
 pub mod tag;
 pub mod tenant;
+mod writer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -27,9 +28,10 @@ pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrat
 /// A handle on the store: a connection pool on one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The embedded default: one SQLite file in WAL mode, and the lock that lets one writer
-    /// at a time begin (queuing in-process is fairer and faster than SQLite's busy-sleep).
-    Sqlite(SqlitePool, Arc<tokio::sync::Mutex<()>>),
+    /// The embedded default: one SQLite file in WAL mode, and its write lane — the lock that
+    /// lets one writer at a time begin (queuing in-process is fairer and faster than SQLite's
+    /// busy-sleep), the connection write transactions run on, and the event writer thread.
+    Sqlite(SqlitePool, Arc<writer::Lane>),
     /// PostgreSQL by URL.
     Postgres(PgPool),
 }
@@ -91,6 +93,13 @@ pub enum StoreError {
     /// Any other database error.
     #[error(transparent)]
     Db(sqlx::Error),
+    /// The commit of a group of writes failed, or the write lane is gone; nothing of the
+    /// write was kept.
+    #[error("the write was not committed: {0}")]
+    Commit(String),
+    /// An error of the embedded store's writer connection.
+    #[error(transparent)]
+    Embedded(rusqlite::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -98,6 +107,24 @@ pub enum StoreError {
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+            match f.extended_code {
+                rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::MissingReference,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return StoreError::Conflict {
+                        field: conflict_field(None, msg.as_deref().unwrap_or_default()),
+                    };
+                }
+                _ => {}
+            }
+        }
+        StoreError::Embedded(e)
+    }
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
@@ -195,9 +222,20 @@ impl Db {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .connect_with(opts.clone())
+            .await?;
+        // Every write goes through one long-lived connection: its page cache stays warm
+        // (a pooled connection's cache is dropped whenever another connection wrote).
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool, Arc::new(tokio::sync::Mutex::new(()))))
+        let lane = writer::Lane::start(path, writer)?;
+        Ok(Db::Sqlite(pool, Arc::new(lane)))
     }
 
     /// True on the embedded store.
@@ -225,9 +263,9 @@ impl Db {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p, lock) => {
-                let guard = lock.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, guard)
+            Db::Sqlite(_, lane) => {
+                let guard = lane.lock.clone().lock_owned().await;
+                Tx::Sqlite(lane.pool.begin_with("BEGIN IMMEDIATE").await?, guard)
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
@@ -240,6 +278,10 @@ impl Db {
 
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
+        if let Db::Sqlite(_, lane) = self {
+            lane.close();
+            lane.pool.close().await;
+        }
         on_pool!(self, p => p.close().await)
     }
 }

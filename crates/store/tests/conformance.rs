@@ -260,6 +260,79 @@ async fn an_event_batch_is_stored_once_however_often_it_is_sent() {
     }
 }
 
+/// Batches appended at once share commits on SQLite (the writer's group commit) and are
+/// separate transactions on PostgreSQL; either way every batch is all or nothing, a key
+/// shared by several batches is stored once, and a failing batch takes no other with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_are_each_all_or_nothing_and_stored_once() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let ten = new_tenant(db, "a").await;
+        let m = add_member(db, ten, "甲", None).await;
+        let g = add_group(db, ten, "南山1群").await;
+        let gone = GroupId(g.0 + 1_000_000);
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let keys: Vec<String> = (0..50)
+                    .map(|j| format!("k{i}-{j}"))
+                    .chain((0..10).map(|j| format!("shared-{j}")))
+                    .collect();
+                let mut items: Vec<(&str, &str, MemberId, Option<GroupId>)> = keys
+                    .iter()
+                    .map(|k| (k.as_str(), "message", m, Some(g)))
+                    .collect();
+                // Every fifth batch joins a group that does not exist: a failure inside the
+                // write, after its events were inserted.
+                let join_key = format!("join-{i}");
+                let target = if i % 5 == 0 { gone } else { g };
+                items.push((join_key.as_str(), "join", m, Some(target)));
+                (i, event::append(&db, ten, events(items)).await)
+            }));
+        }
+        let mut stored = 0;
+        for task in tasks {
+            let (i, r) = task.await.unwrap();
+            if i % 5 == 0 {
+                assert!(
+                    matches!(r, Err(StoreError::MissingReference)),
+                    "{} batch {i}: {r:?}",
+                    db.backend()
+                );
+            } else {
+                stored += r.unwrap().len();
+            }
+        }
+        let good = (0..24).filter(|i| i % 5 != 0).count();
+        // Each good batch: 50 own keys and its join; the shared keys once in all.
+        assert_eq!(stored, good * 51 + 10, "{}", db.backend());
+        assert_eq!(event::count(db, ten).await.unwrap(), stored as i64);
+        let failed = event::list(
+            db,
+            ten,
+            &event::EventFilter {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.idempotency_key.starts_with("k0-") || e.idempotency_key == "join-5")
+        .count();
+        assert_eq!(
+            failed,
+            0,
+            "a failed batch left rows behind ({})",
+            db.backend()
+        );
+        assert_eq!(group::get(db, ten, g).await.unwrap().unwrap().size, 1);
+        let joins = group::history_of_member(db, ten, m, 100).await.unwrap();
+        assert_eq!(joins.len(), good, "one history entry per stored join");
+    }
+}
+
 #[tokio::test]
 async fn joins_and_leaves_keep_membership_and_history() {
     for t in TestDb::all().await {

@@ -1,0 +1,349 @@
+//! The embedded store's event writer: one thread with its own SQLite connection appends
+//! event batches with a prepared statement, and commits the batches queued while the
+//! previous commit was syncing in one transaction — group commit — each batch in its own
+//! savepoint, so one batch's failure leaves the others' rows intact.
+//!
+//! SQLite has a single writer and a durable commit costs a WAL sync. Going through the async
+//! driver, each statement is a round trip to the driver's connection thread, and each wait
+//! for a thread on a busy 2-core machine is where the time went; here the whole transaction
+//! runs on one thread without a hand-off. A batch is answered only after the commit that
+//! carries it has returned, so an answered batch is on disk.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use quanzi_domain::TenantId;
+use quanzi_domain::event::NewEvent;
+use quanzi_domain::group::GroupRole;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::{Mutex, oneshot};
+
+use crate::event::{MembershipChange, NEW_KEYS_SQLITE, membership_changes, new_indexes};
+use crate::group::{JOIN_CHANGE_SQL, JOIN_SQL, LEAVE_CHANGE_SQL, LEAVE_SQL};
+use crate::{Result, StoreError};
+
+/// Batches per shared transaction at most; the rest wait for the next one.
+const MAX_GROUP: usize = 32;
+/// Page cache of the writer's connection, KiB (as a negative `cache_size`). Bigger is not
+/// better: SQLite walks the cache's hash table when a write transaction ends.
+const WRITER_CACHE_KIB: i64 = 16_384;
+
+/// Rows per insert statement. One statement of many rows with plain bound values costs
+/// SQLite's VM far less per row than a statement per row, or than unpacking rows from JSON.
+const ROWS_PER_INSERT: usize = 100;
+/// Parameters per event row in [`insert_values`].
+const EVENT_PARAMS: usize = 9;
+
+/// `insert … values` of `rows` events: `?1` tenant, `?2` received at, then
+/// [`EVENT_PARAMS`] per row.
+fn insert_values(rows: usize) -> String {
+    let mut sql = String::from(
+        "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
+            occurred_at_ms, amount_fen, product, reference, properties) values ",
+    );
+    for r in 0..rows {
+        let p = 3 + r * EVENT_PARAMS;
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?1, ?2");
+        for i in 0..EVENT_PARAMS {
+            sql.push_str(&format!(", ?{}", p + i));
+        }
+        sql.push(')');
+    }
+    sql.push_str(" on conflict (tenant_id, idempotency_key) do nothing");
+    sql
+}
+
+/// The writer's statement texts, made once: preparing from the cache looks them up by text.
+struct Statements {
+    insert_many: String,
+    insert_ten: String,
+    insert_one: String,
+    new_keys: String,
+    join: String,
+    join_change: String,
+    leave: String,
+    leave_change: String,
+}
+
+impl Statements {
+    fn new() -> Statements {
+        Statements {
+            insert_many: insert_values(ROWS_PER_INSERT),
+            insert_ten: insert_values(10),
+            insert_one: insert_values(1),
+            new_keys: numbered(NEW_KEYS_SQLITE),
+            join: numbered(JOIN_SQL),
+            join_change: numbered(JOIN_CHANGE_SQL),
+            leave: numbered(LEAVE_SQL),
+            leave_change: numbered(LEAVE_CHANGE_SQL),
+        }
+    }
+
+    /// The insert for `rows` events: [`ROWS_PER_INSERT`], 10 or 1.
+    fn insert(&self, rows: usize) -> &str {
+        match rows {
+            ROWS_PER_INSERT => &self.insert_many,
+            10 => &self.insert_ten,
+            _ => &self.insert_one,
+        }
+    }
+}
+
+/// A batch of events to append, and where to send the indexes of the new ones.
+struct Append {
+    tenant: TenantId,
+    received_ms: i64,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<Vec<usize>>>,
+}
+
+/// The write lane of one SQLite database: the process's write lock (every write transaction
+/// holds it) and the queue of the writer thread.
+pub struct Lane {
+    pub(crate) lock: Arc<Mutex<()>>,
+    /// The one pooled connection the other write transactions run on.
+    pub(crate) pool: SqlitePool,
+    jobs: std::sync::Mutex<Option<mpsc::Sender<Append>>>,
+}
+
+impl std::fmt::Debug for Lane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lane").finish_non_exhaustive()
+    }
+}
+
+impl Lane {
+    /// Starts the writer thread on the database file at `path`; `writes` is the
+    /// one-connection pool of the other write transactions. The thread ends when the lane
+    /// is closed or dropped.
+    pub(crate) fn start(path: &str, writes: SqlitePool) -> Result<Lane> {
+        let conn = open(path).map_err(StoreError::from)?;
+        let lock = Arc::new(Mutex::new(()));
+        let (tx, rx) = mpsc::channel();
+        let l = lock.clone();
+        std::thread::Builder::new()
+            .name("quanzi-writer".into())
+            .spawn(move || run(conn, l, rx))
+            .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        Ok(Lane {
+            lock,
+            pool: writes,
+            jobs: std::sync::Mutex::new(Some(tx)),
+        })
+    }
+
+    /// Appends `events` (skipping idempotency keys the tenant already has) and answers,
+    /// after the commit, the indexes of the events that were new. Once queued the batch is
+    /// written even if this future is dropped.
+    pub(crate) async fn append(
+        &self,
+        tenant: TenantId,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<usize>> {
+        let (reply, answer) = oneshot::channel();
+        let job = Append {
+            tenant,
+            received_ms: crate::now_ms(),
+            events,
+            reply,
+        };
+        let sent = match self.jobs.lock() {
+            Ok(guard) => guard.as_ref().map(|s| s.send(job).is_ok()).unwrap_or(false),
+            Err(_) => false,
+        };
+        if !sent {
+            return Err(StoreError::Commit("the store is closed".into()));
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
+    }
+
+    /// Stops the writer thread once the batches already queued are written.
+    pub(crate) fn close(&self) {
+        if let Ok(mut guard) = self.jobs.lock() {
+            guard.take();
+        }
+    }
+}
+
+/// Opens the writer's connection with the pool's settings and a larger page cache.
+fn open(path: &str) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.execute_batch(&format!(
+        "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;
+         pragma temp_store = memory; pragma cache_size = -{WRITER_CACHE_KIB};"
+    ))?;
+    conn.set_prepared_statement_cache_capacity(16);
+    Ok(conn)
+}
+
+/// The writer thread: takes every queued batch (up to [`MAX_GROUP`]), writes each in a
+/// savepoint of one `BEGIN IMMEDIATE` transaction, commits once and answers them all.
+fn run(mut conn: Connection, lock: Arc<Mutex<()>>, rx: mpsc::Receiver<Append>) {
+    let sql = Statements::new();
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP
+            && let Ok(j) = rx.try_recv()
+        {
+            jobs.push(j);
+        }
+        let _guard = lock.blocking_lock();
+        let results = write_group(&mut conn, &sql, &jobs);
+        match results {
+            Ok(results) => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    // The caller may have gone away; its batch is committed all the same.
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batches = jobs.len(), "a group commit failed; its writes were rolled back");
+                let reason = e.to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err(StoreError::Commit(reason.clone())));
+                }
+            }
+        }
+    }
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the writer's connection");
+    }
+}
+
+/// One transaction for the group: each batch's result, or the error that undid them all.
+fn write_group(
+    conn: &mut Connection,
+    sql: &Statements,
+    jobs: &[Append],
+) -> rusqlite::Result<Vec<Result<Vec<usize>>>> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(jobs.len());
+    if let [job] = jobs {
+        // A lone batch needs no savepoint: if it fails, the transaction is dropped.
+        match append(&tx, sql, job) {
+            Ok(new) => results.push(Ok(new)),
+            Err(e) => return Ok(vec![Err(e.into())]),
+        }
+    } else {
+        for job in jobs {
+            let sp = tx.savepoint()?;
+            match append(&sp, sql, job) {
+                Ok(new) => {
+                    sp.commit()?;
+                    results.push(Ok(new));
+                }
+                Err(e) => {
+                    drop(sp); // rolls back to the savepoint
+                    results.push(Err(e.into()));
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+/// Inserts one batch and applies the joins and leaves among its new events to membership.
+fn append(conn: &Connection, sql: &Statements, job: &Append) -> rusqlite::Result<Vec<usize>> {
+    let mut new = Vec::with_capacity(job.events.len());
+    let mut done = 0;
+    while done < job.events.len() {
+        let left = job.events.len() - done;
+        let rows = [ROWS_PER_INSERT, 10, 1]
+            .into_iter()
+            .find(|n| *n <= left)
+            .unwrap_or(1);
+        let chunk = &job.events[done..done + rows];
+        let mut st = conn.prepare_cached(sql.insert(rows))?;
+        st.raw_bind_parameter(1, job.tenant.0)?;
+        st.raw_bind_parameter(2, job.received_ms)?;
+        for (r, e) in chunk.iter().enumerate() {
+            let p = 3 + r * EVENT_PARAMS;
+            st.raw_bind_parameter(p, &e.idempotency_key)?;
+            st.raw_bind_parameter(p + 1, e.kind.as_str())?;
+            st.raw_bind_parameter(p + 2, e.member_id.0)?;
+            st.raw_bind_parameter(p + 3, e.group_id.map(|g| g.0))?;
+            st.raw_bind_parameter(p + 4, e.occurred_at_ms)?;
+            st.raw_bind_parameter(p + 5, e.amount_fen)?;
+            st.raw_bind_parameter(p + 6, &e.product)?;
+            st.raw_bind_parameter(p + 7, &e.reference)?;
+            st.raw_bind_parameter(p + 8, &e.properties)?;
+        }
+        let inserted = st.raw_execute()?;
+        if inserted == rows {
+            new.extend(done..done + rows);
+        } else if inserted > 0 {
+            // Under the only write lock one statement's new rows get consecutive ids.
+            let last = conn.last_insert_rowid();
+            let keys = conn
+                .prepare_cached(&sql.new_keys)?
+                .query_map(params![last - inserted as i64, last], |r| {
+                    r.get::<_, String>(0)
+                })?
+                .collect::<rusqlite::Result<HashSet<String>>>()?;
+            new.extend(new_indexes(chunk, &keys).into_iter().map(|i| done + i));
+        }
+        done += rows;
+    }
+    let t = job.tenant.0;
+    for change in membership_changes(&job.events, &new) {
+        match change {
+            MembershipChange::Join {
+                group,
+                member,
+                info,
+                at_ms,
+            } => {
+                let role = info.role.unwrap_or(GroupRole::Member).as_str();
+                let inviter = info.inviter.map(|m| m.0);
+                for sql in [&sql.join, &sql.join_change] {
+                    conn.prepare_cached(sql)?.execute(params![
+                        t,
+                        group.0,
+                        member.0,
+                        role,
+                        at_ms,
+                        info.join_scene,
+                        inviter
+                    ])?;
+                }
+            }
+            MembershipChange::Leave {
+                group,
+                member,
+                at_ms,
+            } => {
+                for sql in [&sql.leave, &sql.leave_change] {
+                    conn.prepare_cached(sql)?
+                        .execute(params![t, group.0, member.0, at_ms])?;
+                }
+            }
+        }
+    }
+    Ok(new)
+}
+
+/// The store's `$N` placeholders as SQLite's `?N`: both bind by number, but SQLite numbers
+/// `$N` (a named parameter to it) by order of appearance.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        let digit_next = chars.peek().is_some_and(|n| n.is_ascii_digit());
+        out.push(if c == '$' && digit_next { '?' } else { c });
+    }
+    out
+}
