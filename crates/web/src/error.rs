@@ -231,11 +231,16 @@ where
             .await
             .map_err(|_| ApiError::new("payload_too_large", "the body is too large"))?;
         // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the store.
-        if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        if has_escaped_nul(&bytes) {
             return Err(ApiError::field(
                 "body",
                 "strings must not contain NUL (\\u0000) characters",
             ));
+        }
+        // The plain parse is the fast path; the path-tracking one runs again only to say
+        // where a bad body went wrong.
+        if let Ok(v) = serde_json::from_slice::<T>(&bytes) {
+            return Ok(AppJson(v));
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
@@ -260,6 +265,26 @@ where
             }
         }
     }
+}
+
+/// True when the JSON text holds an escaped NUL (`\u0000`; an escaped backslash followed
+/// by `u0000` is text, not a NUL).
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|b| *b == b'\\') {
+        let at = i + off;
+        if bytes
+            .get(at + 1..at + 6)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"u0000"))
+        {
+            return true;
+        }
+        i = at + 2; // skip the escaped character, a backslash included
+        if i >= bytes.len() {
+            return false;
+        }
+    }
+    false
 }
 
 /// Query-string extractor. Query structs hold strings; numbers are parsed with
@@ -303,5 +328,23 @@ pub fn int_param(value: &Option<String>, name: &str) -> Result<Option<i64>, ApiE
             .parse::<i64>()
             .map(Some)
             .map_err(|_| ApiError::field(name, "must be an integer")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_escaped_nul;
+
+    #[test]
+    fn only_an_escaped_nul_is_refused() {
+        assert!(has_escaped_nul(br#"{"a":"x\u0000"}"#));
+        assert!(has_escaped_nul(br#"{"a":"\U0000"}"#));
+        assert!(
+            !has_escaped_nul(br#"{"a":"\\u0000"}"#),
+            "a backslash, then text"
+        );
+        assert!(has_escaped_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\n", "b": "u0000\\"}"#));
+        assert!(!has_escaped_nul(br#"\"#));
     }
 }
