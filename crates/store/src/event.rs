@@ -122,43 +122,14 @@ const INSERT_SQLITE: &str = "insert into event (tenant_id, received_at_ms, idemp
     from jsonb_each(jsonb($3)) j where true
     on conflict (tenant_id, idempotency_key) do nothing";
 
-/// SQLite, for a batch without amounts, products, references or properties (messages,
-/// reactions, visits — most of the traffic): rows of five fields, the rest left to their
-/// defaults, so each row costs five extractions instead of nine.
-const INSERT_SQLITE_PLAIN: &str =
-    "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
-        occurred_at_ms)
-    select $1, $2, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
-    from jsonb_each(jsonb($3)) j where true
-    on conflict (tenant_id, idempotency_key) do nothing";
-
 /// PostgreSQL: the same JSON array through `jsonb_array_elements`, returning the new keys.
 const INSERT_POSTGRES: &str = "insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
         occurred_at_ms, amount_fen, product, reference, properties)
     select $1, $2, j ->> 0, j ->> 1, (j ->> 2)::bigint, (j ->> 3)::bigint, (j ->> 4)::bigint, (j ->> 5)::bigint,
-        j ->> 6, j ->> 7, coalesce(j ->> 8, '{}')
+        j ->> 6, j ->> 7, j ->> 8
     from jsonb_array_elements($3::jsonb) j
     on conflict (tenant_id, idempotency_key) do nothing
     returning idempotency_key";
-
-/// A batch encoded for [`insert_encoded`]: the JSON array of rows, in column order.
-#[derive(Debug, Clone)]
-pub struct EncodedRows {
-    pub(crate) json: String,
-    /// Rows of five fields (no amount, product, reference or properties in the batch).
-    plain: bool,
-}
-
-impl EncodedRows {
-    /// The SQLite statement for these rows: `$1` tenant, `$2` received at, `$3` the rows.
-    pub(crate) fn sqlite_insert(&self) -> &'static str {
-        if self.plain {
-            INSERT_SQLITE_PLAIN
-        } else {
-            INSERT_SQLITE
-        }
-    }
-}
 
 /// The SQLite query for the keys of the rows one insert added, given the ids it ended at:
 /// under the only write lock, one statement's new rows get consecutive ids.
@@ -178,50 +149,25 @@ pub(crate) fn new_indexes(
         .collect()
 }
 
-/// True when an event carries nothing beyond key, kind, member, group and time.
-fn is_plain(e: &NewEvent) -> bool {
-    e.amount_fen.is_none()
-        && e.product.is_none()
-        && e.reference.is_none()
-        && (e.properties.is_empty() || e.properties == "{}")
-}
-
-/// Encodes the batch as [`insert_encoded`] takes it. Encode before the write transaction
-/// begins: it is pure CPU that need not hold the write lock.
-pub fn encode_rows(events: &[NewEvent]) -> EncodedRows {
-    // The plain form only pays on SQLite, but it is the same rows: PostgreSQL reads the
-    // missing fields as null and the defaults apply.
-    let plain = events.iter().all(is_plain);
+/// The batch as one JSON array of rows, in column order, for the statements above.
+fn encode_rows(events: &[NewEvent]) -> String {
     let rows: Vec<serde_json::Value> = events
         .iter()
         .map(|e| {
-            if plain {
-                serde_json::json!([
-                    e.idempotency_key,
-                    e.kind.as_str(),
-                    e.member_id.0,
-                    e.group_id.map(|g| g.0),
-                    e.occurred_at_ms,
-                ])
-            } else {
-                serde_json::json!([
-                    e.idempotency_key,
-                    e.kind.as_str(),
-                    e.member_id.0,
-                    e.group_id.map(|g| g.0),
-                    e.occurred_at_ms,
-                    e.amount_fen,
-                    e.product,
-                    e.reference,
-                    e.properties,
-                ])
-            }
+            serde_json::json!([
+                e.idempotency_key,
+                e.kind.as_str(),
+                e.member_id.0,
+                e.group_id.map(|g| g.0),
+                e.occurred_at_ms,
+                e.amount_fen,
+                e.product,
+                e.reference,
+                e.properties,
+            ])
         })
         .collect();
-    EncodedRows {
-        json: serde_json::Value::Array(rows).to_string(),
-        plain,
-    }
+    serde_json::Value::Array(rows).to_string()
 }
 
 /// Inserts events in an open transaction, skipping any whose idempotency key the tenant
@@ -232,29 +178,25 @@ pub async fn insert_batch(
     tenant: TenantId,
     events: &[NewEvent],
 ) -> Result<Vec<usize>> {
-    let new = insert_encoded(tx, tenant, events, encode_rows(events)).await?;
+    let new = insert_rows(tx, tenant, events).await?;
     apply_membership(tx, tenant, &membership_changes(events, &new)).await?;
     Ok(new)
 }
 
-/// Inserts the rows [`encode_rows`] made of `events`; membership is left to the caller.
-async fn insert_encoded(
-    tx: &mut Tx,
-    tenant: TenantId,
-    events: &[NewEvent],
-    rows: EncodedRows,
-) -> Result<Vec<usize>> {
+/// Inserts `events` as one JSON array; membership is left to the caller.
+async fn insert_rows(tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<Vec<usize>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
     let received = now_ms();
+    let rows = encode_rows(events);
     let new_keys: std::collections::HashSet<String> = match tx {
         Tx::Sqlite(t, _) => {
             let c = &mut **t;
-            let done = sqlx::query(rows.sqlite_insert())
+            let done = sqlx::query(INSERT_SQLITE)
                 .bind(tenant.0)
                 .bind(received)
-                .bind(rows.json)
+                .bind(rows)
                 .execute(&mut *c)
                 .await?;
             let inserted = done.rows_affected() as i64;
@@ -278,7 +220,7 @@ async fn insert_encoded(
             sqlx::query_scalar::<_, String>(INSERT_POSTGRES)
                 .bind(tenant.0)
                 .bind(received)
-                .bind(rows.json)
+                .bind(rows)
                 .fetch_all(&mut *c)
                 .await?
                 .into_iter()
