@@ -1,0 +1,1 @@
+//! The interaction graph: compressed sparse rows, influence scores, roles, spread simulation.
