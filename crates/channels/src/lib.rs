@@ -9,6 +9,7 @@
 pub mod convert;
 pub mod import;
 pub mod mapping;
+pub mod wecom;
 
 pub use import::{ImportError, ImportKind, RejectWriter, Row, RowError, RowReader};
 pub use mapping::{EventColumns, GroupColumns, MemberColumns};
