@@ -1,1 +1,13 @@
 //! The interaction graph: compressed sparse rows, influence scores, roles, spread simulation.
+
+pub mod build;
+pub mod components;
+pub mod csr;
+pub mod diffusion;
+pub mod imm;
+pub mod pagerank;
+pub mod rng;
+pub mod roles;
+
+#[cfg(test)]
+mod testgen;
