@@ -1,0 +1,410 @@
+//! Commerce kernels: GMV, orders, buyers and repurchase per group and overall, products with
+//! their revenue concentration (the 2:80 of 店+社群) and repurchase class, and store visits
+//! beside community activity.
+
+use std::cmp::Ordering;
+
+use super::{Scope, par_members};
+use crate::index::{EventIndex, Kind, NO_GROUP, NO_PRODUCT};
+
+/// Sales of one group (or of the whole scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sales {
+    /// Order amounts, fen.
+    pub gmv_fen: i64,
+    /// Refund amounts, fen.
+    pub refund_fen: i64,
+    /// Orders.
+    pub orders: u32,
+    /// Members with at least one order.
+    pub buyers: u32,
+    /// Members with at least two orders.
+    pub repeat_buyers: u32,
+}
+
+impl Sales {
+    /// Repeat buyers over buyers.
+    pub fn repurchase_rate(&self) -> f64 {
+        ratio(self.repeat_buyers, self.buyers)
+    }
+
+    /// GMV over orders, fen.
+    pub fn average_order_fen(&self) -> f64 {
+        if self.orders == 0 {
+            0.0
+        } else {
+            self.gmv_fen as f64 / f64::from(self.orders)
+        }
+    }
+
+    fn add(&mut self, o: &Sales) {
+        self.gmv_fen += o.gmv_fen;
+        self.refund_fen += o.refund_fen;
+        self.orders += o.orders;
+        self.buyers += o.buyers;
+        self.repeat_buyers += o.repeat_buyers;
+    }
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        f64::from(a) / f64::from(b)
+    }
+}
+
+/// Sales per group and overall.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SalesByGroup {
+    /// Per dense group.
+    pub groups: Vec<Sales>,
+    /// Over the whole scope; buyers are distinct members (a member buying in two groups counts
+    /// once here, once in each group above).
+    pub total: Sales,
+}
+
+/// GMV, orders, buyers and repeat buyers per group and overall; with the whole range and every
+/// group this is the benchmark's query (e).
+pub fn sales(ix: &EventIndex, scope: &Scope, threads: usize) -> SalesByGroup {
+    let days = scope.index_days();
+    let ng = ix.groups.len();
+    let o = &ix.ord;
+    let parts = par_members(&ix.ord_starts, threads, |ms| {
+        let mut groups = vec![Sales::default(); ng];
+        let mut total = Sales::default();
+        let mut per: Vec<(u32, u32)> = Vec::with_capacity(4);
+        for m in ms {
+            if !scope.keeps_member(m as u32) {
+                continue;
+            }
+            per.clear();
+            let mut n_member = 0u32;
+            for i in ix.ord_starts[m] as usize..ix.ord_starts[m + 1] as usize {
+                let d = i32::from(o.day[i]);
+                if d < days.start || d >= days.end {
+                    continue;
+                }
+                let g = o.group[i];
+                if !scope.keeps_group(g) {
+                    continue;
+                }
+                let amount = o.amount[i];
+                if o.refund[i] {
+                    total.refund_fen += amount;
+                    if g != NO_GROUP {
+                        groups[g as usize].refund_fen += amount;
+                    }
+                    continue;
+                }
+                n_member += 1;
+                total.orders += 1;
+                total.gmv_fen += amount;
+                if g != NO_GROUP {
+                    let s = &mut groups[g as usize];
+                    s.orders += 1;
+                    s.gmv_fen += amount;
+                    match per.iter_mut().find(|p| p.0 == g) {
+                        Some(p) => p.1 += 1,
+                        None => per.push((g, 1)),
+                    }
+                }
+            }
+            for &(g, n) in &per {
+                let s = &mut groups[g as usize];
+                s.buyers += 1;
+                s.repeat_buyers += u32::from(n >= 2);
+            }
+            total.buyers += u32::from(n_member >= 1);
+            total.repeat_buyers += u32::from(n_member >= 2);
+        }
+        (groups, total)
+    });
+    let mut out = SalesByGroup {
+        groups: vec![Sales::default(); ng],
+        total: Sales::default(),
+    };
+    for (g, t) in parts {
+        out.groups.iter_mut().zip(&g).for_each(|(a, b)| a.add(b));
+        out.total.add(&t);
+    }
+    out
+}
+
+/// Sales of one product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProductSales {
+    /// Dense product number.
+    pub product: u32,
+    /// Revenue, fen.
+    pub revenue_fen: i64,
+    /// Orders.
+    pub orders: u32,
+    /// Members who bought it.
+    pub buyers: u32,
+    /// Members who bought it at least twice.
+    pub repeat_buyers: u32,
+}
+
+/// How often a product is bought again, and what the articles advise for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepurchaseClass {
+    /// Bought again by at least a quarter of its buyers.
+    High,
+    /// Rarely bought again.
+    Low,
+    /// Too few buyers (under 5) to tell.
+    Unknown,
+}
+
+impl RepurchaseClass {
+    /// The class of a product from its buyers.
+    pub fn of(p: &ProductSales) -> RepurchaseClass {
+        if p.buyers < 5 {
+            RepurchaseClass::Unknown
+        } else if ratio(p.repeat_buyers, p.buyers) >= 0.25 {
+            RepurchaseClass::High
+        } else {
+            RepurchaseClass::Low
+        }
+    }
+
+    /// Stable code for the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            RepurchaseClass::High => "high",
+            RepurchaseClass::Low => "low",
+            RepurchaseClass::Unknown => "unknown",
+        }
+    }
+
+    /// The strategy hint for the class, in English (the UI translates by code).
+    pub fn hint(self) -> &'static str {
+        match self {
+            RepurchaseClass::High => {
+                "High repurchase: keep these members in the group with stored value, member prices and regular restock reminders; the group itself is the sales channel."
+            }
+            RepurchaseClass::Low => {
+                "Low repurchase: use it to attract new people (a lead gift or a group-buy), sell the experience before the product, and move buyers on to high-repurchase items."
+            }
+            RepurchaseClass::Unknown => "Too few buyers yet to tell how often it is bought again.",
+        }
+    }
+}
+
+/// Revenue per product over the scope, largest first (ties by product id, numbers in numeric
+/// order); with the whole range this ranks like the benchmark's query (f).
+pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSales> {
+    let days = scope.index_days();
+    let np = ix.products.len();
+    let o = &ix.ord;
+    let parts = par_members(&ix.ord_starts, threads, |ms| {
+        let mut rows: Vec<ProductSales> = (0..np as u32)
+            .map(|product| ProductSales {
+                product,
+                ..ProductSales::default()
+            })
+            .collect();
+        let mut per: Vec<(u32, u32)> = Vec::with_capacity(8);
+        for m in ms {
+            if !scope.keeps_member(m as u32) {
+                continue;
+            }
+            per.clear();
+            for i in ix.ord_starts[m] as usize..ix.ord_starts[m + 1] as usize {
+                let d = i32::from(o.day[i]);
+                let p = o.product[i];
+                if o.refund[i]
+                    || p == NO_PRODUCT
+                    || d < days.start
+                    || d >= days.end
+                    || !scope.keeps_group(o.group[i])
+                {
+                    continue;
+                }
+                let r = &mut rows[p as usize];
+                r.revenue_fen += o.amount[i];
+                r.orders += 1;
+                match per.iter_mut().find(|x| x.0 == p) {
+                    Some(x) => x.1 += 1,
+                    None => per.push((p, 1)),
+                }
+            }
+            for &(p, n) in &per {
+                rows[p as usize].buyers += 1;
+                rows[p as usize].repeat_buyers += u32::from(n >= 2);
+            }
+        }
+        rows
+    });
+    let mut it = parts.into_iter();
+    let mut rows = it.next().unwrap_or_default();
+    for part in it {
+        for (a, b) in rows.iter_mut().zip(part) {
+            a.revenue_fen += b.revenue_fen;
+            a.orders += b.orders;
+            a.buyers += b.buyers;
+            a.repeat_buyers += b.repeat_buyers;
+        }
+    }
+    rows.retain(|r| r.orders > 0);
+    let name = |p: u32| ix.products.id(p).map_or("", String::as_str);
+    rows.sort_by(|a, b| {
+        b.revenue_fen
+            .cmp(&a.revenue_fen)
+            .then_with(|| natural(name(a.product), name(b.product)))
+    });
+    rows
+}
+
+/// Numbers in numeric order, then text.
+fn natural(a: &str, b: &str) -> Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// The revenue share of the top fraction of products.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Concentration {
+    /// The fraction of products (0.01 for the top 1%).
+    pub fraction: f64,
+    /// How many products that is: ⌈products × fraction⌉.
+    pub products: usize,
+    /// Their share of revenue.
+    pub share: f64,
+}
+
+/// Revenue concentration of ranked products (from [`products`]) for each fraction.
+pub fn concentration(ranked: &[ProductSales], fractions: &[f64]) -> Vec<Concentration> {
+    let total: i64 = ranked.iter().map(|p| p.revenue_fen).sum();
+    fractions
+        .iter()
+        .map(|&f| {
+            let k = ((ranked.len() as f64 * f).ceil() as usize).min(ranked.len());
+            let top: i64 = ranked[..k].iter().map(|p| p.revenue_fen).sum();
+            Concentration {
+                fraction: f,
+                products: k,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    top as f64 / total as f64
+                },
+            }
+        })
+        .collect()
+}
+
+/// Store visits beside community activity, for members bucketed by how often they came.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct VisitBucket {
+    /// Lowest visit count of the bucket.
+    pub min_visits: u32,
+    /// Highest visit count of the bucket (`u32::MAX`: no limit).
+    pub max_visits: u32,
+    /// Members in the bucket (active or visiting in the range).
+    pub members: u32,
+    /// Their messages and reactions.
+    pub messages: u64,
+    /// Their orders.
+    pub orders: u64,
+    /// Their order amounts, fen.
+    pub gmv_fen: i64,
+}
+
+impl VisitBucket {
+    /// Messages per member.
+    pub fn messages_per_member(&self) -> f64 {
+        if self.members == 0 {
+            0.0
+        } else {
+            self.messages as f64 / f64::from(self.members)
+        }
+    }
+
+    /// Orders per member.
+    pub fn orders_per_member(&self) -> f64 {
+        if self.members == 0 {
+            0.0
+        } else {
+            self.orders as f64 / f64::from(self.members)
+        }
+    }
+}
+
+/// Members in the range bucketed by store visits (0, 1, 2–3, 4–7, 8+) with their community
+/// activity and purchases (店+社群: do the people who come to the shop also talk in the group?).
+pub fn visits(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<VisitBucket> {
+    const EDGES: [(u32, u32); 5] = [(0, 0), (1, 1), (2, 3), (4, 7), (8, u32::MAX)];
+    let days = scope.index_days();
+    let c = &ix.ev;
+    let o = &ix.ord;
+    let parts = par_members(&ix.ev_starts, threads, |ms| {
+        let mut b: Vec<VisitBucket> = EDGES
+            .iter()
+            .map(|&(lo, hi)| VisitBucket {
+                min_visits: lo,
+                max_visits: hi,
+                ..VisitBucket::default()
+            })
+            .collect();
+        for m in ms {
+            if !scope.keeps_member(m as u32) {
+                continue;
+            }
+            let (mut v, mut msgs, mut seen) = (0u32, 0u64, false);
+            for i in ix.ev_starts[m] as usize..ix.ev_starts[m + 1] as usize {
+                let d = i32::from(c.day[i]);
+                if d < days.start || d >= days.end {
+                    continue;
+                }
+                let k = c.kind[i];
+                // A store visit counts wherever it was recorded; talk only in kept groups.
+                if k == Kind::Visit as u8 {
+                    v += 1;
+                    seen = true;
+                } else if scope.keeps_group(c.group[i]) {
+                    seen = true;
+                    if k == Kind::Message as u8 || k == Kind::Reaction as u8 {
+                        msgs += 1;
+                    }
+                }
+            }
+            if !seen {
+                continue;
+            }
+            let (mut orders, mut gmv) = (0u64, 0i64);
+            for i in ix.ord_starts[m] as usize..ix.ord_starts[m + 1] as usize {
+                let d = i32::from(o.day[i]);
+                if !o.refund[i] && d >= days.start && d < days.end && scope.keeps_group(o.group[i])
+                {
+                    orders += 1;
+                    gmv += o.amount[i];
+                }
+            }
+            if let Some(x) = b
+                .iter_mut()
+                .find(|x| v >= x.min_visits && v <= x.max_visits)
+            {
+                x.members += 1;
+                x.messages += msgs;
+                x.orders += orders;
+                x.gmv_fen += gmv;
+            }
+        }
+        b
+    });
+    let mut it = parts.into_iter();
+    let mut acc = it.next().unwrap_or_default();
+    for p in it {
+        for (a, b) in acc.iter_mut().zip(p) {
+            a.members += b.members;
+            a.messages += b.messages;
+            a.orders += b.orders;
+            a.gmv_fen += b.gmv_fen;
+        }
+    }
+    acc
+}
