@@ -3,10 +3,12 @@
 //!
 //! A POSTed callback goes: [`open_callback`] (envelope XML → signature → AES → ReceiveId) to
 //! the decrypted XML, which is stored as received, then [`WecomEvent::parse`] in the job that
-//! processes it. A GET URL verification is [`crypto::verify_url`].
+//! processes it. A GET URL verification is [`crypto::verify_url`]. [`webhook`] signs what
+//! Quanzi sends out.
 
 pub mod crypto;
 pub mod event;
+pub mod webhook;
 pub mod xml;
 
 pub use crypto::{
