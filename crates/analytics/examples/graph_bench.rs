@@ -87,7 +87,9 @@ fn main() {
         first = false;
         write!(json, "  \"{key}\": {val}").unwrap();
     };
-    let needs_1m = what.iter().any(|w| ["pagerank", "wcc", "imm"].contains(w));
+    let needs_1m = what
+        .iter()
+        .any(|w| ["pagerank", "wcc", "imm", "prprobe"].contains(w));
     let g1m = needs_1m.then(|| {
         let (t, g) = time(1, "load+build 1m", || load(&format!("{data}/graph_1m.bin")));
         put("build_1m", t.json());
@@ -106,6 +108,21 @@ fn main() {
             put("pagerank_1m_iterations", pr.iterations.to_string());
             let top = top_k(&pr.scores, 100);
             put("pagerank_1m_top100", format!("{top:?}"));
+        }
+        if what.contains(&"prprobe") {
+            for (iters, threads) in [(0, 2), (1, 2), (11, 1), (11, 2)] {
+                let opts = PageRankOptions {
+                    damping: 0.85,
+                    tolerance: 1e-6,
+                    max_iterations: iters,
+                    threads,
+                };
+                time(
+                    3,
+                    &format!("pagerank {iters} iterations {threads} threads"),
+                    || pagerank(g, &opts),
+                );
+            }
         }
         if what.contains(&"wcc") {
             let (t, c) = time(3, "wcc 1m", || weakly_connected_components(g));

@@ -230,7 +230,20 @@ impl Layout {
             slot_of[u as usize] = *c as u32;
             *c += 1;
         }
-        let slot_sources = g.sources().iter().map(|&u| slot_of[u as usize]).collect();
+        let mut slot_sources = vec![0u32; g.sources().len()];
+        let half = slot_sources.len() / 2;
+        let (lo, hi) = slot_sources.split_at_mut(half);
+        let (src_lo, src_hi) = g.sources().split_at(half);
+        let slot_of = &slot_of;
+        let remap = move |out: &mut [u32], src: &[u32]| {
+            for (o, &u) in out.iter_mut().zip(src) {
+                *o = slot_of[u as usize];
+            }
+        };
+        std::thread::scope(|s| {
+            s.spawn(move || remap(hi, src_hi));
+            remap(lo, src_lo);
+        });
         Self {
             order,
             slot_sources,
@@ -261,9 +274,20 @@ fn sweep<const WEIGHTED: bool, T: Contribution>(
                 s += contrib[u as usize].into() * f64::from(x);
             }
         } else {
-            for &u in &src[a..b] {
+            // Four independent sums, so the adds do not wait on each other.
+            let row = &src[a..b];
+            let mut quads = row.chunks_exact(4);
+            let mut acc = [0.0f64; 4];
+            for q in &mut quads {
+                acc[0] += contrib[q[0] as usize].into();
+                acc[1] += contrib[q[1] as usize].into();
+                acc[2] += contrib[q[2] as usize].into();
+                acc[3] += contrib[q[3] as usize].into();
+            }
+            for &u in quads.remainder() {
                 s += contrib[u as usize].into();
             }
+            s += (acc[0] + acc[1]) + (acc[2] + acc[3]);
         }
         let val = base + d * s;
         change += (val - rank[v]).abs();

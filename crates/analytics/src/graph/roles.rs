@@ -1,1 +1,438 @@
-//! TODO
+//! Per-member scores with a one-line English explanation each — influence, engagement,
+//! connector, maven, salesman, k-shell — and the KOL ranking by role.
+//!
+//! The explanations are plain English sentences built from the figures; the UI translates
+//! them (the figures are in the struct too, for a template that prefers them).
+
+use std::collections::{HashMap, HashSet};
+
+use super::build::{GraphBuildOptions, InteractionEvent, InteractionGraph, InteractionKind};
+use super::components::{Undirected, core_numbers_undirected};
+use super::pagerank::{PageRankOptions, pagerank};
+
+/// The roles a member can be ranked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// High PageRank on the endorsement graph (whose content others engage with).
+    Influencer,
+    /// Ties into many groups, deep in the k-shell structure (Gladwell's connector).
+    Connector,
+    /// Content that draws replies and re-shares (Gladwell's maven).
+    Maven,
+    /// Brings people who join and buy (Gladwell's salesman).
+    Salesman,
+    /// Most active, recent activity weighing most.
+    Engaged,
+    /// Deepest in the k-core decomposition.
+    Core,
+}
+
+/// One member's scores and their explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberScores {
+    /// The node id.
+    pub member: u32,
+    /// PageRank on the endorsement direction (sums to 1 over all nodes).
+    pub influence: f64,
+    /// Decayed weighted activity.
+    pub engagement: f64,
+    /// Engagement level 0–10 (0: no activity; 1–10: deciles among active members).
+    pub engagement_level: u8,
+    /// Distinct groups among the member's neighbours (and their own).
+    pub connector_groups: u32,
+    /// Core number on the undirected view.
+    pub k_shell: u32,
+    /// Whether the member is in the graph's innermost core.
+    pub inner_core: bool,
+    /// Messages posted (with ids).
+    pub messages: u32,
+    /// Of those, messages that drew a reply or re-share from someone else.
+    pub messages_responded: u32,
+    /// Replies and re-shares received in all.
+    pub responses: u32,
+    /// People first brought by the member (invited, referred, or reached by a share).
+    pub brought: u32,
+    /// Of those, people who joined.
+    pub brought_joined: u32,
+    /// Of those, people who ordered after being brought.
+    pub brought_ordered: u32,
+    /// GMV of those people's orders after being brought, in fen.
+    pub brought_gmv_fen: i64,
+    /// One explanation line per role.
+    pub explanations: Explanations,
+}
+
+/// One-line English explanations, one per role.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Explanations {
+    /// Why the influence score is what it is.
+    pub influence: String,
+    /// Why the engagement level is what it is.
+    pub engagement: String,
+    /// Why the member is (or is not) a connector.
+    pub connector: String,
+    /// Why the member is (or is not) a maven.
+    pub maven: String,
+    /// Why the member is (or is not) a salesman.
+    pub salesman: String,
+    /// The member's k-shell position.
+    pub core: String,
+}
+
+/// A member's place in a KOL list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KolEntry {
+    /// The node id.
+    pub member: u32,
+    /// The role ranked by.
+    pub role: Role,
+    /// The role's score (higher is better).
+    pub score: f64,
+    /// The role's explanation line.
+    pub explanation: String,
+}
+
+/// Engagement weight of an event kind before decay.
+#[must_use]
+pub fn activity_weight(kind: &InteractionKind) -> f64 {
+    match kind {
+        InteractionKind::Message { .. } | InteractionKind::Mention { .. } => 1.0,
+        InteractionKind::Join => 1.0,
+        InteractionKind::Reply { .. } | InteractionKind::Reshare { .. } => 2.0,
+        InteractionKind::Invite { .. }
+        | InteractionKind::Referral { .. }
+        | InteractionKind::ShareLedTo { .. } => 3.0,
+        InteractionKind::Order { .. } => 4.0,
+        InteractionKind::Other => 0.5,
+    }
+}
+
+/// Scores every node of `graph` from the same `events` it was built from. `opts` must be
+/// the build options (for `as_of_ms` and the decay).
+#[must_use]
+pub fn member_scores(
+    graph: &InteractionGraph,
+    events: &[InteractionEvent],
+    opts: &GraphBuildOptions,
+    pagerank_opts: &PageRankOptions,
+) -> Vec<MemberScores> {
+    let g = &graph.graph;
+    let n = g.node_count() as usize;
+    let events: Vec<&InteractionEvent> = events
+        .iter()
+        .filter(|e| e.at_ms <= opts.as_of_ms && e.member < g.node_count())
+        .collect();
+    // Influence: rank flows along endorsements, i.e. against the influence edges.
+    let influence = pagerank(&g.transposed(), pagerank_opts).scores;
+    let engagement = engagement(&events, n, opts);
+    let levels = levels(&engagement);
+    let ug = Undirected::of(g);
+    let core = core_numbers_undirected(&ug);
+    let max_core = core.iter().copied().max().unwrap_or(0);
+    let groups = connector_groups(&events, &ug, n);
+    let maven = maven(&events, n);
+    let sales = salesman(&events, n);
+    let avg = 1.0 / n.max(1) as f64;
+    let mut by_influence: Vec<u32> = (0..n as u32).collect();
+    by_influence.sort_by(|&a, &b| influence[b as usize].total_cmp(&influence[a as usize]));
+    let mut influence_rank = vec![0u32; n];
+    for (r, &u) in by_influence.iter().enumerate() {
+        influence_rank[u as usize] = r as u32 + 1;
+    }
+    let active = engagement.iter().filter(|&&x| x > 0.0).count();
+    (0..n)
+        .map(|u| {
+            let (msgs, responded, responses) = maven[u];
+            let s = sales[u];
+            let explanations = Explanations {
+                influence: format!(
+                    "Influence {:.1}× the community average (rank {} of {n}) from who replies to, \
+                     re-shares and follows up on this member.",
+                    influence[u] / avg,
+                    influence_rank[u]
+                ),
+                engagement: if levels[u] == 0 {
+                    "Level 0 of 10: no activity yet.".to_string()
+                } else {
+                    format!(
+                        "Level {} of 10: activity score {:.1} (recent months weigh most), among \
+                         {active} active members.",
+                        levels[u], engagement[u]
+                    )
+                },
+                connector: format!(
+                    "Has ties into {} groups; k-shell {} of at most {max_core}.",
+                    groups[u], core[u]
+                ),
+                maven: if msgs == 0 {
+                    format!(
+                        "No identified messages yet; {responses} replies or re-shares received."
+                    )
+                } else {
+                    format!(
+                        "{responded} of {msgs} messages ({:.0}%) drew replies or re-shares; \
+                         {responses} responses in all.",
+                        100.0 * f64::from(responded) / f64::from(msgs)
+                    )
+                },
+                salesman: format!(
+                    "Brought {} people: {} joined, {} ordered, GMV ¥{}.{:02}.",
+                    s.brought,
+                    s.joined,
+                    s.ordered,
+                    s.gmv_fen / 100,
+                    (s.gmv_fen % 100).abs()
+                ),
+                core: if core[u] == max_core && max_core > 0 {
+                    format!("In the innermost core (k-shell {}).", core[u])
+                } else {
+                    format!("k-shell {} of at most {max_core}.", core[u])
+                },
+            };
+            MemberScores {
+                member: u as u32,
+                influence: influence[u],
+                engagement: engagement[u],
+                engagement_level: levels[u],
+                connector_groups: groups[u],
+                k_shell: core[u],
+                inner_core: max_core > 0 && core[u] == max_core,
+                messages: msgs,
+                messages_responded: responded,
+                responses,
+                brought: s.brought,
+                brought_joined: s.joined,
+                brought_ordered: s.ordered,
+                brought_gmv_fen: s.gmv_fen,
+                explanations,
+            }
+        })
+        .collect()
+}
+
+/// The role's score of one member (higher is better).
+#[must_use]
+pub fn role_score(s: &MemberScores, role: Role) -> f64 {
+    match role {
+        Role::Influencer => s.influence,
+        // Groups first; the k-shell breaks ties (it is below 1 after scaling).
+        Role::Connector => f64::from(s.connector_groups) + f64::from(s.k_shell) / 1e6,
+        Role::Maven => wilson_lower_bound(s.messages_responded, s.messages),
+        // GMV in yuan, plus one per join so that joins without orders still count.
+        Role::Salesman => s.brought_gmv_fen as f64 / 100.0 + f64::from(s.brought_joined),
+        Role::Engaged => s.engagement,
+        Role::Core => f64::from(s.k_shell) + s.influence,
+    }
+}
+
+/// The top `limit` members by `role` among those `include` accepts (e.g. members of one
+/// group, non-staff), skipping zero scores; ties by lower id.
+#[must_use]
+pub fn kol_ranking(
+    scores: &[MemberScores],
+    role: Role,
+    limit: usize,
+    include: &dyn Fn(u32) -> bool,
+) -> Vec<KolEntry> {
+    let mut list: Vec<(f64, &MemberScores)> = scores
+        .iter()
+        .filter(|s| include(s.member))
+        .map(|s| (role_score(s, role), s))
+        .filter(|(x, _)| *x > 0.0)
+        .collect();
+    list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.member.cmp(&b.1.member)));
+    list.truncate(limit);
+    list.into_iter()
+        .map(|(score, s)| KolEntry {
+            member: s.member,
+            role,
+            score,
+            explanation: match role {
+                Role::Influencer => s.explanations.influence.clone(),
+                Role::Connector => s.explanations.connector.clone(),
+                Role::Maven => s.explanations.maven.clone(),
+                Role::Salesman => s.explanations.salesman.clone(),
+                Role::Engaged => s.explanations.engagement.clone(),
+                Role::Core => s.explanations.core.clone(),
+            },
+        })
+        .collect()
+}
+
+/// The lower end of the 95% Wilson interval of `k` successes in `n` trials (0 when n = 0):
+/// a share that does not reward one lucky message.
+#[must_use]
+pub fn wilson_lower_bound(k: u32, n: u32) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let (k, n, z) = (f64::from(k), f64::from(n), 1.96f64);
+    let p = k / n;
+    let denom = 1.0 + z * z / n;
+    let centre = p + z * z / (2.0 * n);
+    let margin = z * ((p * (1.0 - p) + z * z / (4.0 * n)) / n).sqrt();
+    ((centre - margin) / denom).max(0.0)
+}
+
+fn engagement(events: &[&InteractionEvent], n: usize, opts: &GraphBuildOptions) -> Vec<f64> {
+    let mut score = vec![0.0; n];
+    for e in events {
+        score[e.member as usize] += activity_weight(&e.kind) * opts.decay(e.at_ms);
+    }
+    score
+}
+
+/// 0 for no activity; otherwise 1–10 by decile of rank among the active.
+fn levels(score: &[f64]) -> Vec<u8> {
+    let mut active: Vec<f64> = score.iter().copied().filter(|&x| x > 0.0).collect();
+    active.sort_by(f64::total_cmp);
+    let m = active.len();
+    score
+        .iter()
+        .map(|&x| {
+            if x <= 0.0 {
+                return 0;
+            }
+            // Decile of x's rank among the active: the most active get 10.
+            let below = active.partition_point(|&y| y < x);
+            (10 * (below + 1)).div_ceil(m.max(1)).clamp(1, 10) as u8
+        })
+        .collect()
+}
+
+fn connector_groups(events: &[&InteractionEvent], ug: &Undirected, n: usize) -> Vec<u32> {
+    let mut pairs: Vec<(u32, u32)> = events
+        .iter()
+        .filter_map(|e| e.group.map(|g| (e.member, g)))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut dense: HashMap<u32, u32> = HashMap::new();
+    let mut off = vec![0usize; n + 1];
+    let mut groups_of = Vec::with_capacity(pairs.len());
+    for &(u, g) in &pairs {
+        off[u as usize + 1] += 1;
+        let next = dense.len() as u32;
+        groups_of.push(*dense.entry(g).or_insert(next));
+    }
+    for i in 0..n {
+        off[i + 1] += off[i];
+    }
+    let mut stamp = vec![u32::MAX; dense.len()];
+    (0..n as u32)
+        .map(|u| {
+            let mut count = 0;
+            for w in std::iter::once(u).chain(ug.neighbors(u).iter().copied()) {
+                for &g in &groups_of[off[w as usize]..off[w as usize + 1]] {
+                    if stamp[g as usize] != u {
+                        stamp[g as usize] = u;
+                        count += 1;
+                    }
+                }
+            }
+            count
+        })
+        .collect()
+}
+
+/// Per node: (messages, messages that drew a response, responses received).
+fn maven(events: &[&InteractionEvent], n: usize) -> Vec<(u32, u32, u32)> {
+    let mut author: HashMap<u64, u32> = HashMap::new();
+    let mut out = vec![(0u32, 0u32, 0u32); n];
+    for e in events {
+        if let InteractionKind::Message { message } = e.kind {
+            if author.insert(message, e.member).is_none() {
+                out[e.member as usize].0 += 1;
+            }
+        }
+    }
+    let mut responded: HashSet<u64> = HashSet::new();
+    for e in events {
+        let (to, message) = match e.kind {
+            InteractionKind::Reply { to, message } => (to, message),
+            InteractionKind::Reshare { of, message } => (of, message),
+            _ => continue,
+        };
+        if to == e.member || to as usize >= n {
+            continue;
+        }
+        out[to as usize].2 += 1;
+        if let Some(m) = message {
+            if author.get(&m).is_some_and(|&a| a != e.member) && responded.insert(m) {
+                out[to as usize].1 += 1;
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Sales {
+    brought: u32,
+    joined: u32,
+    ordered: u32,
+    gmv_fen: i64,
+}
+
+/// First-touch attribution: each person is credited to whoever brought them first.
+fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
+    // person → (bringer, when, joined through the bringing event)
+    let mut first: HashMap<u32, (u32, i64, bool)> = HashMap::new();
+    for e in events {
+        let (person, joined) = match e.kind {
+            InteractionKind::Invite { invitee } => (invitee, false),
+            InteractionKind::Referral { new_member } => (new_member, true),
+            InteractionKind::ShareLedTo { node, joined } => (node, joined),
+            _ => continue,
+        };
+        if person == e.member || person as usize >= n {
+            continue;
+        }
+        let entry = first.entry(person).or_insert((e.member, e.at_ms, joined));
+        if e.at_ms < entry.1 {
+            *entry = (e.member, e.at_ms, joined);
+        } else if e.member == entry.0 {
+            entry.2 |= joined;
+        }
+    }
+    let mut joined_at: HashMap<u32, i64> = HashMap::new();
+    let mut orders: HashMap<u32, (i64, i64)> = HashMap::new(); // person → (gmv, count) after
+    for e in events {
+        let Some(&(_, since, _)) = first.get(&e.member) else {
+            continue;
+        };
+        if e.at_ms < since {
+            continue;
+        }
+        match e.kind {
+            InteractionKind::Join => {
+                joined_at.entry(e.member).or_insert(e.at_ms);
+            }
+            InteractionKind::Order { amount_fen } => {
+                let o = orders.entry(e.member).or_insert((0, 0));
+                o.0 += amount_fen;
+                o.1 += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut out = vec![Sales::default(); n];
+    for (person, (bringer, _, joined)) in &first {
+        let s = &mut out[*bringer as usize];
+        s.brought += 1;
+        if *joined || joined_at.contains_key(person) {
+            s.joined += 1;
+        }
+        if let Some(&(gmv, count)) = orders.get(person) {
+            if count > 0 {
+                s.ordered += 1;
+                s.gmv_fen += gmv;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "roles_tests.rs"]
+mod tests;
