@@ -170,7 +170,6 @@ fn main() {
                 runs: 200,
                 seed: 11,
                 threads: 2,
-                ..SpreadOptions::default()
             };
             let mc = |seeds: &[u32]| {
                 quanzi_analytics::graph::diffusion::simulate(

@@ -325,6 +325,7 @@ fn offsets_from_counts(n: usize, nodes: impl Iterator<Item = u32>) -> Vec<usize>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -209,31 +209,48 @@ impl<'g> Simulator<'g> {
     }
 
     fn lt_step(&mut self, rng: &mut Rng, out: &mut Cascade) {
-        self.next.clear();
-        let off = self.g.out_offsets();
-        let targets = self.g.targets();
-        let frontier = std::mem::take(&mut self.frontier);
-        for &u in &frontier {
-            for e in off[u as usize]..off[u as usize + 1] {
-                let v = targets[e] as usize;
-                if self.stamp[v] != self.epoch {
+        let Self {
+            g,
+            lt,
+            outside,
+            stamp,
+            epoch,
+            lt_threshold,
+            lt_sum,
+            active,
+            frontier,
+            next,
+            ..
+        } = self;
+        let (epoch, outside) = (*epoch, *outside);
+        next.clear();
+        let off = g.out_offsets();
+        let targets = g.targets();
+        for &u in frontier.iter() {
+            let (a, b) = (off[u as usize], off[u as usize + 1]);
+            for (&v, &w) in targets[a..b].iter().zip(&lt[a..b]) {
+                let v = v as usize;
+                if stamp[v] != epoch {
                     // First touch this cascade: draw the threshold lazily. A threshold in
                     // (0, 1] keeps weight-0 edges from activating anyone.
-                    self.stamp[v] = self.epoch;
-                    self.active[v] = false;
-                    self.lt_threshold[v] = (1.0 - rng.next_f64()) as f32;
-                    self.lt_sum[v] = 0.0;
-                } else if self.active[v] {
+                    stamp[v] = epoch;
+                    active[v] = false;
+                    lt_threshold[v] = (1.0 - rng.next_f64()) as f32;
+                    lt_sum[v] = 0.0;
+                } else if active[v] {
                     continue;
                 }
-                self.lt_sum[v] += self.lt[e];
-                if self.lt_sum[v] >= self.lt_threshold[v] {
-                    self.activate(v as u32, out);
-                    self.next.push(v as u32);
+                lt_sum[v] += w;
+                if lt_sum[v] >= lt_threshold[v] {
+                    active[v] = true;
+                    out.reached += 1;
+                    if outside.is_some_and(|o| o[v]) {
+                        out.outside += 1;
+                    }
+                    next.push(v as u32);
                 }
             }
         }
-        self.frontier = frontier;
     }
 }
 

@@ -1,5 +1,7 @@
 //! Tests of the IC and LT simulators against exact values and an independent reference.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::*;
 use crate::graph::testgen::power_law_graph;
 
@@ -230,7 +232,8 @@ fn ic_mean_spread_agrees_with_an_independent_reference() {
     let learned: Vec<f32> = (0..g.edge_count())
         .map(|e| 0.05 + 0.1 * ((e % 7) as f32 / 7.0))
         .collect();
-    let cases: Vec<(ProbabilityModel, Box<dyn Fn(u32, u32, usize) -> f64>)> = vec![
+    type Prob<'a> = Box<dyn Fn(u32, u32, usize) -> f64 + 'a>;
+    let cases: Vec<(ProbabilityModel, Prob)> = vec![
         (ProbabilityModel::Constant(0.15), Box::new(|_, _, _| 0.15)),
         (
             ProbabilityModel::WeightedCascade,

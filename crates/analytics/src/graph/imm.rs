@@ -16,7 +16,7 @@ use std::collections::BinaryHeap;
 
 use super::csr::Csr;
 use super::probability::{DiffusionError, Model, ProbabilityModel, Resolved, check_nodes};
-use super::rr::{RrCollection, rr_estimate};
+use super::rr::{RrCollection, RrModel, rr_estimate};
 
 pub use super::heuristics::{degree_discount, top_k_by_out_degree, top_k_by_score};
 
@@ -113,15 +113,13 @@ pub fn imm(
     let mut rr = RrCollection::new();
     let extend = |rr: &mut RrCollection, target: f64| {
         let target = target.ceil().min(1e12) as usize;
-        rr.extend_to(
-            target,
+        let m = RrModel {
             g,
-            &resolved,
-            &lt,
-            opts.model,
-            opts.seed,
-            opts.threads,
-        );
+            probs: &resolved,
+            lt: &lt,
+            model: opts.model,
+        };
+        rr.extend_to(target, m, opts.seed, opts.threads);
     };
 
     // Phase 1: a lower bound of OPT.
@@ -200,9 +198,13 @@ pub fn rr_spread_estimate(
         Model::LinearThreshold => resolved.lt_weights(g),
         Model::IndependentCascade => Vec::new(),
     };
-    Ok(rr_estimate(
-        g, &resolved, &lt, model, sets, samples, seed, threads,
-    ))
+    let m = RrModel {
+        g,
+        probs: &resolved,
+        lt: &lt,
+        model,
+    };
+    Ok(rr_estimate(m, sets, samples, seed, threads))
 }
 
 struct Selection {

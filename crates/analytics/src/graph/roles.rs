@@ -340,10 +340,10 @@ fn maven(events: &[&InteractionEvent], n: usize) -> Vec<(u32, u32, u32)> {
     let mut author: HashMap<u64, u32> = HashMap::new();
     let mut out = vec![(0u32, 0u32, 0u32); n];
     for e in events {
-        if let InteractionKind::Message { message } = e.kind {
-            if author.insert(message, e.member).is_none() {
-                out[e.member as usize].0 += 1;
-            }
+        if let InteractionKind::Message { message } = e.kind
+            && author.insert(message, e.member).is_none()
+        {
+            out[e.member as usize].0 += 1;
         }
     }
     let mut responded: HashSet<u64> = HashSet::new();
@@ -357,10 +357,11 @@ fn maven(events: &[&InteractionEvent], n: usize) -> Vec<(u32, u32, u32)> {
             continue;
         }
         out[to as usize].2 += 1;
-        if let Some(m) = message {
-            if author.get(&m).is_some_and(|&a| a != e.member) && responded.insert(m) {
-                out[to as usize].1 += 1;
-            }
+        if let Some(m) = message
+            && author.get(&m).is_some_and(|&a| a != e.member)
+            && responded.insert(m)
+        {
+            out[to as usize].1 += 1;
         }
     }
     out
@@ -423,11 +424,11 @@ fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
         if *joined || joined_at.contains_key(person) {
             s.joined += 1;
         }
-        if let Some(&(gmv, count)) = orders.get(person) {
-            if count > 0 {
-                s.ordered += 1;
-                s.gmv_fen += gmv;
-            }
+        if let Some(&(gmv, count)) = orders.get(person)
+            && count > 0
+        {
+            s.ordered += 1;
+            s.gmv_fen += gmv;
         }
     }
     out

@@ -1,5 +1,7 @@
 //! Tests of the role scores and KOL ranking on a hand-made community.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::*;
 use crate::graph::build::build_interaction_graph;
 

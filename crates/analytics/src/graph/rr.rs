@@ -10,6 +10,16 @@ use super::csr::Csr;
 use super::probability::{Model, Resolved};
 use super::rng::Rng;
 
+/// The graph and resolved model RR sets are drawn under.
+#[derive(Clone, Copy)]
+pub(crate) struct RrModel<'a> {
+    pub(crate) g: &'a Csr,
+    pub(crate) probs: &'a Resolved,
+    /// LT weights per out-edge id (empty under IC).
+    pub(crate) lt: &'a [f32],
+    pub(crate) model: Model,
+}
+
 /// Draws RR sets on one graph; owns epoch-stamped scratch space so a sample allocates nothing.
 pub(crate) struct RrSampler<'a> {
     g: &'a Csr,
@@ -22,7 +32,13 @@ pub(crate) struct RrSampler<'a> {
 }
 
 impl<'a> RrSampler<'a> {
-    pub(crate) fn new(g: &'a Csr, probs: &'a Resolved, lt: &'a [f32], model: Model) -> Self {
+    pub(crate) fn new(m: RrModel<'a>) -> Self {
+        let RrModel {
+            g,
+            probs,
+            lt,
+            model,
+        } = m;
         Self {
             g,
             probs,
@@ -148,16 +164,7 @@ impl RrCollection {
     }
 
     /// Grows the collection to `target` sets, set `i` drawn from `Rng::stream(seed, i)`.
-    pub(crate) fn extend_to(
-        &mut self,
-        target: usize,
-        g: &Csr,
-        probs: &Resolved,
-        lt: &[f32],
-        model: Model,
-        seed: u64,
-        threads: usize,
-    ) {
+    pub(crate) fn extend_to(&mut self, target: usize, m: RrModel<'_>, seed: u64, threads: usize) {
         let from = self.len();
         if target <= from {
             return;
@@ -169,7 +176,7 @@ impl RrCollection {
                     let lo = from + (target - from) * t / threads;
                     let hi = from + (target - from) * (t + 1) / threads;
                     s.spawn(move || {
-                        let mut sampler = RrSampler::new(g, probs, lt, model);
+                        let mut sampler = RrSampler::new(m);
                         let mut lens = Vec::with_capacity(hi - lo);
                         let mut nodes = Vec::new();
                         for i in lo..hi {
@@ -204,15 +211,13 @@ impl RrCollection {
 /// Estimates the spread of several seed sets (at most 64) from `samples` fresh RR sets:
 /// `n ·` the share of RR sets each seed set meets. Returns one estimate per seed set.
 pub(crate) fn rr_estimate(
-    g: &Csr,
-    probs: &Resolved,
-    lt: &[f32],
-    model: Model,
+    m: RrModel<'_>,
     sets: &[&[u32]],
     samples: usize,
     seed: u64,
     threads: usize,
 ) -> Vec<f64> {
+    let g = m.g;
     let mut mask = vec![0u64; g.node_count() as usize];
     for (j, s) in sets.iter().take(64).enumerate() {
         for &u in *s {
@@ -224,17 +229,17 @@ pub(crate) fn rr_estimate(
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let (lo, hi) = (samples * t / threads, samples * (t + 1) / threads);
-                let mask = &mask;
+                let bits = &mask;
                 s.spawn(move || {
-                    let mut sampler = RrSampler::new(g, probs, lt, model);
+                    let mut sampler = RrSampler::new(m);
                     let mut buf = Vec::new();
                     let mut hits = vec![0u64; 64];
                     for i in lo..hi {
                         buf.clear();
                         sampler.sample(&mut Rng::stream(seed, i as u64), &mut buf);
-                        let m = buf.iter().fold(0u64, |m, &u| m | mask[u as usize]);
+                        let hit = buf.iter().fold(0u64, |acc, &u| acc | bits[u as usize]);
                         for (j, h) in hits.iter_mut().enumerate() {
-                            *h += (m >> j) & 1;
+                            *h += (hit >> j) & 1;
                         }
                     }
                     hits

@@ -41,5 +41,8 @@ pub fn power_law_graph(n: u32, m: usize, seed: u64, weighted: bool) -> Csr {
             edges.push((u, v, w));
         }
     }
-    Csr::from_edges(n, edges).unwrap()
+    match Csr::from_edges(n, edges) {
+        Ok(g) => g,
+        Err(e) => panic!("generated an invalid graph: {e}"),
+    }
 }
