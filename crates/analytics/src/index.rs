@@ -327,7 +327,13 @@ impl EventIndex {
     pub fn compact(&mut self) {
         let n_members = self.members.len();
         if self.ev_sorted != self.ev.member.len() || self.ev_starts.len() != n_members + 1 {
-            let (perm, starts) = member_order(&self.ev.member, &self.ev.secs, n_members);
+            let (perm, starts) = order(
+                &self.ev.member,
+                &self.ev.secs,
+                self.ev_sorted,
+                &self.ev_starts,
+                n_members,
+            );
             let c = &mut self.ev;
             c.member = gather(&c.member, &perm);
             c.secs = gather(&c.secs, &perm);
@@ -338,7 +344,13 @@ impl EventIndex {
             self.ev_sorted = self.ev.member.len();
         }
         if self.ord_sorted != self.ord.member.len() || self.ord_starts.len() != n_members + 1 {
-            let (perm, starts) = member_order(&self.ord.member, &self.ord.secs, n_members);
+            let (perm, starts) = order(
+                &self.ord.member,
+                &self.ord.secs,
+                self.ord_sorted,
+                &self.ord_starts,
+                n_members,
+            );
             let c = &mut self.ord;
             c.member = gather(&c.member, &perm);
             c.secs = gather(&c.secs, &perm);
@@ -391,6 +403,49 @@ impl EventIndex {
     pub fn day_index(&self, unix_secs: i64) -> i32 {
         day_of(unix_secs, self.tz_offset_secs) - BASE_DAY
     }
+}
+
+/// The permutation to the sorted order: a counting sort when little is sorted yet, else a
+/// merge of the sorted rows (`..sorted`, runs at `starts`) with the sorted appended rows, which
+/// reads the bulk sequentially.
+fn order(
+    member: &[u32],
+    secs: &[u32],
+    sorted: usize,
+    starts: &[u32],
+    n_members: usize,
+) -> (Vec<u32>, Vec<u32>) {
+    let n = member.len();
+    if sorted == 0 || sorted < n / 2 || starts.last().map(|&s| s as usize) != Some(sorted) {
+        return member_order(member, secs, n_members);
+    }
+    let mut tail: Vec<u32> = (sorted as u32..n as u32).collect();
+    tail.sort_by_key(|&i| (member[i as usize], secs[i as usize]));
+    let mut perm = Vec::with_capacity(n);
+    let mut new_starts = Vec::with_capacity(n_members + 1);
+    new_starts.push(0u32);
+    let mut t = 0;
+    let old_members = starts.len() - 1;
+    for m in 0..n_members {
+        let (a, b) = if m < old_members {
+            (starts[m], starts[m + 1])
+        } else {
+            (sorted as u32, sorted as u32)
+        };
+        let mut i = a;
+        while t < tail.len() && member[tail[t] as usize] as usize == m {
+            let at = secs[tail[t] as usize];
+            while i < b && secs[i as usize] <= at {
+                perm.push(i);
+                i += 1;
+            }
+            perm.push(tail[t]);
+            t += 1;
+        }
+        perm.extend(i..b);
+        new_starts.push(perm.len() as u32);
+    }
+    (perm, new_starts)
 }
 
 /// The permutation that orders rows by member (stable) and by time within a member, and the
@@ -461,6 +516,34 @@ mod tests {
         assert!(secs.is_sorted());
         assert_eq!(ix.max_event_id(), 4);
         assert_eq!(ix.kind_at(0), Kind::Click);
+    }
+
+    #[test]
+    fn merging_appends_equals_sorting_everything() {
+        let t = 1_735_689_600;
+        let mut merged = EventIndex::new(0);
+        let mut whole = EventIndex::new(0);
+        let rows: Vec<IndexRow<'static>> = (0..500)
+            .map(|i| {
+                let member = (i * 7919) % 37;
+                let secs = t + ((i * 104_729) % 1000);
+                row(i + 1, member, 1 + i % 3, if i % 5 == 0 { "order" } else { "message" }, secs)
+            })
+            .collect();
+        for (k, r) in rows.iter().enumerate() {
+            merged.push(r);
+            whole.push(r);
+            if k == 300 || k == 420 {
+                merged.compact();
+            }
+        }
+        merged.compact();
+        whole.compact();
+        assert_eq!(merged.ev_starts, whole.ev_starts);
+        assert_eq!(merged.ev.secs, whole.ev.secs);
+        assert_eq!(merged.ev.member, whole.ev.member);
+        assert_eq!(merged.ord.amount, whole.ord.amount);
+        assert_eq!(merged.ord_starts, whole.ord_starts);
     }
 
     #[test]

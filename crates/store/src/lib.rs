@@ -4,6 +4,7 @@
 //! [`on_pool!`] / [`on_tx!`]; the two migration trees carry the same version numbers.
 
 pub mod access;
+pub mod analytics;
 pub mod event;
 pub mod group;
 pub mod member;

@@ -277,9 +277,9 @@ pub struct MemberFilter {
     pub limit: i64,
 }
 
-/// Lists members by ascending id; merged members are left out.
-pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Member>> {
-    let mut b = SqlBuf::new(&format!("select {COLS} from member m where tenant_id = "));
+/// The `select … where` of a member filter, before paging.
+fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {
+    let mut b = SqlBuf::new(&format!("select {select} from member m where tenant_id = "));
     b.bind(Arg::I64(tenant.0));
     b.push(" and merged_into is null");
     if let Some(q) = &f.q {
@@ -323,11 +323,23 @@ pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Mem
         b.push(" and member_id > ");
         b.bind(Arg::I64(a));
     }
+    b
+}
+
+/// Lists members by ascending id; merged members are left out.
+pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Member>> {
+    let mut b = filtered(COLS, tenant, f);
     b.push(" order by member_id limit ");
     b.bind(Arg::I64(f.limit));
     let (sql, args) = b.finish(db.is_sqlite());
     let rows: Vec<MemberRow> = on_pool!(db, p => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The ids of every member the filter keeps (a segment), ignoring `limit`.
+pub async fn ids(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<i64>> {
+    let (sql, args) = filtered("member_id", tenant, f).finish(db.is_sqlite());
+    on_pool!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }
 
 /// Counts the tenant's (unmerged) members.

@@ -109,6 +109,8 @@ pub struct Lane {
     pub(crate) lock: Arc<Mutex<()>>,
     /// The one pooled connection the other write transactions run on.
     pub(crate) pool: SqlitePool,
+    /// The database file, for readers that open their own connection.
+    pub(crate) path: String,
     jobs: std::sync::Mutex<Option<mpsc::Sender<Append>>>,
 }
 
@@ -134,6 +136,7 @@ impl Lane {
         Ok(Lane {
             lock,
             pool: writes,
+            path: path.to_string(),
             jobs: std::sync::Mutex::new(Some(tx)),
         })
     }

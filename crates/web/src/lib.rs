@@ -32,6 +32,8 @@ pub struct AppState {
     pub keys: Arc<auth::KeyCache>,
     /// Cached member details (invalidated by writes).
     pub cache: Arc<cache::ReadCache>,
+    /// The per-tenant analytics indexes the KPIs are answered from.
+    pub analytics: Arc<quanzi_core::kpi::Analytics>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             secure_cookies: false,
             keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
             cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
+            analytics: Arc::new(quanzi_core::kpi::Analytics::new()),
         }
     }
 }

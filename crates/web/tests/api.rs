@@ -676,6 +676,9 @@ async fn the_openapi_document_is_3_1_and_covers_the_api() {
         "/api/v1/events",
         "/api/v1/tags/bulk",
         "/api/v1/api-keys",
+        "/api/v1/kpi/overview",
+        "/api/v1/kpi/retention",
+        "/api/v1/kpi/products",
     ] {
         assert!(v["paths"].get(p).is_some(), "{p} missing");
     }

@@ -408,3 +408,36 @@ pub fn visits(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<VisitBucket
     }
     acc
 }
+
+/// Orders and GMV per day over the range.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DailySales {
+    /// Orders per day.
+    pub orders: Vec<u32>,
+    /// GMV per day, fen.
+    pub gmv_fen: Vec<i64>,
+}
+
+/// Orders and GMV per day (refunds left out).
+pub fn daily(ix: &EventIndex, scope: &Scope) -> DailySales {
+    let days = scope.index_days();
+    let nd = days.len();
+    let o = &ix.ord;
+    let mut out = DailySales {
+        orders: vec![0; nd],
+        gmv_fen: vec![0; nd],
+    };
+    for i in 0..o.member.len() {
+        let d = i32::from(o.day[i]);
+        if o.refund[i] || d < days.start || d >= days.end {
+            continue;
+        }
+        if !scope.keeps_group(o.group[i]) || !scope.keeps_member(o.member[i]) {
+            continue;
+        }
+        let di = (d - days.start) as usize;
+        out.orders[di] += 1;
+        out.gmv_fen[di] += o.amount[i];
+    }
+    out
+}

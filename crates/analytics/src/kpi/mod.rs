@@ -80,16 +80,18 @@ impl Scope {
         lo..hi
     }
 
+    /// True when events of dense group `g` (or [`NO_GROUP`]) are kept.
     #[inline]
-    pub(crate) fn keeps_group(&self, g: u32) -> bool {
+    pub fn keeps_group(&self, g: u32) -> bool {
         match &self.groups {
             None => true,
             Some(mask) => g != NO_GROUP && mask.get(g as usize).copied().unwrap_or(false),
         }
     }
 
+    /// True when dense member `m` is kept.
     #[inline]
-    pub(crate) fn keeps_member(&self, m: u32) -> bool {
+    pub fn keeps_member(&self, m: u32) -> bool {
         match &self.members {
             None => true,
             Some(mask) => mask.get(m as usize).copied().unwrap_or(false),

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod events;
 pub mod groups;
+pub mod kpi;
 pub mod members;
 
 use axum::extract::{FromRequestParts, Path};
@@ -128,10 +129,11 @@ impl Modify for Security {
         groups::history, groups::activity,
         events::ingest, events::list, events::kinds, events::define_kind,
         access::me, access::list, access::create, access::revoke,
+        kpi::overview, kpi::groups, kpi::retention, kpi::funnel, kpi::products, kpi::visits, kpi::index, kpi::rebuild,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError)),
     modifiers(&Security),
-    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"))
+    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"))
 )]
 pub struct ApiDoc;
 
@@ -158,6 +160,7 @@ pub fn router() -> Router<AppState> {
         .merge(groups::router())
         .merge(events::router())
         .merge(access::router())
+        .merge(kpi::router())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(docs))
         .route("/api/{*rest}", axum::routing::any(api_not_found))

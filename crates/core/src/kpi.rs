@@ -1,0 +1,1019 @@
+//! Community KPIs: the per-tenant analytics index (built from the store on first use, caught
+//! up with new events before every answer, rebuildable at any time) and the reports the
+//! dashboard and the API show — overview, groups, retention, funnel, products, store visits.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use quanzi_analytics::index::{EventIndex, IndexRow};
+use quanzi_analytics::kpi::{self, activity, commerce, funnel, retention};
+use quanzi_analytics::{Scope, zone};
+use quanzi_domain::{Invalid, TenantId};
+use quanzi_store::member::MemberFilter;
+use quanzi_store::{Db, analytics as scan, group, member, tenant};
+use serde::Serialize;
+
+use crate::{CoreError, Result};
+
+/// On PostgreSQL, ids are taken before commit, so a transaction that commits late can leave a
+/// row below the watermark; catching up re-reads this many ids below it.
+const HOLDBACK_IDS: i64 = 20_000;
+/// How often PostgreSQL's holdback window is re-read even when no new id appeared.
+const HOLDBACK_EVERY: Duration = Duration::from_secs(5);
+
+/// The analytics indexes of the tenants served by this process.
+pub struct Analytics {
+    tenants: Mutex<HashMap<TenantId, Arc<TenantIndex>>>,
+    threads: usize,
+}
+
+impl Default for Analytics {
+    fn default() -> Self {
+        Analytics::new()
+    }
+}
+
+/// One tenant's index and what is known about its freshness.
+pub struct TenantIndex {
+    ix: RwLock<EventIndex>,
+    sync: tokio::sync::Mutex<SyncState>,
+}
+
+#[derive(Default)]
+struct SyncState {
+    built: bool,
+    seen_max: i64,
+    recent: BTreeSet<i64>,
+    holdback_read: Option<Instant>,
+}
+
+/// An owned stored event on its way into the index.
+struct Owned {
+    event_id: i64,
+    member_id: i64,
+    group_id: Option<i64>,
+    kind: String,
+    occurred_at_ms: i64,
+    amount_fen: i64,
+    product: Option<String>,
+}
+
+impl Owned {
+    fn row(&self) -> IndexRow<'_> {
+        IndexRow {
+            event_id: self.event_id,
+            member_id: self.member_id,
+            group_id: self.group_id,
+            kind: &self.kind,
+            occurred_at_ms: self.occurred_at_ms,
+            amount_fen: self.amount_fen,
+            product: self.product.as_deref(),
+        }
+    }
+}
+
+/// Statistics of a tenant's index.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IndexStats {
+    /// Events in the index.
+    pub events: usize,
+    /// Members seen in events.
+    pub members: usize,
+    /// Groups seen in events.
+    pub groups: usize,
+    /// Products seen in orders.
+    pub products: usize,
+    /// Memory held, bytes.
+    pub memory_bytes: usize,
+    /// The last event id taken in.
+    pub max_event_id: i64,
+    /// Milliseconds the last build or catch-up took.
+    pub last_sync_ms: u64,
+}
+
+impl Analytics {
+    /// No index yet; each tenant's is built on first use.
+    pub fn new() -> Analytics {
+        Analytics {
+            tenants: Mutex::new(HashMap::new()),
+            threads: kpi::default_threads(),
+        }
+    }
+
+    fn entry(&self, t: TenantId) -> Arc<TenantIndex> {
+        let mut map = match self.tenants.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        map.entry(t)
+            .or_insert_with(|| {
+                Arc::new(TenantIndex {
+                    ix: RwLock::new(EventIndex::new(8 * 3600)),
+                    sync: tokio::sync::Mutex::new(SyncState::default()),
+                })
+            })
+            .clone()
+    }
+
+    /// The tenant's index with every committed event in it: built from the store on first use,
+    /// otherwise caught up with the rows stored since the last call (by any process).
+    /// `progress` hears (rows read so far) while a build runs.
+    pub async fn fresh(
+        &self,
+        db: &Db,
+        t: TenantId,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Arc<TenantIndex>> {
+        let e = self.entry(t);
+        let mut st = e.sync.lock().await;
+        let max = scan::max_event_id(db).await?;
+        let holdback_due = !db.is_sqlite()
+            && st
+                .holdback_read
+                .is_none_or(|at| at.elapsed() >= HOLDBACK_EVERY);
+        if st.built && max <= st.seen_max && !holdback_due {
+            return Ok(e.clone());
+        }
+        let started = Instant::now();
+        if !st.built {
+            let tz = tenant::get(db, t)
+                .await?
+                .and_then(|x| zone::offset_secs(&x.time_zone))
+                .unwrap_or(8 * 3600);
+            let mut fresh = EventIndex::new(tz);
+            let recent = BTreeSet::new();
+            let sqlite = db.is_sqlite();
+            let (mut ix, recent) =
+                scan::scan_events(db, t, 0, (fresh, recent), move |(ix, recent), r| {
+                    ix.push(&IndexRow {
+                        event_id: r.event_id,
+                        member_id: r.member_id,
+                        group_id: r.group_id,
+                        kind: r.kind,
+                        occurred_at_ms: r.occurred_at_ms,
+                        amount_fen: r.amount_fen,
+                        product: r.product,
+                    });
+                    if !sqlite {
+                        recent.insert(r.event_id);
+                        if recent.len() as i64 > HOLDBACK_IDS
+                            && let Some(&first) = recent.iter().next()
+                        {
+                            recent.remove(&first);
+                        }
+                    }
+                })
+                .await?;
+            progress(ix.len() as u64);
+            ix.compact();
+            fresh = ix;
+            st.recent = recent;
+            let wm = fresh.max_event_id();
+            *e.write() = fresh;
+            st.built = true;
+            st.seen_max = max.max(wm);
+            st.holdback_read = Some(Instant::now());
+            e.set_sync_ms(started);
+            return Ok(e.clone());
+        }
+        let wm = e.read().max_event_id();
+        let from = if db.is_sqlite() {
+            wm
+        } else {
+            (wm - HOLDBACK_IDS).max(0)
+        };
+        let rows = scan::scan_events(db, t, from, Vec::new(), |rows: &mut Vec<Owned>, r| {
+            rows.push(Owned {
+                event_id: r.event_id,
+                member_id: r.member_id,
+                group_id: r.group_id,
+                kind: r.kind.to_string(),
+                occurred_at_ms: r.occurred_at_ms,
+                amount_fen: r.amount_fen,
+                product: r.product.map(str::to_string),
+            });
+        })
+        .await?;
+        {
+            let mut ix = e.write();
+            for r in &rows {
+                if r.event_id <= wm && (db.is_sqlite() || st.recent.contains(&r.event_id)) {
+                    continue;
+                }
+                ix.push(&r.row());
+                if !db.is_sqlite() {
+                    st.recent.insert(r.event_id);
+                }
+            }
+            ix.compact();
+            let keep_from = ix.max_event_id() - HOLDBACK_IDS;
+            st.recent = st.recent.split_off(&keep_from);
+        }
+        st.seen_max = max;
+        st.holdback_read = Some(Instant::now());
+        e.set_sync_ms(started);
+        drop(st);
+        Ok(e)
+    }
+
+    /// Drops the tenant's index; the next question rebuilds it from the store.
+    pub async fn rebuild(&self, db: &Db, t: TenantId) -> Result<IndexStats> {
+        {
+            let mut map = match self.tenants.lock() {
+                Ok(m) => m,
+                Err(p) => p.into_inner(),
+            };
+            map.remove(&t);
+        }
+        let e = self.fresh(db, t, &|_| {}).await?;
+        Ok(e.stats())
+    }
+
+    /// Threads a kernel may use.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+}
+
+static SYNC_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl TenantIndex {
+    /// Reads the index (kernels run under this).
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, EventIndex> {
+        match self.ix.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, EventIndex> {
+        match self.ix.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn set_sync_ms(&self, started: Instant) {
+        SYNC_MS.store(
+            started.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Size and freshness of the index.
+    pub fn stats(&self) -> IndexStats {
+        let ix = self.read();
+        IndexStats {
+            events: ix.len(),
+            members: ix.members.len(),
+            groups: ix.groups.len(),
+            products: ix.products.len(),
+            memory_bytes: ix.memory_bytes(),
+            max_event_id: ix.max_event_id(),
+            last_sync_ms: SYNC_MS.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+/// What a report is asked over, as an operator or API client states it.
+#[derive(Debug, Clone, Default)]
+pub struct KpiQuery {
+    /// First day, `YYYY-MM-DD` in the tenant's zone (default: 29 days before `to`).
+    pub from: Option<String>,
+    /// Last day, inclusive (default: today).
+    pub to: Option<String>,
+    /// Group ids, comma-separated (default: every group).
+    pub groups: Option<String>,
+    /// Segment: members carrying this tag.
+    pub tag_id: Option<i64>,
+    /// Segment: members in this lifecycle stage.
+    pub lifecycle_stage: Option<String>,
+    /// Segment: members in this spending tier.
+    pub spending_tier: Option<String>,
+    /// Segment: members from this source channel.
+    pub source_channel: Option<String>,
+    /// Days without a message that make a group dead (default 14).
+    pub dead_days: Option<i64>,
+    /// Days without a message or reaction that make a member a lurker (default 14).
+    pub lurker_days: Option<i64>,
+}
+
+/// A validated [`KpiQuery`].
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// First day (days since 1970, tenant zone).
+    pub from_day: i64,
+    /// Last day, inclusive.
+    pub to_day: i64,
+    /// Groups to keep (store ids), if restricted.
+    pub groups: Option<Vec<i64>>,
+    /// The segment, if any.
+    pub segment: Option<MemberFilter>,
+    /// Dead-group threshold, days.
+    pub dead_days: i32,
+    /// Lurker threshold, days.
+    pub lurker_days: i32,
+}
+
+/// The longest range a report covers, days.
+pub const MAX_RANGE_DAYS: i64 = 3 * 366;
+
+impl KpiQuery {
+    /// Checks every field; errors name the field. `today` is the tenant's current day.
+    pub fn validate(&self, today: i64) -> Result<Params> {
+        let mut inv = Invalid::default();
+        let date = |inv: &mut Invalid, v: &Option<String>, field: &str| -> Option<i64> {
+            let s = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+            let d = zone::parse_date(s);
+            if d.is_none() {
+                inv.push(field, "must be a date as YYYY-MM-DD");
+            }
+            d
+        };
+        let to = date(&mut inv, &self.to, "to").unwrap_or(today);
+        let from = date(&mut inv, &self.from, "from").unwrap_or(to - 29);
+        if inv.is_empty() {
+            if from > to {
+                inv.push("from", "must not be after to");
+            } else if to - from + 1 > MAX_RANGE_DAYS {
+                inv.push(
+                    "from",
+                    format!("the range may span at most {MAX_RANGE_DAYS} days"),
+                );
+            }
+        }
+        let groups = match self
+            .groups
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => {
+                let ids: std::result::Result<Vec<i64>, _> =
+                    s.split(',').map(|x| x.trim().parse::<i64>()).collect();
+                match ids {
+                    Ok(ids)
+                        if !ids.is_empty() && ids.len() <= 1000 && ids.iter().all(|&i| i > 0) =>
+                    {
+                        Some(ids)
+                    }
+                    _ => {
+                        inv.push("groups", "must be up to 1000 group ids separated by commas");
+                        None
+                    }
+                }
+            }
+        };
+        let days = |inv: &mut Invalid, v: Option<i64>, field: &str| -> i32 {
+            match v {
+                None => 14,
+                Some(n) if (1..=365).contains(&n) => n as i32,
+                Some(_) => {
+                    inv.push(field, "must be between 1 and 365");
+                    14
+                }
+            }
+        };
+        let dead_days = days(&mut inv, self.dead_days, "dead_days");
+        let lurker_days = days(&mut inv, self.lurker_days, "lurker_days");
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let segment = MemberFilter {
+            tag_id: self.tag_id,
+            lifecycle_stage: text(&self.lifecycle_stage),
+            spending_tier: text(&self.spending_tier),
+            source_channel: text(&self.source_channel),
+            ..MemberFilter::default()
+        };
+        if self.tag_id.is_some_and(|t| t <= 0) {
+            inv.push("tag_id", "must be a tag id");
+        }
+        let any_segment = segment.tag_id.is_some()
+            || segment.lifecycle_stage.is_some()
+            || segment.spending_tier.is_some()
+            || segment.source_channel.is_some();
+        if !inv.is_empty() {
+            return Err(CoreError::Invalid(inv));
+        }
+        Ok(Params {
+            from_day: from,
+            to_day: to,
+            groups,
+            segment: any_segment.then_some(segment),
+            dead_days,
+            lurker_days,
+        })
+    }
+}
+
+/// The tenant's current day (its zone), from the clock.
+pub async fn today(db: &Db, t: TenantId) -> Result<i64> {
+    let tz = tenant::get(db, t)
+        .await?
+        .and_then(|x| zone::offset_secs(&x.time_zone))
+        .unwrap_or(8 * 3600);
+    Ok((quanzi_store::now_ms() / 1000 + tz).div_euclid(86_400))
+}
+
+/// A KPI with its value over the previous period of the same length.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Card {
+    /// Stable key: members, joins, leaves, net_growth, dau, wau, mau, stickiness, active_rate,
+    /// dead_groups, lurkers, gmv_fen, orders, buyers, conversion_rate, average_order_fen,
+    /// repurchase_rate.
+    pub key: &'static str,
+    /// This period.
+    pub value: f64,
+    /// The period before.
+    pub previous: f64,
+    /// Relative change, absent when the previous value is 0.
+    pub change: Option<f64>,
+}
+
+/// The date range a report covers.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Range {
+    /// First day, YYYY-MM-DD.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+}
+
+/// Day-by-day figures.
+#[derive(Debug, Clone, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailySeries {
+    /// Days, YYYY-MM-DD.
+    pub days: Vec<String>,
+    /// Daily active members.
+    pub dau: Vec<u32>,
+    /// Active members over the 7 days ending that day.
+    pub wau: Vec<u32>,
+    /// Active members over the 30 days ending that day.
+    pub mau: Vec<u32>,
+    /// Joins.
+    pub joins: Vec<u32>,
+    /// Leaves.
+    pub leaves: Vec<u32>,
+    /// Orders.
+    pub orders: Vec<u32>,
+    /// GMV, fen.
+    pub gmv_fen: Vec<i64>,
+}
+
+/// The overview: KPI cards and the daily series.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Overview {
+    /// The range.
+    pub range: Range,
+    /// The cards, in display order.
+    pub cards: Vec<Card>,
+    /// Day by day.
+    pub series: DailySeries,
+}
+
+/// One group's activity and sales over the range.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupKpi {
+    /// Group id.
+    pub group_id: i64,
+    /// Name.
+    pub name: String,
+    /// Members at the end of the range (joins minus leaves seen in events).
+    pub members: u32,
+    /// Members active in the range.
+    pub active_members: u32,
+    /// Active members over members.
+    pub active_rate: f64,
+    /// Average daily active members.
+    pub avg_dau: f64,
+    /// Messages in the range.
+    pub messages: u64,
+    /// GMV, fen.
+    pub gmv_fen: i64,
+    /// Orders.
+    pub orders: u32,
+    /// Buyers.
+    pub buyers: u32,
+    /// Buyers with two orders or more over buyers.
+    pub repurchase_rate: f64,
+    /// Members with no message or reaction in the last `lurker_days`.
+    pub lurkers: u32,
+    /// No message in the last `dead_days` of the range.
+    pub dead: bool,
+    /// Last day anyone wrote, YYYY-MM-DD.
+    pub last_message: Option<String>,
+}
+
+/// The groups table.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupsReport {
+    /// The range.
+    pub range: Range,
+    /// Dead-group threshold used, days.
+    pub dead_days: i32,
+    /// Lurker threshold used, days.
+    pub lurker_days: i32,
+    /// One row per group (with events or not), most active first.
+    pub groups: Vec<GroupKpi>,
+}
+
+/// One cohort of the retention matrix.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CohortRow {
+    /// First day of the cohort, YYYY-MM-DD.
+    pub start: String,
+    /// Members who joined in it.
+    pub size: u32,
+    /// Active members in each period after joining (period 0 is the joining period).
+    pub active: Vec<u32>,
+    /// `active` over `size`.
+    pub rates: Vec<f64>,
+    /// Average cumulative GMV per member by the end of each period, fen.
+    pub value_per_member_fen: Vec<f64>,
+}
+
+/// Retention cohorts and lifetime value.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetentionReport {
+    /// The range.
+    pub range: Range,
+    /// `week` (7 days) or `month` (30 days).
+    pub period: &'static str,
+    /// Cohorts, oldest first.
+    pub cohorts: Vec<CohortRow>,
+}
+
+/// One funnel stage.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stage {
+    /// attracted, joined, active, ordered, repurchased or referred.
+    pub key: &'static str,
+    /// Members at this stage.
+    pub members: u32,
+    /// Over the stage before.
+    pub rate_from_previous: f64,
+    /// Over the first stage.
+    pub rate_from_top: f64,
+}
+
+/// The funnel.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunnelReport {
+    /// The range.
+    pub range: Range,
+    /// Stages in order.
+    pub stages: Vec<Stage>,
+}
+
+/// A product's sales.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductRow {
+    /// Rank by revenue (1 = best).
+    pub rank: usize,
+    /// Product id or SKU.
+    pub product: String,
+    /// Revenue, fen.
+    pub revenue_fen: i64,
+    /// Share of all revenue.
+    pub share: f64,
+    /// Share of revenue of this product and every one ranked above it.
+    pub cumulative_share: f64,
+    /// Orders.
+    pub orders: u32,
+    /// Buyers.
+    pub buyers: u32,
+    /// Buyers who bought it twice or more.
+    pub repeat_buyers: u32,
+    /// high, low or unknown.
+    pub repurchase_class: &'static str,
+    /// What to do with it.
+    pub hint: &'static str,
+}
+
+/// Revenue share of the top fraction of products.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConcentrationRow {
+    /// Fraction of products, e.g. 0.02.
+    pub fraction: f64,
+    /// How many products that is.
+    pub products: usize,
+    /// Their share of revenue.
+    pub share: f64,
+}
+
+/// Products, their concentration (2:80) and repurchase classes.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductsReport {
+    /// The range.
+    pub range: Range,
+    /// Products with revenue.
+    pub products: usize,
+    /// All revenue, fen.
+    pub revenue_fen: i64,
+    /// Top 1%, 2% and 20%.
+    pub concentration: Vec<ConcentrationRow>,
+    /// The best products (at most `limit`).
+    pub rows: Vec<ProductRow>,
+}
+
+/// Members bucketed by store visits, with their activity (店+社群).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitRow {
+    /// Bucket label: 0, 1, 2-3, 4-7, 8+.
+    pub visits: String,
+    /// Members in it.
+    pub members: u32,
+    /// Messages and reactions per member.
+    pub messages_per_member: f64,
+    /// Orders per member.
+    pub orders_per_member: f64,
+    /// GMV per member, fen.
+    pub gmv_per_member_fen: f64,
+}
+
+/// Store visits beside community activity.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitsReport {
+    /// The range.
+    pub range: Range,
+    /// Buckets by visits in the range.
+    pub buckets: Vec<VisitRow>,
+}
+
+fn range_of(p: &Params) -> Range {
+    Range {
+        from: zone::format_date(p.from_day),
+        to: zone::format_date(p.to_day),
+    }
+}
+
+/// Resolves the scope with the index unlocked while the store is asked for the segment.
+async fn prepare(
+    a: &Analytics,
+    db: &Db,
+    t: TenantId,
+    p: &Params,
+) -> Result<(Arc<TenantIndex>, Scope)> {
+    let e = a.fresh(db, t, &|_| {}).await?;
+    let segment = match &p.segment {
+        Some(f) => Some(member::ids(db, t, f).await?),
+        None => None,
+    };
+    let scope = {
+        let ix = e.read();
+        let mut s = Scope::days(p.from_day as i32..p.to_day as i32 + 1);
+        if let Some(g) = &p.groups {
+            s = s.with_groups(&ix, g);
+        }
+        if let Some(ids) = &segment {
+            s = s.with_members(&ix, ids);
+        }
+        s
+    };
+    Ok((e, scope))
+}
+
+fn card(key: &'static str, value: f64, previous: f64) -> Card {
+    Card {
+        key,
+        value,
+        previous,
+        change: (previous != 0.0).then(|| (value - previous) / previous),
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+/// The overview: cards against the previous period, and the daily series.
+pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<Overview> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let ix = e.read();
+    let th = a.threads();
+    let prev = scope.previous();
+    let cur = overview_figures(&ix, &scope, p, th);
+    let old = overview_figures(&ix, &prev, p, th);
+    let keys = [
+        "members",
+        "joins",
+        "leaves",
+        "net_growth",
+        "dau",
+        "wau",
+        "mau",
+        "stickiness",
+        "active_rate",
+        "dead_groups",
+        "lurkers",
+        "gmv_fen",
+        "orders",
+        "buyers",
+        "conversion_rate",
+        "average_order_fen",
+        "repurchase_rate",
+    ];
+    let cards = keys
+        .iter()
+        .zip(cur.values.iter().zip(old.values.iter()))
+        .map(|(k, (v, o))| card(k, *v, *o))
+        .collect();
+    let s = cur.series;
+    let daily = commerce::daily(&ix, &scope);
+    Ok(Overview {
+        range: range_of(p),
+        cards,
+        series: DailySeries {
+            days: s
+                .days
+                .clone()
+                .map(|d| zone::format_date(i64::from(d)))
+                .collect(),
+            dau: s.dau,
+            wau: s.wau,
+            mau: s.mau,
+            joins: s.joins,
+            leaves: s.leaves,
+            orders: daily.orders,
+            gmv_fen: daily.gmv_fen,
+        },
+    })
+}
+
+struct Figures {
+    values: [f64; 17],
+    series: activity::Series,
+}
+
+fn overview_figures(ix: &EventIndex, scope: &Scope, p: &Params, th: usize) -> Figures {
+    let s = activity::series(ix, scope, th);
+    let quiet = activity::silence(ix, scope, p.lurker_days, th);
+    let sales = commerce::sales(ix, scope, th).total;
+    let end = scope.days.end;
+    let dead = (0..ix.groups.len())
+        .filter(|&g| scope.keeps_group(g as u32) && quiet.group_members[g] > 0)
+        .filter(|&g| quiet.is_dead(g, end, p.dead_days))
+        .count();
+    let joins: u32 = s.joins.iter().sum();
+    let leaves: u32 = s.leaves.iter().sum();
+    let last = |v: &[u32]| v.last().copied().unwrap_or(0) as f64;
+    let values = [
+        f64::from(quiet.members),
+        f64::from(joins),
+        f64::from(leaves),
+        f64::from(joins) - f64::from(leaves),
+        s.avg_dau(),
+        last(&s.wau),
+        last(&s.mau),
+        s.stickiness(),
+        ratio(f64::from(s.active_members), f64::from(quiet.members)),
+        dead as f64,
+        f64::from(quiet.lurkers),
+        sales.gmv_fen as f64,
+        f64::from(sales.orders),
+        f64::from(sales.buyers),
+        ratio(f64::from(sales.buyers), f64::from(s.active_members)),
+        sales.average_order_fen(),
+        sales.repurchase_rate(),
+    ];
+    Figures { values, series: s }
+}
+
+/// The groups table: activity, size, sales, lurkers and the dead flag of every group.
+pub async fn groups(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<GroupsReport> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = group::list(db, t, None, after, 500).await?;
+        let n = page.len();
+        after = page.last().map(|g| g.group_id);
+        all.extend(page);
+        if n < 500 {
+            break;
+        }
+    }
+    let ix = e.read();
+    let th = a.threads();
+    let s = activity::series(&ix, &scope, th);
+    let quiet = activity::silence(&ix, &scope, p.lurker_days, th);
+    let sales = commerce::sales(&ix, &scope, th);
+    let dau = activity::dau_by_group_day(&ix, &scope, th);
+    let nd = dau.n_days().max(1);
+    let end = scope.days.end;
+    let mut rows: Vec<GroupKpi> = all
+        .into_iter()
+        .filter(|g| {
+            p.groups
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&g.group_id))
+        })
+        .map(|g| {
+            let Some(n) = ix.groups.get(&g.group_id).map(|n| n as usize) else {
+                return GroupKpi {
+                    group_id: g.group_id,
+                    name: g.name,
+                    members: 0,
+                    active_members: 0,
+                    active_rate: 0.0,
+                    avg_dau: 0.0,
+                    messages: 0,
+                    gmv_fen: 0,
+                    orders: 0,
+                    buyers: 0,
+                    repurchase_rate: 0.0,
+                    lurkers: 0,
+                    dead: true,
+                    last_message: None,
+                };
+            };
+            let members = quiet.group_members[n];
+            let dau_sum: u64 = dau.dau[n * dau.n_days()..(n + 1) * dau.n_days()]
+                .iter()
+                .map(|&v| u64::from(v))
+                .sum();
+            let sl = sales.groups[n];
+            GroupKpi {
+                group_id: g.group_id,
+                name: g.name,
+                members,
+                active_members: s.group_active[n],
+                active_rate: ratio(f64::from(s.group_active[n]), f64::from(members)),
+                avg_dau: dau_sum as f64 / nd as f64,
+                messages: s.group_messages[n],
+                gmv_fen: sl.gmv_fen,
+                orders: sl.orders,
+                buyers: sl.buyers,
+                repurchase_rate: sl.repurchase_rate(),
+                lurkers: quiet.group_lurkers[n],
+                dead: quiet.is_dead(n, end, p.dead_days),
+                last_message: quiet.group_last_message[n].map(|d| zone::format_date(i64::from(d))),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.avg_dau
+            .total_cmp(&a.avg_dau)
+            .then(a.group_id.cmp(&b.group_id))
+    });
+    Ok(GroupsReport {
+        range: range_of(p),
+        dead_days: p.dead_days,
+        lurker_days: p.lurker_days,
+        groups: rows,
+    })
+}
+
+/// Retention by join week (`monthly`: 30-day periods) with lifetime value.
+pub async fn retention(
+    a: &Analytics,
+    db: &Db,
+    t: TenantId,
+    p: &Params,
+    monthly: bool,
+) -> Result<RetentionReport> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let ix = e.read();
+    let period: i64 = if monthly { 30 * 86_400 } else { 7 * 86_400 };
+    let anchor = p.from_day * 86_400 - ix.tz_offset_secs();
+    let lt = retention::lifetime_value(&ix, &scope, anchor, period, a.threads());
+    let c = &lt.cohorts;
+    let cohorts = (0..c.n_cohorts)
+        .map(|k| {
+            // Periods a cohort has had time to live through by the end of the range.
+            let start_day = p.from_day + (k as i64 * period) / 86_400;
+            let lived = ((p.to_day + 1 - start_day) * 86_400 + period - 1) / period;
+            let n = (lived.max(1) as usize).min(c.n_periods);
+            CohortRow {
+                start: zone::format_date(start_day),
+                size: c.size[k],
+                active: (0..n).map(|q| c.active(k, q)).collect(),
+                rates: (0..n).map(|q| c.rate(k, q)).collect(),
+                value_per_member_fen: (0..n).map(|q| lt.per_member(k, q)).collect(),
+            }
+        })
+        .collect();
+    Ok(RetentionReport {
+        range: range_of(p),
+        period: if monthly { "month" } else { "week" },
+        cohorts,
+    })
+}
+
+/// The funnel attracted → joined → active → ordered → repurchased → referred.
+pub async fn funnel(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<FunnelReport> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let f = funnel::funnel(&e.read(), &scope, a.threads());
+    let top = f64::from(f.counts[0]);
+    let stages = funnel::STAGES
+        .iter()
+        .enumerate()
+        .map(|(i, key)| Stage {
+            key,
+            members: f.counts[i],
+            rate_from_previous: f.step_rate(i),
+            rate_from_top: ratio(f64::from(f.counts[i]), top),
+        })
+        .collect();
+    Ok(FunnelReport {
+        range: range_of(p),
+        stages,
+    })
+}
+
+/// Products: ranking, concentration and repurchase classes; at most `limit` rows.
+pub async fn products(
+    a: &Analytics,
+    db: &Db,
+    t: TenantId,
+    p: &Params,
+    limit: usize,
+) -> Result<ProductsReport> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let ix = e.read();
+    let ranked = commerce::products(&ix, &scope, a.threads());
+    let total: i64 = ranked.iter().map(|r| r.revenue_fen).sum();
+    let conc = commerce::concentration(&ranked, &[0.01, 0.02, 0.2]);
+    let mut cum = 0i64;
+    let rows = ranked
+        .iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, r)| {
+            cum += r.revenue_fen;
+            let class = commerce::RepurchaseClass::of(r);
+            ProductRow {
+                rank: i + 1,
+                product: ix.products.id(r.product).cloned().unwrap_or_default(),
+                revenue_fen: r.revenue_fen,
+                share: ratio(r.revenue_fen as f64, total as f64),
+                cumulative_share: ratio(cum as f64, total as f64),
+                orders: r.orders,
+                buyers: r.buyers,
+                repeat_buyers: r.repeat_buyers,
+                repurchase_class: class.code(),
+                hint: class.hint(),
+            }
+        })
+        .collect();
+    Ok(ProductsReport {
+        range: range_of(p),
+        products: ranked.len(),
+        revenue_fen: total,
+        concentration: conc
+            .iter()
+            .map(|c| ConcentrationRow {
+                fraction: c.fraction,
+                products: c.products,
+                share: c.share,
+            })
+            .collect(),
+        rows,
+    })
+}
+
+/// Store visits beside community activity.
+pub async fn visits(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<VisitsReport> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let b = commerce::visits(&e.read(), &scope, a.threads());
+    let buckets = b
+        .iter()
+        .map(|x| VisitRow {
+            visits: match (x.min_visits, x.max_visits) {
+                (lo, u32::MAX) => format!("{lo}+"),
+                (lo, hi) if lo == hi => lo.to_string(),
+                (lo, hi) => format!("{lo}-{hi}"),
+            },
+            members: x.members,
+            messages_per_member: x.messages_per_member(),
+            orders_per_member: x.orders_per_member(),
+            gmv_per_member_fen: ratio(x.gmv_fen as f64, f64::from(x.members)),
+        })
+        .collect();
+    Ok(VisitsReport {
+        range: range_of(p),
+        buckets,
+    })
+}

@@ -1,0 +1,121 @@
+//! Reading a tenant's events in storage order for the analytics index: a full scan when the
+//! index is built, and the rows after a watermark when it catches up.
+
+use quanzi_domain::TenantId;
+
+use crate::{Db, Result, StoreError};
+
+/// One stored event, as the analytics index takes it in.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanRow<'a> {
+    /// Event id (increasing in storage order).
+    pub event_id: i64,
+    /// Member.
+    pub member_id: i64,
+    /// Group, if any.
+    pub group_id: Option<i64>,
+    /// Kind name.
+    pub kind: &'a str,
+    /// Unix ms.
+    pub occurred_at_ms: i64,
+    /// Money in fen, 0 when none.
+    pub amount_fen: i64,
+    /// Product, if any.
+    pub product: Option<&'a str>,
+}
+
+const SCAN_SQLITE: &str = "select event_id, member_id, group_id, kind, occurred_at_ms,
+    coalesce(amount_fen, 0), product from event
+    where +tenant_id = ?1 and event_id > ?2 order by event_id";
+const SCAN_POSTGRES: &str = "select event_id, member_id, group_id, kind, occurred_at_ms,
+    coalesce(amount_fen, 0) as amount_fen, product from event
+    where tenant_id = $1 and event_id > $2 order by event_id limit $3";
+
+/// Feeds every event of `tenant` with an id above `after` to `f`, in id order, and hands the
+/// state back. On SQLite the rows are read on a blocking thread through a connection of its
+/// own (readers never wait for the writer in WAL mode); on PostgreSQL they come in pages.
+pub async fn scan_events<S, F>(db: &Db, tenant: TenantId, after: i64, state: S, f: F) -> Result<S>
+where
+    S: Send + 'static,
+    F: FnMut(&mut S, &ScanRow<'_>) + Send + 'static,
+{
+    match db {
+        Db::Sqlite(_, lane) => {
+            let path = lane.path.clone();
+            tokio::task::spawn_blocking(move || scan_sqlite(&path, tenant, after, state, f))
+                .await
+                .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
+        }
+        Db::Postgres(pool) => {
+            use sqlx::Row;
+            let (mut state, mut f, mut last) = (state, f, after);
+            loop {
+                let rows = sqlx::query(SCAN_POSTGRES)
+                    .bind(tenant.0)
+                    .bind(last)
+                    .bind(PAGE)
+                    .fetch_all(pool)
+                    .await?;
+                for r in &rows {
+                    let row = ScanRow {
+                        event_id: r.try_get(0)?,
+                        member_id: r.try_get(1)?,
+                        group_id: r.try_get(2)?,
+                        kind: r.try_get(3)?,
+                        occurred_at_ms: r.try_get(4)?,
+                        amount_fen: r.try_get(5)?,
+                        product: r.try_get(6)?,
+                    };
+                    last = row.event_id;
+                    f(&mut state, &row);
+                }
+                if (rows.len() as i64) < PAGE {
+                    return Ok(state);
+                }
+            }
+        }
+    }
+}
+
+/// Rows per round trip when reading from PostgreSQL.
+const PAGE: i64 = 50_000;
+
+fn scan_sqlite<S, F>(path: &str, tenant: TenantId, after: i64, mut state: S, mut f: F) -> Result<S>
+where
+    F: FnMut(&mut S, &ScanRow<'_>),
+{
+    use rusqlite::{Connection, OpenFlags};
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.execute_batch("pragma cache_size = -65536; pragma mmap_size = 1073741824;")?;
+    let mut stmt = conn.prepare(SCAN_SQLITE)?;
+    let mut rows = stmt.query(rusqlite::params![tenant.0, after])?;
+    while let Some(r) = rows.next()? {
+        let kind = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+        let product = r
+            .get_ref(6)?
+            .as_str_or_null()
+            .map_err(rusqlite::Error::from)?;
+        let row = ScanRow {
+            event_id: r.get(0)?,
+            member_id: r.get(1)?,
+            group_id: r.get(2)?,
+            kind,
+            occurred_at_ms: r.get(4)?,
+            amount_fen: r.get(5)?,
+            product,
+        };
+        f(&mut state, &row);
+    }
+    Ok(state)
+}
+
+/// The largest event id in the store (all tenants): a cheap check for new rows written by
+/// another process.
+pub async fn max_event_id(db: &Db) -> Result<i64> {
+    crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(event_id) from event")
+        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
+}
