@@ -1,5 +1,6 @@
-//! Quanzi's channels: how data comes in from outside. For now, operators' files: CSV and XLSX
-//! imports of members, groups and events (WeCom callbacks and webhooks will live here too).
+//! Quanzi's channels: how data comes in and goes out. Operators' files: CSV and XLSX imports of
+//! members, groups and events, and CSV/XLSX exports of the dashboard's tables; WeCom callbacks
+//! (crypto, XML, events) and the signing of outbound webhooks.
 //!
 //! Pure: no async and no database. [`import::RowReader`] reads rows (CSV streamed, so a
 //! 10-million-row file is never held whole), [`mapping`] turns them into the domain's inputs
@@ -7,6 +8,7 @@
 //! rows back out with their reasons.
 
 pub mod convert;
+pub mod export;
 pub mod import;
 pub mod mapping;
 pub mod wecom;

@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use crate::{CoreError, Result};
 
+/// `YYYY-MM-DD` of a day number since 1970-01-01.
+pub use quanzi_analytics::zone::format_date;
+
 /// On PostgreSQL, ids are taken before commit, so a transaction that commits late can leave a
 /// row below the watermark; catching up re-reads this many ids below it.
 const HOLDBACK_IDS: i64 = 20_000;

@@ -58,7 +58,11 @@ impl Ctx {
             .call(&t.write_key, Method::POST, path, Some(body))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        let key = if path.contains("groups") { "group_id" } else { "member_id" };
+        let key = if path.contains("groups") {
+            "group_id"
+        } else {
+            "member_id"
+        };
         v[key].as_i64().unwrap()
     }
 
@@ -328,4 +332,162 @@ async fn kpi_parameters_are_validated_naming_the_field() {
     ] {
         cx.get(&a, &format!("/api/v1/kpi/{p}")).await;
     }
+}
+
+/// A logged-in browser (cookie session) of tenant `t`.
+async fn browser(url: &str, t: &TestTenant) -> Client {
+    let c = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = c
+        .get(format!("{url}/ui/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = form.find(marker).unwrap() + marker.len();
+    let csrf = form[start..].split('"').next().unwrap().to_string();
+    let r = c
+        .post(format!("{url}/ui/login"))
+        .form(&[
+            ("email", t.owner_email.as_str()),
+            ("password", "password123"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    c
+}
+
+async fn page(c: &Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_analytics_pages_show_charts_tables_and_export_them() {
+    let cx = ctx().await;
+    let a = tenant(&cx.app.db, "ta").await;
+    let b = tenant(&cx.app.db, "tb").await;
+    let m1 = cx
+        .create(&a, "/api/v1/members", json!({"name": "甲"}))
+        .await;
+    let g1 = cx
+        .create(
+            &a,
+            "/api/v1/groups",
+            json!({"name": "=宝妈群", "dimension": "interest"}),
+        )
+        .await;
+    cx.events(
+        &a,
+        vec![
+            ev("1", "join", m1, g1, 0, None, None),
+            ev("2", "message", m1, g1, 0, None, None),
+            ev("3", "order", m1, g1, 1, Some(1234), Some("tea")),
+        ],
+    )
+    .await;
+    let url = &cx.app.url;
+    let c = browser(url, &a).await;
+    for p in ["overview", "groups", "retention", "funnel", "products"] {
+        let (s, html) = page(&c, &format!("{url}/ui/kpi/{p}?{RANGE}")).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        assert!(
+            html.contains(&format!("hx-get=\"/ui/kpi/{p}/body?")),
+            "{p} loads its body with a progress indicator"
+        );
+        assert!(html.contains("数据分析"), "zh-CN by default");
+        let (s, body) = page(&c, &format!("{url}/ui/kpi/{p}/body?{RANGE}")).await;
+        assert_eq!(s, StatusCode::OK, "{p}: {body}");
+        assert!(body.contains("format=xlsx"), "{p} offers exports");
+    }
+    let (_, body) = page(&c, &format!("{url}/ui/kpi/groups/body?{RANGE}")).await;
+    assert!(
+        body.contains("=宝妈群") && body.contains("¥12.34"),
+        "{body}"
+    );
+    let (_, body) = page(&c, &format!("{url}/ui/kpi/overview/body?{RANGE}")).await;
+    assert!(
+        body.contains("class=\"chart\"") && body.contains("复购率") && body.contains("周活变日活"),
+        "{body}"
+    );
+
+    // Exports: CSV with a BOM and inert formulas, XLSX as a zip; bad parameters name the field.
+    let r = c
+        .get(format!("{url}/ui/kpi/groups/export?format=csv&{RANGE}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".csv")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("'=宝妈群") && csv.contains("12.34"),
+        "{csv}"
+    );
+    let r = c
+        .get(format!("{url}/ui/kpi/products/export?format=xlsx&{RANGE}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    for (q, field) in [
+        ("format=pdf", "format"),
+        ("table=9", "table"),
+        ("table=x", "table"),
+        ("from=2026-13-01", "from"),
+    ] {
+        let r = c
+            .get(format!("{url}/ui/kpi/groups/export?{q}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["fields"][0]["field"], field, "{q}");
+    }
+    let (s, html) = page(&c, &format!("{url}/ui/kpi/overview?from=2026-13-01")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("kpi-errors"),
+        "a bad filter is explained on the page"
+    );
+    assert_eq!(
+        page(&c, &format!("{url}/ui/kpi/nope")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Another tenant's operator sees nothing of A's community.
+    let cb = browser(url, &b).await;
+    let (_, body) = page(&cb, &format!("{url}/ui/kpi/groups/body?{RANGE}")).await;
+    assert!(!body.contains("宝妈群"), "{body}");
+    let (_, csv) = page(
+        &cb,
+        &format!("{url}/ui/kpi/groups/export?format=csv&{RANGE}&groups={g1}"),
+    )
+    .await;
+    assert!(!csv.contains("宝妈群"));
+    // Not logged in: sent to the login page.
+    let anon = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(
+        page(&anon, &format!("{url}/ui/kpi/groups/export")).await.0,
+        StatusCode::SEE_OTHER
+    );
 }

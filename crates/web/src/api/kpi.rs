@@ -9,7 +9,7 @@ use quanzi_core::kpi::{
     RetentionReport, VisitsReport,
 };
 use quanzi_domain::TenantId;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, AppQuery, ErrorBody, int_param};
 
 /// The range, groups and segment every KPI takes.
-#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// First day, YYYY-MM-DD in the tenant's time zone (default: 29 days before `to`).

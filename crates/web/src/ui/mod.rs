@@ -1,6 +1,7 @@
 //! The operator UI under `/ui`: askama pages, htmx partials, ECharts charts, zh-CN and en.
 
 pub mod i18n;
+mod kpi;
 mod pages;
 mod session;
 mod settings;
@@ -173,6 +174,10 @@ pub fn router() -> Router<AppState> {
         .route("/ui/members/{id}", get(pages::member))
         .route("/ui/groups", get(pages::groups))
         .route("/ui/groups/{id}", get(pages::group))
+        .route("/ui/kpi", get(kpi::index))
+        .route("/ui/kpi/{page}", get(kpi::page))
+        .route("/ui/kpi/{page}/body", get(kpi::body))
+        .route("/ui/kpi/{page}/export", get(kpi::export_table))
         .route("/ui/campaigns", get(pages::campaigns))
         .route("/ui/growth", get(pages::growth))
         .route("/ui/settings", get(settings::settings))
