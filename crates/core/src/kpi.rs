@@ -148,7 +148,7 @@ impl Analytics {
             let mut fresh = EventIndex::new(tz);
             let recent = BTreeSet::new();
             let sqlite = db.is_sqlite();
-            let (mut ix, recent) =
+            let (ix, recent) =
                 scan::scan_events(db, t, 0, (fresh, recent), move |(ix, recent), r| {
                     ix.push(&IndexRow {
                         event_id: r.event_id,
@@ -170,8 +170,12 @@ impl Analytics {
                 })
                 .await?;
             progress(ix.len() as u64);
-            ix.compact();
-            fresh = ix;
+            fresh = blocking(move || {
+                let mut ix = ix;
+                ix.compact();
+                ix
+            })
+            .await?;
             st.recent = recent;
             let wm = fresh.max_event_id();
             *e.write() = fresh;
@@ -199,21 +203,25 @@ impl Analytics {
             });
         })
         .await?;
-        {
-            let mut ix = e.write();
-            for r in &rows {
-                if r.event_id <= wm && (db.is_sqlite() || st.recent.contains(&r.event_id)) {
-                    continue;
-                }
+        let sqlite = db.is_sqlite();
+        let new: Vec<Owned> = rows
+            .into_iter()
+            .filter(|r| r.event_id > wm || !(sqlite || st.recent.contains(&r.event_id)))
+            .collect();
+        if !sqlite {
+            st.recent.extend(new.iter().map(|r| r.event_id));
+        }
+        let e2 = e.clone();
+        let top = blocking(move || {
+            let mut ix = e2.write();
+            for r in &new {
                 ix.push(&r.row());
-                if !db.is_sqlite() {
-                    st.recent.insert(r.event_id);
-                }
             }
             ix.compact();
-            let keep_from = ix.max_event_id() - HOLDBACK_IDS;
-            st.recent = st.recent.split_off(&keep_from);
-        }
+            ix.max_event_id()
+        })
+        .await?;
+        st.recent = st.recent.split_off(&(top - HOLDBACK_IDS));
         st.seen_max = max;
         st.holdback_read = Some(Instant::now());
         e.set_sync_ms(started);
@@ -698,6 +706,25 @@ async fn prepare(
     Ok((e, scope))
 }
 
+/// Runs CPU-bound work on a blocking thread, off the async workers.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Result<R> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => Ok(r),
+        Err(j) if j.is_panic() => std::panic::resume_unwind(j.into_panic()),
+        Err(_) => Err(CoreError::Store(quanzi_store::StoreError::Commit(
+            "the analytics task was cancelled".into(),
+        ))),
+    }
+}
+
+/// Runs CPU-bound work on the index on a blocking thread, off the async workers.
+async fn on_index<R: Send + 'static>(
+    e: Arc<TenantIndex>,
+    f: impl FnOnce(&EventIndex) -> R + Send + 'static,
+) -> Result<R> {
+    blocking(move || f(&e.read())).await
+}
+
 fn card(key: &'static str, value: f64, previous: f64) -> Card {
     Card {
         key,
@@ -714,11 +741,17 @@ fn ratio(a: f64, b: f64) -> f64 {
 /// The overview: cards against the previous period, and the daily series.
 pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<Overview> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let ix = e.read();
     let th = a.threads();
-    let prev = scope.previous();
-    let cur = overview_figures(&ix, &scope, p, th);
-    let old = overview_figures(&ix, &prev, p, th);
+    let pc = p.clone();
+    let (cur, old, daily) = on_index(e, move |ix| {
+        let prev = scope.previous();
+        (
+            overview_figures(ix, &scope, &pc, th),
+            overview_figures(ix, &prev, &pc, th),
+            commerce::daily(ix, &scope),
+        )
+    })
+    .await?;
     let keys = [
         "members",
         "joins",
@@ -744,7 +777,6 @@ pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result
         .map(|(k, (v, o))| card(k, *v, *o))
         .collect();
     let s = cur.series;
-    let daily = commerce::daily(&ix, &scope);
     Ok(Overview {
         range: range_of(p),
         cards,
@@ -818,16 +850,36 @@ pub async fn groups(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<G
             break;
         }
     }
-    let ix = e.read();
     let th = a.threads();
-    let s = activity::series(&ix, &scope, th);
-    let quiet = activity::silence(&ix, &scope, p.lurker_days, th);
-    let sales = commerce::sales(&ix, &scope, th);
-    let dau = activity::dau_by_group_day(&ix, &scope, th);
+    let pc = p.clone();
+    let mut rows = on_index(e, move |ix| group_rows(ix, &scope, &pc, th, all)).await?;
+    rows.sort_by(|a, b| {
+        b.avg_dau
+            .total_cmp(&a.avg_dau)
+            .then(a.group_id.cmp(&b.group_id))
+    });
+    Ok(GroupsReport {
+        range: range_of(p),
+        dead_days: p.dead_days,
+        lurker_days: p.lurker_days,
+        groups: rows,
+    })
+}
+
+fn group_rows(
+    ix: &EventIndex,
+    scope: &Scope,
+    p: &Params,
+    th: usize,
+    all: Vec<group::Group>,
+) -> Vec<GroupKpi> {
+    let s = activity::series(ix, scope, th);
+    let quiet = activity::silence(ix, scope, p.lurker_days, th);
+    let sales = commerce::sales(ix, scope, th);
+    let dau = activity::dau_by_group_day(ix, scope, th);
     let nd = dau.n_days().max(1);
     let end = scope.days.end;
-    let mut rows: Vec<GroupKpi> = all
-        .into_iter()
+    all.into_iter()
         .filter(|g| {
             p.groups
                 .as_ref()
@@ -875,18 +927,7 @@ pub async fn groups(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<G
                 last_message: quiet.group_last_message[n].map(|d| zone::format_date(i64::from(d))),
             }
         })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.avg_dau
-            .total_cmp(&a.avg_dau)
-            .then(a.group_id.cmp(&b.group_id))
-    });
-    Ok(GroupsReport {
-        range: range_of(p),
-        dead_days: p.dead_days,
-        lurker_days: p.lurker_days,
-        groups: rows,
-    })
+        .collect()
 }
 
 /// Retention by join week (`monthly`: 30-day periods) with lifetime value.
@@ -898,10 +939,13 @@ pub async fn retention(
     monthly: bool,
 ) -> Result<RetentionReport> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let ix = e.read();
     let period: i64 = if monthly { 30 * 86_400 } else { 7 * 86_400 };
-    let anchor = p.from_day * 86_400 - ix.tz_offset_secs();
-    let lt = retention::lifetime_value(&ix, &scope, anchor, period, a.threads());
+    let (th, from_day) = (a.threads(), p.from_day);
+    let lt = on_index(e, move |ix| {
+        let anchor = from_day * 86_400 - ix.tz_offset_secs();
+        retention::lifetime_value(ix, &scope, anchor, period, th)
+    })
+    .await?;
     let c = &lt.cohorts;
     let cohorts = (0..c.n_cohorts)
         .map(|k| {
@@ -928,7 +972,8 @@ pub async fn retention(
 /// The funnel attracted → joined → active → ordered → repurchased → referred.
 pub async fn funnel(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<FunnelReport> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let f = funnel::funnel(&e.read(), &scope, a.threads());
+    let th = a.threads();
+    let f = on_index(e, move |ix| funnel::funnel(ix, &scope, th)).await?;
     let top = f64::from(f.counts[0]);
     let stages = funnel::STAGES
         .iter()
@@ -955,8 +1000,17 @@ pub async fn products(
     limit: usize,
 ) -> Result<ProductsReport> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let ix = e.read();
-    let ranked = commerce::products(&ix, &scope, a.threads());
+    let th = a.threads();
+    let (ranked, names) = on_index(e, move |ix| {
+        let ranked = commerce::products(ix, &scope, th);
+        let names: Vec<String> = ranked
+            .iter()
+            .take(limit)
+            .map(|r| ix.products.id(r.product).cloned().unwrap_or_default())
+            .collect();
+        (ranked, names)
+    })
+    .await?;
     let total: i64 = ranked.iter().map(|r| r.revenue_fen).sum();
     let conc = commerce::concentration(&ranked, &[0.01, 0.02, 0.2]);
     let mut cum = 0i64;
@@ -969,7 +1023,7 @@ pub async fn products(
             let class = commerce::RepurchaseClass::of(r);
             ProductRow {
                 rank: i + 1,
-                product: ix.products.id(r.product).cloned().unwrap_or_default(),
+                product: names.get(i).cloned().unwrap_or_default(),
                 revenue_fen: r.revenue_fen,
                 share: ratio(r.revenue_fen as f64, total as f64),
                 cumulative_share: ratio(cum as f64, total as f64),
@@ -1000,7 +1054,8 @@ pub async fn products(
 /// Store visits beside community activity.
 pub async fn visits(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<VisitsReport> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let b = commerce::visits(&e.read(), &scope, a.threads());
+    let th = a.threads();
+    let b = on_index(e, move |ix| commerce::visits(ix, &scope, th)).await?;
     let buckets = b
         .iter()
         .map(|x| VisitRow {
