@@ -1,19 +1,25 @@
 //! Graph benchmark driver for `bench/graph.sh`: times Quanzi's PageRank, WCC, Independent
 //! Cascade and IMM on the shared benchmark graphs and writes the figures as JSON.
 //!
-//! Usage: `graph_bench <data dir> <results json> [pagerank|wcc|ic|imm ...]`. The graphs are
-//! read from `<data dir>/graph_{1m,100k}.bin` (little-endian `u64 n`, `u64 m`, `m` × `u32`
-//! sources, `m` × `u32` targets), written from the `.npz` files by `bench/graph.sh`.
+//! Usage: `graph_bench <data dir> <results json> [pagerank wcc ic imm_wc]` (all by
+//! default). The graphs are read from `<data dir>/graph_{1m,100k}.bin` (little-endian `u64 n`,
+//! `u64 m`, `m` × `u32` sources, `m` × `u32` targets), written from the shared `.npz` files
+//! by `bench/graph_convert.py`. Like the shared Python scripts, every timed run first waits
+//! (at most 90 s) for the machine to be quiet, since the benchmark machines are shared.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::fmt::Write as _;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use quanzi_analytics::graph::components::weakly_connected_components;
 use quanzi_analytics::graph::csr::Csr;
-use quanzi_analytics::graph::diffusion::{IcSimulator, Model, ProbabilityModel, SpreadOptions};
-use quanzi_analytics::graph::imm::{ImmOptions, imm, rr_spread_estimate, top_k_by_out_degree};
+use quanzi_analytics::graph::diffusion::{
+    IcSimulator, Model, ProbabilityModel, SpreadOptions, simulate,
+};
+use quanzi_analytics::graph::imm::{
+    ImmOptions, degree_discount, imm, rr_spread_estimate, top_k_by_out_degree,
+};
 use quanzi_analytics::graph::pagerank::{PageRankOptions, pagerank, top_k};
 use quanzi_analytics::graph::rng::Rng;
 
@@ -32,6 +38,44 @@ fn load(path: &str) -> Csr {
     Csr::from_arrays(n as u32, &src, &dst, None).unwrap()
 }
 
+/// Machine-wide busy CPU seconds since boot (all cores), from /proc/stat.
+fn busy_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    if v.len() < 8 {
+        return 0.0;
+    }
+    (v.iter().sum::<f64>() - v[3] - v[4]) / 100.0
+}
+
+/// Waits until other processes use under 0.15 cores, as the shared scripts do, for at most
+/// `$BENCH_QUIET_WAIT_S` seconds (default 90).
+fn wait_for_quiet() {
+    let max_wait: u64 = std::env::var("BENCH_QUIET_WAIT_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(90);
+    let t0 = Instant::now();
+    loop {
+        let b0 = busy_cpu_s();
+        std::thread::sleep(Duration::from_secs(2));
+        let load = (busy_cpu_s() - b0) / 2.0;
+        if load < 0.15 || t0.elapsed() > Duration::from_secs(max_wait) {
+            return;
+        }
+        eprintln!("  (machine busy: {load:.2} cores used by other processes; waiting)");
+        std::thread::sleep(Duration::from_secs(5));
+    }
+}
+
 struct Timing {
     times: Vec<f64>,
 }
@@ -46,9 +90,10 @@ impl Timing {
         t[t.len() / 2]
     }
     fn json(&self) -> String {
+        let times: Vec<String> = self.times.iter().map(|t| format!("{t:.5}")).collect();
         format!(
-            "{{\"times_s\": {:?}, \"min_s\": {:.5}, \"median_s\": {:.5}}}",
-            self.times,
+            "{{\"times_s\": [{}], \"min_s\": {:.5}, \"median_s\": {:.5}}}",
+            times.join(", "),
             self.min(),
             self.median()
         )
@@ -59,6 +104,7 @@ fn time<T>(runs: usize, label: &str, mut f: impl FnMut() -> T) -> (Timing, T) {
     let mut times = Vec::new();
     let mut last = None;
     for i in 0..runs {
+        wait_for_quiet();
         let t0 = Instant::now();
         let r = f();
         let dt = t0.elapsed().as_secs_f64();
@@ -69,168 +115,183 @@ fn time<T>(runs: usize, label: &str, mut f: impl FnMut() -> T) -> (Timing, T) {
     (Timing { times }, last.unwrap())
 }
 
+#[derive(Default)]
+struct Report(Vec<(String, String)>);
+
+impl Report {
+    fn put(&mut self, key: impl Into<String>, val: impl Into<String>) {
+        self.0.push((key.into(), val.into()));
+    }
+    fn json(&self) -> String {
+        let mut s = String::from("{\n");
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            let sep = if i + 1 < self.0.len() { "," } else { "" };
+            writeln!(s, "  \"{k}\": {v}{sep}").unwrap();
+        }
+        s.push_str("}\n");
+        s
+    }
+}
+
+fn structure(g: &Csr, tag: &str, what: &[&str], r: &mut Report) {
+    if what.contains(&"pagerank") {
+        let opts = PageRankOptions {
+            damping: 0.85,
+            tolerance: 1e-6,
+            max_iterations: 100,
+            threads: 2,
+        };
+        let (t, pr) = time(3, &format!("pagerank {tag}"), || pagerank(g, &opts));
+        r.put(format!("pagerank_{tag}"), t.json());
+        r.put(
+            format!("pagerank_{tag}_iterations"),
+            pr.iterations.to_string(),
+        );
+        r.put(
+            format!("pagerank_{tag}_top100"),
+            format!("{:?}", top_k(&pr.scores, 100)),
+        );
+    }
+    if what.contains(&"wcc") {
+        let (t, c) = time(3, &format!("wcc {tag}"), || weakly_connected_components(g));
+        r.put(format!("wcc_{tag}"), t.json());
+        r.put(format!("wcc_{tag}_components"), c.count().to_string());
+    }
+}
+
+fn influence_maximization(g: &Csr, what: &[&str], r: &mut Report) {
+    for (tag, model, p) in [("wc", ProbabilityModel::WeightedCascade, 0.1)] {
+        if !what.contains(&format!("imm_{tag}").as_str()) {
+            continue;
+        }
+        let ic = Model::IndependentCascade;
+        let opts = ImmOptions {
+            k: 50,
+            epsilon: 0.1,
+            ell: 1.0,
+            seed: 42,
+            threads: 2,
+            model: ic,
+        };
+        let (t, res) = time(1, &format!("imm k=50 eps=0.1 1m IC {tag}"), || {
+            imm(g, &model, &opts, None).unwrap()
+        });
+        r.put(format!("imm_1m_{tag}"), t.json());
+        r.put(format!("imm_1m_{tag}_rr_sets"), res.rr_sets.to_string());
+        r.put(
+            format!("imm_1m_{tag}_own_estimate"),
+            format!("{:.1}", res.estimated_spread),
+        );
+        let degree = top_k_by_out_degree(g, 50, None);
+        let (td, dd) = time(1, "degree discount k=50", || {
+            degree_discount(g, 50, p, None)
+        });
+        r.put(format!("degree_discount_1m_{tag}"), td.json());
+        // Spread of each set on the same fresh RR sets (a paired comparison), and by MC.
+        let samples = 300_000;
+        let est =
+            rr_spread_estimate(g, &model, ic, &[&res.seeds, &degree, &dd], samples, 7, 2).unwrap();
+        r.put(format!("imm_1m_{tag}_rr_samples"), samples.to_string());
+        r.put(
+            format!("imm_1m_{tag}_rr_spread"),
+            format!(
+                "{{\"imm\": {:.1}, \"top_degree\": {:.1}, \"degree_discount\": {:.1}}}",
+                est[0], est[1], est[2]
+            ),
+        );
+        let sim_opts = SpreadOptions {
+            runs: 100,
+            seed: 11,
+            threads: 2,
+        };
+        let mut mc = Vec::new();
+        for (name, seeds) in [
+            ("imm", &res.seeds),
+            ("top_degree", &degree),
+            ("degree_discount", &dd),
+        ] {
+            let e = simulate(g, &model, ic, seeds, None, &sim_opts).unwrap();
+            mc.push(format!(
+                "\"{name}\": [{:.1}, {:.1}, {:.1}]",
+                e.mean_reach, e.ci95.0, e.ci95.1
+            ));
+        }
+        r.put(
+            format!("imm_1m_{tag}_mc100_mean_ci95"),
+            format!("{{{}}}", mc.join(", ")),
+        );
+    }
+}
+
+fn independent_cascade(g: &Csr, r: &mut Report) {
+    let model = ProbabilityModel::Constant(0.01);
+    let mut sim = IcSimulator::new(g, &model).unwrap();
+    let n = g.node_count();
+    let cascades = 20_000u32;
+    let mut rng = Rng::new(42);
+    let seed_sets: Vec<Vec<u32>> = (0..cascades)
+        .map(|_| {
+            let mut s = Vec::with_capacity(100);
+            while s.len() < 100 {
+                let x = rng.below(n);
+                if !s.contains(&x) {
+                    s.push(x);
+                }
+            }
+            s
+        })
+        .collect();
+    let mut total = 0u64;
+    let mut crng = Rng::new(43);
+    let label = format!("ic 100k p=0.01 100 seeds x {cascades} cascades");
+    let (t, ()) = time(3, &label, || {
+        total = 0;
+        for s in &seed_sets {
+            total += u64::from(sim.run(s, &mut crng).reached);
+        }
+    });
+    let per = |x: f64| format!("{:.9}", x / f64::from(cascades));
+    r.put("ic_100k_per_cascade_min_s", per(t.min()));
+    r.put("ic_100k_per_cascade_median_s", per(t.median()));
+    r.put(
+        "ic_100k_mean_cascade",
+        format!("{:.2}", total as f64 / f64::from(cascades)),
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let data = &args[1];
-    let out = &args[2];
+    let (data, out) = (&args[1], &args[2]);
     let what: Vec<&str> = if args.len() > 3 {
         args[3..].iter().map(String::as_str).collect()
     } else {
-        vec!["pagerank", "wcc", "ic", "imm"]
+        vec!["pagerank", "wcc", "ic", "imm_wc"]
     };
-    let mut json = String::from("{\n");
-    let mut first = true;
-    let mut put = |key: &str, val: String| {
-        if !first {
-            json.push_str(",\n");
+    let mut r = Report::default();
+    for tag in ["1m", "100k"] {
+        let wanted = |w: &&str| match *w {
+            "pagerank" | "wcc" => true,
+            "ic" => tag == "100k",
+            "imm_wc" => tag == "1m",
+            _ => false,
+        };
+        if !what.iter().any(wanted) {
+            continue;
         }
-        first = false;
-        write!(json, "  \"{key}\": {val}").unwrap();
-    };
-    let needs_1m = what
-        .iter()
-        .any(|w| ["pagerank", "wcc", "imm", "prprobe"].contains(w));
-    let g1m = needs_1m.then(|| {
-        let (t, g) = time(1, "load+build 1m", || load(&format!("{data}/graph_1m.bin")));
-        put("build_1m", t.json());
-        g
-    });
-    if let Some(g) = &g1m {
-        if what.contains(&"pagerank") {
-            let opts = PageRankOptions {
-                damping: 0.85,
-                tolerance: 1e-6,
-                max_iterations: 100,
-                threads: 2,
-            };
-            let (t, pr) = time(3, "pagerank 1m", || pagerank(g, &opts));
-            put("pagerank_1m", t.json());
-            put("pagerank_1m_iterations", pr.iterations.to_string());
-            let top = top_k(&pr.scores, 100);
-            put("pagerank_1m_top100", format!("{top:?}"));
-        }
-        if what.contains(&"prprobe") {
-            for (iters, threads) in [(0, 2), (1, 2), (11, 1), (11, 2)] {
-                let opts = PageRankOptions {
-                    damping: 0.85,
-                    tolerance: 1e-6,
-                    max_iterations: iters,
-                    threads,
-                };
-                time(
-                    3,
-                    &format!("pagerank {iters} iterations {threads} threads"),
-                    || pagerank(g, &opts),
-                );
-            }
-        }
-        if what.contains(&"wcc") {
-            let (t, c) = time(3, "wcc 1m", || weakly_connected_components(g));
-            put("wcc_1m", t.json());
-            put("wcc_1m_components", c.count().to_string());
-            put("wcc_1m_largest", c.largest().to_string());
-        }
-        if what.contains(&"imm") {
-            let model = ProbabilityModel::WeightedCascade;
-            let opts = ImmOptions {
-                k: 50,
-                epsilon: 0.1,
-                ell: 1.0,
-                seed: 42,
-                threads: 2,
-                model: Model::IndependentCascade,
-            };
-            let (t, res) = time(1, "imm k=50 eps=0.1 1m (IC, weighted cascade)", || {
-                imm(g, &model, &opts, None).unwrap()
-            });
-            put("imm_1m", t.json());
-            put("imm_1m_rr_sets", res.rr_sets.to_string());
-            put(
-                "imm_1m_estimated_spread",
-                format!("{:.1}", res.estimated_spread),
-            );
-            let degree = top_k_by_out_degree(g, 50, None);
-            let (te, (s_imm, s_deg)) = time(1, "rr spread estimate (independent sets)", || {
-                let s = rr_spread_estimate(
-                    g,
-                    &model,
-                    Model::IndependentCascade,
-                    &[&res.seeds, &degree],
-                    200_000,
-                    7,
-                    2,
-                )
-                .unwrap();
-                (s[0], s[1])
-            });
-            put("imm_1m_spread_check_s", format!("{:.3}", te.min()));
-            put("imm_1m_spread_imm", format!("{s_imm:.1}"));
-            put("imm_1m_spread_top_degree", format!("{s_deg:.1}"));
-            let sim_opts = SpreadOptions {
-                runs: 200,
-                seed: 11,
-                threads: 2,
-            };
-            let mc = |seeds: &[u32]| {
-                quanzi_analytics::graph::diffusion::simulate(
-                    g,
-                    &model,
-                    Model::IndependentCascade,
-                    seeds,
-                    None,
-                    &sim_opts,
-                )
-                .unwrap()
-                .mean_reach
-            };
-            put("imm_1m_mc_spread_imm", format!("{:.1}", mc(&res.seeds)));
-            put("imm_1m_mc_spread_top_degree", format!("{:.1}", mc(&degree)));
+        let t0 = Instant::now();
+        let g = load(&format!("{data}/graph_{tag}.bin"));
+        r.put(
+            format!("load_build_{tag}_s"),
+            format!("{:.3}", t0.elapsed().as_secs_f64()),
+        );
+        structure(&g, tag, &what, &mut r);
+        if tag == "1m" {
+            influence_maximization(&g, &what, &mut r);
+        } else if what.contains(&"ic") {
+            independent_cascade(&g, &mut r);
         }
     }
-    drop(g1m);
-    if what.contains(&"ic") {
-        let (_, g) = time(1, "load+build 100k", || {
-            load(&format!("{data}/graph_100k.bin"))
-        });
-        let model = ProbabilityModel::Constant(0.01);
-        let mut sim = IcSimulator::new(&g, &model).unwrap();
-        let n = g.node_count();
-        let cascades = 20_000u32;
-        let mut rng = Rng::new(42);
-        let seed_sets: Vec<Vec<u32>> = (0..cascades)
-            .map(|_| {
-                let mut s = Vec::with_capacity(100);
-                while s.len() < 100 {
-                    let x = rng.below(n);
-                    if !s.contains(&x) {
-                        s.push(x);
-                    }
-                }
-                s
-            })
-            .collect();
-        let mut total = 0u64;
-        let mut crng = Rng::new(43);
-        let (t, _) = time(3, "ic 100k p=0.01 100 seeds x 20000 cascades", || {
-            total = 0;
-            for s in &seed_sets {
-                total += u64::from(sim.run(s, &mut crng).reached);
-            }
-        });
-        put(
-            "ic_100k_per_cascade_s",
-            format!("{:.9}", t.min() / f64::from(cascades)),
-        );
-        put(
-            "ic_100k_per_cascade_median_s",
-            format!("{:.9}", t.median() / f64::from(cascades)),
-        );
-        put(
-            "ic_100k_mean_cascade",
-            format!("{:.2}", total as f64 / f64::from(cascades)),
-        );
-    }
-    json.push_str("\n}\n");
+    let json = r.json();
     std::fs::write(out, &json).unwrap();
     print!("{json}");
 }

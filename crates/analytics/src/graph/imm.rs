@@ -126,12 +126,16 @@ pub fn imm(
     let lambda_p =
         (2.0 + 2.0 / 3.0 * eps_p) * (log_cnk + ell * ln_n + n.log2().ln()) * n / (eps_p * eps_p);
     let mut lb = 1.0;
+    // The last greedy run and the collection size it saw: phase 2 reuses it when θ asks for
+    // no more sets than phase 1 already drew.
+    let mut last: Option<(usize, Selection)> = None;
     let rounds = (n.log2() as u32).saturating_sub(1).max(1);
     for i in 1..=rounds {
         let x = n / 2f64.powi(i as i32);
         extend(&mut rr, lambda_p / x);
         let sel = select(&rr, n_nodes, k, candidates);
         let spread = n * sel.covered as f64 / rr.len() as f64;
+        last = Some((rr.len(), sel));
         if spread >= (1.0 + eps_p) * x {
             lb = spread / (1.0 + eps_p);
             break;
@@ -142,7 +146,10 @@ pub fn imm(
     let beta = (e_factor * (log_cnk + ell * ln_n + std::f64::consts::LN_2)).sqrt();
     let lambda_star = 2.0 * n * (e_factor * alpha + beta).powi(2) / (eps * eps);
     extend(&mut rr, lambda_star / lb);
-    let sel = select(&rr, n_nodes, k, candidates);
+    let sel = match last {
+        Some((len, sel)) if len == rr.len() => sel,
+        _ => select(&rr, n_nodes, k, candidates),
+    };
     let scale = n / rr.len() as f64;
     let mut seeds = sel.seeds;
     let mut marginal_gains: Vec<f64> = sel.gains.iter().map(|&c| c as f64 * scale).collect();
