@@ -5,7 +5,7 @@ Usage: bench/.venv/bin/python bench/kpi_reference.py EVENTS.csv OUT_DIR [--sampl
 With --sample-*, first writes the events of members with member_id % mod == rest (whole
 member histories, so joins and retention stay meaningful) and answers for that sample.
 Used to make the fixture of the analytics equality test (crates/analytics/tests/data) and by
-bench/kpi.sh to check Quanzi's answers on the full data.
+bench/kpi.sh to time DuckDB and check Quanzi's answers on the full data (--runs N).
 """
 import argparse
 import os
@@ -28,7 +28,9 @@ a = p.parse_args()
 os.makedirs(a.out, exist_ok=True)
 con = duckdb.connect()
 con.execute("SET threads TO 2")
+t = time.perf_counter()
 con.execute(f"CREATE TABLE events AS SELECT * FROM read_csv('{a.events}')")
+print(f"duckdb load_csv {time.perf_counter() - t:.4f}", flush=True)
 if a.sample_mod:
     con.execute(f"CREATE TABLE s AS SELECT * FROM events WHERE member_id % {a.sample_mod} = {a.sample_rest} ORDER BY ts, member_id")
     con.execute("DROP TABLE events")

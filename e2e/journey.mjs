@@ -77,6 +77,30 @@ await step('opens a group with its activity chart', async () => {
   await page.screenshot({ path: shots + '06-group-en.png', fullPage: true });
 });
 
+await step('reads the analytics: overview, groups sorted by GMV, retention, funnel, products', async () => {
+  await page.click('a[data-nav=kpi]');
+  await page.waitForURL(/\/ui\/kpi/);
+  await page.waitForSelector('#kpi-body .chart canvas', { timeout: 30000 });
+  expect(await page.locator('#kpi-body .card.kpi').count() >= 10, 'KPI cards');
+  await page.screenshot({ path: shots + '07-kpi-overview-en.png', fullPage: true });
+  await page.click('a[data-tab=groups]');
+  await page.waitForSelector('#kpi-body table.sortable tbody tr', { timeout: 30000 });
+  const gmvHeader = page.locator('#kpi-body table.sortable th', { hasText: 'GMV' });
+  await gmvHeader.click();
+  const vals = await page.$$eval('#kpi-body table.sortable tbody tr', rows =>
+    rows.map(r => parseFloat([...r.cells].find((c, i) => r.closest('table').tHead.rows[0].cells[i].textContent.includes('GMV')).dataset.v)));
+  expect(vals.length >= 10, `a row per group, saw ${vals.length}`);
+  expect(vals.every((v, i) => i === 0 || vals[i - 1] >= v), 'sorted by GMV, largest first');
+  await page.screenshot({ path: shots + '08-kpi-groups-en.png', fullPage: true });
+  for (const [tab, shot] of [['retention', '09-kpi-retention-en.png'], ['funnel', '10-kpi-funnel-en.png'], ['products', '11-kpi-products-en.png']]) {
+    await page.click(`a[data-tab=${tab}]`);
+    await page.waitForSelector('#kpi-body .chart canvas', { timeout: 30000 });
+    await page.screenshot({ path: shots + shot, fullPage: true });
+  }
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#kpi-body .exports a:has-text("XLSX")')]);
+  expect(download.suggestedFilename().endsWith('.xlsx'), `an XLSX file, got ${download.suggestedFilename()}`);
+});
+
 await step('no script errors on any page', async () => { expect(errors.length === 0, errors.join('; ')); });
 
 await browser.close();

@@ -145,37 +145,8 @@ impl Analytics {
                 .await?
                 .and_then(|x| zone::offset_secs(&x.time_zone))
                 .unwrap_or(8 * 3600);
-            let mut fresh = EventIndex::new(tz);
-            let recent = BTreeSet::new();
-            let sqlite = db.is_sqlite();
-            let (ix, recent) =
-                scan::scan_events(db, t, 0, (fresh, recent), move |(ix, recent), r| {
-                    ix.push(&IndexRow {
-                        event_id: r.event_id,
-                        member_id: r.member_id,
-                        group_id: r.group_id,
-                        kind: r.kind,
-                        occurred_at_ms: r.occurred_at_ms,
-                        amount_fen: r.amount_fen,
-                        product: r.product,
-                    });
-                    if !sqlite {
-                        recent.insert(r.event_id);
-                        if recent.len() as i64 > HOLDBACK_IDS
-                            && let Some(&first) = recent.iter().next()
-                        {
-                            recent.remove(&first);
-                        }
-                    }
-                })
-                .await?;
-            progress(ix.len() as u64);
-            fresh = blocking(move || {
-                let mut ix = ix;
-                ix.compact();
-                ix
-            })
-            .await?;
+            let (fresh, recent) = build_index(db, t, tz).await?;
+            progress(fresh.len() as u64);
             st.recent = recent;
             let wm = fresh.max_event_id();
             *e.write() = fresh;
@@ -246,6 +217,44 @@ impl Analytics {
     pub fn threads(&self) -> usize {
         self.threads
     }
+}
+
+/// Builds a tenant's index from every stored event, days bucketed `tz_offset_secs` east of
+/// UTC; also answers the ids of the last [`HOLDBACK_IDS`] rows (PostgreSQL's catch-up window).
+pub async fn build_index(
+    db: &Db,
+    t: TenantId,
+    tz_offset_secs: i64,
+) -> Result<(EventIndex, BTreeSet<i64>)> {
+    let sqlite = db.is_sqlite();
+    let start = (EventIndex::new(tz_offset_secs), BTreeSet::new());
+    let (ix, recent) = scan::scan_events(db, t, 0, start, move |(ix, recent), r| {
+        ix.push(&IndexRow {
+            event_id: r.event_id,
+            member_id: r.member_id,
+            group_id: r.group_id,
+            kind: r.kind,
+            occurred_at_ms: r.occurred_at_ms,
+            amount_fen: r.amount_fen,
+            product: r.product,
+        });
+        if !sqlite {
+            recent.insert(r.event_id);
+            if recent.len() as i64 > HOLDBACK_IDS
+                && let Some(&first) = recent.iter().next()
+            {
+                recent.remove(&first);
+            }
+        }
+    })
+    .await?;
+    let ix = blocking(move || {
+        let mut ix = ix;
+        ix.compact();
+        ix
+    })
+    .await?;
+    Ok((ix, recent))
 }
 
 static SYNC_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -156,7 +156,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("kpi.c.product", "商品", "Product"),
     ("kpi.c.repeat_buyers", "复购人数", "Repeat buyers"),
     ("kpi.c.class", "复购类型", "Repurchase class"),
-    ("kpi.c.hint", "运营建议", "Strategy hint"),
     ("kpi.dead", "死群", "Dead"),
     ("kpi.lurking", "多数潜水", "Mostly lurking"),
     ("kpi.alive", "活跃", "Alive"),

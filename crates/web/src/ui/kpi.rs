@@ -925,7 +925,6 @@ fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
                 int_cell(i64::from(p.buyers)),
                 int_cell(i64::from(p.repeat_buyers)),
                 badge_cell(l.t(&format!("kpi.class.{}", p.repurchase_class)), class),
-                text_cell(l.t(&format!("kpi.hint.{}", p.repurchase_class))),
             ]
         })
         .collect();
@@ -948,13 +947,16 @@ fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
                 "kpi.card.buyers",
                 "kpi.c.repeat_buyers",
                 "kpi.c.class",
-                "kpi.c.hint",
             ]
             .iter()
             .map(|k| l.t(k).to_string())
             .collect(),
             rows,
         }],
-        notes: vec![l.t("kpi.note.products").to_string()],
+        notes: vec![
+            l.t("kpi.note.products").to_string(),
+            format!("{}: {}", l.t("kpi.class.high"), l.t("kpi.hint.high")),
+            format!("{}: {}", l.t("kpi.class.low"), l.t("kpi.hint.low")),
+        ],
     }
 }
