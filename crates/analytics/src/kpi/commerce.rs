@@ -2,7 +2,7 @@
 //! their revenue concentration (the 2:80 of 店+社群) and repurchase class, and store visits
 //! beside community activity.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 
 use super::{Scope, par_members};
 use crate::index::{EventIndex, Kind, NO_GROUP, NO_PRODUCT};
@@ -248,20 +248,19 @@ pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSa
         }
     }
     rows.retain(|r| r.orders > 0);
-    let name = |p: u32| ix.products.id(p).map_or("", String::as_str);
-    rows.sort_by(|a, b| {
-        b.revenue_fen
-            .cmp(&a.revenue_fen)
-            .then_with(|| natural(name(a.product), name(b.product)))
+    // Each product's tie-break key is worked out once, not at every comparison.
+    rows.sort_by_cached_key(|r| {
+        let name = ix.products.id(r.product).map_or("", String::as_str);
+        (Reverse(r.revenue_fen), natural_key(name))
     });
     rows
 }
 
-/// Numbers in numeric order, then text.
-fn natural(a: &str, b: &str) -> Ordering {
-    match (a.parse::<u64>(), b.parse::<u64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.cmp(b),
+/// Numbers first, in numeric order, then text.
+fn natural_key(s: &str) -> (bool, u64, String) {
+    match s.parse::<u64>() {
+        Ok(n) => (false, n, String::new()),
+        Err(_) => (true, 0, s.to_string()),
     }
 }
 
