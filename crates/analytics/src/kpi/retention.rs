@@ -39,6 +39,48 @@ impl Cohorts {
     }
 }
 
+/// The time frame of a cohort question, in the index's seconds.
+struct Frame {
+    lo: i64,
+    hi: i64,
+    anchor: i64,
+    period: i64,
+    n_cohorts: usize,
+}
+
+impl Frame {
+    fn new(ix: &EventIndex, scope: &Scope, anchor_secs: i64, period: i64) -> Frame {
+        let days = scope.index_days();
+        let tz = ix.tz_offset_secs();
+        // Local midnights, as seconds since BASE_SECS.
+        let lo = i64::from(days.start) * 86_400 - tz;
+        let hi = i64::from(days.end) * 86_400 - tz;
+        let anchor = anchor_secs - BASE_SECS;
+        let n_cohorts = (((hi - anchor).max(0) + period - 1) / period) as usize;
+        Frame {
+            lo,
+            hi,
+            anchor,
+            period,
+            n_cohorts,
+        }
+    }
+
+    /// Member `m`'s first join in a kept group, if it falls in the frame: its event index,
+    /// time and cohort.
+    fn join_of(&self, ix: &EventIndex, scope: &Scope, m: usize) -> Option<(usize, i64, usize)> {
+        let c = &ix.ev;
+        let (a, b) = (ix.ev_starts[m] as usize, ix.ev_starts[m + 1] as usize);
+        let j = (a..b).find(|&i| c.kind[i] == Kind::Join as u8 && scope.keeps_group(c.group[i]))?;
+        let join = i64::from(c.secs[j]);
+        if join < self.lo || join >= self.hi || join < self.anchor {
+            return None;
+        }
+        let cohort = ((join - self.anchor) / self.period) as usize;
+        (cohort < self.n_cohorts).then_some((j, join, cohort))
+    }
+}
+
 /// Retention: each member whose first join (in a kept group) falls in the range belongs to the
 /// cohort `(join − anchor) / period`; they count as active in period `(t − join) / period` for
 /// every kept event at `t ≥ join` before the end of the range. With [`crate::KindMask::ALL`]
@@ -50,16 +92,11 @@ pub fn retention(
     period_secs: i64,
     threads: usize,
 ) -> Cohorts {
-    let days = scope.index_days();
     let period = period_secs.max(1);
-    // Range ends in index seconds.
-    let tz = ix.tz_offset_secs();
-    let lo = i64::from(days.start) * 86_400 - tz; // seconds since BASE_SECS of local midnight
-    let hi = i64::from(days.end) * 86_400 - tz;
-    let anchor = anchor_secs - BASE_SECS;
-    let n_cohorts = ((hi - anchor).max(0) + period - 1) / period;
+    let f = Frame::new(ix, scope, anchor_secs, period);
+    let (lo, hi) = (f.lo, f.hi);
     let n_periods = ((hi - lo).max(0) + period - 1) / period + 1;
-    let (nc, np) = (n_cohorts as usize, n_periods as usize);
+    let (nc, np) = (f.n_cohorts, n_periods as usize);
     let c = &ix.ev;
     let parts = par_members(&ix.ev_starts, threads, |ms| {
         let mut size = vec![0u32; nc];
@@ -68,20 +105,10 @@ pub fn retention(
             if !scope.keeps_member(m as u32) {
                 continue;
             }
-            let (a, b) = (ix.ev_starts[m] as usize, ix.ev_starts[m + 1] as usize);
-            let Some(j) =
-                (a..b).find(|&i| c.kind[i] == Kind::Join as u8 && scope.keeps_group(c.group[i]))
-            else {
+            let Some((j, join, cohort)) = f.join_of(ix, scope, m) else {
                 continue;
             };
-            let join = i64::from(c.secs[j]);
-            if join < lo || join >= hi || join < anchor {
-                continue;
-            }
-            let cohort = ((join - anchor) / period) as usize;
-            if cohort >= nc {
-                continue;
-            }
+            let b = ix.ev_starts[m + 1] as usize;
             size[cohort] += 1;
             let mut last = usize::MAX;
             for i in j..b {
@@ -155,15 +182,7 @@ pub fn lifetime_value(
 ) -> Lifetime {
     let cohorts = retention(ix, scope, anchor_secs, period_secs, threads);
     let (nc, np) = (cohorts.n_cohorts, cohorts.n_periods);
-    let period = cohorts.period_secs;
-    let anchor = anchor_secs - BASE_SECS;
-    let tz = ix.tz_offset_secs();
-    let days = scope.index_days();
-    let (lo, hi) = (
-        i64::from(days.start) * 86_400 - tz,
-        i64::from(days.end) * 86_400 - tz,
-    );
-    let c = &ix.ev;
+    let f = Frame::new(ix, scope, anchor_secs, cohorts.period_secs);
     let o = &ix.ord;
     let parts = par_members(&ix.ev_starts, threads, |ms| {
         let mut gmv = vec![0i64; nc * np];
@@ -171,26 +190,15 @@ pub fn lifetime_value(
             if !scope.keeps_member(m as u32) {
                 continue;
             }
-            let (a, b) = (ix.ev_starts[m] as usize, ix.ev_starts[m + 1] as usize);
-            let Some(j) =
-                (a..b).find(|&i| c.kind[i] == Kind::Join as u8 && scope.keeps_group(c.group[i]))
-            else {
+            let Some((_, join, cohort)) = f.join_of(ix, scope, m) else {
                 continue;
             };
-            let join = i64::from(c.secs[j]);
-            if join < lo || join >= hi || join < anchor {
-                continue;
-            }
-            let cohort = ((join - anchor) / period) as usize;
-            if cohort >= nc {
-                continue;
-            }
             for i in ix.ord_starts[m] as usize..ix.ord_starts[m + 1] as usize {
                 let t = i64::from(o.secs[i]);
-                if t < join || t >= hi || !scope.keeps_group(o.group[i]) {
+                if t < join || t >= f.hi || !scope.keeps_group(o.group[i]) {
                     continue;
                 }
-                let p = (((t - join) / period) as usize).min(np - 1);
+                let p = (((t - join) / f.period) as usize).min(np - 1);
                 gmv[cohort * np + p] += if o.refund[i] {
                     -o.amount[i]
                 } else {
