@@ -9,8 +9,10 @@ pub mod error;
 pub mod events;
 pub mod groups;
 pub mod import;
+pub mod jobs;
 pub mod kpi;
 pub mod members;
+pub mod schedule;
 
 pub use error::{CoreError, Result};
 

@@ -31,12 +31,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run the web server (API, operator UI).
+    /// Run the web server (API, operator UI) and, unless --no-worker, the job worker.
     Serve {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<String>,
+        /// Serve HTTP only; jobs are left to `quanzi worker` processes.
+        #[arg(long)]
+        no_worker: bool,
     },
+    /// Run only the job worker (WeCom events and sync, webhooks, schedules).
+    Worker,
     /// Create (or recreate) the demo community, then serve it.
     Demo {
         /// Seed of the generator; the same seed gives the same community.
@@ -188,7 +193,17 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// Runs the job worker until `stop` completes.
+async fn worker(db: Db, stop: impl std::future::Future<Output = ()>) {
+    let ctx = quanzi_core::jobs::JobContext::new(db);
+    quanzi_core::jobs::run_worker(ctx, quanzi_core::jobs::WorkerOptions::default(), stop).await;
+}
+
 async fn serve(cfg: &Config, db: Db) -> anyhow::Result<()> {
+    serve_with(cfg, db, true).await
+}
+
+async fn serve_with(cfg: &Config, db: Db, with_worker: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -200,7 +215,18 @@ async fn serve(cfg: &Config, db: Db) -> anyhow::Result<()> {
         "Quanzi is listening on http://{addr}/ui ({} store)",
         db.backend()
     );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = with_worker.then(|| {
+        let mut rx = stop_rx.clone();
+        tokio::spawn(worker(db.clone(), async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }))
+    });
     quanzi_web::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    if let Some(j) = jobs {
+        let _ = j.await;
+    }
     db.close().await;
     Ok(())
 }
@@ -252,11 +278,20 @@ async fn demo(cfg: &Config, seed: u64, members: usize, no_serve: bool) -> anyhow
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.cmd {
-        Cmd::Serve { listen } => {
+        Cmd::Serve { listen, no_worker } => {
             let cfg = load_config(&cli, listen.clone())?;
             init_log(&cfg);
             let db = open(&cfg).await?;
-            serve(&cfg, db).await
+            serve_with(&cfg, db, !no_worker).await
+        }
+        Cmd::Worker => {
+            let cfg = load_config(&cli, None)?;
+            init_log(&cfg);
+            let db = open(&cfg).await?;
+            println!("Quanzi worker running ({} store)", db.backend());
+            worker(db.clone(), shutdown_signal()).await;
+            db.close().await;
+            Ok(())
         }
         Cmd::Demo {
             seed,

@@ -7,9 +7,13 @@ pub mod access;
 pub mod analytics;
 pub mod event;
 pub mod group;
+pub mod inbound;
+pub mod jobs;
 pub mod member;
 pub mod tag;
 pub mod tenant;
+pub mod webhook;
+pub mod wecom;
 mod writer;
 
 use std::str::FromStr;

@@ -1,0 +1,123 @@
+//! A tenant's WeCom connection (corp id, callback token and key, API secret) and the member
+//! versions of its customer groups as last seen.
+
+use quanzi_domain::TenantId;
+
+use crate::{Db, Result, Tx, on_pool, on_tx};
+
+/// A tenant's WeCom connection, secrets included: never render it whole.
+#[derive(Clone, sqlx::FromRow)]
+pub struct WecomConnection {
+    /// Owner.
+    pub tenant_id: i64,
+    /// 企业ID, also the ReceiveId of its callbacks.
+    pub corp_id: String,
+    /// Callback Token.
+    pub token: String,
+    /// Callback EncodingAESKey (43 characters).
+    pub encoding_aes_key: String,
+    /// Secret of the customer-contact API (for the sync), when set.
+    pub api_secret: Option<String>,
+    /// Base URL of the WeCom server API, when not the public one (tests, proxies).
+    pub api_base: Option<String>,
+    /// Last change, unix ms.
+    pub updated_at_ms: i64,
+}
+
+impl std::fmt::Debug for WecomConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WecomConnection")
+            .field("tenant_id", &self.tenant_id)
+            .field("corp_id", &self.corp_id)
+            .finish_non_exhaustive()
+    }
+}
+
+const COLUMNS: &str =
+    "tenant_id, corp_id, token, encoding_aes_key, api_secret, api_base, updated_at_ms";
+
+/// The tenant's connection.
+pub async fn connection(db: &Db, tenant: TenantId) -> Result<Option<WecomConnection>> {
+    let sql = format!("select {COLUMNS} from wecom_connection where tenant_id = $1");
+    on_pool!(db, p => sqlx::query_as::<_, WecomConnection>(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0).fetch_optional(p).await.map_err(Into::into))
+}
+
+/// Creates or replaces the tenant's connection (validated by the caller).
+pub async fn put_connection(tx: &mut Tx, c: &WecomConnection) -> Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "insert into wecom_connection (tenant_id, corp_id, token, encoding_aes_key, api_secret,
+            api_base, created_at_ms, updated_at_ms)
+         values ($1, $2, $3, $4, $5, $6, $7, $7)
+         on conflict (tenant_id) do update set corp_id = excluded.corp_id, token = excluded.token,
+            encoding_aes_key = excluded.encoding_aes_key, api_secret = excluded.api_secret,
+            api_base = excluded.api_base, updated_at_ms = excluded.updated_at_ms")
+        .bind(c.tenant_id).bind(&c.corp_id).bind(&c.token).bind(&c.encoding_aes_key)
+        .bind(&c.api_secret).bind(&c.api_base).bind(c.updated_at_ms).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The member version held for a customer group, if any.
+pub async fn chat_version(tx: &mut Tx, tenant: TenantId, chat_id: &str) -> Result<Option<String>> {
+    let v: Option<Option<String>> = on_tx!(tx, c => sqlx::query_scalar(
+        "select mem_ver from wecom_chat where tenant_id = $1 and chat_id = $2")
+        .bind(tenant.0).bind(chat_id).fetch_optional(c).await)?;
+    Ok(v.flatten())
+}
+
+/// Records the member version (and owner, when known) now held for a customer group.
+pub async fn put_chat_version(
+    tx: &mut Tx,
+    tenant: TenantId,
+    chat_id: &str,
+    mem_ver: Option<&str>,
+    owner: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "insert into wecom_chat (tenant_id, chat_id, mem_ver, owner_userid, updated_at_ms)
+         values ($1, $2, $3, $4, $5)
+         on conflict (tenant_id, chat_id) do update set
+            mem_ver = coalesce(excluded.mem_ver, wecom_chat.mem_ver),
+            owner_userid = coalesce(excluded.owner_userid, wecom_chat.owner_userid),
+            updated_at_ms = excluded.updated_at_ms")
+        .bind(tenant.0).bind(chat_id).bind(mem_ver).bind(owner).bind(now_ms).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The tenant's member by WeCom external_userid, in an open transaction.
+pub async fn member_by_external(
+    tx: &mut Tx,
+    tenant: TenantId,
+    external_userid: &str,
+) -> Result<Option<i64>> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
+        "select member_id from member where tenant_id = $1 and external_userid = $2")
+        .bind(tenant.0).bind(external_userid).fetch_optional(c).await.map_err(Into::into))
+}
+
+/// The tenant's group by WeCom chat_id, in an open transaction.
+pub async fn group_by_chat(tx: &mut Tx, tenant: TenantId, chat_id: &str) -> Result<Option<i64>> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
+        "select group_id from chat_group where tenant_id = $1 and external_chat_id = $2")
+        .bind(tenant.0).bind(chat_id).fetch_optional(c).await.map_err(Into::into))
+}
+
+/// Member ids currently in a group, in an open transaction.
+pub async fn current_members(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group_id: i64,
+) -> Result<Vec<(i64, Option<String>)>> {
+    on_tx!(tx, c => sqlx::query_as::<_, (i64, Option<String>)>(
+        "select gm.member_id, m.external_userid from group_membership gm
+         join member m on m.tenant_id = gm.tenant_id and m.member_id = gm.member_id
+         where gm.tenant_id = $1 and gm.group_id = $2 and gm.left_at_ms is null")
+        .bind(tenant.0).bind(group_id).fetch_all(c).await.map_err(Into::into))
+}
+
+/// Every tenant with a connection, for the nightly schedules.
+pub async fn connected_tenants(db: &Db) -> Result<Vec<i64>> {
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>("select tenant_id from wecom_connection order by tenant_id")
+        .fetch_all(p).await.map_err(Into::into))
+}
