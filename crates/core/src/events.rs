@@ -94,7 +94,13 @@ pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usiz
 pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<IngestReport> {
     let received = items.len();
     let events = validate(db, t, items).await?;
-    let stored = repo::append(db, t, events).await?.len();
+    // Subscribers need outbox rows in the events' own transaction; without any, the faster
+    // group-commit path.
+    let stored = if quanzi_store::webhook::has_active(db, t).await? {
+        crate::webhooks::store_with_outbox(db, t, &events).await?
+    } else {
+        repo::append(db, t, events).await?.len()
+    };
     Ok(IngestReport {
         received,
         stored,

@@ -211,6 +211,8 @@ pub async fn run_claimed(ctx: &JobContext, c: Claimed) -> Result<()> {
 async fn dispatch(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobError> {
     match c.job.kind.as_str() {
         TEST_JOB => run_test_job(ctx, c).await,
+        crate::wecom::EVENT_JOB => crate::wecom::run_event_job(ctx, c).await,
+        quanzi_store::webhook::DELIVERY_JOB => crate::webhooks::run_delivery(ctx, c).await,
         other => Err(JobError::Fatal(format!(
             "no handler for job kind {other:?}"
         ))),

@@ -13,6 +13,8 @@ pub mod jobs;
 pub mod kpi;
 pub mod members;
 pub mod schedule;
+pub mod webhooks;
+pub mod wecom;
 
 pub use error::{CoreError, Result};
 

@@ -121,3 +121,48 @@ pub async fn connected_tenants(db: &Db) -> Result<Vec<i64>> {
     on_pool!(db, p => sqlx::query_scalar::<_, i64>("select tenant_id from wecom_connection order by tenant_id")
         .fetch_all(p).await.map_err(Into::into))
 }
+
+/// Sets a member's acquisition channel when it has none (a WeCom `State`).
+pub async fn set_source_if_empty(
+    tx: &mut Tx,
+    tenant: TenantId,
+    member_id: i64,
+    source: &str,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "update member set source_channel = $3 where tenant_id = $1 and member_id = $2
+         and (source_channel is null or source_channel = '')")
+        .bind(tenant.0).bind(member_id).bind(source).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Makes a member's current membership of a group agree with the latest join or leave in
+/// its history, whatever order the changes arrived in: a join applied after a later leave
+/// is closed again, a leave applied after a later join is reopened.
+pub async fn settle_membership(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group_id: i64,
+    member_id: i64,
+) -> Result<()> {
+    let latest: Option<(String, i64)> = on_tx!(&mut *tx, c => sqlx::query_as(
+        "select change, at_ms from membership_change
+         where tenant_id = $1 and group_id = $2 and member_id = $3 and change in ('join', 'leave')
+         order by at_ms desc, membership_change_id desc limit 1")
+        .bind(tenant.0).bind(group_id).bind(member_id).fetch_optional(c).await)?;
+    let sql = match latest.as_ref().map(|(c, _)| c.as_str()) {
+        Some("leave") => {
+            "update group_membership set left_at_ms = $4
+             where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is null"
+        }
+        Some("join") => {
+            "update group_membership set left_at_ms = null, joined_at_ms = $4
+             where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is not null"
+        }
+        _ => return Ok(()),
+    };
+    let at = latest.map(|(_, at)| at).unwrap_or_default();
+    on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0).bind(group_id).bind(member_id).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod hooks;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             cache::invalidate_after_writes,
         )))
+        .merge(hooks::router())
         .merge(ui::router())
         .merge(assets::router())
         .with_state(state)

@@ -1,0 +1,256 @@
+//! Outbound webhooks: subscriptions (secrets shown once, rotation with an overlap), outbox
+//! rows written in the transaction of the change, and the job that sends one delivery signed
+//! Stripe-style, retried with backoff by the queue and dead after its tries.
+
+use quanzi_channels::wecom::webhook::{SIGNATURE_HEADER, signature_header};
+use quanzi_domain::event::NewEvent;
+use quanzi_domain::{Invalid, TenantId};
+use quanzi_store::webhook::{self as repo, Delivery, Subscription};
+use quanzi_store::{Db, Tx, event, now_ms};
+
+use crate::jobs::{Claimed, JobContext, JobError};
+use crate::{CoreError, Result};
+
+/// The event types a subscription can ask for (`*` for all).
+pub const EVENT_TYPES: &[&str] = &[
+    "member.joined",
+    "member.left",
+    "order.created",
+    "referral.created",
+    "churn",
+];
+
+/// The outbound type of a Quanzi event kind, when it has one.
+pub fn event_type_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "join" => "member.joined",
+        "leave" => "member.left",
+        "order" => "order.created",
+        "referral" => "referral.created",
+        "churn" => "churn",
+        _ => return None,
+    })
+}
+
+/// Writes the outbox rows of the new events (`new` indexes `events`) in `tx`.
+pub async fn emit_events(
+    tx: &mut Tx,
+    t: TenantId,
+    events: &[NewEvent],
+    new: &[usize],
+) -> Result<usize> {
+    let now = now_ms();
+    let mut n = 0;
+    for e in new.iter().filter_map(|&i| events.get(i)) {
+        let Some(ty) = event_type_of(e.kind.as_str()) else {
+            continue;
+        };
+        let properties: serde_json::Value =
+            serde_json::from_str(&e.properties).unwrap_or(serde_json::Value::Null);
+        let payload = serde_json::json!({
+            "type": ty,
+            "created_at_ms": now,
+            "data": {
+                "idempotency_key": e.idempotency_key,
+                "kind": e.kind.as_str(),
+                "member_id": e.member_id.0,
+                "group_id": e.group_id.map(|g| g.0),
+                "occurred_at_ms": e.occurred_at_ms,
+                "amount_fen": e.amount_fen,
+                "product": e.product,
+                "reference": e.reference,
+                "properties": properties,
+            }
+        });
+        n += repo::emit(tx, t, ty, &payload, now).await?;
+    }
+    Ok(n)
+}
+
+/// Stores validated events with their outbox rows in one transaction; returns how many
+/// events were new. Used instead of the group-commit path when the tenant has subscribers.
+pub async fn store_with_outbox(db: &Db, t: TenantId, events: &[NewEvent]) -> Result<usize> {
+    let mut tx = db.begin().await?;
+    let new = event::insert_batch(&mut tx, t, events).await?;
+    emit_events(&mut tx, t, events, &new).await?;
+    tx.commit().await?;
+    Ok(new.len())
+}
+
+/// A new signing secret: `whsec_` and 32 random bytes in hex.
+fn new_secret() -> Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b)
+        .map_err(|e| CoreError::Invalid(Invalid::one("secret", e.to_string())))?;
+    Ok(format!("whsec_{}", hex::encode(b)))
+}
+
+/// Checks a receiver URL: `http(s)://host…`, at most 2,000 characters, no spaces.
+pub fn parse_url(url: &str) -> std::result::Result<String, Invalid> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        _ if url.len() > 2_000 => Err(Invalid::one("url", "is longer than 2000 characters")),
+        _ if url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            Err(Invalid::one("url", "must not contain spaces"))
+        }
+        Some(r) if !r.is_empty() && !r.starts_with('/') => Ok(url.to_string()),
+        _ => Err(Invalid::one(
+            "url",
+            "must be an http:// or https:// URL with a host",
+        )),
+    }
+}
+
+/// Checks a list of event types (comma or space separated); returns them comma-joined.
+pub fn parse_event_types(types: &str) -> std::result::Result<String, Invalid> {
+    let mut out: Vec<&str> = Vec::new();
+    for t in types
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if t != "*" && !EVENT_TYPES.contains(&t) {
+            return Err(Invalid::one(
+                "event_types",
+                format!(
+                    "unknown type {t:?}; expected * or some of {}",
+                    EVENT_TYPES.join(", ")
+                ),
+            ));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.is_empty() {
+        return Err(Invalid::one("event_types", "name at least one type, or *"));
+    }
+    Ok(out.join(","))
+}
+
+/// Creates a subscription; returns its id and its signing secret, shown only now.
+pub async fn subscribe(
+    db: &Db,
+    t: TenantId,
+    url: &str,
+    event_types: &str,
+) -> Result<(i64, String)> {
+    let (url, types) = match (parse_url(url), parse_event_types(event_types)) {
+        (Ok(u), Ok(ty)) => (u, ty),
+        (a, b) => {
+            let mut inv = Invalid(Vec::new());
+            for e in [a.err(), b.err()].into_iter().flatten() {
+                inv.0.extend(e.0);
+            }
+            return Err(inv.into());
+        }
+    };
+    let secret = new_secret()?;
+    let mut tx = db.begin().await?;
+    let id = repo::create_subscription(&mut tx, t, &url, &types, &secret, now_ms()).await?;
+    tx.commit().await?;
+    Ok((id, secret))
+}
+
+/// Rotates a subscription's secret; the old one is still sent for `overlap_hours` (0–168).
+/// Returns the new secret, shown only now.
+pub async fn rotate(db: &Db, t: TenantId, id: i64, overlap_hours: i64) -> Result<String> {
+    if !(0..=168).contains(&overlap_hours) {
+        return Err(Invalid::one("overlap_hours", "must be between 0 and 168").into());
+    }
+    let secret = new_secret()?;
+    let mut tx = db.begin().await?;
+    let until = now_ms() + overlap_hours * 3_600_000;
+    if !repo::rotate_secret(&mut tx, t, id, &secret, until).await? {
+        return Err(CoreError::NotFound("subscription"));
+    }
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// Turns a subscription on or off.
+pub async fn set_active(db: &Db, t: TenantId, id: i64, active: bool) -> Result<()> {
+    let mut tx = db.begin().await?;
+    if !repo::set_active(&mut tx, t, id, active).await? {
+        return Err(CoreError::NotFound("subscription"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a delivery again.
+pub async fn replay(db: &Db, t: TenantId, delivery_id: i64) -> Result<()> {
+    let mut tx = db.begin().await?;
+    if !repo::replay(&mut tx, t, delivery_id, now_ms()).await? {
+        return Err(CoreError::NotFound("delivery"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The tenant's subscriptions.
+pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
+    Ok(repo::subscriptions(db, t).await?)
+}
+
+/// The tenant's latest deliveries.
+pub async fn deliveries(db: &Db, t: TenantId, limit: i64) -> Result<Vec<Delivery>> {
+    Ok(repo::deliveries(db, t, limit).await?)
+}
+
+/// The job: POSTs one delivery, signed with the subscription's current secrets.
+pub async fn run_delivery(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobError> {
+    let t = c.tenant();
+    let id = c.payload()?["delivery_id"]
+        .as_i64()
+        .ok_or_else(|| JobError::Fatal("payload has no delivery_id".into()))?;
+    let Some(d) = repo::delivery(&ctx.db, t, id).await? else {
+        c.finish(&ctx.db).await?;
+        return Ok(());
+    };
+    let sub = repo::subscription(&ctx.db, t, d.webhook_subscription_id).await?;
+    let Some(sub) = sub.filter(|s| s.active && d.state != "delivered") else {
+        c.finish(&ctx.db).await?;
+        return Ok(());
+    };
+    let now = now_ms();
+    let header = signature_header(&sub.signing_secrets(now), now / 1000, d.payload.as_bytes());
+    let sent = ctx
+        .http
+        .post(&sub.url)
+        .header("content-type", "application/json")
+        .header(SIGNATURE_HEADER, header)
+        .header("Quanzi-Delivery", d.webhook_delivery_id.to_string())
+        .header("Quanzi-Event", &d.event_type)
+        .body(d.payload.clone())
+        .send()
+        .await;
+    let last_try = c.job.attempts >= c.job.max_attempts;
+    let failed_state = if last_try { "dead" } else { "pending" };
+    let (state, status, error) = match sent {
+        Ok(r) if r.status().is_success() => {
+            ("delivered", Some(i64::from(r.status().as_u16())), None)
+        }
+        Ok(r) => (
+            failed_state,
+            Some(i64::from(r.status().as_u16())),
+            Some(format!("the receiver answered {}", r.status())),
+        ),
+        Err(e) => (
+            failed_state,
+            None,
+            Some(format!("could not reach the receiver: {e}")),
+        ),
+    };
+    repo::record_attempt(&ctx.db, t, id, state, status, error.as_deref(), now_ms()).await?;
+    match error {
+        None => {
+            c.finish(&ctx.db).await?;
+            Ok(())
+        }
+        Some(e) => Err(JobError::Retry(e)),
+    }
+}

@@ -1,0 +1,362 @@
+//! The WeCom callback endpoint against a live server, on SQLite and (when configured)
+//! PostgreSQL: the official URL-verification vector, callbacks applied once whatever the
+//! redeliveries and their order, and every forged or foreign callback refused with nothing
+//! stored.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use quanzi_channels::wecom::crypto::signature;
+use quanzi_channels::wecom::{AesKey, encrypt_message};
+use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
+use quanzi_core::wecom::{ConnectionInput, save_connection};
+use quanzi_domain::TenantId;
+use quanzi_store::{Db, inbound, jobs, now_ms};
+use quanzi_testkit::{TestDb, spawn_app, tenant};
+use reqwest::{Client, StatusCode};
+
+const CORP: &str = "wx5823bf96d3bd56c7";
+const TOKEN: &str = "QDG6eK";
+const KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+const OTHER_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+async fn connect(db: &Db, slug: &str, corp: &str, token: &str, key: &str) -> TenantId {
+    let t = tenant(db, slug).await.id;
+    save_connection(
+        db,
+        t,
+        ConnectionInput {
+            corp_id: corp.into(),
+            token: token.into(),
+            encoding_aes_key: key.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    t
+}
+
+/// A POST as WeCom would send it: query string and envelope body.
+fn sealed(token: &str, key: &str, corp: &str, xml: &str, nonce: &str) -> (String, String) {
+    let key = AesKey::from_encoding_aes_key(key).unwrap();
+    let ts = "1763600000";
+    let m = encrypt_message(token, &key, corp, [7u8; 16], xml, ts, nonce).unwrap();
+    (
+        format!(
+            "msg_signature={}&timestamp={ts}&nonce={nonce}",
+            m.msg_signature
+        ),
+        envelope(corp, &m.encrypt),
+    )
+}
+
+fn envelope(corp: &str, encrypt: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{corp}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>"
+    )
+}
+
+fn chat_update(detail: &str, who: &str, t: i64, last: &str, cur: &str) -> String {
+    let scene = if detail == "add_member" {
+        "<JoinScene>1</JoinScene>"
+    } else {
+        "<QuitScene>0</QuitScene>"
+    };
+    format!(
+        "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+         <CreateTime>{t}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA]]></ChatId>\
+         <ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[{detail}]]></UpdateDetail>{scene}\
+         <MemChangeCnt>1</MemChangeCnt><MemChangeList><Item>{who}</Item></MemChangeList>\
+         <LastMemVer>{last}</LastMemVer><CurMemVer>{cur}</CurMemVer></xml>"
+    )
+}
+
+fn contact_added(who: &str, state: &str, t: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+         <CreateTime>{t}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[add_external_contact]]></ChangeType>\
+         <UserID><![CDATA[zhangsan]]></UserID><ExternalUserID><![CDATA[{who}]]></ExternalUserID>\
+         <State><![CDATA[{state}]]></State><WelcomeCode><![CDATA[WELCOMECODE]]></WelcomeCode></xml>"
+    )
+}
+
+async fn post(c: &Client, url: &str, slug: &str, (q, body): &(String, String)) -> StatusCode {
+    c.post(format!("{url}/hooks/wecom/{slug}?{q}"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn drain(db: &Db) {
+    let ctx = JobContext::new(db.clone());
+    let opts = WorkerOptions::default();
+    while run_once(&ctx, &opts, now_ms()).await.unwrap() > 0 {}
+}
+
+async fn stored(db: &Db, t: TenantId) -> (i64, usize) {
+    let callbacks = inbound::count(db, t, "wecom").await.unwrap();
+    let jobs = jobs::list(db, t, None, 1000).await.unwrap().len();
+    (callbacks, jobs)
+}
+
+#[tokio::test]
+async fn the_official_url_verification_vector_answers_its_plaintext() {
+    for tdb in TestDb::all().await {
+        let app = spawn_app(tdb.db.clone()).await;
+        connect(&tdb.db, "acme", CORP, TOKEN, KEY).await;
+        let echostr = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==";
+        let signed = "msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780";
+        let c = Client::new();
+        // As WeCom sends it (URL-encoded), and with a raw `+` as a hand-typed URL has it.
+        let encoded = echostr
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D");
+        for e in [encoded.as_str(), echostr] {
+            let r = c
+                .get(format!("{}/hooks/wecom/acme?{signed}&echostr={e}", app.url))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            assert_eq!(r.text().await.unwrap(), "1616140317555161061");
+        }
+        // A wrong signature is refused.
+        let r = c
+            .get(format!(
+                "{}/hooks/wecom/acme?msg_signature=0000ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr={encoded}",
+                app.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let app = spawn_app(db.clone()).await;
+        let t = connect(db, "acme", CORP, TOKEN, KEY).await;
+        let c = Client::new();
+        let base = 1_763_600_000;
+        let added = sealed(
+            TOKEN,
+            KEY,
+            CORP,
+            &contact_added("wmCUSTOMER01", "poster_nanshan", base),
+            "n1",
+        );
+        let join = sealed(
+            TOKEN,
+            KEY,
+            CORP,
+            &chat_update("add_member", "wmCUSTOMER01", base + 10, "v0", "v1"),
+            "n2",
+        );
+        let leave = sealed(
+            TOKEN,
+            KEY,
+            CORP,
+            &chat_update("del_member", "wmCUSTOMER01", base + 20, "v1", "v2"),
+            "n3",
+        );
+        // The leave arrives first, the join three times (WeCom's retries), the add last.
+        for cb in [&leave, &join, &join, &join, &added, &leave] {
+            assert_eq!(post(&c, &app.url, "acme", cb).await, StatusCode::OK);
+        }
+        assert_eq!(inbound::count(db, t, "wecom").await.unwrap(), 3);
+        drain(db).await;
+        // Drained again after a redelivery: nothing changes.
+        assert_eq!(post(&c, &app.url, "acme", &join).await, StatusCode::OK);
+        drain(db).await;
+
+        let members = quanzi_store::member::list(
+            db,
+            t,
+            &quanzi_store::member::MemberFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(members.len(), 1, "one member however often it was told");
+        let m = &members[0];
+        assert_eq!(m.external_userid.as_deref(), Some("wmCUSTOMER01"));
+        assert_eq!(m.source_channel.as_deref(), Some("poster_nanshan"));
+        let groups = quanzi_store::group::list(db, t, None, None, 100)
+            .await
+            .unwrap();
+        assert_eq!(groups.len(), 1);
+        // Joined at base+10, left at base+20: not in the group, whatever the arrival order.
+        assert_eq!(groups[0].size, 0);
+        let events = quanzi_store::event::list(
+            db,
+            t,
+            &quanzi_store::event::EventFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, vec!["join", "leave"]);
+        // The event jobs are done; none is pending or dead.
+        let event_jobs = jobs::list(db, t, None, 100).await.unwrap();
+        assert!(
+            event_jobs
+                .iter()
+                .filter(|j| j.kind == "wecom.event")
+                .all(|j| j.state == "done")
+        );
+    }
+}
+
+#[tokio::test]
+async fn forged_and_foreign_callbacks_are_refused_and_nothing_is_stored() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let app = spawn_app(db.clone()).await;
+        let t = connect(db, "acme", CORP, TOKEN, KEY).await;
+        let other = connect(db, "other", "wwOTHERCORP0001", "OtherToken", OTHER_KEY).await;
+        let c = Client::new();
+        let xml = contact_added("wmCUSTOMER01", "poster", 1_763_600_000);
+
+        let wrong_token = sealed("WrongTok", KEY, CORP, &xml, "n");
+        let wrong_key = sealed(TOKEN, OTHER_KEY, CORP, &xml, "n");
+        let other_corp = sealed(TOKEN, KEY, "wwOTHERCORP0001", &xml, "n");
+        // Tampered: one ciphertext byte changed after signing.
+        let good = encrypt_message(
+            TOKEN,
+            &AesKey::from_encoding_aes_key(KEY).unwrap(),
+            CORP,
+            [7; 16],
+            &xml,
+            "1",
+            "n",
+        )
+        .unwrap();
+        let mut bytes = STANDARD.decode(&good.encrypt).unwrap();
+        bytes[20] ^= 1;
+        let tampered = (
+            format!("msg_signature={}&timestamp=1&nonce=n", good.msg_signature),
+            envelope(CORP, &STANDARD.encode(&bytes)),
+        );
+        // Bad padding, correctly signed: flipping the last byte of the second-to-last block
+        // flips the last plaintext byte (the pad length) to 0.
+        let mut bytes = STANDARD.decode(&good.encrypt).unwrap();
+        let content = 20 + xml.len() + CORP.len();
+        let pad = (32 - content % 32) as u8;
+        let n = bytes.len();
+        bytes[n - 17] ^= pad;
+        let padded = STANDARD.encode(&bytes);
+        let bad_padding = (
+            format!(
+                "msg_signature={}&timestamp=1&nonce=n",
+                signature(TOKEN, "1", "n", &padded)
+            ),
+            envelope(CORP, &padded),
+        );
+        let garbage = (
+            "msg_signature=x&timestamp=1&nonce=n".to_string(),
+            "not xml".to_string(),
+        );
+        for (name, cb) in [
+            ("wrong token", &wrong_token),
+            ("wrong key", &wrong_key),
+            ("another corp's ReceiveId", &other_corp),
+            ("tampered ciphertext", &tampered),
+            ("bad padding", &bad_padding),
+            ("not an envelope", &garbage),
+        ] {
+            let status = post(&c, &app.url, "acme", cb).await;
+            assert!(status.is_client_error(), "{name}: {status}");
+        }
+        // A good callback of acme sent to the other tenant's URL: refused there.
+        let good = sealed(TOKEN, KEY, CORP, &xml, "n");
+        assert!(post(&c, &app.url, "other", &good).await.is_client_error());
+        // Unknown tenant.
+        assert_eq!(
+            post(&c, &app.url, "nobody", &good).await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(stored(db, t).await, (0, 0));
+        assert_eq!(stored(db, other).await, (0, 0));
+        // Missing parameters name the field.
+        let r = c
+            .post(format!("{}/hooks/wecom/acme?timestamp=1", app.url))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // And the real one is taken.
+        assert_eq!(post(&c, &app.url, "acme", &good).await, StatusCode::OK);
+        assert_eq!(stored(db, t).await, (1, 1));
+        assert_eq!(stored(db, other).await, (0, 0));
+    }
+}
+
+#[tokio::test]
+async fn a_killed_worker_leaves_the_callback_to_the_next_one_which_applies_it_once() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = connect(db, "acme", CORP, TOKEN, KEY).await;
+        let app = spawn_app(db.clone()).await;
+        let join = sealed(
+            TOKEN,
+            KEY,
+            CORP,
+            &chat_update("add_member", "wmCUSTOMER01", 1_763_600_010, "v0", "v1"),
+            "n2",
+        );
+        assert_eq!(
+            post(&Client::new(), &app.url, "acme", &join).await,
+            StatusCode::OK
+        );
+        // A worker claims the job and dies without finishing it.
+        let now = now_ms();
+        let claimed = jobs::claim(db, "dead-worker", now, 1_000, 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        drop(claimed);
+        // Another worker, after the lease, runs it once.
+        let ctx = JobContext::new(db.clone());
+        let ran = run_once(&ctx, &WorkerOptions::default(), now + 2_000)
+            .await
+            .unwrap();
+        assert_eq!(ran, 1);
+        while run_once(&ctx, &WorkerOptions::default(), now + 4_000)
+            .await
+            .unwrap()
+            > 0
+        {}
+        let events = quanzi_store::event::list(
+            db,
+            t,
+            &quanzi_store::event::EventFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(events.len(), 1);
+        let groups = quanzi_store::group::list(db, t, None, None, 100)
+            .await
+            .unwrap();
+        assert_eq!(groups[0].size, 1);
+    }
+}
