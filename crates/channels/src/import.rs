@@ -426,6 +426,75 @@ impl RowReader {
     }
 }
 
+impl RowReader {
+    /// The next non-blank CSV record without a string made of its cells (the bulk path);
+    /// `None` at the end. A spreadsheet has no raw records: this is an error for one.
+    pub fn next_record(&mut self) -> Result<Option<RawRecord<'_>>, ImportError> {
+        let Inner::Csv { rdr, rec } = &mut self.inner else {
+            return Err(ImportError::Format(
+                "raw records are read from CSV files only".into(),
+            ));
+        };
+        loop {
+            let more = rdr
+                .read_byte_record(rec)
+                .map_err(|e| ImportError::Format(format!("cannot read the file: {e}")))?;
+            if !more {
+                return Ok(None);
+            }
+            if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+                continue;
+            }
+            let line = first_line(rdr, rec);
+            return Ok(Some(RawRecord {
+                line,
+                rec,
+                headers: &self.headers,
+            }));
+        }
+    }
+
+    /// Bytes of a CSV file read so far (0 for spreadsheets), for a progress estimate.
+    pub fn bytes_read(&self) -> u64 {
+        match &self.inner {
+            Inner::Csv { rdr, .. } => rdr.position().byte(),
+            Inner::Sheet { .. } => 0,
+        }
+    }
+}
+
+/// A CSV record as read: its line and its cells as bytes, untrimmed.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// 1-based line the record starts on.
+    pub line: usize,
+    rec: &'a csv::ByteRecord,
+    headers: &'a Arc<[String]>,
+}
+
+impl<'a> RawRecord<'a> {
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.rec.len()
+    }
+
+    /// True for a record without cells.
+    pub fn is_empty(&self) -> bool {
+        self.rec.is_empty()
+    }
+
+    /// Cell `i` as bytes.
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        self.rec.get(i)
+    }
+
+    /// The record as a [`Row`] (cells decoded and trimmed, defects noted), e.g. for the
+    /// reject file.
+    pub fn to_row(&self) -> Row {
+        csv_row(self.line, self.headers.clone(), self.rec)
+    }
+}
+
 impl Iterator for RowReader {
     type Item = Result<Row, ImportError>;
 

@@ -42,6 +42,10 @@ use serde::Serialize;
 
 use crate::{CoreError, Result};
 
+mod bulk;
+
+pub use bulk::{GROUP_NAME, MEMBER_NAME};
+
 /// At most this many row errors are kept in a report (the reject file has them all).
 pub const MAX_REPORTED_ERRORS: usize = 100;
 /// Event rows read, checked and stored per step.
@@ -63,6 +67,16 @@ pub struct ImportOptions {
     /// Events files with a `tenant_id` column (the benchmark's): leave out, without error,
     /// the rows of other tenants. Otherwise such rows are bad rows.
     pub skip_other_tenants: bool,
+    /// Events files with a `tenant_id` column: import every row into this tenant whatever
+    /// the column says (with `create_missing`, the benchmark's whole file into one tenant).
+    pub ignore_tenant_column: bool,
+    /// Events CSV files: read `member_id` and `group_id` as the file's own ids, kept as the
+    /// tenant's members' `external_userid` and groups' `external_chat_id` `import:<id>`, and
+    /// create the members and groups the tenant does not have yet, in the same transaction.
+    /// Reads the columns `tenant_id`, `member_id`, `group_id`, `kind`, `ts` (or
+    /// `occurred_at`), `amount` (or `amount_yuan`, `amount_fen`), `product_id` (or
+    /// `product`), at engine speed (see [`quanzi_store::bulk`]).
+    pub create_missing: bool,
 }
 
 /// What an import did.
@@ -80,6 +94,10 @@ pub struct ImportReport {
     pub rejected: u64,
     /// Rows of other tenants left out (`skip_other_tenants`).
     pub other_tenant: u64,
+    /// Members created for the file's ids (`create_missing`).
+    pub members_created: u64,
+    /// Groups created for the file's ids (`create_missing`).
+    pub groups_created: u64,
     /// The first [`MAX_REPORTED_ERRORS`] errors, by line; header errors are on the header's line.
     pub errors: Vec<RowError>,
     /// True when the transaction was committed (nothing is written otherwise).
@@ -119,7 +137,16 @@ pub async fn import_file(
     opts: &ImportOptions,
     progress: &(dyn Fn(u64, Option<u64>) + Sync),
 ) -> Result<ImportReport> {
-    let mut reader = RowReader::open(path).map_err(file_error)?;
+    if opts.create_missing && kind != ImportKind::Events {
+        return Err(Invalid::one("create_missing", "applies to events files only").into());
+    }
+    if opts.ignore_tenant_column && opts.skip_other_tenants {
+        return Err(Invalid::one(
+            "ignore_tenant_column",
+            "give only one of ignore_tenant_column and skip_other_tenants",
+        )
+        .into());
+    }
     let reject_path = opts
         .reject_path
         .clone()
@@ -129,6 +156,10 @@ pub async fn import_file(
     {
         return Err(Invalid::one("reject_path", "must not be the file being imported").into());
     }
+    if opts.create_missing {
+        return bulk::import(db, tenant, path, opts, reject_path, progress).await;
+    }
+    let mut reader = RowReader::open(path).map_err(file_error)?;
     let total = match reader.format() {
         FileFormat::Csv => Some(count_csv_rows(path).map_err(file_error)?),
         FileFormat::Spreadsheet => reader.total_rows(),
@@ -529,6 +560,7 @@ impl EventImporter {
             };
             if let Some(tid) = p.tenant_id
                 && tid != t.0
+                && !opts.ignore_tenant_column
             {
                 if opts.skip_other_tenants {
                     out.other_tenant += 1;

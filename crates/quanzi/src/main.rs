@@ -77,6 +77,16 @@ enum Cmd {
         /// For the benchmark's format with a tenant_id column: leave out other tenants' rows.
         #[arg(long)]
         skip_other_tenants: bool,
+        /// For files with a tenant_id column: import every row into --tenant, whatever the
+        /// column says.
+        #[arg(long, conflicts_with = "skip_other_tenants")]
+        ignore_tenant_column: bool,
+        /// Events CSV: member_id and group_id are the file's own ids, kept as the members'
+        /// external_userid / the groups' external_chat_id `import:<id>`; members and groups
+        /// the tenant does not have yet are created in the same transaction. Loads the
+        /// benchmark format at engine speed (COPY on PostgreSQL).
+        #[arg(long)]
+        create_missing: bool,
     },
     /// Administration.
     Admin {
@@ -328,14 +338,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             skip_bad,
             reject,
             skip_other_tenants,
+            ignore_tenant_column,
+            create_missing,
         } => {
             let cfg = load_config(&cli, None)?;
+            init_log(&cfg);
             let db = open(&cfg).await?;
             let t = tenant_by_slug(&db, tenant).await?;
             let opts = quanzi_core::import::ImportOptions {
                 skip_bad: *skip_bad,
                 reject_path: reject.clone(),
                 skip_other_tenants: *skip_other_tenants,
+                ignore_tenant_column: *ignore_tenant_column,
+                create_missing: *create_missing,
             };
             import(&db, t, *kind, file, &opts).await
         }
@@ -367,6 +382,12 @@ async fn import(
     bar.finish_and_clear();
     for e in &report.errors {
         eprintln!("  {e}");
+    }
+    if report.members_created > 0 || report.groups_created > 0 {
+        println!(
+            "created {} members and {} groups for the file's ids",
+            report.members_created, report.groups_created
+        );
     }
     if report.rejected as usize > report.errors.len() {
         eprintln!(

@@ -1,0 +1,910 @@
+//! `quanzi import events --create-missing`: the benchmark's CSV format (and the events
+//! columns that map one-to-one to it) read at engine speed and handed to the store's bulk
+//! load ([`quanzi_store::bulk`]) — members and groups by the file's ids, created when missing.
+//!
+//! The file is read on a thread of its own while the store writes on another: one reused
+//! byte record per line, each cell checked in place with the same rules and messages as the
+//! row-by-row path (no string per cell, no JSON), keys derived exactly as
+//! [`quanzi_channels::mapping::derived_key`] derives them, so either path recognises rows the
+//! other stored. Semantics are the module's: all or nothing unless `skip_bad`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use quanzi_channels::convert::{parse_int, parse_occurred_at, parse_unix_seconds, yuan_to_fen};
+use quanzi_channels::import::{
+    ERROR_COLUMN, FileFormat, RawRecord, RejectWriter, RowError, RowReader,
+};
+use quanzi_channels::mapping::EventColumns;
+use quanzi_domain::event::{BUILTIN_KINDS, MAX_FUTURE_SKEW_MS, MIN_OCCURRED_AT_MS};
+use quanzi_domain::group::GroupInput;
+use quanzi_domain::member::MemberInput;
+use quanzi_domain::{Invalid, TenantId};
+use quanzi_store::bulk::{self, BulkEvent, BulkSetup, EventBatch, Feed};
+use quanzi_store::{Db, now_ms, tenant};
+use tokio::sync::mpsc::Sender;
+
+use super::{ImportOptions, ImportReport, MAX_REPORTED_ERRORS, file_error, reject_error};
+use crate::{CoreError, Result};
+
+/// Rows per batch handed to the store.
+const BATCH: usize = 65_536;
+/// Batches read ahead of the store.
+const AHEAD: usize = 4;
+/// Name of a created member; `{id}` is the file's id.
+pub const MEMBER_NAME: &str = "导入成员 {id}";
+/// Name of a created group; `{id}` is the file's id.
+pub const GROUP_NAME: &str = "导入群 {id}";
+
+/// What a column of the file is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Tenant,
+    Member,
+    Group,
+    Kind,
+    /// `ts`: unix seconds (or a date-time).
+    Ts,
+    /// `occurred_at` / `occurred_at_ms`: unix ms (or a date-time).
+    OccurredAt,
+    /// `amount`: yuan, 0 meaning none.
+    Amount,
+    AmountYuan,
+    AmountFen,
+    /// `product_id`: 0 meaning none.
+    ProductId,
+    Product,
+    Ignored,
+}
+
+const COLUMNS: &str = "tenant_id, member_id, group_id, kind, ts (or occurred_at), amount (or \
+     amount_yuan, amount_fen) and product_id (or product)";
+
+/// The file's columns, as resolved for the bulk path.
+struct Columns {
+    cols: Vec<Col>,
+    names: Vec<String>,
+    /// Headers as the row-by-row path hashes them for the derived key (`None`: left out).
+    key_names: Vec<Option<String>>,
+}
+
+impl Columns {
+    fn new(headers: &[String], line: usize) -> std::result::Result<Self, Vec<RowError>> {
+        EventColumns::new(headers, line)?;
+        let mut errors = Vec::new();
+        let mut cols = Vec::with_capacity(headers.len());
+        for h in headers {
+            let col = match h.trim().to_lowercase().as_str() {
+                "tenant_id" => Col::Tenant,
+                "member_id" => Col::Member,
+                "group_id" => Col::Group,
+                "kind" => Col::Kind,
+                "ts" => Col::Ts,
+                "occurred_at" | "occurred_at_ms" => Col::OccurredAt,
+                "amount" => Col::Amount,
+                "amount_yuan" => Col::AmountYuan,
+                "amount_fen" => Col::AmountFen,
+                "product_id" => Col::ProductId,
+                "product" => Col::Product,
+                ERROR_COLUMN => Col::Ignored,
+                _ => {
+                    errors.push(RowError::new(
+                        line,
+                        h.trim(),
+                        format!("is not read with create_missing, which reads {COLUMNS}"),
+                    ));
+                    Col::Ignored
+                }
+            };
+            cols.push(col);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Columns {
+            cols,
+            names: headers.iter().map(|h| h.trim().to_string()).collect(),
+            key_names: headers
+                .iter()
+                .map(|h| (!h.eq_ignore_ascii_case(ERROR_COLUMN)).then(|| h.clone()))
+                .collect(),
+        })
+    }
+
+    /// The file's name of a column (for errors), or `fallback` when the file has none.
+    fn name(&self, col: Col, fallback: &str) -> String {
+        self.cols
+            .iter()
+            .position(|c| *c == col)
+            .map(|i| self.names[i].clone())
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    fn time_name(&self) -> String {
+        let c = if self.cols.contains(&Col::Ts) {
+            Col::Ts
+        } else {
+            Col::OccurredAt
+        };
+        self.name(c, "occurred_at")
+    }
+
+    fn amount_name(&self) -> String {
+        [Col::Amount, Col::AmountYuan, Col::AmountFen]
+            .into_iter()
+            .find(|c| self.cols.contains(c))
+            .map(|c| self.name(c, "amount_fen"))
+            .unwrap_or_else(|| "amount_fen".into())
+    }
+}
+
+/// One good row: the event, its product cell, and the file's tenant id.
+struct Good<'r> {
+    event: BulkEvent,
+    product: Option<&'r str>,
+    tenant: Option<i64>,
+}
+
+/// Row checks against the tenant's kinds and the clock.
+struct Checker {
+    cols: Columns,
+    kinds: Vec<String>,
+    now_ms: i64,
+}
+
+impl Checker {
+    /// Checks a record: its cells as the mapping reads them, then the domain's rules.
+    fn check<'r>(&self, rec: &RawRecord<'r>) -> std::result::Result<Good<'r>, Vec<RowError>> {
+        let line = rec.line;
+        let n = self.cols.cols.len();
+        let extra = (n..rec.len()).any(|i| rec.get(i).is_some_and(|c| !c.trim_ascii().is_empty()));
+        if rec.len() < n || extra {
+            return Err(rec.to_row().defect.into_iter().collect());
+        }
+        let mut errors = Vec::new();
+        let (mut kind, mut member, mut group, mut at) = (None, None, None, None);
+        let (mut amount, mut product, mut tenant) = (None, None, None);
+        for (i, col) in self.cols.cols.iter().enumerate() {
+            let Some(raw) = rec.get(i) else { continue };
+            let Ok(v) = std::str::from_utf8(raw) else {
+                return Err(rec.to_row().defect.into_iter().collect());
+            };
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            let id = |what: &str| {
+                parse_int(v).map_err(|_| format!("must be a {what} id (a whole number)"))
+            };
+            let done: std::result::Result<(), String> = match col {
+                Col::Tenant => id("tenant").map(|x| tenant = Some(x)),
+                Col::Member => id("member").map(|x| member = Some(x)),
+                Col::Group => id("group").map(|x| group = Some(x)),
+                Col::Kind => {
+                    kind = Some(v);
+                    Ok(())
+                }
+                Col::Ts => parse_unix_seconds(v).map(|ms| at = Some(ms)),
+                Col::OccurredAt => parse_occurred_at(v).map(|ms| at = Some(ms)),
+                Col::Amount => yuan_to_fen(v).map(|f| amount = (f != 0).then_some(f)),
+                Col::AmountYuan => yuan_to_fen(v).map(|f| amount = Some(f)),
+                Col::AmountFen => parse_int(v)
+                    .map(|f| amount = Some(f))
+                    .map_err(|_| "must be a whole number of fen".to_string()),
+                Col::ProductId => {
+                    product = (v != "0").then_some(v);
+                    Ok(())
+                }
+                Col::Product => {
+                    product = Some(v);
+                    Ok(())
+                }
+                Col::Ignored => Ok(()),
+            };
+            if let Err(reason) = done {
+                errors.push(RowError::new(line, self.cols.names[i].clone(), reason));
+            }
+        }
+        for (present, col, fallback) in [
+            (kind.is_some(), Col::Kind, "kind"),
+            (member.is_some(), Col::Member, "member_id"),
+        ] {
+            let name = self.cols.name(col, fallback);
+            if !present && !errors.iter().any(|e| e.field == name) {
+                errors.push(RowError::new(line, name, "is required"));
+            }
+        }
+        let time = self.cols.time_name();
+        if at.is_none() && !errors.iter().any(|e| e.field == time) {
+            errors.push(RowError::new(line, time.clone(), "is required"));
+        }
+        let (Some(kind), Some(member), Some(at), true) = (kind, member, at, errors.is_empty())
+        else {
+            return Err(errors);
+        };
+        // The domain's rules (quanzi_domain::event::EventInput::parse), in its order.
+        let k = self.kinds.iter().position(|x| x == kind);
+        if k.is_none() {
+            let reason = format!(
+                "unknown kind; built-in kinds are {}",
+                BUILTIN_KINDS.join(", ")
+            );
+            errors.push(RowError::new(
+                line,
+                self.cols.name(Col::Kind, "kind"),
+                reason,
+            ));
+        }
+        if member <= 0 {
+            let name = self.cols.name(Col::Member, "member_id");
+            errors.push(RowError::new(line, name, "must be a positive member id"));
+        }
+        if matches!(group, Some(g) if g <= 0) {
+            let name = self.cols.name(Col::Group, "group_id");
+            errors.push(RowError::new(line, name, "must be a positive group id"));
+        }
+        if at < MIN_OCCURRED_AT_MS {
+            let reason = "must be unix milliseconds after 2000-01-01";
+            errors.push(RowError::new(line, time.clone(), reason));
+        } else if at > self.now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
+            let reason = "must not be more than a day in the future";
+            errors.push(RowError::new(line, time, reason));
+        }
+        if k.is_some() {
+            if (kind == "join" || kind == "leave") && group.is_none() {
+                let name = self.cols.name(Col::Group, "group_id");
+                errors.push(RowError::new(line, name, "is required for join and leave"));
+            }
+            let needs = kind == "order" || kind == "refund";
+            let reason = match amount {
+                None if needs => Some("is required for order and refund"),
+                Some(a) if needs && a <= 0 => Some("must be a positive number of fen"),
+                Some(a) if a < 0 => Some("must not be negative"),
+                _ => None,
+            };
+            if let Some(r) = reason {
+                errors.push(RowError::new(line, self.cols.amount_name(), r));
+            }
+        }
+        if let Some(p) = product {
+            let reason = if p.chars().count() > 128 {
+                Some("must be at most 128 characters")
+            } else if p.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                Some("must not contain control characters")
+            } else {
+                None
+            };
+            if let Some(r) = reason {
+                let col = if self.cols.cols.contains(&Col::ProductId) {
+                    Col::ProductId
+                } else {
+                    Col::Product
+                };
+                errors.push(RowError::new(line, self.cols.name(col, "product"), r));
+            }
+        }
+        match k {
+            Some(k) if errors.is_empty() => Ok(Good {
+                event: BulkEvent {
+                    kind: k as u16,
+                    member,
+                    group,
+                    occurred_at_ms: at,
+                    amount_fen: amount,
+                },
+                product,
+                tenant,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Appends the row's derived idempotency key: `import-<line>-<hash>`, the hash of every
+    /// `(header, trimmed value)` pair as [`quanzi_channels::mapping::derived_key`] makes it.
+    fn write_key(&self, rec: &RawRecord<'_>, out: &mut String) {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        for (i, name) in self.cols.key_names.iter().enumerate() {
+            let (Some(name), Some(raw)) = (name, rec.get(i)) else {
+                continue;
+            };
+            let v = std::str::from_utf8(raw).map(str::trim).unwrap_or_default();
+            eat(name.as_bytes());
+            eat(b"\x1f");
+            eat(v.as_bytes());
+            eat(b"\x1e");
+        }
+        use std::fmt::Write;
+        let _ = write!(out, "import-{}-{:016x}", rec.line, h);
+    }
+}
+
+/// What the reading thread found.
+#[derive(Default)]
+struct Read {
+    rows: u64,
+    rejected: u64,
+    other_tenant: u64,
+    errors: Vec<RowError>,
+    reject_file: Option<PathBuf>,
+}
+
+/// Counters the reader and the writer share with the progress bar.
+#[derive(Default)]
+struct Counters {
+    rows: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// What the reading thread works with.
+struct Reading {
+    reader: RowReader,
+    checker: Checker,
+    tenant: TenantId,
+    opts: ImportOptions,
+    reject_path: Option<PathBuf>,
+    counters: Arc<Counters>,
+}
+
+impl Reading {
+    /// Reads, checks and sends every row; stops sending (so the load rolls back) at the
+    /// first bad row unless `skip_bad`, and keeps checking to report every bad row.
+    fn run(mut self, feed: Sender<Feed>) -> Result<Read> {
+        let mut out = Read::default();
+        let mut rejects: Option<RejectWriter> = None;
+        let mut feed = Some(feed);
+        let mut batch = EventBatch::with_capacity(BATCH);
+        let headers = self.reader.headers().to_vec();
+        while let Some(rec) = self.reader.next_record().map_err(file_error)? {
+            out.rows += 1;
+            let verdict = self.checker.check(&rec).and_then(|g| match g.tenant {
+                Some(tid) if tid != self.tenant.0 && !self.opts.ignore_tenant_column => {
+                    if self.opts.skip_other_tenants {
+                        Ok(None)
+                    } else {
+                        let name = self.checker.cols.name(Col::Tenant, "tenant_id");
+                        let reason =
+                            format!("is {tid}, but this import is into tenant {}", self.tenant.0);
+                        Err(vec![RowError::new(rec.line, name, reason)])
+                    }
+                }
+                _ => Ok(Some(g)),
+            });
+            match verdict {
+                Ok(Some(g)) => {
+                    if feed.is_some() {
+                        batch.push(g.event, |s| self.checker.write_key(&rec, s), g.product);
+                    }
+                }
+                Ok(None) => out.other_tenant += 1,
+                Err(errors) => {
+                    out.rejected += 1;
+                    let room = MAX_REPORTED_ERRORS.saturating_sub(out.errors.len());
+                    out.errors.extend(errors.iter().take(room).cloned());
+                    if let Some(p) = &self.reject_path {
+                        if rejects.is_none() {
+                            rejects =
+                                Some(RejectWriter::create(p, &headers).map_err(reject_error)?);
+                        }
+                        if let Some(w) = &mut rejects {
+                            w.write(&rec.to_row(), &errors).map_err(reject_error)?;
+                        }
+                    }
+                    if !self.opts.skip_bad {
+                        // Nothing will be written: let the load roll back at once.
+                        feed = None;
+                    }
+                }
+            }
+            if batch.len() >= BATCH {
+                self.counters.rows.store(out.rows, Ordering::Relaxed);
+                self.counters
+                    .bytes
+                    .store(self.reader.bytes_read(), Ordering::Relaxed);
+                let full = std::mem::replace(&mut batch, EventBatch::with_capacity(BATCH));
+                if let Some(f) = &feed
+                    && f.blocking_send(Feed::Rows(full)).is_err()
+                {
+                    // The load failed; its error is the one to report.
+                    return Ok(out);
+                }
+            }
+        }
+        if let Some(w) = rejects {
+            out.reject_file = Some(w.finish().map_err(reject_error)?);
+        }
+        if let Some(f) = feed {
+            if !batch.is_empty() && f.blocking_send(Feed::Rows(batch)).is_err() {
+                return Ok(out);
+            }
+            let _ = f.blocking_send(Feed::Commit);
+        }
+        Ok(out)
+    }
+}
+
+/// Imports an events CSV with ids mapped; see the module documentation.
+pub(super) async fn import(
+    db: &Db,
+    t: TenantId,
+    path: &Path,
+    opts: &ImportOptions,
+    reject_path: Option<PathBuf>,
+    progress: &(dyn Fn(u64, Option<u64>) + Sync),
+) -> Result<ImportReport> {
+    let reader = RowReader::open(path).map_err(file_error)?;
+    if reader.format() != FileFormat::Csv {
+        return Err(Invalid::one(
+            "create_missing",
+            "reads CSV files; save the sheet as CSV UTF-8",
+        )
+        .into());
+    }
+    let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut report = ImportReport::default();
+    let cols = match Columns::new(reader.headers(), reader.header_line()) {
+        Ok(c) => c,
+        Err(errors) => {
+            report.note(&errors);
+            return Ok(report);
+        }
+    };
+    let mut kinds: Vec<String> = BUILTIN_KINDS.iter().map(|k| k.to_string()).collect();
+    kinds.extend(tenant::custom_kinds(db, t).await?);
+    let setup = BulkSetup {
+        kinds: kinds.clone(),
+        member: MemberInput {
+            name: Some(MEMBER_NAME.into()),
+            ..Default::default()
+        }
+        .into_new(&[])?,
+        group: GroupInput {
+            name: Some(GROUP_NAME.into()),
+            ..Default::default()
+        }
+        .into_new()?,
+        member_name: MEMBER_NAME.into(),
+        group_name: GROUP_NAME.into(),
+        now_ms: now_ms(),
+    };
+    let counters = Arc::new(Counters::default());
+    let reading = Reading {
+        reader,
+        checker: Checker {
+            cols,
+            kinds,
+            now_ms: setup.now_ms,
+        },
+        tenant: t,
+        opts: opts.clone(),
+        reject_path,
+        counters: counters.clone(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
+    let reader = tokio::task::spawn_blocking(move || reading.run(tx));
+    let written = Arc::new(AtomicU64::new(0));
+    let load = bulk::load(db, t, setup, rx, written.clone());
+    tokio::pin!(load);
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    progress(0, None);
+    let loaded = loop {
+        tokio::select! {
+            r = &mut load => break r,
+            _ = tick.tick() => {
+                let (rows, bytes) = (counters.rows.load(Ordering::Relaxed), counters.bytes.load(Ordering::Relaxed));
+                let total = (bytes > 0).then(|| (rows as f64 * file_bytes as f64 / bytes as f64) as u64);
+                progress(written.load(Ordering::Relaxed), total);
+            }
+        }
+    };
+    let read = reader.await.map_err(|e| {
+        CoreError::Invalid(Invalid::one("file", format!("the reader stopped: {e}")))
+    })?;
+    let outcome = loaded?;
+    let read = read?;
+    report.rows = read.rows;
+    report.rejected = read.rejected;
+    report.other_tenant = read.other_tenant;
+    report.note(&read.errors);
+    report.reject_file = read.reject_file;
+    report.committed = outcome.committed;
+    if outcome.committed {
+        report.imported = outcome.imported;
+        report.duplicates = outcome.duplicates;
+        report.members_created = outcome.members_created;
+        report.groups_created = outcome.groups_created;
+    }
+    progress(report.rows, Some(report.rows));
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use quanzi_channels::mapping::derived_key;
+    use quanzi_domain::event::{BatchContext, EventInput, NewEvent};
+    use quanzi_domain::{GroupId, MemberId};
+    use quanzi_store::bulk::external_id;
+    use quanzi_store::{event, group, member};
+    use quanzi_testkit::TestDb;
+
+    use super::*;
+    use crate::import::{ImportKind, import_file};
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    const HEADER: &str = "tenant_id,member_id,group_id,kind,ts,amount,product_id\n";
+
+    /// A file in the temporary directory, removed when dropped.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(text: &str) -> std::io::Result<Self> {
+            static N: AtomicU64 = AtomicU64::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "quanzi-bulk-{}-{}-{}.csv",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed),
+                now_ms()
+            ));
+            std::fs::write(&p, text)?;
+            Ok(TempFile(p))
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    async fn new_tenant(db: &Db, slug: &str) -> Result<TenantId> {
+        let mut tx = db.begin().await?;
+        let t = tenant::create(&mut tx, slug, slug).await?;
+        tx.commit().await?;
+        Ok(TenantId(t.tenant_id))
+    }
+
+    fn mapped() -> ImportOptions {
+        ImportOptions {
+            create_missing: true,
+            ignore_tenant_column: true,
+            ..Default::default()
+        }
+    }
+
+    fn quiet(_: u64, _: Option<u64>) {}
+
+    async fn import(db: &Db, t: TenantId, file: &TempFile) -> Result<ImportReport> {
+        import_file(db, t, ImportKind::Events, &file.0, &mapped(), &quiet).await
+    }
+
+    /// `n` benchmark rows over 500 members and 7 groups, every 20th an order, the first
+    /// of each member a join.
+    fn bench_file(n: u64) -> String {
+        let mut text = String::from(HEADER);
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..n {
+            let m = (i * 7919) % 500 + 1;
+            let g = m % 7 + 1;
+            let (kind, amount, product) = if seen.insert(m) {
+                ("join", "0", "0")
+            } else if i % 20 == 0 {
+                ("order", "30.5", "42")
+            } else {
+                ("message", "0", "0")
+            };
+            text.push_str(&format!(
+                "{},{m},{g},{kind},{},{amount},{product}\n",
+                i % 3 + 1,
+                1_735_689_600 + i
+            ));
+        }
+        text
+    }
+
+    #[tokio::test]
+    async fn a_benchmark_file_creates_members_and_groups_once_and_imports_every_row() -> TestResult
+    {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let t = new_tenant(db, "bulk").await?;
+            // More rows than one batch, so the members of a later batch are found, not made.
+            let n = BATCH as u64 + 4_464;
+            let file = TempFile::new(&bench_file(n))?;
+            let r = import(db, t, &file).await?;
+            assert!(r.is_success(), "{} {:?}", db.backend(), r.errors);
+            assert_eq!((r.rows, r.imported, r.duplicates), (n, n, 0));
+            assert_eq!((r.members_created, r.groups_created), (500, 7));
+            assert_eq!(event::count(db, t).await?, n as i64);
+            assert_eq!(member::count(db, t).await?, 500);
+            let again = import(db, t, &file).await?;
+            assert!(again.is_success());
+            assert_eq!(
+                (again.imported, again.duplicates),
+                (0, n),
+                "{}",
+                db.backend()
+            );
+            assert_eq!((again.members_created, again.groups_created), (0, 0));
+            assert_eq!(event::count(db, t).await?, n as i64);
+            assert_eq!(member::count(db, t).await?, 500);
+            let groups = group::list(db, t, None, None, 100).await?;
+            assert_eq!(groups.len(), 7);
+            // Every member joined their group once: the groups hold all 500.
+            assert_eq!(groups.iter().map(|g| g.size).sum::<i64>(), 500);
+            let order = event::list(
+                db,
+                t,
+                &event::EventFilter {
+                    kind: Some("order".into()),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let o = order.first().ok_or("no order")?;
+            assert_eq!(
+                (o.amount_fen, o.product.as_deref()),
+                (Some(3050), Some("42"))
+            );
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_bad_row_in_the_middle_writes_nothing() -> TestResult {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let t = new_tenant(db, "bulk").await?;
+            let mut text = bench_file(BATCH as u64 + 10);
+            // Line BATCH + 5 (well after the first batch went to the store) is bad.
+            let bad_line = BATCH + 5;
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines[bad_line - 1] = "1,3,1,wave,1735689600,0,0".into();
+            lines.push("1,3,1,order,1735689600,-1,0".into());
+            text = lines.join("\n");
+            let file = TempFile::new(&text)?;
+            let r = import(db, t, &file).await?;
+            assert!(!r.committed, "{}", db.backend());
+            assert_eq!(r.rejected, 2);
+            let at: Vec<(usize, &str)> = r
+                .errors
+                .iter()
+                .map(|e| (e.line, e.field.as_str()))
+                .collect();
+            assert_eq!(at, vec![(bad_line, "kind"), (lines.len(), "amount")]);
+            assert_eq!(r.imported, 0);
+            assert_eq!(event::count(db, t).await?, 0, "{}", db.backend());
+            assert_eq!(member::count(db, t).await?, 0);
+            assert!(group::list(db, t, None, None, 10).await?.is_empty());
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn another_tenants_member_with_the_same_external_id_is_not_reused() -> TestResult {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let (a, b) = (new_tenant(db, "a").await?, new_tenant(db, "b").await?);
+            let theirs = MemberInput {
+                name: Some("别家".into()),
+                external_userid: Some(external_id(7)),
+                ..Default::default()
+            }
+            .into_new(&[])?;
+            let mut tx = db.begin().await?;
+            let theirs = member::create(&mut tx, b, &theirs).await?;
+            tx.commit().await?;
+            let file = TempFile::new(&format!("{HEADER}2,7,1,join,1735689600,0,0\n"))?;
+            let r = import(db, a, &file).await?;
+            assert_eq!((r.imported, r.members_created), (1, 1), "{:?}", r.errors);
+            let filter = quanzi_store::member::MemberFilter {
+                limit: 10,
+                ..Default::default()
+            };
+            let ours = member::list(db, a, &filter).await?;
+            assert_eq!(ours.len(), 1);
+            assert_ne!(ours[0].member_id, theirs.member_id);
+            assert_eq!(ours[0].external_userid.as_deref(), Some("import:7"));
+            assert_eq!(event::count(db, b).await?, 0);
+            let events = event::list(
+                db,
+                a,
+                &event::EventFilter {
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            assert_eq!(
+                events.iter().map(|e| e.member_id).collect::<Vec<_>>(),
+                vec![ours[0].member_id]
+            );
+        }
+        Ok(())
+    }
+
+    /// The tenant's groups and members by external id: current members with role, joined,
+    /// scene and inviter; and the whole history.
+    async fn membership(
+        db: &Db,
+        t: TenantId,
+    ) -> Result<BTreeMap<String, (Vec<String>, Vec<String>)>> {
+        let names: BTreeMap<i64, String> = member::list(
+            db,
+            t,
+            &quanzi_store::member::MemberFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(|m| (m.member_id, m.external_userid.unwrap_or_default()))
+        .collect();
+        let mut out = BTreeMap::new();
+        for g in group::list(db, t, None, None, 100).await? {
+            let who = |id: i64| names.get(&id).cloned().unwrap_or_default();
+            let mut now: Vec<String> = group::members(db, t, GroupId(g.group_id), None, 1000)
+                .await?
+                .into_iter()
+                .map(|m| {
+                    format!(
+                        "{} {} {} {:?} {:?}",
+                        who(m.member_id),
+                        m.role,
+                        m.joined_at_ms,
+                        m.join_scene,
+                        m.inviter_member_id
+                    )
+                })
+                .collect();
+            now.sort();
+            let mut history: Vec<String> =
+                group::history_of_group(db, t, GroupId(g.group_id), 1000)
+                    .await?
+                    .into_iter()
+                    .map(|h| format!("{} {} {:?} {}", who(h.member_id), h.change, h.role, h.at_ms))
+                    .collect();
+            history.reverse();
+            out.insert(g.external_chat_id.unwrap_or_default(), (now, history));
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn joins_and_leaves_change_membership_exactly_as_the_api_path() -> TestResult {
+        // Rejoin of a closed membership, a leave without one, a leave and a join at the same
+        // second, a join of a member already in, and a line earlier in time than the others.
+        let rows = [
+            (1, 1, "join", 1_735_689_700),
+            (2, 1, "join", 1_735_689_700),
+            (2, 1, "message", 1_735_689_701),
+            (3, 2, "leave", 1_735_689_702),
+            (2, 1, "leave", 1_735_689_703),
+            (2, 1, "join", 1_735_689_703),
+            (4, 2, "join", 1_735_689_704),
+            (1, 1, "join", 1_735_689_706),
+            (5, 1, "join", 1_735_689_650),
+            (5, 1, "leave", 1_735_689_800),
+        ];
+        let mut text = String::from(HEADER);
+        for (m, g, kind, ts) in rows {
+            text.push_str(&format!("1,{m},{g},{kind},{ts},0,0\n"));
+        }
+        let file = TempFile::new(&text)?;
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let (bulk_t, api_t) = (new_tenant(db, "bulk").await?, new_tenant(db, "api").await?);
+            let mut ids = Vec::new();
+            for t in [bulk_t, api_t] {
+                // Both start with member 1 having joined and left group 1 through the API.
+                let mut tx = db.begin().await?;
+                let mut members = BTreeMap::new();
+                for m in 1..=5 {
+                    let new = MemberInput {
+                        name: Some(format!("m{m}")),
+                        external_userid: Some(external_id(m)),
+                        ..Default::default()
+                    }
+                    .into_new(&[])?;
+                    // Members 2..5 exist only in the API tenant; the bulk load creates them.
+                    if m == 1 || t == api_t {
+                        members.insert(m, member::create(&mut tx, t, &new).await?.member_id);
+                    }
+                }
+                let mut groups = BTreeMap::new();
+                for g in 1..=2 {
+                    let new = GroupInput {
+                        name: Some(format!("g{g}")),
+                        external_chat_id: Some(external_id(g)),
+                        ..Default::default()
+                    }
+                    .into_new()?;
+                    groups.insert(g, group::create(&mut tx, t, &new, 0).await?.group_id);
+                }
+                tx.commit().await?;
+                let before = vec![
+                    api_event("pre-1", "join", members[&1], groups[&1], 1_735_689_000_000),
+                    api_event("pre-2", "leave", members[&1], groups[&1], 1_735_689_100_000),
+                ];
+                event::append(db, t, before).await?;
+                ids.push((members, groups));
+            }
+            let r = import(db, bulk_t, &file).await?;
+            assert!(r.is_success(), "{:?}", r.errors);
+            assert_eq!(r.members_created, 4);
+            let (members, groups) = &ids[1];
+            let through_api: Vec<NewEvent> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (m, g, kind, ts))| {
+                    api_event(&format!("k{i}"), kind, members[m], groups[g], ts * 1000)
+                })
+                .collect();
+            event::append(db, api_t, through_api).await?;
+            assert_eq!(
+                membership(db, bulk_t).await?,
+                membership(db, api_t).await?,
+                "{}",
+                db.backend()
+            );
+        }
+        Ok(())
+    }
+
+    fn api_event(key: &str, kind: &str, m: i64, g: i64, at_ms: i64) -> NewEvent {
+        let ctx = BatchContext {
+            custom_kinds: &[],
+            now_ms: now_ms(),
+        };
+        let input = EventInput {
+            idempotency_key: key.into(),
+            kind: kind.into(),
+            member_id: MemberId(m).0,
+            group_id: Some(g),
+            occurred_at_ms: at_ms,
+            amount_fen: None,
+            product: None,
+            reference: None,
+            properties: None,
+        };
+        match input.parse(0, &ctx) {
+            Ok(e) => e,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn the_bulk_key_is_the_row_by_row_paths_key() -> TestResult {
+        let text = "\u{feff}\"tenant_id\",member_id,group_id,kind,ts,amount,product_id,error\n\n 3 ,919839,1381,join,1735689600,0,0,old\n45,\"18,2\",1,order,1735689626,\"12.5\",7,\n";
+        let mut reader = RowReader::from_csv(std::io::Cursor::new(text.as_bytes().to_vec()))?;
+        let cols = match Columns::new(reader.headers(), reader.header_line()) {
+            Ok(c) => c,
+            Err(e) => return Err(format!("{e:?}").into()),
+        };
+        let checker = Checker {
+            cols,
+            kinds: vec!["join".into(), "order".into()],
+            now_ms: now_ms(),
+        };
+        let mut lines = Vec::new();
+        while let Some(rec) = reader.next_record()? {
+            let mut key = String::new();
+            checker.write_key(&rec, &mut key);
+            assert_eq!(key, derived_key(&rec.to_row()));
+            lines.push(rec.line);
+        }
+        assert_eq!(lines, vec![3, 4]);
+        Ok(())
+    }
+}
