@@ -754,9 +754,16 @@ pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result
     let pc = p.clone();
     let (cur, old, daily) = on_index(e, move |ix| {
         let prev = scope.previous();
+        let [s_old, s_cur] = activity::series_with_previous(ix, &scope, th);
+        let ends = [prev.days.end, scope.days.end];
+        let mut quiet = activity::silence_at(ix, &scope, pc.lurker_days, &ends, th);
+        let (q_cur, q_old) = (
+            quiet.pop().unwrap_or_default(),
+            quiet.pop().unwrap_or_default(),
+        );
         (
-            overview_figures(ix, &scope, &pc, th),
-            overview_figures(ix, &prev, &pc, th),
+            overview_figures(ix, &scope, &pc, th, s_cur, q_cur),
+            overview_figures(ix, &prev, &pc, th, s_old, q_old),
             commerce::daily(ix, &scope),
         )
     })
@@ -811,9 +818,14 @@ struct Figures {
     series: activity::Series,
 }
 
-fn overview_figures(ix: &EventIndex, scope: &Scope, p: &Params, th: usize) -> Figures {
-    let s = activity::series(ix, scope, th);
-    let quiet = activity::silence(ix, scope, p.lurker_days, th);
+fn overview_figures(
+    ix: &EventIndex,
+    scope: &Scope,
+    p: &Params,
+    th: usize,
+    s: activity::Series,
+    quiet: activity::Silence,
+) -> Figures {
     let sales = commerce::sales(ix, scope, th).total;
     let end = scope.days.end;
     let dead = (0..ix.groups.len())
@@ -885,8 +897,7 @@ fn group_rows(
     let s = activity::series(ix, scope, th);
     let quiet = activity::silence(ix, scope, p.lurker_days, th);
     let sales = commerce::sales(ix, scope, th);
-    let dau = activity::dau_by_group_day(ix, scope, th);
-    let nd = dau.n_days().max(1);
+    let nd = s.dau.len().max(1);
     let end = scope.days.end;
     all.into_iter()
         .filter(|g| {
@@ -914,10 +925,7 @@ fn group_rows(
                 };
             };
             let members = quiet.group_members[n];
-            let dau_sum: u64 = dau.dau[n * dau.n_days()..(n + 1) * dau.n_days()]
-                .iter()
-                .map(|&v| u64::from(v))
-                .sum();
+            let dau_sum = s.group_dau_sum[n];
             let sl = sales.groups[n];
             GroupKpi {
                 group_id: g.group_id,

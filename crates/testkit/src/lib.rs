@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http;
+
 use std::net::SocketAddr;
 
 use quanzi_domain::TenantId;

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use quanzi_testkit::{TestApp, TestDb, TestTenant, spawn_app, tenant};
+use quanzi_testkit::{TestApp, TestDb, TestTenant, http, spawn_app, tenant};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -31,20 +31,7 @@ impl Ctx {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut rq = self
-            .c
-            .request(method, format!("{}{path}", self.app.url))
-            .bearer_auth(key);
-        if let Some(b) = body {
-            rq = rq.json(&b);
-        }
-        let r = rq.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        http::call(&self.c, &self.app.url, key, method, path, body).await
     }
 }
 

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use quanzi_testkit::{TestApp, TestDb, TestTenant, spawn_app, tenant};
+use quanzi_testkit::{TestApp, TestDb, TestTenant, http, spawn_app, tenant};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -31,20 +31,7 @@ impl Ctx {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut rq = self
-            .c
-            .request(method, format!("{}{path}", self.app.url))
-            .bearer_auth(key);
-        if let Some(b) = body {
-            rq = rq.json(&b);
-        }
-        let r = rq.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        http::call(&self.c, &self.app.url, key, method, path, body).await
     }
 
     async fn get(&self, t: &TestTenant, path: &str) -> Value {
@@ -336,33 +323,8 @@ async fn kpi_parameters_are_validated_naming_the_field() {
 
 /// A logged-in browser (cookie session) of tenant `t`.
 async fn browser(url: &str, t: &TestTenant) -> Client {
-    let c = Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = c
-        .get(format!("{url}/ui/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"_csrf\" value=\"";
-    let start = form.find(marker).unwrap() + marker.len();
-    let csrf = form[start..].split('"').next().unwrap().to_string();
-    let r = c
-        .post(format!("{url}/ui/login"))
-        .form(&[
-            ("email", t.owner_email.as_str()),
-            ("password", "password123"),
-            ("_csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (c, status) = http::logged_in(url, &t.owner_email, &t.password).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
     c
 }
 

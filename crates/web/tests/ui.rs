@@ -3,34 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use quanzi_testkit::{TestDb, spawn_app, tenant};
-use reqwest::{Client, StatusCode, redirect};
+use quanzi_testkit::{TestDb, http, spawn_app, tenant};
+use reqwest::{Client, StatusCode};
 
 fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
+    http::browser()
 }
 
-/// Opens the login form and returns its CSRF token (also set as a cookie in `c`).
 async fn login_csrf(c: &Client, url: &str) -> String {
-    let form = c
-        .get(format!("{url}/ui/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    hidden(&form, "_csrf")
+    http::login_csrf(c, url).await
 }
 
 fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
-    html[start..].split('"').next().unwrap_or("").to_string()
+    http::hidden(html, name)
 }
 
 #[tokio::test]

@@ -224,6 +224,8 @@ pub struct Series {
     pub group_events: Vec<u64>,
     /// Per dense group: messages over the range.
     pub group_messages: Vec<u64>,
+    /// Per dense group: the sum over the range's days of its DAU.
+    pub group_dau_sum: Vec<u64>,
 }
 
 impl Series {
@@ -288,6 +290,26 @@ fn prefix(diff: &[i32], n: usize) -> Vec<u32> {
 /// The DAU/WAU/MAU series, joins and leaves per day, and per-group activity over the range.
 pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
     let days = scope.index_days();
+    let [_, cur] = series_split(ix, scope, days.start, threads);
+    cur
+}
+
+/// The series of the range and of the same length of time just before it, in one pass (the
+/// overview's cards compare the two). Per-group figures are the range's only.
+pub fn series_with_previous(ix: &EventIndex, scope: &Scope, threads: usize) -> [Series; 2] {
+    let both = Scope {
+        days: scope.previous().days.start..scope.days.end,
+        ..scope.clone()
+    };
+    let split = (scope.days.start - BASE_DAY).max(0);
+    series_split(ix, &both, split, threads)
+}
+
+/// One pass over `scope`'s days; days before `split` (index numbering) make the first series,
+/// the rest the second.
+fn series_split(ix: &EventIndex, scope: &Scope, split: i32, threads: usize) -> [Series; 2] {
+    let days = scope.index_days();
+    let split = split.clamp(days.start, days.end);
     let nd = days.len();
     let ng = ix.groups.len();
     let look_back = days.start - 29;
@@ -299,11 +321,12 @@ pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
         joins: Vec<u32>,
         leaves: Vec<u32>,
         events: Vec<u64>,
-        active: u32,
-        seen: u32,
+        active: [u32; 2],
+        seen: [u32; 2],
         g_active: Vec<u32>,
         g_events: Vec<u64>,
         g_messages: Vec<u64>,
+        g_dau_sum: Vec<u64>,
     }
     let parts = par_members(&ix.ev_starts, threads, |ms| {
         let mut p = Part {
@@ -313,20 +336,22 @@ pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
             joins: vec![0; nd],
             leaves: vec![0; nd],
             events: vec![0; nd],
-            active: 0,
-            seen: 0,
+            active: [0; 2],
+            seen: [0; 2],
             g_active: vec![0; ng],
             g_events: vec![0; ng],
             g_messages: vec![0; ng],
+            g_dau_sum: vec![0; ng],
         };
         let mut groups_seen: Vec<u32> = Vec::with_capacity(8);
+        let mut groups_today: Vec<u32> = Vec::with_capacity(8);
         for m in ms {
             if !scope.keeps_member(m as u32) {
                 continue;
             }
             let b = ix.ev_starts[m + 1] as usize;
             let (mut last_day, mut wau_to, mut mau_to) = (i32::MIN, i32::MIN, i32::MIN);
-            let (mut any_active, mut any_seen) = (false, false);
+            let (mut active, mut seen) = ([false; 2], [false; 2]);
             groups_seen.clear();
             for i in first_from(&c.day, ix.ev_starts[m] as usize, b, look_back)..b {
                 let d = i32::from(c.day[i]);
@@ -339,9 +364,10 @@ pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
                 }
                 let k = c.kind[i];
                 let in_range = d >= days.start;
+                let w = usize::from(d >= split);
                 let di = (d - days.start) as usize;
                 if in_range {
-                    any_seen = true;
+                    seen[w] = true;
                     if k == Kind::Join as u8 {
                         p.joins[di] += 1;
                     } else if k == Kind::Leave as u8 {
@@ -353,6 +379,7 @@ pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
                 }
                 if d != last_day {
                     last_day = d;
+                    groups_today.clear();
                     cover(&mut p.wau, &mut wau_to, d, 7, days.start);
                     cover(&mut p.mau, &mut mau_to, d, 30, days.start);
                     if in_range {
@@ -360,28 +387,35 @@ pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
                     }
                 }
                 if in_range {
-                    any_active = true;
+                    active[w] = true;
                     p.events[di] += 1;
-                    if g != NO_GROUP {
-                        p.g_events[g as usize] += 1;
+                    if g != NO_GROUP && w == 1 {
+                        let gi = g as usize;
+                        p.g_events[gi] += 1;
                         if k == Kind::Message as u8 {
-                            p.g_messages[g as usize] += 1;
+                            p.g_messages[gi] += 1;
                         }
                         if !groups_seen.contains(&g) {
                             groups_seen.push(g);
-                            p.g_active[g as usize] += 1;
+                            p.g_active[gi] += 1;
+                        }
+                        if !groups_today.contains(&g) {
+                            groups_today.push(g);
+                            p.g_dau_sum[gi] += 1;
                         }
                     }
                 }
             }
-            p.active += u32::from(any_active);
-            p.seen += u32::from(any_seen);
+            for w in 0..2 {
+                p.active[w] += u32::from(active[w]);
+                p.seen[w] += u32::from(seen[w]);
+            }
         }
         p
     });
     let mut it = parts.into_iter();
     let Some(mut acc) = it.next() else {
-        return Series::default();
+        return [Series::default(), Series::default()];
     };
     for p in it {
         let add = |a: &mut [u32], b: &[u32]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
@@ -393,26 +427,36 @@ pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
         add(&mut acc.joins, &p.joins);
         add(&mut acc.leaves, &p.leaves);
         add64(&mut acc.events, &p.events);
-        acc.active += p.active;
-        acc.seen += p.seen;
+        for w in 0..2 {
+            acc.active[w] += p.active[w];
+            acc.seen[w] += p.seen[w];
+        }
         add(&mut acc.g_active, &p.g_active);
         add64(&mut acc.g_events, &p.g_events);
         add64(&mut acc.g_messages, &p.g_messages);
+        add64(&mut acc.g_dau_sum, &p.g_dau_sum);
     }
-    Series {
-        days: days.start + BASE_DAY..days.end + BASE_DAY,
-        dau: acc.dau,
-        wau: prefix(&acc.wau, nd),
-        mau: prefix(&acc.mau, nd),
-        joins: acc.joins,
-        leaves: acc.leaves,
-        events: acc.events,
-        active_members: acc.active,
-        seen_members: acc.seen,
-        group_active: acc.g_active,
-        group_events: acc.g_events,
-        group_messages: acc.g_messages,
-    }
+    let (wau, mau) = (prefix(&acc.wau, nd), prefix(&acc.mau, nd));
+    let cut = (split - days.start) as usize;
+    let window = |w: usize, r: std::ops::Range<usize>| Series {
+        days: days.start + r.start as i32 + BASE_DAY..days.start + r.end as i32 + BASE_DAY,
+        dau: acc.dau[r.clone()].to_vec(),
+        wau: wau[r.clone()].to_vec(),
+        mau: mau[r.clone()].to_vec(),
+        joins: acc.joins[r.clone()].to_vec(),
+        leaves: acc.leaves[r.clone()].to_vec(),
+        events: acc.events[r].to_vec(),
+        active_members: acc.active[w],
+        seen_members: acc.seen[w],
+        ..Series::default()
+    };
+    let first = window(0, 0..cut);
+    let mut second = window(1, cut..nd);
+    second.group_active = acc.g_active;
+    second.group_events = acc.g_events;
+    second.group_messages = acc.g_messages;
+    second.group_dau_sum = acc.g_dau_sum;
+    [first, second]
 }
 
 /// Silence in the community as of the end of the range.
@@ -444,93 +488,195 @@ impl Silence {
 /// Lurkers (members with no message or reaction for `n_days` before the end of the range) and
 /// the last message day of each group, from everything before the end of the range.
 pub fn silence(ix: &EventIndex, scope: &Scope, n_days: i32, threads: usize) -> Silence {
-    let end = scope.index_days().end;
-    let quiet_from = end - n_days;
+    let end = scope.days.end;
+    silence_at(ix, scope, n_days, &[end], threads)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`silence`] as of several ends (days since 1970, ascending) in one pass: the overview asks
+/// for the end of the range and the end of the period before it.
+pub fn silence_at(
+    ix: &EventIndex,
+    scope: &Scope,
+    n_days: i32,
+    ends: &[i32],
+    threads: usize,
+) -> Vec<Silence> {
+    let ends: Vec<i32> = ends.iter().map(|e| (e - BASE_DAY).max(0)).collect();
+    let last_end = ends.iter().copied().max().unwrap_or(0);
     let ng = ix.groups.len();
     let c = &ix.ev;
     let speaking = KindMask::SPEAKING;
+    let empty = || Silence {
+        group_lurkers: vec![0; ng],
+        group_members: vec![0; ng],
+        group_last_message: vec![None; ng],
+        ..Silence::default()
+    };
+    // Per member and group: (group, in it now, last day spoken, last day with a message).
+    type State = Vec<(u32, bool, i32, i32)>;
+    let tally = |s: &mut Silence, state: &State, end: i32| {
+        let quiet_from = end - n_days;
+        let mut member_here = false;
+        let mut spoke_anywhere = false;
+        for &(g, inside, spoke, wrote) in state {
+            let gi = g as usize;
+            if wrote > i32::MIN {
+                let last = &mut s.group_last_message[gi];
+                *last = Some(last.map_or(wrote, |l: i32| l.max(wrote)));
+            }
+            if inside {
+                member_here = true;
+                s.group_members[gi] += 1;
+                if spoke >= quiet_from {
+                    spoke_anywhere = true;
+                } else {
+                    s.group_lurkers[gi] += 1;
+                }
+            }
+        }
+        if member_here {
+            s.members += 1;
+            s.lurkers += u32::from(!spoke_anywhere);
+        }
+    };
     let parts = par_members(&ix.ev_starts, threads, |ms| {
-        let mut s = Silence {
-            group_lurkers: vec![0; ng],
-            group_members: vec![0; ng],
-            group_last_message: vec![None; ng],
-            ..Silence::default()
-        };
-        // Per member: (group, in the group now, spoke lately in it).
-        let mut state: Vec<(u32, bool, bool)> = Vec::with_capacity(8);
+        let mut out: Vec<Silence> = ends.iter().map(|_| empty()).collect();
+        let mut state: State = Vec::with_capacity(8);
         for m in ms {
             if !scope.keeps_member(m as u32) {
                 continue;
             }
             state.clear();
-            let mut spoke_anywhere = false;
+            let mut k = 0;
             for i in ix.ev_starts[m] as usize..ix.ev_starts[m + 1] as usize {
                 let d = i32::from(c.day[i]);
-                if d >= end {
+                while k < ends.len() && d >= ends[k] {
+                    tally(&mut out[k], &state, ends[k]);
+                    k += 1;
+                }
+                if d >= last_end {
                     break;
                 }
                 let g = c.group[i];
                 if g == NO_GROUP || !scope.keeps_group(g) {
                     continue;
                 }
-                let k = c.kind[i];
+                let kind = c.kind[i];
                 let slot = match state.iter().position(|s| s.0 == g) {
                     Some(p) => p,
                     None => {
-                        state.push((g, false, false));
+                        state.push((g, false, i32::MIN, i32::MIN));
                         state.len() - 1
                     }
                 };
-                if k == Kind::Join as u8 {
+                if kind == Kind::Join as u8 {
                     state[slot].1 = true;
-                } else if k == Kind::Leave as u8 {
+                } else if kind == Kind::Leave as u8 {
                     state[slot].1 = false;
-                } else if speaking.has(k) {
-                    if d >= quiet_from {
-                        state[slot].2 = true;
-                        spoke_anywhere = true;
-                    }
-                    if k == Kind::Message as u8 {
-                        let last = &mut s.group_last_message[g as usize];
-                        *last = Some(last.map_or(d, |l: i32| l.max(d)));
+                } else if speaking.has(kind) {
+                    state[slot].2 = d;
+                    if kind == Kind::Message as u8 {
+                        state[slot].3 = d;
                     }
                 }
             }
-            let mut member_here = false;
-            for &(g, inside, spoke) in &state {
-                if inside {
-                    member_here = true;
-                    s.group_members[g as usize] += 1;
-                    if !spoke {
-                        s.group_lurkers[g as usize] += 1;
-                    }
-                }
-            }
-            if member_here {
-                s.members += 1;
-                if !spoke_anywhere {
-                    s.lurkers += 1;
-                }
+            while k < ends.len() {
+                tally(&mut out[k], &state, ends[k]);
+                k += 1;
             }
         }
-        s
+        out
     });
     let mut it = parts.into_iter();
     let mut acc = it.next().unwrap_or_default();
-    for p in it {
-        acc.lurkers += p.lurkers;
-        acc.members += p.members;
-        for g in 0..ng {
-            acc.group_lurkers[g] += p.group_lurkers[g];
-            acc.group_members[g] += p.group_members[g];
-            acc.group_last_message[g] = match (acc.group_last_message[g], p.group_last_message[g]) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
+    for part in it {
+        for (a, p) in acc.iter_mut().zip(part) {
+            a.lurkers += p.lurkers;
+            a.members += p.members;
+            for g in 0..ng {
+                a.group_lurkers[g] += p.group_lurkers[g];
+                a.group_members[g] += p.group_members[g];
+                a.group_last_message[g] = match (a.group_last_message[g], p.group_last_message[g]) {
+                    (Some(x), Some(y)) => Some(x.max(y)),
+                    (x, y) => x.or(y),
+                };
+            }
         }
     }
-    for l in acc.group_last_message.iter_mut().flatten() {
-        *l += BASE_DAY;
+    for s in &mut acc {
+        for l in s.group_last_message.iter_mut().flatten() {
+            *l += BASE_DAY;
+        }
     }
     acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexRow;
+
+    /// A small community: 60 members over 5 groups and 70 days, kinds spread by a fixed LCG.
+    fn community() -> EventIndex {
+        let mut ix = EventIndex::new(8 * 3600);
+        let mut x: u64 = 42;
+        let kinds = [
+            "join", "message", "reaction", "click", "leave", "message", "order", "join",
+        ];
+        for id in 0..6000i64 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = x >> 33;
+            let day = 20_000 + (r % 70) as i64;
+            ix.push(&IndexRow {
+                event_id: id + 1,
+                member_id: (r / 70 % 60) as i64,
+                group_id: Some((r / 4200 % 5) as i64),
+                kind: kinds[(r / 21_000 % 8) as usize],
+                occurred_at_ms: (day * 86_400 + (r % 86_400) as i64) * 1000,
+                amount_fen: 100,
+                product: None,
+            });
+        }
+        ix.compact();
+        ix
+    }
+
+    #[test]
+    fn one_pass_with_the_previous_period_equals_two_passes() {
+        let ix = community();
+        let scope = Scope::days(20_040..20_060);
+        let [old, cur] = series_with_previous(&ix, &scope, 1);
+        assert_eq!(cur, series(&ix, &scope, 2));
+        let prev = series(&ix, &scope.previous(), 1);
+        assert_eq!((old.dau, old.wau, old.mau), (prev.dau, prev.wau, prev.mau));
+        assert_eq!(
+            (old.active_members, old.seen_members),
+            (prev.active_members, prev.seen_members)
+        );
+        assert_eq!((old.joins, old.leaves), (prev.joins, prev.leaves));
+        assert!(cur.active_members > 0 && cur.dau.iter().any(|&d| d > 1));
+        // The groups' DAU sums equal the group-day matrix.
+        let gd = dau_by_group_day(&ix, &scope, 1);
+        for g in 0..gd.n_groups {
+            let sum: u64 = scope.days.clone().map(|d| u64::from(gd.get(g, d))).sum();
+            assert_eq!(cur.group_dau_sum[g], sum, "group {g}");
+        }
+    }
+
+    #[test]
+    fn silence_at_several_ends_equals_one_end_at_a_time() {
+        let ix = community();
+        let ends = [20_030, 20_050, 20_071];
+        let all = silence_at(&ix, &Scope::days(0..1), 7, &ends, 2);
+        for (s, &end) in all.iter().zip(&ends) {
+            let one = silence(&ix, &Scope::days(end - 10..end), 7, 1);
+            assert_eq!(s, &one, "end {end}");
+        }
+        assert!(all[2].members > 0 && all[2].lurkers > 0 && all[2].lurkers < all[2].members);
+        assert!(all[0].is_dead(0, 20_030, 100) == all[0].group_last_message[0].is_none());
+    }
 }
