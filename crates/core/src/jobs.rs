@@ -47,6 +47,10 @@ pub struct JobContext {
     pub http: reqwest::Client,
     /// Base URL of the WeCom server API when a tenant's connection names none.
     pub wecom_api_base: String,
+    /// Cached WeCom access tokens.
+    pub tokens: std::sync::Arc<crate::wecom_api::TokenCache>,
+    /// First pause before retrying a rate-limited WeCom call.
+    pub api_retry_base: Duration,
 }
 
 impl JobContext {
@@ -59,7 +63,9 @@ impl JobContext {
         JobContext {
             db,
             http,
-            wecom_api_base: "https://qyapi.weixin.qq.com".to_string(),
+            wecom_api_base: crate::wecom_api::DEFAULT_BASE.to_string(),
+            tokens: Default::default(),
+            api_retry_base: crate::wecom_sync::RETRY_BASE,
         }
     }
 }
@@ -212,6 +218,8 @@ async fn dispatch(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobE
     match c.job.kind.as_str() {
         TEST_JOB => run_test_job(ctx, c).await,
         crate::wecom::EVENT_JOB => crate::wecom::run_event_job(ctx, c).await,
+        crate::wecom::RESYNC_JOB => crate::wecom_sync::run_resync_group(ctx, c).await,
+        crate::wecom::SYNC_JOB => crate::wecom_sync::run_full_sync(ctx, c).await,
         quanzi_store::webhook::DELIVERY_JOB => crate::webhooks::run_delivery(ctx, c).await,
         other => Err(JobError::Fatal(format!(
             "no handler for job kind {other:?}"

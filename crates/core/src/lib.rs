@@ -15,6 +15,8 @@ pub mod members;
 pub mod schedule;
 pub mod webhooks;
 pub mod wecom;
+pub mod wecom_api;
+pub mod wecom_sync;
 
 pub use error::{CoreError, Result};
 

@@ -166,3 +166,28 @@ pub async fn settle_membership(
         .bind(tenant.0).bind(group_id).bind(member_id).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// The tenant's member by WeChat unionid, in an open transaction.
+pub async fn member_by_unionid(
+    tx: &mut Tx,
+    tenant: TenantId,
+    unionid: &str,
+) -> Result<Option<i64>> {
+    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
+        "select member_id from member where tenant_id = $1 and unionid = $2")
+        .bind(tenant.0).bind(unionid).fetch_optional(c).await.map_err(Into::into))
+}
+
+/// Gives a member known by unionid its WeCom external_userid (when it has none).
+pub async fn link_external(
+    tx: &mut Tx,
+    tenant: TenantId,
+    member_id: i64,
+    external_userid: &str,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "update member set external_userid = $3 where tenant_id = $1 and member_id = $2
+         and external_userid is null")
+        .bind(tenant.0).bind(member_id).bind(external_userid).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
