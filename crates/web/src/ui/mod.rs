@@ -182,6 +182,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/growth", get(pages::growth))
         .route("/ui/settings", get(settings::settings))
         .route("/ui/settings/api-keys", post(settings::create_key))
+        .merge(settings::channels::router())
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
-//! Settings: API keys (create, shown once), operators, custom fields, event kinds.
+//! Settings: API keys (create, shown once), operators, custom fields, event kinds, and the
+//! channels' sections (in [`channels`]).
+
+pub mod channels;
 
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use serde::Deserialize;
@@ -22,11 +26,13 @@ struct SettingsPage {
     operators: Vec<(String, String, String)>,
     fields: Vec<(String, String, String)>,
     kinds: Vec<String>,
+    ch: channels::ChannelsView,
 }
 
 async fn page(
     s: &AppState,
     u: &UiUser,
+    headers: &HeaderMap,
     new_secret: Option<String>,
     error: Option<String>,
 ) -> Response {
@@ -46,6 +52,10 @@ async fn page(
     };
     let kinds = match quanzi_core::events::kinds(&s.db, t).await {
         Ok(k) => k,
+        Err(e) => return server_error(e),
+    };
+    let ch = match channels::load(s, u, &channels::origin(headers, s.secure_cookies)).await {
+        Ok(c) => c,
         Err(e) => return server_error(e),
     };
     render(SettingsPage {
@@ -75,12 +85,13 @@ async fn page(
             .map(|f| (f.key, f.label, f.kind.to_string()))
             .collect(),
         kinds,
+        ch,
     })
 }
 
 /// GET /ui/settings.
-pub async fn settings(State(s): State<AppState>, u: UiUser) -> Response {
-    page(&s, &u, None, None).await
+pub async fn settings(State(s): State<AppState>, u: UiUser, h: HeaderMap) -> Response {
+    page(&s, &u, &h, None, None).await
 }
 
 /// The new-key form.
@@ -96,12 +107,14 @@ pub struct NewKeyForm {
 pub async fn create_key(
     State(s): State<AppState>,
     u: UiUser,
+    h: HeaderMap,
     Form(f): Form<NewKeyForm>,
 ) -> Response {
     if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
         let mut r = page(
             &s,
             &u,
+            &h,
             None,
             Some("CSRF check failed; reload the page.".into()),
         )
@@ -113,6 +126,7 @@ pub async fn create_key(
         let mut r = page(
             &s,
             &u,
+            &h,
             None,
             Some(u.lang.t("settings.admin_only").to_string()),
         )
@@ -124,14 +138,17 @@ pub async fn create_key(
         return page(
             &s,
             &u,
+            &h,
             None,
             Some(format!("scope: must be one of {}", ApiScope::expected())),
         )
         .await;
     };
     match quanzi_core::access::create_api_key(&s.db, u.tenant(), &f.name, scope).await {
-        Ok(k) => page(&s, &u, Some(k.secret), None).await,
-        Err(quanzi_core::CoreError::Invalid(e)) => page(&s, &u, None, Some(e.to_string())).await,
+        Ok(k) => page(&s, &u, &h, Some(k.secret), None).await,
+        Err(quanzi_core::CoreError::Invalid(e)) => {
+            page(&s, &u, &h, None, Some(e.to_string())).await
+        }
         Err(e) => server_error(e),
     }
 }

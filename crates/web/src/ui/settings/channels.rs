@@ -1,0 +1,273 @@
+//! Settings for the channels: the WeCom connection (with the callback URL to paste), webhook
+//! subscriptions (secrets shown once, rotation), deliveries (replay) and the job queue (retry).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use quanzi_core::CoreError;
+use quanzi_core::wecom::{ConnectionInput, ConnectionView};
+use quanzi_domain::access::OperatorRole;
+use quanzi_store::jobs::JobRow;
+use quanzi_store::webhook::{Delivery, Subscription};
+use serde::Deserialize;
+
+use super::super::{UiUser, server_error};
+use super::page;
+use crate::AppState;
+use crate::auth::constant_time_eq;
+
+/// What the settings page shows of the channels.
+pub struct ChannelsView {
+    /// The URL to paste into WeCom's callback settings.
+    pub callback_url: String,
+    /// The WeCom connection, secrets hinted only.
+    pub wecom: Option<ConnectionView>,
+    /// Webhook subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// Latest deliveries.
+    pub deliveries: Vec<Delivery>,
+    /// Jobs per state.
+    pub job_counts: Vec<(String, i64)>,
+    /// Latest jobs.
+    pub jobs: Vec<JobRow>,
+    /// Event types a subscription may name.
+    pub event_types: String,
+}
+
+/// The origin the operator reached us at: `X-Forwarded-Proto`/`Host` when present.
+pub fn origin(headers: &HeaderMap, secure: bool) -> String {
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let scheme =
+        h("x-forwarded-proto").unwrap_or_else(|| if secure { "https" } else { "http" }.into());
+    let host = h("x-forwarded-host")
+        .or_else(|| h("host"))
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    format!("{scheme}://{host}")
+}
+
+/// Loads the channels' part of the page.
+pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView, CoreError> {
+    let t = u.tenant();
+    let slug = quanzi_store::tenant::get(&s.db, t)
+        .await?
+        .map(|t| t.slug)
+        .unwrap_or_default();
+    Ok(ChannelsView {
+        callback_url: format!("{origin}/hooks/wecom/{slug}"),
+        wecom: quanzi_core::wecom::connection(&s.db, t).await?,
+        subscriptions: quanzi_core::webhooks::subscriptions(&s.db, t).await?,
+        deliveries: quanzi_core::webhooks::deliveries(&s.db, t, 20).await?,
+        job_counts: quanzi_store::jobs::counts(&s.db, t).await?,
+        jobs: quanzi_store::jobs::list(&s.db, t, None, 20).await?,
+        event_types: quanzi_core::webhooks::EVENT_TYPES.join(", "),
+    })
+}
+
+/// The routes of these sections.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ui/settings/wecom", post(save_wecom))
+        .route("/ui/settings/wecom/sync", post(sync_wecom))
+        .route("/ui/settings/webhooks", post(subscribe))
+        .route("/ui/settings/webhooks/{id}/rotate", post(rotate))
+        .route("/ui/settings/webhooks/{id}/toggle", post(toggle))
+        .route("/ui/settings/deliveries/{id}/replay", post(replay))
+        .route("/ui/settings/jobs/{id}/retry", post(retry))
+}
+
+/// A form with only the CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Renders the page with `error` and `status`.
+async fn refuse(
+    s: &AppState,
+    u: &UiUser,
+    h: &HeaderMap,
+    status: StatusCode,
+    error: String,
+) -> Response {
+    let mut r = page(s, u, h, None, Some(error)).await;
+    *r.status_mut() = status;
+    r
+}
+
+/// The CSRF and role checks every write here passes first.
+async fn guard(s: &AppState, u: &UiUser, h: &HeaderMap, csrf: &str) -> Option<Response> {
+    if !constant_time_eq(csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
+        let e = "CSRF check failed; reload the page.".to_string();
+        return Some(refuse(s, u, h, StatusCode::FORBIDDEN, e).await);
+    }
+    if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
+        let e = u.lang.t("settings.admin_only").to_string();
+        return Some(refuse(s, u, h, StatusCode::FORBIDDEN, e).await);
+    }
+    None
+}
+
+/// Maps a use-case's outcome: done → back to the section; bad input or unknown id → the page
+/// with the reason.
+async fn done(
+    s: &AppState,
+    u: &UiUser,
+    h: &HeaderMap,
+    r: Result<(), CoreError>,
+    anchor: &str,
+) -> Response {
+    match r {
+        Ok(()) => Redirect::to(&format!("/ui/settings#{anchor}")).into_response(),
+        Err(CoreError::Invalid(e)) => {
+            refuse(s, u, h, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).await
+        }
+        Err(CoreError::NotFound(what)) => {
+            refuse(s, u, h, StatusCode::NOT_FOUND, format!("{what} not found")).await
+        }
+        Err(e) => server_error(e),
+    }
+}
+
+/// The WeCom connection form.
+#[derive(Deserialize)]
+pub struct WecomForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    input: ConnectionInput,
+}
+
+async fn save_wecom(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Form(f): Form<WecomForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    let r = quanzi_core::wecom::save_connection(&s.db, u.tenant(), f.input).await;
+    done(&s, &u, &h, r, "wecom").await
+}
+
+async fn sync_wecom(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    let r = quanzi_core::wecom::request_sync(&s.db, u.tenant())
+        .await
+        .map(|_| ());
+    done(&s, &u, &h, r, "jobs").await
+}
+
+/// The new-subscription form.
+#[derive(Deserialize)]
+pub struct SubscribeForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    url: String,
+    event_types: String,
+}
+
+async fn subscribe(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Form(f): Form<SubscribeForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    match quanzi_core::webhooks::subscribe(&s.db, u.tenant(), &f.url, &f.event_types).await {
+        Ok((_, secret)) => page(&s, &u, &h, Some(secret), None).await,
+        Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
+    }
+}
+
+/// The rotation form.
+#[derive(Deserialize)]
+pub struct RotateForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    overlap_hours: String,
+}
+
+async fn rotate(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<RotateForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    let Ok(hours) = f.overlap_hours.trim().parse::<i64>() else {
+        let e = "overlap_hours: must be a whole number of hours".to_string();
+        return refuse(&s, &u, &h, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+    };
+    match quanzi_core::webhooks::rotate(&s.db, u.tenant(), id, hours).await {
+        Ok(secret) => page(&s, &u, &h, Some(secret), None).await,
+        Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
+    }
+}
+
+async fn toggle(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    let t = u.tenant();
+    let r = match quanzi_store::webhook::subscription(&s.db, t, id).await {
+        Ok(Some(sub)) => quanzi_core::webhooks::set_active(&s.db, t, id, !sub.active).await,
+        Ok(None) => Err(CoreError::NotFound("subscription")),
+        Err(e) => Err(e.into()),
+    };
+    done(&s, &u, &h, r, "webhooks").await
+}
+
+async fn replay(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    let r = quanzi_core::webhooks::replay(&s.db, u.tenant(), id).await;
+    done(&s, &u, &h, r, "deliveries").await
+}
+
+async fn retry(
+    State(s): State<AppState>,
+    u: UiUser,
+    h: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+        return r;
+    }
+    let r = quanzi_core::jobs::retry(&s.db, u.tenant(), id).await;
+    done(&s, &u, &h, r, "jobs").await
+}
