@@ -1,4 +1,11 @@
 //! The interaction graph: compressed sparse rows, influence scores, roles, spread simulation.
+//!
+//! - [`csr`]: the directed weighted graph; [`build`]: a tenant's graph from its events.
+//! - [`pagerank`], [`components`] (WCC, k-core): structure and influence.
+//! - [`roles`]: per-member scores with explanations and the KOL ranking.
+//! - [`diffusion`]: Monte Carlo IC/LT spread; [`learn`]: edge probabilities from history.
+//! - [`imm`]: influence maximization; [`heuristics`]: degree-based seed sets.
+//! - [`rng`]: the seeded generators every randomised routine uses.
 
 pub mod build;
 pub mod components;
@@ -6,11 +13,12 @@ pub mod csr;
 pub mod diffusion;
 pub mod heuristics;
 pub mod imm;
+pub mod learn;
 pub mod pagerank;
-pub mod probability;
+mod probability;
 pub mod rng;
 pub mod roles;
-pub mod rr;
+mod rr;
 
 #[cfg(test)]
 mod testgen;

@@ -259,6 +259,19 @@ pub fn kol_ranking(
         .collect()
 }
 
+/// Flags the nodes with any event in `group` up to `as_of_ms`, e.g. for a per-group KOL list
+/// (`kol_ranking(.., &|m| in_group[m as usize])`).
+#[must_use]
+pub fn group_members(events: &[InteractionEvent], n: u32, group: u32, as_of_ms: i64) -> Vec<bool> {
+    let mut flags = vec![false; n as usize];
+    for e in events {
+        if e.group == Some(group) && e.at_ms <= as_of_ms && e.member < n {
+            flags[e.member as usize] = true;
+        }
+    }
+    flags
+}
+
 /// The lower end of the 95% Wilson interval of `k` successes in `n` trials (0 when n = 0):
 /// a share that does not reward one lucky message.
 #[must_use]

@@ -151,3 +151,13 @@ fn wilson_bound_prefers_many_responses_over_one_lucky_message() {
     assert!(wilson_lower_bound(1, 1) < wilson_lower_bound(40, 50));
     assert!(wilson_lower_bound(5, 10) < 0.5);
 }
+
+#[test]
+fn a_group_kol_list_ranks_only_that_groups_members() {
+    let events = community();
+    let s = scores();
+    let in_11 = group_members(&events, 9, 11, NOW);
+    assert_eq!(in_11.iter().filter(|&&x| x).count(), 1);
+    let top = kol_ranking(&s, Role::Engaged, 5, &|m| in_11[m as usize]);
+    assert_eq!(top.iter().map(|k| k.member).collect::<Vec<_>>(), vec![1]);
+}
