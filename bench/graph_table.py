@@ -81,7 +81,8 @@ def main():
           "NDlib / this | mean cascade |")
     print("|---|---|---|---|")
     print(f"| Quanzi | {s(qic, 7)} | {'—' if not qic or not ndic else f'{ndic / qic:,.0f}×'} "
-          f"| {q.get('ic_100k_mean_cascade', '—')} |")
+          f"| {q.get('ic_100k_mean_cascade', '—')} (mean), "
+          f"{q.get('ic_100k_median_cascade', '—')} (median) |")
     print(f"| NDlib 6.0.1 | {s(ndic, 4)} | 1× | {fig(nd, 'ndlib_ic_per_run', 'cascade_size_median')} (median) |")
     print(f"| vectorised numpy | {s(npic, 5)} | {'—' if not npic or not ndic else f'{ndic / npic:,.0f}×'} "
           f"| {fig(nd, 'numpy_ic_per_run', 'cascade_size_median')} (median) |")

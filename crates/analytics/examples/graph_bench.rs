@@ -242,12 +242,16 @@ fn independent_cascade(g: &Csr, r: &mut Report) {
         })
         .collect();
     let mut total = 0u64;
+    let mut sizes = Vec::with_capacity(seed_sets.len());
     let mut crng = Rng::new(43);
     let label = format!("ic 100k p=0.01 100 seeds x {cascades} cascades");
     let (t, ()) = time(3, &label, || {
         total = 0;
+        sizes.clear();
         for s in &seed_sets {
-            total += u64::from(sim.run(s, &mut crng).reached);
+            let reached = sim.run(s, &mut crng).reached;
+            total += u64::from(reached);
+            sizes.push(reached);
         }
     });
     let per = |x: f64| format!("{:.9}", x / f64::from(cascades));
@@ -257,6 +261,8 @@ fn independent_cascade(g: &Csr, r: &mut Report) {
         "ic_100k_mean_cascade",
         format!("{:.2}", total as f64 / f64::from(cascades)),
     );
+    sizes.sort_unstable();
+    r.put("ic_100k_median_cascade", sizes[sizes.len() / 2].to_string());
 }
 
 fn main() {

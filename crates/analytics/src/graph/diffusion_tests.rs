@@ -245,7 +245,7 @@ fn ic_mean_spread_agrees_with_an_independent_reference() {
         ),
     ];
     for (model, prob) in cases {
-        let runs = 1_500;
+        let runs = 1_000;
         let est = simulate(
             &g,
             &model,
