@@ -19,6 +19,7 @@ mod probability;
 pub mod rng;
 pub mod roles;
 mod rr;
+mod signals;
 
 #[cfg(test)]
 mod testgen;

@@ -4,11 +4,12 @@
 //! The explanations are plain English sentences built from the figures; the UI translates
 //! them (the figures are in the struct too, for a template that prefers them).
 
-use std::collections::{HashMap, HashSet};
-
-use super::build::{GraphBuildOptions, InteractionEvent, InteractionGraph, InteractionKind};
+use super::build::{GraphBuildOptions, InteractionEvent, InteractionGraph};
 use super::components::{Undirected, core_numbers_undirected};
 use super::pagerank::{PageRankOptions, pagerank};
+use super::signals::{connector_groups, engagement, levels, maven, salesman};
+
+pub use super::signals::activity_weight;
 
 /// The roles a member can be ranked by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,21 +91,6 @@ pub struct KolEntry {
     pub score: f64,
     /// The role's explanation line.
     pub explanation: String,
-}
-
-/// Engagement weight of an event kind before decay.
-#[must_use]
-pub fn activity_weight(kind: &InteractionKind) -> f64 {
-    match kind {
-        InteractionKind::Message { .. } | InteractionKind::Mention { .. } => 1.0,
-        InteractionKind::Join => 1.0,
-        InteractionKind::Reply { .. } | InteractionKind::Reshare { .. } => 2.0,
-        InteractionKind::Invite { .. }
-        | InteractionKind::Referral { .. }
-        | InteractionKind::ShareLedTo { .. } => 3.0,
-        InteractionKind::Order { .. } => 4.0,
-        InteractionKind::Other => 0.5,
-    }
 }
 
 /// Scores every node of `graph` from the same `events` it was built from. `opts` must be
@@ -285,166 +271,6 @@ pub fn wilson_lower_bound(k: u32, n: u32) -> f64 {
     let centre = p + z * z / (2.0 * n);
     let margin = z * ((p * (1.0 - p) + z * z / (4.0 * n)) / n).sqrt();
     ((centre - margin) / denom).max(0.0)
-}
-
-fn engagement(events: &[&InteractionEvent], n: usize, opts: &GraphBuildOptions) -> Vec<f64> {
-    let mut score = vec![0.0; n];
-    for e in events {
-        score[e.member as usize] += activity_weight(&e.kind) * opts.decay(e.at_ms);
-    }
-    score
-}
-
-/// 0 for no activity; otherwise 1–10 by decile of rank among the active.
-fn levels(score: &[f64]) -> Vec<u8> {
-    let mut active: Vec<f64> = score.iter().copied().filter(|&x| x > 0.0).collect();
-    active.sort_by(f64::total_cmp);
-    let m = active.len();
-    score
-        .iter()
-        .map(|&x| {
-            if x <= 0.0 {
-                return 0;
-            }
-            // Decile of x's rank among the active: the most active get 10.
-            let below = active.partition_point(|&y| y < x);
-            (10 * (below + 1)).div_ceil(m.max(1)).clamp(1, 10) as u8
-        })
-        .collect()
-}
-
-fn connector_groups(events: &[&InteractionEvent], ug: &Undirected, n: usize) -> Vec<u32> {
-    let mut pairs: Vec<(u32, u32)> = events
-        .iter()
-        .filter_map(|e| e.group.map(|g| (e.member, g)))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut dense: HashMap<u32, u32> = HashMap::new();
-    let mut off = vec![0usize; n + 1];
-    let mut groups_of = Vec::with_capacity(pairs.len());
-    for &(u, g) in &pairs {
-        off[u as usize + 1] += 1;
-        let next = dense.len() as u32;
-        groups_of.push(*dense.entry(g).or_insert(next));
-    }
-    for i in 0..n {
-        off[i + 1] += off[i];
-    }
-    let mut stamp = vec![u32::MAX; dense.len()];
-    (0..n as u32)
-        .map(|u| {
-            let mut count = 0;
-            for w in std::iter::once(u).chain(ug.neighbors(u).iter().copied()) {
-                for &g in &groups_of[off[w as usize]..off[w as usize + 1]] {
-                    if stamp[g as usize] != u {
-                        stamp[g as usize] = u;
-                        count += 1;
-                    }
-                }
-            }
-            count
-        })
-        .collect()
-}
-
-/// Per node: (messages, messages that drew a response, responses received).
-fn maven(events: &[&InteractionEvent], n: usize) -> Vec<(u32, u32, u32)> {
-    let mut author: HashMap<u64, u32> = HashMap::new();
-    let mut out = vec![(0u32, 0u32, 0u32); n];
-    for e in events {
-        if let InteractionKind::Message { message } = e.kind
-            && author.insert(message, e.member).is_none()
-        {
-            out[e.member as usize].0 += 1;
-        }
-    }
-    let mut responded: HashSet<u64> = HashSet::new();
-    for e in events {
-        let (to, message) = match e.kind {
-            InteractionKind::Reply { to, message } => (to, message),
-            InteractionKind::Reshare { of, message } => (of, message),
-            _ => continue,
-        };
-        if to == e.member || to as usize >= n {
-            continue;
-        }
-        out[to as usize].2 += 1;
-        if let Some(m) = message
-            && author.get(&m).is_some_and(|&a| a != e.member)
-            && responded.insert(m)
-        {
-            out[to as usize].1 += 1;
-        }
-    }
-    out
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Sales {
-    brought: u32,
-    joined: u32,
-    ordered: u32,
-    gmv_fen: i64,
-}
-
-/// First-touch attribution: each person is credited to whoever brought them first.
-fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
-    // person → (bringer, when, joined through the bringing event)
-    let mut first: HashMap<u32, (u32, i64, bool)> = HashMap::new();
-    for e in events {
-        let (person, joined) = match e.kind {
-            InteractionKind::Invite { invitee } => (invitee, false),
-            InteractionKind::Referral { new_member } => (new_member, true),
-            InteractionKind::ShareLedTo { node, joined } => (node, joined),
-            _ => continue,
-        };
-        if person == e.member || person as usize >= n {
-            continue;
-        }
-        let entry = first.entry(person).or_insert((e.member, e.at_ms, joined));
-        if e.at_ms < entry.1 {
-            *entry = (e.member, e.at_ms, joined);
-        } else if e.member == entry.0 {
-            entry.2 |= joined;
-        }
-    }
-    let mut joined_at: HashMap<u32, i64> = HashMap::new();
-    let mut orders: HashMap<u32, (i64, i64)> = HashMap::new(); // person → (gmv, count) after
-    for e in events {
-        let Some(&(_, since, _)) = first.get(&e.member) else {
-            continue;
-        };
-        if e.at_ms < since {
-            continue;
-        }
-        match e.kind {
-            InteractionKind::Join => {
-                joined_at.entry(e.member).or_insert(e.at_ms);
-            }
-            InteractionKind::Order { amount_fen } => {
-                let o = orders.entry(e.member).or_insert((0, 0));
-                o.0 += amount_fen;
-                o.1 += 1;
-            }
-            _ => {}
-        }
-    }
-    let mut out = vec![Sales::default(); n];
-    for (person, (bringer, _, joined)) in &first {
-        let s = &mut out[*bringer as usize];
-        s.brought += 1;
-        if *joined || joined_at.contains_key(person) {
-            s.joined += 1;
-        }
-        if let Some(&(gmv, count)) = orders.get(person)
-            && count > 0
-        {
-            s.ordered += 1;
-            s.gmv_fen += gmv;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::graph::build::build_interaction_graph;
+use crate::graph::build::{InteractionKind, build_interaction_graph};
 
 const DAY: i64 = 86_400_000;
 const NOW: i64 = 1_000 * DAY;
