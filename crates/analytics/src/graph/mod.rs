@@ -1,12 +1,13 @@
 //! The interaction graph: compressed sparse rows, influence scores, roles, spread simulation.
 //!
 //! - [`csr`]: the directed weighted graph; [`build`]: a tenant's graph from its events.
-//! - [`pagerank`], [`components`] (WCC, k-core): structure and influence.
+//! - [`pagerank`], [`components`] (WCC, k-core), [`betweenness`]: structure and influence.
 //! - [`roles`]: per-member scores with explanations and the KOL ranking.
 //! - [`diffusion`]: Monte Carlo IC/LT spread; [`learn`]: edge probabilities from history.
 //! - [`imm`]: influence maximization; [`heuristics`]: degree-based seed sets.
 //! - [`rng`]: the seeded generators every randomised routine uses.
 
+pub mod betweenness;
 pub mod build;
 pub mod components;
 pub mod csr;

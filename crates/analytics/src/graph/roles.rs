@@ -4,6 +4,7 @@
 //! The explanations are plain English sentences built from the figures; the UI translates
 //! them (the figures are in the struct too, for a template that prefers them).
 
+use super::betweenness::betweenness;
 use super::build::{GraphBuildOptions, InteractionEvent, InteractionGraph};
 use super::components::{Undirected, core_numbers_undirected};
 use super::pagerank::{PageRankOptions, pagerank};
@@ -41,6 +42,9 @@ pub struct MemberScores {
     pub engagement_level: u8,
     /// Distinct groups among the member's neighbours (and their own).
     pub connector_groups: u32,
+    /// Share of other node pairs whose shortest paths run through the member (undirected,
+    /// estimated from sampled sources on large graphs).
+    pub betweenness: f64,
     /// Core number on the undirected view.
     pub k_shell: u32,
     /// Whether the member is in the graph's innermost core.
@@ -93,6 +97,27 @@ pub struct KolEntry {
     pub explanation: String,
 }
 
+/// Parameters of [`member_scores`] beyond the graph's build options.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreOptions {
+    /// PageRank parameters for the influence score.
+    pub pagerank: PageRankOptions,
+    /// Source nodes sampled for betweenness (exact when at least the node count).
+    pub betweenness_samples: u32,
+    /// Seed of the betweenness sample.
+    pub seed: u64,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        Self {
+            pagerank: PageRankOptions::default(),
+            betweenness_samples: 256,
+            seed: 42,
+        }
+    }
+}
+
 /// Scores every node of `graph` from the same `events` it was built from. `opts` must be
 /// the build options (for `as_of_ms` and the decay).
 #[must_use]
@@ -100,7 +125,7 @@ pub fn member_scores(
     graph: &InteractionGraph,
     events: &[InteractionEvent],
     opts: &GraphBuildOptions,
-    pagerank_opts: &PageRankOptions,
+    score_opts: &ScoreOptions,
 ) -> Vec<MemberScores> {
     let g = &graph.graph;
     let n = g.node_count() as usize;
@@ -109,11 +134,12 @@ pub fn member_scores(
         .filter(|e| e.at_ms <= opts.as_of_ms && e.member < g.node_count())
         .collect();
     // Influence: rank flows along endorsements, i.e. against the influence edges.
-    let influence = pagerank(&g.transposed(), pagerank_opts).scores;
+    let influence = pagerank(&g.transposed(), &score_opts.pagerank).scores;
     let engagement = engagement(&events, n, opts);
     let levels = levels(&engagement);
     let ug = Undirected::of(g);
     let core = core_numbers_undirected(&ug);
+    let between = betweenness(&ug, score_opts.betweenness_samples, score_opts.seed);
     let max_core = core.iter().copied().max().unwrap_or(0);
     let groups = connector_groups(&events, &ug, n);
     let maven = maven(&events, n);
@@ -147,8 +173,11 @@ pub fn member_scores(
                     )
                 },
                 connector: format!(
-                    "Has ties into {} groups; k-shell {} of at most {max_core}.",
-                    groups[u], core[u]
+                    "Has ties into {} groups; on {:.1}% of shortest paths between others; \
+                     k-shell {} of at most {max_core}.",
+                    groups[u],
+                    100.0 * between[u],
+                    core[u]
                 ),
                 maven: if msgs == 0 {
                     format!(
@@ -181,6 +210,7 @@ pub fn member_scores(
                 engagement: engagement[u],
                 engagement_level: levels[u],
                 connector_groups: groups[u],
+                betweenness: between[u],
                 k_shell: core[u],
                 inner_core: max_core > 0 && core[u] == max_core,
                 messages: msgs,
@@ -201,8 +231,10 @@ pub fn member_scores(
 pub fn role_score(s: &MemberScores, role: Role) -> f64 {
     match role {
         Role::Influencer => s.influence,
-        // Groups first; the k-shell breaks ties (it is below 1 after scaling).
-        Role::Connector => f64::from(s.connector_groups) + f64::from(s.k_shell) / 1e6,
+        // Groups first; betweenness (at most 0.5 here) and then the k-shell break ties.
+        Role::Connector => {
+            f64::from(s.connector_groups) + 0.5 * s.betweenness + f64::from(s.k_shell) / 1e6
+        }
         Role::Maven => wilson_lower_bound(s.messages_responded, s.messages),
         // GMV in yuan, plus one per join so that joins without orders still count.
         Role::Salesman => s.brought_gmv_fen as f64 / 100.0 + f64::from(s.brought_joined),

@@ -77,7 +77,7 @@ fn scores() -> Vec<MemberScores> {
     let events = community();
     let opts = GraphBuildOptions::as_of(NOW);
     let g = build_interaction_graph(9, &events, &opts).unwrap();
-    member_scores(&g, &events, &opts, &PageRankOptions::default())
+    member_scores(&g, &events, &opts, &ScoreOptions::default())
 }
 
 #[test]
@@ -125,6 +125,17 @@ fn influence_connector_engagement_and_core_follow_the_interactions() {
     // 0's neighbours 1 and 2 are active in groups 11 and 12; 0 in 10.
     assert_eq!(s[0].connector_groups, 3);
     assert_eq!(kol_ranking(&s, Role::Connector, 1, &|_| true)[0].member, 0);
+    // 0 sits between 1 and 2, and 2 is a leaf.
+    assert!(
+        s[0].betweenness > 0.0 && s[2].betweenness == 0.0,
+        "{:?}",
+        s[0]
+    );
+    assert!(
+        s[0].explanations
+            .connector
+            .starts_with("Has ties into 3 groups; on ")
+    );
     // Node 8 never appears: no activity, no ties.
     assert_eq!(
         (s[8].engagement_level, s[8].connector_groups, s[8].k_shell),
