@@ -64,6 +64,10 @@ pub struct BulkSetup {
     pub group_name: String,
     /// `created_at_ms` of what is created, and `received_at_ms` of the events.
     pub now_ms: i64,
+    /// About how many rows will come (a hint: on the embedded store, a load much larger
+    /// than the event table rebuilds the table's secondary indexes at the end instead of
+    /// inserting into them row by row).
+    pub expected_rows: u64,
 }
 
 impl BulkSetup {
