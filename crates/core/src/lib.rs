@@ -16,6 +16,7 @@ pub mod schedule;
 pub mod webhooks;
 pub mod wecom;
 pub mod wecom_api;
+pub mod wecom_apply;
 pub mod wecom_sync;
 
 pub use error::{CoreError, Result};

@@ -14,8 +14,8 @@ use quanzi_store::wecom as repo;
 use quanzi_store::{Tx, group, member, now_ms, tag};
 
 use crate::jobs::{Claimed, JobContext, JobError};
-use crate::wecom::{ensure_group, ensure_member, store_events};
 use crate::wecom_api::{ApiError, Client, ContactEntry};
+use crate::wecom_apply::{ensure_group, ensure_member, store_events};
 
 impl From<ApiError> for JobError {
     fn from(e: ApiError) -> Self {
