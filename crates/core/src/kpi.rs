@@ -200,6 +200,37 @@ impl Analytics {
         Ok(e)
     }
 
+    /// After events were stored for `t`: when the tenant's index is built and not already
+    /// catching up, appends the new rows to it in the background, so the index follows ingest
+    /// instead of waiting for the next question (which would catch up anyway).
+    pub fn appended(self: &Arc<Self>, db: &Db, t: TenantId) {
+        let entry = match self.tenants.lock() {
+            Ok(m) => m.get(&t).cloned(),
+            Err(p) => p.into_inner().get(&t).cloned(),
+        };
+        let Some(e) = entry else { return };
+        let built = matches!(e.sync.try_lock(), Ok(st) if st.built);
+        if !built {
+            return;
+        }
+        let (a, db) = (self.clone(), db.clone());
+        tokio::spawn(async move {
+            if let Err(err) = a.fresh(&db, t, &|_| {}).await {
+                tracing::warn!(error = %err, tenant = t.0, "analytics catch-up failed");
+            }
+        });
+    }
+
+    /// The tenant's index statistics as they are, without catching up (`None` before the
+    /// first question built it).
+    pub fn peek(&self, t: TenantId) -> Option<IndexStats> {
+        let entry = match self.tenants.lock() {
+            Ok(m) => m.get(&t).cloned(),
+            Err(p) => p.into_inner().get(&t).cloned(),
+        };
+        entry.map(|e| e.stats())
+    }
+
     /// Drops the tenant's index; the next question rebuilds it from the store.
     pub async fn rebuild(&self, db: &Db, t: TenantId) -> Result<IndexStats> {
         {

@@ -32,7 +32,12 @@ pub async fn ingest(
     c: Caller,
     AppJson(b): AppJson<EventBatch>,
 ) -> Result<Json<IngestReport>, ApiError> {
-    Ok(Json(events::ingest(&s.db, c.write()?, b.events).await?))
+    let t = c.write()?;
+    let report = events::ingest(&s.db, t, b.events).await?;
+    if report.stored > 0 {
+        s.analytics.appended(&s.db, t);
+    }
+    Ok(Json(report))
 }
 
 /// Filters and paging of the event list.
