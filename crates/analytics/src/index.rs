@@ -527,7 +527,13 @@ mod tests {
             .map(|i| {
                 let member = (i * 7919) % 37;
                 let secs = t + ((i * 104_729) % 1000);
-                row(i + 1, member, 1 + i % 3, if i % 5 == 0 { "order" } else { "message" }, secs)
+                row(
+                    i + 1,
+                    member,
+                    1 + i % 3,
+                    if i % 5 == 0 { "order" } else { "message" },
+                    secs,
+                )
             })
             .collect();
         for (k, r) in rows.iter().enumerate() {

@@ -70,7 +70,15 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 /// Parses `YYYY-MM-DD` into a day number since 1970-01-01; `None` unless it is a real date.
@@ -100,7 +108,10 @@ mod date_tests {
     fn dates_round_trip_and_bad_dates_are_refused() {
         assert_eq!(parse_date("2025-01-01"), Some(20_089));
         assert_eq!(format_date(20_089), "2025-01-01");
-        assert_eq!(parse_date("2024-02-29").map(format_date).as_deref(), Some("2024-02-29"));
+        assert_eq!(
+            parse_date("2024-02-29").map(format_date).as_deref(),
+            Some("2024-02-29")
+        );
         assert_eq!(parse_date("2025-02-29"), None);
         assert_eq!(parse_date("2025-13-01"), None);
         assert_eq!(parse_date("yesterday"), None);
