@@ -227,6 +227,11 @@ async fn dispatch(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobE
     }
 }
 
+/// Done jobs are kept this long (a week) for the Settings page, then purged.
+pub const KEEP_DONE_MS: i64 = 7 * 86_400_000;
+/// How often a worker purges old done jobs.
+const PURGE_EVERY_MS: i64 = 3_600_000;
+
 /// Runs jobs until `stop` completes: schedules, then claims, sleeping when idle.
 pub async fn run_worker(
     ctx: JobContext,
@@ -235,8 +240,17 @@ pub async fn run_worker(
 ) {
     tokio::pin!(stop);
     tracing::info!(worker = %opts.name, "worker started");
+    let mut purged_at = 0;
     loop {
         let now = now_ms();
+        if now - purged_at > PURGE_EVERY_MS {
+            purged_at = now;
+            match jobs::purge_done(&ctx.db, now - KEEP_DONE_MS).await {
+                Ok(n) if n > 0 => tracing::info!(jobs = n, "old done jobs purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purging done jobs failed"),
+            }
+        }
         let busy = match fire_schedules(&ctx.db, now).await {
             Ok(_) => run_once(&ctx, &opts, now).await,
             Err(e) => Err(e),

@@ -298,3 +298,13 @@ pub async fn schedules(db: &Db, tenant: TenantId) -> Result<Vec<ScheduleRow>> {
          from job_schedule where tenant_id = $1 order by name")
         .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
 }
+
+/// Deletes done jobs last changed before `before_ms` (dead ones are kept for the operator).
+pub async fn purge_done(db: &Db, before_ms: i64) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    let n = on_tx!(&mut tx, c => sqlx::query(
+        "delete from job where state = 'done' and updated_at_ms < $1")
+        .bind(before_ms).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -147,6 +147,12 @@ async fn a_singleton_job_is_enqueued_once_while_pending() {
         assert!(finish(db, c[0].job_id, "w", T0).await);
         // Once done, the same key may be asked for again.
         assert!(enqueue(db, t, job).await.is_some());
+        // Old done jobs are purged; pending ones are not.
+        assert_eq!(jobs::purge_done(db, T0 + 1).await.unwrap(), 1);
+        assert_eq!(
+            jobs::counts(db, t).await.unwrap(),
+            vec![("pending".to_string(), 1)]
+        );
     }
 }
 

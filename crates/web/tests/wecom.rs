@@ -146,6 +146,10 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         let db = &tdb.db;
         let app = spawn_app(db.clone()).await;
         let t = connect(db, "acme", CORP, TOKEN, KEY).await;
+        // A subscriber: each change reaches the outbox once too.
+        quanzi_core::webhooks::subscribe(db, t, "http://127.0.0.1:9/hook", "*")
+            .await
+            .unwrap();
         let c = Client::new();
         let base = 1_763_600_000;
         let added = sealed(
@@ -212,6 +216,14 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         kinds.sort_unstable();
         assert_eq!(kinds, vec!["join", "leave"]);
+        let mut outbox: Vec<String> = quanzi_core::webhooks::deliveries(db, t, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.event_type)
+            .collect();
+        outbox.sort_unstable();
+        assert_eq!(outbox, vec!["member.joined", "member.left"]);
         // The event jobs are done; none is pending or dead.
         let event_jobs = jobs::list(db, t, None, 100).await.unwrap();
         assert!(
