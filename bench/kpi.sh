@@ -23,7 +23,8 @@ cargo build --release -q -p quanzi-core --example kpi_store_bench
 W=$(mktemp -d /tmp/quanzi-kpi.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 DB="sqlite://$W/quanzi.db"
-Q=target/release/quanzi
+T=${CARGO_TARGET_DIR:-target}
+Q=$T/release/quanzi
 rows=$(($(wc -l < "$EVENTS") - 1))
 echo "== $rows events from $EVENTS; work dir $W"
 $Q --database-url "$DB" admin create-tenant bench "KPI benchmark" > /dev/null
@@ -35,7 +36,7 @@ end=$(date +%s.%N)
 echo "quanzi import $(echo "$end - $start" | bc)" > "$W/quanzi.txt"
 tail -2 "$W/import.log"
 echo "== Quanzi: index from the store, then (b)-(f) x $RUNS"
-target/release/examples/kpi_store_bench "$DB" bench "$W/quanzi" "$RUNS" | tee -a "$W/quanzi.txt"
+"$T/release/examples/kpi_store_bench" "$DB" bench "$W/quanzi" "$RUNS" | tee -a "$W/quanzi.txt"
 echo "== DuckDB: read_csv, then (b)-(f) x $RUNS"
 "$PY" bench/kpi_reference.py "$EVENTS" "$W/duckdb" --runs "$RUNS" | tee "$W/duckdb.txt"
 echo "== answers"

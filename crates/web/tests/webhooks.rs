@@ -122,9 +122,13 @@ async fn post_join(c: &reqwest::Client, url: &str, key: &str, key_suffix: &str, 
 /// One round of the worker as if `hours` had passed.
 async fn step(db: &Db, hours: i64) {
     let ctx = JobContext::new(db.clone());
-    run_once(&ctx, &WorkerOptions::default(), now_ms() + hours * 3_600_000)
-        .await
-        .unwrap();
+    run_once(
+        &ctx,
+        &WorkerOptions::default(),
+        now_ms() + hours * 3_600_000,
+    )
+    .await
+    .unwrap();
 }
 
 /// Runs the worker as if `hours` had passed, until nothing is due.

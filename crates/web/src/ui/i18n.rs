@@ -388,12 +388,24 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("back", "返回", "Back"),
     // Channels: WeCom connection, webhooks, deliveries, job queue.
     ("ch.wecom", "企业微信连接", "WeCom connection"),
-    ("ch.callback_hint", "在企业微信「客户联系 → 接收事件服务器」中填写此 URL：", "Paste this URL into WeCom's customer-contact callback settings:"),
+    (
+        "ch.callback_hint",
+        "在企业微信「客户联系 → 接收事件服务器」中填写此 URL：",
+        "Paste this URL into WeCom's customer-contact callback settings:",
+    ),
     ("ch.connected", "已连接", "Connected"),
-    ("ch.api_secret_set", "已保存 API Secret", "API secret stored"),
+    (
+        "ch.api_secret_set",
+        "已保存 API Secret",
+        "API secret stored",
+    ),
     ("ch.corp_id", "企业ID", "Corp ID"),
     ("ch.keep_blank", "留空则不变", "blank keeps it"),
-    ("ch.api_secret", "客户联系 Secret（同步用，可选）", "Customer-contact secret (for the sync, optional)"),
+    (
+        "ch.api_secret",
+        "客户联系 Secret（同步用，可选）",
+        "Customer-contact secret (for the sync, optional)",
+    ),
     ("ch.api_base", "API 地址（可选）", "API base URL (optional)"),
     ("ch.save", "保存", "Save"),
     ("ch.sync_now", "立即同步", "Sync now"),
