@@ -925,7 +925,7 @@ fn group_rows(
     th: usize,
     all: Vec<group::Group>,
 ) -> Vec<GroupKpi> {
-    let s = activity::series(ix, scope, th);
+    let s = activity::range_activity(ix, scope, th);
     let quiet = activity::silence(ix, scope, p.lurker_days, th);
     let sales = commerce::sales(ix, scope, th);
     let nd = s.dau.len().max(1);

@@ -290,7 +290,17 @@ fn prefix(diff: &[i32], n: usize) -> Vec<u32> {
 /// The DAU/WAU/MAU series, joins and leaves per day, and per-group activity over the range.
 pub fn series(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
     let days = scope.index_days();
-    let [_, cur] = series_split(ix, scope, days.start, threads);
+    let [_, cur] = series_split(ix, scope, days.start, threads, true);
+    cur
+}
+
+/// [`series`] without the rolling WAU/MAU (left empty), so the 29 days before the range are
+/// not read: what the groups table needs.
+pub fn range_activity(ix: &EventIndex, scope: &Scope, threads: usize) -> Series {
+    let days = scope.index_days();
+    let [_, mut cur] = series_split(ix, scope, days.start, threads, false);
+    cur.wau.clear();
+    cur.mau.clear();
     cur
 }
 
@@ -302,17 +312,23 @@ pub fn series_with_previous(ix: &EventIndex, scope: &Scope, threads: usize) -> [
         ..scope.clone()
     };
     let split = (scope.days.start - BASE_DAY).max(0);
-    series_split(ix, &both, split, threads)
+    series_split(ix, &both, split, threads, true)
 }
 
 /// One pass over `scope`'s days; days before `split` (index numbering) make the first series,
 /// the rest the second.
-fn series_split(ix: &EventIndex, scope: &Scope, split: i32, threads: usize) -> [Series; 2] {
+fn series_split(
+    ix: &EventIndex,
+    scope: &Scope,
+    split: i32,
+    threads: usize,
+    rolling: bool,
+) -> [Series; 2] {
     let days = scope.index_days();
     let split = split.clamp(days.start, days.end);
     let nd = days.len();
     let ng = ix.groups.len();
-    let look_back = days.start - 29;
+    let look_back = if rolling { days.start - 29 } else { days.start };
     let c = &ix.ev;
     struct Part {
         dau: Vec<u32>,
@@ -549,7 +565,7 @@ pub fn silence_at(
                 continue;
             }
             state.clear();
-            let mut k = 0;
+            let (mut k, mut last) = (0, 0);
             for i in ix.ev_starts[m] as usize..ix.ev_starts[m + 1] as usize {
                 let d = i32::from(c.day[i]);
                 while k < ends.len() && d >= ends[k] {
@@ -564,13 +580,19 @@ pub fn silence_at(
                     continue;
                 }
                 let kind = c.kind[i];
-                let slot = match state.iter().position(|s| s.0 == g) {
-                    Some(p) => p,
-                    None => {
-                        state.push((g, false, i32::MIN, i32::MIN));
-                        state.len() - 1
+                // Most of a member's events are in the group of the one before.
+                let slot = if state.get(last).is_some_and(|s| s.0 == g) {
+                    last
+                } else {
+                    match state.iter().position(|s| s.0 == g) {
+                        Some(p) => p,
+                        None => {
+                            state.push((g, false, i32::MIN, i32::MIN));
+                            state.len() - 1
+                        }
                     }
                 };
+                last = slot;
                 if kind == Kind::Join as u8 {
                     state[slot].1 = true;
                 } else if kind == Kind::Leave as u8 {
@@ -649,7 +671,16 @@ mod tests {
     fn one_pass_with_the_previous_period_equals_two_passes() {
         let ix = community();
         let scope = Scope::days(20_040..20_060);
+        let plain = range_activity(&ix, &scope, 2);
         let [old, cur] = series_with_previous(&ix, &scope, 1);
+        assert_eq!(
+            (&plain.dau, &plain.group_dau_sum),
+            (&cur.dau, &cur.group_dau_sum)
+        );
+        assert_eq!(
+            (plain.active_members, &plain.group_active),
+            (cur.active_members, &cur.group_active)
+        );
         assert_eq!(cur, series(&ix, &scope, 2));
         let prev = series(&ix, &scope.previous(), 1);
         assert_eq!((old.dau, old.wau, old.mau), (prev.dau, prev.wau, prev.mau));
