@@ -5,6 +5,7 @@
 //! that is wrong before anything touches the store.
 
 pub mod access;
+pub mod date;
 pub mod error;
 pub mod event;
 pub mod group;

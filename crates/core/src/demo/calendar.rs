@@ -2,6 +2,7 @@
 //! rhythm of a day.
 
 use super::rng::{Rng, Table};
+use quanzi_domain::date::{civil_from_days, days_from_civil};
 
 /// A day in ms.
 pub const DAY: i64 = 24 * 3600 * 1000;
@@ -28,29 +29,10 @@ pub fn is_weekend(ms: i64) -> bool {
     weekday(ms) >= 5
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian; Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The civil date (year, month, day) of the local day containing `ms`.
 pub fn ymd(ms: i64) -> (i64, i64, i64) {
-    let z = (ms + CST).div_euclid(DAY) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let (y, m, d) = civil_from_days((ms + CST).div_euclid(DAY));
+    (y, i64::from(m), i64::from(d))
 }
 
 fn year_of(ms: i64) -> i64 {

@@ -19,6 +19,7 @@ use quanzi_store::access::SessionView;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie};
 use i18n::Lang;
+use quanzi_domain::date::civil_from_days;
 
 /// What every page's frame needs: language, who is logged in, CSRF token, active nav item.
 pub struct Layout {
@@ -146,20 +147,6 @@ pub fn fmt_ms(ms: i64) -> String {
 pub fn fmt_day(day: i64) -> String {
     let (_, m, d) = civil_from_days(day);
     format!("{m:02}-{d:02}")
-}
-
-/// Days since the epoch to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// All UI routes.
