@@ -5,6 +5,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use super::csr::Csr;
+use super::pagerank::top_k_among;
 
 /// The `k` nodes with the most out-edges (ties by lower id), among `candidates` if given.
 #[must_use]
@@ -18,20 +19,10 @@ pub fn top_k_by_out_degree(g: &Csr, k: usize, candidates: Option<&[bool]>) -> Ve
 /// The `k` nodes with the highest `scores` (ties by lower id), among `candidates` if given.
 #[must_use]
 pub fn top_k_by_score(scores: &[f64], k: usize, candidates: Option<&[bool]>) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..scores.len() as u32)
+    let idx = (0..scores.len() as u32)
         .filter(|&u| candidates.is_none_or(|c| c.get(u as usize).copied().unwrap_or(false)))
         .collect();
-    let cmp = |a: &u32, b: &u32| {
-        scores[*b as usize]
-            .total_cmp(&scores[*a as usize])
-            .then(a.cmp(b))
-    };
-    if k < idx.len() {
-        idx.select_nth_unstable_by(k, cmp);
-        idx.truncate(k);
-    }
-    idx.sort_unstable_by(cmp);
-    idx
+    top_k_among(idx, scores, k)
 }
 
 #[derive(PartialEq)]

@@ -167,7 +167,11 @@ fn pagerank_with<T: Contribution>(g: &Csr, opts: &PageRankOptions) -> PageRank {
 /// The nodes ranked `k` highest by `scores` (ties broken by lower id), best first.
 #[must_use]
 pub fn top_k(scores: &[f64], k: usize) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..scores.len() as u32).collect();
+    top_k_among((0..scores.len() as u32).collect(), scores, k)
+}
+
+/// The `k` of `idx` ranked highest by `scores` (ties broken by lower id), best first.
+pub(crate) fn top_k_among(mut idx: Vec<u32>, scores: &[f64], k: usize) -> Vec<u32> {
     let cmp = |a: &u32, b: &u32| {
         scores[*b as usize]
             .total_cmp(&scores[*a as usize])
