@@ -388,45 +388,33 @@ impl RowReader {
 
     /// The next non-blank row, `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>, ImportError> {
-        let headers = self.headers.clone();
-        match &mut self.inner {
-            Inner::Csv { rdr, rec } => loop {
-                let more = rdr
-                    .read_byte_record(rec)
-                    .map_err(|e| ImportError::Format(format!("cannot read the file: {e}")))?;
-                if !more {
-                    return Ok(None);
-                }
-                if rec.iter().all(|f| f.trim_ascii().is_empty()) {
-                    continue;
-                }
-                let line = first_line(rdr, rec);
-                return Ok(Some(csv_row(line, headers, rec)));
-            },
-            Inner::Sheet {
-                range,
-                next,
-                first_row,
-            } => {
-                let (height, width) = range.get_size();
-                while *next < height && row_is_blank(range, *next, width) {
-                    *next += 1;
-                }
-                if *next >= height {
-                    return Ok(None);
-                }
-                let r = *next;
-                *next += 1;
-                let values = (0..width)
-                    .map(|c| cell_text(range.get((r, c))).trim().to_string())
-                    .collect();
-                Ok(Some(Row::new(*first_row + r + 1, headers, values)))
-            }
+        let Inner::Sheet {
+            range,
+            next,
+            first_row,
+        } = &mut self.inner
+        else {
+            return Ok(self.next_record()?.map(|r| r.to_row()));
+        };
+        let (height, width) = range.get_size();
+        while *next < height && row_is_blank(range, *next, width) {
+            *next += 1;
         }
+        if *next >= height {
+            return Ok(None);
+        }
+        let r = *next;
+        *next += 1;
+        let values = (0..width)
+            .map(|c| cell_text(range.get((r, c))).trim().to_string())
+            .collect();
+        Ok(Some(Row::new(
+            *first_row + r + 1,
+            self.headers.clone(),
+            values,
+        )))
     }
-}
 
-impl RowReader {
     /// The next non-blank CSV record without a string made of its cells (the bulk path);
     /// `None` at the end. A spreadsheet has no raw records: this is an error for one.
     pub fn next_record(&mut self) -> Result<Option<RawRecord<'_>>, ImportError> {
@@ -486,6 +474,16 @@ impl<'a> RawRecord<'a> {
     /// Cell `i` as bytes.
     pub fn get(&self, i: usize) -> Option<&'a [u8]> {
         self.rec.get(i)
+    }
+
+    /// `(header, trimmed cell)` pairs as [`Row::pairs`] gives them, without a string per
+    /// cell (a cell that is not UTF-8 reads as empty: such a record is a defect anyway).
+    pub fn pairs(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let (headers, rec): (&'a [String], &'a csv::ByteRecord) = (self.headers, self.rec);
+        let cells = rec
+            .iter()
+            .map(|c| std::str::from_utf8(c).map(str::trim).unwrap_or_default());
+        headers.iter().map(String::as_str).zip(cells)
     }
 
     /// The record as a [`Row`] (cells decoded and trimmed, defects noted), e.g. for the

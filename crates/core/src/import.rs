@@ -122,6 +122,28 @@ fn file_error(e: ImportError) -> CoreError {
     CoreError::Invalid(Invalid::one("file", e.to_string()))
 }
 
+/// A row's `tenant_id` cell against the tenant imported into: `Ok(true)` import the row,
+/// `Ok(false)` leave it out (`skip_other_tenants`), `Err` on the `column` of a bad row.
+fn row_tenant(
+    opts: &ImportOptions,
+    t: TenantId,
+    cell: Option<i64>,
+    line: usize,
+    column: impl FnOnce() -> String,
+) -> std::result::Result<bool, RowError> {
+    match cell {
+        Some(tid) if tid != t.0 && !opts.ignore_tenant_column => {
+            if opts.skip_other_tenants {
+                Ok(false)
+            } else {
+                let reason = format!("is {tid}, but this import is into tenant {}", t.0);
+                Err(RowError::new(line, column(), reason))
+            }
+        }
+        _ => Ok(true),
+    }
+}
+
 fn reject_error(e: ImportError) -> CoreError {
     CoreError::Invalid(Invalid::one("reject_path", e.to_string()))
 }
@@ -558,21 +580,17 @@ impl EventImporter {
                     continue;
                 }
             };
-            if let Some(tid) = p.tenant_id
-                && tid != t.0
-                && !opts.ignore_tenant_column
-            {
-                if opts.skip_other_tenants {
+            let column = || self.cols.column_name("tenant_id");
+            match row_tenant(opts, t, p.tenant_id, row.line, column) {
+                Ok(true) => {}
+                Ok(false) => {
                     out.other_tenant += 1;
-                } else {
-                    let e = RowError::new(
-                        row.line,
-                        self.cols.column_name("tenant_id"),
-                        format!("is {tid}, but this import is into tenant {}", t.0),
-                    );
-                    out.bad.push((row, vec![e]));
+                    continue;
                 }
-                continue;
+                Err(e) => {
+                    out.bad.push((row, vec![e]));
+                    continue;
+                }
             }
             if p.explicit_key {
                 let h = fnv1a64(&[p.event.idempotency_key.as_bytes()]);

@@ -53,15 +53,11 @@ pub fn file_id(external: &str) -> Option<i64> {
 pub struct BulkSetup {
     /// Event kind names; [`BulkEvent::kind`] indexes this list.
     pub kinds: Vec<String>,
-    /// How a created member looks; its name is replaced by `member_name(id)`, its
-    /// external_userid by [`external_id`].
+    /// How a created member looks; `{id}` in its name is replaced by the file's id, its
+    /// external_userid is [`external_id`].
     pub member: NewMember,
-    /// How a created group looks; name and external_chat_id replaced likewise.
+    /// How a created group looks; name and external_chat_id made likewise.
     pub group: NewGroup,
-    /// Name of a created member, `{id}` replaced by the file's id.
-    pub member_name: String,
-    /// Name of a created group, `{id}` replaced by the file's id.
-    pub group_name: String,
     /// `created_at_ms` of what is created, and `received_at_ms` of the events.
     pub now_ms: i64,
     /// About how many rows will come (a hint: on the embedded store, a load much larger
@@ -71,8 +67,22 @@ pub struct BulkSetup {
 }
 
 impl BulkSetup {
-    fn name(pattern: &str, id: i64) -> String {
-        pattern.replace("{id}", &id.to_string())
+    /// The name of the member created for the file's `id`.
+    fn member_name(&self, id: i64) -> String {
+        self.member.name.replace("{id}", &id.to_string())
+    }
+
+    /// The name of the group created for the file's `id`.
+    fn group_name(&self, id: i64) -> String {
+        self.group.name.replace("{id}", &id.to_string())
+    }
+
+    /// The kind name of an event.
+    fn kind(&self, e: &BulkEvent) -> &str {
+        self.kinds
+            .get(usize::from(e.kind))
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 }
 

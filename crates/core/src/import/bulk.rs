@@ -17,7 +17,7 @@ use quanzi_channels::convert::{parse_int, parse_occurred_at, parse_unix_seconds,
 use quanzi_channels::import::{
     ERROR_COLUMN, FileFormat, RawRecord, RejectWriter, RowError, RowReader,
 };
-use quanzi_channels::mapping::EventColumns;
+use quanzi_channels::mapping::{EventColumns, write_derived_key};
 use quanzi_domain::event::{BUILTIN_KINDS, MAX_FUTURE_SKEW_MS, MIN_OCCURRED_AT_MS};
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
@@ -26,7 +26,9 @@ use quanzi_store::bulk::{self, BulkEvent, BulkSetup, EventBatch, Feed};
 use quanzi_store::{Db, now_ms, tenant};
 use tokio::sync::mpsc::Sender;
 
-use super::{ImportOptions, ImportReport, MAX_REPORTED_ERRORS, file_error, reject_error};
+use super::{
+    ImportOptions, ImportReport, MAX_REPORTED_ERRORS, file_error, reject_error, row_tenant,
+};
 use crate::{CoreError, Result};
 
 /// Rows per batch handed to the store.
@@ -65,14 +67,27 @@ const COLUMNS: &str = "tenant_id, member_id, group_id, kind, ts (or occurred_at)
 /// The file's columns, as resolved for the bulk path.
 struct Columns {
     cols: Vec<Col>,
+    /// The file's name of each column, for errors in its cells.
     names: Vec<String>,
-    /// Headers as the row-by-row path hashes them for the derived key (`None`: left out).
-    key_names: Vec<Option<String>>,
+    /// The file's names of the fields the domain's rules name, made once.
+    field: FieldNames,
+}
+
+/// The file's names of the fields (as [`EventColumns::column_name`] answers them), for the
+/// errors of the rules that name a field rather than a cell.
+struct FieldNames {
+    tenant: String,
+    kind: String,
+    member: String,
+    group: String,
+    time: String,
+    amount: String,
+    product: String,
 }
 
 impl Columns {
     fn new(headers: &[String], line: usize) -> std::result::Result<Self, Vec<RowError>> {
-        EventColumns::new(headers, line)?;
+        let ec = EventColumns::new(headers, line)?;
         let mut errors = Vec::new();
         let mut cols = Vec::with_capacity(headers.len());
         for h in headers {
@@ -106,37 +121,16 @@ impl Columns {
         Ok(Columns {
             cols,
             names: headers.iter().map(|h| h.trim().to_string()).collect(),
-            key_names: headers
-                .iter()
-                .map(|h| (!h.eq_ignore_ascii_case(ERROR_COLUMN)).then(|| h.clone()))
-                .collect(),
+            field: FieldNames {
+                tenant: ec.column_name("tenant_id"),
+                kind: ec.column_name("kind"),
+                member: ec.column_name("member_id"),
+                group: ec.column_name("group_id"),
+                time: ec.column_name("occurred_at_ms"),
+                amount: ec.column_name("amount_fen"),
+                product: ec.column_name("product"),
+            },
         })
-    }
-
-    /// The file's name of a column (for errors), or `fallback` when the file has none.
-    fn name(&self, col: Col, fallback: &str) -> String {
-        self.cols
-            .iter()
-            .position(|c| *c == col)
-            .map(|i| self.names[i].clone())
-            .unwrap_or_else(|| fallback.to_string())
-    }
-
-    fn time_name(&self) -> String {
-        let c = if self.cols.contains(&Col::Ts) {
-            Col::Ts
-        } else {
-            Col::OccurredAt
-        };
-        self.name(c, "occurred_at")
-    }
-
-    fn amount_name(&self) -> String {
-        [Col::Amount, Col::AmountYuan, Col::AmountFen]
-            .into_iter()
-            .find(|c| self.cols.contains(c))
-            .map(|c| self.name(c, "amount_fen"))
-            .unwrap_or_else(|| "amount_fen".into())
     }
 }
 
@@ -207,18 +201,15 @@ impl Checker {
                 errors.push(RowError::new(line, self.cols.names[i].clone(), reason));
             }
         }
-        for (present, col, fallback) in [
-            (kind.is_some(), Col::Kind, "kind"),
-            (member.is_some(), Col::Member, "member_id"),
+        let names = &self.cols.field;
+        for (present, name) in [
+            (kind.is_some(), &names.kind),
+            (member.is_some(), &names.member),
+            (at.is_some(), &names.time),
         ] {
-            let name = self.cols.name(col, fallback);
-            if !present && !errors.iter().any(|e| e.field == name) {
-                errors.push(RowError::new(line, name, "is required"));
+            if !present && !errors.iter().any(|e| e.field == *name) {
+                errors.push(RowError::new(line, name.clone(), "is required"));
             }
-        }
-        let time = self.cols.time_name();
-        if at.is_none() && !errors.iter().any(|e| e.field == time) {
-            errors.push(RowError::new(line, time.clone(), "is required"));
         }
         let (Some(kind), Some(member), Some(at), true) = (kind, member, at, errors.is_empty())
         else {
@@ -231,31 +222,27 @@ impl Checker {
                 "unknown kind; built-in kinds are {}",
                 BUILTIN_KINDS.join(", ")
             );
-            errors.push(RowError::new(
-                line,
-                self.cols.name(Col::Kind, "kind"),
-                reason,
-            ));
+            errors.push(RowError::new(line, names.kind.clone(), reason));
         }
         if member <= 0 {
-            let name = self.cols.name(Col::Member, "member_id");
-            errors.push(RowError::new(line, name, "must be a positive member id"));
+            let reason = "must be a positive member id";
+            errors.push(RowError::new(line, names.member.clone(), reason));
         }
         if matches!(group, Some(g) if g <= 0) {
-            let name = self.cols.name(Col::Group, "group_id");
-            errors.push(RowError::new(line, name, "must be a positive group id"));
+            let reason = "must be a positive group id";
+            errors.push(RowError::new(line, names.group.clone(), reason));
         }
         if at < MIN_OCCURRED_AT_MS {
             let reason = "must be unix milliseconds after 2000-01-01";
-            errors.push(RowError::new(line, time.clone(), reason));
+            errors.push(RowError::new(line, names.time.clone(), reason));
         } else if at > self.now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
             let reason = "must not be more than a day in the future";
-            errors.push(RowError::new(line, time, reason));
+            errors.push(RowError::new(line, names.time.clone(), reason));
         }
         if k.is_some() {
             if (kind == "join" || kind == "leave") && group.is_none() {
-                let name = self.cols.name(Col::Group, "group_id");
-                errors.push(RowError::new(line, name, "is required for join and leave"));
+                let reason = "is required for join and leave";
+                errors.push(RowError::new(line, names.group.clone(), reason));
             }
             let needs = kind == "order" || kind == "refund";
             let reason = match amount {
@@ -265,7 +252,7 @@ impl Checker {
                 _ => None,
             };
             if let Some(r) = reason {
-                errors.push(RowError::new(line, self.cols.amount_name(), r));
+                errors.push(RowError::new(line, names.amount.clone(), r));
             }
         }
         if let Some(p) = product {
@@ -277,12 +264,7 @@ impl Checker {
                 None
             };
             if let Some(r) = reason {
-                let col = if self.cols.cols.contains(&Col::ProductId) {
-                    Col::ProductId
-                } else {
-                    Col::Product
-                };
-                errors.push(RowError::new(line, self.cols.name(col, "product"), r));
+                errors.push(RowError::new(line, names.product.clone(), r));
             }
         }
         match k {
@@ -301,28 +283,10 @@ impl Checker {
         }
     }
 
-    /// Appends the row's derived idempotency key: `import-<line>-<hash>`, the hash of every
-    /// `(header, trimmed value)` pair as [`quanzi_channels::mapping::derived_key`] makes it.
+    /// Appends the row's derived idempotency key, the row-by-row path's
+    /// ([`quanzi_channels::mapping::derived_key`]).
     fn write_key(&self, rec: &RawRecord<'_>, out: &mut String) {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |bytes: &[u8]| {
-            for &b in bytes {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        };
-        for (i, name) in self.cols.key_names.iter().enumerate() {
-            let (Some(name), Some(raw)) = (name, rec.get(i)) else {
-                continue;
-            };
-            let v = std::str::from_utf8(raw).map(str::trim).unwrap_or_default();
-            eat(name.as_bytes());
-            eat(b"\x1f");
-            eat(v.as_bytes());
-            eat(b"\x1e");
-        }
-        use std::fmt::Write;
-        let _ = write!(out, "import-{}-{:016x}", rec.line, h);
+        write_derived_key(out, rec.line, rec.pairs());
     }
 }
 
@@ -364,18 +328,12 @@ impl Reading {
         let headers = self.reader.headers().to_vec();
         while let Some(rec) = self.reader.next_record().map_err(file_error)? {
             out.rows += 1;
-            let verdict = self.checker.check(&rec).and_then(|g| match g.tenant {
-                Some(tid) if tid != self.tenant.0 && !self.opts.ignore_tenant_column => {
-                    if self.opts.skip_other_tenants {
-                        Ok(None)
-                    } else {
-                        let name = self.checker.cols.name(Col::Tenant, "tenant_id");
-                        let reason =
-                            format!("is {tid}, but this import is into tenant {}", self.tenant.0);
-                        Err(vec![RowError::new(rec.line, name, reason)])
-                    }
+            let verdict = self.checker.check(&rec).and_then(|g| {
+                let column = || self.checker.cols.field.tenant.clone();
+                match row_tenant(&self.opts, self.tenant, g.tenant, rec.line, column) {
+                    Ok(keep) => Ok(keep.then_some(g)),
+                    Err(e) => Err(vec![e]),
                 }
-                _ => Ok(Some(g)),
             });
             match verdict {
                 Ok(Some(g)) => {
@@ -470,8 +428,6 @@ pub(super) async fn import(
             ..Default::default()
         }
         .into_new()?,
-        member_name: MEMBER_NAME.into(),
-        group_name: GROUP_NAME.into(),
         now_ms: now_ms(),
         // The benchmark's lines are about 37 bytes.
         expected_rows: file_bytes / 37,

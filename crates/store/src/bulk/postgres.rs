@@ -8,8 +8,9 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use quanzi_domain::TenantId;
-use sqlx::PgConnection;
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgArguments, PgPool};
+use sqlx::query::QueryAs;
+use sqlx::{PgConnection, Postgres};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
@@ -122,6 +123,33 @@ fn number(buf: &mut Vec<u8>, n: Option<i64>) {
     }
 }
 
+/// An insert of members or groups answering `(id, external id)` of each row.
+type Insert<'q> = QueryAs<'q, Postgres, (i64, String), PgArguments>;
+
+/// Creates a row for each file id of `missing` (none: no statement) with `insert`, whose
+/// two last parameters are the arrays of the rows' names and external ids, maps the file
+/// ids to the new rows, and answers how many were created.
+async fn create(
+    c: &mut PgConnection,
+    map: &mut IdMap,
+    missing: &[i64],
+    name: impl Fn(i64) -> String,
+    insert: Insert<'_>,
+) -> Result<u64> {
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let names: Vec<String> = missing.iter().map(|id| name(*id)).collect();
+    let ext: Vec<String> = missing.iter().map(|id| external_id(*id)).collect();
+    let rows = insert.bind(names).bind(ext).fetch_all(&mut *c).await?;
+    for (id, e) in rows {
+        if let Some(f) = file_id(&e) {
+            map.ids.insert(f, id);
+        }
+    }
+    Ok(missing.len() as u64)
+}
+
 /// Sends `data` with `COPY … FROM STDIN` (`copy` is the statement).
 async fn copy(c: &mut PgConnection, statement: &str, data: &[u8]) -> Result<()> {
     let mut w = c.copy_in_raw(statement).await?;
@@ -162,12 +190,7 @@ impl Load<'_> {
         self.buf.clear();
         let buf = &mut self.buf;
         for (i, e) in b.rows().iter().enumerate() {
-            let kind = self
-                .setup
-                .kinds
-                .get(usize::from(e.kind))
-                .map(String::as_str)
-                .unwrap_or_default();
+            let kind = self.setup.kind(e);
             number(buf, Some(self.seq + i as i64));
             buf.push(b'\t');
             field(buf, b.key(i));
@@ -218,16 +241,8 @@ impl Load<'_> {
     /// Creates the batch's members the tenant does not have yet.
     async fn create_members(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
         let missing = self.members.missing(b.rows().iter().map(|e| e.member));
-        if missing.is_empty() {
-            return Ok(());
-        }
         let m = &self.setup.member;
-        let names: Vec<String> = missing
-            .iter()
-            .map(|id| BulkSetup::name(&self.setup.member_name, *id))
-            .collect();
-        let ext: Vec<String> = missing.iter().map(|id| external_id(*id)).collect();
-        let rows: Vec<(i64, String)> = sqlx::query_as(
+        let insert = sqlx::query_as(
             "insert into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom,
                 created_at_ms, updated_at_ms, district, source_channel, name, external_userid)
              select $1, $2, $3, $4, $5, $6, $7, $7, $8, $9, u.n, u.e
@@ -242,33 +257,17 @@ impl Load<'_> {
         .bind(serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into()))
         .bind(self.setup.now_ms)
         .bind(&m.district)
-        .bind(&m.source_channel)
-        .bind(&names)
-        .bind(&ext)
-        .fetch_all(&mut *c)
-        .await?;
-        for (id, e) in rows {
-            if let Some(f) = file_id(&e) {
-                self.members.ids.insert(f, id);
-            }
-        }
-        self.out.members_created += missing.len() as u64;
+        .bind(&m.source_channel);
+        let name = |id| self.setup.member_name(id);
+        self.out.members_created += create(c, &mut self.members, &missing, name, insert).await?;
         Ok(())
     }
 
     /// Creates the batch's groups the tenant does not have yet.
     async fn create_groups(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
         let missing = self.groups.missing(b.rows().iter().filter_map(|e| e.group));
-        if missing.is_empty() {
-            return Ok(());
-        }
         let g = &self.setup.group;
-        let names: Vec<String> = missing
-            .iter()
-            .map(|id| BulkSetup::name(&self.setup.group_name, *id))
-            .collect();
-        let ext: Vec<String> = missing.iter().map(|id| external_id(*id)).collect();
-        let rows: Vec<(i64, String)> = sqlx::query_as(
+        let insert = sqlx::query_as(
             "insert into chat_group (tenant_id, dimension, theme, rules, capacity_hard, capacity_advised,
                 created_at_ms, updated_at_ms, name, external_chat_id)
              select $1, $2, $3, $4, $5, $6, $7, $7, u.n, u.e
@@ -281,17 +280,9 @@ impl Load<'_> {
         .bind(&g.rules)
         .bind(g.capacity_hard)
         .bind(g.capacity_advised)
-        .bind(self.setup.now_ms)
-        .bind(&names)
-        .bind(&ext)
-        .fetch_all(&mut *c)
-        .await?;
-        for (id, e) in rows {
-            if let Some(f) = file_id(&e) {
-                self.groups.ids.insert(f, id);
-            }
-        }
-        self.out.groups_created += missing.len() as u64;
+        .bind(self.setup.now_ms);
+        let name = |id| self.setup.group_name(id);
+        self.out.groups_created += create(c, &mut self.groups, &missing, name, insert).await?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use super::{
     BulkEvent, BulkOutcome, BulkSetup, Change, EXTERNAL_PREFIX, EventBatch, Feed, Held, IdMap,
     external_id, file_id, fold,
 };
+use crate::event::NEW_KEYS_SQLITE;
 use crate::{Result, StoreError};
 
 /// Page cache of the load's connection, KiB: the three event indexes of ten million rows
@@ -102,6 +103,14 @@ const MEMBERSHIP_HEAD: &str = "insert or ignore into group_membership (tenant_id
 /// joined, scene, inviter, left.
 const MEMBERSHIP_UPDATE: &str = "update group_membership set role = ?4, joined_at_ms = ?5, join_scene = ?6,
     inviter_member_id = ?7, left_at_ms = ?8 where tenant_id = ?1 and group_id = ?2 and member_id = ?3";
+
+/// `(first, rows)` of the statements that write `len` rows: `full` rows each while that
+/// many are left, then one by one (the two statement texts of [`Sql`]).
+fn chunks(len: usize, full: usize) -> impl Iterator<Item = (usize, usize)> {
+    let whole = len / full * full;
+    let full_ones = (0..whole).step_by(full).map(move |first| (first, full));
+    full_ones.chain((whole..len).map(|first| (first, 1)))
+}
 
 /// An error unless a statement stored all of its `rows` rows.
 fn all_in(stored: usize, rows: usize, what: &str) -> Result<()> {
@@ -264,11 +273,8 @@ impl Load<'_> {
     fn batch(&mut self, b: &EventBatch) -> Result<()> {
         self.create_members(b.rows())?;
         self.create_groups(b.rows())?;
-        let mut done = 0;
-        while done < b.len() {
-            let n = if b.len() - done >= ROWS { ROWS } else { 1 };
-            self.insert(b, done, n)?;
-            done += n;
+        for (first, n) in chunks(b.len(), ROWS) {
+            self.insert(b, first, n)?;
         }
         Ok(())
     }
@@ -284,7 +290,7 @@ impl Load<'_> {
         let mut membership = false;
         for i in from..from + n {
             let e = &b.rows()[i];
-            let kind = self.kind(e);
+            let kind = self.setup.kind(e);
             membership |= is_membership(kind);
             let member = mapped(&self.members, e.member)?;
             let group = e.group.map(|g| mapped(&self.groups, g)).transpose()?;
@@ -307,9 +313,7 @@ impl Load<'_> {
             } else {
                 // Under the only write lock one statement's new rows get consecutive ids.
                 let last = self.tx.last_insert_rowid();
-                let mut q = self.tx.prepare_cached(
-                    "select idempotency_key from event where event_id > ?1 and event_id <= ?2",
-                )?;
+                let mut q = self.tx.prepare_cached(NEW_KEYS_SQLITE)?;
                 let keys = q
                     .query_map(params![last - inserted as i64, last], |r| r.get(0))?
                     .collect::<rusqlite::Result<HashSet<String>>>()?;
@@ -317,7 +321,7 @@ impl Load<'_> {
             };
             for i in from..from + n {
                 let e = &b.rows()[i];
-                let kind = self.kind(e);
+                let kind = self.setup.kind(e);
                 if is_membership(kind) && new.as_ref().is_none_or(|k| k.contains(b.key(i))) {
                     self.change(e, kind == "join", self.seq + (i - from) as u64);
                 }
@@ -325,14 +329,6 @@ impl Load<'_> {
         }
         self.seq += n as u64;
         Ok(())
-    }
-
-    fn kind(&self, e: &BulkEvent) -> &str {
-        self.setup
-            .kinds
-            .get(usize::from(e.kind))
-            .map(String::as_str)
-            .unwrap_or_default()
     }
 
     fn change(&mut self, e: &BulkEvent, join: bool, seq: u64) {
@@ -355,13 +351,7 @@ impl Load<'_> {
         let m = &self.setup.member;
         let interests = serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into());
         let custom = serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into());
-        let mut done = 0;
-        while done < missing.len() {
-            let n = if missing.len() - done >= MEMBER_ROWS {
-                MEMBER_ROWS
-            } else {
-                1
-            };
+        for (done, n) in chunks(missing.len(), MEMBER_ROWS) {
             let mut st = self
                 .tx
                 .prepare_cached(&self.sql.members[usize::from(n != MEMBER_ROWS)])?;
@@ -376,7 +366,7 @@ impl Load<'_> {
             st.raw_bind_parameter(9, &m.district)?;
             st.raw_bind_parameter(10, &m.source_channel)?;
             for (r, id) in missing[done..done + n].iter().enumerate() {
-                st.raw_bind_parameter(11 + 2 * r, BulkSetup::name(&self.setup.member_name, *id))?;
+                st.raw_bind_parameter(11 + 2 * r, self.setup.member_name(*id))?;
                 st.raw_bind_parameter(12 + 2 * r, external_id(*id))?;
             }
             all_in(st.raw_execute()?, n, "member")?;
@@ -385,7 +375,6 @@ impl Load<'_> {
             for (r, id) in missing[done..done + n].iter().enumerate() {
                 self.members.ids.insert(*id, first + r as i64);
             }
-            done += n;
         }
         self.out.members_created += missing.len() as u64;
         Ok(())
@@ -402,7 +391,7 @@ impl Load<'_> {
         for id in &missing {
             st.execute(params![
                 self.t,
-                BulkSetup::name(&self.setup.group_name, *id),
+                self.setup.group_name(*id),
                 g.dimension.as_str(),
                 g.theme,
                 g.rules,
@@ -448,14 +437,8 @@ impl Load<'_> {
         }
         let stored: HashSet<(i64, i64)> = initial.keys().copied().collect();
         let folded = fold(initial, changes);
-        let mut done = 0;
         let h = &folded.history;
-        while done < h.len() {
-            let n = if h.len() - done >= MEMBERSHIP_ROWS {
-                MEMBERSHIP_ROWS
-            } else {
-                1
-            };
+        for (done, n) in chunks(h.len(), MEMBERSHIP_ROWS) {
             let mut st = self
                 .tx
                 .prepare_cached(&self.sql.history[usize::from(n != MEMBERSHIP_ROWS)])?;
@@ -469,7 +452,6 @@ impl Load<'_> {
                 st.raw_bind_parameter(p + 4, c.at_ms)?;
             }
             all_in(st.raw_execute()?, n, "membership history")?;
-            done += n;
         }
         let (old, rows): (Vec<_>, Vec<_>) =
             folded.rows.iter().partition(|(k, _)| stored.contains(k));
@@ -485,13 +467,7 @@ impl Load<'_> {
                 held.left_at_ms
             ])?;
         }
-        done = 0;
-        while done < rows.len() {
-            let n = if rows.len() - done >= MEMBERSHIP_ROWS {
-                MEMBERSHIP_ROWS
-            } else {
-                1
-            };
+        for (done, n) in chunks(rows.len(), MEMBERSHIP_ROWS) {
             let mut st = self
                 .tx
                 .prepare_cached(&self.sql.membership[usize::from(n != MEMBERSHIP_ROWS)])?;
@@ -507,7 +483,6 @@ impl Load<'_> {
                 st.raw_bind_parameter(p + 6, held.left_at_ms)?;
             }
             all_in(st.raw_execute()?, n, "membership")?;
-            done += n;
         }
         Ok(())
     }
