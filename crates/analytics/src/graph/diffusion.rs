@@ -1,12 +1,16 @@
 //! Spread simulation: Monte Carlo Independent Cascade and Linear Threshold with a seeded RNG.
 //!
-//! A simulator owns epoch-stamped state arrays sized to the graph, so one cascade allocates
+//! A simulator owns node marks and state arrays sized to the graph, so one cascade allocates
 //! nothing and costs time in proportion to the edges it touches, not to the graph. Run `r`
 //! of a [`simulate`] call draws from `Rng::stream(seed, r)`, and all totals are integers, so
 //! the estimate depends on the seed alone, whatever the thread count.
 
+use std::borrow::Cow;
+
 use super::csr::Csr;
-use super::probability::{Resolved, check_nodes};
+use super::marks::Marks;
+use super::par::par_ranges;
+use super::probability::{Prepared, Resolved, check_mask, check_nodes};
 use super::rng::Rng;
 
 pub use super::probability::{DiffusionError, Model, ProbabilityModel};
@@ -20,18 +24,26 @@ pub struct Cascade {
     pub outside: u32,
 }
 
+impl Cascade {
+    /// Counts `v` as reached.
+    #[inline]
+    fn count(&mut self, v: u32, outside: Option<&[bool]>) {
+        self.reached += 1;
+        if outside.is_some_and(|o| o[v as usize]) {
+            self.outside += 1;
+        }
+    }
+}
+
 /// Reusable state for running cascades on one graph under one model.
 #[derive(Debug)]
 pub struct Simulator<'g> {
     g: &'g Csr,
-    probs: Resolved,
-    /// Linear Threshold weights per out-edge (empty for Independent Cascade).
-    lt: Vec<f32>,
-    model: Model,
+    prep: Cow<'g, Prepared>,
     outside: Option<&'g [bool]>,
-    stamp: Vec<u32>,
-    epoch: u32,
-    /// LT per-node state, valid where `stamp == epoch`: threshold and summed in-weight.
+    /// Nodes touched in this cascade: active under IC; under LT, with a drawn threshold.
+    touched: Marks,
+    /// LT per-node state, valid where touched: threshold, summed in-weight, active.
     lt_threshold: Vec<f32>,
     lt_sum: Vec<f32>,
     active: Vec<bool>,
@@ -57,35 +69,31 @@ impl<'g> Simulator<'g> {
         model: Model,
         outside: Option<&'g [bool]>,
     ) -> Result<Self, DiffusionError> {
+        check_mask(outside, g.node_count())?;
+        let prep = Prepared::new(g, probs, model)?;
+        Ok(Self::prepared(g, Cow::Owned(prep), outside))
+    }
+
+    /// A simulator on an already resolved model (`outside` already checked).
+    fn prepared(g: &'g Csr, prep: Cow<'g, Prepared>, outside: Option<&'g [bool]>) -> Self {
         let n = g.node_count() as usize;
-        if outside.is_some_and(|o| o.len() != n) {
-            return Err(DiffusionError::MaskLengthMismatch);
-        }
-        let probs = Resolved::new(g, probs)?;
-        let lt = match model {
-            Model::LinearThreshold => probs.lt_weights(g),
-            Model::IndependentCascade => Vec::new(),
-        };
-        let lt_n = if model == Model::LinearThreshold {
+        let lt_n = if prep.model == Model::LinearThreshold {
             n
         } else {
             0
         };
-        Ok(Self {
+        Self {
             g,
-            probs,
-            lt,
-            model,
+            prep,
             outside,
-            stamp: vec![0; n],
-            epoch: 0,
+            touched: Marks::new(n),
             lt_threshold: vec![0.0; lt_n],
             lt_sum: vec![0.0; lt_n],
             active: vec![false; lt_n],
             frontier: Vec::new(),
             next: Vec::new(),
             generations: Vec::new(),
-        })
+        }
     }
 
     /// Newly activated nodes per generation in the last cascade (index 0: the seeds).
@@ -96,11 +104,7 @@ impl<'g> Simulator<'g> {
 
     /// Runs one cascade from `seeds` (ids outside the graph and repeats are ignored).
     pub fn run(&mut self, seeds: &[u32], rng: &mut Rng) -> Cascade {
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.stamp.fill(0);
-            self.epoch = 1;
-        }
+        self.touched.clear();
         self.frontier.clear();
         self.generations.clear();
         let mut out = Cascade::default();
@@ -113,7 +117,7 @@ impl<'g> Simulator<'g> {
         self.generations.push(out.reached);
         while !self.frontier.is_empty() {
             let before = out.reached;
-            match self.model {
+            match self.prep.model {
                 Model::IndependentCascade => self.ic_step(rng, &mut out),
                 Model::LinearThreshold => self.lt_step(rng, &mut out),
             }
@@ -127,80 +131,59 @@ impl<'g> Simulator<'g> {
 
     #[inline]
     fn is_active(&self, v: u32) -> bool {
-        match self.model {
-            Model::IndependentCascade => self.stamp[v as usize] == self.epoch,
-            Model::LinearThreshold => {
-                self.stamp[v as usize] == self.epoch && self.active[v as usize]
-            }
-        }
+        self.touched.is_marked(v)
+            && (self.prep.model == Model::IndependentCascade || self.active[v as usize])
     }
 
     #[inline]
     fn activate(&mut self, v: u32, out: &mut Cascade) {
-        self.stamp[v as usize] = self.epoch;
-        if self.model == Model::LinearThreshold {
+        self.touched.mark(v);
+        if self.prep.model == Model::LinearThreshold {
             self.active[v as usize] = true;
         }
-        out.reached += 1;
-        if self.outside.is_some_and(|o| o[v as usize]) {
-            out.outside += 1;
-        }
+        out.count(v, self.outside);
     }
 
     fn ic_step(&mut self, rng: &mut Rng, out: &mut Cascade) {
         let Self {
             g,
-            probs,
+            prep,
             outside,
-            stamp,
-            epoch,
+            touched,
             frontier,
             next,
             ..
         } = self;
-        let epoch = *epoch;
-        next.clear();
-        let off = g.out_offsets();
-        let targets = g.targets();
         let outside = *outside;
-        let mut hit = |stamp: &mut [u32], v: u32, out: &mut Cascade| {
-            stamp[v as usize] = epoch;
-            out.reached += 1;
-            if outside.is_some_and(|o| o[v as usize]) {
-                out.outside += 1;
+        next.clear();
+        let targets = g.targets();
+        let mut hit = |touched: &mut Marks, v: u32| {
+            if touched.mark(v) {
+                out.count(v, outside);
+                next.push(v);
             }
-            next.push(v);
         };
         for &u in frontier.iter() {
-            let (a, b) = (off[u as usize], off[u as usize + 1]);
-            match &*probs {
+            let edges = g.out_edge_range(u);
+            match &prep.probs {
+                // Geometric skips: one draw per success instead of one per edge.
                 Resolved::Uniform { ln_q, .. } => {
-                    // Geometric skips: one draw per success instead of one per edge.
-                    let mut i = a as u64;
-                    loop {
-                        i = i.saturating_add(rng.geometric(*ln_q));
-                        if i >= b as u64 {
-                            break;
-                        }
-                        let v = targets[i as usize];
-                        if stamp[v as usize] != epoch {
-                            hit(stamp, v, out);
-                        }
-                        i += 1;
+                    for e in rng.successes(*ln_q, edges) {
+                        hit(touched, targets[e]);
                     }
                 }
                 Resolved::PerTarget { thresholds, .. } => {
-                    for &v in &targets[a..b] {
-                        if stamp[v as usize] != epoch && rng.next_u32() < thresholds[v as usize] {
-                            hit(stamp, v, out);
+                    for &v in &targets[edges] {
+                        if !touched.is_marked(v) && rng.next_u32() < thresholds[v as usize] {
+                            hit(touched, v);
                         }
                     }
                 }
                 Resolved::PerEdge { thresholds, .. } => {
-                    for e in a..b {
+                    for e in edges {
                         let v = targets[e];
-                        if stamp[v as usize] != epoch && rng.next_u32() < thresholds[e] {
-                            hit(stamp, v, out);
+                        if !touched.is_marked(v) && rng.next_u32() < thresholds[e] {
+                            hit(touched, v);
                         }
                     }
                 }
@@ -211,10 +194,9 @@ impl<'g> Simulator<'g> {
     fn lt_step(&mut self, rng: &mut Rng, out: &mut Cascade) {
         let Self {
             g,
-            lt,
+            prep,
             outside,
-            stamp,
-            epoch,
+            touched,
             lt_threshold,
             lt_sum,
             active,
@@ -222,32 +204,26 @@ impl<'g> Simulator<'g> {
             next,
             ..
         } = self;
-        let (epoch, outside) = (*epoch, *outside);
         next.clear();
-        let off = g.out_offsets();
         let targets = g.targets();
         for &u in frontier.iter() {
-            let (a, b) = (off[u as usize], off[u as usize + 1]);
-            for (&v, &w) in targets[a..b].iter().zip(&lt[a..b]) {
-                let v = v as usize;
-                if stamp[v] != epoch {
+            for e in g.out_edge_range(u) {
+                let v = targets[e];
+                let vi = v as usize;
+                if touched.mark(v) {
                     // First touch this cascade: draw the threshold lazily. A threshold in
                     // (0, 1] keeps weight-0 edges from activating anyone.
-                    stamp[v] = epoch;
-                    active[v] = false;
-                    lt_threshold[v] = (1.0 - rng.next_f64()) as f32;
-                    lt_sum[v] = 0.0;
-                } else if active[v] {
+                    active[vi] = false;
+                    lt_threshold[vi] = (1.0 - rng.next_f64()) as f32;
+                    lt_sum[vi] = 0.0;
+                } else if active[vi] {
                     continue;
                 }
-                lt_sum[v] += w;
-                if lt_sum[v] >= lt_threshold[v] {
-                    active[v] = true;
-                    out.reached += 1;
-                    if outside.is_some_and(|o| o[v]) {
-                        out.outside += 1;
-                    }
-                    next.push(v as u32);
+                lt_sum[vi] += prep.lt[e];
+                if lt_sum[vi] >= lt_threshold[vi] {
+                    active[vi] = true;
+                    out.count(v, *outside);
+                    next.push(v);
                 }
             }
         }
@@ -307,56 +283,22 @@ pub fn simulate(
     if opts.runs == 0 {
         return Err(DiffusionError::InvalidParameter("runs must be at least 1"));
     }
-    let threads = opts.threads.clamp(1, opts.runs as usize);
-    let base = Simulator::with_model(g, probs, model, outside)?;
-    let parts: Vec<Totals> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let lo = u64::from(opts.runs) * t as u64 / threads as u64;
-                let hi = u64::from(opts.runs) * (t as u64 + 1) / threads as u64;
-                let mut sim = base.fork();
-                s.spawn(move || {
-                    let mut tot = Totals::default();
-                    for r in lo..hi {
-                        let mut rng = Rng::stream(opts.seed, r);
-                        let c = sim.run(seeds, &mut rng);
-                        tot.add(c, sim.generations());
-                    }
-                    tot
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    check_mask(outside, g.node_count())?;
+    let prep = Prepared::new(g, probs, model)?;
+    let parts = par_ranges(opts.runs as usize, opts.threads, |runs| {
+        let mut sim = Simulator::prepared(g, Cow::Borrowed(&prep), outside);
+        let mut tot = Totals::default();
+        for r in runs {
+            let c = sim.run(seeds, &mut Rng::stream(opts.seed, r as u64));
+            tot.add(c, sim.generations());
+        }
+        tot
     });
     let mut tot = Totals::default();
     for p in parts {
         tot.merge(p);
     }
     Ok(tot.estimate(opts.runs))
-}
-
-impl Simulator<'_> {
-    /// A fresh simulator sharing this one's graph and resolved probabilities.
-    fn fork(&self) -> Self {
-        Self {
-            g: self.g,
-            probs: self.probs.clone(),
-            lt: self.lt.clone(),
-            model: self.model,
-            outside: self.outside,
-            stamp: vec![0; self.stamp.len()],
-            epoch: 0,
-            lt_threshold: vec![0.0; self.lt_threshold.len()],
-            lt_sum: vec![0.0; self.lt_sum.len()],
-            active: vec![false; self.active.len()],
-            frontier: Vec::new(),
-            next: Vec::new(),
-            generations: Vec::new(),
-        }
-    }
 }
 
 #[derive(Default)]

@@ -15,8 +15,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::csr::Csr;
-use super::probability::{DiffusionError, Model, ProbabilityModel, Resolved, check_nodes};
-use super::rr::{RrCollection, RrModel, rr_estimate};
+use super::probability::{
+    DiffusionError, Model, Prepared, ProbabilityModel, check_mask, check_nodes,
+};
+use super::rr::{RrCollection, rr_estimate};
 
 pub use super::heuristics::{degree_discount, top_k_by_out_degree, top_k_by_score};
 
@@ -82,10 +84,8 @@ pub fn imm(
             "epsilon must lie in (0, 1)",
         ));
     }
-    if candidates.is_some_and(|c| c.len() != n_nodes as usize) {
-        return Err(DiffusionError::MaskLengthMismatch);
-    }
-    let resolved = Resolved::new(g, probs)?;
+    check_mask(candidates, n_nodes)?;
+    let prep = Prepared::new(g, probs, opts.model)?;
     let n_cand = candidates.map_or(n_nodes as usize, |c| c.iter().filter(|&&x| x).count());
     if n_nodes < 2 || n_cand == 0 {
         let seeds = top_k_by_out_degree(g, opts.k, candidates);
@@ -98,10 +98,6 @@ pub fn imm(
             lower_bound: spread,
         });
     }
-    let lt = match opts.model {
-        Model::LinearThreshold => resolved.lt_weights(g),
-        Model::IndependentCascade => Vec::new(),
-    };
     let n = f64::from(n_nodes);
     let k = opts.k.min(n_cand);
     let ln_n = n.ln();
@@ -113,13 +109,7 @@ pub fn imm(
     let mut rr = RrCollection::new();
     let extend = |rr: &mut RrCollection, target: f64| {
         let target = target.ceil().min(1e12) as usize;
-        let m = RrModel {
-            g,
-            probs: &resolved,
-            lt: &lt,
-            model: opts.model,
-        };
-        rr.extend_to(target, m, opts.seed, opts.threads);
+        rr.extend_to(target, g, &prep, opts.seed, opts.threads);
     };
 
     // Phase 1: a lower bound of OPT.
@@ -200,18 +190,8 @@ pub fn rr_spread_estimate(
             "samples must be at least 1",
         ));
     }
-    let resolved = Resolved::new(g, probs)?;
-    let lt = match model {
-        Model::LinearThreshold => resolved.lt_weights(g),
-        Model::IndependentCascade => Vec::new(),
-    };
-    let m = RrModel {
-        g,
-        probs: &resolved,
-        lt: &lt,
-        model,
-    };
-    Ok(rr_estimate(m, sets, samples, seed, threads))
+    let prep = Prepared::new(g, probs, model)?;
+    Ok(rr_estimate(g, &prep, sets, samples, seed, threads))
 }
 
 struct Selection {

@@ -69,6 +69,32 @@ impl fmt::Display for DiffusionError {
 
 impl std::error::Error for DiffusionError {}
 
+/// A diffusion model resolved against one graph: the probabilities and, under Linear
+/// Threshold, the edge weights.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) model: Model,
+    pub(crate) probs: Resolved,
+    /// Linear Threshold weights per out-edge id (empty under Independent Cascade).
+    pub(crate) lt: Vec<f32>,
+}
+
+impl Prepared {
+    /// Resolves `probs` for `g` under `model`, validating learned probabilities.
+    pub(crate) fn new(
+        g: &Csr,
+        probs: &ProbabilityModel,
+        model: Model,
+    ) -> Result<Self, DiffusionError> {
+        let probs = Resolved::new(g, probs)?;
+        let lt = match model {
+            Model::LinearThreshold => probs.lt_weights(g),
+            Model::IndependentCascade => Vec::new(),
+        };
+        Ok(Self { model, probs, lt })
+    }
+}
+
 /// Probabilities resolved against one graph, in the forms the samplers need.
 #[derive(Debug, Clone)]
 pub(crate) enum Resolved {
@@ -87,7 +113,7 @@ pub(crate) enum Resolved {
 
 impl Resolved {
     /// Resolves `model` for `g`, validating learned probabilities.
-    pub(crate) fn new(g: &Csr, model: &ProbabilityModel) -> Result<Self, DiffusionError> {
+    fn new(g: &Csr, model: &ProbabilityModel) -> Result<Self, DiffusionError> {
         match model {
             ProbabilityModel::Constant(p) => {
                 check(*p)?;
@@ -129,7 +155,7 @@ impl Resolved {
 
     /// The probability of out-edge `e`, which points at `v`.
     #[inline]
-    pub(crate) fn prob(&self, e: usize, v: u32) -> f64 {
+    fn prob(&self, e: usize, v: u32) -> f64 {
         match self {
             Self::Uniform { p, .. } => *p,
             Self::PerTarget { p, .. } => p[v as usize],
@@ -139,7 +165,7 @@ impl Resolved {
 
     /// Linear Threshold weights per out-edge id: the probabilities, scaled per target so
     /// that each node's in-weights sum to at most 1.
-    pub(crate) fn lt_weights(&self, g: &Csr) -> Vec<f32> {
+    fn lt_weights(&self, g: &Csr) -> Vec<f32> {
         let mut in_sum = vec![0f64; g.node_count() as usize];
         for v in 0..g.node_count() {
             for &e in g.in_edge_ids(v) {
@@ -167,5 +193,14 @@ pub(crate) fn check_nodes(nodes: &[u32], n: u32) -> Result<(), DiffusionError> {
     match nodes.iter().find(|&&u| u >= n) {
         Some(&u) => Err(DiffusionError::NodeOutOfRange(u)),
         None => Ok(()),
+    }
+}
+
+/// Checks that a node mask, if given, has one entry per node of a graph of `n` nodes.
+pub(crate) fn check_mask(mask: Option<&[bool]>, n: u32) -> Result<(), DiffusionError> {
+    if mask.is_some_and(|m| m.len() != n as usize) {
+        Err(DiffusionError::MaskLengthMismatch)
+    } else {
+        Ok(())
     }
 }

@@ -4,6 +4,8 @@
 //! with [`Rng::stream`], so a result depends on the seed only — never on the thread count or
 //! on timing.
 
+use std::ops::Range;
+
 /// SplitMix64 step: a bijective mixer used to expand seeds into generator state.
 #[must_use]
 pub fn splitmix64(state: &mut u64) -> u64 {
@@ -88,6 +90,46 @@ impl Rng {
         let u = 1.0 - self.next_f64();
         let k = (u.ln() / ln_one_minus_p).floor();
         if k >= 1.8e19 { u64::MAX } else { k as u64 }
+    }
+
+    /// The trials in `range` that succeed, ascending, when each succeeds independently with
+    /// probability `p` (`ln_one_minus_p` = `ln(1 − p)`): geometric skips, so one draw per
+    /// success (and one to finish) instead of one per trial.
+    pub(crate) fn successes(&mut self, ln_one_minus_p: f64, range: Range<usize>) -> Successes<'_> {
+        Successes {
+            rng: self,
+            ln_q: ln_one_minus_p,
+            next: range.start as u64,
+            end: range.end as u64,
+            done: false,
+        }
+    }
+}
+
+/// The iterator of [`Rng::successes`].
+pub(crate) struct Successes<'r> {
+    rng: &'r mut Rng,
+    ln_q: f64,
+    next: u64,
+    end: u64,
+    done: bool,
+}
+
+impl Iterator for Successes<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if self.done {
+            return None;
+        }
+        let i = self.next.saturating_add(self.rng.geometric(self.ln_q));
+        if i >= self.end {
+            self.done = true;
+            return None;
+        }
+        self.next = i + 1;
+        Some(i as usize)
     }
 }
 
