@@ -313,7 +313,7 @@ impl Csr {
 }
 
 /// Prefix sums of per-node counts: `n + 1` offsets.
-fn offsets_from_counts(n: usize, nodes: impl Iterator<Item = u32>) -> Vec<usize> {
+pub(crate) fn offsets_from_counts(n: usize, nodes: impl Iterator<Item = u32>) -> Vec<usize> {
     let mut off = vec![0usize; n + 1];
     for x in nodes {
         off[x as usize + 1] += 1;

@@ -14,7 +14,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::csr::Csr;
+use super::csr::{Csr, offsets_from_counts};
 use super::probability::{
     DiffusionError, Model, Prepared, ProbabilityModel, check_mask, check_nodes,
 };
@@ -204,13 +204,7 @@ struct Selection {
 fn select(rr: &RrCollection, n: u32, k: usize, candidates: Option<&[bool]>) -> Selection {
     let nu = n as usize;
     // Inverted index: node → the RR sets containing it.
-    let mut off = vec![0usize; nu + 1];
-    for &u in &rr.nodes {
-        off[u as usize + 1] += 1;
-    }
-    for i in 0..nu {
-        off[i + 1] += off[i];
-    }
+    let off = offsets_from_counts(nu, rr.nodes.iter().copied());
     let mut cursor = off.clone();
     let mut sets_of = vec![0u32; rr.nodes.len()];
     for i in 0..rr.len() {

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::build::{GraphBuildOptions, InteractionEvent, InteractionKind};
 use super::components::Undirected;
+use super::csr::offsets_from_counts;
 
 /// Engagement weight of an event kind before decay.
 #[must_use]
@@ -62,17 +63,16 @@ pub(crate) fn connector_groups(
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
+    // Sorted by member: the pairs are the member rows, groups renumbered densely.
+    let off = offsets_from_counts(n, pairs.iter().map(|&(u, _)| u));
     let mut dense: HashMap<u32, u32> = HashMap::new();
-    let mut off = vec![0usize; n + 1];
-    let mut groups_of = Vec::with_capacity(pairs.len());
-    for &(u, g) in &pairs {
-        off[u as usize + 1] += 1;
-        let next = dense.len() as u32;
-        groups_of.push(*dense.entry(g).or_insert(next));
-    }
-    for i in 0..n {
-        off[i + 1] += off[i];
-    }
+    let groups_of: Vec<u32> = pairs
+        .iter()
+        .map(|&(_, g)| {
+            let next = dense.len() as u32;
+            *dense.entry(g).or_insert(next)
+        })
+        .collect();
     let mut stamp = vec![u32::MAX; dense.len()];
     (0..n as u32)
         .map(|u| {
@@ -151,8 +151,9 @@ pub(crate) fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
             entry.2 |= joined;
         }
     }
-    let mut joined_at: HashMap<u32, i64> = HashMap::new();
-    let mut orders: HashMap<u32, (i64, i64)> = HashMap::new(); // person → (gmv, count) after
+    // Of the people brought: who joined, and the GMV of who ordered, since being brought.
+    let mut joined_since: HashSet<u32> = HashSet::new();
+    let mut gmv_since: HashMap<u32, i64> = HashMap::new();
     for e in events {
         let Some(&(_, since, _)) = first.get(&e.member) else {
             continue;
@@ -162,12 +163,10 @@ pub(crate) fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
         }
         match e.kind {
             InteractionKind::Join => {
-                joined_at.entry(e.member).or_insert(e.at_ms);
+                joined_since.insert(e.member);
             }
             InteractionKind::Order { amount_fen } => {
-                let o = orders.entry(e.member).or_insert((0, 0));
-                o.0 += amount_fen;
-                o.1 += 1;
+                *gmv_since.entry(e.member).or_insert(0) += amount_fen;
             }
             _ => {}
         }
@@ -176,12 +175,10 @@ pub(crate) fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
     for (person, (bringer, _, joined)) in &first {
         let s = &mut out[*bringer as usize];
         s.brought += 1;
-        if *joined || joined_at.contains_key(person) {
+        if *joined || joined_since.contains(person) {
             s.joined += 1;
         }
-        if let Some(&(gmv, count)) = orders.get(person)
-            && count > 0
-        {
+        if let Some(&gmv) = gmv_since.get(person) {
             s.ordered += 1;
             s.gmv_fen += gmv;
         }
