@@ -12,7 +12,7 @@ use std::time::Instant;
 use quanzi_analytics::kpi::{activity, commerce, default_threads, retention};
 use quanzi_analytics::{KindMask, Scope};
 use quanzi_domain::TenantId;
-use quanzi_store::{Db, group, tenant};
+use quanzi_store::{Db, tenant};
 
 const T0: i64 = 1_735_689_600;
 const T0_DAY: i32 = (T0 / 86_400) as i32;
@@ -62,22 +62,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The file's group ids, from the external ids the import gave the groups.
-    let mut file_gid: HashMap<i64, String> = HashMap::new();
-    let mut after = None;
-    loop {
-        let page = group::list(&db, t, None, after, 500).await?;
-        for g in &page {
-            let ext = g.external_chat_id.clone().unwrap_or_default();
-            file_gid.insert(
+    let file_gid: HashMap<i64, String> = quanzi_core::groups::all(&db, t)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let ext = g.external_chat_id.unwrap_or_default();
+            (
                 g.group_id,
                 ext.strip_prefix("import:").unwrap_or(&ext).to_string(),
-            );
-        }
-        after = page.last().map(|g| g.group_id);
-        if page.len() < 500 {
-            break;
-        }
-    }
+            )
+        })
+        .collect();
     let gid = |g: usize| {
         ix.groups
             .id(g as u32)

@@ -44,6 +44,20 @@ pub async fn get(db: &Db, t: TenantId, id: GroupId) -> Result<Group> {
         .ok_or(CoreError::NotFound("group"))
 }
 
+/// Every group of the tenant, by id (read a page of 500 at a time).
+pub async fn all(db: &Db, t: TenantId) -> Result<Vec<Group>> {
+    const PAGE: i64 = 500;
+    let mut out = Vec::new();
+    loop {
+        let page = repo::list(db, t, None, out.last().map(|g: &Group| g.group_id), PAGE).await?;
+        let full = page.len() as i64 == PAGE;
+        out.extend(page);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
 /// Lists groups.
 pub async fn list(
     db: &Db,

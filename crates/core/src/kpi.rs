@@ -3,6 +3,7 @@
 //! dashboard and the API show — overview, groups, retention, funnel, products, store visits.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,8 @@ impl Default for Analytics {
 pub struct TenantIndex {
     ix: RwLock<EventIndex>,
     sync: tokio::sync::Mutex<SyncState>,
+    /// Milliseconds the last build or catch-up took.
+    sync_ms: AtomicU64,
 }
 
 #[derive(Default)]
@@ -115,6 +118,7 @@ impl Analytics {
                 Arc::new(TenantIndex {
                     ix: RwLock::new(EventIndex::new(8 * 3600)),
                     sync: tokio::sync::Mutex::new(SyncState::default()),
+                    sync_ms: AtomicU64::new(0),
                 })
             })
             .clone()
@@ -122,13 +126,7 @@ impl Analytics {
 
     /// The tenant's index with every committed event in it: built from the store on first use,
     /// otherwise caught up with the rows stored since the last call (by any process).
-    /// `progress` hears (rows read so far) while a build runs.
-    pub async fn fresh(
-        &self,
-        db: &Db,
-        t: TenantId,
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> Result<Arc<TenantIndex>> {
+    pub async fn fresh(&self, db: &Db, t: TenantId) -> Result<Arc<TenantIndex>> {
         let e = self.entry(t);
         let mut st = e.sync.lock().await;
         let max = scan::max_event_id(db).await?;
@@ -146,7 +144,6 @@ impl Analytics {
                 .and_then(|x| zone::offset_secs(&x.time_zone))
                 .unwrap_or(8 * 3600);
             let (fresh, recent) = build_index(db, t, tz).await?;
-            progress(fresh.len() as u64);
             st.recent = recent;
             let wm = fresh.max_event_id();
             *e.write() = fresh;
@@ -215,7 +212,7 @@ impl Analytics {
         }
         let (a, db) = (self.clone(), db.clone());
         tokio::spawn(async move {
-            if let Err(err) = a.fresh(&db, t, &|_| {}).await {
+            if let Err(err) = a.fresh(&db, t).await {
                 tracing::warn!(error = %err, tenant = t.0, "analytics catch-up failed");
             }
         });
@@ -240,7 +237,7 @@ impl Analytics {
             };
             map.remove(&t);
         }
-        let e = self.fresh(db, t, &|_| {}).await?;
+        let e = self.fresh(db, t).await?;
         Ok(e.stats())
     }
 
@@ -288,8 +285,6 @@ pub async fn build_index(
     Ok((ix, recent))
 }
 
-static SYNC_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 impl TenantIndex {
     /// Reads the index (kernels run under this).
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, EventIndex> {
@@ -307,10 +302,8 @@ impl TenantIndex {
     }
 
     fn set_sync_ms(&self, started: Instant) {
-        SYNC_MS.store(
-            started.elapsed().as_millis() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.sync_ms
+            .store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Size and freshness of the index.
@@ -323,7 +316,7 @@ impl TenantIndex {
             products: ix.products.len(),
             memory_bytes: ix.memory_bytes(),
             max_event_id: ix.max_event_id(),
-            last_sync_ms: SYNC_MS.load(std::sync::atomic::Ordering::Relaxed),
+            last_sync_ms: self.sync_ms.load(Ordering::Relaxed),
         }
     }
 }
@@ -727,7 +720,7 @@ async fn prepare(
     t: TenantId,
     p: &Params,
 ) -> Result<(Arc<TenantIndex>, Scope)> {
-    let e = a.fresh(db, t, &|_| {}).await?;
+    let e = a.fresh(db, t).await?;
     let segment = match &p.segment {
         Some(f) => Some(member::ids(db, t, f).await?),
         None => None,
@@ -781,24 +774,41 @@ fn ratio(a: f64, b: f64) -> f64 {
 /// The overview: cards against the previous period, and the daily series.
 pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<Overview> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let th = a.threads();
-    let pc = p.clone();
-    let (cur, old, daily) = on_index(e, move |ix| {
-        let prev = scope.previous();
-        let [s_old, s_cur] = activity::series_with_previous(ix, &scope, th);
-        let ends = [prev.days.end, scope.days.end];
-        let mut quiet = activity::silence_at(ix, &scope, pc.lurker_days, &ends, th);
-        let (q_cur, q_old) = (
-            quiet.pop().unwrap_or_default(),
-            quiet.pop().unwrap_or_default(),
-        );
+    let (th, pc) = (a.threads(), p.clone());
+    on_index(e, move |ix| overview_on(ix, &scope, &pc, th)).await
+}
+
+/// The overview and the store-visit buckets over one catch-up and one segment lookup (the
+/// overview page shows both).
+pub async fn overview_and_visits(
+    a: &Analytics,
+    db: &Db,
+    t: TenantId,
+    p: &Params,
+) -> Result<(Overview, VisitsReport)> {
+    let (e, scope) = prepare(a, db, t, p).await?;
+    let (th, pc) = (a.threads(), p.clone());
+    on_index(e, move |ix| {
         (
-            overview_figures(ix, &scope, &pc, th, s_cur, q_cur),
-            overview_figures(ix, &prev, &pc, th, s_old, q_old),
-            commerce::daily(ix, &scope),
+            overview_on(ix, &scope, &pc, th),
+            visits_on(ix, &scope, &pc, th),
         )
     })
-    .await?;
+    .await
+}
+
+fn overview_on(ix: &EventIndex, scope: &Scope, p: &Params, th: usize) -> Overview {
+    let prev = scope.previous();
+    let [s_old, s_cur] = activity::series_with_previous(ix, scope, th);
+    let ends = [prev.days.end, scope.days.end];
+    let mut quiet = activity::silence_at(ix, scope, p.lurker_days, &ends, th);
+    let (q_cur, q_old) = (
+        quiet.pop().unwrap_or_default(),
+        quiet.pop().unwrap_or_default(),
+    );
+    let cur = overview_figures(ix, scope, p, th, s_cur, q_cur);
+    let old = overview_figures(ix, &prev, p, th, s_old, q_old);
+    let daily = commerce::daily(ix, scope);
     let keys = [
         "members",
         "joins",
@@ -824,7 +834,7 @@ pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result
         .map(|(k, (v, o))| card(k, *v, *o))
         .collect();
     let s = cur.series;
-    Ok(Overview {
+    Overview {
         range: range_of(p),
         cards,
         series: DailySeries {
@@ -841,7 +851,7 @@ pub async fn overview(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result
             orders: daily.orders,
             gmv_fen: daily.gmv_fen,
         },
-    })
+    }
 }
 
 struct Figures {
@@ -891,17 +901,7 @@ fn overview_figures(
 /// The groups table: activity, size, sales, lurkers and the dead flag of every group.
 pub async fn groups(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<GroupsReport> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let page = group::list(db, t, None, after, 500).await?;
-        let n = page.len();
-        after = page.last().map(|g| g.group_id);
-        all.extend(page);
-        if n < 500 {
-            break;
-        }
-    }
+    let all = crate::groups::all(db, t).await?;
     let th = a.threads();
     let pc = p.clone();
     let mut rows = on_index(e, move |ix| group_rows(ix, &scope, &pc, th, all)).await?;
@@ -1102,9 +1102,12 @@ pub async fn products(
 /// Store visits beside community activity.
 pub async fn visits(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<VisitsReport> {
     let (e, scope) = prepare(a, db, t, p).await?;
-    let th = a.threads();
-    let b = on_index(e, move |ix| commerce::visits(ix, &scope, th)).await?;
-    let buckets = b
+    let (th, pc) = (a.threads(), p.clone());
+    on_index(e, move |ix| visits_on(ix, &scope, &pc, th)).await
+}
+
+fn visits_on(ix: &EventIndex, scope: &Scope, p: &Params, th: usize) -> VisitsReport {
+    let buckets = commerce::visits(ix, scope, th)
         .iter()
         .map(|x| VisitRow {
             visits: match (x.min_visits, x.max_visits) {
@@ -1118,8 +1121,8 @@ pub async fn visits(a: &Analytics, db: &Db, t: TenantId, p: &Params) -> Result<V
             gmv_per_member_fen: ratio(x.gmv_fen as f64, f64::from(x.members)),
         })
         .collect();
-    Ok(VisitsReport {
+    VisitsReport {
         range: range_of(p),
         buckets,
-    })
+    }
 }

@@ -165,7 +165,7 @@ pub async fn visits(
 #[utoipa::path(get, path = "/api/v1/kpi/index", tag = "kpi",
     responses((status = 200, body = IndexStats)))]
 pub async fn index(State(s): State<AppState>, c: Caller) -> Result<Json<IndexStats>, ApiError> {
-    let e = s.analytics.fresh(&s.db, c.tenant, &|_| {}).await?;
+    let e = s.analytics.fresh(&s.db, c.tenant).await?;
     Ok(Json(e.stats()))
 }
 

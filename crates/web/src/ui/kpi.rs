@@ -11,9 +11,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quanzi_channels::export::{self, Cell, Table};
-use quanzi_core::kpi::{self, Params};
+use quanzi_core::kpi;
+use quanzi_domain::Fen;
 use quanzi_domain::member::{LifecycleStage, SpendingTier};
-use quanzi_store::{group, tag};
+use quanzi_store::tag;
 use serde_json::json;
 
 use super::{Layout, UiUser, render, server_error};
@@ -96,26 +97,29 @@ fn page_of(name: &str) -> Option<&'static str> {
     PAGES.iter().copied().find(|p| *p == name)
 }
 
+/// Fen as `¥1,234.56` (rounded to the fen; the digits are [`Fen::yuan_string`]'s).
 fn yuan(fen: f64) -> String {
-    let v = fen / 100.0;
-    let whole = v.trunc() as i64;
-    format!(
-        "¥{}.{:02}",
-        thousands(whole),
-        ((v - whole as f64).abs() * 100.0).round() as i64 % 100
-    )
+    let s = Fen(fen.round() as i64).yuan_string();
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    format!("¥{sign}{}.{frac}", group_digits(digits))
 }
 
-fn thousands(v: i64) -> String {
-    let s = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
+/// Digits with a comma every three from the right.
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
     }
-    if v < 0 { format!("-{out}") } else { out }
+    out
+}
+
+fn thousands(v: i64) -> String {
+    let digits = group_digits(&v.unsigned_abs().to_string());
+    if v < 0 { format!("-{digits}") } else { digits }
 }
 
 fn pct(v: f64) -> String {
@@ -240,20 +244,10 @@ async fn shell(
             Err(r) => return *r,
         },
     };
-    let mut groups = Vec::new();
-    let mut after = None;
-    loop {
-        let page = match group::list(&s.db, t, None, after, 500).await {
-            Ok(p) => p,
-            Err(e) => return server_error(e),
-        };
-        let n = page.len();
-        after = page.last().map(|g| g.group_id);
-        groups.extend(page);
-        if n < 500 {
-            break;
-        }
-    }
+    let groups = match quanzi_core::groups::all(&s.db, t).await {
+        Ok(g) => g,
+        Err(e) => return server_error(e),
+    };
     let chosen: Vec<i64> = params
         .as_ref()
         .and_then(|p| p.groups.clone())
@@ -445,12 +439,10 @@ async fn view(
         "retention" => retention_view(l, &kpi::retention(a, db, t, &p, q.monthly()?).await?),
         "funnel" => funnel_view(l, &kpi::funnel(a, db, t, &p).await?),
         "products" => products_view(l, &kpi::products(a, db, t, &p, q.limit()?).await?),
-        _ => overview_view(
-            l,
-            &p,
-            &kpi::overview(a, db, t, &p).await?,
-            &kpi::visits(a, db, t, &p).await?,
-        ),
+        _ => {
+            let (o, v) = kpi::overview_and_visits(a, db, t, &p).await?;
+            overview_view(l, &o, &v)
+        }
     })
 }
 
@@ -466,7 +458,7 @@ fn line(name: &str, data: &serde_json::Value) -> serde_json::Value {
     json!({"name": name, "type": "line", "smooth": true, "showSymbol": false, "data": data})
 }
 
-fn overview_view(l: &Layout, _p: &Params, o: &kpi::Overview, visits: &kpi::VisitsReport) -> View {
+fn overview_view(l: &Layout, o: &kpi::Overview, visits: &kpi::VisitsReport) -> View {
     let cards = o
         .cards
         .iter()
@@ -958,5 +950,20 @@ fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
             format!("{}: {}", l.t("kpi.class.high"), l.t("kpi.hint.high")),
             format!("{}: {}", l.t("kpi.class.low"), l.t("kpi.hint.low")),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{thousands, yuan};
+
+    #[test]
+    fn money_and_counts_are_grouped_by_thousands() {
+        assert_eq!(yuan(123_456_789.0), "¥1,234,567.89");
+        assert_eq!(yuan(1234.0), "¥12.34");
+        assert_eq!(yuan(-50.0), "¥-0.50");
+        assert_eq!(yuan(99.6), "¥1.00");
+        assert_eq!(thousands(-1_000_000), "-1,000,000");
+        assert_eq!(thousands(999), "999");
     }
 }
