@@ -210,6 +210,12 @@ async fn fill(
     }
     tx.commit().await?;
     progress("roles", n, n);
+    // The KOL list is computed by the worker as soon as the server runs.
+    let scores = crate::influence::RunRequest {
+        kind: "scores".into(),
+        ..Default::default()
+    };
+    crate::influence::request(db, tid, &scores).await?;
     Ok((group_ids.len(), member_ids.len(), stored))
 }
 

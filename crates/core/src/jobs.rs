@@ -221,6 +221,7 @@ async fn dispatch(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobE
         crate::wecom::RESYNC_JOB => crate::wecom_sync::run_resync_group(ctx, c).await,
         crate::wecom::SYNC_JOB => crate::wecom_sync::run_full_sync(ctx, c).await,
         quanzi_store::webhook::DELIVERY_JOB => crate::webhooks::run_delivery(ctx, c).await,
+        crate::influence::RUN_JOB => crate::influence::run_job(ctx, c).await,
         other => Err(JobError::Fatal(format!(
             "no handler for job kind {other:?}"
         ))),

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod groups;
 pub mod import;
+pub mod influence;
 pub mod jobs;
 pub mod kpi;
 pub mod members;

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod event;
 pub mod group;
 pub mod inbound;
+pub mod influence;
 pub mod jobs;
 pub mod member;
 pub mod tag;
@@ -319,6 +320,8 @@ pub enum Arg {
     Str(String),
     /// An optional string.
     OptStr(Option<String>),
+    /// A floating-point number.
+    F64(f64),
 }
 
 /// Binds every [`Arg`] of `$args` onto the query `$q`, in order.
@@ -332,6 +335,7 @@ macro_rules! bind_args {
                 $crate::Arg::OptI64(v) => q.bind(v),
                 $crate::Arg::Str(v) => q.bind(v),
                 $crate::Arg::OptStr(v) => q.bind(v),
+                $crate::Arg::F64(v) => q.bind(v),
             };
         }
         q

@@ -6,7 +6,7 @@ use super::campaigns;
 use super::catalog::{Catalog, product};
 use super::plan::{Archetype, GroupSpec, Kind, PEvent, Persona, Props, Ref, Scene};
 use super::rng::{Rng, Table};
-use super::sim::Sim;
+use super::sim::{Sim, Talk};
 
 /// Interactions per day, and the mix of message, reaction, click, share, visit.
 fn habits(rng: &mut Rng, a: Archetype) -> (f64, [f64; 5]) {
@@ -64,7 +64,7 @@ fn membership_events(sim: &mut Sim<'_>, rng: &mut Rng, i: usize) {
                     0,
                     None,
                     Ref::Invite(j as u32),
-                    Props::Share(0),
+                    Props::Share(0, None),
                 );
             }
             let after = m.join + rng.range(5_000, 120_000);
@@ -130,26 +130,8 @@ fn daily_life(sim: &mut Sim<'_>, rng: &mut Rng, i: usize) {
             };
             let item = sim.catalog.draw(rng, &p.interests);
             match kind {
-                0 => sim.push(
-                    t,
-                    i,
-                    Some(g),
-                    Kind::Message,
-                    0,
-                    None,
-                    Ref::None,
-                    Props::Empty,
-                ),
-                1 => sim.push(
-                    t,
-                    i,
-                    Some(g),
-                    Kind::Reaction,
-                    0,
-                    None,
-                    Ref::None,
-                    Props::Empty,
-                ),
+                0 => sim.message(t, i, g),
+                1 => sim.reaction(t, i, g),
                 2 => {
                     let hour = (t - mid) / HOUR;
                     let post = match hour {
@@ -168,7 +150,7 @@ fn daily_life(sim: &mut Sim<'_>, rng: &mut Rng, i: usize) {
                         Props::Empty,
                     );
                 }
-                _ => sim.share(rng, i, t, g, item, fanout, 0),
+                _ => sim.share(rng, i, t, g, item, fanout, 0, None),
             }
         }
         for _ in 0..rng.poisson(weekly / 7.0 * cal.order_factor(mid) * f.min(1.5)) {
@@ -209,6 +191,7 @@ pub fn simulate(
         catalog: Catalog::new(),
         rosters,
         shares: 0,
+        talk: Talk::new(seed, groups.len()),
         out: Vec::with_capacity(people.len() * 45),
     };
     for i in 0..people.len() {

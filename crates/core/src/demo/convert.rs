@@ -123,13 +123,26 @@ fn properties(p: Props, mid: &dyn Fn(u32) -> i64) -> String {
             };
             format!("{{\"join_scene\":\"{}\"{extra}}}", scene.as_str())
         }
-        Props::Share(c) => {
+        Props::Share(c, of) => {
             let ch = ["friend", "group", "moments"]
                 .get(c as usize)
                 .copied()
                 .unwrap_or("friend");
-            format!("{{\"channel\":\"{ch}\"}}")
+            match of {
+                Some(o) => format!("{{\"channel\":\"{ch}\",\"of_member_id\":{}}}", mid(o)),
+                None => format!("{{\"channel\":\"{ch}\"}}"),
+            }
         }
+        Props::Message(n, None) => format!("{{\"message_id\":\"m{n}\"}}"),
+        Props::Message(n, Some((to, m))) => format!(
+            "{{\"message_id\":\"m{n}\",\"reply_to_member_id\":{},\"reply_to_message_id\":\"m{m}\"}}",
+            mid(to)
+        ),
+        Props::Reaction(None) => "{}".into(),
+        Props::Reaction(Some((to, m))) => format!(
+            "{{\"reply_to_member_id\":{},\"reply_to_message_id\":\"m{m}\"}}",
+            mid(to)
+        ),
         Props::ShareClick(s) => format!("{{\"via\":\"share\",\"sharer_member_id\":{}}}", mid(s)),
         Props::Visit(s) => {
             let name = STORES.get(s as usize).map_or("门店", |s| s.name);

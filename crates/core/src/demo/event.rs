@@ -67,8 +67,12 @@ pub enum Props {
     Empty,
     /// A join: scene and inviter (member index).
     Join(Scene, Option<u32>),
-    /// A share and where it went: 0 friend, 1 group, 2 moments.
-    Share(u8),
+    /// A message: its number, and the (author, number) of the message it replies to.
+    Message(u32, Option<(u32, u32)>),
+    /// A reaction to the (author, number) of a message.
+    Reaction(Option<(u32, u32)>),
+    /// A share, where it went (0 friend, 1 group, 2 moments), and whose share it passes on.
+    Share(u8, Option<u32>),
     /// A click on a member's shared link (sharer index).
     ShareClick(u32),
     /// A store visit (store index).

@@ -22,6 +22,8 @@ pub struct Sim<'a> {
     pub rosters: Vec<Vec<(u32, u16)>>,
     /// Shares handed out so far.
     pub shares: u32,
+    /// Who said what lately in each group, for replies and reactions.
+    pub talk: Talk,
     /// The events.
     pub out: Vec<PEvent>,
 }
@@ -138,8 +140,42 @@ impl Sim<'_> {
         }
     }
 
+    /// A message in `group`; some answer a recent message of someone else there.
+    pub fn message(&mut self, t: i64, member: usize, group: usize) {
+        let reply = self.talk.answer(t, member as u32, group, REPLY_SHARE);
+        let n = self.talk.said(t, member as u32, group);
+        let props = Props::Message(n, reply);
+        self.push(
+            t,
+            member,
+            Some(group),
+            Kind::Message,
+            0,
+            None,
+            Ref::None,
+            props,
+        );
+    }
+
+    /// A reaction in `group`, to a recent message of someone else there when there is one.
+    pub fn reaction(&mut self, t: i64, member: usize, group: usize) {
+        let to = self.talk.answer(t, member as u32, group, 1.0);
+        let props = Props::Reaction(to);
+        self.push(
+            t,
+            member,
+            Some(group),
+            Kind::Reaction,
+            0,
+            None,
+            Ref::None,
+            props,
+        );
+    }
+
     #[allow(clippy::too_many_arguments)]
-    /// A share in `group` and the clicks, orders and re-shares it draws from the group.
+    /// A share in `group` (passing on `of`'s share, if any) and the clicks, orders and
+    /// re-shares it draws from the group.
     pub fn share(
         &mut self,
         rng: &mut Rng,
@@ -149,6 +185,7 @@ impl Sim<'_> {
         item: usize,
         fanout: f64,
         depth: u8,
+        of: Option<usize>,
     ) {
         self.shares += 1;
         let token = self.shares;
@@ -161,7 +198,7 @@ impl Sim<'_> {
             0,
             Some(item),
             Ref::Share(token),
-            Props::Share(channel),
+            Props::Share(channel, of.map(|o| o as u32)),
         );
         let dies = self
             .groups
@@ -203,9 +240,61 @@ impl Sim<'_> {
             if depth < 2 && rng.chance(0.06) {
                 let ts = tc + rng.range(MINUTE, 2 * HOUR);
                 if ts < self.cal.end.min(dies) {
-                    self.share(rng, c, ts, group, item, 1.5, depth + 1);
+                    self.share(rng, c, ts, group, item, 1.5, depth + 1, Some(member));
                 }
             }
         }
+    }
+}
+
+/// Share of messages that answer an earlier one.
+const REPLY_SHARE: f64 = 0.3;
+/// Messages remembered per group.
+const RECENT: usize = 48;
+
+/// The recent messages of each group, and a random stream of its own so that who answers
+/// whom leaves the rest of the simulation's draws unchanged.
+pub struct Talk {
+    rng: Rng,
+    recent: Vec<Vec<(i64, u32, u32)>>,
+    next: u32,
+}
+
+impl Talk {
+    /// No messages yet in `groups` groups.
+    pub fn new(seed: u64, groups: usize) -> Self {
+        Talk {
+            rng: Rng::derive(seed, 77_000_000),
+            recent: vec![Vec::new(); groups],
+            next: 0,
+        }
+    }
+
+    /// Records `member`'s message at `t` in `group`; returns its number.
+    pub fn said(&mut self, t: i64, member: u32, group: usize) -> u32 {
+        self.next += 1;
+        if let Some(r) = self.recent.get_mut(group) {
+            if r.len() == RECENT {
+                let at = self.rng.below(RECENT);
+                r[at] = (t, member, self.next);
+            } else {
+                r.push((t, member, self.next));
+            }
+        }
+        self.next
+    }
+
+    /// With probability `p`, the (author, number) of a message someone else said in `group`
+    /// in the week before `t`.
+    pub fn answer(&mut self, t: i64, member: u32, group: usize, p: f64) -> Option<(u32, u32)> {
+        if !self.rng.chance(p) {
+            return None;
+        }
+        let r = self.recent.get(group)?;
+        let fresh: Vec<&(i64, u32, u32)> = r
+            .iter()
+            .filter(|(at, who, _)| *who != member && *at < t && t - *at < 7 * DAY)
+            .collect();
+        self.rng.pick(&fresh).map(|(_, who, n)| (*who, *n))
     }
 }

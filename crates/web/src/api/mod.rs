@@ -3,6 +3,7 @@
 pub mod access;
 pub mod events;
 pub mod groups;
+pub mod influence;
 pub mod kpi;
 pub mod members;
 
@@ -130,10 +131,11 @@ impl Modify for Security {
         events::ingest, events::list, events::kinds, events::define_kind,
         access::me, access::list, access::create, access::revoke,
         kpi::overview, kpi::groups, kpi::retention, kpi::funnel, kpi::products, kpi::visits, kpi::index, kpi::rebuild,
+        influence::create, influence::list, influence::get_one, influence::kol, influence::member, influence::graph,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError)),
     modifiers(&Security),
-    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"))
+    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"))
 )]
 pub struct ApiDoc;
 
@@ -161,6 +163,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(access::router())
         .merge(kpi::router())
+        .merge(influence::router())
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(docs))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
