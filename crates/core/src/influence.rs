@@ -238,7 +238,7 @@ impl RunRequest {
                 Probability::Learned
             }
         };
-        if self.p.is_some() && !matches!(probability, Probability::Constant(_)) {
+        if self.p.is_some() && self.probability.as_deref().map(str::trim) != Some("constant") {
             bad.push("p", "is only taken when probability is constant");
         }
         let kind = self.kind.trim();
@@ -864,7 +864,8 @@ fn to_interactions(index: &HashMap<i64, u32>, rows: &[GraphEventRow]) -> Vec<Int
         };
         let next = groups.len() as u32;
         let group = r.group_id.map(|g| *groups.entry(g).or_insert(next));
-        let links: Links = if r.properties.contains("member_id") {
+        // Every key the graph reads ends in `_id` (or `_ids`); most events carry none.
+        let links: Links = if r.properties.contains("_id") {
             serde_json::from_str(&r.properties).unwrap_or_default()
         } else {
             Links::default()
@@ -1060,8 +1061,9 @@ async fn compute(
                 .as_ref()
                 .map_or(loaded.ids.len(), |m| m.iter().filter(|x| **x).count());
             if count < k {
+                let who = if count == 1 { "member" } else { "members" };
                 return Err(JobError::Fatal(format!(
-                    "only {count} candidates for {k} seeds"
+                    "{k} seeds asked for, but only {count} {who} may be seeds"
                 )));
             }
             store::set_progress(db, t, run_id, 0.4, "imm").await?;
