@@ -18,6 +18,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "order.created",
     "referral.created",
     "churn",
+    "contact.removed",
+    "transfer.failed",
+    "group.full",
 ];
 
 /// The outbound type of a Quanzi event kind, when it has one.
@@ -28,6 +31,8 @@ pub fn event_type_of(kind: &str) -> Option<&'static str> {
         "order" => "order.created",
         "referral" => "referral.created",
         "churn" => "churn",
+        crate::wecom::CONTACT_REMOVED_KIND => "contact.removed",
+        crate::wecom::TRANSFER_FAILED_KIND => "transfer.failed",
         _ => return None,
     })
 }
@@ -41,7 +46,14 @@ pub async fn emit_events(
 ) -> Result<usize> {
     let now = now_ms();
     let mut n = 0;
+    let mut joined = Vec::new();
     for e in new.iter().filter_map(|&i| events.get(i)) {
+        if e.kind.is_join()
+            && let Some(g) = e.group_id
+            && !joined.contains(&g)
+        {
+            joined.push(g);
+        }
         let Some(ty) = event_type_of(e.kind.as_str()) else {
             continue;
         };
@@ -64,7 +76,37 @@ pub async fn emit_events(
         });
         n += repo::emit(tx, t, ty, &payload, now).await?;
     }
+    for g in joined {
+        n += emit_if_full(tx, t, g, now).await?;
+    }
     Ok(n)
+}
+
+/// Writes a `group.full` outbox row when joins have filled group `g` to its hard capacity.
+async fn emit_if_full(
+    tx: &mut Tx,
+    t: TenantId,
+    g: quanzi_domain::GroupId,
+    now: i64,
+) -> Result<usize> {
+    let Some(group) = quanzi_store::group::get_tx(tx, t, g).await? else {
+        return Ok(0);
+    };
+    if group.size < group.capacity_hard {
+        return Ok(0);
+    }
+    let payload = serde_json::json!({
+        "type": "group.full",
+        "created_at_ms": now,
+        "data": {
+            "group_id": group.group_id,
+            "name": group.name,
+            "size": group.size,
+            "capacity_hard": group.capacity_hard,
+            "external_chat_id": group.external_chat_id,
+        }
+    });
+    Ok(repo::emit(tx, t, "group.full", &payload, now).await?)
 }
 
 /// Stores validated events with their outbox rows in one transaction; returns how many

@@ -27,6 +27,10 @@ pub const NIGHTLY: &str = "wecom.nightly_sync";
 pub const NIGHTLY_CRON: &str = "0 3 * * *";
 /// Event kind recorded when a customer deletes their WeCom contact (`del_follow_user`).
 pub const CHURN_KIND: &str = "churn";
+/// Event kind recorded when a staff member deletes a customer (`del_external_contact`).
+pub const CONTACT_REMOVED_KIND: &str = "contact_removed";
+/// Event kind recorded when a customer handover fails (`transfer_fail`).
+pub const TRANSFER_FAILED_KIND: &str = "transfer_failed";
 
 /// Why a callback was refused or could not be stored.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,6 @@
 //! Applying a stored WeCom event: members (with `State` as their channel), groups, joins and
-//! leaves through the events path settled against history, churn on `del_follow_user`,
+//! leaves through the events path settled against history, churn on `del_follow_user`, a
+//! removed contact on `del_external_contact`, a failed handover on `transfer_fail`,
 //! resyncs after member-version gaps, outbox rows — in the job's one transaction.
 
 use quanzi_channels::wecom::event::{
@@ -17,7 +18,7 @@ use quanzi_store::{Tx, event, group, inbound, member, now_ms, tenant};
 
 use crate::Result;
 use crate::jobs::{Claimed, JobContext, JobError};
-use crate::wecom::{CHURN_KIND, RESYNC_JOB, SYNC_JOB};
+use crate::wecom::{CHURN_KIND, CONTACT_REMOVED_KIND, RESYNC_JOB, SYNC_JOB, TRANSFER_FAILED_KIND};
 
 /// The job: applies one stored callback in one transaction with its outbox rows, and
 /// finishes the job in that same transaction.
@@ -72,15 +73,46 @@ async fn contact(
             ensure_member(tx, t, &c.external_user_id, state).await?;
         }
         ContactChange::DelFollowUser => {
-            let m = ensure_member(tx, t, &c.external_user_id, state).await?;
-            tenant::add_custom_kind(tx, t, CHURN_KIND).await?;
             let props =
                 serde_json::json!({ "source": "wecom.del_follow_user", "user_id": c.user_id });
-            let input = event_input(&ev.dedupe_key, "", CHURN_KIND, m, None, at_ms, props);
-            store_events(tx, t, vec![input]).await?;
+            record(tx, t, ev, c, CHURN_KIND, props, at_ms).await?;
         }
-        ContactChange::DelExternalContact | ContactChange::TransferFail => {}
+        ContactChange::DelExternalContact => {
+            // The staff member removed the customer; a handover removes them too.
+            let props = serde_json::json!({
+                "source": "wecom.del_external_contact",
+                "user_id": c.user_id,
+                "by_transfer": c.source.as_deref() == Some("DELETE_BY_TRANSFER"),
+            });
+            record(tx, t, ev, c, CONTACT_REMOVED_KIND, props, at_ms).await?;
+        }
+        ContactChange::TransferFail => {
+            let props = serde_json::json!({
+                "source": "wecom.transfer_fail",
+                "user_id": c.user_id,
+                "fail_reason": c.fail_reason,
+            });
+            record(tx, t, ev, c, TRANSFER_FAILED_KIND, props, at_ms).await?;
+        }
     }
+    Ok(())
+}
+
+/// Records a contact change as an event of the custom `kind` on the customer (created if
+/// new), once per callback.
+async fn record(
+    tx: &mut Tx,
+    t: TenantId,
+    ev: &WecomEvent,
+    c: &ExternalContactEvent,
+    kind: &str,
+    props: serde_json::Value,
+    at_ms: i64,
+) -> Result<()> {
+    let m = ensure_member(tx, t, &c.external_user_id, c.state.as_deref()).await?;
+    tenant::add_custom_kind(tx, t, kind).await?;
+    let input = event_input(&ev.dedupe_key, "", kind, m, None, at_ms, props);
+    store_events(tx, t, vec![input]).await?;
     Ok(())
 }
 
@@ -226,7 +258,7 @@ pub(crate) async fn store_events(
     if inputs.is_empty() {
         return Ok(Vec::new());
     }
-    let kinds = vec![CHURN_KIND.to_string()];
+    let kinds = [CHURN_KIND, CONTACT_REMOVED_KIND, TRANSFER_FAILED_KIND].map(String::from);
     let ctx = BatchContext {
         custom_kinds: &kinds,
         now_ms: now_ms(),

@@ -290,3 +290,58 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         assert!(webhooks::rotate(db, acme.id, id, 1000).await.is_err());
     }
 }
+
+#[tokio::test]
+async fn a_join_that_fills_a_group_sends_group_full_once() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = tenant(db, "full").await;
+        let g = quanzi_core::groups::create(
+            db,
+            t.id,
+            GroupInput {
+                name: Some("VIP 小群".into()),
+                capacity_hard: Some(2),
+                capacity_advised: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .group_id;
+        let mut ids = Vec::new();
+        for name in ["甲", "乙"] {
+            let m = quanzi_core::members::create(
+                db,
+                t.id,
+                MemberInput {
+                    name: Some(name.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            ids.push(m.member_id);
+        }
+        quanzi_core::webhooks::subscribe(db, t.id, "http://127.0.0.1:9/hook", "group.full")
+            .await
+            .unwrap();
+        let app = spawn_app(db.clone()).await;
+        let c = reqwest::Client::new();
+        post_join(&c, &app.url, &t.write_key, "a", ids[0], g).await;
+        let none = quanzi_core::webhooks::deliveries(db, t.id, 50)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "one of two seats taken: not full");
+        post_join(&c, &app.url, &t.write_key, "b", ids[1], g).await;
+        post_join(&c, &app.url, &t.write_key, "b", ids[1], g).await;
+        let sent = quanzi_core::webhooks::deliveries(db, t.id, 50)
+            .await
+            .unwrap();
+        assert_eq!(sent.len(), 1, "a replayed join sends nothing more");
+        assert_eq!(sent[0].event_type, "group.full");
+        let body: serde_json::Value = serde_json::from_str(&sent[0].payload).unwrap();
+        assert_eq!(body["data"]["group_id"], g);
+        assert_eq!(body["data"]["size"], 2);
+    }
+}

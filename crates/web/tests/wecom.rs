@@ -372,3 +372,86 @@ async fn a_killed_worker_leaves_the_callback_to_the_next_one_which_applies_it_on
         assert_eq!(groups[0].size, 1);
     }
 }
+
+fn contact_change(change: &str, extra: &str, t: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+         <CreateTime>{t}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[{change}]]></ChangeType>\
+         <UserID><![CDATA[lisi]]></UserID><ExternalUserID><![CDATA[wmCUSTOMER09]]></ExternalUserID>{extra}</xml>"
+    )
+}
+
+#[tokio::test]
+async fn a_removed_contact_and_a_failed_handover_are_recorded_once_and_sent_out() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = connect(db, "shop", CORP, TOKEN, KEY).await;
+        quanzi_core::webhooks::subscribe(
+            db,
+            t,
+            "http://127.0.0.1:9/hook",
+            "contact.removed, transfer.failed",
+        )
+        .await
+        .unwrap();
+        let app = spawn_app(db.clone()).await;
+        let c = Client::new();
+        let removed = sealed(
+            TOKEN,
+            KEY,
+            CORP,
+            &contact_change(
+                "del_external_contact",
+                "<Source><![CDATA[DELETE_BY_TRANSFER]]></Source>",
+                1_763_600_100,
+            ),
+            "r1",
+        );
+        let failed = sealed(
+            TOKEN,
+            KEY,
+            CORP,
+            &contact_change(
+                "transfer_fail",
+                "<FailReason><![CDATA[customer_refused]]></FailReason>",
+                1_763_600_200,
+            ),
+            "r2",
+        );
+        for call in [&removed, &failed, &removed] {
+            assert_eq!(post(&c, &app.url, "shop", call).await, StatusCode::OK);
+        }
+        drain(db).await;
+        let events = quanzi_store::event::list(
+            db,
+            t,
+            &quanzi_store::event::EventFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["contact_removed", "transfer_failed"]);
+        let failed = events.iter().find(|e| e.kind == "transfer_failed").unwrap();
+        assert!(failed.properties.to_string().contains("customer_refused"));
+        let removed = events.iter().find(|e| e.kind == "contact_removed").unwrap();
+        assert!(
+            removed
+                .properties
+                .to_string()
+                .contains("\"by_transfer\":true")
+        );
+        let mut sent: Vec<String> = quanzi_core::webhooks::deliveries(db, t, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.event_type)
+            .collect();
+        sent.sort_unstable();
+        assert_eq!(sent, ["contact.removed", "transfer.failed"]);
+    }
+}
