@@ -1,5 +1,6 @@
 // The operator's first journey through the demo, in Debian chromium:
-// log in, open the member list, search, open a member, switch to English.
+// log in, open the member list, search, open a member, switch to English, read the analytics
+// and the KOL list, open the seed choice.
 // Usage: QUANZI_URL=http://127.0.0.1:18080 QUANZI_EMAIL=… QUANZI_PASSWORD=… node journey.mjs
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -99,6 +100,26 @@ await step('reads the analytics: overview, groups sorted by GMV, retention, funn
   }
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#kpi-body .exports a:has-text("XLSX")')]);
   expect(download.suggestedFilename().endsWith('.xlsx'), `an XLSX file, got ${download.suggestedFilename()}`);
+});
+
+await step('opens the KOL list by role and the seed choice', async () => {
+  await page.click('a[data-nav=influence]');
+  await page.waitForURL(/\/ui\/influence/);
+  // The demo computes its KOL list at start; a fresh demo may still be computing it.
+  await page.waitForSelector('#kol-table tbody tr, #inf-empty, #run-progress', { timeout: 30000 });
+  expect(await page.locator('#inf-empty').count() === 0, 'the demo has computed its KOL list');
+  await page.waitForSelector('#kol-table a.member-link', { timeout: 120000 });
+  expect(await page.locator('#kol-table a.member-link').count() >= 10, 'a KOL list of members');
+  expect((await page.textContent('#kol-table')).includes('community average'), 'explanations in English');
+  await page.screenshot({ path: shots + '12-influence-en.png', fullPage: true });
+  await page.click('#role-tabs a[data-role=connector]');
+  await page.waitForURL(/role=connector/);
+  await page.waitForSelector('#kol-table a.member-link', { timeout: 30000 });
+  await page.click('a[data-tab=seeds]');
+  await page.waitForURL(/\/ui\/influence\/seeds/);
+  expect(await page.locator('#seeds-form select[name=model]').count() === 1, 'the seeds form');
+  expect(await page.locator('#seeds-form select[name=group_id] option').count() > 1, 'groups to choose candidates from');
+  await page.screenshot({ path: shots + '13-seeds-en.png', fullPage: true });
 });
 
 await step('no script errors on any page', async () => { expect(errors.length === 0, errors.join('; ')); });

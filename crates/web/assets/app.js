@@ -1,13 +1,29 @@
-// Quanzi operator UI: renders server-built ECharts options and adds the CSRF header to htmx writes.
+// Quanzi operator UI: renders server-built ECharts options, follows runs' progress and adds the
+// CSRF header to htmx writes.
 (function () {
+  // Error bars: a custom series whose data items are [category index, low, high] and whose
+  // renderItem is the string "errorbar" (a function cannot travel in JSON).
+  function errorBar(params, api) {
+    var x = api.value(0), lo = api.coord([x, api.value(1)]), hi = api.coord([x, api.value(2)]);
+    var half = api.size([1, 0])[0] * 0.12;
+    var style = { stroke: api.visual('color'), lineWidth: 1.5 };
+    return { type: 'group', children: [
+      { type: 'line', shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: style },
+      { type: 'line', shape: { x1: hi[0] - half, y1: hi[1], x2: hi[0] + half, y2: hi[1] }, style: style },
+      { type: 'line', shape: { x1: lo[0] - half, y1: lo[1], x2: lo[0] + half, y2: lo[1] }, style: style }
+    ] };
+  }
   function renderCharts(root) {
     if (!window.echarts) return;
     root.querySelectorAll('.chart[data-chart]').forEach(function (el) {
       if (el.dataset.rendered) return;
       try {
         var option = JSON.parse(el.dataset.chart);
+        (option.series || []).forEach(function (s) { if (s.renderItem === 'errorbar') s.renderItem = errorBar; });
         var chart = echarts.init(el);
         chart.setOption(option);
+        // Nodes and points that carry a url open it (e.g. a member in a neighbourhood graph).
+        chart.on('click', function (p) { if (p.data && p.data.url) window.location.href = p.data.url; });
         el.dataset.rendered = '1';
         window.addEventListener('resize', function () { chart.resize(); });
       } catch (e) {
@@ -15,6 +31,59 @@
       }
     });
   }
+  // A run's progress bar polls its progress and reloads the page once the run is over.
+  function followProgress(root) {
+    root.querySelectorAll('[data-progress]').forEach(function (el) {
+      if (el.dataset.following) return;
+      el.dataset.following = '1';
+      var bar = el.querySelector('.meter span'), pct = el.querySelector('.pct'), stage = el.querySelector('.stage');
+      var delay = 1000;
+      function poll() {
+        fetch(el.dataset.progress, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+          .then(function (run) {
+            var p = Math.round(Math.max(0, Math.min(1, run.progress || 0)) * 100);
+            if (bar) bar.style.width = p + '%';
+            if (pct) pct.textContent = p + '%';
+            if (stage && run.label) stage.textContent = run.label;
+            if (run.state === 'done' || run.state === 'failed') { window.location.reload(); return; }
+            delay = 1000;
+            setTimeout(poll, delay);
+          })
+          .catch(function () { delay = Math.min(delay * 2, 15000); setTimeout(poll, delay); });
+      }
+      setTimeout(poll, delay);
+    });
+  }
+  // Filter forms marked data-autosubmit apply as soon as a select changes.
+  function autosubmit(root) {
+    root.querySelectorAll('form[data-autosubmit] select').forEach(function (sel) {
+      if (sel.dataset.auto) return;
+      sel.dataset.auto = '1';
+      sel.addEventListener('change', function () { sel.form.submit(); });
+    });
+  }
+  // The seeds form shows the constant p only when the probability is constant.
+  function seedsForm(root) {
+    var prob = root.querySelector && root.querySelector('#seeds-probability');
+    var field = root.querySelector && root.querySelector('.p-field');
+    if (!prob || !field) return;
+    var sync = function () { field.hidden = prob.value !== 'constant'; };
+    prob.addEventListener('change', sync);
+    sync();
+  }
+  // Forms marked data-busy show that they are working once sent (a run takes a moment to start).
+  function busyForms(root) {
+    root.querySelectorAll('form[data-busy]').forEach(function (form) {
+      if (form.dataset.busyBound) return;
+      form.dataset.busyBound = '1';
+      form.addEventListener('submit', function () {
+        var b = form.querySelector('button[type=submit]');
+        if (b) { b.classList.add('busy'); setTimeout(function () { b.disabled = true; }, 0); }
+      });
+    });
+  }
+  function enhance(root) { renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); }
   // Tables marked sortable sort by a column when its header is clicked (numbers by value).
   function sortable(root) {
     root.querySelectorAll('table.sortable').forEach(function (table) {
@@ -39,8 +108,8 @@
       });
     });
   }
-  document.addEventListener('DOMContentLoaded', function () { renderCharts(document); sortable(document); });
-  document.addEventListener('htmx:afterSwap', function (ev) { renderCharts(ev.target); sortable(ev.target); });
+  document.addEventListener('DOMContentLoaded', function () { enhance(document); });
+  document.addEventListener('htmx:afterSwap', function (ev) { enhance(ev.target); });
   document.addEventListener('htmx:configRequest', function (ev) {
     var meta = document.querySelector('meta[name=csrf-token]');
     if (meta) ev.detail.headers['X-CSRF-Token'] = meta.content;

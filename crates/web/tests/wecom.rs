@@ -99,6 +99,15 @@ async fn drain(db: &Db) {
     while run_once(&ctx, &opts, now_ms()).await.unwrap() > 0 {}
 }
 
+/// The tenant's events (up to 100), newest first.
+async fn events_of(db: &Db, t: TenantId) -> Vec<quanzi_store::event::Event> {
+    let all = quanzi_store::event::EventFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    quanzi_store::event::list(db, t, &all).await.unwrap()
+}
+
 async fn stored(db: &Db, t: TenantId) -> (i64, usize) {
     let callbacks = inbound::count(db, t, "wecom").await.unwrap();
     let jobs = jobs::list(db, t, None, 1000).await.unwrap().len();
@@ -203,16 +212,7 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         assert_eq!(groups.len(), 1);
         // Joined at base+10, left at base+20: not in the group, whatever the arrival order.
         assert_eq!(groups[0].size, 0);
-        let events = quanzi_store::event::list(
-            db,
-            t,
-            &quanzi_store::event::EventFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let events = events_of(db, t).await;
         let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         kinds.sort_unstable();
         assert_eq!(kinds, vec!["join", "leave"]);
@@ -355,16 +355,7 @@ async fn a_killed_worker_leaves_the_callback_to_the_next_one_which_applies_it_on
             .unwrap()
             > 0
         {}
-        let events = quanzi_store::event::list(
-            db,
-            t,
-            &quanzi_store::event::EventFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let events = events_of(db, t).await;
         assert_eq!(events.len(), 1);
         let groups = quanzi_store::group::list(db, t, None, None, 100)
             .await
@@ -423,16 +414,7 @@ async fn a_removed_contact_and_a_failed_handover_are_recorded_once_and_sent_out(
             assert_eq!(post(&c, &app.url, "shop", call).await, StatusCode::OK);
         }
         drain(db).await;
-        let events = quanzi_store::event::list(
-            db,
-            t,
-            &quanzi_store::event::EventFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let events = events_of(db, t).await;
         let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         kinds.sort_unstable();
         assert_eq!(kinds, ["contact_removed", "transfer_failed"]);

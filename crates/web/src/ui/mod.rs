@@ -1,6 +1,7 @@
 //! The operator UI under `/ui`: askama pages, htmx partials, ECharts charts, zh-CN and en.
 
 pub mod i18n;
+mod influence;
 mod kpi;
 mod pages;
 mod session;
@@ -170,6 +171,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/settings", get(settings::settings))
         .route("/ui/settings/api-keys", post(settings::create_key))
         .merge(settings::channels::router())
+        .merge(influence::router())
 }
 
 #[cfg(test)]
