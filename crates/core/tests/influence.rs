@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use quanzi_core::influence::{self, RunRequest};
-use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
 use quanzi_core::{CoreError, events, groups, members};
 use quanzi_domain::TenantId;
 use quanzi_domain::event::EventInput;
@@ -13,7 +12,7 @@ use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
 use quanzi_domain::tag::TagInput;
 use quanzi_store::{Db, now_ms};
-use quanzi_testkit::{TestDb, tenant};
+use quanzi_testkit::{TestDb, drain_jobs, tenant};
 use serde_json::json;
 
 /// `hours` hours ago, unix ms.
@@ -150,12 +149,7 @@ fn req(v: serde_json::Value) -> RunRequest {
 }
 
 async fn work(db: &Db) {
-    let ctx = JobContext::new(db.clone());
-    while run_once(&ctx, &WorkerOptions::default(), now_ms())
-        .await
-        .unwrap()
-        > 0
-    {}
+    drain_jobs(db).await;
 }
 
 async fn run(db: &Db, t: TenantId, v: serde_json::Value) -> influence::Run {

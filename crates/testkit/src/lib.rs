@@ -1,4 +1,5 @@
-//! Test helpers: a fresh database on either store and a live app on `127.0.0.1:0`.
+//! Test helpers: a fresh database on either store, a live app on `127.0.0.1:0`, and the job
+//! worker run until nothing is due.
 //!
 //! `TestDb::new()` gives an empty, migrated SQLite file; `TestDb::postgres()` gives a fresh
 //! PostgreSQL database when `TEST_DATABASE_URL` is set (and `None` otherwise), dropped again
@@ -231,4 +232,20 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Runs the job worker as at `at_ms` (unix ms) until no job is due.
+pub async fn drain_jobs_at(db: &Db, at_ms: i64) {
+    let ctx = quanzi_core::jobs::JobContext::new(db.clone());
+    let opts = quanzi_core::jobs::WorkerOptions::default();
+    while quanzi_core::jobs::run_once(&ctx, &opts, at_ms)
+        .await
+        .expect("worker round")
+        > 0
+    {}
+}
+
+/// Runs the job worker now until no job is due.
+pub async fn drain_jobs(db: &Db) {
+    drain_jobs_at(db, quanzi_store::now_ms()).await;
 }

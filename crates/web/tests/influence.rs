@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
-use quanzi_testkit::{TestApp, TestDb, TestTenant, http, spawn_app, tenant};
+mod common;
+
+use quanzi_testkit::{TestApp, TestDb, TestTenant, drain_jobs, http, spawn_app, tenant};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -47,59 +48,12 @@ impl Ctx {
             .await
     }
 
-    /// Two members in a group: `a` posts; `b` joins through `a`'s invitation, replies to
-    /// `a`'s post and orders.
     async fn community(&self, t: &TestTenant) -> (i64, i64) {
-        let (_, g) = self
-            .post(t, "/api/v1/groups", json!({"name": "读书会"}))
-            .await;
-        let (_, a) = self
-            .post(t, "/api/v1/members", json!({"name": "书友甲"}))
-            .await;
-        let (_, b) = self
-            .post(t, "/api/v1/members", json!({"name": "书友乙"}))
-            .await;
-        let (g, a, b) = (
-            g["group_id"].clone(),
-            a["member_id"].as_i64().unwrap(),
-            b["member_id"].as_i64().unwrap(),
-        );
-        let now = quanzi_store::now_ms();
-        let ev = |key: &str, kind: &str, m: i64, h: i64, props: Value| {
-            let mut e = json!({"idempotency_key": key, "kind": kind, "member_id": m,
-                "group_id": g, "occurred_at_ms": now - h * 3_600_000, "properties": props});
-            if kind == "order" {
-                e["amount_fen"] = json!(5_000);
-            }
-            e
-        };
-        let events = vec![
-            ev("1", "join", a, 30, json!({})),
-            ev("2", "message", a, 20, json!({"message_id": "x1"})),
-            ev("3", "join", b, 10, json!({"inviter_member_id": a})),
-            ev(
-                "4",
-                "message",
-                b,
-                9,
-                json!({"reply_to_member_id": a, "reply_to_message_id": "x1"}),
-            ),
-            ev("5", "order", b, 8, json!({})),
-        ];
-        let (s, v) = self
-            .post(t, "/api/v1/events", json!({"events": events}))
-            .await;
-        assert!(s.is_success(), "{v}");
-        (a, b)
+        common::book_club(&self.app.url, t).await
     }
 
     async fn work(&self) {
-        let ctx = JobContext::new(self.app.db.clone());
-        while run_once(&ctx, &WorkerOptions::default(), quanzi_store::now_ms())
-            .await
-            .unwrap()
-            > 0
-        {}
+        drain_jobs(&self.app.db).await;
     }
 }
 

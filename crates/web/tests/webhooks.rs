@@ -16,7 +16,7 @@ use quanzi_domain::TenantId;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
 use quanzi_store::{Db, now_ms};
-use quanzi_testkit::{TestDb, spawn_app, tenant};
+use quanzi_testkit::{TestDb, drain_jobs_at, spawn_app, tenant};
 use serde_json::json;
 
 /// A receiver that answers 500 to the first `fail` requests, then 200; it keeps every request.
@@ -133,9 +133,7 @@ async fn step(db: &Db, hours: i64) {
 
 /// Runs the worker as if `hours` had passed, until nothing is due.
 async fn work(db: &Db, hours: i64) {
-    let ctx = JobContext::new(db.clone());
-    let at = now_ms() + hours * 3_600_000;
-    while run_once(&ctx, &WorkerOptions::default(), at).await.unwrap() > 0 {}
+    drain_jobs_at(db, now_ms() + hours * 3_600_000).await;
 }
 
 #[tokio::test]

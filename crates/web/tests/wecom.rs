@@ -13,7 +13,7 @@ use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
 use quanzi_core::wecom::{ConnectionInput, save_connection};
 use quanzi_domain::TenantId;
 use quanzi_store::{Db, inbound, jobs, now_ms};
-use quanzi_testkit::{TestDb, spawn_app, tenant};
+use quanzi_testkit::{TestDb, drain_jobs, spawn_app, tenant};
 use reqwest::{Client, StatusCode};
 
 const CORP: &str = "wx5823bf96d3bd56c7";
@@ -91,12 +91,6 @@ async fn post(c: &Client, url: &str, slug: &str, (q, body): &(String, String)) -
         .await
         .unwrap()
         .status()
-}
-
-async fn drain(db: &Db) {
-    let ctx = JobContext::new(db.clone());
-    let opts = WorkerOptions::default();
-    while run_once(&ctx, &opts, now_ms()).await.unwrap() > 0 {}
 }
 
 /// The tenant's events (up to 100), newest first.
@@ -187,10 +181,10 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
             assert_eq!(post(&c, &app.url, "acme", cb).await, StatusCode::OK);
         }
         assert_eq!(inbound::count(db, t, "wecom").await.unwrap(), 3);
-        drain(db).await;
+        drain_jobs(db).await;
         // Drained again after a redelivery: nothing changes.
         assert_eq!(post(&c, &app.url, "acme", &join).await, StatusCode::OK);
-        drain(db).await;
+        drain_jobs(db).await;
 
         let members = quanzi_store::member::list(
             db,
@@ -413,7 +407,7 @@ async fn a_removed_contact_and_a_failed_handover_are_recorded_once_and_sent_out(
         for call in [&removed, &failed, &removed] {
             assert_eq!(post(&c, &app.url, "shop", call).await, StatusCode::OK);
         }
-        drain(db).await;
+        drain_jobs(db).await;
         let events = events_of(db, t).await;
         let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         kinds.sort_unstable();
