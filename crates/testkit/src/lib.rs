@@ -249,3 +249,37 @@ pub async fn drain_jobs_at(db: &Db, at_ms: i64) {
 pub async fn drain_jobs(db: &Db) {
     drain_jobs_at(db, quanzi_store::now_ms()).await;
 }
+
+/// A live app over a fresh database (SQLite, or PostgreSQL with `QUANZI_TEST_BACKEND`)
+/// and an HTTP client: what the API tests talk to.
+pub struct Served {
+    /// The app.
+    pub app: TestApp,
+    /// The client.
+    pub c: reqwest::Client,
+    _db: TestDb,
+}
+
+impl Served {
+    /// Starts the app over a new database.
+    pub async fn new() -> Served {
+        let db = TestDb::new().await;
+        let app = spawn_app(db.db.clone()).await;
+        Served {
+            app,
+            c: reqwest::Client::new(),
+            _db: db,
+        }
+    }
+
+    /// Calls the API with `key`; returns the status and the JSON body.
+    pub async fn call(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        http::call(&self.c, &self.app.url, key, method, path, body).await
+    }
+}

@@ -3,36 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use quanzi_testkit::{TestApp, TestDb, TestTenant, http, spawn_app, tenant};
-use reqwest::{Client, Method, StatusCode};
+use quanzi_testkit::{Served, TestTenant, tenant};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-struct Ctx {
-    app: TestApp,
-    c: Client,
-    _db: TestDb,
-}
+type Ctx = Served;
 
 async fn ctx() -> Ctx {
-    let db = TestDb::new().await;
-    let app = spawn_app(db.db.clone()).await;
-    Ctx {
-        app,
-        c: Client::new(),
-        _db: db,
-    }
-}
-
-impl Ctx {
-    async fn call(
-        &self,
-        key: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        http::call(&self.c, &self.app.url, key, method, path, body).await
-    }
+    Served::new().await
 }
 
 fn fields(v: &Value) -> Vec<(Option<u64>, String)> {

@@ -6,37 +6,24 @@
 
 mod common;
 
-use quanzi_testkit::{TestApp, TestDb, TestTenant, drain_jobs, http, spawn_app, tenant};
-use reqwest::{Client, Method, StatusCode};
+use quanzi_testkit::{Served, TestTenant, drain_jobs, tenant};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-struct Ctx {
-    app: TestApp,
-    c: Client,
-    _db: TestDb,
+struct Ctx(Served);
+
+impl std::ops::Deref for Ctx {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
+    }
 }
 
 async fn ctx() -> Ctx {
-    let db = TestDb::new().await;
-    let app = spawn_app(db.db.clone()).await;
-    Ctx {
-        app,
-        c: Client::new(),
-        _db: db,
-    }
+    Ctx(Served::new().await)
 }
 
 impl Ctx {
-    async fn call(
-        &self,
-        key: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        http::call(&self.c, &self.app.url, key, method, path, body).await
-    }
-
     async fn get(&self, t: &TestTenant, path: &str) -> Value {
         let (s, v) = self.call(&t.read_key, Method::GET, path, None).await;
         assert_eq!(s, StatusCode::OK, "{path}: {v}");
