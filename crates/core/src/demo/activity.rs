@@ -192,9 +192,16 @@ pub fn simulate(
         rosters,
         shares: 0,
         talk: Talk::new(seed, groups.len()),
+        prospects: people
+            .iter()
+            .position(|p| p.source == Scene::SharedLink)
+            .map_or(0..0, |first| first..people.len()),
         out: Vec::with_capacity(people.len() * 45),
     };
-    for i in 0..people.len() {
+    for (i, p) in people.iter().enumerate() {
+        if p.source == Scene::SharedLink {
+            continue;
+        }
         let mut rng = Rng::derive(seed, 1_000_000 + i as u64);
         membership_events(&mut sim, &mut rng, i);
         daily_life(&mut sim, &mut rng, i);

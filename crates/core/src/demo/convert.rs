@@ -34,7 +34,9 @@ pub fn members(plan: &Plan) -> Vec<(NewMember, i64)> {
                 lifecycle_stage: plan::lifecycle(p, o, end),
                 source_channel: Some(p.source.as_str().to_string()),
                 external: ExternalIds {
-                    external_userid: Some(p.external_userid.clone()),
+                    // Prospects were never added on WeCom.
+                    external_userid: (!p.external_userid.is_empty())
+                        .then(|| p.external_userid.clone()),
                     unionid: p.unionid.clone(),
                     phone: p.phone.clone(),
                 },

@@ -117,6 +117,34 @@ impl Inviters {
     }
 }
 
+/// `n` prospects: people outside the community whom members' shared links reach. They
+/// arrive with their first click (set by the plan), are in no group and do nothing else.
+pub fn prospects(seed: u64, n: usize, cal: &Calendar) -> Vec<Persona> {
+    let mut rng = Rng::derive(seed, 2);
+    let names = NameGen::new();
+    (0..n)
+        .map(|_| {
+            let female = rng.chance(0.7);
+            Persona {
+                name: names.name(&mut rng, female),
+                female: Some(female),
+                store: rng.below(STORES.len()),
+                interests: vec![rng.below(INTEREST_P.len())],
+                source: Scene::SharedLink,
+                inviter: None,
+                arrival: cal.start,
+                archetype: Archetype::Occasional,
+                spend: 0,
+                active_until: cal.end,
+                phone: None,
+                external_userid: String::new(),
+                unionid: None,
+                memberships: Vec::new(),
+            }
+        })
+        .collect()
+}
+
 /// Generates `n` personas in arrival order.
 pub fn generate(seed: u64, n: usize, cal: &Calendar) -> Vec<Persona> {
     let mut rng = Rng::derive(seed, 1);

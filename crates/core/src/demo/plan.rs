@@ -46,6 +46,8 @@ pub enum Scene {
     StoreQr(u8),
     /// Pulled into a further group by the operator.
     Invite,
+    /// Reached by a member's shared link; not in any group (yet).
+    SharedLink,
 }
 
 impl Scene {
@@ -58,6 +60,7 @@ impl Scene {
             Scene::LiveCode => "live_code",
             Scene::StoreQr(_) => "store_qr",
             Scene::Invite => "invite",
+            Scene::SharedLink => "shared_link",
         }
     }
 }
@@ -170,8 +173,18 @@ pub fn build(seed: u64, members: usize, days: i64, end: i64) -> Plan {
     let cal = Calendar::new(end, days);
     let mut people = people::generate(seed, members, &cal);
     let groups = groups::assign(seed, &cal, &mut people);
+    people.extend(people::prospects(seed, members / PROSPECTS_PER, &cal));
     let mut events = activity::simulate(seed, &cal, &people, &groups);
     events.sort_by_key(|e| e.t);
+    // A prospect "arrives" with the first link that reached them.
+    for e in &events {
+        if let Some(p) = people.get_mut(e.member as usize)
+            && p.source == Scene::SharedLink
+            && p.arrival == cal.start
+        {
+            p.arrival = e.t;
+        }
+    }
     let outcomes = outcomes(&people, &events, cal.end);
     let mut roles = Vec::new();
     for (i, p) in people.iter().enumerate() {
@@ -230,13 +243,19 @@ fn outcomes(people: &[Persona], events: &[PEvent], end: i64) -> Vec<Outcome> {
     out
 }
 
-/// The lifecycle stage a member's behaviour shows at `end`: churned when in no group, new in
+/// One prospect (reached by shared links, never in a group) for this many members.
+pub const PROSPECTS_PER: usize = 8;
+
+/// The lifecycle stage a member's behaviour shows at `end`: prospect when never in a group,
+/// churned when in none any more, new in
 /// the first two weeks, loyal for repeat buyers (5+ orders, one in the last month), customer
 /// for buyers seen in the last three weeks, active for members busy in the last two weeks,
 /// dormant otherwise.
 pub fn lifecycle(p: &Persona, o: &Outcome, end: i64) -> LifecycleStage {
     let since = |t: Option<i64>, days: i64| t.is_some_and(|t| t >= end - days * DAY);
-    if !o.in_group {
+    if p.memberships.is_empty() {
+        LifecycleStage::Prospect
+    } else if !o.in_group {
         LifecycleStage::Churned
     } else if p.arrival >= end - 14 * DAY && o.orders < 2 {
         LifecycleStage::New

@@ -24,6 +24,8 @@ pub struct Sim<'a> {
     pub shares: u32,
     /// Who said what lately in each group, for replies and reactions.
     pub talk: Talk,
+    /// The people outside the community, by index, whom links shared beyond the group reach.
+    pub prospects: std::ops::Range<usize>,
     /// The events.
     pub out: Vec<PEvent>,
 }
@@ -200,6 +202,10 @@ impl Sim<'_> {
             Ref::Share(token),
             Props::Share(channel, of.map(|o| o as u32)),
         );
+        if channel != 1 {
+            // Shared to a friend or to Moments: some clicks come from outside the circle.
+            self.outside_clicks(member, t, item, token, fanout);
+        }
         let dies = self
             .groups
             .get(group)
@@ -247,6 +253,34 @@ impl Sim<'_> {
     }
 }
 
+impl Sim<'_> {
+    /// Clicks on `member`'s share from prospects, drawn from the conversation stream so that
+    /// the members' own draws stay as they were.
+    fn outside_clicks(&mut self, member: usize, t: i64, item: usize, token: u32, fanout: f64) {
+        let room = self.prospects.len();
+        if room == 0 {
+            return;
+        }
+        for _ in 0..self.talk.rng.poisson(0.25 * fanout) {
+            let who = self.prospects.start + self.talk.rng.below(room);
+            let at = t + MINUTE + self.talk.rng.exp(120.0 * MINUTE as f64) as i64;
+            if at < self.cal.end {
+                let props = Props::ShareClick(member as u32);
+                self.push(
+                    at,
+                    who,
+                    None,
+                    Kind::Click,
+                    0,
+                    Some(item),
+                    Ref::Share(token),
+                    props,
+                );
+            }
+        }
+    }
+}
+
 /// Share of messages that answer an earlier one.
 const REPLY_SHARE: f64 = 0.3;
 /// Messages remembered per group.
@@ -255,7 +289,8 @@ const RECENT: usize = 48;
 /// The recent messages of each group, and a random stream of its own so that who answers
 /// whom leaves the rest of the simulation's draws unchanged.
 pub struct Talk {
-    rng: Rng,
+    /// The stream's generator.
+    pub rng: Rng,
     recent: Vec<Vec<(i64, u32, u32)>>,
     next: u32,
 }

@@ -69,7 +69,7 @@ async fn a_small_demo_has_groups_members_and_ordered_events() -> TestResult {
     let db = &tmp.db;
     let r = create_demo(db, &small(), &quiet).await?;
     assert!(r.groups >= 20, "{} groups", r.groups);
-    assert_eq!(r.members, 300);
+    assert_eq!(r.members, 300 + 300 / super::plan::PROSPECTS_PER);
     assert!(r.events > 3000, "{} events", r.events);
     let events = all_events(db, r.tenant_id).await?;
     assert_eq!(events.len(), r.events);
@@ -99,6 +99,15 @@ async fn a_small_demo_has_groups_members_and_ordered_events() -> TestResult {
     }
     assert_eq!(joins.len(), 300);
     assert!(joins.values().all(|n| (1..=3).contains(n)));
+    // Prospects are in no group: members' shared links are all that reached them.
+    let outside: Vec<_> = events
+        .iter()
+        .filter(|e| !joins.contains_key(&e.member_id))
+        .collect();
+    assert!(outside.len() > 10, "{} outside clicks", outside.len());
+    assert!(outside.iter().all(|e| e.kind == "click"
+        && e.group_id.is_none()
+        && e.properties.to_string().contains("sharer_member_id")));
     for kind in [
         "message", "share", "click", "order", "referral", "visit", "leave",
     ] {
