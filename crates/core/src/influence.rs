@@ -29,7 +29,8 @@ use quanzi_analytics::graph::learn::learn_probabilities;
 use quanzi_analytics::graph::pagerank::{PageRankOptions, pagerank};
 use quanzi_analytics::graph::roles::{MemberScores, Role, ScoreOptions, member_scores, role_score};
 use quanzi_domain::{Invalid, TenantId};
-use quanzi_store::influence::{self as store, GraphEventRow, RunRow, ScoreRow};
+use quanzi_store::analytics::ScanRow;
+use quanzi_store::influence::{self as store, RunRow, ScoreRow};
 use quanzi_store::jobs::NewJob;
 use quanzi_store::member::MemberFilter;
 use quanzi_store::{Db, now_ms};
@@ -823,7 +824,6 @@ struct Links {
 
 async fn load(db: &Db, t: TenantId, as_of_ms: i64) -> Result<Loaded> {
     let members = store::graph_members(db, t).await?;
-    let rows = store::graph_events(db, t, as_of_ms).await?;
     let mut ids = Vec::with_capacity(members.len());
     let mut names = Vec::with_capacity(members.len());
     let mut outside = Vec::with_capacity(members.len());
@@ -832,17 +832,24 @@ async fn load(db: &Db, t: TenantId, as_of_ms: i64) -> Result<Loaded> {
         names.push(m.name);
         outside.push(m.lifecycle_stage == "prospect");
     }
-    let event_count = rows.len();
-    let index = ids_index(&ids);
-    let events = tokio::task::spawn_blocking(move || to_interactions(&index, &rows))
-        .await
-        .map_err(|e| CoreError::Conflict(format!("graph load stopped: {e}")))?;
+    let start = Mapper {
+        index: ids_index(&ids),
+        groups: HashMap::new(),
+        out: Vec::new(),
+        rows: 0,
+    };
+    let m = quanzi_store::analytics::scan_events_with_properties(db, t, start, move |m, r| {
+        if r.occurred_at_ms <= as_of_ms && r.kind != "leave" && r.kind != "refund" {
+            m.add(r);
+        }
+    })
+    .await?;
     Ok(Loaded {
         ids,
         names,
         outside,
-        events,
-        event_count,
+        events: m.out,
+        event_count: m.rows,
     })
 }
 
@@ -855,18 +862,29 @@ fn ids_index(ids: &[i64]) -> HashMap<i64, u32> {
 
 /// Turns stored events into the graph's events; rows naming members the tenant no longer
 /// has (merged away) are skipped.
-fn to_interactions(index: &HashMap<i64, u32>, rows: &[GraphEventRow]) -> Vec<InteractionEvent> {
-    let mut groups: HashMap<i64, u32> = HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
+struct Mapper {
+    /// Member id to node.
+    index: HashMap<i64, u32>,
+    /// Group id to dense group.
+    groups: HashMap<i64, u32>,
+    /// The graph's events.
+    out: Vec<InteractionEvent>,
+    /// Stored events read.
+    rows: usize,
+}
+
+impl Mapper {
+    fn add(&mut self, r: &ScanRow<'_>) {
+        self.rows += 1;
+        let (index, groups, out) = (&self.index, &mut self.groups, &mut self.out);
         let Some(&member) = index.get(&r.member_id) else {
-            continue;
+            return;
         };
         let next = groups.len() as u32;
         let group = r.group_id.map(|g| *groups.entry(g).or_insert(next));
         // Every key the graph reads ends in `_id` (or `_ids`); most events carry none.
         let links: Links = if r.properties.contains("_id") {
-            serde_json::from_str(&r.properties).unwrap_or_default()
+            serde_json::from_str(r.properties).unwrap_or_default()
         } else {
             Links::default()
         };
@@ -885,7 +903,7 @@ fn to_interactions(index: &HashMap<i64, u32>, rows: &[GraphEventRow]) -> Vec<Int
             None => u64::try_from(r.event_id).unwrap_or(0),
         };
         let replied = links.reply_to_message_id.as_ref().map(message_key);
-        match r.kind.as_str() {
+        match r.kind {
             "message" => {
                 push(member, InteractionKind::Message { message }, group);
                 if let Some(to) = node(links.reply_to_member_id) {
@@ -947,14 +965,13 @@ fn to_interactions(index: &HashMap<i64, u32>, rows: &[GraphEventRow]) -> Vec<Int
             "order" => push(
                 member,
                 InteractionKind::Order {
-                    amount_fen: r.amount_fen.unwrap_or(0),
+                    amount_fen: r.amount_fen,
                 },
                 group,
             ),
             _ => push(member, InteractionKind::Other, group),
         }
     }
-    out
 }
 
 /// A client's message id (a string or a number) as the graph's message key: FNV-1a of its

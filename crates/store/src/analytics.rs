@@ -1,5 +1,6 @@
-//! Reading a tenant's events in storage order for the analytics index: a full scan when the
-//! index is built, and the rows after a watermark when it catches up.
+//! Reading a tenant's events in storage order for the analytics index (a full scan when the
+//! index is built, and the rows after a watermark when it catches up) and for the
+//! interaction graph (with their properties).
 
 use quanzi_domain::TenantId;
 
@@ -22,14 +23,23 @@ pub struct ScanRow<'a> {
     pub amount_fen: i64,
     /// Product, if any.
     pub product: Option<&'a str>,
+    /// Properties as JSON text; empty unless the scan asked for them.
+    pub properties: &'a str,
 }
 
-const SCAN_SQLITE: &str = "select event_id, member_id, group_id, kind, occurred_at_ms,
-    coalesce(amount_fen, 0), product from event
-    where +tenant_id = ?1 and event_id > ?2 order by event_id";
-const SCAN_POSTGRES: &str = "select event_id, member_id, group_id, kind, occurred_at_ms,
-    coalesce(amount_fen, 0) as amount_fen, product from event
-    where tenant_id = $1 and event_id > $2 order by event_id limit $3";
+/// The select list of a scan; the properties column only when asked for (it is the widest).
+fn scan_sql(sqlite: bool, properties: bool) -> String {
+    let props = if properties { "properties" } else { "''" };
+    let cols = format!(
+        "select event_id, member_id, group_id, kind, occurred_at_ms,
+         coalesce(amount_fen, 0) as amount_fen, product, {props} as properties from event"
+    );
+    if sqlite {
+        format!("{cols} where +tenant_id = ?1 and event_id > ?2 order by event_id")
+    } else {
+        format!("{cols} where tenant_id = $1 and event_id > $2 order by event_id limit $3")
+    }
+}
 
 /// Feeds every event of `tenant` with an id above `after` to `f`, in id order, and hands the
 /// state back. On SQLite the rows are read on a blocking thread through a connection of its
@@ -39,18 +49,42 @@ where
     S: Send + 'static,
     F: FnMut(&mut S, &ScanRow<'_>) + Send + 'static,
 {
+    scan(db, tenant, after, false, state, f).await
+}
+
+/// [`scan_events`] with each row's `properties`.
+pub async fn scan_events_with_properties<S, F>(
+    db: &Db,
+    tenant: TenantId,
+    state: S,
+    f: F,
+) -> Result<S>
+where
+    S: Send + 'static,
+    F: FnMut(&mut S, &ScanRow<'_>) + Send + 'static,
+{
+    scan(db, tenant, 0, true, state, f).await
+}
+
+async fn scan<S, F>(db: &Db, tenant: TenantId, after: i64, props: bool, state: S, f: F) -> Result<S>
+where
+    S: Send + 'static,
+    F: FnMut(&mut S, &ScanRow<'_>) + Send + 'static,
+{
     match db {
         Db::Sqlite(_, lane) => {
             let path = lane.path.clone();
-            tokio::task::spawn_blocking(move || scan_sqlite(&path, tenant, after, state, f))
+            let sql = scan_sql(true, props);
+            tokio::task::spawn_blocking(move || scan_sqlite(&path, &sql, tenant, after, state, f))
                 .await
                 .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
         }
         Db::Postgres(pool) => {
             use sqlx::Row;
+            let sql = scan_sql(false, props);
             let (mut state, mut f, mut last) = (state, f, after);
             loop {
-                let rows = sqlx::query(SCAN_POSTGRES)
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(tenant.0)
                     .bind(last)
                     .bind(PAGE)
@@ -65,6 +99,7 @@ where
                         occurred_at_ms: r.try_get(4)?,
                         amount_fen: r.try_get(5)?,
                         product: r.try_get(6)?,
+                        properties: r.try_get(7)?,
                     };
                     last = row.event_id;
                     f(&mut state, &row);
@@ -80,7 +115,14 @@ where
 /// Rows per round trip when reading from PostgreSQL.
 const PAGE: i64 = 50_000;
 
-fn scan_sqlite<S, F>(path: &str, tenant: TenantId, after: i64, mut state: S, mut f: F) -> Result<S>
+fn scan_sqlite<S, F>(
+    path: &str,
+    sql: &str,
+    tenant: TenantId,
+    after: i64,
+    mut state: S,
+    mut f: F,
+) -> Result<S>
 where
     F: FnMut(&mut S, &ScanRow<'_>),
 {
@@ -91,7 +133,7 @@ where
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.execute_batch("pragma cache_size = -65536; pragma mmap_size = 1073741824;")?;
-    let mut stmt = conn.prepare(SCAN_SQLITE)?;
+    let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(rusqlite::params![tenant.0, after])?;
     while let Some(r) = rows.next()? {
         let kind = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
@@ -99,6 +141,7 @@ where
             .get_ref(6)?
             .as_str_or_null()
             .map_err(rusqlite::Error::from)?;
+        let properties = r.get_ref(7)?.as_str().map_err(rusqlite::Error::from)?;
         let row = ScanRow {
             event_id: r.get(0)?,
             member_id: r.get(1)?,
@@ -107,6 +150,7 @@ where
             occurred_at_ms: r.get(4)?,
             amount_fen: r.get(5)?,
             product,
+            properties,
         };
         f(&mut state, &row);
     }

@@ -1,6 +1,6 @@
 //! Influence runs (member scores, seed selection, spread simulation) with their parameters,
-//! progress and results; the latest scores of each member; and the reads the interaction
-//! graph is built from.
+//! progress and results; the latest scores of each member; and the members the interaction
+//! graph is built over (its events come from [`crate::analytics`]'s scan).
 
 use quanzi_domain::TenantId;
 use serde::Serialize;
@@ -400,33 +400,4 @@ pub async fn graph_members(db: &Db, tenant: TenantId) -> Result<Vec<GraphMember>
         "select member_id, name, lifecycle_stage from member
          where tenant_id = $1 and merged_into is null order by member_id")
         .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
-}
-
-/// An event as the graph reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct GraphEventRow {
-    /// Id (messages are identified by it).
-    pub event_id: i64,
-    /// Kind.
-    pub kind: String,
-    /// Who.
-    pub member_id: i64,
-    /// Where.
-    pub group_id: Option<i64>,
-    /// When, unix ms.
-    pub occurred_at_ms: i64,
-    /// Money, fen.
-    pub amount_fen: Option<i64>,
-    /// Properties, JSON text.
-    pub properties: String,
-}
-
-/// The tenant's events up to `as_of_ms` that the interaction graph uses, in id order.
-pub async fn graph_events(db: &Db, tenant: TenantId, as_of_ms: i64) -> Result<Vec<GraphEventRow>> {
-    on_pool!(db, p => sqlx::query_as::<_, GraphEventRow>(
-        "select event_id, kind, member_id, group_id, occurred_at_ms, amount_fen, properties
-         from event where tenant_id = $1 and occurred_at_ms <= $2
-           and kind not in ('leave', 'refund')
-         order by event_id")
-        .bind(tenant.0).bind(as_of_ms).fetch_all(p).await.map_err(Into::into))
 }
