@@ -823,7 +823,9 @@ struct Links {
 }
 
 async fn load(db: &Db, t: TenantId, as_of_ms: i64) -> Result<Loaded> {
+    let started = std::time::Instant::now();
     let members = store::graph_members(db, t).await?;
+    let members_ms = started.elapsed().as_millis() as u64;
     let mut ids = Vec::with_capacity(members.len());
     let mut names = Vec::with_capacity(members.len());
     let mut outside = Vec::with_capacity(members.len());
@@ -844,6 +846,14 @@ async fn load(db: &Db, t: TenantId, as_of_ms: i64) -> Result<Loaded> {
         }
     })
     .await?;
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        members_ms,
+        ms,
+        rows = m.rows,
+        events = m.out.len(),
+        "graph input read"
+    );
     Ok(Loaded {
         ids,
         names,
@@ -1033,9 +1043,10 @@ async fn compute(
     let params: RunParams = serde_json::from_str(&run.params)
         .map_err(|e| JobError::Fatal(format!("stored parameters are unreadable: {e}")))?;
     let as_of = now_ms();
-    store::set_progress(db, t, run_id, 0.05, "load").await?;
+    let mut stages = Stages::new(db, t, run_id);
+    stages.next(0.05, "load").await?;
     let loaded = load(db, t, as_of).await?;
-    store::set_progress(db, t, run_id, 0.25, "graph").await?;
+    stages.next(0.25, "graph").await?;
     let events = loaded.event_count;
     let (loaded, ig) = blocking(move || {
         let opts = GraphBuildOptions::as_of(as_of);
@@ -1052,10 +1063,10 @@ async fn compute(
     });
     match params {
         RunParams::Scores { seed } => {
-            store::set_progress(db, t, run_id, 0.45, "scores").await?;
+            stages.next(0.45, "scores").await?;
             let (rows, top) =
                 blocking(move || Ok(score_rows(&loaded, &ig, as_of, seed, run_id))).await?;
-            store::set_progress(db, t, run_id, 0.9, "save").await?;
+            stages.next(0.9, "save").await?;
             let result = json!({ "graph": graph, "scored": rows.len(), "top": top });
             let mut tx = db.begin().await?;
             store::replace_scores(&mut tx, t, &rows, db.is_sqlite()).await?;
@@ -1083,7 +1094,7 @@ async fn compute(
                     "{k} seeds asked for, but only {count} {who} may be seeds"
                 )));
             }
-            store::set_progress(db, t, run_id, 0.4, "imm").await?;
+            stages.next(0.4, "imm").await?;
             let chosen = blocking(move || {
                 let probs = probabilities(&ig, &loaded, probability, as_of);
                 let opts = ImmOptions {
@@ -1098,7 +1109,7 @@ async fn compute(
                 Ok((loaded, ig, probs, mask, r))
             })
             .await?;
-            store::set_progress(db, t, run_id, 0.7, "compare").await?;
+            stages.next(0.7, "compare").await?;
             let (loaded, ig, probs, mask, r) = chosen;
             let result = blocking(move || {
                 let influence = pagerank(&ig.graph.transposed(), &PageRankOptions::default()).scores;
@@ -1158,7 +1169,7 @@ async fn compute(
             runs,
             seed,
         } => {
-            store::set_progress(db, t, run_id, 0.5, "simulate").await?;
+            stages.next(0.5, "simulate").await?;
             let result = blocking(move || {
                 let index = ids_index(&loaded.ids);
                 let set: Vec<u32> = member_ids
@@ -1179,6 +1190,41 @@ async fn compute(
         }
     }
     Ok(())
+}
+
+/// A run's progress as it goes from stage to stage; each stage's time goes to the log.
+struct Stages<'a> {
+    db: &'a Db,
+    t: TenantId,
+    run_id: i64,
+    stage: &'static str,
+    since: std::time::Instant,
+}
+
+impl<'a> Stages<'a> {
+    fn new(db: &'a Db, t: TenantId, run_id: i64) -> Self {
+        Stages {
+            db,
+            t,
+            run_id,
+            stage: "start",
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// Ends the current stage and records `progress` (0 to 1) at the start of `stage`.
+    async fn next(&mut self, progress: f64, stage: &'static str) -> quanzi_store::Result<()> {
+        let ms = self.since.elapsed().as_millis() as u64;
+        tracing::info!(
+            run = self.run_id,
+            stage = self.stage,
+            ms,
+            "influence run stage done"
+        );
+        self.stage = stage;
+        self.since = std::time::Instant::now();
+        store::set_progress(self.db, self.t, self.run_id, progress, stage).await
+    }
 }
 
 async fn finish(
