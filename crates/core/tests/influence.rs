@@ -446,3 +446,23 @@ fn every_bad_field_is_named() {
         "ids are sorted and deduplicated"
     );
 }
+
+#[tokio::test]
+async fn an_empty_community_gets_empty_scores_and_a_clear_refusal_of_seeds() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = tenant(db, "empty").await.id;
+        let r = run(db, t, json!({"kind": "scores"})).await;
+        assert_eq!(r.state, "done", "{:?}", r.error);
+        assert_eq!(r.result.unwrap()["scored"], 0);
+        assert!(
+            influence::kol(db, t, "influencer", None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let s = run(db, t, json!({"kind": "seeds", "k": 1})).await;
+        assert_eq!(s.state, "failed");
+        assert!(s.error.unwrap().contains("only 0 members may be seeds"));
+    }
+}
