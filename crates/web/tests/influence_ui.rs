@@ -257,6 +257,7 @@ async fn invalid_seed_forms_come_back_with_each_fields_error_in_the_ui_language(
         ("probability", "constant"),
         ("p", "2"),
         ("seed", "-1"),
+        ("epsilon", "0.9"),
     ];
     let r = x.post(&c, "/ui/influence/seeds", &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -266,6 +267,7 @@ async fn invalid_seed_forms_come_back_with_each_fields_error_in_the_ui_language(
         "模拟次数须为 1 到 100000 之间的整数",
         "p 须大于 0 且不超过 1",
         "随机种子须为 0 或更大的整数",
+        "ε 须在 0.05 到 0.5 之间",
     ] {
         assert!(zh.contains(msg), "{msg}");
     }

@@ -664,6 +664,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("inf.f.lifecycle_stage", "生命周期", "Lifecycle stage"),
     ("inf.f.exclude_tag_id", "排除标签", "Exclude tag"),
     ("inf.f.runs", "模拟次数", "Simulation runs"),
+    (
+        "inf.f.epsilon",
+        "近似误差 ε（0.05–0.5，越小越准越慢）",
+        "Slack ε (0.05–0.5; smaller is closer to optimal, slower)",
+    ),
     ("inf.f.seed", "随机种子", "Random seed"),
     ("inf.any", "不限", "Any"),
     ("inf.no_exclusion", "不排除", "None"),
@@ -698,6 +703,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Seeds must be a whole number from 1 to 200",
     ),
     ("inf.err.model", "请选择 IC 或 LT", "Choose IC or LT"),
+    (
+        "inf.err.epsilon",
+        "ε 须在 0.05 到 0.5 之间",
+        "ε must be between 0.05 and 0.5",
+    ),
     (
         "inf.err.probability",
         "请选择传播概率的来源",

@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::ui::{Layout, UiUser, fmt_ms, render, server_error};
 
 /// The fields the form shows; errors on others are listed above it.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "k",
     "model",
     "probability",
@@ -31,6 +31,7 @@ const FIELDS: [&str; 10] = [
     "exclude_tag_id",
     "runs",
     "seed",
+    "epsilon",
 ];
 
 /// The form as sent (and as shown again): every value a string.
@@ -58,6 +59,8 @@ pub struct SeedsForm {
     runs: String,
     #[serde(default)]
     seed: String,
+    #[serde(default)]
+    epsilon: String,
 }
 
 impl Default for SeedsForm {
@@ -74,6 +77,7 @@ impl Default for SeedsForm {
             exclude_tag_id: String::new(),
             runs: "1000".into(),
             seed: "42".into(),
+            epsilon: "0.1".into(),
         }
     }
 }
@@ -146,8 +150,19 @@ impl SeedsForm {
                 }
             },
         };
+        let epsilon = match self.epsilon.trim() {
+            "" => None,
+            v => match v.parse::<f64>() {
+                Ok(e) if e.is_finite() => Some(e),
+                _ => {
+                    bad.push(FieldError::new("epsilon", "must be a number"));
+                    None
+                }
+            },
+        };
         let req = RunRequest {
             kind: "seeds".into(),
+            epsilon,
             k: int(&self.k, "k", &mut bad),
             model: text(&self.model),
             probability: text(&self.probability),
@@ -242,10 +257,11 @@ pub fn params_text(l: &Layout, p: &RunParams, names: &Names) -> String {
             candidates: c,
             runs: n,
             seed,
-            ..
+            epsilon,
         } => {
             let mut v = vec![
                 format!("k={k}"),
+                format!("ε={epsilon}"),
                 model(m).into(),
                 prob(probability),
                 runs(n),
