@@ -61,8 +61,10 @@ pub const MAX_RUNS: u32 = 100_000;
 /// Neighbours kept per member for the neighbourhood view.
 pub const NEIGHBOURS: usize = 12;
 
-/// A run as an operator or API client asks for it; every field but `kind` is optional.
+/// A run as an operator or API client asks for it; every field but `kind` is optional, and
+/// an unknown field is refused (a misspelt `exclude_tag_id` must not seed the staff).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRequest {
     /// `scores`, `seeds` or `simulate`.

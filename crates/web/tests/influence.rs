@@ -120,6 +120,7 @@ async fn bad_requests_name_the_field_and_store_nothing() {
             json!({"kind": "seeds", "probability": "constant", "p": 0}),
             "p",
         ),
+        (json!({"kind": "seeds", "exclude_tag": 3}), "exclude_tag"),
     ] {
         let (s, v) = x.post(&t, "/api/v1/influence/runs", body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
