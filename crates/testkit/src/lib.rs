@@ -282,4 +282,11 @@ impl Served {
     ) -> (reqwest::StatusCode, serde_json::Value) {
         http::call(&self.c, &self.app.url, key, method, path, body).await
     }
+
+    /// The JSON of an unauthenticated GET (the OpenAPI document, say).
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}{path}", self.app.url);
+        let r = self.c.get(url).send().await.expect("request");
+        r.json().await.expect("a JSON body")
+    }
 }

@@ -625,14 +625,7 @@ async fn custom_fields_and_kinds_are_validated() {
 #[tokio::test]
 async fn the_openapi_document_is_3_1_and_covers_the_api() {
     let cx = ctx().await;
-    let v: Value =
-        cx.c.get(format!("{}/api/openapi.json", cx.app.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let v = cx.get_json("/api/openapi.json").await;
     assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
     for p in [
         "/api/v1/members",

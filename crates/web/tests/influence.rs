@@ -190,14 +190,7 @@ async fn tenants_see_only_their_own_runs_and_scores() {
 #[tokio::test]
 async fn the_endpoints_are_documented() {
     let x = ctx().await;
-    let doc: Value =
-        x.c.get(format!("{}/api/openapi.json", x.app.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let doc = x.get_json("/api/openapi.json").await;
     for path in [
         "/api/v1/influence/runs",
         "/api/v1/influence/runs/{id}",
