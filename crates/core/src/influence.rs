@@ -697,7 +697,7 @@ pub async fn member(db: &Db, t: TenantId, member_id: i64) -> Result<Option<Membe
         .await?
         .into_iter()
         .next()
-        .map(MemberInfluence::from))
+        .map(|r| MemberInfluence::from(r.scores)))
 }
 
 /// A member's neighbourhood: the member, their strongest ties, and the ties among those.
@@ -744,17 +744,22 @@ fn parse_neighbours(s: &str) -> Vec<(i64, f64, f64)> {
 
 /// The neighbourhood of a scored member.
 pub async fn neighbourhood(db: &Db, t: TenantId, member_id: i64) -> Result<Neighbourhood> {
-    let centre = member(db, t, member_id)
+    let centre = store::scores_of(db, t, &[member_id])
         .await?
+        .into_iter()
+        .next()
         .ok_or(CoreError::NotFound("member scores"))?;
-    let mut ids: Vec<i64> = centre.ties.iter().map(|n| n.member_id).collect();
+    let mut ids: Vec<i64> = parse_neighbours(&centre.scores.neighbours)
+        .iter()
+        .map(|n| n.0)
+        .collect();
+    let mut rows = store::scores_of(db, t, &ids).await?;
     ids.push(member_id);
-    let rows = store::scores_of(db, t, &ids).await?;
-    let names = names_of(db, t, &ids).await?;
+    rows.push(centre);
     let inside: HashSet<i64> = ids.iter().copied().collect();
     let mut edges = Vec::new();
     let mut seen = HashSet::new();
-    for r in &rows {
+    for r in rows.iter().map(|r| &r.scores) {
         for (other, w_out, w_in) in parse_neighbours(&r.neighbours) {
             if !inside.contains(&other) {
                 continue;
@@ -773,13 +778,13 @@ pub async fn neighbourhood(db: &Db, t: TenantId, member_id: i64) -> Result<Neigh
     let nodes = ids
         .iter()
         .map(|id| {
-            let row = rows.iter().find(|r| r.member_id == *id);
+            let row = rows.iter().find(|r| r.scores.member_id == *id);
             NeighbourNode {
                 member_id: *id,
-                name: names.get(id).cloned().unwrap_or_default(),
-                influence: row.map_or(0.0, |r| r.influence),
+                name: row.map(|r| r.name.clone()).unwrap_or_default(),
+                influence: row.map_or(0.0, |r| r.scores.influence),
                 roles: row
-                    .map(|r| serde_json::from_str(&r.roles).unwrap_or_default())
+                    .map(|r| serde_json::from_str(&r.scores.roles).unwrap_or_default())
                     .unwrap_or_default(),
             }
         })
@@ -789,16 +794,6 @@ pub async fn neighbourhood(db: &Db, t: TenantId, member_id: i64) -> Result<Neigh
         nodes,
         edges,
     })
-}
-
-async fn names_of(db: &Db, t: TenantId, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if let Some(m) = quanzi_store::member::get(db, t, quanzi_domain::MemberId(*id)).await? {
-            out.insert(*id, m.name);
-        }
-    }
-    Ok(out)
 }
 
 /// The tenant's graph input: dense node ids, who is outside, the events as the graph sees

@@ -310,16 +310,16 @@ const SELECT_SCORES: &str = "select s.member_id, s.run_id, s.influence, s.influe
     s.engagement, s.engagement_level, s.connector_groups, s.betweenness, s.k_shell, s.inner_core,
     s.messages, s.messages_responded, s.responses, s.brought, s.brought_joined, s.brought_ordered,
     s.brought_gmv_fen, s.score_influencer, s.score_connector, s.score_maven, s.score_salesman,
-    s.score_engaged, s.score_core, s.roles, s.explanations, s.neighbours";
+    s.score_engaged, s.score_core, s.roles, s.explanations, s.neighbours, m.name
+    from member_score s join member m on m.tenant_id = s.tenant_id and m.member_id = s.member_id
+    where s.tenant_id = ";
 
-/// Stored scores of the given members (those scored).
-pub async fn scores_of(db: &Db, tenant: TenantId, members: &[i64]) -> Result<Vec<ScoreRow>> {
+/// Stored scores of the given members (those scored), with their names.
+pub async fn scores_of(db: &Db, tenant: TenantId, members: &[i64]) -> Result<Vec<NamedScores>> {
     if members.is_empty() {
         return Ok(Vec::new());
     }
-    let mut b = SqlBuf::new(&format!(
-        "{SELECT_SCORES} from member_score s where s.tenant_id = "
-    ));
+    let mut b = SqlBuf::new(SELECT_SCORES);
     b.bind(Arg::I64(tenant.0));
     b.push(" and s.member_id in (");
     for (i, m) in members.iter().enumerate() {
@@ -330,14 +330,14 @@ pub async fn scores_of(db: &Db, tenant: TenantId, members: &[i64]) -> Result<Vec
     }
     b.push(")");
     let (sql, args) = b.finish(db.is_sqlite());
-    on_pool!(db, p => bind_args!(sqlx::query_as::<_, ScoreRow>(sqlx::AssertSqlSafe(sql)), args)
+    on_pool!(db, p => bind_args!(sqlx::query_as::<_, NamedScores>(sqlx::AssertSqlSafe(sql)), args)
         .fetch_all(p).await.map_err(Into::into))
 }
 
-/// A KOL list entry: the scores and the member's name.
+/// A member's scores and name (a KOL list entry, a node of a neighbourhood).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct KolRow {
+pub struct NamedScores {
     /// The scores.
     #[sqlx(flatten)]
     pub scores: ScoreRow,
@@ -353,15 +353,11 @@ pub async fn kol(
     role: &str,
     group: Option<i64>,
     limit: i64,
-) -> Result<Vec<KolRow>> {
+) -> Result<Vec<NamedScores>> {
     let Some(col) = ROLE_COLUMNS.iter().find(|c| **c == role) else {
         return Ok(Vec::new());
     };
-    let mut b = SqlBuf::new(&format!(
-        "{SELECT_SCORES}, m.name from member_score s
-         join member m on m.tenant_id = s.tenant_id and m.member_id = s.member_id
-         where s.tenant_id = "
-    ));
+    let mut b = SqlBuf::new(SELECT_SCORES);
     b.bind(Arg::I64(tenant.0));
     b.push(&format!(" and s.{col} > 1e-9"));
     if let Some(g) = group {
@@ -372,15 +368,8 @@ pub async fn kol(
     b.push(&format!(" order by s.{col} desc, s.member_id limit "));
     b.bind(Arg::I64(limit));
     let (sql, args) = b.finish(db.is_sqlite());
-    on_pool!(db, p => bind_args!(sqlx::query_as::<_, KolRow>(sqlx::AssertSqlSafe(sql)), args)
+    on_pool!(db, p => bind_args!(sqlx::query_as::<_, NamedScores>(sqlx::AssertSqlSafe(sql)), args)
         .fetch_all(p).await.map_err(Into::into))
-}
-
-/// How many members of the tenant have scores.
-pub async fn scored(db: &Db, tenant: TenantId) -> Result<i64> {
-    on_pool!(db, p => sqlx::query_scalar::<_, i64>(
-        "select count(*) from member_score where tenant_id = $1")
-        .bind(tenant.0).fetch_one(p).await.map_err(Into::into))
 }
 
 /// A member as the graph sees it: its id and whether it is still outside the community.

@@ -283,6 +283,26 @@ impl Served {
         http::call(&self.c, &self.app.url, key, method, path, body).await
     }
 
+    /// GETs `path` with `t`'s read key and asserts it answered 200; returns the JSON.
+    pub async fn get_ok(&self, t: &TestTenant, path: &str) -> serde_json::Value {
+        let (s, v) = self
+            .call(&t.read_key, reqwest::Method::GET, path, None)
+            .await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{path}: {v}");
+        v
+    }
+
+    /// POSTs `body` to `path` with `t`'s write key; returns the status and the JSON.
+    pub async fn post(
+        &self,
+        t: &TestTenant,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.call(&t.write_key, reqwest::Method::POST, path, Some(body))
+            .await
+    }
+
     /// The JSON of an unauthenticated GET (the OpenAPI document, say).
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let url = format!("{}{path}", self.app.url);

@@ -6,50 +6,22 @@
 
 mod common;
 
-use quanzi_testkit::{Served, TestTenant, drain_jobs, tenant};
+use quanzi_testkit::{Served, drain_jobs, tenant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-struct Ctx(Served);
-
-impl std::ops::Deref for Ctx {
-    type Target = Served;
-    fn deref(&self) -> &Served {
-        &self.0
-    }
-}
+type Ctx = Served;
 
 async fn ctx() -> Ctx {
-    Ctx(Served::new().await)
-}
-
-impl Ctx {
-    async fn get(&self, t: &TestTenant, path: &str) -> Value {
-        let (s, v) = self.call(&t.read_key, Method::GET, path, None).await;
-        assert_eq!(s, StatusCode::OK, "{path}: {v}");
-        v
-    }
-
-    async fn post(&self, t: &TestTenant, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(&t.write_key, Method::POST, path, Some(body))
-            .await
-    }
-
-    async fn community(&self, t: &TestTenant) -> (i64, i64) {
-        common::book_club(&self.app.url, t).await
-    }
-
-    async fn work(&self) {
-        drain_jobs(&self.app.db).await;
-    }
+    Served::new().await
 }
 
 #[tokio::test]
 async fn a_scores_run_is_followed_to_the_kol_list() {
     let x = ctx().await;
     let t = tenant(&x.app.db, "books").await;
-    let (a, b) = x.community(&t).await;
-    let empty = x.get(&t, "/api/v1/influence/kol").await;
+    let (a, b) = common::book_club(&x.app.url, &t).await;
+    let empty = x.get_ok(&t, "/api/v1/influence/kol").await;
     assert_eq!(empty["items"], json!([]));
     assert_eq!(empty["run"], Value::Null);
 
@@ -59,13 +31,13 @@ async fn a_scores_run_is_followed_to_the_kol_list() {
     assert_eq!(s, StatusCode::ACCEPTED, "{run}");
     assert_eq!(run["state"], "pending");
     let id = run["run_id"].as_i64().unwrap();
-    x.work().await;
-    let done = x.get(&t, &format!("/api/v1/influence/runs/{id}")).await;
+    drain_jobs(&x.app.db).await;
+    let done = x.get_ok(&t, &format!("/api/v1/influence/runs/{id}")).await;
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["progress"], 1.0);
     assert_eq!(done["result"]["scored"], 2);
 
-    let kol = x.get(&t, "/api/v1/influence/kol?role=salesman").await;
+    let kol = x.get_ok(&t, "/api/v1/influence/kol?role=salesman").await;
     assert_eq!(kol["role"], "salesman");
     assert_eq!(kol["run"]["run_id"], id);
     assert_eq!(kol["items"][0]["member"]["member_id"], a);
@@ -73,7 +45,9 @@ async fn a_scores_run_is_followed_to_the_kol_list() {
     assert_eq!(kol["items"][0]["member"]["brought_gmv_fen"], 5_000);
     assert_eq!(kol["items"][0]["rank"], 1);
 
-    let m = x.get(&t, &format!("/api/v1/influence/members/{a}")).await;
+    let m = x
+        .get_ok(&t, &format!("/api/v1/influence/members/{a}"))
+        .await;
     assert_eq!(m["messages_responded"], 1);
     assert!(
         m["roles"].as_array().unwrap().contains(&json!("maven")),
@@ -81,7 +55,7 @@ async fn a_scores_run_is_followed_to_the_kol_list() {
     );
     assert_eq!(m["ties"][0]["member_id"], b);
     let graph = x
-        .get(&t, &format!("/api/v1/influence/members/{a}/graph"))
+        .get_ok(&t, &format!("/api/v1/influence/members/{a}/graph"))
         .await;
     assert_eq!(graph["nodes"].as_array().unwrap().len(), 2);
     assert!(
@@ -92,7 +66,7 @@ async fn a_scores_run_is_followed_to_the_kol_list() {
             .any(|e| e["from"] == a && e["to"] == b)
     );
 
-    let runs = x.get(&t, "/api/v1/influence/runs?kind=scores").await;
+    let runs = x.get_ok(&t, "/api/v1/influence/runs?kind=scores").await;
     assert_eq!(runs.as_array().unwrap().len(), 1);
 }
 
@@ -100,7 +74,7 @@ async fn a_scores_run_is_followed_to_the_kol_list() {
 async fn bad_requests_name_the_field_and_store_nothing() {
     let x = ctx().await;
     let t = tenant(&x.app.db, "strict").await;
-    let (a, _) = x.community(&t).await;
+    let (a, _) = common::book_club(&x.app.url, &t).await;
     for (body, field) in [
         (json!({"kind": "rank"}), "kind"),
         (json!({"kind": "seeds", "k": 500}), "k"),
@@ -138,7 +112,7 @@ async fn bad_requests_name_the_field_and_store_nothing() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
         assert_eq!(v["error"]["fields"][0]["field"], field, "{path}: {v}");
     }
-    assert_eq!(x.get(&t, "/api/v1/influence/runs").await, json!([]));
+    assert_eq!(x.get_ok(&t, "/api/v1/influence/runs").await, json!([]));
     // A read key may look but not start runs.
     let (s, _) = x
         .call(
@@ -149,7 +123,7 @@ async fn bad_requests_name_the_field_and_store_nothing() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(x.get(&t, "/api/v1/influence/runs").await, json!([]));
+    assert_eq!(x.get_ok(&t, "/api/v1/influence/runs").await, json!([]));
 }
 
 #[tokio::test]
@@ -157,11 +131,11 @@ async fn tenants_see_only_their_own_runs_and_scores() {
     let x = ctx().await;
     let one = tenant(&x.app.db, "one").await;
     let two = tenant(&x.app.db, "two").await;
-    let (a, _) = x.community(&one).await;
+    let (a, _) = common::book_club(&x.app.url, &one).await;
     let (_, run) = x
         .post(&one, "/api/v1/influence/runs", json!({"kind": "scores"}))
         .await;
-    x.work().await;
+    drain_jobs(&x.app.db).await;
     let id = run["run_id"].as_i64().unwrap();
     for path in [
         format!("/api/v1/influence/runs/{id}"),
@@ -173,10 +147,10 @@ async fn tenants_see_only_their_own_runs_and_scores() {
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {v}");
     }
     assert_eq!(
-        x.get(&two, "/api/v1/influence/kol").await["items"],
+        x.get_ok(&two, "/api/v1/influence/kol").await["items"],
         json!([])
     );
-    assert_eq!(x.get(&two, "/api/v1/influence/runs").await, json!([]));
+    assert_eq!(x.get_ok(&two, "/api/v1/influence/runs").await, json!([]));
     let (s, _) = x
         .post(
             &two,

@@ -21,12 +21,6 @@ async fn ctx() -> Ctx {
 }
 
 impl Ctx {
-    async fn get(&self, t: &TestTenant, path: &str) -> Value {
-        let (s, v) = self.call(&t.read_key, Method::GET, path, None).await;
-        assert_eq!(s, StatusCode::OK, "{path}: {v}");
-        v
-    }
-
     async fn create(&self, t: &TestTenant, path: &str, body: Value) -> i64 {
         let (s, v) = self
             .call(&t.write_key, Method::POST, path, Some(body))
@@ -152,7 +146,9 @@ async fn kpis_of_a_known_community_follow_new_events_and_stay_in_the_tenant() {
     )
     .await;
 
-    let v = cx.get(&a, &format!("/api/v1/kpi/overview?{RANGE}")).await;
+    let v = cx
+        .get_ok(&a, &format!("/api/v1/kpi/overview?{RANGE}"))
+        .await;
     assert_eq!(card(&v, "joins"), 3.0);
     assert_eq!(card(&v, "members"), 3.0);
     assert_eq!(card(&v, "orders"), 3.0);
@@ -170,17 +166,19 @@ async fn kpis_of_a_known_community_follow_new_events_and_stay_in_the_tenant() {
     ];
     cx.events(&a, more.clone()).await;
     cx.events(&a, more).await;
-    let v = cx.get(&a, &format!("/api/v1/kpi/overview?{RANGE}")).await;
+    let v = cx
+        .get_ok(&a, &format!("/api/v1/kpi/overview?{RANGE}"))
+        .await;
     assert_eq!(card(&v, "gmv_fen"), 4200.0);
     assert_eq!(card(&v, "orders"), 4.0);
     assert_eq!(v["series"]["dau"], json!([2, 3]));
 
     // One group only.
     let v = cx
-        .get(&a, &format!("/api/v1/kpi/overview?{RANGE}&groups={g2}"))
+        .get_ok(&a, &format!("/api/v1/kpi/overview?{RANGE}&groups={g2}"))
         .await;
     assert_eq!(card(&v, "gmv_fen"), 700.0);
-    let v = cx.get(&a, &format!("/api/v1/kpi/groups?{RANGE}")).await;
+    let v = cx.get_ok(&a, &format!("/api/v1/kpi/groups?{RANGE}")).await;
     let rows = v["groups"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{v}");
     let g1row = rows.iter().find(|r| r["group_id"] == g1).unwrap();
@@ -190,12 +188,14 @@ async fn kpis_of_a_known_community_follow_new_events_and_stay_in_the_tenant() {
     assert_eq!(g1row["name"], "宝妈群");
 
     // Products, funnel and retention.
-    let v = cx.get(&a, &format!("/api/v1/kpi/products?{RANGE}")).await;
+    let v = cx
+        .get_ok(&a, &format!("/api/v1/kpi/products?{RANGE}"))
+        .await;
     assert_eq!(v["products"], 2);
     assert_eq!(v["rows"][0]["product"], "cake");
     assert_eq!(v["rows"][0]["revenue_fen"], 2700);
     assert_eq!(v["rows"][1]["buyers"], 2);
-    let v = cx.get(&a, &format!("/api/v1/kpi/funnel?{RANGE}")).await;
+    let v = cx.get_ok(&a, &format!("/api/v1/kpi/funnel?{RANGE}")).await;
     let counts: Vec<i64> = v["stages"]
         .as_array()
         .unwrap()
@@ -203,24 +203,30 @@ async fn kpis_of_a_known_community_follow_new_events_and_stay_in_the_tenant() {
         .map(|s| s["members"].as_i64().unwrap())
         .collect();
     assert_eq!(counts, vec![3, 3, 3, 3, 1, 0], "{v}");
-    let v = cx.get(&a, &format!("/api/v1/kpi/retention?{RANGE}")).await;
+    let v = cx
+        .get_ok(&a, &format!("/api/v1/kpi/retention?{RANGE}"))
+        .await;
     assert_eq!(v["cohorts"][0]["start"], "2026-11-02");
     assert_eq!(v["cohorts"][0]["size"], 3);
     assert_eq!(v["cohorts"][0]["rates"][0], 1.0);
 
     // Tenant B sees only its own; A asking for B's group gets nothing of it.
-    let v = cx.get(&b, &format!("/api/v1/kpi/overview?{RANGE}")).await;
+    let v = cx
+        .get_ok(&b, &format!("/api/v1/kpi/overview?{RANGE}"))
+        .await;
     assert_eq!(card(&v, "gmv_fen"), 99_999.0);
     assert_eq!(card(&v, "joins"), 1.0);
     let v = cx
-        .get(&a, &format!("/api/v1/kpi/overview?{RANGE}&groups={bg}"))
+        .get_ok(&a, &format!("/api/v1/kpi/overview?{RANGE}&groups={bg}"))
         .await;
     assert_eq!(card(&v, "gmv_fen"), 0.0);
     let v = cx
-        .get(&a, &format!("/api/v1/kpi/groups?{RANGE}&groups={bg}"))
+        .get_ok(&a, &format!("/api/v1/kpi/groups?{RANGE}&groups={bg}"))
         .await;
     assert_eq!(v["groups"], json!([]));
-    let v = cx.get(&a, &format!("/api/v1/kpi/products?{RANGE}")).await;
+    let v = cx
+        .get_ok(&a, &format!("/api/v1/kpi/products?{RANGE}"))
+        .await;
     assert_eq!(v["revenue_fen"], 4200);
 
     // The index is a cache: rebuilding it gives the same answers; only writers may.
@@ -238,7 +244,9 @@ async fn kpis_of_a_known_community_follow_new_events_and_stay_in_the_tenant() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["events"], 10);
-    let v = cx.get(&a, &format!("/api/v1/kpi/overview?{RANGE}")).await;
+    let v = cx
+        .get_ok(&a, &format!("/api/v1/kpi/overview?{RANGE}"))
+        .await;
     assert_eq!(card(&v, "gmv_fen"), 4200.0);
 }
 
@@ -304,7 +312,7 @@ async fn kpi_parameters_are_validated_naming_the_field() {
         "visits",
         "index",
     ] {
-        cx.get(&a, &format!("/api/v1/kpi/{p}")).await;
+        cx.get_ok(&a, &format!("/api/v1/kpi/{p}")).await;
     }
 }
 
