@@ -31,6 +31,8 @@ pub const CHURN_KIND: &str = "churn";
 pub const CONTACT_REMOVED_KIND: &str = "contact_removed";
 /// Event kind recorded when a customer handover fails (`transfer_fail`).
 pub const TRANSFER_FAILED_KIND: &str = "transfer_failed";
+/// The custom event kinds WeCom callbacks record (each added to the tenant when first used).
+pub const RECORDED_KINDS: [&str; 3] = [CHURN_KIND, CONTACT_REMOVED_KIND, TRANSFER_FAILED_KIND];
 
 /// Why a callback was refused or could not be stored.
 #[derive(Debug, thiserror::Error)]

@@ -18,7 +18,9 @@ use quanzi_store::{Tx, event, group, inbound, member, now_ms, tenant};
 
 use crate::Result;
 use crate::jobs::{Claimed, JobContext, JobError};
-use crate::wecom::{CHURN_KIND, CONTACT_REMOVED_KIND, RESYNC_JOB, SYNC_JOB, TRANSFER_FAILED_KIND};
+use crate::wecom::{
+    CHURN_KIND, CONTACT_REMOVED_KIND, RECORDED_KINDS, RESYNC_JOB, SYNC_JOB, TRANSFER_FAILED_KIND,
+};
 
 /// The job: applies one stored callback in one transaction with its outbox rows, and
 /// finishes the job in that same transaction.
@@ -258,7 +260,7 @@ pub(crate) async fn store_events(
     if inputs.is_empty() {
         return Ok(Vec::new());
     }
-    let kinds = [CHURN_KIND, CONTACT_REMOVED_KIND, TRANSFER_FAILED_KIND].map(String::from);
+    let kinds = RECORDED_KINDS.map(String::from);
     let ctx = BatchContext {
         custom_kinds: &kinds,
         now_ms: now_ms(),
