@@ -354,16 +354,26 @@ pub async fn existing(
     tenant: TenantId,
     ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>> {
-    let mut out = std::collections::HashSet::new();
+    Ok(names(db, tenant, ids).await?.into_keys().collect())
+}
+
+/// Of `ids`, those that are members of the tenant, with their names.
+pub async fn names(
+    db: &Db,
+    tenant: TenantId,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(5000) {
         let list = chunk
             .iter()
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let sql =
-            format!("select member_id from member where tenant_id = $1 and member_id in ({list})");
-        let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
+        let sql = format!(
+            "select member_id, name from member where tenant_id = $1 and member_id in ({list})"
+        );
+        let got: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
         out.extend(got);
     }
     Ok(out)

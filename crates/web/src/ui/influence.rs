@@ -61,12 +61,27 @@ pub struct ProgressView {
 impl ProgressView {
     /// The progress of `run`, when it is pending or running.
     fn of(l: &Layout, run: &Run) -> Option<ProgressView> {
-        matches!(run.state.as_str(), "pending" | "running").then(|| ProgressView {
+        under_way(run).then(|| ProgressView {
             run_id: run.run_id,
             pct: (run.progress.clamp(0.0, 1.0) * 100.0).round() as u32,
             label: stage_label(l.lang, run),
         })
     }
+}
+
+/// True while the worker has yet to finish `run`.
+fn under_way(run: &Run) -> bool {
+    matches!(run.state.as_str(), "pending" | "running")
+}
+
+/// The run's state ("Computing", "Done"…) in `lang`.
+fn state_label(lang: Lang, run: &Run) -> String {
+    lang.t(&format!("inf.state.{}", run.state)).to_string()
+}
+
+/// The run's kind ("Seed choice", "Spread simulation"…) in `lang`.
+fn kind_label(lang: Lang, run: &Run) -> String {
+    lang.t(&format!("inf.kind.{}", run.kind)).to_string()
 }
 
 /// "Computing · Building the graph", in the UI language.
@@ -75,11 +90,7 @@ fn stage_label(lang: Lang, run: &Run) -> String {
         ("pending", _) | (_, None) => "inf.stage.wait".to_string(),
         (_, Some(s)) => format!("inf.stage.{s}"),
     };
-    format!(
-        "{} · {}",
-        lang.t(&format!("inf.state.{}", run.state)),
-        lang.t(&stage)
-    )
+    format!("{} · {}", state_label(lang, run), lang.t(&stage))
 }
 
 /// A short page saying why nothing is shown (not found, not allowed), with its status.
@@ -151,6 +162,21 @@ fn graph_nodes(run: &Run) -> u64 {
         .unwrap_or(0)
 }
 
+/// A scores run's graph size and scored members, as sentences in the UI language.
+fn scores_summary(l: &Layout, run: &Run) -> (String, String) {
+    let r = run.result.clone().unwrap_or_default();
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0).to_string();
+    let graph = fill(
+        l.t("inf.graph_size"),
+        &[
+            ("nodes", n(&r["graph"]["nodes"])),
+            ("edges", n(&r["graph"]["edges"])),
+            ("events", n(&r["graph"]["events"])),
+        ],
+    );
+    (graph, fill(l.t("inf.scored"), &[("n", n(&r["scored"]))]))
+}
+
 /// The role named in a query, or the influencer.
 fn role_of(name: Option<&str>) -> &'static str {
     name.and_then(influence::role_by_name)
@@ -170,13 +196,16 @@ impl KolQuery {
         serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
     }
 
-    fn group(&self) -> Option<Result<i64, ()>> {
-        let raw = self
-            .group_id
+    /// The group filter as typed, when there is one.
+    fn group_raw(&self) -> Option<&str> {
+        self.group_id
             .as_deref()
             .map(str::trim)
-            .filter(|g| !g.is_empty())?;
-        Some(raw.parse::<i64>().map_err(|_| ()))
+            .filter(|g| !g.is_empty())
+    }
+
+    fn group(&self) -> Option<Result<i64, ()>> {
+        Some(self.group_raw()?.parse::<i64>().map_err(|_| ()))
     }
 }
 
@@ -188,20 +217,17 @@ struct LatestView {
 }
 
 fn latest_view(l: &Layout, run: &Run) -> LatestView {
-    let r = run.result.clone().unwrap_or_default();
-    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0).to_string();
+    let (graph, scored) = scores_summary(l, run);
     LatestView {
-        at: fmt_ms(run.finished_at_ms.unwrap_or(run.created_at_ms)),
-        graph: fill(
-            l.t("inf.graph_size"),
-            &[
-                ("nodes", n(&r["graph"]["nodes"])),
-                ("edges", n(&r["graph"]["edges"])),
-                ("events", n(&r["graph"]["events"])),
-            ],
-        ),
-        scored: fill(l.t("inf.scored"), &[("n", n(&r["scored"]))]),
+        at: finished_text(run),
+        graph,
+        scored,
     }
+}
+
+/// When a run finished (when it was asked for, if it has not).
+fn finished_text(run: &Run) -> String {
+    fmt_ms(run.finished_at_ms.unwrap_or(run.created_at_ms))
 }
 
 #[derive(Template)]
@@ -227,13 +253,18 @@ pub async fn index(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuery) 
     let t = u.tenant();
     let l = u.layout("influence");
     let role = role_of(q.role.as_deref());
-    let latest = match influence::latest_scores(&s.db, t).await {
+    let newest = match newest_scores(&s, &u).await {
         Ok(r) => r,
         Err(e) => return server_error(e),
     };
-    let newest = match influence::list(&s.db, t, Some("scores"), 1).await {
-        Ok(r) => r.into_iter().next(),
-        Err(e) => return server_error(e),
+    // The latest finished run is the newest one when that is done (both go by run id).
+    let latest = match &newest {
+        None => None,
+        Some(r) if r.state == "done" => Some(r.clone()),
+        Some(_) => match influence::latest_scores(&s.db, t).await {
+            Ok(r) => r,
+            Err(e) => return server_error(e),
+        },
     };
     let groups = match quanzi_core::groups::all(&s.db, t).await {
         Ok(g) => g,
@@ -241,10 +272,7 @@ pub async fn index(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuery) 
     };
     let chosen = q.group().and_then(Result::ok);
     let group_q = q
-        .group_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
+        .group_raw()
         .map(|g| format!("&group_id={}", urlencode(g)))
         .unwrap_or_default();
     let query = format!("role={role}{group_q}");
@@ -328,6 +356,14 @@ pub async fn kol_rows(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuer
     })
 }
 
+/// The tenant's newest scores run, whatever its state.
+async fn newest_scores(s: &AppState, u: &UiUser) -> Result<Option<Run>, CoreError> {
+    Ok(influence::list(&s.db, u.tenant(), Some("scores"), 1)
+        .await?
+        .into_iter()
+        .next())
+}
+
 fn kol_error(l: Layout, key: &str) -> Response {
     let error = Some(l.t(key).to_string());
     render(KolRows {
@@ -343,11 +379,8 @@ pub async fn recompute(State(s): State<AppState>, u: UiUser, Form(f): Form<CsrfF
     if let Some(r) = guard(&u, &f.csrf) {
         return r;
     }
-    let t = u.tenant();
-    let busy = match influence::list(&s.db, t, Some("scores"), 1).await {
-        Ok(r) => r
-            .first()
-            .is_some_and(|r| matches!(r.state.as_str(), "pending" | "running")),
+    let busy = match newest_scores(&s, &u).await {
+        Ok(r) => r.as_ref().is_some_and(under_way),
         Err(e) => return server_error(e),
     };
     if !busy {
@@ -355,7 +388,7 @@ pub async fn recompute(State(s): State<AppState>, u: UiUser, Form(f): Form<CsrfF
             kind: "scores".into(),
             ..RunRequest::default()
         };
-        if let Err(e) = influence::request(&s.db, t, &req).await {
+        if let Err(e) = influence::request(&s.db, u.tenant(), &req).await {
             return server_error(e);
         }
     }

@@ -117,7 +117,8 @@ fn group_digits(digits: &str) -> String {
     out
 }
 
-fn thousands(v: i64) -> String {
+/// An integer with thousands separators, e.g. `-1,234,567`.
+pub(super) fn thousands(v: i64) -> String {
     let digits = group_digits(&v.unsigned_abs().to_string());
     if v < 0 { format!("-{digits}") } else { digits }
 }

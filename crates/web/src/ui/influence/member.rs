@@ -9,9 +9,9 @@ use quanzi_core::influence::{self, MemberInfluence, Neighbourhood};
 use quanzi_domain::MemberId;
 use serde_json::json;
 
-use super::{explain, fill, graph_nodes, parse_id};
+use super::{explain, fill, finished_text, graph_nodes, parse_id};
 use crate::AppState;
-use crate::ui::{Layout, UiUser, fmt_ms, render, server_error};
+use crate::ui::{Layout, UiUser, render, server_error};
 
 /// The member's figures as shown.
 struct ScoresView {
@@ -43,17 +43,18 @@ pub async fn section(State(s): State<AppState>, u: UiUser, Path(raw): Path<Strin
     let Some(id) = parse_id(&raw) else {
         return missing();
     };
-    match quanzi_store::member::get(&s.db, t, MemberId(id)).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return missing(),
-        Err(e) => return server_error(e),
-    }
-    let l = u.layout("members");
+    // Scores are only found for the tenant's members; without them, ask whether it is one.
     let scores = match influence::member(&s.db, t, id).await {
         Ok(m) => m,
         Err(e) => return server_error(e),
     };
+    let l = u.layout("members");
     let Some(m) = scores else {
+        match quanzi_store::member::get(&s.db, t, MemberId(id)).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return missing(),
+            Err(e) => return server_error(e),
+        }
         return render(Section {
             l,
             s: None,
@@ -61,10 +62,7 @@ pub async fn section(State(s): State<AppState>, u: UiUser, Path(raw): Path<Strin
         });
     };
     let (n, computed) = match influence::get(&s.db, t, m.run_id).await {
-        Ok(run) => (
-            graph_nodes(&run),
-            fmt_ms(run.finished_at_ms.unwrap_or(run.created_at_ms)),
-        ),
+        Ok(run) => (graph_nodes(&run), finished_text(&run)),
         Err(_) => (0, String::new()),
     };
     let chart = match influence::neighbourhood(&s.db, t, id).await {

@@ -3,19 +3,19 @@
 //! summary.
 
 use quanzi_core::influence::Run;
-use quanzi_domain::MemberId;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::fill;
+use super::scores_summary;
 use crate::AppState;
+use crate::ui::kpi::thousands;
 use crate::ui::{Layout, UiUser};
 
 /// The comparison's methods, in the order the charts show them.
 const METHODS: [&str; 4] = ["imm", "degree", "pagerank", "degree_discount"];
 
 /// A Monte Carlo spread estimate, as the core stores it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct Spread {
     mean_reach: f64,
     ci95: [f64; 2],
@@ -110,18 +110,6 @@ fn spread_cards(l: &Layout, s: &Spread) -> Vec<(String, String)> {
 }
 
 /// A count with a comma every three digits.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 fn method_name(l: &Layout, m: &str) -> String {
     l.t(&format!("inf.method.{m}")).to_string()
 }
@@ -147,7 +135,7 @@ pub(super) fn seeds_view(l: &Layout, run: &Run) -> ResultView {
         .map(|m| m.spread.mean_reach)
         .fold(0.0, f64::max);
     let mut cards = vec![
-        card(l, "inf.run.candidates", thousands(res.candidates)),
+        card(l, "inf.run.candidates", thousands(res.candidates as i64)),
         card(
             l,
             "inf.run.imm_spread",
@@ -158,7 +146,7 @@ pub(super) fn seeds_view(l: &Layout, run: &Run) -> ResultView {
             "inf.run.lower_bound",
             format!("{:.1}", res.imm.lower_bound),
         ),
-        card(l, "inf.run.rr_sets", thousands(res.imm.rr_sets)),
+        card(l, "inf.run.rr_sets", thousands(res.imm.rr_sets as i64)),
     ];
     if best_other > 0.0 {
         let lift = 100.0 * (imm_reach - best_other) / best_other;
@@ -192,7 +180,13 @@ pub(super) fn seeds_view(l: &Layout, run: &Run) -> ResultView {
             },
             ChartView {
                 title: l.t("inf.run.generations").into(),
-                option: generations_chart(l, &methods),
+                option: generations_chart(
+                    l,
+                    &methods
+                        .iter()
+                        .map(|m| (method_name(l, &m.method), &m.spread, m.method == "imm"))
+                        .collect::<Vec<_>>(),
+                ),
                 height: 300,
             },
         ],
@@ -245,23 +239,23 @@ fn comparison_chart(l: &Layout, methods: &[&Method]) -> String {
     .to_string()
 }
 
-/// Newly reached people per generation, one line per method.
-fn generations_chart(l: &Layout, methods: &[&Method]) -> String {
-    let depth = methods
+/// Newly reached people per generation: one line per (name, spread, drawn bold).
+fn generations_chart(l: &Layout, lines: &[(String, &Spread, bool)]) -> String {
+    let depth = lines
         .iter()
-        .map(|m| m.spread.per_generation.len())
+        .map(|(_, s, _)| s.per_generation.len())
         .max()
         .unwrap_or(0);
-    let series: Vec<_> = methods
+    let series: Vec<_> = lines
         .iter()
-        .map(|m| {
-            json!({"name": method_name(l, &m.method), "type": "line", "smooth": true,
-                "data": m.spread.per_generation, "lineStyle": {"width": if m.method == "imm" { 3.0 } else { 1.5 }}})
+        .map(|(name, s, bold)| {
+            json!({"name": name, "type": "line", "smooth": true,
+                "data": s.per_generation, "lineStyle": {"width": if *bold { 3.0 } else { 1.5 }}})
         })
         .collect();
     json!({
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": methods.iter().map(|m| method_name(l, &m.method)).collect::<Vec<_>>()},
+        "legend": {"data": lines.iter().map(|(name, _, _)| name).collect::<Vec<_>>()},
         "grid": {"left": 56, "right": 30, "top": 40, "bottom": 40},
         "xAxis": {"type": "category", "name": l.t("inf.c.generation"), "nameLocation": "middle", "nameGap": 26,
             "data": (0..depth).collect::<Vec<_>>()},
@@ -285,19 +279,16 @@ pub(super) async fn simulate_view(
     else {
         return Ok(unreadable(l));
     };
-    let mut seeded = Vec::with_capacity(res.member_ids.len());
-    for id in &res.member_ids {
-        let name = quanzi_store::member::get(&s.db, u.tenant(), MemberId(*id))
-            .await?
-            .map_or_else(|| format!("#{id}"), |m| m.name);
-        seeded.push((*id, name));
-    }
-    let method = Method {
-        method: "imm".into(),
-        spread: res.spread.clone(),
-    };
-    let mut line = generations_chart(l, &[&method]);
-    line = line.replace(&method_name(l, "imm"), l.t("inf.kind.simulate"));
+    let mut names = quanzi_store::member::names(&s.db, u.tenant(), &res.member_ids).await?;
+    let seeded: Vec<(i64, String)> = res
+        .member_ids
+        .iter()
+        .map(|id| (*id, names.remove(id).unwrap_or_else(|| format!("#{id}"))))
+        .collect();
+    let line = generations_chart(
+        l,
+        &[(l.t("inf.kind.simulate").to_string(), &res.spread, true)],
+    );
     Ok(ResultView {
         cards: spread_cards(l, &res.spread),
         charts: vec![ChartView {
@@ -313,20 +304,9 @@ pub(super) async fn simulate_view(
 
 /// A scores run's summary (the KOL list is the real view).
 pub(super) fn scores_view(l: &Layout, run: &Run) -> ResultView {
-    let r = run.result.clone().unwrap_or_default();
-    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0).to_string();
+    let (graph, scored) = scores_summary(l, run);
     ResultView {
-        notes: vec![
-            fill(l.t("inf.scored"), &[("n", n(&r["scored"]))]),
-            fill(
-                l.t("inf.graph_size"),
-                &[
-                    ("nodes", n(&r["graph"]["nodes"])),
-                    ("edges", n(&r["graph"]["edges"])),
-                    ("events", n(&r["graph"]["events"])),
-                ],
-            ),
-        ],
+        notes: vec![scored, graph],
         ..ResultView::default()
     }
 }

@@ -14,7 +14,8 @@ use serde_json::json;
 use super::result::{self, ResultView};
 use super::seeds::{Names, params_text};
 use super::{
-    CsrfForm, ProgressView, can_write, fill, guard, not_found, notice_text, parse_id, stage_label,
+    CsrfForm, ProgressView, can_write, fill, guard, kind_label, not_found, notice_text, parse_id,
+    stage_label, state_label,
 };
 use crate::AppState;
 use crate::ui::{Layout, UiUser, fmt_ms, render, server_error};
@@ -45,17 +46,17 @@ struct RunPage {
 
 /// GET /ui/influence/runs/{id}: the run's progress or result; 404 for another tenant's run.
 pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>) -> Response {
-    let Some(id) = parse_id(&raw) else {
-        return not_found(&u);
-    };
-    let run = match influence::get(&s.db, u.tenant(), id).await {
+    let run = match load(&s, &u, &raw).await {
         Ok(r) => r,
-        Err(CoreError::NotFound(_)) => return not_found(&u),
-        Err(e) => return server_error(e),
+        Err(r) => return r,
     };
-    let names = match Names::load(&s, &u).await {
-        Ok(n) => n,
-        Err(e) => return server_error(e),
+    let params = serde_json::from_value::<RunParams>(run.params.clone()).ok();
+    let names = match params.as_ref().filter(|p| Names::needed(p)) {
+        Some(_) => match Names::load(&s, &u).await {
+            Ok(n) => n,
+            Err(e) => return server_error(e),
+        },
+        None => Names::default(),
     };
     let l = u.layout("influence");
     let r = match (run.state.as_str(), run.kind.as_str()) {
@@ -71,12 +72,12 @@ pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>)
         run_id: run.run_id,
         title: fill(l.t("inf.run.title"), &[("id", run.run_id.to_string())]),
         kind_name: run.kind.clone(),
-        kind: l.t(&format!("inf.kind.{}", run.kind)).to_string(),
+        kind: kind_label(l.lang, &run),
         state: run.state.clone(),
-        state_label: l.t(&format!("inf.state.{}", run.state)).to_string(),
+        state_label: state_label(l.lang, &run),
         asked: fmt_ms(run.created_at_ms),
         finished: run.finished_at_ms.map(fmt_ms).unwrap_or_default(),
-        params: serde_json::from_value::<RunParams>(run.params.clone())
+        params: params
             .map(|p| params_text(&l, &p, &names))
             .unwrap_or_default(),
         progress: ProgressView::of(&l, &run),
@@ -85,6 +86,20 @@ pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>)
         r,
         l,
     })
+}
+
+/// The tenant's run named by a path segment, or the page to answer instead (404 for
+/// another tenant's run or a segment that is not an id).
+async fn load(s: &AppState, u: &UiUser, raw: &str) -> Result<Run, Response> {
+    let Some(id) = parse_id(raw) else {
+        return Err(not_found(u));
+    };
+    influence::get(&s.db, u.tenant(), id)
+        .await
+        .map_err(|e| match e {
+            CoreError::NotFound(_) => not_found(u),
+            e => server_error(e),
+        })
 }
 
 /// The worker's failure in the UI language where it is one the operator can act on.
@@ -117,18 +132,14 @@ fn failure(l: &Layout, error: &str) -> String {
 
 /// GET /ui/influence/runs/{id}/progress: `{state, progress, label}` for the progress bar.
 pub async fn progress(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>) -> Response {
-    let Some(id) = parse_id(&raw) else {
-        return not_found(&u);
-    };
-    match influence::get(&s.db, u.tenant(), id).await {
+    match load(&s, &u, &raw).await {
         Ok(run) => Json(json!({
             "state": run.state,
             "progress": run.progress,
             "label": stage_label(u.lang, &run),
         }))
         .into_response(),
-        Err(CoreError::NotFound(_)) => not_found(&u),
-        Err(e) => server_error(e),
+        Err(r) => r,
     }
 }
 
@@ -176,13 +187,9 @@ pub async fn simulate(
     if let Some(r) = guard(&u, &f.csrf) {
         return r;
     }
-    let Some(id) = parse_id(&raw) else {
-        return not_found(&u);
-    };
-    let run = match influence::get(&s.db, u.tenant(), id).await {
+    let run = match load(&s, &u, &raw).await {
         Ok(r) => r,
-        Err(CoreError::NotFound(_)) => return not_found(&u),
-        Err(e) => return server_error(e),
+        Err(r) => return r,
     };
     let Some(req) = replay(&run).filter(|_| run.state == "done") else {
         return not_found(&u);

@@ -15,7 +15,7 @@ use quanzi_domain::FieldError;
 use quanzi_domain::member::LifecycleStage;
 use serde::Deserialize;
 
-use super::{can_write, fill, guard, runs};
+use super::{can_write, fill, guard, kind_label, runs, state_label};
 use crate::AppState;
 use crate::ui::{Layout, UiUser, fmt_ms, render, server_error};
 
@@ -33,6 +33,9 @@ const FIELDS: [&str; 11] = [
     "seed",
     "epsilon",
 ];
+
+/// Seed choices and simulations listed below the form.
+const RECENT: usize = 15;
 
 /// The form as sent (and as shown again): every value a string.
 #[derive(Debug, Clone, Deserialize)]
@@ -108,13 +111,17 @@ impl Errors {
         self.0.is_empty()
     }
 
-    fn push(&mut self, l: &Layout, e: &FieldError) {
-        let key = format!("inf.err.{}", e.field);
-        let text = match l.t(&key) {
-            t if t == key => format!("{}: {}", e.field, e.reason),
-            t => t.to_string(),
-        };
-        if self.get(&e.field).is_empty() {
+    /// Adds each field's first error, in the UI language where it has words for it.
+    fn extend<'a>(&mut self, l: &Layout, errors: impl IntoIterator<Item = &'a FieldError>) {
+        for e in errors {
+            if !self.get(&e.field).is_empty() {
+                continue;
+            }
+            let key = format!("inf.err.{}", e.field);
+            let text = match l.t(&key) {
+                t if t == key => format!("{}: {}", e.field, e.reason),
+                t => t.to_string(),
+            };
             self.0.push((e.field.clone(), text));
         }
     }
@@ -130,6 +137,17 @@ fn int(v: &str, field: &str, bad: &mut Vec<FieldError>) -> Option<i64> {
         .ok()
 }
 
+fn float(v: &str, field: &str, bad: &mut Vec<FieldError>) -> Option<f64> {
+    let v = v.trim();
+    if v.is_empty() {
+        return None;
+    }
+    v.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| {
+        bad.push(FieldError::new(field, "must be a number"));
+        None
+    })
+}
+
 fn text(v: &str) -> Option<String> {
     Some(v.trim().to_string()).filter(|v| !v.is_empty())
 }
@@ -138,28 +156,11 @@ impl SeedsForm {
     /// The run it asks for, and the values that are not numbers.
     fn request(&self) -> (RunRequest, Vec<FieldError>) {
         let mut bad = Vec::new();
-        let constant = self.probability.trim() == "constant";
-        let p = match self.p.trim() {
-            _ if !constant => None,
-            "" => None,
-            v => match v.parse::<f64>() {
-                Ok(p) if p.is_finite() => Some(p),
-                _ => {
-                    bad.push(FieldError::new("p", "must be a number"));
-                    None
-                }
-            },
+        let p = match self.probability.trim() {
+            "constant" => float(&self.p, "p", &mut bad),
+            _ => None,
         };
-        let epsilon = match self.epsilon.trim() {
-            "" => None,
-            v => match v.parse::<f64>() {
-                Ok(e) if e.is_finite() => Some(e),
-                _ => {
-                    bad.push(FieldError::new("epsilon", "must be a number"));
-                    None
-                }
-            },
-        };
+        let epsilon = float(&self.epsilon, "epsilon", &mut bad);
         let req = RunRequest {
             kind: "seeds".into(),
             epsilon,
@@ -203,9 +204,9 @@ fn recent_view(l: &Layout, r: &Run, names: &Names) -> RecentView {
         .unwrap_or_default();
     RecentView {
         run_id: r.run_id,
-        kind: l.t(&format!("inf.kind.{}", r.kind)).to_string(),
+        kind: kind_label(l.lang, r),
         state: r.state.clone(),
-        state_label: l.t(&format!("inf.state.{}", r.state)).to_string(),
+        state_label: state_label(l.lang, r),
         created: fmt_ms(r.created_at_ms),
         params: serde_json::from_value::<RunParams>(r.params.clone())
             .map(|p| params_text(l, &p, names))
@@ -222,6 +223,12 @@ pub struct Names {
 }
 
 impl Names {
+    /// True when `params` name a group or tag, so their summary needs [`Names::load`].
+    pub fn needed(params: &RunParams) -> bool {
+        matches!(params, RunParams::Seeds { candidates: c, .. }
+            if c.group_id.is_some() || c.tag_id.is_some() || c.exclude_tag_id.is_some())
+    }
+
     /// The tenant's group and tag names.
     pub async fn load(s: &AppState, u: &UiUser) -> Result<Names, quanzi_store::StoreError> {
         let t = u.tenant();
@@ -335,20 +342,25 @@ async fn page(s: &AppState, u: &UiUser, f: SeedsForm, errs: Errors) -> Response 
         Ok(n) => n,
         Err(e) => return server_error(e),
     };
-    let runs = match influence::list(&s.db, t, None, 40).await {
-        Ok(r) => r,
-        Err(e) => return server_error(e),
-    };
+    let mut runs = Vec::with_capacity(2 * RECENT);
+    for kind in ["seeds", "simulate"] {
+        match influence::list(&s.db, t, Some(kind), RECENT as i64).await {
+            Ok(r) => runs.extend(r),
+            Err(e) => return server_error(e),
+        }
+    }
+    runs.sort_by_key(|r| std::cmp::Reverse(r.run_id));
     let recent = runs
         .iter()
-        .filter(|r| r.kind != "scores")
-        .take(15)
+        .take(RECENT)
         .map(|r| recent_view(&l, r, &names))
         .collect();
-    let mut groups: Vec<(i64, String)> = names.groups.clone().into_iter().collect();
-    groups.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut tags: Vec<(i64, String)> = names.tags.clone().into_iter().collect();
-    tags.sort_by(|a, b| a.1.cmp(&b.1));
+    let by_name = |map: &HashMap<i64, String>| {
+        let mut v: Vec<(i64, String)> = map.iter().map(|(k, n)| (*k, n.clone())).collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    };
+    let (groups, tags) = (by_name(&names.groups), by_name(&names.tags));
     render(SeedsPage {
         f,
         errs,
@@ -387,22 +399,14 @@ pub async fn submit(State(s): State<AppState>, u: UiUser, Form(f): Form<SeedsFor
     let l = u.layout("influence");
     let (req, bad) = f.request();
     let mut errs = Errors::default();
-    for e in &bad {
-        errs.push(&l, e);
-    }
+    errs.extend(&l, &bad);
     if let Err(CoreError::Invalid(inv)) = req.validate() {
-        for e in &inv.0 {
-            errs.push(&l, e);
-        }
+        errs.extend(&l, &inv.0);
     }
     if errs.is_empty() {
         match influence::request(&s.db, u.tenant(), &req).await {
             Ok(run) => return Redirect::to(&runs::href(run.run_id)).into_response(),
-            Err(CoreError::Invalid(inv)) => {
-                for e in &inv.0 {
-                    errs.push(&l, e);
-                }
-            }
+            Err(CoreError::Invalid(inv)) => errs.extend(&l, &inv.0),
             Err(e) => return server_error(e),
         }
     }
