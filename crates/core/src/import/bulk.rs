@@ -618,6 +618,128 @@ mod tests {
         Ok(())
     }
 
+    /// The names of the event table's indexes, sorted (not the primary key's).
+    async fn event_indexes(db: &Db) -> std::result::Result<Vec<String>, sqlx::Error> {
+        let mut names: Vec<String> = match db {
+            Db::Sqlite(p, _) => {
+                sqlx::query_scalar(
+                    "select name from sqlite_master where type = 'index' and tbl_name = 'event' and sql is not null",
+                )
+                .fetch_all(p)
+                .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar(
+                    "select indexname::text from pg_indexes where schemaname = current_schema()
+                     and tablename = 'event' and indexname <> 'event_pkey'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+        };
+        names.sort();
+        Ok(names)
+    }
+
+    /// The foreign keys of the tables a bulk load writes, as `table: definition` lines, sorted.
+    async fn foreign_keys(db: &Db) -> std::result::Result<Vec<String>, sqlx::Error> {
+        let tables = [
+            "member",
+            "chat_group",
+            "membership_change",
+            "group_membership",
+        ];
+        let mut keys = Vec::new();
+        for table in tables {
+            let found: Vec<String> =
+                match db {
+                    Db::Sqlite(p, _) => sqlx::query_scalar(
+                        "select \"from\" || ' -> ' || \"table\" from pragma_foreign_key_list(?1)",
+                    )
+                    .bind(table)
+                    .fetch_all(p)
+                    .await?,
+                    Db::Postgres(p) => {
+                        sqlx::query_scalar(
+                            "select pg_get_constraintdef(oid) from pg_constraint
+                         where contype = 'f' and conrelid = $1::text::regclass",
+                        )
+                        .bind(table)
+                        .fetch_all(p)
+                        .await?
+                    }
+                };
+            keys.extend(found.into_iter().map(|k| format!("{table}: {k}")));
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    #[tokio::test]
+    async fn a_load_of_many_joins_keeps_every_membership_and_every_key() -> TestResult {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let t = new_tenant(db, "joins").await?;
+            let keys = foreign_keys(db).await?;
+            assert!(keys.len() >= 4, "{} {keys:?}", db.backend());
+            // Enough joins that PostgreSQL writes the history without its foreign keys.
+            let n = 60_000u64;
+            let mut text = String::from(HEADER);
+            for m in 1..=n {
+                let ts = 1_735_689_600 + m;
+                text.push_str(&format!("1,{m},{},join,{ts},0,0\n", m % 7 + 1));
+            }
+            let r = import(db, t, &TempFile::new(&text)?).await?;
+            assert!(r.is_success(), "{} {:?}", db.backend(), r.errors);
+            assert_eq!((r.imported, r.members_created), (n, n), "{}", db.backend());
+            let groups = group::list(db, t, None, None, 100).await?;
+            assert_eq!(groups.iter().map(|g| g.size).sum::<i64>(), n as i64);
+            assert_eq!(foreign_keys(db).await?, keys, "{}", db.backend());
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_grown_file_stores_only_its_new_lines_and_the_event_indexes_come_back() -> TestResult
+    {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let t = new_tenant(db, "grown").await?;
+            let keys = foreign_keys(db).await?;
+            let all = ["event_group", "event_idempotency", "event_member"];
+            // Large enough against the empty table that the load builds the indexes at the end.
+            let n = BATCH as u64 + 4_464;
+            let first = bench_file(n);
+            let r = import(db, t, &TempFile::new(&first)?).await?;
+            assert_eq!(r.imported, n, "{}", db.backend());
+            assert_eq!(event_indexes(db).await?, all, "{}", db.backend());
+            assert_eq!(foreign_keys(db).await?, keys, "{}", db.backend());
+            // The same file with four more lines: two new members, one joining and leaving.
+            let ts = 1_735_689_600 + 100_000;
+            let grown = format!(
+                "{first}1,501,1,join,{ts},0,0\n1,502,2,join,{},0,0\n1,501,1,leave,{},0,0\n1,3,4,order,{},12.5,7\n",
+                ts + 1,
+                ts + 2,
+                ts + 3
+            );
+            let r = import(db, t, &TempFile::new(&grown)?).await?;
+            assert!(r.is_success(), "{} {:?}", db.backend(), r.errors);
+            assert_eq!(
+                (r.imported, r.duplicates, r.members_created),
+                (4, n, 2),
+                "{}",
+                db.backend()
+            );
+            assert_eq!(event::count(db, t).await?, n as i64 + 4);
+            assert_eq!(member::count(db, t).await?, 502);
+            // 502 joined; 501 joined and left.
+            let groups = group::list(db, t, None, None, 100).await?;
+            assert_eq!(groups.iter().map(|g| g.size).sum::<i64>(), 501);
+            assert_eq!(event_indexes(db).await?, all, "{}", db.backend());
+        }
+        Ok(())
+    }
+
     #[tokio::test]
     async fn a_bad_row_in_the_middle_writes_nothing() -> TestResult {
         for tdb in TestDb::all().await {

@@ -1,11 +1,17 @@
-//! PostgreSQL's bulk load: each batch goes in with the COPY protocol into a temporary table
-//! (not WAL-logged), then into `event` with one `INSERT … SELECT … ON CONFLICT DO NOTHING`
-//! that keeps the file's order; membership history and rows go in with COPY as well. All in
-//! one transaction.
+//! PostgreSQL's bulk load, all in one transaction: each batch goes into `event` with the COPY
+//! protocol under a savepoint; a batch that meets a key the tenant has (a file loaded again)
+//! is rolled back to the savepoint and goes in through a temporary table (not WAL-logged) and
+//! one `INSERT … SELECT … ON CONFLICT DO NOTHING` that keeps the file's order. A load that
+//! dwarfs the event table ([`super::dwarfs`]) drops the table's secondary indexes — the
+//! idempotency key's too when the tenant has no file-derived key — and the tenant keys of
+//! `member` and `chat_group`, and builds them again at the end, by sorting and by one join;
+//! until the commit that locks those tables. Membership history and rows go in with COPY,
+//! without their foreign keys when the history dwarfs the table's.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use quanzi_domain::TenantId;
 use sqlx::postgres::{PgArguments, PgPool};
@@ -14,28 +20,37 @@ use sqlx::{PgConnection, Postgres};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkOutcome, BulkSetup, Change, EventBatch, Feed, Held, IdMap, external_id, file_id, fold,
+    BulkEvent, BulkOutcome, BulkSetup, Change, EventBatch, Feed, Folded, Held, IdMap, external_id,
+    file_id, fold, mapped,
 };
-use crate::Result;
+use crate::{Result, StoreError};
 
 /// Bytes of COPY data per message.
 const COPY_CHUNK: usize = 1 << 20;
 
-const TEMP_EVENT: &str =
-    "create temp table bulk_event (seq bigint not null, idempotency_key text not null,
-    kind text not null, member_id bigint not null, group_id bigint, occurred_at_ms bigint not null,
-    amount_fen bigint, product text) on commit drop";
+/// The columns of a batch's COPY rows, in `event` and in the temporary table alike.
+const EVENT_COLUMNS: &str = "tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product";
 
-/// Moves the batch from the temporary table into `event` in file order, and answers the new
-/// joins and leaves, then one row (kind `''`) whose first column counts the new events.
+/// The temporary table of a batch that met stored keys; `seq` numbers its rows in COPY order.
+const TEMP_EVENT: &str = "create temp table if not exists bulk_event (
+    seq bigint generated always as identity, tenant_id bigint not null, received_at_ms bigint not null,
+    idempotency_key text not null, kind text not null, member_id bigint not null, group_id bigint,
+    occurred_at_ms bigint not null, amount_fen bigint, product text) on commit drop";
+
+/// Moves the batch from the temporary table into `event` in file order, and answers the keys
+/// of the new joins and leaves, then one row (key `NULL`) whose first column counts the new
+/// events.
 const MOVE_EVENTS: &str = "with ins as (
     insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product)
-    select $1, $2, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product
+    select tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product
     from bulk_event order by seq
     on conflict (tenant_id, idempotency_key) do nothing
-    returning event_id, kind, member_id, group_id, occurred_at_ms)
-  select event_id, kind, member_id, group_id, occurred_at_ms from ins where kind in ('join', 'leave')
-  union all select count(*), '', 0, null, 0 from ins";
+    returning idempotency_key, kind)
+  select 0::bigint, idempotency_key from ins where kind in ('join', 'leave')
+  union all select count(*), null from ins";
+
+/// The maintenance memory the deferred index builds sort in.
+const INDEX_MEMORY: &str = "set local maintenance_work_mem = '512MB'";
 
 const TEMP_MEMBERSHIP: &str =
     "create temp table bulk_membership (group_id bigint not null, member_id bigint not null,
@@ -58,7 +73,6 @@ pub(super) async fn load(
 ) -> Result<BulkOutcome> {
     let mut tx = pool.begin().await?;
     let c: &mut PgConnection = &mut tx;
-    sqlx::query(TEMP_EVENT).execute(&mut *c).await?;
     let mut load = Load {
         t: tenant.0,
         setup,
@@ -68,8 +82,14 @@ pub(super) async fn load(
         seq: 0,
         out: BulkOutcome::default(),
         buf: Vec::new(),
+        spent: Spent::default(),
     };
     load.preload(c).await?;
+    let mut deferred = defer_indexes(c, tenant.0, setup.expected_rows).await?;
+    if !deferred.is_empty() {
+        // A load that dwarfs the events creates members and groups without their tenant key.
+        deferred.extend(lift_foreign_keys(c, &["member", "chat_group"]).await?);
+    }
     loop {
         match feed.recv().await {
             Some(Feed::Rows(batch)) => {
@@ -81,12 +101,121 @@ pub(super) async fn load(
             None => return Ok(BulkOutcome::default()),
         }
     }
+    let started = Instant::now();
+    if !deferred.is_empty() {
+        sqlx::query(INDEX_MEMORY).execute(&mut *c).await?;
+        restore(c, deferred).await?;
+    }
+    let indexed = started.elapsed();
     load.membership(c).await?;
+    let folded = started.elapsed();
     tx.commit().await?;
+    let s = &load.spent;
+    tracing::debug!(
+        ids_ms = s.ids.as_millis() as u64,
+        copy_ms = s.copy.as_millis() as u64,
+        merged_batches = s.merged,
+        merge_ms = s.merge.as_millis() as u64,
+        indexes_ms = indexed.as_millis() as u64,
+        membership_ms = (folded - indexed).as_millis() as u64,
+        commit_ms = (started.elapsed() - folded).as_millis() as u64,
+        "bulk commit"
+    );
     Ok(BulkOutcome {
         committed: true,
         ..load.out
     })
+}
+
+/// When [`super::dwarfs`] says so, drops the event table's secondary indexes (not
+/// the primary key) and answers their `create index` statements, to be run once the rows are
+/// in. The idempotency key's index goes too when no key of the tenant starts like the keys a
+/// file's rows get (`import-`): a file's keys are unique among themselves (each names its
+/// line), so none can be a duplicate, and the unique index built at the end proves it. DDL
+/// is transactional: a rollback puts them back. Dropping them locks the event table until
+/// the commit, which only a load much larger than everything the table holds does.
+async fn defer_indexes(
+    c: &mut PgConnection,
+    tenant: i64,
+    expected_rows: u64,
+) -> Result<Vec<String>> {
+    let ever: i64 = sqlx::query_scalar("select coalesce(max(event_id), 0)::bigint from event")
+        .fetch_one(&mut *c)
+        .await?;
+    if !super::dwarfs(expected_rows, ever) {
+        return Ok(Vec::new());
+    }
+    let keyed: bool = sqlx::query_scalar(
+        "select exists(select 1 from event where tenant_id = $1 and idempotency_key like 'import-%')",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *c)
+    .await?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "select i.relname::text, pg_get_indexdef(i.oid) from pg_index x join pg_class i on i.oid = x.indexrelid
+         where x.indrelid = 'event'::regclass and not x.indisprimary and (not x.indisunique or $1)
+         order by 1",
+    )
+    .bind(!keyed)
+    .fetch_all(&mut *c)
+    .await?;
+    for (name, _) in &indexes {
+        let drop = format!("drop index \"{}\"", name.replace('"', "\"\""));
+        sqlx::query(sqlx::AssertSqlSafe(drop))
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Drops the foreign keys of `tables` and answers the statements that add them back. Checked
+/// row by row, the keys cost more than the rows: each locks the row it names. Added back
+/// once, each is checked by one join. Every member and group a bulk load's rows name was
+/// read or created in its transaction, and the tenant is locked by it.
+async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<String>> {
+    let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
+    let keys: Vec<(String, String, String)> = sqlx::query_as(
+        "select conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) from pg_constraint
+         where contype = 'f' and conrelid = any($1::text[]::regclass[]) order by 1, 2",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut restore = Vec::with_capacity(keys.len());
+    for (table, name, definition) in keys {
+        let name = name.replace('"', "\"\"");
+        let drop = format!("alter table {table} drop constraint \"{name}\"");
+        sqlx::query(sqlx::AssertSqlSafe(drop))
+            .execute(&mut *c)
+            .await?;
+        restore.push(format!(
+            "alter table {table} add constraint \"{name}\" {definition}"
+        ));
+    }
+    Ok(restore)
+}
+
+/// Runs `statements` (the ones [`defer_indexes`] and [`lift_foreign_keys`] answer).
+async fn restore(c: &mut PgConnection, statements: Vec<String>) -> Result<()> {
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Where a load's time went, for the debug log.
+#[derive(Debug, Default)]
+struct Spent {
+    /// Finding and creating members and groups.
+    ids: Duration,
+    /// COPY straight into `event`.
+    copy: Duration,
+    /// Batches that met stored keys and went through the temporary table.
+    merged: u64,
+    /// Their time.
+    merge: Duration,
 }
 
 struct Load<'a> {
@@ -95,9 +224,10 @@ struct Load<'a> {
     members: IdMap,
     groups: IdMap,
     changes: Vec<Change>,
-    seq: i64,
+    seq: u64,
     out: BulkOutcome,
     buf: Vec<u8>,
+    spent: Spent,
 }
 
 /// Appends `s` as a COPY text field.
@@ -185,21 +315,56 @@ impl Load<'_> {
     }
 
     async fn batch(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
+        let started = Instant::now();
         self.create_members(c, b).await?;
         self.create_groups(c, b).await?;
-        self.buf.clear();
+        let copied = Instant::now();
+        self.spent.ids += copied - started;
+        self.copy_rows(b)?;
+        sqlx::query("savepoint bulk_batch").execute(&mut *c).await?;
+        let statement = format!("copy event ({EVENT_COLUMNS}) from stdin");
+        match copy(c, &statement, &self.buf).await {
+            Ok(()) => {
+                sqlx::query("release savepoint bulk_batch")
+                    .execute(&mut *c)
+                    .await?;
+                self.out.imported += b.len() as u64;
+                for (i, e) in b.rows().iter().enumerate() {
+                    self.change(e, i);
+                }
+                self.spent.copy += copied.elapsed();
+            }
+            Err(StoreError::Conflict { field }) if field == "idempotency_key" => {
+                sqlx::query("rollback to savepoint bulk_batch")
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("release savepoint bulk_batch")
+                    .execute(&mut *c)
+                    .await?;
+                let merging = Instant::now();
+                self.merge(c, b).await?;
+                self.spent.merged += 1;
+                self.spent.merge += merging.elapsed();
+            }
+            Err(e) => return Err(e),
+        }
+        self.seq += b.len() as u64;
+        Ok(())
+    }
+
+    /// The batch as COPY rows of [`EVENT_COLUMNS`] in `buf`.
+    fn copy_rows(&mut self, b: &EventBatch) -> Result<()> {
         let buf = &mut self.buf;
+        buf.clear();
         for (i, e) in b.rows().iter().enumerate() {
-            let kind = self.setup.kind(e);
-            number(buf, Some(self.seq + i as i64));
-            buf.push(b'\t');
+            let _ = write!(buf, "{}\t{}\t", self.t, self.setup.now_ms);
             field(buf, b.key(i));
             buf.push(b'\t');
-            field(buf, kind);
+            field(buf, self.setup.kind(e));
             buf.push(b'\t');
-            number(buf, self.members.ids.get(&e.member).copied());
+            number(buf, Some(mapped(&self.members, e.member)?));
             buf.push(b'\t');
-            number(buf, e.group.and_then(|g| self.groups.ids.get(&g).copied()));
+            number(buf, e.group.map(|g| mapped(&self.groups, g)).transpose()?);
             buf.push(b'\t');
             number(buf, Some(e.occurred_at_ms));
             buf.push(b'\t');
@@ -211,31 +376,59 @@ impl Load<'_> {
             }
             buf.push(b'\n');
         }
-        self.seq += b.len() as i64;
-        copy(c, "copy bulk_event from stdin", &self.buf).await?;
-        let rows: Vec<(i64, String, i64, Option<i64>, i64)> = sqlx::query_as(MOVE_EVENTS)
-            .bind(self.t)
-            .bind(self.setup.now_ms)
-            .fetch_all(&mut *c)
+        Ok(())
+    }
+
+    /// Stores the batch's rows whose keys the tenant does not have, through the temporary
+    /// table, and notes their joins and leaves.
+    async fn merge(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
+        sqlx::query(TEMP_EVENT).execute(&mut *c).await?;
+        let statement = format!("copy bulk_event ({EVENT_COLUMNS}) from stdin");
+        copy(c, &statement, &self.buf).await?;
+        let rows: Vec<(i64, Option<String>)> =
+            sqlx::query_as(MOVE_EVENTS).fetch_all(&mut *c).await?;
+        sqlx::query("truncate bulk_event restart identity")
+            .execute(&mut *c)
             .await?;
-        for (id, kind, member, group, at_ms) in rows {
-            match (kind.as_str(), group) {
-                ("", _) => {
-                    self.out.imported += id as u64;
-                    self.out.duplicates += b.len() as u64 - id as u64;
+        let mut new = HashSet::new();
+        for (count, key) in rows {
+            match key {
+                Some(k) => {
+                    new.insert(k);
                 }
-                (k, Some(group)) => self.changes.push(Change {
-                    at_ms,
-                    seq: id as u64,
-                    group,
-                    member,
-                    join: k == "join",
-                }),
-                _ => {}
+                None => {
+                    self.out.imported += count as u64;
+                    self.out.duplicates += b.len() as u64 - count as u64;
+                }
             }
         }
-        sqlx::query("truncate bulk_event").execute(&mut *c).await?;
+        if !new.is_empty() {
+            for (i, e) in b.rows().iter().enumerate() {
+                if new.contains(b.key(i)) {
+                    self.change(e, i);
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Notes event `i` of the batch when it is a join or a leave of a group.
+    fn change(&mut self, e: &BulkEvent, i: usize) {
+        let kind = self.setup.kind(e);
+        if kind != "join" && kind != "leave" {
+            return;
+        }
+        let member = self.members.ids.get(&e.member).copied();
+        let group = e.group.and_then(|g| self.groups.ids.get(&g).copied());
+        if let (Some(member), Some(group)) = (member, group) {
+            self.changes.push(Change {
+                at_ms: e.occurred_at_ms,
+                seq: self.seq + i as u64,
+                group,
+                member,
+                join: kind == "join",
+            });
+        }
     }
 
     /// Creates the batch's members the tenant does not have yet.
@@ -336,6 +529,23 @@ impl Load<'_> {
             }
         }
         let folded = fold(initial, changes);
+        // A history that dwarfs the table's goes in without its foreign keys.
+        let ever: i64 = sqlx::query_scalar(
+            "select coalesce(max(membership_change_id), 0)::bigint from membership_change",
+        )
+        .fetch_one(&mut *c)
+        .await?;
+        let lifted = if super::dwarfs(folded.history.len() as u64, ever) {
+            lift_foreign_keys(c, &["membership_change", "group_membership"]).await?
+        } else {
+            Vec::new()
+        };
+        self.write_membership(c, &folded).await?;
+        restore(c, lifted).await
+    }
+
+    /// Writes the folded history and membership rows.
+    async fn write_membership(&mut self, c: &mut PgConnection, folded: &Folded) -> Result<()> {
         let buf = &mut self.buf;
         buf.clear();
         for ch in &folded.history {
