@@ -240,6 +240,33 @@ fn mapped(map: &IdMap, file: i64) -> Result<i64> {
         .ok_or_else(|| StoreError::Commit(format!("bulk load: file id {file} was not mapped")))
 }
 
+/// True for the kinds that change membership.
+fn is_membership(kind: &str) -> bool {
+    kind == "join" || kind == "leave"
+}
+
+/// Event `e` as a [`Change`] at file position `seq`, when it is a join or a leave and its
+/// member and group are mapped.
+fn change_of(
+    setup: &BulkSetup,
+    members: &IdMap,
+    groups: &IdMap,
+    e: &BulkEvent,
+    seq: u64,
+) -> Option<Change> {
+    let kind = setup.kind(e);
+    if !is_membership(kind) {
+        return None;
+    }
+    Some(Change {
+        at_ms: e.occurred_at_ms,
+        seq,
+        group: *groups.ids.get(&e.group?)?,
+        member: *members.ids.get(&e.member)?,
+        join: kind == "join",
+    })
+}
+
 /// File ids → the tenant's ids, and which of those existed before this load.
 #[derive(Debug, Default)]
 struct IdMap {

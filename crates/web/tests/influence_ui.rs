@@ -113,14 +113,8 @@ async fn the_kol_list_starts_empty_follows_a_recompute_and_reads_in_both_languag
     assert!(!running.contains("id=\"inf-recompute\""), "no second run");
     let runs = x.api(&t, Method::GET, "/api/v1/influence/runs", None).await;
     let id = runs[0]["run_id"].as_i64().unwrap();
-    let p: Value = c
-        .get(format!("{}/ui/influence/runs/{id}/progress", x.app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let progress = x.ok(&c, &format!("/ui/influence/runs/{id}/progress")).await;
+    let p: Value = serde_json::from_str(&progress).unwrap();
     assert_eq!(p["state"], "pending");
     assert!(p["label"].as_str().unwrap().contains("排队中"), "{p}");
 

@@ -20,7 +20,7 @@ use sqlx::{PgConnection, Postgres};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkEvent, BulkOutcome, BulkSetup, Change, EventBatch, Feed, Folded, Held, IdMap, external_id,
+    BulkOutcome, BulkSetup, Change, EventBatch, Feed, Folded, Held, IdMap, change_of, external_id,
     file_id, fold, mapped,
 };
 use crate::{Result, StoreError};
@@ -330,7 +330,9 @@ impl Load<'_> {
                     .await?;
                 self.out.imported += b.len() as u64;
                 for (i, e) in b.rows().iter().enumerate() {
-                    self.change(e, i);
+                    let seq = self.seq + i as u64;
+                    let c = change_of(self.setup, &self.members, &self.groups, e, seq);
+                    self.changes.extend(c);
                 }
                 self.spent.copy += copied.elapsed();
             }
@@ -405,30 +407,13 @@ impl Load<'_> {
         if !new.is_empty() {
             for (i, e) in b.rows().iter().enumerate() {
                 if new.contains(b.key(i)) {
-                    self.change(e, i);
+                    let seq = self.seq + i as u64;
+                    let c = change_of(self.setup, &self.members, &self.groups, e, seq);
+                    self.changes.extend(c);
                 }
             }
         }
         Ok(())
-    }
-
-    /// Notes event `i` of the batch when it is a join or a leave of a group.
-    fn change(&mut self, e: &BulkEvent, i: usize) {
-        let kind = self.setup.kind(e);
-        if kind != "join" && kind != "leave" {
-            return;
-        }
-        let member = self.members.ids.get(&e.member).copied();
-        let group = e.group.and_then(|g| self.groups.ids.get(&g).copied());
-        if let (Some(member), Some(group)) = (member, group) {
-            self.changes.push(Change {
-                at_ms: e.occurred_at_ms,
-                seq: self.seq + i as u64,
-                group,
-                member,
-                join: kind == "join",
-            });
-        }
     }
 
     /// Creates the batch's members the tenant does not have yet.

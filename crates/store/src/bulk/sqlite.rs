@@ -13,7 +13,7 @@ use tokio::sync::mpsc::Receiver;
 
 use super::{
     BulkEvent, BulkOutcome, BulkSetup, Change, EXTERNAL_PREFIX, EventBatch, Feed, Held, IdMap,
-    external_id, file_id, fold, mapped,
+    change_of, external_id, file_id, fold, is_membership, mapped,
 };
 use crate::event::NEW_KEYS_SQLITE;
 use crate::{Result, StoreError};
@@ -333,26 +333,14 @@ impl Load<'_> {
                 let e = &b.rows()[i];
                 let kind = self.setup.kind(e);
                 if is_membership(kind) && new.as_ref().is_none_or(|k| k.contains(b.key(i))) {
-                    self.change(e, kind == "join", self.seq + (i - from) as u64);
+                    let seq = self.seq + (i - from) as u64;
+                    let c = change_of(self.setup, &self.members, &self.groups, e, seq);
+                    self.changes.extend(c);
                 }
             }
         }
         self.seq += n as u64;
         Ok(())
-    }
-
-    fn change(&mut self, e: &BulkEvent, join: bool, seq: u64) {
-        let member = self.members.ids.get(&e.member).copied();
-        let group = e.group.and_then(|g| self.groups.ids.get(&g).copied());
-        if let (Some(member), Some(group)) = (member, group) {
-            self.changes.push(Change {
-                at_ms: e.occurred_at_ms,
-                seq,
-                group,
-                member,
-                join,
-            });
-        }
     }
 
     /// Creates the batch's members the tenant does not have yet.
@@ -496,8 +484,4 @@ impl Load<'_> {
         }
         Ok(())
     }
-}
-
-fn is_membership(kind: &str) -> bool {
-    kind == "join" || kind == "leave"
 }
