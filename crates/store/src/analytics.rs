@@ -1,9 +1,11 @@
 //! Reading a tenant's events in storage order for the analytics index (a full scan when the
 //! index is built, and the rows after a watermark when it catches up) and for the
-//! interaction graph (with their properties).
+//! interaction graph (with their properties): event rows and event blocks merged in id
+//! order.
 
 use quanzi_domain::TenantId;
 
+use crate::block::{self, Columns, Meta};
 use crate::{Db, Result, StoreError};
 
 /// One stored event, as the analytics index takes it in.
@@ -71,18 +73,32 @@ where
     S: Send + 'static,
     F: FnMut(&mut S, &ScanRow<'_>) + Send + 'static,
 {
+    let blocks: Vec<Meta> = block::metas(db, tenant)
+        .await?
+        .into_iter()
+        .filter(|m| m.last_event_id > after)
+        .collect();
+    let blocks = Blocks {
+        metas: blocks,
+        next: 0,
+        after,
+        props,
+    };
     match db {
         Db::Sqlite(_, lane) => {
             let path = lane.path.clone();
             let sql = scan_sql(true, props);
-            tokio::task::spawn_blocking(move || scan_sqlite(&path, &sql, tenant, after, state, f))
-                .await
-                .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
+            tokio::task::spawn_blocking(move || {
+                scan_sqlite(&path, &sql, tenant, blocks, state, f)
+            })
+            .await
+            .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
         }
         Db::Postgres(pool) => {
             use sqlx::Row;
             let sql = scan_sql(false, props);
-            let (mut state, mut f, mut last) = (state, f, after);
+            let (mut state, mut f, mut last, mut blocks) = (state, f, after, blocks);
+            let load = |id: i64| block::columns(db, id);
             loop {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(tenant.0)
@@ -102,12 +118,66 @@ where
                         properties: r.try_get(7)?,
                     };
                     last = row.event_id;
+                    while let Some(id) = blocks.due(row.event_id) {
+                        blocks.emit(&load(id).await?, &mut state, &mut f);
+                    }
                     f(&mut state, &row);
                 }
                 if (rows.len() as i64) < PAGE {
+                    while let Some(id) = blocks.due(i64::MAX) {
+                        blocks.emit(&load(id).await?, &mut state, &mut f);
+                    }
                     return Ok(state);
                 }
             }
+        }
+    }
+}
+
+/// The blocks a scan merges into the rows, in id order.
+struct Blocks {
+    metas: Vec<Meta>,
+    next: usize,
+    after: i64,
+    props: bool,
+}
+
+impl Blocks {
+    /// The next block whose events come before event `id`, if any: its id, and it counts as
+    /// emitted.
+    fn due(&mut self, id: i64) -> Option<i64> {
+        let m = self.metas.get(self.next)?;
+        (m.first_event_id < id).then(|| {
+            self.next += 1;
+            m.block_id
+        })
+    }
+
+    /// Feeds the events of the block last answered by [`Blocks::due`] to `f`.
+    fn emit<S, F>(&self, c: &Columns, state: &mut S, f: &mut F)
+    where
+        F: FnMut(&mut S, &ScanRow<'_>),
+    {
+        let Some(m) = self.next.checked_sub(1).and_then(|i| self.metas.get(i)) else {
+            return;
+        };
+        for i in 0..c.len() {
+            let event_id = m.first_event_id + i as i64;
+            if event_id <= self.after {
+                continue;
+            }
+            let group = c.groups[i];
+            let row = ScanRow {
+                event_id,
+                member_id: c.members[i],
+                group_id: (group != 0).then_some(group),
+                kind: c.kind(i),
+                occurred_at_ms: c.at_ms[i],
+                amount_fen: c.amounts[i].unwrap_or(0),
+                product: c.product(i),
+                properties: if self.props { "{}" } else { "" },
+            };
+            f(state, &row);
         }
     }
 }
@@ -119,13 +189,14 @@ fn scan_sqlite<S, F>(
     path: &str,
     sql: &str,
     tenant: TenantId,
-    after: i64,
+    mut blocks: Blocks,
     mut state: S,
     mut f: F,
 ) -> Result<S>
 where
     F: FnMut(&mut S, &ScanRow<'_>),
 {
+    let after = blocks.after;
     use rusqlite::{Connection, OpenFlags};
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -133,9 +204,23 @@ where
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.execute_batch("pragma cache_size = -65536; pragma mmap_size = 1073741824;")?;
+    let load = |id: i64| -> Result<Columns> {
+        let mut st = conn.prepare_cached("select who, data from event_block where block_id = ?1")?;
+        let mut rows = st.query([id])?;
+        let r = rows
+            .next()?
+            .ok_or_else(|| StoreError::Commit(format!("event block {id} went away")))?;
+        let who = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+        block::codec::decode(who, data)
+    };
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(rusqlite::params![tenant.0, after])?;
     while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        while let Some(b) = blocks.due(id) {
+            blocks.emit(&load(b)?, &mut state, &mut f);
+        }
         let kind = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
         let product = r
             .get_ref(6)?
@@ -154,12 +239,16 @@ where
         };
         f(&mut state, &row);
     }
+    while let Some(b) = blocks.due(i64::MAX) {
+        blocks.emit(&load(b)?, &mut state, &mut f);
+    }
     Ok(state)
 }
 
 /// The largest event id in the store (all tenants): a cheap check for new rows written by
 /// another process.
 pub async fn max_event_id(db: &Db) -> Result<i64> {
-    crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(event_id) from event")
-        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
+    let rows = crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(event_id) from event")
+        .fetch_one(p).await.map(|v| v.unwrap_or(0)))?;
+    Ok(rows.max(block::max_event_id(db).await?))
 }

@@ -1,16 +1,20 @@
 //! Bulk loads of events into one tenant (`quanzi import events --create-missing`): one
 //! transaction, members and groups found by — or created under — the file's ids kept as
-//! external ids, events inserted at engine speed, joins and leaves folded into membership.
+//! external ids, events stored as event blocks ([`crate::block`]), joins and leaves folded
+//! into membership.
 //!
 //! * **One transaction, all or nothing.** The rows arrive through a channel ([`Feed`]); the
 //!   transaction commits only on [`Feed::Commit`]. A closed channel without it (a bad row, a
 //!   failed reader) rolls everything back, members and groups created on the way included.
-//! * **The write lock.** On the embedded store the load runs on a connection of its own
-//!   (multi-row prepared inserts, a large page cache, `synchronous = full`) after taking the
-//!   process's write lock and `BEGIN IMMEDIATE`: in-process writers queue on the lock, other
-//!   processes wait in SQLite's busy handler. On PostgreSQL events go in with `COPY`, through a
-//!   temporary table and `INSERT … ON CONFLICT DO NOTHING` for a batch that meets stored keys.
-//! * **Idempotent.** Each row carries a deterministic idempotency key; a key the tenant has is
+//! * **Blocks, not rows.** Each batch's new events become one block: its columns encoded
+//!   together, one write, no index entry per event. Its event ids are a range taken from the
+//!   event table's sequence, so ids stay unique and increasing across rows and blocks.
+//! * **The write lock.** On the embedded store the load runs on a connection of its own after
+//!   taking the process's write lock and `BEGIN IMMEDIATE`: in-process writers queue on the
+//!   lock, other processes wait in SQLite's busy handler. On PostgreSQL members and history
+//!   go in with `COPY`.
+//! * **Idempotent.** Each row carries a deterministic key naming its file line and content
+//!   (`import-{line}-{hash}`); a key the tenant has — in a block or an event row — is
 //!   skipped and counted as a duplicate, so loading the same file again stores nothing new.
 //! * **Ids.** A file's member `42` is the tenant's member whose `external_userid` is
 //!   `import:42` (groups: `external_chat_id`), created when missing — never another tenant's.
@@ -22,7 +26,7 @@
 mod postgres;
 mod sqlite;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -31,6 +35,7 @@ use quanzi_domain::group::NewGroup;
 use quanzi_domain::member::NewMember;
 use tokio::sync::mpsc::Receiver;
 
+use crate::block::{Columns, parse_key};
 use crate::{Db, Result, StoreError};
 
 /// The prefix of the external ids a bulk load files members and groups under.
@@ -266,6 +271,95 @@ fn change_of(
         join: kind == "join",
     })
 }
+
+/// A batch made ready to store: the block of its new events and their joins and leaves.
+struct Prepared {
+    cols: Columns,
+    changes: Vec<Change>,
+}
+
+/// Turns batch `b`, whose first row is file position `seq`, into the columns of its events
+/// whose key is not in `held` (member and group ids mapped), counting the rest as duplicates
+/// in `out`, with the joins and leaves among the new ones.
+fn prepare(
+    setup: &BulkSetup,
+    members: &IdMap,
+    groups: &IdMap,
+    held: &HeldKeys,
+    b: &EventBatch,
+    seq: u64,
+    out: &mut BulkOutcome,
+) -> Result<Prepared> {
+    let n = b.len();
+    let mut cols = Columns {
+        kind_names: setup.kinds.clone(),
+        ..Columns::default()
+    };
+    for v in [&mut cols.members, &mut cols.groups, &mut cols.at_ms] {
+        v.reserve(n);
+    }
+    let mut products: HashMap<&str, u32> = HashMap::new();
+    let mut changes = Vec::new();
+    for (i, e) in b.rows().iter().enumerate() {
+        let key = b.key(i);
+        let (line, hash) = parse_key(key).ok_or_else(|| {
+            StoreError::Commit(format!("bulk load: {key:?} is not a file-derived key"))
+        })?;
+        if held.contains(&(line, hash)) {
+            out.duplicates += 1;
+            continue;
+        }
+        cols.members.push(mapped(members, e.member)?);
+        cols.groups
+            .push(e.group.map(|g| mapped(groups, g)).transpose()?.unwrap_or(0));
+        cols.kinds.push(u32::from(e.kind));
+        cols.at_ms.push(e.occurred_at_ms);
+        cols.amounts.push(e.amount_fen);
+        cols.products.push(match b.product(i) {
+            None => 0,
+            Some(p) => {
+                let next = products.len() as u32 + 1;
+                *products.entry(p).or_insert(next)
+            }
+        });
+        cols.lines.push(line);
+        cols.hashes.push(hash);
+        changes.extend(change_of(setup, members, groups, e, seq + i as u64));
+    }
+    let mut names: Vec<(&str, u32)> = products.into_iter().collect();
+    names.sort_by_key(|(_, i)| *i);
+    cols.product_names = names.into_iter().map(|(p, _)| p.to_owned()).collect();
+    out.imported += cols.len() as u64;
+    Ok(Prepared { cols, changes })
+}
+
+/// The keys a load must skip: the file-derived keys (line, hash) the tenant holds, in blocks
+/// or event rows, read when the load begins (none for a tenant without any).
+#[derive(Debug, Default)]
+struct HeldKeys {
+    keys: HashSet<(u64, u64)>,
+}
+
+impl HeldKeys {
+    fn contains(&self, k: &(u64, u64)) -> bool {
+        !self.keys.is_empty() && self.keys.contains(k)
+    }
+
+    /// Adds the keys of a block's `lines` and `hashes`.
+    fn add_block(&mut self, c: &Columns) {
+        self.keys
+            .extend(c.lines.iter().copied().zip(c.hashes.iter().copied()));
+    }
+
+    /// Adds an event row's key when it is file-derived.
+    fn add_key(&mut self, k: &str) {
+        self.keys.extend(parse_key(k));
+    }
+}
+
+/// The range of event keys that can be file-derived: `import-` up to `import.` (`.` follows
+/// `-`).
+const DERIVED_KEYS: (&str, &str) = ("import-", "import.");
 
 /// File ids → the tenant's ids, and which of those existed before this load.
 #[derive(Debug, Default)]

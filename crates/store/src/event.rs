@@ -6,7 +6,7 @@ use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
 use crate::group::{self, JoinInfo};
-use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool};
+use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, block, now_ms, on_pool};
 
 /// Appends a batch in a transaction of its own and returns the indexes (into `events`) of
 /// the events that were new; joins and leaves among them change group membership. On the
@@ -183,8 +183,43 @@ pub async fn insert_batch(
     Ok(new)
 }
 
-/// Inserts `events` as one JSON array; membership is left to the caller.
+/// `None` when no event of `events` has a key in `held`; else the indexes of those that have
+/// not, and those events.
+pub(crate) fn without_held(
+    events: &[NewEvent],
+    held: &std::collections::HashSet<(u64, u64)>,
+) -> Option<(Vec<usize>, Vec<NewEvent>)> {
+    if held.is_empty() {
+        return None;
+    }
+    let kept: Vec<usize> = (0..events.len())
+        .filter(|i| block::parse_key(&events[*i].idempotency_key).is_none_or(|k| !held.contains(&k)))
+        .collect();
+    let rest = kept.iter().map(|i| events[*i].clone()).collect();
+    Some((kept, rest))
+}
+
+/// Inserts `events` as one JSON array, but those whose file-derived key a block holds;
+/// membership is left to the caller.
 async fn insert_rows(tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<Vec<usize>> {
+    let keys = block::derived_keys(events);
+    let held = if keys.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        block::held_in_tx(tx, tenant, &keys).await?
+    };
+    match without_held(events, &held) {
+        None => insert_unheld(tx, tenant, events).await,
+        Some((kept, rest)) => Ok(insert_unheld(tx, tenant, &rest)
+            .await?
+            .into_iter()
+            .map(|i| kept[i])
+            .collect()),
+    }
+}
+
+/// [`insert_rows`] once the held keys are out.
+async fn insert_unheld(tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<Vec<usize>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -273,8 +308,76 @@ pub struct EventFilter {
     pub limit: i64,
 }
 
-/// Events newest first.
+/// Events newest first: by id, or by time then id when a member or group is asked for.
 pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
+    let mut rows = list_rows(db, tenant, f).await?;
+    let metas = block::metas(db, tenant).await?;
+    if metas.is_empty() {
+        return Ok(rows);
+    }
+    let by_time = f.member_id.is_some() || f.group_id.is_some();
+    let limit = usize::try_from(f.limit).unwrap_or(0);
+    let mut from_blocks = 0;
+    for m in metas.iter().rev() {
+        if f.before.is_some_and(|b| m.first_event_id >= b) {
+            continue;
+        }
+        // Newest first by id: an older block's ids are all below the ones found.
+        if !by_time && from_blocks >= limit {
+            break;
+        }
+        if by_time {
+            let (members, groups) = block::who(db, m.block_id).await?;
+            let hit = |i: usize| {
+                f.member_id.is_none_or(|v| members[i] == v) && f.group_id.is_none_or(|v| groups[i] == v)
+            };
+            if !(0..members.len()).any(hit) {
+                continue;
+            }
+        }
+        let c = block::columns(db, m.block_id).await?;
+        for i in (0..c.len()).rev() {
+            let id = m.first_event_id + i as i64;
+            let keep = f.before.is_none_or(|b| id < b)
+                && f.member_id.is_none_or(|v| c.members[i] == v)
+                && f.group_id.is_none_or(|v| c.groups[i] == v)
+                && f.kind.as_deref().is_none_or(|k| c.kind(i) == k);
+            if keep {
+                rows.push(block_event(&c, i, id));
+                from_blocks += 1;
+                if !by_time && from_blocks >= limit {
+                    break;
+                }
+            }
+        }
+    }
+    if by_time {
+        rows.sort_by(|a, b| (b.occurred_at_ms, b.event_id).cmp(&(a.occurred_at_ms, a.event_id)));
+    } else {
+        rows.sort_by(|a, b| b.event_id.cmp(&a.event_id));
+    }
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+/// Row `i` of a block, event `id`, as served.
+fn block_event(c: &block::Columns, i: usize, id: i64) -> Event {
+    Event {
+        event_id: id,
+        idempotency_key: c.key(i),
+        kind: c.kind(i).to_owned(),
+        member_id: c.members[i],
+        group_id: (c.groups[i] != 0).then_some(c.groups[i]),
+        occurred_at_ms: c.at_ms[i],
+        amount_fen: c.amounts[i],
+        product: c.product(i).map(str::to_owned),
+        reference: None,
+        properties: "{}".into(),
+    }
+}
+
+/// The event rows [`list`] asks for, without the blocks.
+async fn list_rows(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
     let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
     b.bind(Arg::I64(tenant.0));
     for (col, v) in [("member_id", f.member_id), ("group_id", f.group_id)] {
@@ -302,10 +405,37 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }
 
-/// Counts a tenant's events (by idempotency key when given).
+/// Counts a tenant's events, in rows and blocks.
 pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
-    on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1").bind(tenant.0).fetch_one(p).await.map_err(Into::into))
+    let rows: i64 = on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1").bind(tenant.0).fetch_one(p).await)?;
+    Ok(rows + block::count(db, tenant).await?)
 }
+
+/// Feeds `f` every block event of the tenant at or after `since_ms` — `(day, kind, member,
+/// group, amount)` — from blocks that can hold one.
+async fn block_events(
+    db: &Db,
+    tenant: TenantId,
+    since_ms: i64,
+    mut f: impl FnMut(i64, &str, i64, i64, Option<i64>),
+) -> Result<()> {
+    for m in block::metas(db, tenant).await? {
+        if m.max_at_ms < since_ms {
+            continue;
+        }
+        let c = block::columns(db, m.block_id).await?;
+        for i in 0..c.len() {
+            if c.at_ms[i] >= since_ms {
+                let day = (c.at_ms[i] + SHANGHAI_OFFSET_MS) / DAY_MS;
+                f(day, c.kind(i), c.members[i], c.groups[i], c.amounts[i]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One day in ms.
+const DAY_MS: i64 = 86_400_000;
 
 /// Activity of one day: events by kind.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
@@ -331,11 +461,44 @@ pub async fn daily(
     group: Option<GroupId>,
     since_ms: i64,
 ) -> Result<Vec<DayCount>> {
-    let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
+    let g = group.map(|g| g.0).unwrap_or(0);
+    if block::metas(db, tenant).await?.is_empty() {
+        let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
+            from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4)
+            group by (occurred_at_ms + $1) / 86400000, kind order by day, kind";
+        return on_pool!(db, p => sqlx::query_as::<_, DayCount>(sql).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
+            .fetch_all(p).await.map_err(Into::into));
+    }
+    // Rows and blocks together: distinct members need the pairs, not two counts.
+    let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, member_id, count(*) as events
         from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4)
-        group by (occurred_at_ms + $1) / 86400000, kind order by day, kind";
-    on_pool!(db, p => sqlx::query_as::<_, DayCount>(sql).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(group.map(|g| g.0).unwrap_or(0))
-        .fetch_all(p).await.map_err(Into::into))
+        group by (occurred_at_ms + $1) / 86400000, kind, member_id";
+    let pairs: Vec<(i64, String, i64, i64)> = on_pool!(db, p => sqlx::query_as(sql).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
+        .fetch_all(p).await)?;
+    let mut by: std::collections::BTreeMap<(i64, String), (i64, std::collections::HashSet<i64>)> =
+        std::collections::BTreeMap::new();
+    for (day, kind, member, n) in pairs {
+        let e = by.entry((day, kind)).or_default();
+        e.0 += n;
+        e.1.insert(member);
+    }
+    block_events(db, tenant, since_ms, |day, kind, member, group, _| {
+        if g == 0 || group == g {
+            let e = by.entry((day, kind.to_owned())).or_default();
+            e.0 += 1;
+            e.1.insert(member);
+        }
+    })
+    .await?;
+    Ok(by
+        .into_iter()
+        .map(|((day, kind), (events, members))| DayCount {
+            day,
+            kind,
+            events,
+            members: members.len() as i64,
+        })
+        .collect())
 }
 
 /// Totals of a tenant's events since a time.
@@ -357,5 +520,36 @@ pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<To
         cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint) as orders,
         cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint) as gmv_fen
         from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'";
-    on_pool!(db, p => sqlx::query_as::<_, Totals>(sql).bind(tenant.0).bind(since_ms).fetch_one(p).await.map_err(Into::into))
+    if block::metas(db, tenant).await?.is_empty() {
+        return on_pool!(db, p => sqlx::query_as::<_, Totals>(sql).bind(tenant.0).bind(since_ms).fetch_one(p).await.map_err(Into::into));
+    }
+    // Rows and blocks together: distinct members need the members, not two counts.
+    let sql = "select member_id, count(*),
+        cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint),
+        cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint)
+        from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'
+        group by member_id";
+    let per: Vec<(i64, i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(sql).bind(tenant.0).bind(since_ms).fetch_all(p).await)?;
+    let mut t = Totals::default();
+    let mut active: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for (member, events, orders, gmv) in per {
+        active.insert(member);
+        t.events += events;
+        t.orders += orders;
+        t.gmv_fen += gmv;
+    }
+    block_events(db, tenant, since_ms, |_, kind, member, _, amount| {
+        if kind == "join" || kind == "leave" {
+            return;
+        }
+        active.insert(member);
+        t.events += 1;
+        if kind == "order" {
+            t.orders += 1;
+            t.gmv_fen += amount.unwrap_or(0);
+        }
+    })
+    .await?;
+    t.active_members = active.len() as i64;
+    Ok(t)
 }

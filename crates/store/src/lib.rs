@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod block;
 pub mod bulk;
 pub mod event;
 pub mod group;

@@ -21,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{Mutex, oneshot};
 
+use crate::block;
 use crate::event::{MembershipChange, NEW_KEYS_SQLITE, membership_changes, new_indexes};
 use crate::group::{JOIN_CHANGE_SQL, JOIN_SQL, LEAVE_CHANGE_SQL, LEAVE_SQL};
 use crate::{Result, StoreError};
@@ -259,17 +260,41 @@ fn write_group(
     Ok(results)
 }
 
-/// Inserts one batch and applies the joins and leaves among its new events to membership.
+/// Inserts one batch and applies the joins and leaves among its new events to membership;
+/// an event whose file-derived key a bulk load's block holds is not new.
 fn append(conn: &Connection, sql: &Statements, job: &Append) -> rusqlite::Result<Vec<usize>> {
-    let mut new = Vec::with_capacity(job.events.len());
+    let keys = block::derived_keys(&job.events);
+    let held = if keys.is_empty() {
+        HashSet::new()
+    } else {
+        block::held_sqlite(conn, job.tenant, &keys)?
+    };
+    match crate::event::without_held(&job.events, &held) {
+        None => append_rows(conn, sql, job, &job.events),
+        Some((kept, events)) => Ok(append_rows(conn, sql, job, &events)?
+            .into_iter()
+            .map(|i| kept[i])
+            .collect()),
+    }
+}
+
+/// Inserts `events` for `job`'s tenant and applies their new joins and leaves to
+/// membership; answers the indexes (into `events`) of the new ones.
+fn append_rows(
+    conn: &Connection,
+    sql: &Statements,
+    job: &Append,
+    events: &[NewEvent],
+) -> rusqlite::Result<Vec<usize>> {
+    let mut new = Vec::with_capacity(events.len());
     let mut done = 0;
-    while done < job.events.len() {
-        let left = job.events.len() - done;
+    while done < events.len() {
+        let left = events.len() - done;
         let rows = [ROWS_PER_INSERT, 10, 1]
             .into_iter()
             .find(|n| *n <= left)
             .unwrap_or(1);
-        let chunk = &job.events[done..done + rows];
+        let chunk = &events[done..done + rows];
         let mut st = conn.prepare_cached(sql.insert(rows))?;
         st.raw_bind_parameter(1, job.tenant.0)?;
         st.raw_bind_parameter(2, job.received_ms)?;
@@ -302,7 +327,7 @@ fn append(conn: &Connection, sql: &Statements, job: &Append) -> rusqlite::Result
         done += rows;
     }
     let t = job.tenant.0;
-    for change in membership_changes(&job.events, &new) {
+    for change in membership_changes(events, &new) {
         match change {
             MembershipChange::Join {
                 group,
@@ -341,7 +366,7 @@ fn append(conn: &Connection, sql: &Statements, job: &Append) -> rusqlite::Result
 
 /// The store's `$N` placeholders as SQLite's `?N`: both bind by number, but SQLite numbers
 /// `$N` (a named parameter to it) by order of appearance.
-fn numbered(sql: &str) -> String {
+pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {

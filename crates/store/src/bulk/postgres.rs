@@ -1,12 +1,10 @@
-//! PostgreSQL's bulk load, all in one transaction: each batch goes into `event` with the COPY
-//! protocol under a savepoint; a batch that meets a key the tenant has (a file loaded again)
-//! is rolled back to the savepoint and goes in through a temporary table (not WAL-logged) and
-//! one `INSERT … SELECT … ON CONFLICT DO NOTHING` that keeps the file's order. A load that
-//! dwarfs the event table ([`super::dwarfs`]) drops the table's secondary indexes — the
-//! idempotency key's too when the tenant has no file-derived key — and the tenant keys of
-//! `member` and `chat_group`, and builds them again at the end, by sorting and by one join;
-//! until the commit that locks those tables. Membership history and rows go in with COPY,
-//! without their foreign keys when the history dwarfs the table's.
+//! PostgreSQL's bulk load, all in one transaction: a block per batch, its event ids taken
+//! from the event sequence in a short transaction of their own; members and groups created
+//! with one statement per batch; membership history and rows with COPY. A load that dwarfs
+//! everything the tenant's store holds ([`super::dwarfs`]) drops the tenant keys of `member`
+//! and `chat_group` and adds them back at the end, each checked by one join; until the
+//! commit that locks those tables. The history goes in without its foreign keys when it
+//! dwarfs the table's.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -20,37 +18,14 @@ use sqlx::{PgConnection, Postgres};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkOutcome, BulkSetup, Change, EventBatch, Feed, Folded, Held, IdMap, change_of, external_id,
-    file_id, fold, mapped,
+    BulkOutcome, BulkSetup, Change, EventBatch, Feed, Folded, Held, HeldKeys, IdMap, external_id,
+    file_id, fold, prepare,
 };
-use crate::{Result, StoreError};
+use crate::block::{self, Meta};
+use crate::Result;
 
 /// Bytes of COPY data per message.
 const COPY_CHUNK: usize = 1 << 20;
-
-/// The columns of a batch's COPY rows, in `event` and in the temporary table alike.
-const EVENT_COLUMNS: &str = "tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product";
-
-/// The temporary table of a batch that met stored keys; `seq` numbers its rows in COPY order.
-const TEMP_EVENT: &str = "create temp table if not exists bulk_event (
-    seq bigint generated always as identity, tenant_id bigint not null, received_at_ms bigint not null,
-    idempotency_key text not null, kind text not null, member_id bigint not null, group_id bigint,
-    occurred_at_ms bigint not null, amount_fen bigint, product text) on commit drop";
-
-/// Moves the batch from the temporary table into `event` in file order, and answers the keys
-/// of the new joins and leaves, then one row (key `NULL`) whose first column counts the new
-/// events.
-const MOVE_EVENTS: &str = "with ins as (
-    insert into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product)
-    select tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product
-    from bulk_event order by seq
-    on conflict (tenant_id, idempotency_key) do nothing
-    returning idempotency_key, kind)
-  select 0::bigint, idempotency_key from ins where kind in ('join', 'leave')
-  union all select count(*), null from ins";
-
-/// The maintenance memory the deferred index builds sort in.
-const INDEX_MEMORY: &str = "set local maintenance_work_mem = '512MB'";
 
 const TEMP_MEMBERSHIP: &str =
     "create temp table bulk_membership (group_id bigint not null, member_id bigint not null,
@@ -75,9 +50,11 @@ pub(super) async fn load(
     let c: &mut PgConnection = &mut tx;
     let mut load = Load {
         t: tenant.0,
+        pool,
         setup,
         members: IdMap::default(),
         groups: IdMap::default(),
+        held: HeldKeys::default(),
         changes: Vec::new(),
         seq: 0,
         out: BulkOutcome::default(),
@@ -85,11 +62,17 @@ pub(super) async fn load(
         spent: Spent::default(),
     };
     load.preload(c).await?;
-    let mut deferred = defer_indexes(c, tenant.0, setup.expected_rows).await?;
-    if !deferred.is_empty() {
-        // A load that dwarfs the events creates members and groups without their tenant key.
-        deferred.extend(lift_foreign_keys(c, &["member", "chat_group"]).await?);
-    }
+    let ever: i64 = sqlx::query_scalar(
+        "select greatest((select max(event_id) from event), (select max(last_event_id) from event_block), 0)::bigint",
+    )
+    .fetch_one(&mut *c)
+    .await?;
+    // A load that dwarfs the events creates members and groups without their tenant key.
+    let deferred = if super::dwarfs(setup.expected_rows, ever) {
+        lift_foreign_keys(c, &["member", "chat_group"]).await?
+    } else {
+        Vec::new()
+    };
     loop {
         match feed.recv().await {
             Some(Feed::Rows(batch)) => {
@@ -102,10 +85,7 @@ pub(super) async fn load(
         }
     }
     let started = Instant::now();
-    if !deferred.is_empty() {
-        sqlx::query(INDEX_MEMORY).execute(&mut *c).await?;
-        restore(c, deferred).await?;
-    }
+    restore(c, deferred).await?;
     let indexed = started.elapsed();
     load.membership(c).await?;
     let folded = started.elapsed();
@@ -113,10 +93,8 @@ pub(super) async fn load(
     let s = &load.spent;
     tracing::debug!(
         ids_ms = s.ids.as_millis() as u64,
-        copy_ms = s.copy.as_millis() as u64,
-        merged_batches = s.merged,
-        merge_ms = s.merge.as_millis() as u64,
-        indexes_ms = indexed.as_millis() as u64,
+        blocks_ms = s.blocks.as_millis() as u64,
+        keys_ms = indexed.as_millis() as u64,
         membership_ms = (folded - indexed).as_millis() as u64,
         commit_ms = (started.elapsed() - folded).as_millis() as u64,
         "bulk commit"
@@ -125,47 +103,6 @@ pub(super) async fn load(
         committed: true,
         ..load.out
     })
-}
-
-/// When [`super::dwarfs`] says so, drops the event table's secondary indexes (not
-/// the primary key) and answers their `create index` statements, to be run once the rows are
-/// in. The idempotency key's index goes too when no key of the tenant starts like the keys a
-/// file's rows get (`import-`): a file's keys are unique among themselves (each names its
-/// line), so none can be a duplicate, and the unique index built at the end proves it. DDL
-/// is transactional: a rollback puts them back. Dropping them locks the event table until
-/// the commit, which only a load much larger than everything the table holds does.
-async fn defer_indexes(
-    c: &mut PgConnection,
-    tenant: i64,
-    expected_rows: u64,
-) -> Result<Vec<String>> {
-    let ever: i64 = sqlx::query_scalar("select coalesce(max(event_id), 0)::bigint from event")
-        .fetch_one(&mut *c)
-        .await?;
-    if !super::dwarfs(expected_rows, ever) {
-        return Ok(Vec::new());
-    }
-    let keyed: bool = sqlx::query_scalar(
-        "select exists(select 1 from event where tenant_id = $1 and idempotency_key like 'import-%')",
-    )
-    .bind(tenant)
-    .fetch_one(&mut *c)
-    .await?;
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "select i.relname::text, pg_get_indexdef(i.oid) from pg_index x join pg_class i on i.oid = x.indexrelid
-         where x.indrelid = 'event'::regclass and not x.indisprimary and (not x.indisunique or $1)
-         order by 1",
-    )
-    .bind(!keyed)
-    .fetch_all(&mut *c)
-    .await?;
-    for (name, _) in &indexes {
-        let drop = format!("drop index \"{}\"", name.replace('"', "\"\""));
-        sqlx::query(sqlx::AssertSqlSafe(drop))
-            .execute(&mut *c)
-            .await?;
-    }
-    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
 /// Drops the foreign keys of `tables` and answers the statements that add them back. Checked
@@ -195,7 +132,7 @@ async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<
     Ok(restore)
 }
 
-/// Runs `statements` (the ones [`defer_indexes`] and [`lift_foreign_keys`] answer).
+/// Runs `statements` (the ones [`lift_foreign_keys`] answers).
 async fn restore(c: &mut PgConnection, statements: Vec<String>) -> Result<()> {
     for sql in statements {
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -210,19 +147,17 @@ async fn restore(c: &mut PgConnection, statements: Vec<String>) -> Result<()> {
 struct Spent {
     /// Finding and creating members and groups.
     ids: Duration,
-    /// COPY straight into `event`.
-    copy: Duration,
-    /// Batches that met stored keys and went through the temporary table.
-    merged: u64,
-    /// Their time.
-    merge: Duration,
+    /// Encoding and storing blocks, their ids included.
+    blocks: Duration,
 }
 
 struct Load<'a> {
     t: i64,
+    pool: &'a PgPool,
     setup: &'a BulkSetup,
     members: IdMap,
     groups: IdMap,
+    held: HeldKeys,
     changes: Vec<Change>,
     seq: u64,
     out: BulkOutcome,
@@ -280,6 +215,28 @@ async fn create(
     Ok(missing.len() as u64)
 }
 
+/// Takes `n` event ids from the event table's sequence and answers the first. In a short
+/// transaction of its own that locks the event table against inserts (not reads) for that
+/// moment: an insert that took an id is committed before, one that wants an id waits, so
+/// no row can take an id inside the range. A rolled-back load leaves a gap, as any sequence
+/// does.
+async fn reserve_ids(pool: &PgPool, n: i64) -> Result<i64> {
+    let mut t = pool.begin().await?;
+    sqlx::query("lock table event in share row exclusive mode")
+        .execute(&mut *t)
+        .await?;
+    let first: i64 =
+        sqlx::query_scalar("select nextval(pg_get_serial_sequence('event', 'event_id'))")
+            .fetch_one(&mut *t)
+            .await?;
+    sqlx::query("select setval(pg_get_serial_sequence('event', 'event_id'), $1)")
+        .bind(first + n - 1)
+        .execute(&mut *t)
+        .await?;
+    t.commit().await?;
+    Ok(first)
+}
+
 /// Sends `data` with `COPY … FROM STDIN` (`copy` is the statement).
 async fn copy(c: &mut PgConnection, statement: &str, data: &[u8]) -> Result<()> {
     let mut w = c.copy_in_raw(statement).await?;
@@ -311,6 +268,21 @@ impl Load<'_> {
                 }
             }
         }
+        let blocks: Vec<(Vec<u8>, Vec<u8>)> =
+            sqlx::query_as("select who, data from event_block where tenant_id = $1")
+                .bind(self.t)
+                .fetch_all(&mut *c)
+                .await?;
+        for (who, data) in blocks {
+            self.held.add_block(&block::codec::decode(&who, &data)?);
+        }
+        let keys: Vec<String> = sqlx::query_scalar(
+            "select idempotency_key from event where tenant_id = $1 and idempotency_key like 'import-%'",
+        )
+        .bind(self.t)
+        .fetch_all(&mut *c)
+        .await?;
+        keys.iter().for_each(|k| self.held.add_key(k));
         Ok(())
     }
 
@@ -318,101 +290,39 @@ impl Load<'_> {
         let started = Instant::now();
         self.create_members(c, b).await?;
         self.create_groups(c, b).await?;
-        let copied = Instant::now();
-        self.spent.ids += copied - started;
-        self.copy_rows(b)?;
-        sqlx::query("savepoint bulk_batch").execute(&mut *c).await?;
-        let statement = format!("copy event ({EVENT_COLUMNS}) from stdin");
-        match copy(c, &statement, &self.buf).await {
-            Ok(()) => {
-                sqlx::query("release savepoint bulk_batch")
-                    .execute(&mut *c)
-                    .await?;
-                self.out.imported += b.len() as u64;
-                for (i, e) in b.rows().iter().enumerate() {
-                    let seq = self.seq + i as u64;
-                    let c = change_of(self.setup, &self.members, &self.groups, e, seq);
-                    self.changes.extend(c);
-                }
-                self.spent.copy += copied.elapsed();
-            }
-            Err(StoreError::Conflict { field }) if field == "idempotency_key" => {
-                sqlx::query("rollback to savepoint bulk_batch")
-                    .execute(&mut *c)
-                    .await?;
-                sqlx::query("release savepoint bulk_batch")
-                    .execute(&mut *c)
-                    .await?;
-                let merging = Instant::now();
-                self.merge(c, b).await?;
-                self.spent.merged += 1;
-                self.spent.merge += merging.elapsed();
-            }
-            Err(e) => return Err(e),
-        }
+        let created = Instant::now();
+        self.spent.ids += created - started;
+        let p = prepare(
+            self.setup,
+            &self.members,
+            &self.groups,
+            &self.held,
+            b,
+            self.seq,
+            &mut self.out,
+        )?;
         self.seq += b.len() as u64;
-        Ok(())
-    }
-
-    /// The batch as COPY rows of [`EVENT_COLUMNS`] in `buf`.
-    fn copy_rows(&mut self, b: &EventBatch) -> Result<()> {
-        let buf = &mut self.buf;
-        buf.clear();
-        for (i, e) in b.rows().iter().enumerate() {
-            let _ = write!(buf, "{}\t{}\t", self.t, self.setup.now_ms);
-            field(buf, b.key(i));
-            buf.push(b'\t');
-            field(buf, self.setup.kind(e));
-            buf.push(b'\t');
-            number(buf, Some(mapped(&self.members, e.member)?));
-            buf.push(b'\t');
-            number(buf, e.group.map(|g| mapped(&self.groups, g)).transpose()?);
-            buf.push(b'\t');
-            number(buf, Some(e.occurred_at_ms));
-            buf.push(b'\t');
-            number(buf, e.amount_fen);
-            buf.push(b'\t');
-            match b.product(i) {
-                Some(p) => field(buf, p),
-                None => buf.extend_from_slice(b"\\N"),
-            }
-            buf.push(b'\n');
+        self.changes.extend(p.changes);
+        if !p.cols.is_empty() {
+            let first = reserve_ids(self.pool, p.cols.len() as i64).await?;
+            let m = Meta::of(&p.cols, 0, first, self.setup.now_ms);
+            let (who, data) = block::codec::encode(&p.cols);
+            sqlx::query(block::INSERT)
+                .bind(self.t)
+                .bind(m.first_event_id)
+                .bind(m.last_event_id)
+                .bind(m.rows)
+                .bind(m.first_line)
+                .bind(m.last_line)
+                .bind(m.min_at_ms)
+                .bind(m.max_at_ms)
+                .bind(m.received_at_ms)
+                .bind(who)
+                .bind(data)
+                .execute(&mut *c)
+                .await?;
         }
-        Ok(())
-    }
-
-    /// Stores the batch's rows whose keys the tenant does not have, through the temporary
-    /// table, and notes their joins and leaves.
-    async fn merge(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
-        sqlx::query(TEMP_EVENT).execute(&mut *c).await?;
-        let statement = format!("copy bulk_event ({EVENT_COLUMNS}) from stdin");
-        copy(c, &statement, &self.buf).await?;
-        let rows: Vec<(i64, Option<String>)> =
-            sqlx::query_as(MOVE_EVENTS).fetch_all(&mut *c).await?;
-        sqlx::query("truncate bulk_event restart identity")
-            .execute(&mut *c)
-            .await?;
-        let mut new = HashSet::new();
-        for (count, key) in rows {
-            match key {
-                Some(k) => {
-                    new.insert(k);
-                }
-                None => {
-                    self.out.imported += count as u64;
-                    self.out.duplicates += b.len() as u64 - count as u64;
-                }
-            }
-        }
-        if !new.is_empty() {
-            for (i, e) in b.rows().iter().enumerate() {
-                if new.contains(b.key(i)) {
-                    let seq = self.seq + i as u64;
-                    let c = change_of(self.setup, &self.members, &self.groups, e, seq);
-                    self.changes.extend(c);
-                }
-            }
-        }
+        self.spent.blocks += created.elapsed();
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The embedded store's bulk load: one connection of its own, one `BEGIN IMMEDIATE`
-//! transaction, multi-row prepared inserts with plain bound values (no JSON, no string per
-//! row), a page cache large enough for the event indexes, `synchronous = full` at commit.
+//! transaction, a block per batch, members and membership through multi-row prepared
+//! inserts with plain bound values (no JSON, no string per row), `synchronous = full` at
+//! commit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,27 +13,16 @@ use sqlx::sqlite::SqlitePool;
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkEvent, BulkOutcome, BulkSetup, Change, EXTERNAL_PREFIX, EventBatch, Feed, Held, IdMap,
-    change_of, external_id, file_id, fold, is_membership, mapped,
+    BulkEvent, BulkOutcome, BulkSetup, Change, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch, Feed,
+    Held, HeldKeys, IdMap, external_id, file_id, fold, prepare,
 };
-use crate::event::NEW_KEYS_SQLITE;
+use crate::block::{self, Meta};
+use crate::writer::numbered;
 use crate::{Result, StoreError};
 
-/// Page cache of the load's connection, KiB: the three event indexes of ten million rows
-/// stay in memory, so inserting into them in file order does not read pages back.
-const CACHE_KIB: i64 = 1_048_576;
-/// Set before the deferred index builds. SQLite's sorter cuts its input into runs the size
-/// of the page cache and sorts them on worker threads: with a 64 MiB cache two threads sort
-/// several runs at once, where one 1 GiB run sorted on one thread took 25% longer (dirty
-/// pages beyond the smaller cache go to the WAL, as they would at the commit). The runs go
-/// to temporary files: kept in memory instead (`temp_store = memory`), merging them took
-/// twice as long.
-const INDEX_BUILD: &str =
-    "pragma temp_store = file; pragma cache_size = -65536; pragma threads = 2;";
-/// Event rows per insert statement.
-const ROWS: usize = 200;
-/// Bound values per event row.
-const EVENT_PARAMS: usize = 7;
+/// Page cache of the load's connection, KiB: the member indexes of a million members stay
+/// in memory, so inserting into them does not read pages back.
+const CACHE_KIB: i64 = 262_144;
 /// Member rows per insert statement.
 const MEMBER_ROWS: usize = 200;
 /// Membership rows per statement (history and current rows).
@@ -40,9 +30,8 @@ const MEMBERSHIP_ROWS: usize = 200;
 
 // The multi-row inserts say `or ignore`: a statement of many rows that may abort half-way
 // makes SQLite copy every page it touches to a statement journal first, which cost more
-// than the inserting itself. With `or ignore` none can abort; the only constraint that can
-// fire on an event is its idempotency key (a duplicate, counted), and every other insert
-// checks that all its rows went in (see `all_in`).
+// than the inserting itself. With `or ignore` none can abort, and every insert checks that
+// all its rows went in (see `all_in`).
 
 /// The file the pool's main database is in.
 pub(super) async fn file_of(pool: &SqlitePool) -> Result<String> {
@@ -102,7 +91,6 @@ fn values_sql(head: &str, common: usize, per_row: usize, rows: usize, tail: &str
     sql
 }
 
-const EVENT_HEAD: &str = "insert or ignore into event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product)";
 const MEMBER_HEAD: &str = "insert or ignore into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom, created_at_ms, updated_at_ms, district, source_channel, name, external_userid)";
 const HISTORY_HEAD: &str =
     "insert or ignore into membership_change (tenant_id, group_id, member_id, change, role, at_ms)";
@@ -132,7 +120,6 @@ fn all_in(stored: usize, rows: usize, what: &str) -> Result<()> {
 
 /// The statement texts, made once.
 struct Sql {
-    events: [String; 2],
     members: [String; 2],
     history: [String; 2],
     membership: [String; 2],
@@ -147,7 +134,6 @@ impl Sql {
             ]
         };
         Sql {
-            events: both(EVENT_HEAD, 2, EVENT_PARAMS, ROWS, ""),
             members: both(MEMBER_HEAD, 10, 2, MEMBER_ROWS, ""),
             history: both(HISTORY_HEAD, 1, 5, MEMBERSHIP_ROWS, ""),
             membership: both(MEMBERSHIP_HEAD, 1, 7, MEMBERSHIP_ROWS, ""),
@@ -172,12 +158,12 @@ pub(super) fn load(
         sql: Sql::new(),
         members: IdMap::default(),
         groups: IdMap::default(),
+        held: HeldKeys::default(),
         changes: Vec::new(),
         seq: 0,
         out: BulkOutcome::default(),
     };
     load.preload()?;
-    let deferred = defer_indexes(&tx, setup.expected_rows)?;
     loop {
         match feed.blocking_recv() {
             Some(Feed::Rows(batch)) => {
@@ -196,49 +182,17 @@ pub(super) fn load(
         }
     }
     let started = std::time::Instant::now();
-    if !deferred.is_empty() {
-        tx.execute_batch(INDEX_BUILD)?;
-    }
-    for sql in &deferred {
-        tx.execute_batch(sql)?;
-    }
-    let indexed = started.elapsed();
     load.membership()?;
     let mut out = load.out;
     let folded = started.elapsed();
     tx.commit()?;
     tracing::debug!(
-        indexes_ms = indexed.as_millis() as u64,
-        membership_ms = (folded - indexed).as_millis() as u64,
+        membership_ms = folded.as_millis() as u64,
         commit_ms = (started.elapsed() - folded).as_millis() as u64,
         "bulk commit"
     );
     out.committed = true;
     Ok(out)
-}
-
-/// When [`super::dwarfs`] says so, drops the event table's secondary indexes (not
-/// the idempotency key's, which finds duplicates) and answers their `create index`
-/// statements, to be run once the rows are in. DDL is transactional, so a rollback puts them
-/// back, and readers see the old schema until the commit.
-fn defer_indexes(tx: &Connection, expected_rows: u64) -> Result<Vec<String>> {
-    let ever: i64 = tx.query_row("select coalesce(max(event_id), 0) from event", [], |r| {
-        r.get(0)
-    })?;
-    if !super::dwarfs(expected_rows, ever) {
-        return Ok(Vec::new());
-    }
-    let mut st = tx.prepare(
-        "select name, sql from sqlite_master where type = 'index' and tbl_name = 'event'
-         and sql is not null and name <> 'event_idempotency' order by name",
-    )?;
-    let indexes = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for (name, _) in &indexes {
-        tx.execute_batch(&format!("drop index \"{}\"", name.replace('"', "\"\"")))?;
-    }
-    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
 struct Load<'a> {
@@ -248,6 +202,7 @@ struct Load<'a> {
     sql: Sql,
     members: IdMap,
     groups: IdMap,
+    held: HeldKeys,
     changes: Vec<Change>,
     seq: u64,
     out: BulkOutcome,
@@ -277,70 +232,89 @@ impl Load<'_> {
                 }
             }
         }
+        self.preload_keys()
+    }
+
+    /// The file-derived keys the tenant holds, in its blocks and its event rows.
+    fn preload_keys(&mut self) -> Result<()> {
+        let mut st = self
+            .tx
+            .prepare("select who, data from event_block where tenant_id = ?1")?;
+        let mut rows = st.query(params![self.t])?;
+        while let Some(r) = rows.next()? {
+            let who = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            self.held.add_block(&block::codec::decode(who, data)?);
+        }
+        let mut st = self.tx.prepare(
+            "select idempotency_key from event where tenant_id = ?1 and idempotency_key >= ?2 and idempotency_key < ?3",
+        )?;
+        let mut rows = st.query(params![self.t, DERIVED_KEYS.0, DERIVED_KEYS.1])?;
+        while let Some(r) = rows.next()? {
+            self.held
+                .add_key(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
+        }
         Ok(())
     }
 
     fn batch(&mut self, b: &EventBatch) -> Result<()> {
         self.create_members(b.rows())?;
         self.create_groups(b.rows())?;
-        for (first, n) in chunks(b.len(), ROWS) {
-            self.insert(b, first, n)?;
+        let p = prepare(
+            self.setup,
+            &self.members,
+            &self.groups,
+            &self.held,
+            b,
+            self.seq,
+            &mut self.out,
+        )?;
+        self.seq += b.len() as u64;
+        self.changes.extend(p.changes);
+        if p.cols.is_empty() {
+            return Ok(());
         }
+        let first = self.reserve_ids(p.cols.len() as i64)?;
+        let m = Meta::of(&p.cols, 0, first, self.setup.now_ms);
+        let (who, data) = block::codec::encode(&p.cols);
+        let mut st = self.tx.prepare_cached(&numbered(block::INSERT))?;
+        st.execute(params![
+            self.t,
+            m.first_event_id,
+            m.last_event_id,
+            m.rows,
+            m.first_line,
+            m.last_line,
+            m.min_at_ms,
+            m.max_at_ms,
+            m.received_at_ms,
+            who,
+            data
+        ])?;
         Ok(())
     }
 
-    /// Inserts events `from..from + n` of the batch with one statement.
-    fn insert(&mut self, b: &EventBatch, from: usize, n: usize) -> Result<()> {
-        let mut st = self
-            .tx
-            .prepare_cached(&self.sql.events[usize::from(n != ROWS)])?;
-        st.raw_bind_parameter(1, self.t)?;
-        st.raw_bind_parameter(2, self.setup.now_ms)?;
-        let mut p = 3;
-        let mut membership = false;
-        for i in from..from + n {
-            let e = &b.rows()[i];
-            let kind = self.setup.kind(e);
-            membership |= is_membership(kind);
-            let member = mapped(&self.members, e.member)?;
-            let group = e.group.map(|g| mapped(&self.groups, g)).transpose()?;
-            st.raw_bind_parameter(p, b.key(i))?;
-            st.raw_bind_parameter(p + 1, kind)?;
-            st.raw_bind_parameter(p + 2, member)?;
-            st.raw_bind_parameter(p + 3, group)?;
-            st.raw_bind_parameter(p + 4, e.occurred_at_ms)?;
-            st.raw_bind_parameter(p + 5, e.amount_fen)?;
-            st.raw_bind_parameter(p + 6, b.product(i))?;
-            p += EVENT_PARAMS;
+    /// Takes `n` event ids from the event table's sequence, answering the first: past every
+    /// id a row or a block has had, so rows inserted later get ids above them.
+    fn reserve_ids(&mut self, n: i64) -> Result<i64> {
+        let top: i64 = self.tx.query_row(
+            "select max(coalesce((select seq from sqlite_sequence where name = 'event'), 0),
+                        coalesce((select max(event_id) from event), 0),
+                        coalesce((select max(last_event_id) from event_block), 0))",
+            [],
+            |r| r.get(0),
+        )?;
+        let set = self.tx.execute(
+            "update sqlite_sequence set seq = ?1 where name = 'event'",
+            [top + n],
+        )?;
+        if set == 0 {
+            self.tx.execute(
+                "insert into sqlite_sequence (name, seq) values ('event', ?1)",
+                [top + n],
+            )?;
         }
-        let inserted = st.raw_execute()?;
-        drop(st);
-        self.out.imported += inserted as u64;
-        self.out.duplicates += (n - inserted) as u64;
-        if membership && inserted > 0 {
-            let new: Option<HashSet<String>> = if inserted == n {
-                None
-            } else {
-                // Under the only write lock one statement's new rows get consecutive ids.
-                let last = self.tx.last_insert_rowid();
-                let mut q = self.tx.prepare_cached(NEW_KEYS_SQLITE)?;
-                let keys = q
-                    .query_map(params![last - inserted as i64, last], |r| r.get(0))?
-                    .collect::<rusqlite::Result<HashSet<String>>>()?;
-                Some(keys)
-            };
-            for i in from..from + n {
-                let e = &b.rows()[i];
-                let kind = self.setup.kind(e);
-                if is_membership(kind) && new.as_ref().is_none_or(|k| k.contains(b.key(i))) {
-                    let seq = self.seq + (i - from) as u64;
-                    let c = change_of(self.setup, &self.members, &self.groups, e, seq);
-                    self.changes.extend(c);
-                }
-            }
-        }
-        self.seq += n as u64;
-        Ok(())
+        Ok(top + 1)
     }
 
     /// Creates the batch's members the tenant does not have yet.

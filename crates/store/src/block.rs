@@ -1,0 +1,205 @@
+//! Event blocks: where a bulk load keeps its events — up to 65,536 rows per block, column by
+//! column ([`codec`]), their event ids a range taken from the event table's sequence and
+//! their idempotency keys implied by file line and row hash. Every reader of events reads
+//! blocks beside the `event` table; this module reads, rewrites and checks keys against them.
+
+pub mod codec;
+
+use std::collections::HashSet;
+
+use quanzi_domain::TenantId;
+
+pub use codec::{Columns, key, parse_key};
+
+use crate::{Db, Result, Tx, on_pool, on_tx};
+
+/// Where a block sits and what it spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Meta {
+    /// Id.
+    pub block_id: i64,
+    /// The event id of its first row; row `i` is `first_event_id + i`.
+    pub first_event_id: i64,
+    /// The event id of its last row.
+    pub last_event_id: i64,
+    /// Rows.
+    pub rows: i64,
+    /// Smallest file line of its keys.
+    pub first_line: i64,
+    /// Largest file line of its keys.
+    pub last_line: i64,
+    /// Earliest event time.
+    pub min_at_ms: i64,
+    /// Latest event time.
+    pub max_at_ms: i64,
+    /// When it was stored.
+    pub received_at_ms: i64,
+}
+
+impl Meta {
+    /// The extent of `c`, stored as block `block_id` from event id `first_event_id`.
+    pub fn of(c: &Columns, block_id: i64, first_event_id: i64, received_at_ms: i64) -> Meta {
+        let span = |v: &[i64]| {
+            (
+                v.iter().copied().min().unwrap_or(0),
+                v.iter().copied().max().unwrap_or(0),
+            )
+        };
+        let lines: Vec<i64> = c.lines.iter().map(|l| *l as i64).collect();
+        let (first_line, last_line) = span(&lines);
+        let (min_at_ms, max_at_ms) = span(&c.at_ms);
+        Meta {
+            block_id,
+            first_event_id,
+            last_event_id: first_event_id + c.len() as i64 - 1,
+            rows: c.len() as i64,
+            first_line,
+            last_line,
+            min_at_ms,
+            max_at_ms,
+            received_at_ms,
+        }
+    }
+}
+
+const META: &str = "block_id, first_event_id, last_event_id, rows, first_line, last_line, min_at_ms, max_at_ms, received_at_ms";
+
+/// The statement that stores a block: `$1` tenant, then [`Meta`]'s fields but the id, then
+/// `who` and `data`.
+pub(crate) const INSERT: &str = "insert into event_block (tenant_id, first_event_id, last_event_id, rows,
+    first_line, last_line, min_at_ms, max_at_ms, received_at_ms, who, data)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// The tenant's blocks in event id order.
+pub async fn metas(db: &Db, tenant: TenantId) -> Result<Vec<Meta>> {
+    let sql = format!(
+        "select {META} from event_block where tenant_id = $1 order by first_event_id"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Meta>(sqlx::AssertSqlSafe(sql)).bind(tenant.0)
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// A block's columns.
+pub async fn columns(db: &Db, block_id: i64) -> Result<Columns> {
+    let (who, data): (Vec<u8>, Vec<u8>) = on_pool!(db, p => sqlx::query_as(
+        "select who, data from event_block where block_id = $1")
+        .bind(block_id).fetch_one(p).await)?;
+    codec::decode(&who, &data)
+}
+
+/// A block's member and group columns alone (group 0 for none).
+pub async fn who(db: &Db, block_id: i64) -> Result<(Vec<i64>, Vec<i64>)> {
+    let who: Vec<u8> = on_pool!(db, p => sqlx::query_scalar(
+        "select who from event_block where block_id = $1")
+        .bind(block_id).fetch_one(p).await)?;
+    codec::decode_who(&who)
+}
+
+/// The tenant's events stored in blocks.
+pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>(
+        "select cast(coalesce(sum(rows), 0) as bigint) from event_block where tenant_id = $1")
+        .bind(tenant.0).fetch_one(p).await.map_err(Into::into))
+}
+
+/// The file-derived keys (line, hash) among the events' idempotency keys.
+pub(crate) fn derived_keys(events: &[quanzi_domain::event::NewEvent]) -> Vec<(u64, u64)> {
+    events
+        .iter()
+        .filter_map(|e| parse_key(&e.idempotency_key))
+        .collect()
+}
+
+/// Of the file-derived `keys` (line, hash), those some block of the tenant holds; read in a
+/// write transaction, so a key a concurrent load commits cannot slip between check and write.
+pub(crate) async fn held_in_tx(
+    tx: &mut Tx,
+    tenant: TenantId,
+    keys: &[(u64, u64)],
+) -> Result<HashSet<(u64, u64)>> {
+    let mut held = HashSet::new();
+    let (Some(lo), Some(hi)) = (
+        keys.iter().map(|k| k.0).min(),
+        keys.iter().map(|k| k.0).max(),
+    ) else {
+        return Ok(held);
+    };
+    let rows: Vec<(Vec<u8>, Vec<u8>)> = on_tx!(tx, c => sqlx::query_as(
+        "select who, data from event_block where tenant_id = $1 and first_line <= $3 and last_line >= $2")
+        .bind(tenant.0).bind(lo as i64).bind(hi as i64).fetch_all(c).await)?;
+    let wanted: HashSet<(u64, u64)> = keys.iter().copied().collect();
+    for (who, data) in rows {
+        let c = codec::decode(&who, &data)?;
+        held.extend(
+            c.lines
+                .iter()
+                .zip(&c.hashes)
+                .map(|(l, h)| (*l, *h))
+                .filter(|k| wanted.contains(k)),
+        );
+    }
+    Ok(held)
+}
+
+/// The same check on the embedded store's writer connection.
+pub(crate) fn held_sqlite(
+    conn: &rusqlite::Connection,
+    tenant: TenantId,
+    keys: &[(u64, u64)],
+) -> rusqlite::Result<HashSet<(u64, u64)>> {
+    let mut held = HashSet::new();
+    let (Some(lo), Some(hi)) = (
+        keys.iter().map(|k| k.0).min(),
+        keys.iter().map(|k| k.0).max(),
+    ) else {
+        return Ok(held);
+    };
+    let mut st = conn.prepare_cached(
+        "select who, data from event_block where tenant_id = ?1 and first_line <= ?3 and last_line >= ?2",
+    )?;
+    let mut rows = st.query(rusqlite::params![tenant.0, lo as i64, hi as i64])?;
+    let wanted: HashSet<(u64, u64)> = keys.iter().copied().collect();
+    while let Some(r) = rows.next()? {
+        let who = r.get_ref(0)?.as_blob()?;
+        let data = r.get_ref(1)?.as_blob()?;
+        let c = codec::decode(who, data).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(e))
+        })?;
+        held.extend(
+            c.lines
+                .iter()
+                .zip(&c.hashes)
+                .map(|(l, h)| (*l, *h))
+                .filter(|k| wanted.contains(k)),
+        );
+    }
+    Ok(held)
+}
+
+/// Moves the events of member `from` to member `to` in every block of the tenant that has
+/// any (a member merge): each such block is decoded, changed and stored again.
+pub(crate) async fn replace_member(tx: &mut Tx, tenant: TenantId, from: i64, to: i64) -> Result<()> {
+    let ids: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
+        "select block_id from event_block where tenant_id = $1 order by block_id")
+        .bind(tenant.0).fetch_all(c).await)?;
+    for id in ids {
+        let (who, data): (Vec<u8>, Vec<u8>) = on_tx!(tx, c => sqlx::query_as(
+            "select who, data from event_block where block_id = $1")
+            .bind(id).fetch_one(c).await)?;
+        let mut c = codec::decode(&who, &data)?;
+        if !c.members.contains(&from) {
+            continue;
+        }
+        c.members.iter_mut().filter(|m| **m == from).for_each(|m| *m = to);
+        let (who, _) = codec::encode(&c);
+        on_tx!(tx, t => sqlx::query("update event_block set who = $2 where block_id = $1")
+            .bind(id).bind(who).execute(t).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// The largest event id any block holds (all tenants).
+pub(crate) async fn max_event_id(db: &Db) -> Result<i64> {
+    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(last_event_id) from event_block")
+        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
+}
