@@ -599,6 +599,14 @@ pub fn write_derived_key<'a>(
     line: usize,
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
+    let h = derived_hash(pairs);
+    use std::fmt::Write;
+    let _ = write!(out, "import-{line}-{h:016x}");
+}
+
+/// The row hash in [`derived_key`]: FNV-1a over each `(header, trimmed value)` pair but the
+/// error column's.
+pub fn derived_hash<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (name, v) in pairs {
         if name.eq_ignore_ascii_case(ERROR_COLUMN) {
@@ -611,8 +619,7 @@ pub fn write_derived_key<'a>(
             }
         }
     }
-    use std::fmt::Write;
-    let _ = write!(out, "import-{line}-{h:016x}");
+    h
 }
 
 /// A property cell as JSON: canonical integers and `true`/`false` keep their type.

@@ -27,6 +27,7 @@ mod postgres;
 mod sqlite;
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -106,12 +107,14 @@ pub struct BulkEvent {
     pub amount_fen: Option<i64>,
 }
 
-/// A batch of events kept without a string per row: keys and products in one text buffer.
+/// A batch of events kept without a string per row: keys as (file line, row hash), products
+/// in one text buffer.
 #[derive(Debug, Default)]
 pub struct EventBatch {
     rows: Vec<BulkEvent>,
-    /// End of each row's key, then end of its product, in `text`.
-    ends: Vec<(u32, u32)>,
+    keys: Vec<(u64, u64)>,
+    /// End of each row's product in `text`.
+    ends: Vec<u32>,
     text: String,
 }
 
@@ -120,25 +123,20 @@ impl EventBatch {
     pub fn with_capacity(rows: usize) -> Self {
         EventBatch {
             rows: Vec::with_capacity(rows),
+            keys: Vec::with_capacity(rows),
             ends: Vec::with_capacity(rows),
-            text: String::with_capacity(rows * 40),
+            text: String::with_capacity(rows * 4),
         }
     }
 
-    /// Adds an event: `write_key` appends its idempotency key to the buffer it is given.
-    pub fn push(
-        &mut self,
-        e: BulkEvent,
-        write_key: impl FnOnce(&mut String),
-        product: Option<&str>,
-    ) {
-        write_key(&mut self.text);
-        let key_end = self.text.len() as u32;
+    /// Adds an event whose idempotency key is `import-{line}-{hash}` ([`crate::block::key`]).
+    pub fn push(&mut self, e: BulkEvent, (line, hash): (u64, u64), product: Option<&str>) {
         if let Some(p) = product {
             self.text.push_str(p);
         }
         self.rows.push(e);
-        self.ends.push((key_end, self.text.len() as u32));
+        self.keys.push((line, hash));
+        self.ends.push(self.text.len() as u32);
     }
 
     /// Number of events.
@@ -156,23 +154,16 @@ impl EventBatch {
         &self.rows
     }
 
-    fn start(&self, i: usize) -> usize {
-        if i == 0 {
-            0
-        } else {
-            self.ends[i - 1].1 as usize
-        }
-    }
-
-    /// The idempotency key of event `i`.
-    pub fn key(&self, i: usize) -> &str {
-        &self.text[self.start(i)..self.ends[i].0 as usize]
+    /// The file line and row hash of event `i`'s key.
+    pub fn key(&self, i: usize) -> (u64, u64) {
+        self.keys[i]
     }
 
     /// The product of event `i`.
     pub fn product(&self, i: usize) -> Option<&str> {
-        let (k, p) = self.ends[i];
-        (p > k).then(|| &self.text[k as usize..p as usize])
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let end = self.ends[i];
+        (end > start).then(|| &self.text[start as usize..end as usize])
     }
 }
 
@@ -301,10 +292,7 @@ fn prepare(
     let mut products: HashMap<&str, u32> = HashMap::new();
     let mut changes = Vec::new();
     for (i, e) in b.rows().iter().enumerate() {
-        let key = b.key(i);
-        let (line, hash) = parse_key(key).ok_or_else(|| {
-            StoreError::Commit(format!("bulk load: {key:?} is not a file-derived key"))
-        })?;
+        let (line, hash) = b.key(i);
         if held.contains(&(line, hash)) {
             out.duplicates += 1;
             continue;
@@ -337,7 +325,7 @@ fn prepare(
 /// or event rows, read when the load begins (none for a tenant without any).
 #[derive(Debug, Default)]
 struct HeldKeys {
-    keys: HashSet<(u64, u64)>,
+    keys: FastSet<(u64, u64)>,
 }
 
 impl HeldKeys {
@@ -361,12 +349,42 @@ impl HeldKeys {
 /// `-`).
 const DERIVED_KEYS: (&str, &str) = ("import-", "import.");
 
+/// A hasher for the load's integer keys (ids, file lines and hashes): a rotate, a xor and a
+/// multiply per word, where the default SipHash cost more than the rest of each lookup.
+/// The keys come from the operator's own file, so collisions made on purpose only slow
+/// that operator's import.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|b| self.write_u64(u64::from(*b)));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by integers, hashed with [`IdHasher`].
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+/// A set of integers, hashed with [`IdHasher`].
+type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+
 /// File ids → the tenant's ids, and which of those existed before this load.
 #[derive(Debug, Default)]
 struct IdMap {
-    ids: HashMap<i64, i64>,
+    ids: FastMap<i64, i64>,
     /// Ids that were there before the load (only their memberships can be stored already).
-    existing: std::collections::HashSet<i64>,
+    existing: FastSet<i64>,
 }
 
 impl IdMap {
@@ -424,9 +442,9 @@ struct Folded {
 /// inserts a row or reopens a closed one (role kept, scene and inviter cleared as a bulk
 /// event has none), an open one is left as is; a leave closes an open row. Every change
 /// is history.
-fn fold(initial: HashMap<(i64, i64), Held>, mut changes: Vec<Change>) -> Folded {
+fn fold(initial: FastMap<(i64, i64), Held>, mut changes: Vec<Change>) -> Folded {
     changes.sort_by_key(|c| (c.at_ms, c.seq));
-    let mut state: HashMap<(i64, i64), Option<Held>> = HashMap::new();
+    let mut state: FastMap<(i64, i64), Option<Held>> = FastMap::default();
     let mut before = initial;
     for c in &changes {
         let key = (c.group, c.member);
@@ -497,7 +515,7 @@ mod tests {
             inviter: None,
             left_at_ms: Some(5),
         };
-        let initial = HashMap::from([((1, 7), stored)]);
+        let initial = FastMap::from_iter([((1, 7), stored)]);
         let changes = vec![
             change(30, 3, 8, false),
             change(10, 1, 7, true),
@@ -540,9 +558,11 @@ mod tests {
             occurred_at_ms: 0,
             amount_fen: None,
         };
-        b.push(e, |s| s.push_str("k1"), Some("42"));
-        b.push(e, |s| s.push_str("k2"), None);
-        assert_eq!((b.key(0), b.product(0)), ("k1", Some("42")));
-        assert_eq!((b.key(1), b.product(1)), ("k2", None));
+        b.push(e, (2, 7), Some("42"));
+        b.push(e, (3, 8), None);
+        b.push(e, (4, 9), Some("茶"));
+        assert_eq!((b.key(0), b.product(0)), ((2, 7), Some("42")));
+        assert_eq!((b.key(1), b.product(1)), ((3, 8), None));
+        assert_eq!((b.key(2), b.product(2)), ((4, 9), Some("茶")));
     }
 }

@@ -17,7 +17,7 @@ use quanzi_channels::convert::{parse_int, parse_occurred_at, parse_unix_seconds,
 use quanzi_channels::import::{
     ERROR_COLUMN, FileFormat, RawRecord, RejectWriter, RowError, RowReader,
 };
-use quanzi_channels::mapping::{EventColumns, write_derived_key};
+use quanzi_channels::mapping::{EventColumns, derived_hash};
 use quanzi_domain::event::{BUILTIN_KINDS, MAX_FUTURE_SKEW_MS, MIN_OCCURRED_AT_MS};
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
@@ -283,10 +283,10 @@ impl Checker {
         }
     }
 
-    /// Appends the row's derived idempotency key, the row-by-row path's
+    /// The row's derived idempotency key as its line and hash, the row-by-row path's
     /// ([`quanzi_channels::mapping::derived_key`]).
-    fn write_key(&self, rec: &RawRecord<'_>, out: &mut String) {
-        write_derived_key(out, rec.line, rec.pairs());
+    fn key(&self, rec: &RawRecord<'_>) -> (u64, u64) {
+        (rec.line as u64, derived_hash(rec.pairs()))
     }
 }
 
@@ -338,7 +338,7 @@ impl Reading {
             match verdict {
                 Ok(Some(g)) => {
                     if feed.is_some() {
-                        batch.push(g.event, |s| self.checker.write_key(&rec, s), g.product);
+                        batch.push(g.event, self.checker.key(&rec), g.product);
                     }
                 }
                 Ok(None) => out.other_tenant += 1,
@@ -979,9 +979,8 @@ mod tests {
         };
         let mut lines = Vec::new();
         while let Some(rec) = reader.next_record()? {
-            let mut key = String::new();
-            checker.write_key(&rec, &mut key);
-            assert_eq!(key, derived_key(&rec.to_row()));
+            let (line, hash) = checker.key(&rec);
+            assert_eq!(quanzi_store::block::key(line, hash), derived_key(&rec.to_row()));
             lines.push(rec.line);
         }
         assert_eq!(lines, vec![3, 4]);

@@ -6,7 +6,6 @@
 //! commit that locks those tables. The history goes in without its foreign keys when it
 //! dwarfs the table's.
 
-use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,8 +17,8 @@ use sqlx::{PgConnection, Postgres};
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkOutcome, BulkSetup, Change, EventBatch, Feed, Folded, Held, HeldKeys, IdMap, external_id,
-    file_id, fold, prepare,
+    BulkOutcome, BulkSetup, Change, EventBatch, FastMap, FastSet, Feed, Folded, Held, HeldKeys,
+    IdMap, external_id, file_id, fold, prepare,
 };
 use crate::block::{self, Meta};
 use crate::Result;
@@ -383,12 +382,12 @@ impl Load<'_> {
         let stored = |ch: &Change| {
             self.members.existing.contains(&ch.member) && self.groups.existing.contains(&ch.group)
         };
-        let pairs: HashSet<(i64, i64)> = changes
+        let pairs: FastSet<(i64, i64)> = changes
             .iter()
             .filter(|ch| stored(ch))
             .map(|ch| (ch.group, ch.member))
             .collect();
-        let mut initial: HashMap<(i64, i64), Held> = HashMap::new();
+        let mut initial: FastMap<(i64, i64), Held> = FastMap::default();
         if !pairs.is_empty() {
             let mut who: Vec<i64> = pairs.iter().map(|(_, m)| *m).collect();
             who.sort_unstable();

@@ -3,7 +3,6 @@
 //! inserts with plain bound values (no JSON, no string per row), `synchronous = full` at
 //! commit.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -13,8 +12,8 @@ use sqlx::sqlite::SqlitePool;
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkEvent, BulkOutcome, BulkSetup, Change, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch, Feed,
-    Held, HeldKeys, IdMap, external_id, file_id, fold, prepare,
+    BulkEvent, BulkOutcome, BulkSetup, Change, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch,
+    FastMap, FastSet, Feed, Held, HeldKeys, IdMap, external_id, file_id, fold, prepare,
 };
 use crate::block::{self, Meta};
 use crate::writer::numbered;
@@ -381,7 +380,7 @@ impl Load<'_> {
     /// Folds the joins and leaves into membership and writes the history and the rows.
     fn membership(&mut self) -> Result<()> {
         let changes = std::mem::take(&mut self.changes);
-        let mut initial: HashMap<(i64, i64), Held> = HashMap::new();
+        let mut initial: FastMap<(i64, i64), Held> = FastMap::default();
         {
             let mut st = self.tx.prepare_cached(
                 "select role, joined_at_ms, join_scene, inviter_member_id, left_at_ms from group_membership
@@ -407,7 +406,7 @@ impl Load<'_> {
                 }
             }
         }
-        let stored: HashSet<(i64, i64)> = initial.keys().copied().collect();
+        let stored: FastSet<(i64, i64)> = initial.keys().copied().collect();
         let folded = fold(initial, changes);
         let h = &folded.history;
         for (done, n) in chunks(h.len(), MEMBERSHIP_ROWS) {
