@@ -26,6 +26,9 @@ use crate::Result;
 /// Bytes of COPY data per message.
 const COPY_CHUNK: usize = 1 << 20;
 
+/// The maintenance memory the deferred index builds sort in.
+const INDEX_MEMORY: &str = "set local maintenance_work_mem = '512MB'";
+
 const TEMP_MEMBERSHIP: &str =
     "create temp table bulk_membership (group_id bigint not null, member_id bigint not null,
     role text not null, joined_at_ms bigint not null, join_scene text, inviter_member_id bigint,
@@ -54,6 +57,8 @@ pub(super) async fn load(
         members: IdMap::default(),
         groups: IdMap::default(),
         held: HeldKeys::default(),
+        ids: (0, 0),
+        locked: false,
         changes: Vec::new(),
         seq: 0,
         out: BulkOutcome::default(),
@@ -66,12 +71,21 @@ pub(super) async fn load(
     )
     .fetch_one(&mut *c)
     .await?;
-    // A load that dwarfs the events creates members and groups without their tenant key.
-    let deferred = if super::dwarfs(setup.expected_rows, ever) {
-        lift_foreign_keys(c, &["member", "chat_group"]).await?
-    } else {
-        Vec::new()
-    };
+    // A load that dwarfs the events creates members and groups without their tenant key, and
+    // members without their secondary indexes when it also dwarfs the members (a file names
+    // about a tenth as many members as it has rows).
+    let mut deferred = Vec::new();
+    if super::dwarfs(setup.expected_rows, ever) {
+        deferred.extend(lift_foreign_keys(c, &["member", "chat_group"]).await?);
+        load.locked = true;
+        let members: i64 =
+            sqlx::query_scalar("select coalesce(max(member_id), 0)::bigint from member")
+                .fetch_one(&mut *c)
+                .await?;
+        if super::dwarfs(setup.expected_rows / 10, members) {
+            deferred.splice(0..0, defer_indexes(c, &["member"]).await?);
+        }
+    }
     loop {
         match feed.recv().await {
             Some(Feed::Rows(batch)) => {
@@ -117,7 +131,9 @@ async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<
     .bind(&tables)
     .fetch_all(&mut *c)
     .await?;
-    let mut restore = Vec::with_capacity(keys.len());
+    // Each key added back is checked by one join of the two tables: in memory, not in batches
+    // spilled to disk.
+    let mut restore = vec!["set local work_mem = '256MB'".to_owned()];
     for (table, name, definition) in keys {
         let name = name.replace('"', "\"\"");
         let drop = format!("alter table {table} drop constraint \"{name}\"");
@@ -131,7 +147,34 @@ async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<
     Ok(restore)
 }
 
-/// Runs `statements` (the ones [`lift_foreign_keys`] answers).
+/// Drops the secondary indexes of `tables` — not primary keys, not an index a constraint
+/// stands on — and answers the statements that build them again. Built once by sorting, an
+/// index costs a fraction of one kept up row by row. The tables must be locked against other
+/// writers until the commit (a foreign key's removal does that), so a unique index built
+/// again proves what the dropped one would have enforced.
+async fn defer_indexes(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<String>> {
+    let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "select i.relname::text, pg_get_indexdef(i.oid) from pg_index x join pg_class i on i.oid = x.indexrelid
+         where x.indrelid = any($1::text[]::regclass[]) and not x.indisprimary
+           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid)
+         order by 1",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut restore = vec![INDEX_MEMORY.to_owned()];
+    for (name, definition) in indexes {
+        let drop = format!("drop index \"{}\"", name.replace('"', "\"\""));
+        sqlx::query(sqlx::AssertSqlSafe(drop))
+            .execute(&mut *c)
+            .await?;
+        restore.push(definition);
+    }
+    Ok(restore)
+}
+
+/// Runs `statements` (the ones [`lift_foreign_keys`] and [`defer_indexes`] answer).
 async fn restore(c: &mut PgConnection, statements: Vec<String>) -> Result<()> {
     for sql in statements {
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -157,6 +200,11 @@ struct Load<'a> {
     members: IdMap,
     groups: IdMap,
     held: HeldKeys,
+    /// Event ids taken from the sequence and not used yet: `(next, end)`.
+    ids: (i64, i64),
+    /// True when the member table is locked by this load (its keys were lifted): members
+    /// go in with COPY under ids taken from its sequence.
+    locked: bool,
     changes: Vec<Change>,
     seq: u64,
     out: BulkOutcome,
@@ -300,10 +348,18 @@ impl Load<'_> {
             self.seq,
             &mut self.out,
         )?;
-        self.seq += b.len() as u64;
         self.changes.extend(p.changes);
         if !p.cols.is_empty() {
-            let first = reserve_ids(self.pool, p.cols.len() as i64).await?;
+            let n = p.cols.len() as i64;
+            if self.ids.1 - self.ids.0 < n {
+                // Ids for the rest of the file at once: one short transaction, not one per
+                // block. Ids a smaller load leaves unused are a gap, as a rollback's are.
+                let want = (self.setup.expected_rows as i64 - self.seq as i64 + n).max(n);
+                let first = reserve_ids(self.pool, want).await?;
+                self.ids = (first, first + want);
+            }
+            let first = self.ids.0;
+            self.ids.0 += n;
             let m = Meta::of(&p.cols, 0, first, self.setup.now_ms);
             let (who, data) = block::codec::encode(&p.cols);
             sqlx::query(block::INSERT)
@@ -321,6 +377,7 @@ impl Load<'_> {
                 .execute(&mut *c)
                 .await?;
         }
+        self.seq += b.len() as u64;
         self.spent.blocks += created.elapsed();
         Ok(())
     }
@@ -328,6 +385,9 @@ impl Load<'_> {
     /// Creates the batch's members the tenant does not have yet.
     async fn create_members(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
         let missing = self.members.missing(b.rows().iter().map(|e| e.member));
+        if self.locked {
+            return self.copy_members(c, &missing).await;
+        }
         let m = &self.setup.member;
         let insert = sqlx::query_as(
             "insert into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom,
@@ -347,6 +407,67 @@ impl Load<'_> {
         .bind(&m.source_channel);
         let name = |id| self.setup.member_name(id);
         self.out.members_created += create(c, &mut self.members, &missing, name, insert).await?;
+        Ok(())
+    }
+
+    /// Creates `missing` members with COPY under ids taken from the member sequence; only
+    /// while the member table is locked by this load, so no other insert takes an id between.
+    async fn copy_members(&mut self, c: &mut PgConnection, missing: &[i64]) -> Result<()> {
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let n = missing.len() as i64;
+        let first: i64 =
+            sqlx::query_scalar("select nextval(pg_get_serial_sequence('member', 'member_id'))")
+                .fetch_one(&mut *c)
+                .await?;
+        sqlx::query("select setval(pg_get_serial_sequence('member', 'member_id'), $1)")
+            .bind(first + n - 1)
+            .execute(&mut *c)
+            .await?;
+        let m = &self.setup.member;
+        let mut common = Vec::new();
+        let _ = write!(common, "{}\t", self.t);
+        for s in [m.gender.as_str(), m.spending_tier.as_str(), m.lifecycle_stage.as_str()] {
+            field(&mut common, s);
+            common.push(b'\t');
+        }
+        for s in [
+            serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into()),
+        ] {
+            field(&mut common, &s);
+            common.push(b'\t');
+        }
+        let _ = write!(common, "{0}\t{0}\t", self.setup.now_ms);
+        for s in [&m.district, &m.source_channel] {
+            match s {
+                Some(s) => field(&mut common, s),
+                None => common.extend_from_slice(b"\\N"),
+            }
+            common.push(b'\t');
+        }
+        let buf = &mut self.buf;
+        buf.clear();
+        for (i, id) in missing.iter().enumerate() {
+            let _ = write!(buf, "{}\t", first + i as i64);
+            buf.extend_from_slice(&common);
+            field(buf, &self.setup.member_name(*id));
+            buf.push(b'\t');
+            field(buf, &external_id(*id));
+            buf.push(b'\n');
+        }
+        copy(
+            c,
+            "copy member (member_id, tenant_id, gender, spending_tier, lifecycle_stage, interests, custom,
+                created_at_ms, updated_at_ms, district, source_channel, name, external_userid) from stdin",
+            &self.buf,
+        )
+        .await?;
+        for (i, id) in missing.iter().enumerate() {
+            self.members.ids.insert(*id, first + i as i64);
+        }
+        self.out.members_created += missing.len() as u64;
         Ok(())
     }
 
@@ -422,6 +543,7 @@ impl Load<'_> {
                 }
             }
         }
+        let none_stored = initial.is_empty();
         let folded = fold(initial, changes);
         // A history that dwarfs the table's goes in without its foreign keys.
         let ever: i64 = sqlx::query_scalar(
@@ -430,19 +552,50 @@ impl Load<'_> {
         .fetch_one(&mut *c)
         .await?;
         let lifted = if super::dwarfs(folded.history.len() as u64, ever) {
-            lift_foreign_keys(c, &["membership_change", "group_membership"]).await?
+            let tables = ["membership_change", "group_membership"];
+            let mut lifted = defer_indexes(c, &tables).await?;
+            lifted.extend(lift_foreign_keys(c, &tables).await?);
+            lifted
         } else {
             Vec::new()
         };
-        self.write_membership(c, &folded).await?;
+        // With the tables locked by the keys' removal and none of the rows stored before,
+        // every membership row is new: COPY puts them straight in.
+        let locked = !lifted.is_empty();
+        self.write_membership(c, &folded, locked, none_stored && locked)
+            .await?;
         restore(c, lifted).await
     }
 
-    /// Writes the folded history and membership rows.
-    async fn write_membership(&mut self, c: &mut PgConnection, folded: &Folded) -> Result<()> {
+    /// Writes the folded history and membership rows. `locked`: this load locked both tables,
+    /// so the history takes its ids from the sequence at once; `direct`: every row is new and
+    /// goes into `group_membership` without the upsert.
+    async fn write_membership(
+        &mut self,
+        c: &mut PgConnection,
+        folded: &Folded,
+        locked: bool,
+        direct: bool,
+    ) -> Result<()> {
+        let first = if locked && !folded.history.is_empty() {
+            let seq = "pg_get_serial_sequence('membership_change', 'membership_change_id')";
+            let first: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select nextval({seq})")))
+                .fetch_one(&mut *c)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("select setval({seq}, $1)")))
+                .bind(first + folded.history.len() as i64 - 1)
+                .execute(&mut *c)
+                .await?;
+            Some(first)
+        } else {
+            None
+        };
         let buf = &mut self.buf;
         buf.clear();
-        for ch in &folded.history {
+        for (i, ch) in folded.history.iter().enumerate() {
+            if let Some(f) = first {
+                let _ = write!(buf, "{}\t", f + i as i64);
+            }
             let _ = writeln!(
                 buf,
                 "{}\t{}\t{}\t{}\t{}\t{}",
@@ -454,18 +607,21 @@ impl Load<'_> {
                 ch.at_ms
             );
         }
-        copy(
-            c,
-            "copy membership_change (tenant_id, group_id, member_id, change, role, at_ms) from stdin",
-            &self.buf,
-        )
-        .await?;
+        let statement = if first.is_some() {
+            "copy membership_change (membership_change_id, tenant_id, group_id, member_id, change, role, at_ms) from stdin"
+        } else {
+            "copy membership_change (tenant_id, group_id, member_id, change, role, at_ms) from stdin"
+        };
+        copy(c, statement, &self.buf).await?;
         if folded.rows.is_empty() {
             return Ok(());
         }
         let buf = &mut self.buf;
         buf.clear();
         for ((group, member), h) in &folded.rows {
+            if direct {
+                let _ = write!(buf, "{}\t", self.t);
+            }
             let _ = write!(buf, "{group}\t{member}\t");
             field(buf, h.role());
             buf.push(b'\t');
@@ -480,6 +636,10 @@ impl Load<'_> {
             buf.push(b'\t');
             number(buf, h.left_at_ms);
             buf.push(b'\n');
+        }
+        if direct {
+            let statement = "copy group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms) from stdin";
+            return copy(c, statement, &self.buf).await;
         }
         sqlx::query(TEMP_MEMBERSHIP).execute(&mut *c).await?;
         copy(c, "copy bulk_membership from stdin", &self.buf).await?;
