@@ -88,11 +88,9 @@ where
         Db::Sqlite(_, lane) => {
             let path = lane.path.clone();
             let sql = scan_sql(true, props);
-            tokio::task::spawn_blocking(move || {
-                scan_sqlite(&path, &sql, tenant, blocks, state, f)
-            })
-            .await
-            .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
+            tokio::task::spawn_blocking(move || scan_sqlite(&path, &sql, tenant, blocks, state, f))
+                .await
+                .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
         }
         Db::Postgres(pool) => {
             use sqlx::Row;
@@ -205,7 +203,8 @@ where
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.execute_batch("pragma cache_size = -65536; pragma mmap_size = 1073741824;")?;
     let load = |id: i64| -> Result<Columns> {
-        let mut st = conn.prepare_cached("select who, data from event_block where block_id = ?1")?;
+        let mut st =
+            conn.prepare_cached("select who, data from event_block where block_id = ?1")?;
         let mut rows = st.query([id])?;
         let r = rows
             .next()?

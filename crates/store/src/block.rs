@@ -66,15 +66,15 @@ const META: &str = "block_id, first_event_id, last_event_id, rows, first_line, l
 
 /// The statement that stores a block: `$1` tenant, then [`Meta`]'s fields but the id, then
 /// `who` and `data`.
-pub(crate) const INSERT: &str = "insert into event_block (tenant_id, first_event_id, last_event_id, rows,
+pub(crate) const INSERT: &str =
+    "insert into event_block (tenant_id, first_event_id, last_event_id, rows,
     first_line, last_line, min_at_ms, max_at_ms, received_at_ms, who, data)
     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// The tenant's blocks in event id order.
 pub async fn metas(db: &Db, tenant: TenantId) -> Result<Vec<Meta>> {
-    let sql = format!(
-        "select {META} from event_block where tenant_id = $1 order by first_event_id"
-    );
+    let sql =
+        format!("select {META} from event_block where tenant_id = $1 order by first_event_id");
     on_pool!(db, p => sqlx::query_as::<_, Meta>(sqlx::AssertSqlSafe(sql)).bind(tenant.0)
         .fetch_all(p).await.map_err(Into::into))
 }
@@ -178,7 +178,12 @@ pub(crate) fn held_sqlite(
 
 /// Moves the events of member `from` to member `to` in every block of the tenant that has
 /// any (a member merge): each such block is decoded, changed and stored again.
-pub(crate) async fn replace_member(tx: &mut Tx, tenant: TenantId, from: i64, to: i64) -> Result<()> {
+pub(crate) async fn replace_member(
+    tx: &mut Tx,
+    tenant: TenantId,
+    from: i64,
+    to: i64,
+) -> Result<()> {
     let ids: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
         "select block_id from event_block where tenant_id = $1 order by block_id")
         .bind(tenant.0).fetch_all(c).await)?;
@@ -190,7 +195,10 @@ pub(crate) async fn replace_member(tx: &mut Tx, tenant: TenantId, from: i64, to:
         if !c.members.contains(&from) {
             continue;
         }
-        c.members.iter_mut().filter(|m| **m == from).for_each(|m| *m = to);
+        c.members
+            .iter_mut()
+            .filter(|m| **m == from)
+            .for_each(|m| *m = to);
         let (who, _) = codec::encode(&c);
         on_tx!(tx, t => sqlx::query("update event_block set who = $2 where block_id = $1")
             .bind(id).bind(who).execute(t).await.map(|_| ()))?;

@@ -193,7 +193,9 @@ pub(crate) fn without_held(
         return None;
     }
     let kept: Vec<usize> = (0..events.len())
-        .filter(|i| block::parse_key(&events[*i].idempotency_key).is_none_or(|k| !held.contains(&k)))
+        .filter(|i| {
+            block::parse_key(&events[*i].idempotency_key).is_none_or(|k| !held.contains(&k))
+        })
         .collect();
     let rest = kept.iter().map(|i| events[*i].clone()).collect();
     Some((kept, rest))
@@ -329,7 +331,8 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
         if by_time {
             let (members, groups) = block::who(db, m.block_id).await?;
             let hit = |i: usize| {
-                f.member_id.is_none_or(|v| members[i] == v) && f.group_id.is_none_or(|v| groups[i] == v)
+                f.member_id.is_none_or(|v| members[i] == v)
+                    && f.group_id.is_none_or(|v| groups[i] == v)
             };
             if !(0..members.len()).any(hit) {
                 continue;
@@ -352,9 +355,9 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
         }
     }
     if by_time {
-        rows.sort_by(|a, b| (b.occurred_at_ms, b.event_id).cmp(&(a.occurred_at_ms, a.event_id)));
+        rows.sort_by_key(|e| std::cmp::Reverse((e.occurred_at_ms, e.event_id)));
     } else {
-        rows.sort_by(|a, b| b.event_id.cmp(&a.event_id));
+        rows.sort_by_key(|e| std::cmp::Reverse(e.event_id));
     }
     rows.truncate(limit);
     Ok(rows)
@@ -529,7 +532,8 @@ pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<To
         cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint)
         from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'
         group by member_id";
-    let per: Vec<(i64, i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(sql).bind(tenant.0).bind(since_ms).fetch_all(p).await)?;
+    let per: Vec<(i64, i64, i64, i64)> =
+        on_pool!(db, p => sqlx::query_as(sql).bind(tenant.0).bind(since_ms).fetch_all(p).await)?;
     let mut t = Totals::default();
     let mut active: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for (member, events, orders, gmv) in per {

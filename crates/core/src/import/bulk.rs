@@ -942,6 +942,224 @@ mod tests {
         Ok(())
     }
 
+    /// The events of `t` as listed newest first, all of them.
+    async fn all_events(db: &Db, t: TenantId) -> Result<Vec<event::Event>> {
+        let f = event::EventFilter {
+            limit: 1_000_000,
+            ..Default::default()
+        };
+        Ok(event::list(db, t, &f).await?)
+    }
+
+    #[tokio::test]
+    async fn rows_and_blocks_read_as_one_event_store() -> TestResult {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let (t, other) = (new_tenant(db, "one").await?, new_tenant(db, "other").await?);
+            let n = BATCH as u64 + 100;
+            let r = import(db, t, &TempFile::new(&bench_file(n))?).await?;
+            assert_eq!(r.imported, n, "{}", db.backend());
+            // Rows through the API after the blocks: they get the higher ids.
+            let listed = all_events(db, t).await?;
+            let some = &listed[0];
+            let g = some.group_id.ok_or("no group")?;
+            let at = 1_735_689_600_000 + 100_000_000;
+            let api = vec![
+                api_event("api-1", "message", some.member_id, g, at),
+                api_event("api-2", "message", some.member_id, g, at + 1),
+            ];
+            assert_eq!(event::append(db, t, api).await?, vec![0, 1]);
+            assert_eq!(event::count(db, t).await?, n as i64 + 2);
+            let all = all_events(db, t).await?;
+            assert_eq!(all.len() as u64, n + 2, "{}", db.backend());
+            let ids: Vec<i64> = all.iter().map(|e| e.event_id).collect();
+            assert!(ids.windows(2).all(|w| w[0] > w[1]), "{}", db.backend());
+            assert_eq!(
+                (
+                    all[0].idempotency_key.as_str(),
+                    all[1].idempotency_key.as_str()
+                ),
+                ("api-2", "api-1")
+            );
+            // A block's row as served: its key the file line's, no properties.
+            let b = &all[2];
+            assert!(b.idempotency_key.starts_with("import-"), "{b:?}");
+            assert_eq!(
+                (b.properties.as_str(), b.reference.as_deref()),
+                ("{}", None)
+            );
+            // Paging by cursor crosses from rows into blocks and from block to block.
+            let mut paged = Vec::new();
+            let mut before = None;
+            loop {
+                let f = event::EventFilter {
+                    before,
+                    limit: 9_000,
+                    ..Default::default()
+                };
+                let page = event::list(db, t, &f).await?;
+                let Some(last) = page.last() else { break };
+                before = Some(last.event_id);
+                paged.extend(page.into_iter().map(|e| e.event_id));
+            }
+            assert_eq!(paged, ids, "{}", db.backend());
+            // A member's events, rows and blocks, newest first by time.
+            let f = event::EventFilter {
+                member_id: Some(some.member_id),
+                limit: 1_000,
+                ..Default::default()
+            };
+            let mine = event::list(db, t, &f).await?;
+            let expected = all.iter().filter(|e| e.member_id == some.member_id).count();
+            assert_eq!(mine.len(), expected, "{}", db.backend());
+            assert_eq!(mine[0].idempotency_key, "api-2");
+            assert!(
+                mine.windows(2)
+                    .all(|w| w[0].occurred_at_ms >= w[1].occurred_at_ms)
+            );
+            // Daily counts and totals over both, equal to counting the listed events.
+            let days = event::daily(db, t, None, 0).await?;
+            assert_eq!(days.iter().map(|d| d.events).sum::<i64>(), n as i64 + 2);
+            let totals = event::totals_since(db, t, 0).await?;
+            let interactions: Vec<&event::Event> = all
+                .iter()
+                .filter(|e| e.kind != "join" && e.kind != "leave")
+                .collect();
+            let orders = all.iter().filter(|e| e.kind == "order").count() as i64;
+            let active: std::collections::HashSet<i64> =
+                interactions.iter().map(|e| e.member_id).collect();
+            assert_eq!(
+                (
+                    totals.events,
+                    totals.orders,
+                    totals.gmv_fen,
+                    totals.active_members
+                ),
+                (
+                    interactions.len() as i64,
+                    orders,
+                    orders * 3050,
+                    active.len() as i64
+                ),
+                "{}",
+                db.backend()
+            );
+            // The analytics scan: every event once, in id order, from any watermark.
+            let scanned = quanzi_store::analytics::scan_events(db, t, 0, Vec::new(), |v, r| {
+                v.push(r.event_id)
+            })
+            .await?;
+            let mut ascending = ids.clone();
+            ascending.reverse();
+            assert_eq!(scanned, ascending, "{}", db.backend());
+            let mid = ascending[ascending.len() / 2];
+            let after = quanzi_store::analytics::scan_events(db, t, mid, Vec::new(), |v, r| {
+                v.push(r.event_id)
+            })
+            .await?;
+            let tail: Vec<i64> = ascending.iter().copied().filter(|id| *id > mid).collect();
+            assert_eq!(after, tail, "{}", db.backend());
+            assert!(quanzi_store::analytics::max_event_id(db).await? >= ids[0]);
+            // Nothing of it shows in another tenant.
+            assert_eq!(event::count(db, other).await?, 0);
+            assert!(all_events(db, other).await?.is_empty());
+            assert!(event::daily(db, other, None, 0).await?.is_empty());
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_key_in_a_block_is_not_stored_again_by_the_row_path_nor_the_other_way() -> TestResult
+    {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let (a, b) = (
+                new_tenant(db, "bulk-a").await?,
+                new_tenant(db, "bulk-b").await?,
+            );
+            let n = 3_000;
+            let file = TempFile::new(&bench_file(n))?;
+            assert_eq!(import(db, a, &file).await?.imported, n);
+            let listed = all_events(db, a).await?;
+            let messages: Vec<&event::Event> = listed
+                .iter()
+                .filter(|e| e.kind == "message")
+                .take(3)
+                .collect();
+            let again: Vec<NewEvent> = messages
+                .iter()
+                .map(|e| {
+                    let g = e.group_id.unwrap_or(1);
+                    api_event(
+                        &e.idempotency_key,
+                        "message",
+                        e.member_id,
+                        g,
+                        e.occurred_at_ms,
+                    )
+                })
+                .collect();
+            // The row path (the API, a row-by-row import) finds the keys in tenant a's blocks.
+            assert_eq!(
+                event::append(db, a, again.clone()).await?,
+                Vec::<usize>::new()
+            );
+            assert_eq!(event::count(db, a).await?, n as i64, "{}", db.backend());
+            // In tenant b the same keys are new rows; a bulk load of the file then skips them.
+            assert_eq!(event::append(db, b, again).await?, vec![0, 1, 2]);
+            let r = import(db, b, &file).await?;
+            assert_eq!((r.imported, r.duplicates), (n - 3, 3), "{}", db.backend());
+            assert_eq!(event::count(db, b).await?, n as i64);
+            let keys: std::collections::HashSet<String> = all_events(db, b)
+                .await?
+                .into_iter()
+                .map(|e| e.idempotency_key)
+                .collect();
+            assert_eq!(keys.len() as u64, n, "{}", db.backend());
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn merging_a_member_moves_their_events_out_of_the_blocks() -> TestResult {
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let t = new_tenant(db, "merge").await?;
+            let n = 2_000;
+            import(db, t, &TempFile::new(&bench_file(n))?).await?;
+            let listed = all_events(db, t).await?;
+            let source = listed[0].member_id;
+            let target = listed
+                .iter()
+                .map(|e| e.member_id)
+                .find(|m| *m != source)
+                .ok_or("one member")?;
+            let theirs = |m: i64| listed.iter().filter(|e| e.member_id == m).count();
+            let (from_source, from_target) = (theirs(source), theirs(target));
+            let mut tx = db.begin().await?;
+            member::merge(&mut tx, t, MemberId(target), MemberId(source)).await?;
+            tx.commit().await?;
+            let of = |m: i64| event::EventFilter {
+                member_id: Some(m),
+                limit: 10_000,
+                ..Default::default()
+            };
+            assert!(
+                event::list(db, t, &of(source)).await?.is_empty(),
+                "{}",
+                db.backend()
+            );
+            assert_eq!(
+                event::list(db, t, &of(target)).await?.len(),
+                from_source + from_target,
+                "{}",
+                db.backend()
+            );
+            assert_eq!(event::count(db, t).await?, n as i64);
+        }
+        Ok(())
+    }
+
     fn api_event(key: &str, kind: &str, m: i64, g: i64, at_ms: i64) -> NewEvent {
         let ctx = BatchContext {
             custom_kinds: &[],
@@ -980,7 +1198,10 @@ mod tests {
         let mut lines = Vec::new();
         while let Some(rec) = reader.next_record()? {
             let (line, hash) = checker.key(&rec);
-            assert_eq!(quanzi_store::block::key(line, hash), derived_key(&rec.to_row()));
+            assert_eq!(
+                quanzi_store::block::key(line, hash),
+                derived_key(&rec.to_row())
+            );
             lines.push(rec.line);
         }
         assert_eq!(lines, vec![3, 4]);

@@ -174,7 +174,10 @@ impl<'a> Reader<'a> {
     fn var(&mut self) -> Result<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let (&byte, rest) = self.b.split_first().ok_or_else(|| damaged("short varint"))?;
+            let (&byte, rest) = self
+                .b
+                .split_first()
+                .ok_or_else(|| damaged("short varint"))?;
             self.b = rest;
             v |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {

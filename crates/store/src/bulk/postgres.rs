@@ -20,8 +20,8 @@ use super::{
     BulkOutcome, BulkSetup, Change, EventBatch, FastMap, FastSet, Feed, Folded, Held, HeldKeys,
     IdMap, external_id, file_id, fold, prepare,
 };
-use crate::block::{self, Meta};
 use crate::Result;
+use crate::block::{self, Meta};
 
 /// Bytes of COPY data per message.
 const COPY_CHUNK: usize = 1 << 20;
@@ -428,7 +428,11 @@ impl Load<'_> {
         let m = &self.setup.member;
         let mut common = Vec::new();
         let _ = write!(common, "{}\t", self.t);
-        for s in [m.gender.as_str(), m.spending_tier.as_str(), m.lifecycle_stage.as_str()] {
+        for s in [
+            m.gender.as_str(),
+            m.spending_tier.as_str(),
+            m.lifecycle_stage.as_str(),
+        ] {
             field(&mut common, s);
             common.push(b'\t');
         }
@@ -579,9 +583,10 @@ impl Load<'_> {
     ) -> Result<()> {
         let first = if locked && !folded.history.is_empty() {
             let seq = "pg_get_serial_sequence('membership_change', 'membership_change_id')";
-            let first: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select nextval({seq})")))
-                .fetch_one(&mut *c)
-                .await?;
+            let first: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select nextval({seq})")))
+                    .fetch_one(&mut *c)
+                    .await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("select setval({seq}, $1)")))
                 .bind(first + folded.history.len() as i64 - 1)
                 .execute(&mut *c)

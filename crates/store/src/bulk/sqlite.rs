@@ -12,8 +12,8 @@ use sqlx::sqlite::SqlitePool;
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkEvent, BulkOutcome, BulkSetup, Change, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch,
-    FastMap, FastSet, Feed, Held, HeldKeys, IdMap, external_id, file_id, fold, prepare,
+    BulkEvent, BulkOutcome, BulkSetup, Change, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch, FastMap,
+    FastSet, Feed, Held, HeldKeys, IdMap, external_id, file_id, fold, prepare,
 };
 use crate::block::{self, Meta};
 use crate::writer::numbered;
