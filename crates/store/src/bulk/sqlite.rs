@@ -22,6 +22,12 @@ use crate::{Result, StoreError};
 /// Page cache of the load's connection, KiB: the member indexes of a million members stay
 /// in memory, so inserting into them does not read pages back.
 const CACHE_KIB: i64 = 262_144;
+/// Set before the deferred index builds. SQLite's sorter cuts its input into runs the size
+/// of the page cache and sorts them on worker threads: with a 64 MiB cache two threads sort
+/// several runs at once. The runs go to temporary files: kept in memory instead
+/// (`temp_store = memory`), merging them took twice as long.
+const INDEX_BUILD: &str =
+    "pragma temp_store = file; pragma cache_size = -65536; pragma threads = 2;";
 /// Member rows per insert statement.
 const MEMBER_ROWS: usize = 200;
 /// Membership rows per statement (history and current rows).
@@ -163,6 +169,16 @@ pub(super) fn load(
         out: BulkOutcome::default(),
     };
     load.preload()?;
+    // A load that dwarfs the members creates them without their secondary indexes (a file
+    // names about a tenth as many members as it has rows).
+    let members: i64 = tx.query_row("select coalesce(max(member_id), 0) from member", [], |r| {
+        r.get(0)
+    })?;
+    let mut deferred = if super::dwarfs(setup.expected_rows / 10, members) {
+        defer_indexes(&tx, &["member"])?
+    } else {
+        Vec::new()
+    };
     loop {
         match feed.blocking_recv() {
             Some(Feed::Rows(batch)) => {
@@ -181,7 +197,13 @@ pub(super) fn load(
         }
     }
     let started = std::time::Instant::now();
-    load.membership()?;
+    deferred.extend(load.membership()?);
+    if !deferred.is_empty() {
+        tx.execute_batch(INDEX_BUILD)?;
+    }
+    for sql in &deferred {
+        tx.execute_batch(sql)?;
+    }
     let mut out = load.out;
     let folded = started.elapsed();
     tx.commit()?;
@@ -191,6 +213,30 @@ pub(super) fn load(
         "bulk commit"
     );
     out.committed = true;
+    Ok(out)
+}
+
+/// Drops the secondary indexes of `tables` (not the ones a primary key or a unique
+/// constraint stands on, which have no SQL of their own) and answers their `create index`
+/// statements, to be run once the rows are in: an index built by sorting costs a fraction of
+/// one kept up row by row. DDL is transactional, so a rollback puts them back, and readers
+/// see the old schema until the commit; the load holds the only write lock, so a unique index
+/// built again proves what the dropped one would have enforced.
+fn defer_indexes(tx: &Connection, tables: &[&str]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for table in tables {
+        let mut st = tx.prepare(
+            "select name, sql from sqlite_master where type = 'index' and tbl_name = ?1
+             and sql is not null order by name",
+        )?;
+        let indexes = st
+            .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (name, sql) in indexes {
+            tx.execute_batch(&format!("drop index \"{}\"", name.replace('"', "\"\"")))?;
+            out.push(sql);
+        }
+    }
     Ok(out)
 }
 
@@ -377,8 +423,10 @@ impl Load<'_> {
         Ok(())
     }
 
-    /// Folds the joins and leaves into membership and writes the history and the rows.
-    fn membership(&mut self) -> Result<()> {
+    /// Folds the joins and leaves into membership and writes the history and the rows; a
+    /// history that dwarfs the table's goes in without the two tables' secondary indexes,
+    /// whose statements it answers.
+    fn membership(&mut self) -> Result<Vec<String>> {
         let changes = std::mem::take(&mut self.changes);
         let mut initial: FastMap<(i64, i64), Held> = FastMap::default();
         {
@@ -408,6 +456,16 @@ impl Load<'_> {
         }
         let stored: FastSet<(i64, i64)> = initial.keys().copied().collect();
         let folded = fold(initial, changes);
+        let ever: i64 = self.tx.query_row(
+            "select coalesce(max(membership_change_id), 0) from membership_change",
+            [],
+            |r| r.get(0),
+        )?;
+        let deferred = if super::dwarfs(folded.history.len() as u64, ever) {
+            defer_indexes(self.tx, &["membership_change", "group_membership"])?
+        } else {
+            Vec::new()
+        };
         let h = &folded.history;
         for (done, n) in chunks(h.len(), MEMBERSHIP_ROWS) {
             let mut st = self
@@ -455,6 +513,6 @@ impl Load<'_> {
             }
             all_in(st.raw_execute()?, n, "membership")?;
         }
-        Ok(())
+        Ok(deferred)
     }
 }
