@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use quanzi_domain::TenantId;
 
-pub use codec::{Columns, key, parse_key};
+pub use codec::{Columns, Who, key, parse_key};
 
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
@@ -65,11 +65,11 @@ impl Meta {
 const META: &str = "block_id, first_event_id, last_event_id, rows, first_line, last_line, min_at_ms, max_at_ms, received_at_ms";
 
 /// The statement that stores a block: `$1` tenant, then [`Meta`]'s fields but the id, then
-/// `who` and `data`.
+/// the member filter, `who` and `data`.
 pub(crate) const INSERT: &str =
     "insert into event_block (tenant_id, first_event_id, last_event_id, rows,
-    first_line, last_line, min_at_ms, max_at_ms, received_at_ms, who, data)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    first_line, last_line, min_at_ms, max_at_ms, received_at_ms, member_filter, who, data)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 /// The tenant's blocks in event id order.
 pub async fn metas(db: &Db, tenant: TenantId) -> Result<Vec<Meta>> {
@@ -87,12 +87,24 @@ pub async fn columns(db: &Db, block_id: i64) -> Result<Columns> {
     codec::decode(&who, &data)
 }
 
-/// A block's member and group columns alone (group 0 for none).
-pub async fn who(db: &Db, block_id: i64) -> Result<(Vec<i64>, Vec<i64>)> {
+/// A block's member, group, kind and time columns alone.
+pub async fn who(db: &Db, block_id: i64) -> Result<Who> {
     let who: Vec<u8> = on_pool!(db, p => sqlx::query_scalar(
         "select who from event_block where block_id = $1")
         .bind(block_id).fetch_one(p).await)?;
     codec::decode_who(&who)
+}
+
+/// The ids of the tenant's blocks that may hold events of `member` (by their member filters).
+pub async fn may_hold(db: &Db, tenant: TenantId, member: i64) -> Result<HashSet<i64>> {
+    let filters: Vec<(i64, Vec<u8>)> = on_pool!(db, p => sqlx::query_as(
+        "select block_id, member_filter from event_block where tenant_id = $1")
+        .bind(tenant.0).fetch_all(p).await)?;
+    Ok(filters
+        .into_iter()
+        .filter(|(_, f)| codec::may_hold(f, member))
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// The tenant's events stored in blocks.
@@ -200,8 +212,9 @@ pub(crate) async fn replace_member(
             .filter(|m| **m == from)
             .for_each(|m| *m = to);
         let (who, _) = codec::encode(&c);
-        on_tx!(tx, t => sqlx::query("update event_block set who = $2 where block_id = $1")
-            .bind(id).bind(who).execute(t).await.map(|_| ()))?;
+        let filter = codec::member_filter(&c.members);
+        on_tx!(tx, t => sqlx::query("update event_block set who = $2, member_filter = $3 where block_id = $1")
+            .bind(id).bind(who).bind(filter).execute(t).await.map(|_| ()))?;
     }
     Ok(())
 }

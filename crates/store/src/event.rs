@@ -319,24 +319,20 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
     }
     let by_time = f.member_id.is_some() || f.group_id.is_some();
     let limit = usize::try_from(f.limit).unwrap_or(0);
+    if by_time {
+        rows.extend(list_blocks_by_time(db, tenant, f, &metas, limit).await?);
+        rows.sort_by_key(|e| std::cmp::Reverse((e.occurred_at_ms, e.event_id)));
+        rows.truncate(limit);
+        return Ok(rows);
+    }
     let mut from_blocks = 0;
     for m in metas.iter().rev() {
         if f.before.is_some_and(|b| m.first_event_id >= b) {
             continue;
         }
         // Newest first by id: an older block's ids are all below the ones found.
-        if !by_time && from_blocks >= limit {
+        if from_blocks >= limit {
             break;
-        }
-        if by_time {
-            let (members, groups) = block::who(db, m.block_id).await?;
-            let hit = |i: usize| {
-                f.member_id.is_none_or(|v| members[i] == v)
-                    && f.group_id.is_none_or(|v| groups[i] == v)
-            };
-            if !(0..members.len()).any(hit) {
-                continue;
-            }
         }
         let c = block::columns(db, m.block_id).await?;
         for i in (0..c.len()).rev() {
@@ -348,19 +344,65 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
             if keep {
                 rows.push(block_event(&c, i, id));
                 from_blocks += 1;
-                if !by_time && from_blocks >= limit {
+                if from_blocks >= limit {
                     break;
                 }
             }
         }
     }
-    if by_time {
-        rows.sort_by_key(|e| std::cmp::Reverse((e.occurred_at_ms, e.event_id)));
-    } else {
-        rows.sort_by_key(|e| std::cmp::Reverse(e.event_id));
-    }
+    rows.sort_by_key(|e| std::cmp::Reverse(e.event_id));
     rows.truncate(limit);
     Ok(rows)
+}
+
+/// The `limit` newest (by time, then id) block events of a member's or a group's listing:
+/// only the blocks whose member filter may hold the member are opened, each first by its
+/// `who` columns alone; only the blocks of the events kept are decoded whole.
+async fn list_blocks_by_time(
+    db: &Db,
+    tenant: TenantId,
+    f: &EventFilter,
+    metas: &[block::Meta],
+    limit: usize,
+) -> Result<Vec<Event>> {
+    let open = match f.member_id {
+        Some(m) => Some(block::may_hold(db, tenant, m).await?),
+        None => None,
+    };
+    // (time, id, block, row) of every match.
+    let mut hits: Vec<(i64, i64, usize, usize)> = Vec::new();
+    for (b, m) in metas.iter().enumerate() {
+        let skip = f.before.is_some_and(|before| m.first_event_id >= before)
+            || open.as_ref().is_some_and(|o| !o.contains(&m.block_id));
+        if skip {
+            continue;
+        }
+        let w = block::who(db, m.block_id).await?;
+        for i in 0..w.members.len() {
+            let id = m.first_event_id + i as i64;
+            let keep = f.before.is_none_or(|before| id < before)
+                && f.member_id.is_none_or(|v| w.members[i] == v)
+                && f.group_id.is_none_or(|v| w.groups[i] == v)
+                && f.kind.as_deref().is_none_or(|k| w.kind(i) == k);
+            if keep {
+                hits.push((w.at_ms[i], id, b, i));
+            }
+        }
+    }
+    hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
+    hits.truncate(limit);
+    hits.sort_unstable_by_key(|h| (h.2, h.3));
+    let mut out = Vec::with_capacity(hits.len());
+    let mut open: Option<(usize, block::Columns)> = None;
+    for (_, id, b, i) in hits {
+        if open.as_ref().is_none_or(|(ob, _)| *ob != b) {
+            open = Some((b, block::columns(db, metas[b].block_id).await?));
+        }
+        if let Some((_, c)) = &open {
+            out.push(block_event(c, i, id));
+        }
+    }
+    Ok(out)
 }
 
 /// Row `i` of a block, event `id`, as served.

@@ -14,9 +14,11 @@ create table event_block (
     min_at_ms bigint not null,
     max_at_ms bigint not null,
     received_at_ms bigint not null,
+    member_filter bytea not null,
     who bytea not null,
     data bytea not null
 );
 create index event_block_tenant on event_block(tenant_id, first_event_id);
 -- The blobs are varint columns already: stored out of line, not compressed again.
-alter table event_block alter column who set storage external, alter column data set storage external;
+alter table event_block alter column member_filter set storage external,
+    alter column who set storage external, alter column data set storage external;

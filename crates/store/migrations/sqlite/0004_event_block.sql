@@ -14,6 +14,7 @@ create table event_block (
     min_at_ms integer not null,
     max_at_ms integer not null,
     received_at_ms integer not null,
+    member_filter blob not null,
     who blob not null,
     data blob not null
 );

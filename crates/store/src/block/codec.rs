@@ -2,8 +2,9 @@
 //! as LEB128 varints (signed ones zigzagged, times as the difference to the row before),
 //! kinds and products through a dictionary, each key as its file line and 64-bit row hash.
 //!
-//! A block is two blobs: `who` (the member and group columns, read alone when a listing
-//! filters by member or group) and `data` (everything else). Decoding checks every length,
+//! A block is two blobs: `who` (member, group, kind and time: what a listing filters and
+//! orders by, read alone) and `data` (amount, product, key), and a Bloom filter of its
+//! members that tells a member's listing which blocks to open. Decoding checks every length,
 //! so a damaged blob is an error, never a panic.
 
 use crate::{Result, StoreError};
@@ -121,23 +122,23 @@ pub fn encode(c: &Columns) -> (Vec<u8>, Vec<u8>) {
     col.clear();
     c.groups.iter().for_each(|g| put(&mut col, zig(*g)));
     section(&mut who, &col);
-
-    let mut data = vec![VERSION];
-    put(&mut data, n as u64);
-    for names in [&c.kind_names, &c.product_names] {
-        put(&mut data, names.len() as u64);
-        names.iter().for_each(|s| put_str(&mut data, s));
-    }
+    put(&mut who, c.kind_names.len() as u64);
+    c.kind_names.iter().for_each(|s| put_str(&mut who, s));
     col.clear();
     c.kinds.iter().for_each(|k| put(&mut col, u64::from(*k)));
-    section(&mut data, &col);
+    section(&mut who, &col);
     col.clear();
     let mut prev = 0i64;
     for t in &c.at_ms {
         put(&mut col, zig(t.wrapping_sub(prev)));
         prev = *t;
     }
-    section(&mut data, &col);
+    section(&mut who, &col);
+
+    let mut data = vec![VERSION];
+    put(&mut data, n as u64);
+    put(&mut data, c.product_names.len() as u64);
+    c.product_names.iter().for_each(|s| put_str(&mut data, s));
     col.clear();
     for a in &c.amounts {
         put(&mut col, a.map_or(0, |a| zig(a).wrapping_add(1)));
@@ -234,44 +235,83 @@ fn open(blob: &[u8]) -> Result<(usize, Reader<'_>)> {
     Ok((n, r))
 }
 
-/// The member and group columns of a `who` blob.
-pub fn decode_who(who: &[u8]) -> Result<(Vec<i64>, Vec<i64>)> {
+/// The columns of a `who` blob.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Who {
+    /// Member ids.
+    pub members: Vec<i64>,
+    /// Group ids, 0 for none.
+    pub groups: Vec<i64>,
+    /// Indexes into `kind_names`.
+    pub kinds: Vec<u32>,
+    /// The block's kind names.
+    pub kind_names: Vec<String>,
+    /// Unix ms.
+    pub at_ms: Vec<i64>,
+}
+
+impl Who {
+    /// The kind of row `i`.
+    pub fn kind(&self, i: usize) -> &str {
+        self.kind_names
+            .get(self.kinds[i] as usize)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// A dictionary of at most as many names as the blob has bytes.
+fn names(r: &mut Reader<'_>, blob: &[u8]) -> Result<Vec<String>> {
+    let k = r.var()? as usize;
+    if k > blob.len() {
+        return Err(damaged("dictionary"));
+    }
+    (0..k).map(|_| r.string()).collect()
+}
+
+/// An index into a dictionary of `len` entries.
+fn index(v: u64, len: usize) -> Result<u32> {
+    u32::try_from(v)
+        .ok()
+        .filter(|i| (*i as usize) < len)
+        .ok_or_else(|| damaged("dictionary index"))
+}
+
+/// The columns of a `who` blob.
+pub fn decode_who(who: &[u8]) -> Result<Who> {
     let (n, mut r) = open(who)?;
     let members = r.section()?.column(n, |v| Ok(unzig(v)))?;
     let groups = r.section()?.column(n, |v| Ok(unzig(v)))?;
-    Ok((members, groups))
-}
-
-/// Both blobs as columns.
-pub fn decode(who: &[u8], data: &[u8]) -> Result<Columns> {
-    let (members, groups) = decode_who(who)?;
-    let (n, mut r) = open(data)?;
-    if n != members.len() {
-        return Err(damaged("row counts differ"));
-    }
-    let mut names = [Vec::new(), Vec::new()];
-    for list in &mut names {
-        let k = r.var()? as usize;
-        if k > data.len() {
-            return Err(damaged("dictionary"));
-        }
-        for _ in 0..k {
-            list.push(r.string()?);
-        }
-    }
-    let [kind_names, product_names] = names;
-    let index = |v: u64, len: usize| {
-        u32::try_from(v)
-            .ok()
-            .filter(|i| (*i as usize) < len)
-            .ok_or_else(|| damaged("dictionary index"))
-    };
+    let kind_names = names(&mut r, who)?;
     let kinds = r.section()?.column(n, |v| index(v, kind_names.len()))?;
     let mut prev = 0i64;
     let at_ms = r.section()?.column(n, |v| {
         prev = prev.wrapping_add(unzig(v));
         Ok(prev)
     })?;
+    Ok(Who {
+        members,
+        groups,
+        kinds,
+        kind_names,
+        at_ms,
+    })
+}
+
+/// Both blobs as columns.
+pub fn decode(who: &[u8], data: &[u8]) -> Result<Columns> {
+    let Who {
+        members,
+        groups,
+        kinds,
+        kind_names,
+        at_ms,
+    } = decode_who(who)?;
+    let (n, mut r) = open(data)?;
+    if n != members.len() {
+        return Err(damaged("row counts differ"));
+    }
+    let product_names = names(&mut r, data)?;
     let amounts = r
         .section()?
         .column(n, |v| Ok((v > 0).then(|| unzig(v - 1))))?;
@@ -306,6 +346,41 @@ pub fn decode(who: &[u8], data: &[u8]) -> Result<Columns> {
     })
 }
 
+/// Bits of the member filter per distinct member: about 1% false positives with three
+/// probes.
+const FILTER_BITS: usize = 10;
+
+/// The three bit positions of `member` in a filter of `bits` bits.
+fn probes(member: i64, bits: u64) -> [u64; 3] {
+    let h = (member as u64 ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let (a, b) = (h ^ (h >> 31), (h >> 17) | 1);
+    [0, 1, 2].map(|i: u64| a.wrapping_add(i.wrapping_mul(b)) % bits)
+}
+
+/// A Bloom filter of `members`: [`may_hold`] is true for each of them. Sized by rows, not
+/// distinct members (a member seen twice sets the same bits; counting them would cost a
+/// sort), so a block of repeat members gets fewer false positives.
+pub fn member_filter(members: &[i64]) -> Vec<u8> {
+    let bytes = (members.len() * FILTER_BITS).div_ceil(8).max(8);
+    let mut f = vec![0u8; bytes];
+    let bits = bytes as u64 * 8;
+    for &m in members {
+        for p in probes(m, bits) {
+            f[(p / 8) as usize] |= 1 << (p % 8);
+        }
+    }
+    f
+}
+
+/// False when the block of `filter` holds no event of `member`; true when it may.
+pub fn may_hold(filter: &[u8], member: i64) -> bool {
+    let bits = filter.len() as u64 * 8;
+    bits == 0
+        || probes(member, bits)
+            .iter()
+            .all(|p| filter[(p / 8) as usize] & (1 << (p % 8)) != 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,7 +406,12 @@ mod tests {
         let c = sample();
         let (who, data) = encode(&c);
         assert_eq!(decode(&who, &data)?, c);
-        assert_eq!(decode_who(&who)?, (c.members.clone(), c.groups.clone()));
+        let w = decode_who(&who)?;
+        assert_eq!(
+            (&w.members, &w.groups, &w.at_ms),
+            (&c.members, &c.groups, &c.at_ms)
+        );
+        assert_eq!((w.kind(0), w.kind(1)), ("message", "order"));
         assert_eq!(c.key(2), "import-18446744073709551615-0123456789abcdef");
         assert_eq!((c.product(0), c.product(2)), (None, Some("茶")));
         Ok(())
@@ -349,6 +429,16 @@ mod tests {
         let mut bad = data.clone();
         bad[0] = 9;
         assert!(decode(&who, &bad).is_err());
+    }
+
+    #[test]
+    fn the_member_filter_holds_every_member_and_few_others() {
+        let members: Vec<i64> = (0..60_000).map(|i| i * 17 + 3).collect();
+        let f = member_filter(&members);
+        assert!(members.iter().all(|m| may_hold(&f, *m)));
+        let strangers = (0..100_000).filter(|i| may_hold(&f, 2_000_000 + i)).count();
+        assert!(strangers < 3_000, "{strangers} false positives in 100,000");
+        assert!(may_hold(&[], 5));
     }
 
     #[test]

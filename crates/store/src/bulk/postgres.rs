@@ -372,6 +372,7 @@ impl Load<'_> {
                 .bind(m.min_at_ms)
                 .bind(m.max_at_ms)
                 .bind(m.received_at_ms)
+                .bind(block::codec::member_filter(&p.cols.members))
                 .bind(who)
                 .bind(data)
                 .execute(&mut *c)

@@ -169,16 +169,8 @@ pub(super) fn load(
         out: BulkOutcome::default(),
     };
     load.preload()?;
-    // A load that dwarfs the members creates them without their secondary indexes (a file
-    // names about a tenth as many members as it has rows).
-    let members: i64 = tx.query_row("select coalesce(max(member_id), 0) from member", [], |r| {
-        r.get(0)
-    })?;
-    let mut deferred = if super::dwarfs(setup.expected_rows / 10, members) {
-        defer_indexes(&tx, &["member"])?
-    } else {
-        Vec::new()
-    };
+    // Members keep their indexes while they are created: that work overlaps the reading of
+    // the file, where the same indexes built at the end would lengthen the load's tail.
     loop {
         match feed.blocking_recv() {
             Some(Feed::Rows(batch)) => {
@@ -197,7 +189,7 @@ pub(super) fn load(
         }
     }
     let started = std::time::Instant::now();
-    deferred.extend(load.membership()?);
+    let deferred = load.membership()?;
     if !deferred.is_empty() {
         tx.execute_batch(INDEX_BUILD)?;
     }
@@ -230,7 +222,9 @@ fn defer_indexes(tx: &Connection, tables: &[&str]) -> Result<Vec<String>> {
              and sql is not null order by name",
         )?;
         let indexes = st
-            .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([table], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (name, sql) in indexes {
             tx.execute_batch(&format!("drop index \"{}\"", name.replace('"', "\"\"")))?;
@@ -333,6 +327,7 @@ impl Load<'_> {
             m.min_at_ms,
             m.max_at_ms,
             m.received_at_ms,
+            block::codec::member_filter(&p.cols.members),
             who,
             data
         ])?;
