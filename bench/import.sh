@@ -71,7 +71,7 @@ t_q_sqlite=$(timed q_sqlite $Q --database-url "sqlite://$QDB" import events "$CS
   --tenant bench --create-missing --ignore-tenant-column)
 rss_q_sqlite=$(peak_mib q_sqlite)
 grep -E "^(events:|created)" "$WORK/q_sqlite.out" | sed 's/^/  quanzi sqlite: /'
-n_q=$(sqlite3 "$QDB" "select count(*) from event")
+n_q=$(sqlite3 "$QDB" "select (select count(*) from event) + (select coalesce(sum(rows), 0) from event_block)")
 rm -f "$QDB"*
 
 t_plain=$(timed sqlite_plain sqlite3 "$WORK/plain.db" '.mode csv' ".import $CSV events")
@@ -104,7 +104,7 @@ t_q_pg=$(timed q_pg $Q --database-url "$PGURL" import events "$CSV" \
   --tenant bench --create-missing --ignore-tenant-column)
 rss_q_pg=$(peak_mib q_pg)
 grep -E "^(events:|created)" "$WORK/q_pg.out" | sed 's/^/  quanzi postgres: /'
-n_q_pg=$(psql -tAq "$PGURL" -c "select count(*) from event")
+n_q_pg=$(psql -tAq "$PGURL" -c "select (select count(*) from event) + (select coalesce(sum(rows), 0) from event_block)")
 
 pg_fresh
 psql -q "$PGURL" -c "create table events (tenant_id int, member_id int, group_id int, kind text,
