@@ -66,9 +66,9 @@ pub struct BulkSetup {
     pub group: NewGroup,
     /// `created_at_ms` of what is created, and `received_at_ms` of the events.
     pub now_ms: i64,
-    /// About how many rows will come (a hint: on the embedded store, a load much larger
-    /// than the event table rebuilds the table's secondary indexes at the end instead of
-    /// inserting into them row by row).
+    /// About how many rows will come (a hint: a load much larger than what the store holds
+    /// builds some indexes once at the end instead of keeping them up row by row, and on
+    /// PostgreSQL reserves this many event ids at once).
     pub expected_rows: u64,
 }
 

@@ -1,10 +1,14 @@
-//! PostgreSQL's bulk load, all in one transaction: a block per batch, its event ids taken
-//! from the event sequence in a short transaction of their own; members and groups created
-//! with one statement per batch; membership history and rows with COPY. A load that dwarfs
-//! everything the tenant's store holds ([`super::dwarfs`]) drops the tenant keys of `member`
-//! and `chat_group` and adds them back at the end, each checked by one join; until the
-//! commit that locks those tables. The history goes in without its foreign keys when it
-//! dwarfs the table's.
+//! PostgreSQL's bulk load, all in one transaction: a block per batch, the load's event ids
+//! taken from the event sequence at once in a short transaction of their own; membership
+//! history and rows with COPY.
+//!
+//! A load that dwarfs the events the store holds ([`super::dwarfs`]) drops the tenant keys of
+//! `member` and `chat_group` and adds them back at the end, each checked by one join; that
+//! locks both tables until the commit, so members then go in with COPY under ids taken from
+//! the member sequence, and — when the load also dwarfs the members — without their
+//! secondary indexes, built once at the end. Otherwise members and groups are created with
+//! one statement per batch. A history that dwarfs the table's goes in without the membership
+//! tables' foreign keys and secondary indexes, restored the same way.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
