@@ -50,6 +50,8 @@ pub struct TenantIndex {
 struct SyncState {
     built: bool,
     seen_max: i64,
+    /// The largest event block id when the index last caught up.
+    seen_block: i64,
     recent: BTreeSet<i64>,
     holdback_read: Option<Instant>,
 }
@@ -130,13 +132,25 @@ impl Analytics {
         let e = self.entry(t);
         let mut st = e.sync.lock().await;
         let max = scan::max_event_id(db).await?;
+        let max_block = scan::max_block_id(db).await?;
         let holdback_due = !db.is_sqlite()
             && st
                 .holdback_read
                 .is_none_or(|at| at.elapsed() >= HOLDBACK_EVERY);
-        if st.built && max <= st.seen_max && !holdback_due {
+        if st.built && max <= st.seen_max && max_block <= st.seen_block && !holdback_due {
             return Ok(e.clone());
         }
+        if st.built && max_block > st.seen_block {
+            // A block committed with ids the index has already passed (a load that took its
+            // ids before rows stored since were read): only a rebuild takes it in.
+            let wm = e.read().max_event_id();
+            let late = quanzi_store::block::metas(db, t)
+                .await?
+                .iter()
+                .any(|m| m.block_id > st.seen_block && m.first_event_id <= wm);
+            st.built = !late;
+        }
+        st.seen_block = max_block;
         let started = Instant::now();
         if !st.built {
             let tz = tenant::get(db, t)

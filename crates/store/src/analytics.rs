@@ -244,6 +244,14 @@ where
     Ok(state)
 }
 
+/// The largest event block id in the store (all tenants): a cheap check for blocks committed
+/// since, whose event ids may lie below ids already read (a PostgreSQL load takes its ids
+/// when it starts and commits at the end).
+pub async fn max_block_id(db: &Db) -> Result<i64> {
+    crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(block_id) from event_block")
+        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
+}
+
 /// The largest event id in the store (all tenants): a cheap check for new rows written by
 /// another process.
 pub async fn max_event_id(db: &Db) -> Result<i64> {
