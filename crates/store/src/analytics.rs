@@ -116,14 +116,14 @@ where
                         properties: r.try_get(7)?,
                     };
                     last = row.event_id;
-                    while let Some(id) = blocks.due(row.event_id) {
-                        blocks.emit(&load(id).await?, &mut state, &mut f);
+                    while let Some(m) = blocks.due(row.event_id) {
+                        blocks.emit(&m, &load(m.block_id).await?, &mut state, &mut f);
                     }
                     f(&mut state, &row);
                 }
                 if (rows.len() as i64) < PAGE {
-                    while let Some(id) = blocks.due(i64::MAX) {
-                        blocks.emit(&load(id).await?, &mut state, &mut f);
+                    while let Some(m) = blocks.due(i64::MAX) {
+                        blocks.emit(&m, &load(m.block_id).await?, &mut state, &mut f);
                     }
                     return Ok(state);
                 }
@@ -141,24 +141,20 @@ struct Blocks {
 }
 
 impl Blocks {
-    /// The next block whose events come before event `id`, if any: its id, and it counts as
-    /// emitted.
-    fn due(&mut self, id: i64) -> Option<i64> {
-        let m = self.metas.get(self.next)?;
+    /// The next block whose events come before event `id`, if any; it counts as emitted.
+    fn due(&mut self, id: i64) -> Option<Meta> {
+        let m = *self.metas.get(self.next)?;
         (m.first_event_id < id).then(|| {
             self.next += 1;
-            m.block_id
+            m
         })
     }
 
-    /// Feeds the events of the block last answered by [`Blocks::due`] to `f`.
-    fn emit<S, F>(&self, c: &Columns, state: &mut S, f: &mut F)
+    /// Feeds the events of block `m`, whose columns are `c`, to `f`.
+    fn emit<S, F>(&self, m: &Meta, c: &Columns, state: &mut S, f: &mut F)
     where
         F: FnMut(&mut S, &ScanRow<'_>),
     {
-        let Some(m) = self.next.checked_sub(1).and_then(|i| self.metas.get(i)) else {
-            return;
-        };
         for i in 0..c.len() {
             let event_id = m.first_event_id + i as i64;
             if event_id <= self.after {
@@ -217,8 +213,8 @@ where
     let mut rows = stmt.query(rusqlite::params![tenant.0, after])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
-        while let Some(b) = blocks.due(id) {
-            blocks.emit(&load(b)?, &mut state, &mut f);
+        while let Some(m) = blocks.due(id) {
+            blocks.emit(&m, &load(m.block_id)?, &mut state, &mut f);
         }
         let kind = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
         let product = r
@@ -238,8 +234,8 @@ where
         };
         f(&mut state, &row);
     }
-    while let Some(b) = blocks.due(i64::MAX) {
-        blocks.emit(&load(b)?, &mut state, &mut f);
+    while let Some(m) = blocks.due(i64::MAX) {
+        blocks.emit(&m, &load(m.block_id)?, &mut state, &mut f);
     }
     Ok(state)
 }

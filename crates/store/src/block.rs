@@ -122,6 +122,37 @@ pub(crate) fn derived_keys(events: &[quanzi_domain::event::NewEvent]) -> Vec<(u6
         .collect()
 }
 
+/// What a key check asks of the blocks: the wanted keys and the span of their file lines.
+struct Wanted {
+    keys: HashSet<(u64, u64)>,
+    lo: i64,
+    hi: i64,
+}
+
+/// The `data` of the tenant's (`$1`) blocks whose lines overlap `$2 ..= $3`.
+const HELD: &str =
+    "select data from event_block where tenant_id = $1 and first_line <= $3 and last_line >= $2";
+
+impl Wanted {
+    /// `None` when there is no key to look for.
+    fn of(keys: &[(u64, u64)]) -> Option<Wanted> {
+        let lo = keys.iter().map(|k| k.0).min()?;
+        let hi = keys.iter().map(|k| k.0).max()?;
+        Some(Wanted {
+            keys: keys.iter().copied().collect(),
+            lo: lo as i64,
+            hi: hi as i64,
+        })
+    }
+
+    /// Adds to `held` the wanted keys of a block's `data` blob.
+    fn find(&self, data: &[u8], held: &mut HashSet<(u64, u64)>) -> Result<()> {
+        let keys = codec::decode_keys(data)?;
+        held.extend(keys.into_iter().filter(|k| self.keys.contains(k)));
+        Ok(())
+    }
+}
+
 /// Of the file-derived `keys` (line, hash), those some block of the tenant holds; read in a
 /// write transaction, so a key a concurrent load commits cannot slip between check and write.
 pub(crate) async fn held_in_tx(
@@ -130,25 +161,13 @@ pub(crate) async fn held_in_tx(
     keys: &[(u64, u64)],
 ) -> Result<HashSet<(u64, u64)>> {
     let mut held = HashSet::new();
-    let (Some(lo), Some(hi)) = (
-        keys.iter().map(|k| k.0).min(),
-        keys.iter().map(|k| k.0).max(),
-    ) else {
+    let Some(w) = Wanted::of(keys) else {
         return Ok(held);
     };
-    let rows: Vec<(Vec<u8>, Vec<u8>)> = on_tx!(tx, c => sqlx::query_as(
-        "select who, data from event_block where tenant_id = $1 and first_line <= $3 and last_line >= $2")
-        .bind(tenant.0).bind(lo as i64).bind(hi as i64).fetch_all(c).await)?;
-    let wanted: HashSet<(u64, u64)> = keys.iter().copied().collect();
-    for (who, data) in rows {
-        let c = codec::decode(&who, &data)?;
-        held.extend(
-            c.lines
-                .iter()
-                .zip(&c.hashes)
-                .map(|(l, h)| (*l, *h))
-                .filter(|k| wanted.contains(k)),
-        );
+    let blobs: Vec<Vec<u8>> = on_tx!(tx, c => sqlx::query_scalar(HELD)
+        .bind(tenant.0).bind(w.lo).bind(w.hi).fetch_all(c).await)?;
+    for data in blobs {
+        w.find(&data, &mut held)?;
     }
     Ok(held)
 }
@@ -160,61 +179,49 @@ pub(crate) fn held_sqlite(
     keys: &[(u64, u64)],
 ) -> rusqlite::Result<HashSet<(u64, u64)>> {
     let mut held = HashSet::new();
-    let (Some(lo), Some(hi)) = (
-        keys.iter().map(|k| k.0).min(),
-        keys.iter().map(|k| k.0).max(),
-    ) else {
+    let Some(w) = Wanted::of(keys) else {
         return Ok(held);
     };
-    let mut st = conn.prepare_cached(
-        "select who, data from event_block where tenant_id = ?1 and first_line <= ?3 and last_line >= ?2",
-    )?;
-    let mut rows = st.query(rusqlite::params![tenant.0, lo as i64, hi as i64])?;
-    let wanted: HashSet<(u64, u64)> = keys.iter().copied().collect();
+    let mut st = conn.prepare_cached(&crate::writer::numbered(HELD))?;
+    let mut rows = st.query(rusqlite::params![tenant.0, w.lo, w.hi])?;
     while let Some(r) = rows.next()? {
-        let who = r.get_ref(0)?.as_blob()?;
-        let data = r.get_ref(1)?.as_blob()?;
-        let c = codec::decode(who, data).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(e))
+        w.find(r.get_ref(0)?.as_blob()?, &mut held).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
         })?;
-        held.extend(
-            c.lines
-                .iter()
-                .zip(&c.hashes)
-                .map(|(l, h)| (*l, *h))
-                .filter(|k| wanted.contains(k)),
-        );
     }
     Ok(held)
 }
 
-/// Moves the events of member `from` to member `to` in every block of the tenant that has
-/// any (a member merge): each such block is decoded, changed and stored again.
+/// Moves the events of member `from` to member `to` in every block of the tenant that holds
+/// any (a member merge): only the blocks whose member filter may hold `from` are read, and
+/// only their `who` blob and filter are written again.
 pub(crate) async fn replace_member(
     tx: &mut Tx,
     tenant: TenantId,
     from: i64,
     to: i64,
 ) -> Result<()> {
-    let ids: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "select block_id from event_block where tenant_id = $1 order by block_id")
+    let filters: Vec<(i64, Vec<u8>)> = on_tx!(tx, c => sqlx::query_as(
+        "select block_id, member_filter from event_block where tenant_id = $1 order by block_id")
         .bind(tenant.0).fetch_all(c).await)?;
-    for id in ids {
-        let (who, data): (Vec<u8>, Vec<u8>) = on_tx!(tx, c => sqlx::query_as(
-            "select who, data from event_block where block_id = $1")
-            .bind(id).fetch_one(c).await)?;
-        let mut c = codec::decode(&who, &data)?;
-        if !c.members.contains(&from) {
+    for (id, filter) in filters {
+        if !codec::may_hold(&filter, from) {
             continue;
         }
-        c.members
+        let who: Vec<u8> = on_tx!(tx, c => sqlx::query_scalar(
+            "select who from event_block where block_id = $1")
+            .bind(id).fetch_one(c).await)?;
+        let mut w = codec::decode_who(&who)?;
+        if !w.members.contains(&from) {
+            continue;
+        }
+        w.members
             .iter_mut()
             .filter(|m| **m == from)
             .for_each(|m| *m = to);
-        let (who, _) = codec::encode(&c);
-        let filter = codec::member_filter(&c.members);
+        let filter = codec::member_filter(&w.members);
         on_tx!(tx, t => sqlx::query("update event_block set who = $2, member_filter = $3 where block_id = $1")
-            .bind(id).bind(who).bind(filter).execute(t).await.map(|_| ()))?;
+            .bind(id).bind(w.encode()).bind(filter).execute(t).await.map(|_| ()))?;
     }
     Ok(())
 }

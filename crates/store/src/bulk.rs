@@ -333,10 +333,10 @@ impl HeldKeys {
         !self.keys.is_empty() && self.keys.contains(k)
     }
 
-    /// Adds the keys of a block's `lines` and `hashes`.
-    fn add_block(&mut self, c: &Columns) {
-        self.keys
-            .extend(c.lines.iter().copied().zip(c.hashes.iter().copied()));
+    /// Adds the keys of a block's `data` blob.
+    fn add_block(&mut self, data: &[u8]) -> Result<()> {
+        self.keys.extend(crate::block::codec::decode_keys(data)?);
+        Ok(())
     }
 
     /// Adds an event row's key when it is file-derived.

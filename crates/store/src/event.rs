@@ -456,15 +456,15 @@ pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
     Ok(rows + block::count(db, tenant).await?)
 }
 
-/// Feeds `f` every block event of the tenant at or after `since_ms` — `(day, kind, member,
-/// group, amount)` — from blocks that can hold one.
+/// Feeds `f` every event at or after `since_ms` of the blocks `metas` — `(day, kind, member,
+/// group, amount)` — reading only the blocks that can hold one.
 async fn block_events(
     db: &Db,
-    tenant: TenantId,
+    metas: &[block::Meta],
     since_ms: i64,
     mut f: impl FnMut(i64, &str, i64, i64, Option<i64>),
 ) -> Result<()> {
-    for m in block::metas(db, tenant).await? {
+    for m in metas {
         if m.max_at_ms < since_ms {
             continue;
         }
@@ -507,7 +507,8 @@ pub async fn daily(
     since_ms: i64,
 ) -> Result<Vec<DayCount>> {
     let g = group.map(|g| g.0).unwrap_or(0);
-    if block::metas(db, tenant).await?.is_empty() {
+    let metas = block::metas(db, tenant).await?;
+    if metas.is_empty() {
         let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
             from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4)
             group by (occurred_at_ms + $1) / 86400000, kind order by day, kind";
@@ -527,7 +528,7 @@ pub async fn daily(
         e.0 += n;
         e.1.insert(member);
     }
-    block_events(db, tenant, since_ms, |day, kind, member, group, _| {
+    block_events(db, &metas, since_ms, |day, kind, member, group, _| {
         if g == 0 || group == g {
             let e = by.entry((day, kind.to_owned())).or_default();
             e.0 += 1;
@@ -565,7 +566,8 @@ pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<To
         cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint) as orders,
         cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint) as gmv_fen
         from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'";
-    if block::metas(db, tenant).await?.is_empty() {
+    let metas = block::metas(db, tenant).await?;
+    if metas.is_empty() {
         return on_pool!(db, p => sqlx::query_as::<_, Totals>(sql).bind(tenant.0).bind(since_ms).fetch_one(p).await.map_err(Into::into));
     }
     // Rows and blocks together: distinct members need the members, not two counts.
@@ -584,7 +586,7 @@ pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<To
         t.orders += orders;
         t.gmv_fen += gmv;
     }
-    block_events(db, tenant, since_ms, |_, kind, member, _, amount| {
+    block_events(db, &metas, since_ms, |_, kind, member, _, amount| {
         if kind == "join" || kind == "leave" {
             return;
         }

@@ -61,11 +61,16 @@ impl Columns {
 
     /// The kind of row `i`.
     pub fn kind(&self, i: usize) -> &str {
-        self.kind_names
-            .get(self.kinds[i] as usize)
-            .map(String::as_str)
-            .unwrap_or_default()
+        kind_of(&self.kind_names, &self.kinds, i)
     }
+}
+
+/// The name of row `i`'s kind.
+fn kind_of<'a>(names: &'a [String], kinds: &[u32], i: usize) -> &'a str {
+    names
+        .get(kinds[i] as usize)
+        .map(String::as_str)
+        .unwrap_or_default()
 }
 
 /// A file-derived idempotency key as `import-{line}-{hash as 16 hex digits}`.
@@ -111,30 +116,42 @@ fn section(out: &mut Vec<u8>, body: &[u8]) {
     out.extend_from_slice(body);
 }
 
-/// The two blobs of `c`: `(who, data)`.
-pub fn encode(c: &Columns) -> (Vec<u8>, Vec<u8>) {
-    let n = c.len();
+/// The `who` blob of these columns.
+fn who_blob(
+    members: &[i64],
+    groups: &[i64],
+    kind_names: &[String],
+    kinds: &[u32],
+    at_ms: &[i64],
+) -> Vec<u8> {
     let mut who = vec![VERSION];
-    put(&mut who, n as u64);
-    let mut col = Vec::with_capacity(n * 4);
-    c.members.iter().for_each(|m| put(&mut col, zig(*m)));
+    put(&mut who, members.len() as u64);
+    let mut col = Vec::with_capacity(members.len() * 4);
+    members.iter().for_each(|m| put(&mut col, zig(*m)));
     section(&mut who, &col);
     col.clear();
-    c.groups.iter().for_each(|g| put(&mut col, zig(*g)));
+    groups.iter().for_each(|g| put(&mut col, zig(*g)));
     section(&mut who, &col);
-    put(&mut who, c.kind_names.len() as u64);
-    c.kind_names.iter().for_each(|s| put_str(&mut who, s));
+    put(&mut who, kind_names.len() as u64);
+    kind_names.iter().for_each(|s| put_str(&mut who, s));
     col.clear();
-    c.kinds.iter().for_each(|k| put(&mut col, u64::from(*k)));
+    kinds.iter().for_each(|k| put(&mut col, u64::from(*k)));
     section(&mut who, &col);
     col.clear();
     let mut prev = 0i64;
-    for t in &c.at_ms {
+    for t in at_ms {
         put(&mut col, zig(t.wrapping_sub(prev)));
         prev = *t;
     }
     section(&mut who, &col);
+    who
+}
 
+/// The two blobs of `c`: `(who, data)`.
+pub fn encode(c: &Columns) -> (Vec<u8>, Vec<u8>) {
+    let n = c.len();
+    let who = who_blob(&c.members, &c.groups, &c.kind_names, &c.kinds, &c.at_ms);
+    let mut col = Vec::with_capacity(n * 4);
     let mut data = vec![VERSION];
     put(&mut data, n as u64);
     put(&mut data, c.product_names.len() as u64);
@@ -253,10 +270,18 @@ pub struct Who {
 impl Who {
     /// The kind of row `i`.
     pub fn kind(&self, i: usize) -> &str {
-        self.kind_names
-            .get(self.kinds[i] as usize)
-            .map(String::as_str)
-            .unwrap_or_default()
+        kind_of(&self.kind_names, &self.kinds, i)
+    }
+
+    /// The `who` blob of these columns.
+    pub fn encode(&self) -> Vec<u8> {
+        who_blob(
+            &self.members,
+            &self.groups,
+            &self.kind_names,
+            &self.kinds,
+            &self.at_ms,
+        )
     }
 }
 
@@ -298,6 +323,35 @@ pub fn decode_who(who: &[u8]) -> Result<Who> {
     })
 }
 
+/// The key columns (file lines, row hashes) of `n` rows, the last two sections of `data`.
+fn keys_at(r: &mut Reader<'_>, n: usize) -> Result<(Vec<u64>, Vec<u64>)> {
+    let mut prev = 0u64;
+    let lines = r.section()?.column(n, |v| {
+        prev = prev.wrapping_add(unzig(v) as u64);
+        Ok(prev)
+    })?;
+    let raw = r.section()?.bytes(n * 8)?;
+    let hashes = raw
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            u64::from_le_bytes(b)
+        })
+        .collect();
+    Ok((lines, hashes))
+}
+
+/// The keys of a `data` blob as (file line, row hash), without its other columns.
+pub fn decode_keys(data: &[u8]) -> Result<Vec<(u64, u64)>> {
+    let (n, mut r) = open(data)?;
+    names(&mut r, data)?;
+    r.section()?; // amounts
+    r.section()?; // products
+    let (lines, hashes) = keys_at(&mut r, n)?;
+    Ok(lines.into_iter().zip(hashes).collect())
+}
+
 /// Both blobs as columns.
 pub fn decode(who: &[u8], data: &[u8]) -> Result<Columns> {
     let Who {
@@ -318,20 +372,7 @@ pub fn decode(who: &[u8], data: &[u8]) -> Result<Columns> {
     let products = r
         .section()?
         .column(n, |v| index(v, product_names.len() + 1))?;
-    let mut prev = 0u64;
-    let lines = r.section()?.column(n, |v| {
-        prev = prev.wrapping_add(unzig(v) as u64);
-        Ok(prev)
-    })?;
-    let raw = r.section()?.bytes(n * 8)?;
-    let hashes = raw
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            u64::from_le_bytes(b)
-        })
-        .collect();
+    let (lines, hashes) = keys_at(&mut r, n)?;
     Ok(Columns {
         members,
         groups,
@@ -412,6 +453,9 @@ mod tests {
             (&c.members, &c.groups, &c.at_ms)
         );
         assert_eq!((w.kind(0), w.kind(1)), ("message", "order"));
+        assert_eq!(w.encode(), who);
+        let keys: Vec<(u64, u64)> = c.lines.iter().copied().zip(c.hashes.clone()).collect();
+        assert_eq!(decode_keys(&data)?, keys);
         assert_eq!(c.key(2), "import-18446744073709551615-0123456789abcdef");
         assert_eq!((c.product(0), c.product(2)), (None, Some("茶")));
         Ok(())

@@ -276,15 +276,22 @@ async fn reserve_ids(pool: &PgPool, n: i64) -> Result<i64> {
     sqlx::query("lock table event in share row exclusive mode")
         .execute(&mut *t)
         .await?;
-    let first: i64 =
-        sqlx::query_scalar("select nextval(pg_get_serial_sequence('event', 'event_id'))")
-            .fetch_one(&mut *t)
-            .await?;
-    sqlx::query("select setval(pg_get_serial_sequence('event', 'event_id'), $1)")
-        .bind(first + n - 1)
-        .execute(&mut *t)
-        .await?;
+    let first = take_ids(&mut t, "event", "event_id", n).await?;
     t.commit().await?;
+    Ok(first)
+}
+
+/// Takes `n` consecutive ids from the sequence of `table.column` and answers the first. Only
+/// while nothing else can take one from it: the table locked against inserts.
+async fn take_ids(c: &mut PgConnection, table: &str, column: &str, n: i64) -> Result<i64> {
+    let seq = format!("pg_get_serial_sequence('{table}', '{column}')");
+    let first: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select nextval({seq})")))
+        .fetch_one(&mut *c)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("select setval({seq}, $1)")))
+        .bind(first + n - 1)
+        .execute(&mut *c)
+        .await?;
     Ok(first)
 }
 
@@ -319,13 +326,13 @@ impl Load<'_> {
                 }
             }
         }
-        let blocks: Vec<(Vec<u8>, Vec<u8>)> =
-            sqlx::query_as("select who, data from event_block where tenant_id = $1")
+        let blocks: Vec<Vec<u8>> =
+            sqlx::query_scalar("select data from event_block where tenant_id = $1")
                 .bind(self.t)
                 .fetch_all(&mut *c)
                 .await?;
-        for (who, data) in blocks {
-            self.held.add_block(&block::codec::decode(&who, &data)?);
+        for data in blocks {
+            self.held.add_block(&data)?;
         }
         let keys: Vec<String> = sqlx::query_scalar(
             "select idempotency_key from event where tenant_id = $1 and idempotency_key like 'import-%'",
@@ -421,15 +428,7 @@ impl Load<'_> {
         if missing.is_empty() {
             return Ok(());
         }
-        let n = missing.len() as i64;
-        let first: i64 =
-            sqlx::query_scalar("select nextval(pg_get_serial_sequence('member', 'member_id'))")
-                .fetch_one(&mut *c)
-                .await?;
-        sqlx::query("select setval(pg_get_serial_sequence('member', 'member_id'), $1)")
-            .bind(first + n - 1)
-            .execute(&mut *c)
-            .await?;
+        let first = take_ids(c, "member", "member_id", missing.len() as i64).await?;
         let m = &self.setup.member;
         let mut common = Vec::new();
         let _ = write!(common, "{}\t", self.t);
@@ -587,16 +586,8 @@ impl Load<'_> {
         direct: bool,
     ) -> Result<()> {
         let first = if locked && !folded.history.is_empty() {
-            let seq = "pg_get_serial_sequence('membership_change', 'membership_change_id')";
-            let first: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select nextval({seq})")))
-                    .fetch_one(&mut *c)
-                    .await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("select setval({seq}, $1)")))
-                .bind(first + folded.history.len() as i64 - 1)
-                .execute(&mut *c)
-                .await?;
-            Some(first)
+            let n = folded.history.len() as i64;
+            Some(take_ids(c, "membership_change", "membership_change_id", n).await?)
         } else {
             None
         };

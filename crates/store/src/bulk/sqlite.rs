@@ -278,12 +278,11 @@ impl Load<'_> {
     fn preload_keys(&mut self) -> Result<()> {
         let mut st = self
             .tx
-            .prepare("select who, data from event_block where tenant_id = ?1")?;
+            .prepare("select data from event_block where tenant_id = ?1")?;
         let mut rows = st.query(params![self.t])?;
         while let Some(r) = rows.next()? {
-            let who = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            self.held.add_block(&block::codec::decode(who, data)?);
+            let data = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            self.held.add_block(data)?;
         }
         let mut st = self.tx.prepare(
             "select idempotency_key from event where tenant_id = ?1 and idempotency_key >= ?2 and idempotency_key < ?3",
