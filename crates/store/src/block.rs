@@ -97,14 +97,9 @@ pub async fn who(db: &Db, block_id: i64) -> Result<Who> {
 
 /// The ids of the tenant's blocks that may hold events of `member` (by their member filters).
 pub async fn may_hold(db: &Db, tenant: TenantId, member: i64) -> Result<HashSet<i64>> {
-    let filters: Vec<(i64, Vec<u8>)> = on_pool!(db, p => sqlx::query_as(
-        "select block_id, member_filter from event_block where tenant_id = $1")
+    let filters: Vec<(i64, Vec<u8>)> = on_pool!(db, p => sqlx::query_as(FILTERS)
         .bind(tenant.0).fetch_all(p).await)?;
-    Ok(filters
-        .into_iter()
-        .filter(|(_, f)| codec::may_hold(f, member))
-        .map(|(id, _)| id)
-        .collect())
+    Ok(holding(filters, member))
 }
 
 /// The tenant's events stored in blocks.
@@ -230,4 +225,185 @@ pub(crate) async fn replace_member(
 pub(crate) async fn max_event_id(db: &Db) -> Result<i64> {
     on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(last_event_id) from event_block")
         .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
+}
+
+/// Whose membership changes a history read wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// A group's.
+    Group(i64),
+    /// A member's.
+    Member(i64),
+    /// One member's in one group.
+    Pair {
+        /// The group.
+        group: i64,
+        /// The member.
+        member: i64,
+    },
+}
+
+impl Scope {
+    /// The member a block's filter can rule out.
+    fn member(self) -> Option<i64> {
+        match self {
+            Scope::Group(_) => None,
+            Scope::Member(m) | Scope::Pair { member: m, .. } => Some(m),
+        }
+    }
+
+    fn holds(self, group: i64, member: i64) -> bool {
+        match self {
+            Scope::Group(g) => g == group,
+            Scope::Member(m) => m == member,
+            Scope::Pair {
+                group: g,
+                member: m,
+            } => g == group && m == member,
+        }
+    }
+}
+
+/// A membership change a block implies. The row path writes a `membership_change` row for
+/// every join or leave event with a group; a bulk load writes none, because each such event
+/// in its blocks is that change: at the event's time, in the order of event ids, a join with
+/// the member role and neither scene nor inviter (a file has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Implied {
+    /// The event that is the change.
+    pub event_id: i64,
+    /// Group.
+    pub group: i64,
+    /// Member.
+    pub member: i64,
+    /// A join (else a leave).
+    pub join: bool,
+    /// When.
+    pub at_ms: i64,
+}
+
+/// The newest `limit` changes of a scope, gathered block by block, latest block first.
+struct Newest {
+    scope: Scope,
+    limit: usize,
+    /// Newest first.
+    found: Vec<Implied>,
+}
+
+impl Newest {
+    fn new(scope: Scope, limit: i64) -> Newest {
+        Newest {
+            scope,
+            limit: usize::try_from(limit).unwrap_or(0),
+            found: Vec::new(),
+        }
+    }
+
+    /// Whether a block whose latest event is at `max_at_ms` can hold one of the newest.
+    fn wants(&self, max_at_ms: i64) -> bool {
+        self.limit > 0
+            && (self.found.len() < self.limit
+                || self.found.last().is_some_and(|c| max_at_ms >= c.at_ms))
+    }
+
+    /// Takes in the changes of a block whose first event id is `first_event_id`.
+    fn take(&mut self, first_event_id: i64, who: &Who) {
+        let join = who.kind_names.iter().position(|k| k == "join");
+        let leave = who.kind_names.iter().position(|k| k == "leave");
+        for (i, kind) in who.kinds.iter().enumerate() {
+            let kind = Some(*kind as usize);
+            let (group, member) = (who.groups[i], who.members[i]);
+            if (kind == join || kind == leave) && group != 0 && self.scope.holds(group, member) {
+                self.found.push(Implied {
+                    event_id: first_event_id + i as i64,
+                    group,
+                    member,
+                    join: kind == join,
+                    at_ms: who.at_ms[i],
+                });
+            }
+        }
+        self.found
+            .sort_unstable_by_key(|c| std::cmp::Reverse((c.at_ms, c.event_id)));
+        self.found.truncate(self.limit);
+    }
+}
+
+/// Block id, first event id and latest event time of a tenant's (`$1`) blocks, latest first.
+const BY_TIME: &str = "select block_id, first_event_id, max_at_ms from event_block
+    where tenant_id = $1 order by max_at_ms desc, block_id desc";
+
+/// Block id and member filter of a tenant's (`$1`) blocks.
+const FILTERS: &str = "select block_id, member_filter from event_block where tenant_id = $1";
+
+/// A block's `who` blob by id (`$1`).
+const WHO: &str = "select who from event_block where block_id = $1";
+
+/// Of `filters` (block id, member filter), the blocks that may hold `member`.
+fn holding(filters: Vec<(i64, Vec<u8>)>, member: i64) -> HashSet<i64> {
+    filters
+        .into_iter()
+        .filter(|(_, f)| codec::may_hold(f, member))
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// The newest `limit` membership changes of `scope` the tenant's blocks imply, newest first
+/// (by time, then event id). A member's scope opens only the blocks whose filter may hold
+/// them; the newest blocks are opened first, and no block older than the changes kept.
+pub(crate) async fn implied_changes(
+    db: &Db,
+    tenant: TenantId,
+    scope: Scope,
+    limit: i64,
+) -> Result<Vec<Implied>> {
+    let mut newest = Newest::new(scope, limit);
+    let blocks: Vec<(i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(BY_TIME)
+        .bind(tenant.0).fetch_all(p).await)?;
+    let holding = match scope.member() {
+        Some(m) => Some(may_hold(db, tenant, m).await?),
+        None => None,
+    };
+    for (id, first, max_at_ms) in blocks {
+        if !newest.wants(max_at_ms) {
+            break;
+        }
+        if holding.as_ref().is_none_or(|h| h.contains(&id)) {
+            let who: Vec<u8> =
+                on_pool!(db, p => sqlx::query_scalar(WHO).bind(id).fetch_one(p).await)?;
+            newest.take(first, &codec::decode_who(&who)?);
+        }
+    }
+    Ok(newest.found)
+}
+
+/// [`implied_changes`] in a write transaction.
+pub(crate) async fn implied_changes_in_tx(
+    tx: &mut Tx,
+    tenant: TenantId,
+    scope: Scope,
+    limit: i64,
+) -> Result<Vec<Implied>> {
+    let mut newest = Newest::new(scope, limit);
+    let blocks: Vec<(i64, i64, i64)> = on_tx!(&mut *tx, c => sqlx::query_as(BY_TIME)
+        .bind(tenant.0).fetch_all(c).await)?;
+    let holding = match scope.member() {
+        Some(m) => {
+            let filters: Vec<(i64, Vec<u8>)> = on_tx!(&mut *tx, c => sqlx::query_as(FILTERS)
+                .bind(tenant.0).fetch_all(c).await)?;
+            Some(holding(filters, m))
+        }
+        None => None,
+    };
+    for (id, first, max_at_ms) in blocks {
+        if !newest.wants(max_at_ms) {
+            break;
+        }
+        if holding.as_ref().is_none_or(|h| h.contains(&id)) {
+            let who: Vec<u8> =
+                on_tx!(&mut *tx, c => sqlx::query_scalar(WHO).bind(id).fetch_one(c).await)?;
+            newest.take(first, &codec::decode_who(&who)?);
+        }
+    }
+    Ok(newest.found)
 }

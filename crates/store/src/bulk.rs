@@ -11,8 +11,8 @@
 //!   event table's sequence, so ids stay unique and increasing across rows and blocks.
 //! * **The write lock.** On the embedded store the load runs on a connection of its own after
 //!   taking the process's write lock and `BEGIN IMMEDIATE`: in-process writers queue on the
-//!   lock, other processes wait in SQLite's busy handler. On PostgreSQL members and history
-//!   go in with `COPY`.
+//!   lock, other processes wait in SQLite's busy handler. On PostgreSQL members and
+//!   memberships go in with `COPY`.
 //! * **Idempotent.** Each row carries a deterministic key naming its file line and content
 //!   (`import-{line}-{hash}`); a key the tenant has — in a block or an event row — is
 //!   skipped and counted as a duplicate, so loading the same file again stores nothing new.
@@ -20,8 +20,9 @@
 //!   `import:42` (groups: `external_chat_id`), created when missing — never another tenant's.
 //! * **Membership** changes exactly as the API path's `insert_batch` changes it, as if the
 //!   whole file were one batch: the new joins and leaves in time order (ties in file order),
-//!   a join (re)opening a membership that is not open, a leave closing an open one, every
-//!   change appended to the history.
+//!   a join (re)opening a membership that is not open, a leave closing an open one. The
+//!   history of those changes is not written again: it is the blocks' join and leave events
+//!   ([`crate::block::Implied`]), read beside the `membership_change` rows.
 
 mod postgres;
 mod sqlite;
@@ -429,19 +430,14 @@ impl Held {
     }
 }
 
-/// The result of folding the changes: history rows in order, and the membership rows whose
-/// state changed.
-#[derive(Debug, Default)]
-struct Folded {
-    history: Vec<Change>,
-    rows: Vec<((i64, i64), Held)>,
-}
+/// The membership rows ((group, member) → row) whose state a fold changed, in key order.
+type Folded = Vec<((i64, i64), Held)>;
 
 /// Applies `changes` to the stored memberships `initial` ((group, member) → row) the way
 /// `group::JOIN_SQL` and `group::LEAVE_SQL` do, one after the other in time order: a join
 /// inserts a row or reopens a closed one (role kept, scene and inviter cleared as a bulk
-/// event has none), an open one is left as is; a leave closes an open row. Every change
-/// is history.
+/// event has none), an open one is left as is; a leave closes an open row. The history
+/// needs no fold: every change is in it, as the blocks' join and leave events.
 fn fold(initial: FastMap<(i64, i64), Held>, mut changes: Vec<Change>) -> Folded {
     changes.sort_by_key(|c| (c.at_ms, c.seq));
     let mut state: FastMap<(i64, i64), Option<Held>> = FastMap::default();
@@ -479,10 +475,7 @@ fn fold(initial: FastMap<(i64, i64), Held>, mut changes: Vec<Change>) -> Folded 
         })
         .collect();
     rows.sort_by_key(|(k, _)| *k);
-    Folded {
-        history: changes,
-        rows,
-    }
+    rows
 }
 
 #[cfg(test)]
@@ -523,10 +516,7 @@ mod tests {
             change(30, 4, 8, true),
             change(40, 5, 9, false),
         ];
-        let f = fold(initial, changes);
-        let order: Vec<u64> = f.history.iter().map(|c| c.seq).collect();
-        assert_eq!(order, vec![1, 2, 3, 4, 5]);
-        let rows: HashMap<(i64, i64), Held> = f.rows.into_iter().collect();
+        let rows: HashMap<(i64, i64), Held> = fold(initial, changes).into_iter().collect();
         // Reopened: the role kept, the scene cleared.
         let seven = &rows[&(1, 7)];
         assert_eq!(

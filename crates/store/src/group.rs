@@ -4,6 +4,9 @@ use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
+use std::collections::{BTreeSet, HashMap};
+
+use crate::block::{self, Scope};
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A group with its current size.
@@ -302,10 +305,7 @@ pub async fn history_of_group(
     group: GroupId,
     limit: i64,
 ) -> Result<Vec<MembershipChange>> {
-    let sql = format!(
-        "{HISTORY} where h.tenant_id = $1 and h.group_id = $2 order by h.at_ms desc, h.membership_change_id desc limit $3"
-    );
-    on_pool!(db, p => sqlx::query_as::<_, MembershipChange>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(group.0).bind(limit).fetch_all(p).await.map_err(Into::into))
+    history(db, tenant, Scope::Group(group.0), limit).await
 }
 
 /// The groups a member is or was in, latest change first.
@@ -315,10 +315,89 @@ pub async fn history_of_member(
     member: MemberId,
     limit: i64,
 ) -> Result<Vec<MembershipChange>> {
+    history(db, tenant, Scope::Member(member.0), limit).await
+}
+
+/// The latest `limit` membership changes of `scope`, newest first: the
+/// `membership_change` rows and the changes the tenant's event blocks imply
+/// ([`block::Implied`]), merged by time.
+async fn history(
+    db: &Db,
+    tenant: TenantId,
+    scope: Scope,
+    limit: i64,
+) -> Result<Vec<MembershipChange>> {
+    // Integers only: nothing the caller sent is spliced in.
+    let only = match scope {
+        Scope::Group(g) => format!("h.group_id = {g}"),
+        Scope::Member(m) => format!("h.member_id = {m}"),
+        Scope::Pair { group, member } => format!("h.group_id = {group} and h.member_id = {member}"),
+    };
     let sql = format!(
-        "{HISTORY} where h.tenant_id = $1 and h.member_id = $2 order by h.at_ms desc, h.membership_change_id desc limit $3"
+        "{HISTORY} where h.tenant_id = $1 and {only} order by h.at_ms desc, h.membership_change_id desc limit $2"
     );
-    on_pool!(db, p => sqlx::query_as::<_, MembershipChange>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(member.0).bind(limit).fetch_all(p).await.map_err(Into::into))
+    let rows: Vec<MembershipChange> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0).bind(limit).fetch_all(p).await)?;
+    let implied = block::implied_changes(db, tenant, scope, limit).await?;
+    if implied.is_empty() {
+        return Ok(rows);
+    }
+    let members = names_of(
+        db,
+        tenant,
+        "member",
+        "member_id",
+        implied.iter().map(|c| c.member),
+    )
+    .await?;
+    let groups = names_of(
+        db,
+        tenant,
+        "chat_group",
+        "group_id",
+        implied.iter().map(|c| c.group),
+    )
+    .await?;
+    let implied = implied.into_iter().filter_map(|c| {
+        Some(MembershipChange {
+            group_id: c.group,
+            group_name: groups.get(&c.group)?.clone(),
+            member_id: c.member,
+            member_name: members.get(&c.member)?.clone(),
+            change: if c.join { "join" } else { "leave" }.into(),
+            role: c.join.then(|| GroupRole::Member.as_str().to_owned()),
+            join_scene: None,
+            inviter_member_id: None,
+            at_ms: c.at_ms,
+        })
+    });
+    let mut all: Vec<MembershipChange> = rows.into_iter().chain(implied).collect();
+    // Stable: rows keep their order, and at one time come before the implied changes.
+    all.sort_by_key(|c| std::cmp::Reverse(c.at_ms));
+    all.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(all)
+}
+
+/// The names of the tenant's rows of `table` (`member` or `chat_group`, keyed by `column`)
+/// among `ids`.
+async fn names_of(
+    db: &Db,
+    tenant: TenantId,
+    table: &str,
+    column: &str,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    let ids: BTreeSet<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    // Integers only: nothing the caller sent is spliced in.
+    let sql =
+        format!("select {column}, name from {table} where tenant_id = $1 and {column} in ({list})");
+    let rows: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0).fetch_all(p).await)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// A member's current groups with their role.

@@ -942,6 +942,146 @@ mod tests {
         Ok(())
     }
 
+    /// Members 1..=3 and groups 1..=2 of `t` under their file ids' external ids: (members,
+    /// groups) as file id → id.
+    async fn people(db: &Db, t: TenantId) -> Result<(BTreeMap<i64, i64>, BTreeMap<i64, i64>)> {
+        let mut tx = db.begin().await?;
+        let (mut members, mut groups) = (BTreeMap::new(), BTreeMap::new());
+        for m in 1..=3 {
+            let new = MemberInput {
+                name: Some(format!("m{m}")),
+                external_userid: Some(external_id(m)),
+                ..Default::default()
+            }
+            .into_new(&[])?;
+            members.insert(m, member::create(&mut tx, t, &new).await?.member_id);
+        }
+        for g in 1..=2 {
+            let new = GroupInput {
+                name: Some(format!("g{g}")),
+                external_chat_id: Some(external_id(g)),
+                ..Default::default()
+            }
+            .into_new()?;
+            groups.insert(g, group::create(&mut tx, t, &new, 0).await?.group_id);
+        }
+        tx.commit().await?;
+        Ok((members, groups))
+    }
+
+    /// When `member` joined `group` of `t`, while a member of it.
+    async fn joined(db: &Db, t: TenantId, group: i64, member: i64) -> Result<Option<i64>> {
+        let now = group::members(db, t, GroupId(group), None, 100).await?;
+        Ok(now
+            .iter()
+            .find(|x| x.member_id == member)
+            .map(|x| x.joined_at_ms))
+    }
+
+    /// (member name, change, role, at_ms) of each history entry.
+    fn told(h: &[group::MembershipChange]) -> Vec<(String, String, Option<String>, i64)> {
+        h.iter()
+            .map(|c| {
+                (
+                    c.member_name.clone(),
+                    c.change.clone(),
+                    c.role.clone(),
+                    c.at_ms,
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_bulk_loads_history_is_its_blocks_joins_and_leaves_read_beside_the_rows() -> TestResult
+    {
+        let s = 1_735_689_600;
+        let first = format!(
+            "{HEADER}1,1,1,join,{},0,0\n1,2,1,join,{},0,0\n1,1,1,leave,{},0,0\n1,1,1,message,{},0,0\n1,3,2,join,{},0,0\n",
+            s + 100,
+            s + 101,
+            s + 102,
+            s + 103,
+            s + 104
+        );
+        let second = format!("{HEADER}1,1,1,join,{},0,0\n", s + 200);
+        for tdb in TestDb::all().await {
+            let db = &tdb.db;
+            let (t, other) = (
+                new_tenant(db, "hist").await?,
+                new_tenant(db, "other").await?,
+            );
+            let (m, g) = people(db, t).await?;
+            let (om, og) = people(db, other).await?;
+            for (tenant, text) in [(t, &first), (t, &second), (other, &first)] {
+                let r = import(db, tenant, &TempFile::new(text)?).await?;
+                assert!(r.is_success(), "{:?}", r.errors);
+            }
+            // Two loads, two blocks; then a leave through the API, out of order: older than
+            // the second load's join.
+            assert_eq!(quanzi_store::block::metas(db, t).await?.len(), 2);
+            let late = api_event("api-leave", "leave", m[&1], g[&1], (s + 150) * 1000);
+            event::append(db, t, vec![late]).await?;
+            let join = |n: &str, at: i64| {
+                (
+                    n.to_owned(),
+                    "join".to_owned(),
+                    Some("member".to_owned()),
+                    at * 1000,
+                )
+            };
+            let leave = |n: &str, at: i64| (n.to_owned(), "leave".to_owned(), None, at * 1000);
+            let whole = vec![
+                join("m1", s + 200),
+                leave("m1", s + 150),
+                leave("m1", s + 102),
+                join("m2", s + 101),
+                join("m1", s + 100),
+            ];
+            let of_group = group::history_of_group(db, t, GroupId(g[&1]), 10).await?;
+            assert_eq!(told(&of_group), whole, "{}", db.backend());
+            assert!(
+                of_group
+                    .iter()
+                    .all(|c| c.group_name == "g1" && c.join_scene.is_none())
+            );
+            let newest = group::history_of_group(db, t, GroupId(g[&1]), 2).await?;
+            assert_eq!(told(&newest), whole[..2].to_vec());
+            let of_member = group::history_of_member(db, t, MemberId(m[&1]), 10).await?;
+            let mine: Vec<_> = whole.iter().filter(|c| c.0 == "m1").cloned().collect();
+            assert_eq!(told(&of_member), mine, "{}", db.backend());
+            // Member 3's join of the other group.
+            let third = group::history_of_member(db, t, MemberId(m[&3]), 10).await?;
+            assert_eq!(told(&third), vec![join("m3", s + 104)]);
+            // The other tenant's history is its own load's alone; neither reads the other's.
+            let theirs = group::history_of_group(db, other, GroupId(og[&1]), 10).await?;
+            assert_eq!(told(&theirs), whole[2..].to_vec(), "{}", db.backend());
+            assert!(
+                group::history_of_group(db, other, GroupId(g[&1]), 10)
+                    .await?
+                    .is_empty()
+            );
+            assert!(
+                group::history_of_member(db, t, MemberId(om[&1]), 10)
+                    .await?
+                    .is_empty()
+            );
+            // The late leave closed member 1's membership; settling it against the history
+            // finds the later join in the second block and opens it again from then.
+            assert_eq!(joined(db, t, g[&1], m[&1]).await?, None, "{}", db.backend());
+            let mut tx = db.begin().await?;
+            quanzi_store::wecom::settle_membership(&mut tx, t, g[&1], m[&1]).await?;
+            tx.commit().await?;
+            assert_eq!(
+                joined(db, t, g[&1], m[&1]).await?,
+                Some((s + 200) * 1000),
+                "{}",
+                db.backend()
+            );
+        }
+        Ok(())
+    }
+
     /// The events of `t` as listed newest first, all of them.
     async fn all_events(db: &Db, t: TenantId) -> Result<Vec<event::Event>> {
         let f = event::EventFilter {

@@ -1,14 +1,14 @@
 //! PostgreSQL's bulk load, all in one transaction: a block per batch, the load's event ids
-//! taken from the event sequence at once in a short transaction of their own; membership
-//! history and rows with COPY.
+//! taken from the event sequence at once in a short transaction of their own; memberships
+//! with COPY.
 //!
 //! A load that dwarfs the events the store holds ([`super::dwarfs`]) drops the tenant keys of
 //! `member` and `chat_group` and adds them back at the end, each checked by one join; that
 //! locks both tables until the commit, so members then go in with COPY under ids taken from
 //! the member sequence, and — when the load also dwarfs the members — without their
 //! secondary indexes, built once at the end. Otherwise members and groups are created with
-//! one statement per batch. A history that dwarfs the table's goes in without the membership
-//! tables' foreign keys and secondary indexes, restored the same way.
+//! one statement per batch. Memberships that dwarf the table's go in without its foreign
+//! keys and secondary index, restored the same way.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,7 +87,10 @@ pub(super) async fn load(
                 .fetch_one(&mut *c)
                 .await?;
         if super::dwarfs(setup.expected_rows / 10, members) {
-            deferred.splice(0..0, defer_indexes(c, &["member"]).await?);
+            deferred.splice(
+                0..0,
+                defer_indexes(c, &["member_external_userid", "member_tenant"]).await?,
+            );
         }
     }
     loop {
@@ -151,20 +154,21 @@ async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<
     Ok(restore)
 }
 
-/// Drops the secondary indexes of `tables` — not primary keys, not an index a constraint
-/// stands on — and answers the statements that build them again. Built once by sorting, an
-/// index costs a fraction of one kept up row by row. The tables must be locked against other
-/// writers until the commit (a foreign key's removal does that), so a unique index built
-/// again proves what the dropped one would have enforced.
-async fn defer_indexes(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<String>> {
-    let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
+/// Drops the secondary indexes named in `names` — never a primary key or an index a
+/// constraint stands on — and answers the statements that build them again. Built once by
+/// sorting, an index costs a fraction of one kept up row by row (a partial one the load's rows
+/// stay out of, like `member_unionid`, costs nothing kept and a scan built). The tables must be locked against other writers until the commit (a
+/// foreign key's removal does that), so a unique index built again proves what the dropped
+/// one would have enforced.
+async fn defer_indexes(c: &mut PgConnection, names: &[&str]) -> Result<Vec<String>> {
+    let names: Vec<String> = names.iter().map(|t| t.to_string()).collect();
     let indexes: Vec<(String, String)> = sqlx::query_as(
         "select i.relname::text, pg_get_indexdef(i.oid) from pg_index x join pg_class i on i.oid = x.indexrelid
-         where x.indrelid = any($1::text[]::regclass[]) and not x.indisprimary
+         where i.relname = any($1::text[]) and pg_table_is_visible(i.oid) and i.relkind = 'i' and not x.indisprimary
            and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid)
          order by 1",
     )
-    .bind(&tables)
+    .bind(&names)
     .fetch_all(&mut *c)
     .await?;
     let mut restore = vec![INDEX_MEMORY.to_owned()];
@@ -502,7 +506,7 @@ impl Load<'_> {
         Ok(())
     }
 
-    /// Folds the joins and leaves into membership and writes the history and the rows.
+    /// Folds the joins and leaves into membership and writes the rows.
     async fn membership(&mut self, c: &mut PgConnection) -> Result<()> {
         let changes = std::mem::take(&mut self.changes);
         if changes.is_empty() {
@@ -553,73 +557,42 @@ impl Load<'_> {
         }
         let none_stored = initial.is_empty();
         let folded = fold(initial, changes);
-        // A history that dwarfs the table's goes in without its foreign keys.
-        let ever: i64 = sqlx::query_scalar(
-            "select coalesce(max(membership_change_id), 0)::bigint from membership_change",
-        )
-        .fetch_one(&mut *c)
-        .await?;
-        let lifted = if super::dwarfs(folded.history.len() as u64, ever) {
-            let tables = ["membership_change", "group_membership"];
-            let mut lifted = defer_indexes(c, &tables).await?;
-            lifted.extend(lift_foreign_keys(c, &tables).await?);
+        // The history is the blocks' join and leave events (`block::Implied`): no row of it
+        // is written. Rows that dwarf the table go in without its foreign keys and
+        // secondary index.
+        let held: i64 =
+            sqlx::query_scalar("select count(*) from (select 1 from group_membership limit $1) t")
+                .bind(folded.len() as i64 / 2 + 1)
+                .fetch_one(&mut *c)
+                .await?;
+        let lifted = if super::dwarfs(folded.len() as u64, held) {
+            let mut lifted = defer_indexes(c, &["group_membership_member"]).await?;
+            lifted.extend(lift_foreign_keys(c, &["group_membership"]).await?);
             lifted
         } else {
             Vec::new()
         };
-        // With the tables locked by the keys' removal and none of the rows stored before,
+        // With the table locked by the keys' removal and none of the rows stored before,
         // every membership row is new: COPY puts them straight in.
-        let locked = !lifted.is_empty();
-        self.write_membership(c, &folded, locked, none_stored && locked)
-            .await?;
+        let direct = none_stored && !lifted.is_empty();
+        self.write_membership(c, &folded, direct).await?;
         restore(c, lifted).await
     }
 
-    /// Writes the folded history and membership rows. `locked`: this load locked both tables,
-    /// so the history takes its ids from the sequence at once; `direct`: every row is new and
-    /// goes into `group_membership` without the upsert.
+    /// Writes the folded membership rows. `direct`: every row is new and goes into
+    /// `group_membership` without the upsert.
     async fn write_membership(
         &mut self,
         c: &mut PgConnection,
         folded: &Folded,
-        locked: bool,
         direct: bool,
     ) -> Result<()> {
-        let first = if locked && !folded.history.is_empty() {
-            let n = folded.history.len() as i64;
-            Some(take_ids(c, "membership_change", "membership_change_id", n).await?)
-        } else {
-            None
-        };
-        let buf = &mut self.buf;
-        buf.clear();
-        for (i, ch) in folded.history.iter().enumerate() {
-            if let Some(f) = first {
-                let _ = write!(buf, "{}\t", f + i as i64);
-            }
-            let _ = writeln!(
-                buf,
-                "{}\t{}\t{}\t{}\t{}\t{}",
-                self.t,
-                ch.group,
-                ch.member,
-                if ch.join { "join" } else { "leave" },
-                if ch.join { "member" } else { "\\N" },
-                ch.at_ms
-            );
-        }
-        let statement = if first.is_some() {
-            "copy membership_change (membership_change_id, tenant_id, group_id, member_id, change, role, at_ms) from stdin"
-        } else {
-            "copy membership_change (tenant_id, group_id, member_id, change, role, at_ms) from stdin"
-        };
-        copy(c, statement, &self.buf).await?;
-        if folded.rows.is_empty() {
+        if folded.is_empty() {
             return Ok(());
         }
         let buf = &mut self.buf;
         buf.clear();
-        for ((group, member), h) in &folded.rows {
+        for ((group, member), h) in folded {
             if direct {
                 let _ = write!(buf, "{}\t", self.t);
             }

@@ -30,7 +30,7 @@ const INDEX_BUILD: &str =
     "pragma temp_store = file; pragma cache_size = -65536; pragma threads = 2;";
 /// Member rows per insert statement.
 const MEMBER_ROWS: usize = 200;
-/// Membership rows per statement (history and current rows).
+/// Membership rows per statement.
 const MEMBERSHIP_ROWS: usize = 200;
 
 // The multi-row inserts say `or ignore`: a statement of many rows that may abort half-way
@@ -97,8 +97,6 @@ fn values_sql(head: &str, common: usize, per_row: usize, rows: usize, tail: &str
 }
 
 const MEMBER_HEAD: &str = "insert or ignore into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom, created_at_ms, updated_at_ms, district, source_channel, name, external_userid)";
-const HISTORY_HEAD: &str =
-    "insert or ignore into membership_change (tenant_id, group_id, member_id, change, role, at_ms)";
 const MEMBERSHIP_HEAD: &str = "insert or ignore into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)";
 /// A stored membership's new state: `?1` tenant, `?2` group, `?3` member, then role,
 /// joined, scene, inviter, left.
@@ -126,7 +124,6 @@ fn all_in(stored: usize, rows: usize, what: &str) -> Result<()> {
 /// The statement texts, made once.
 struct Sql {
     members: [String; 2],
-    history: [String; 2],
     membership: [String; 2],
 }
 
@@ -140,7 +137,6 @@ impl Sql {
         };
         Sql {
             members: both(MEMBER_HEAD, 10, 2, MEMBER_ROWS, ""),
-            history: both(HISTORY_HEAD, 1, 5, MEMBERSHIP_ROWS, ""),
             membership: both(MEMBERSHIP_HEAD, 1, 7, MEMBERSHIP_ROWS, ""),
         }
     }
@@ -417,9 +413,8 @@ impl Load<'_> {
         Ok(())
     }
 
-    /// Folds the joins and leaves into membership and writes the history and the rows; a
-    /// history that dwarfs the table's goes in without the two tables' secondary indexes,
-    /// whose statements it answers.
+    /// Folds the joins and leaves into membership and writes the rows; rows that dwarf the
+    /// table go in without its secondary index, whose statement it answers.
     fn membership(&mut self) -> Result<Vec<String>> {
         let changes = std::mem::take(&mut self.changes);
         let mut initial: FastMap<(i64, i64), Held> = FastMap::default();
@@ -450,34 +445,19 @@ impl Load<'_> {
         }
         let stored: FastSet<(i64, i64)> = initial.keys().copied().collect();
         let folded = fold(initial, changes);
-        let ever: i64 = self.tx.query_row(
-            "select coalesce(max(membership_change_id), 0) from membership_change",
-            [],
+        // The history is the blocks' join and leave events (`block::Implied`): no row of it
+        // is written. Rows that dwarf the table go in without its secondary index.
+        let held: i64 = self.tx.query_row(
+            "select count(*) from (select 1 from group_membership limit ?1)",
+            [folded.len() as i64 / 2 + 1],
             |r| r.get(0),
         )?;
-        let deferred = if super::dwarfs(folded.history.len() as u64, ever) {
-            defer_indexes(self.tx, &["membership_change", "group_membership"])?
+        let deferred = if super::dwarfs(folded.len() as u64, held) {
+            defer_indexes(self.tx, &["group_membership"])?
         } else {
             Vec::new()
         };
-        let h = &folded.history;
-        for (done, n) in chunks(h.len(), MEMBERSHIP_ROWS) {
-            let mut st = self
-                .tx
-                .prepare_cached(&self.sql.history[usize::from(n != MEMBERSHIP_ROWS)])?;
-            st.raw_bind_parameter(1, self.t)?;
-            for (r, c) in h[done..done + n].iter().enumerate() {
-                let p = 2 + 5 * r;
-                st.raw_bind_parameter(p, c.group)?;
-                st.raw_bind_parameter(p + 1, c.member)?;
-                st.raw_bind_parameter(p + 2, if c.join { "join" } else { "leave" })?;
-                st.raw_bind_parameter(p + 3, c.join.then_some("member"))?;
-                st.raw_bind_parameter(p + 4, c.at_ms)?;
-            }
-            all_in(st.raw_execute()?, n, "membership history")?;
-        }
-        let (old, rows): (Vec<_>, Vec<_>) =
-            folded.rows.iter().partition(|(k, _)| stored.contains(k));
+        let (old, rows): (Vec<_>, Vec<_>) = folded.iter().partition(|(k, _)| stored.contains(k));
         for ((group, member), held) in old {
             self.tx.prepare_cached(MEMBERSHIP_UPDATE)?.execute(params![
                 self.t,
