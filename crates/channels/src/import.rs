@@ -451,6 +451,21 @@ impl RowReader {
     }
 }
 
+/// A record's cells as text ([`RawRecord::text`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordText<'a> {
+    all: &'a str,
+    rec: &'a csv::ByteRecord,
+}
+
+impl<'a> RecordText<'a> {
+    /// Cell `i`, untrimmed; `None` past the last cell, or for a cell that is not UTF-8 by
+    /// itself (a character split across two cells).
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        self.all.get(self.rec.range(i)?)
+    }
+}
+
 /// A CSV record as read: its line and its cells as bytes, untrimmed.
 #[derive(Debug, Clone, Copy)]
 pub struct RawRecord<'a> {
@@ -474,6 +489,13 @@ impl<'a> RawRecord<'a> {
     /// Cell `i` as bytes.
     pub fn get(&self, i: usize) -> Option<&'a [u8]> {
         self.rec.get(i)
+    }
+
+    /// The cells as text, UTF-8 checked once for the whole record rather than cell by
+    /// cell; `None` when some cell is not UTF-8.
+    pub fn text(&self) -> Option<RecordText<'a>> {
+        let all = std::str::from_utf8(self.rec.as_slice()).ok()?;
+        Some(RecordText { all, rec: self.rec })
     }
 
     /// `(header, trimmed cell)` pairs as [`Row::pairs`] gives them, without a string per

@@ -232,8 +232,7 @@ fn dwarfs(rows: u64, ever: i64) -> bool {
 /// The tenant's id for a file id, which the batch's creation step has made sure of.
 fn mapped(map: &IdMap, file: i64) -> Result<i64> {
     map.ids
-        .get(&file)
-        .copied()
+        .get(file)
         .ok_or_else(|| StoreError::Commit(format!("bulk load: file id {file} was not mapped")))
 }
 
@@ -258,8 +257,8 @@ fn change_of(
     Some(Change {
         at_ms: e.occurred_at_ms,
         seq,
-        group: *groups.ids.get(&e.group?)?,
-        member: *members.ids.get(&e.member)?,
+        group: groups.ids.get(e.group?)?,
+        member: members.ids.get(e.member)?,
         join: kind == "join",
     })
 }
@@ -380,10 +379,47 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 /// A set of integers, hashed with [`IdHasher`].
 type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
+/// File ids below this are kept in a dense array (8 bytes each, allocated up to the largest
+/// seen), the rest in a hash map. A file's ids are mostly small and dense (the benchmark's
+/// run to about a million), and an array lookup is one memory access where the hash map's
+/// probe was the load's costliest step.
+const DENSE_IDS: i64 = 1 << 24;
+
+/// File ids → the tenant's ids (never 0).
+#[derive(Debug, Default)]
+struct FileIds {
+    dense: Vec<i64>,
+    sparse: FastMap<i64, i64>,
+}
+
+impl FileIds {
+    fn get(&self, file: i64) -> Option<i64> {
+        if (0..DENSE_IDS).contains(&file) {
+            self.dense.get(file as usize).copied().filter(|id| *id != 0)
+        } else {
+            self.sparse.get(&file).copied()
+        }
+    }
+
+    fn insert(&mut self, file: i64, id: i64) {
+        if (0..DENSE_IDS).contains(&file) {
+            let i = file as usize;
+            if i >= self.dense.len() {
+                // Doubling, so growing costs a constant per id.
+                let len = (i + 1).max(self.dense.len() * 2).min(DENSE_IDS as usize);
+                self.dense.resize(len, 0);
+            }
+            self.dense[i] = id;
+        } else {
+            self.sparse.insert(file, id);
+        }
+    }
+}
+
 /// File ids → the tenant's ids, and which of those existed before this load.
 #[derive(Debug, Default)]
 struct IdMap {
-    ids: FastMap<i64, i64>,
+    ids: FileIds,
     /// Ids that were there before the load (only their memberships can be stored already).
     existing: FastSet<i64>,
 }
@@ -396,7 +432,7 @@ impl IdMap {
 
     /// The file ids of `wanted` not mapped yet, sorted, without repeats.
     fn missing(&self, wanted: impl Iterator<Item = i64>) -> Vec<i64> {
-        let mut v: Vec<i64> = wanted.filter(|f| !self.ids.contains_key(f)).collect();
+        let mut v: Vec<i64> = wanted.filter(|f| self.ids.get(*f).is_none()).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -536,6 +572,42 @@ mod tests {
         );
         // A leave without a membership changes nothing but the history.
         assert!(!rows.contains_key(&(1, 9)));
+    }
+
+    #[test]
+    fn file_ids_map_alike_dense_or_sparse() {
+        let mut ids = FileIds::default();
+        let files = [
+            0,
+            1,
+            7,
+            1_000_000,
+            DENSE_IDS - 1,
+            DENSE_IDS,
+            -5,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for (i, f) in files.iter().enumerate() {
+            assert_eq!(ids.get(*f), None);
+            ids.insert(*f, 100 + i as i64);
+        }
+        for (i, f) in files.iter().enumerate() {
+            assert_eq!(ids.get(*f), Some(100 + i as i64), "{f}");
+        }
+        assert_eq!(
+            (ids.get(2), ids.get(999_999), ids.get(-4)),
+            (None, None, None)
+        );
+        assert_eq!(ids.dense.len(), DENSE_IDS as usize);
+        let map = IdMap {
+            ids,
+            ..IdMap::default()
+        };
+        assert_eq!(
+            map.missing([3, 1, 3, -5, 2, -6].into_iter()),
+            vec![-6, 2, 3]
+        );
     }
 
     #[test]

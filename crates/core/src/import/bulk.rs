@@ -17,7 +17,7 @@ use quanzi_channels::convert::{parse_int, parse_occurred_at, parse_unix_seconds,
 use quanzi_channels::import::{
     ERROR_COLUMN, FileFormat, RawRecord, RejectWriter, RowError, RowReader,
 };
-use quanzi_channels::mapping::{EventColumns, derived_hash};
+use quanzi_channels::mapping::{EventColumns, ROW_HASH_START, RowHasher, trim_cell};
 use quanzi_domain::event::{BUILTIN_KINDS, MAX_FUTURE_SKEW_MS, MIN_OCCURRED_AT_MS};
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
@@ -71,6 +71,8 @@ struct Columns {
     names: Vec<String>,
     /// The file's names of the fields the domain's rules name, made once.
     field: FieldNames,
+    /// The derived key's row hash under this header.
+    hasher: RowHasher,
 }
 
 /// The file's names of the fields (as [`EventColumns::column_name`] answers them), for the
@@ -120,6 +122,7 @@ impl Columns {
         }
         Ok(Columns {
             cols,
+            hasher: RowHasher::new(headers),
             names: headers.iter().map(|h| h.trim().to_string()).collect(),
             field: FieldNames {
                 tenant: ec.column_name("tenant_id"),
@@ -134,11 +137,13 @@ impl Columns {
     }
 }
 
-/// One good row: the event, its product cell, and the file's tenant id.
+/// One good row: the event, its product cell, the file's tenant id, and its row hash (the
+/// derived key's: [`quanzi_channels::mapping::derived_hash`]).
 struct Good<'r> {
     event: BulkEvent,
     product: Option<&'r str>,
     tenant: Option<i64>,
+    hash: u64,
 }
 
 /// Row checks against the tenant's kinds and the clock.
@@ -157,15 +162,21 @@ impl Checker {
         if rec.len() < n || extra {
             return Err(rec.to_row().defect.into_iter().collect());
         }
+        let defect = || rec.to_row().defect.into_iter().collect::<Vec<_>>();
+        let Some(text) = rec.text() else {
+            return Err(defect());
+        };
         let mut errors = Vec::new();
         let (mut kind, mut member, mut group, mut at) = (None, None, None, None);
         let (mut amount, mut product, mut tenant) = (None, None, None);
+        let hasher = &self.cols.hasher;
+        let mut hash = ROW_HASH_START;
         for (i, col) in self.cols.cols.iter().enumerate() {
-            let Some(raw) = rec.get(i) else { continue };
-            let Ok(v) = std::str::from_utf8(raw) else {
-                return Err(rec.to_row().defect.into_iter().collect());
+            let Some(v) = text.get(i) else {
+                return Err(defect());
             };
-            let v = v.trim();
+            let v = trim_cell(v);
+            hash = hasher.step(hash, i, v);
             if v.is_empty() {
                 continue;
             }
@@ -215,6 +226,7 @@ impl Checker {
         else {
             return Err(errors);
         };
+        let hash = hasher.end(hash, n);
         // The domain's rules (quanzi_domain::event::EventInput::parse), in its order.
         let k = self.kinds.iter().position(|x| x == kind);
         if k.is_none() {
@@ -278,15 +290,10 @@ impl Checker {
                 },
                 product,
                 tenant,
+                hash,
             }),
             _ => Err(errors),
         }
-    }
-
-    /// The row's derived idempotency key as its line and hash, the row-by-row path's
-    /// ([`quanzi_channels::mapping::derived_key`]).
-    fn key(&self, rec: &RawRecord<'_>) -> (u64, u64) {
-        (rec.line as u64, derived_hash(rec.pairs()))
     }
 }
 
@@ -338,7 +345,7 @@ impl Reading {
             match verdict {
                 Ok(Some(g)) => {
                     if feed.is_some() {
-                        batch.push(g.event, self.checker.key(&rec), g.product);
+                        batch.push(g.event, (rec.line as u64, g.hash), g.product);
                     }
                 }
                 Ok(None) => out.other_tenant += 1,
@@ -1324,7 +1331,7 @@ mod tests {
 
     #[test]
     fn the_bulk_key_is_the_row_by_row_paths_key() -> TestResult {
-        let text = "\u{feff}\"tenant_id\",member_id,group_id,kind,ts,amount,product_id,error\n\n 3 ,919839,1381,join,1735689600,0,0,old\n45,\"18,2\",1,order,1735689626,\"12.5\",7,\n";
+        let text = "\u{feff}\"tenant_id\",member_id,group_id,kind,ts,amount,product_id,error\n\n 3 ,919839,1381,join,1735689600,0,0,old\n45,\" 18\",1,order,1735689626,\"12.5\",\"7,茶 \",\n";
         let mut reader = RowReader::from_csv(std::io::Cursor::new(text.as_bytes().to_vec()))?;
         let cols = match Columns::new(reader.headers(), reader.header_line()) {
             Ok(c) => c,
@@ -1337,9 +1344,9 @@ mod tests {
         };
         let mut lines = Vec::new();
         while let Some(rec) = reader.next_record()? {
-            let (line, hash) = checker.key(&rec);
+            let good = checker.check(&rec).map_err(|e| format!("{e:?}"))?;
             assert_eq!(
-                quanzi_store::block::key(line, hash),
+                quanzi_store::block::key(rec.line as u64, good.hash),
                 derived_key(&rec.to_row())
             );
             lines.push(rec.line);

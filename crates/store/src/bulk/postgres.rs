@@ -18,17 +18,23 @@ use quanzi_domain::TenantId;
 use sqlx::postgres::{PgArguments, PgPool};
 use sqlx::query::QueryAs;
 use sqlx::{PgConnection, Postgres};
-use tokio::sync::mpsc::Receiver;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::{
     BulkOutcome, BulkSetup, Change, EventBatch, FastMap, FastSet, Feed, Folded, Held, HeldKeys,
     IdMap, external_id, file_id, fold, prepare,
 };
-use crate::Result;
-use crate::block::{self, Meta};
+use crate::block::{self, Columns, Meta};
+use crate::{Result, StoreError};
 
 /// Bytes of COPY data per message.
 const COPY_CHUNK: usize = 1 << 20;
+
+/// The COPY of members with their ids ([`Load::member_rows`] makes its data).
+const MEMBER_COPY: &str =
+    "copy member (member_id, tenant_id, gender, spending_tier, lifecycle_stage, interests, custom,
+    created_at_ms, updated_at_ms, district, source_channel, name, external_userid) from stdin";
 
 /// The maintenance memory the deferred index builds sort in.
 const INDEX_MEMORY: &str = "set local maintenance_work_mem = '512MB'";
@@ -49,7 +55,7 @@ pub(super) async fn load(
     pool: &PgPool,
     tenant: TenantId,
     setup: &BulkSetup,
-    mut feed: Receiver<Feed>,
+    feed: Receiver<Feed>,
     written: &AtomicU64,
 ) -> Result<BulkOutcome> {
     let mut tx = pool.begin().await?;
@@ -61,7 +67,7 @@ pub(super) async fn load(
         members: IdMap::default(),
         groups: IdMap::default(),
         held: HeldKeys::default(),
-        ids: (0, 0),
+        ids: Ids::default(),
         locked: false,
         changes: Vec::new(),
         seq: 0,
@@ -93,16 +99,14 @@ pub(super) async fn load(
             );
         }
     }
-    loop {
-        match feed.recv().await {
-            Some(Feed::Rows(batch)) => {
-                load.batch(c, &batch).await?;
-                written.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            }
-            Some(Feed::Commit) => break,
-            // The reader gave up: dropping the transaction rolls it back.
-            None => return Ok(BulkOutcome::default()),
-        }
+    let read = if load.locked {
+        load.pipeline(c, feed, written).await?
+    } else {
+        load.one_by_one(c, feed, written).await?
+    };
+    if !read {
+        // The reader gave up: dropping the transaction rolls it back.
+        return Ok(BulkOutcome::default());
     }
     let started = Instant::now();
     restore(c, deferred).await?;
@@ -114,6 +118,7 @@ pub(super) async fn load(
     tracing::debug!(
         ids_ms = s.ids.as_millis() as u64,
         blocks_ms = s.blocks.as_millis() as u64,
+        shaped_ms = s.shaped.as_millis() as u64,
         keys_ms = indexed.as_millis() as u64,
         membership_ms = (folded - indexed).as_millis() as u64,
         commit_ms = (started.elapsed() - folded).as_millis() as u64,
@@ -199,6 +204,8 @@ struct Spent {
     ids: Duration,
     /// Encoding and storing blocks, their ids included.
     blocks: Duration,
+    /// Shaping batches on the pipeline's own thread (beside the rest).
+    shaped: Duration,
 }
 
 struct Load<'a> {
@@ -209,7 +216,7 @@ struct Load<'a> {
     groups: IdMap,
     held: HeldKeys,
     /// Event ids taken from the sequence and not used yet: `(next, end)`.
-    ids: (i64, i64),
+    ids: Ids,
     /// True when the member table is locked by this load (its keys were lifted): members
     /// go in with COPY under ids taken from its sequence.
     locked: bool,
@@ -309,6 +316,281 @@ async fn copy(c: &mut PgConnection, statement: &str, data: &[u8]) -> Result<()> 
     Ok(())
 }
 
+/// Ids taken from a sequence and not used yet: `next .. end`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Ids {
+    next: i64,
+    end: i64,
+}
+
+impl Ids {
+    /// The first of `n` event ids. When fewer are left, takes `n` and `ahead` more (the
+    /// rows the load still expects) at once: one short transaction, not one per block. Ids
+    /// a smaller load leaves unused are a gap, as a rollback's are.
+    async fn take(&mut self, n: usize, ahead: u64, pool: &PgPool) -> Result<i64> {
+        let n = n as i64;
+        if self.end - self.next < n {
+            let want = n * 2 + ahead as i64;
+            let first = reserve_ids(pool, want).await?;
+            *self = Ids {
+                next: first,
+                end: first + want,
+            };
+        }
+        let first = self.next;
+        self.next += n;
+        Ok(first)
+    }
+
+    /// The first of `n` ids of sequence `seq`, taken at least `chunk` at a time on `pool`.
+    /// Only while the sequence's table is locked by the load, so no insert takes an id.
+    async fn take_of(&mut self, n: usize, chunk: usize, seq: &str, pool: &PgPool) -> Result<i64> {
+        let n = n as i64;
+        if self.end - self.next < n {
+            let want = n.max(chunk as i64);
+            let last: i64 =
+                sqlx::query_scalar("select setval($1::regclass, nextval($1::regclass) + $2 - 1)")
+                    .bind(seq)
+                    .bind(want)
+                    .fetch_one(pool)
+                    .await?;
+            *self = Ids {
+                next: last - want + 1,
+                end: last + 1,
+            };
+        }
+        let first = self.next;
+        self.next += n;
+        Ok(first)
+    }
+}
+
+/// The name of the sequence of `table.column`.
+async fn sequence_of(c: &mut PgConnection, table: &str, column: &str) -> Result<String> {
+    let seq: Option<String> = sqlx::query_scalar("select pg_get_serial_sequence($1, $2)")
+        .bind(table)
+        .bind(column)
+        .fetch_one(&mut *c)
+        .await?;
+    seq.ok_or_else(|| StoreError::Commit(format!("bulk load: {table}.{column} has no sequence")))
+}
+
+/// A block made ready to store.
+struct BlockRow {
+    meta: Meta,
+    filter: Vec<u8>,
+    who: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl BlockRow {
+    /// The block of `cols`, its events numbered from `first`.
+    fn of(cols: &Columns, first: i64, now_ms: i64) -> BlockRow {
+        let (who, data) = block::codec::encode(cols);
+        BlockRow {
+            meta: Meta::of(cols, 0, first, now_ms),
+            filter: block::codec::member_filter(&cols.members),
+            who,
+            data,
+        }
+    }
+
+    async fn insert(&self, c: &mut PgConnection, t: i64) -> Result<()> {
+        let m = &self.meta;
+        sqlx::query(block::INSERT)
+            .bind(t)
+            .bind(m.first_event_id)
+            .bind(m.last_event_id)
+            .bind(m.rows)
+            .bind(m.first_line)
+            .bind(m.last_line)
+            .bind(m.min_at_ms)
+            .bind(m.max_at_ms)
+            .bind(m.received_at_ms)
+            .bind(&self.filter)
+            .bind(&self.who)
+            .bind(&self.data)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A batch shaped for storing: its new groups and members as COPY data, and its block.
+#[derive(Default)]
+struct Shaped {
+    rows: u64,
+    groups: Vec<u8>,
+    members: Vec<u8>,
+    block: Option<BlockRow>,
+}
+
+/// Members a batch takes from the member sequence at least at a time.
+const ID_CHUNK: usize = 65_536;
+
+/// The shaping half of [`Load::pipeline`], on a thread of its own.
+struct Shaper {
+    t: i64,
+    setup: BulkSetup,
+    pool: PgPool,
+    /// The member and group sequences.
+    sequences: [String; 2],
+    member_ids: Ids,
+    group_ids: Ids,
+    events: Ids,
+    members: IdMap,
+    groups: IdMap,
+    held: HeldKeys,
+    changes: Vec<Change>,
+    seq: u64,
+    out: BulkOutcome,
+    /// Time spent shaping.
+    spent: Duration,
+}
+
+impl Shaper {
+    /// Shapes every batch of `feed` into `send` until the reader commits (true) or gives up
+    /// (false), or the writing half is gone.
+    fn run(&mut self, mut feed: Receiver<Feed>, send: &Sender<Shaped>, h: &Handle) -> Result<bool> {
+        loop {
+            match feed.blocking_recv() {
+                Some(Feed::Rows(b)) => {
+                    let started = Instant::now();
+                    let shaped = self.shape(&b, h)?;
+                    self.spent += started.elapsed();
+                    if send.blocking_send(shaped).is_err() {
+                        // The writing half failed; its error is the load's.
+                        return Ok(false);
+                    }
+                }
+                Some(Feed::Commit) => return Ok(true),
+                None => return Ok(false),
+            }
+        }
+    }
+
+    fn shape(&mut self, b: &EventBatch, h: &Handle) -> Result<Shaped> {
+        let mut out = Shaped {
+            rows: b.len() as u64,
+            ..Shaped::default()
+        };
+        let groups = self.groups.missing(b.rows().iter().filter_map(|e| e.group));
+        if !groups.is_empty() {
+            let seq = &self.sequences[1];
+            let first = h.block_on(self.group_ids.take_of(groups.len(), 1, seq, &self.pool))?;
+            group_rows(&self.setup, self.t, first, &groups, &mut out.groups);
+            for (i, id) in groups.iter().enumerate() {
+                self.groups.ids.insert(*id, first + i as i64);
+            }
+            self.out.groups_created += groups.len() as u64;
+        }
+        let members = self.members.missing(b.rows().iter().map(|e| e.member));
+        if !members.is_empty() {
+            let seq = &self.sequences[0];
+            let take = self
+                .member_ids
+                .take_of(members.len(), ID_CHUNK, seq, &self.pool);
+            let first = h.block_on(take)?;
+            member_rows(&self.setup, self.t, first, &members, &mut out.members);
+            for (i, id) in members.iter().enumerate() {
+                self.members.ids.insert(*id, first + i as i64);
+            }
+            self.out.members_created += members.len() as u64;
+        }
+        let p = prepare(
+            &self.setup,
+            &self.members,
+            &self.groups,
+            &self.held,
+            b,
+            self.seq,
+            &mut self.out,
+        )?;
+        self.changes.extend(p.changes);
+        self.seq += b.len() as u64;
+        if !p.cols.is_empty() {
+            let ahead = self.setup.expected_rows.saturating_sub(self.seq);
+            let first = h.block_on(self.events.take(p.cols.len(), ahead, &self.pool))?;
+            out.block = Some(BlockRow::of(&p.cols, first, self.setup.now_ms));
+        }
+        Ok(out)
+    }
+}
+
+/// The COPY of groups with their ids ([`group_rows`] makes its data).
+const GROUP_COPY: &str =
+    "copy chat_group (group_id, tenant_id, dimension, theme, rules, capacity_hard,
+    capacity_advised, created_at_ms, updated_at_ms, name, external_chat_id) from stdin";
+
+/// Appends to `buf` the [`GROUP_COPY`] rows of the groups for file ids `missing`, numbered
+/// from `first`.
+fn group_rows(setup: &BulkSetup, t: i64, first: i64, missing: &[i64], buf: &mut Vec<u8>) {
+    let g = &setup.group;
+    let mut common = Vec::new();
+    let _ = write!(common, "{t}\t");
+    field(&mut common, g.dimension.as_str());
+    common.push(b'\t');
+    for s in [&g.theme, &g.rules] {
+        match s {
+            Some(s) => field(&mut common, s),
+            None => common.extend_from_slice(b"\\N"),
+        }
+        common.push(b'\t');
+    }
+    let _ = write!(
+        common,
+        "{}\t{}\t{2}\t{2}\t",
+        g.capacity_hard, g.capacity_advised, setup.now_ms
+    );
+    for (i, id) in missing.iter().enumerate() {
+        let _ = write!(buf, "{}\t", first + i as i64);
+        buf.extend_from_slice(&common);
+        field(buf, &setup.group_name(*id));
+        buf.push(b'\t');
+        field(buf, &external_id(*id));
+        buf.push(b'\n');
+    }
+}
+
+/// Appends to `buf` the [`MEMBER_COPY`] rows of the members for file ids `missing`,
+/// numbered from `first`.
+fn member_rows(setup: &BulkSetup, t: i64, first: i64, missing: &[i64], buf: &mut Vec<u8>) {
+    let m = &setup.member;
+    let mut common = Vec::new();
+    let _ = write!(common, "{}\t", t);
+    for s in [
+        m.gender.as_str(),
+        m.spending_tier.as_str(),
+        m.lifecycle_stage.as_str(),
+    ] {
+        field(&mut common, s);
+        common.push(b'\t');
+    }
+    for s in [
+        serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into()),
+        serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into()),
+    ] {
+        field(&mut common, &s);
+        common.push(b'\t');
+    }
+    let _ = write!(common, "{0}\t{0}\t", setup.now_ms);
+    for s in [&m.district, &m.source_channel] {
+        match s {
+            Some(s) => field(&mut common, s),
+            None => common.extend_from_slice(b"\\N"),
+        }
+        common.push(b'\t');
+    }
+    for (i, id) in missing.iter().enumerate() {
+        let _ = write!(buf, "{}\t", first + i as i64);
+        buf.extend_from_slice(&common);
+        field(buf, &setup.member_name(*id));
+        buf.push(b'\t');
+        field(buf, &external_id(*id));
+        buf.push(b'\n');
+    }
+}
+
 impl Load<'_> {
     /// The tenant's members and groups filed under the bulk prefix.
     async fn preload(&mut self, c: &mut PgConnection) -> Result<()> {
@@ -348,62 +630,118 @@ impl Load<'_> {
         Ok(())
     }
 
-    async fn batch(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
-        let started = Instant::now();
-        self.create_members(c, b).await?;
-        self.create_groups(c, b).await?;
-        let created = Instant::now();
-        self.spent.ids += created - started;
-        let p = prepare(
-            self.setup,
-            &self.members,
-            &self.groups,
-            &self.held,
-            b,
-            self.seq,
-            &mut self.out,
-        )?;
-        self.changes.extend(p.changes);
-        if !p.cols.is_empty() {
-            let n = p.cols.len() as i64;
-            if self.ids.1 - self.ids.0 < n {
-                // Ids for the rest of the file at once: one short transaction, not one per
-                // block. Ids a smaller load leaves unused are a gap, as a rollback's are.
-                let want = (self.setup.expected_rows as i64 - self.seq as i64 + n).max(n);
-                let first = reserve_ids(self.pool, want).await?;
-                self.ids = (first, first + want);
+    /// Stores the batches as they come, each in turn: members and groups created with one
+    /// statement each, then the block. Answers false when the reader gave up.
+    async fn one_by_one(
+        &mut self,
+        c: &mut PgConnection,
+        mut feed: Receiver<Feed>,
+        written: &AtomicU64,
+    ) -> Result<bool> {
+        loop {
+            match feed.recv().await {
+                Some(Feed::Rows(b)) => {
+                    let started = Instant::now();
+                    self.create_members(c, &b).await?;
+                    self.create_groups(c, &b).await?;
+                    let created = Instant::now();
+                    self.spent.ids += created - started;
+                    let p = prepare(
+                        self.setup,
+                        &self.members,
+                        &self.groups,
+                        &self.held,
+                        &b,
+                        self.seq,
+                        &mut self.out,
+                    )?;
+                    self.changes.extend(p.changes);
+                    self.seq += b.len() as u64;
+                    if !p.cols.is_empty() {
+                        let want = self.setup.expected_rows.saturating_sub(self.seq);
+                        let first = self.ids.take(p.cols.len(), want, self.pool).await?;
+                        let block = BlockRow::of(&p.cols, first, self.setup.now_ms);
+                        block.insert(c, self.t).await?;
+                    }
+                    self.spent.blocks += created.elapsed();
+                    written.fetch_add(b.len() as u64, Ordering::Relaxed);
+                }
+                Some(Feed::Commit) => return Ok(true),
+                None => return Ok(false),
             }
-            let first = self.ids.0;
-            self.ids.0 += n;
-            let m = Meta::of(&p.cols, 0, first, self.setup.now_ms);
-            let (who, data) = block::codec::encode(&p.cols);
-            sqlx::query(block::INSERT)
-                .bind(self.t)
-                .bind(m.first_event_id)
-                .bind(m.last_event_id)
-                .bind(m.rows)
-                .bind(m.first_line)
-                .bind(m.last_line)
-                .bind(m.min_at_ms)
-                .bind(m.max_at_ms)
-                .bind(m.received_at_ms)
-                .bind(block::codec::member_filter(&p.cols.members))
-                .bind(who)
-                .bind(data)
-                .execute(&mut *c)
-                .await?;
         }
-        self.seq += b.len() as u64;
-        self.spent.blocks += created.elapsed();
-        Ok(())
+    }
+
+    /// Stores the batches of a load that has locked `member` and `chat_group`: a thread of
+    /// its own shapes each batch — new members and groups under ids taken from their
+    /// sequences, as COPY data, and the block — while this task writes the previous one, so
+    /// the server writes while the next batch is shaped. Answers false when the reader gave
+    /// up.
+    async fn pipeline(
+        &mut self,
+        c: &mut PgConnection,
+        feed: Receiver<Feed>,
+        written: &AtomicU64,
+    ) -> Result<bool> {
+        let mut shaper = Shaper {
+            t: self.t,
+            setup: self.setup.clone(),
+            pool: self.pool.clone(),
+            sequences: [
+                sequence_of(c, "member", "member_id").await?,
+                sequence_of(c, "chat_group", "group_id").await?,
+            ],
+            member_ids: Ids::default(),
+            group_ids: Ids::default(),
+            events: std::mem::take(&mut self.ids),
+            members: std::mem::take(&mut self.members),
+            groups: std::mem::take(&mut self.groups),
+            held: std::mem::take(&mut self.held),
+            changes: Vec::new(),
+            seq: self.seq,
+            out: std::mem::take(&mut self.out),
+            spent: Duration::ZERO,
+        };
+        let (send, mut shaped) = tokio::sync::mpsc::channel::<Shaped>(2);
+        let handle = tokio::runtime::Handle::current();
+        let thread = tokio::task::spawn_blocking(move || {
+            let read = shaper.run(feed, &send, &handle);
+            (shaper, read)
+        });
+        while let Some(s) = shaped.recv().await {
+            let started = Instant::now();
+            if !s.groups.is_empty() {
+                copy(c, GROUP_COPY, &s.groups).await?;
+            }
+            if !s.members.is_empty() {
+                copy(c, MEMBER_COPY, &s.members).await?;
+            }
+            let created = Instant::now();
+            self.spent.ids += created - started;
+            if let Some(block) = &s.block {
+                block.insert(c, self.t).await?;
+            }
+            self.spent.blocks += created.elapsed();
+            written.fetch_add(s.rows, Ordering::Relaxed);
+        }
+        let (shaper, read) = thread.await.map_err(|e| {
+            StoreError::Commit(format!("bulk load: the shaping thread failed: {e}"))
+        })?;
+        let read = read?;
+        self.members = shaper.members;
+        self.groups = shaper.groups;
+        self.held = shaper.held;
+        self.ids = shaper.events;
+        self.changes = shaper.changes;
+        self.seq = shaper.seq;
+        self.out = shaper.out;
+        self.spent.shaped = shaper.spent;
+        Ok(read)
     }
 
     /// Creates the batch's members the tenant does not have yet.
     async fn create_members(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
         let missing = self.members.missing(b.rows().iter().map(|e| e.member));
-        if self.locked {
-            return self.copy_members(c, &missing).await;
-        }
         let m = &self.setup.member;
         let insert = sqlx::query_as(
             "insert into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom,
@@ -423,63 +761,6 @@ impl Load<'_> {
         .bind(&m.source_channel);
         let name = |id| self.setup.member_name(id);
         self.out.members_created += create(c, &mut self.members, &missing, name, insert).await?;
-        Ok(())
-    }
-
-    /// Creates `missing` members with COPY under ids taken from the member sequence; only
-    /// while the member table is locked by this load, so no other insert takes an id between.
-    async fn copy_members(&mut self, c: &mut PgConnection, missing: &[i64]) -> Result<()> {
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let first = take_ids(c, "member", "member_id", missing.len() as i64).await?;
-        let m = &self.setup.member;
-        let mut common = Vec::new();
-        let _ = write!(common, "{}\t", self.t);
-        for s in [
-            m.gender.as_str(),
-            m.spending_tier.as_str(),
-            m.lifecycle_stage.as_str(),
-        ] {
-            field(&mut common, s);
-            common.push(b'\t');
-        }
-        for s in [
-            serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into()),
-            serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into()),
-        ] {
-            field(&mut common, &s);
-            common.push(b'\t');
-        }
-        let _ = write!(common, "{0}\t{0}\t", self.setup.now_ms);
-        for s in [&m.district, &m.source_channel] {
-            match s {
-                Some(s) => field(&mut common, s),
-                None => common.extend_from_slice(b"\\N"),
-            }
-            common.push(b'\t');
-        }
-        let buf = &mut self.buf;
-        buf.clear();
-        for (i, id) in missing.iter().enumerate() {
-            let _ = write!(buf, "{}\t", first + i as i64);
-            buf.extend_from_slice(&common);
-            field(buf, &self.setup.member_name(*id));
-            buf.push(b'\t');
-            field(buf, &external_id(*id));
-            buf.push(b'\n');
-        }
-        copy(
-            c,
-            "copy member (member_id, tenant_id, gender, spending_tier, lifecycle_stage, interests, custom,
-                created_at_ms, updated_at_ms, district, source_channel, name, external_userid) from stdin",
-            &self.buf,
-        )
-        .await?;
-        for (i, id) in missing.iter().enumerate() {
-            self.members.ids.insert(*id, first + i as i64);
-        }
-        self.out.members_created += missing.len() as u64;
         Ok(())
     }
 
