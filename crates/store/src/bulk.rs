@@ -241,11 +241,11 @@ fn is_membership(kind: &str) -> bool {
     kind == "join" || kind == "leave"
 }
 
-/// Event `e` as a [`Change`] at file position `seq`, when it is a join or a leave and its
-/// member and group are mapped.
+/// Event `e` of tenant member `member` as a [`Change`] at file position `seq`, when it is a
+/// join or a leave and its group is mapped.
 fn change_of(
     setup: &BulkSetup,
-    members: &IdMap,
+    member: i64,
     groups: &IdMap,
     e: &BulkEvent,
     seq: u64,
@@ -258,7 +258,7 @@ fn change_of(
         at_ms: e.occurred_at_ms,
         seq,
         group: groups.ids.get(e.group?)?,
-        member: members.ids.get(e.member)?,
+        member,
         join: kind == "join",
     })
 }
@@ -269,12 +269,13 @@ struct Prepared {
     changes: Vec<Change>,
 }
 
-/// Turns batch `b`, whose first row is file position `seq`, into the columns of its events
-/// whose key is not in `held` (member and group ids mapped), counting the rest as duplicates
-/// in `out`, with the joins and leaves among the new ones.
+/// Turns batch `b`, whose first row is file position `seq` and whose rows' tenant member ids
+/// are `members` ([`IdMap::column`]), into the columns of its events whose key is not in
+/// `held` (group ids mapped), counting the rest as duplicates in `out`, with the joins and
+/// leaves among the new ones.
 fn prepare(
     setup: &BulkSetup,
-    members: &IdMap,
+    members: &[i64],
     groups: &IdMap,
     held: &HeldKeys,
     b: &EventBatch,
@@ -297,7 +298,8 @@ fn prepare(
             out.duplicates += 1;
             continue;
         }
-        cols.members.push(mapped(members, e.member)?);
+        let member = members[i];
+        cols.members.push(member);
         cols.groups
             .push(e.group.map(|g| mapped(groups, g)).transpose()?.unwrap_or(0));
         cols.kinds.push(u32::from(e.kind));
@@ -312,7 +314,7 @@ fn prepare(
         });
         cols.lines.push(line);
         cols.hashes.push(hash);
-        changes.extend(change_of(setup, members, groups, e, seq + i as u64));
+        changes.extend(change_of(setup, member, groups, e, seq + i as u64));
     }
     let mut names: Vec<(&str, u32)> = products.into_iter().collect();
     names.sort_by_key(|(_, i)| *i);
@@ -428,6 +430,46 @@ impl IdMap {
     fn stored(&mut self, file: i64, id: i64) {
         self.ids.insert(file, id);
         self.existing.insert(id);
+    }
+
+    /// The tenant ids of `files`, every one mapped already.
+    fn column(&self, files: impl Iterator<Item = i64>) -> Result<Vec<i64>> {
+        files.map(|f| mapped(self, f)).collect()
+    }
+
+    /// The tenant ids of `files` in one pass, mapping the ones not mapped yet: `create`
+    /// gets those sorted, without repeats, and answers the id of the first (the others
+    /// follow it in order).
+    fn column_creating(
+        &mut self,
+        files: &[i64],
+        create: impl FnOnce(&[i64]) -> Result<i64>,
+    ) -> Result<Vec<i64>> {
+        let mut absent = Vec::new();
+        let mut column: Vec<i64> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                self.ids.get(*f).unwrap_or_else(|| {
+                    absent.push(i);
+                    0
+                })
+            })
+            .collect();
+        if absent.is_empty() {
+            return Ok(column);
+        }
+        let mut missing: Vec<i64> = absent.iter().map(|i| files[*i]).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let first = create(&missing)?;
+        for (k, f) in missing.iter().enumerate() {
+            self.ids.insert(*f, first + k as i64);
+        }
+        for i in absent {
+            column[i] = mapped(self, files[i])?;
+        }
+        Ok(column)
     }
 
     /// The file ids of `wanted` not mapped yet, sorted, without repeats.

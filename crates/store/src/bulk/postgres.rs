@@ -31,11 +31,6 @@ use crate::{Result, StoreError};
 /// Bytes of COPY data per message.
 const COPY_CHUNK: usize = 1 << 20;
 
-/// The COPY of members with their ids ([`Load::member_rows`] makes its data).
-const MEMBER_COPY: &str =
-    "copy member (member_id, tenant_id, gender, spending_tier, lifecycle_stage, interests, custom,
-    created_at_ms, updated_at_ms, district, source_channel, name, external_userid) from stdin";
-
 /// The maintenance memory the deferred index builds sort in.
 const INDEX_MEMORY: &str = "set local maintenance_work_mem = '512MB'";
 
@@ -109,9 +104,7 @@ pub(super) async fn load(
         return Ok(BulkOutcome::default());
     }
     let started = Instant::now();
-    restore(c, deferred).await?;
-    let indexed = started.elapsed();
-    load.membership(c).await?;
+    load.membership(c, deferred).await?;
     let folded = started.elapsed();
     tx.commit().await?;
     let s = &load.spent;
@@ -119,8 +112,7 @@ pub(super) async fn load(
         ids_ms = s.ids.as_millis() as u64,
         blocks_ms = s.blocks.as_millis() as u64,
         shaped_ms = s.shaped.as_millis() as u64,
-        keys_ms = indexed.as_millis() as u64,
-        membership_ms = (folded - indexed).as_millis() as u64,
+        tail_ms = folded.as_millis() as u64,
         commit_ms = (started.elapsed() - folded).as_millis() as u64,
         "bulk commit"
     );
@@ -157,6 +149,28 @@ async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<
         ));
     }
     Ok(restore)
+}
+
+/// Drops the primary key of `table` and answers the statement that adds it back. Only for a
+/// table this load has locked (a foreign key's removal does that) and fills with rows it
+/// knows to be unique: built once by sorting, the key costs a fraction of one kept up row
+/// by row, and adding it back proves them unique.
+async fn lift_primary_key(c: &mut PgConnection, table: &str) -> Result<String> {
+    let (name, definition): (String, String) = sqlx::query_as(
+        "select conname::text, pg_get_constraintdef(oid) from pg_constraint
+         where contype = 'p' and conrelid = $1::text::regclass",
+    )
+    .bind(table)
+    .fetch_one(&mut *c)
+    .await?;
+    let name = name.replace('"', "\"\"");
+    let drop = format!("alter table {table} drop constraint \"{name}\"");
+    sqlx::query(sqlx::AssertSqlSafe(drop))
+        .execute(&mut *c)
+        .await?;
+    Ok(format!(
+        "alter table {table} add constraint \"{name}\" {definition}"
+    ))
 }
 
 /// Drops the secondary indexes named in `names` — never a primary key or an index a
@@ -435,6 +449,7 @@ struct Shaper {
     pool: PgPool,
     /// The member and group sequences.
     sequences: [String; 2],
+    member_copy: MemberCopy,
     member_ids: Ids,
     group_ids: Ids,
     events: Ids,
@@ -484,22 +499,26 @@ impl Shaper {
             }
             self.out.groups_created += groups.len() as u64;
         }
-        let members = self.members.missing(b.rows().iter().map(|e| e.member));
-        if !members.is_empty() {
-            let seq = &self.sequences[0];
-            let take = self
-                .member_ids
-                .take_of(members.len(), ID_CHUNK, seq, &self.pool);
+        let files: Vec<i64> = b.rows().iter().map(|e| e.member).collect();
+        let Shaper {
+            setup,
+            pool,
+            sequences,
+            member_copy,
+            member_ids,
+            out: counts,
+            ..
+        } = self;
+        let members = self.members.column_creating(&files, |missing| {
+            let take = member_ids.take_of(missing.len(), ID_CHUNK, &sequences[0], pool);
             let first = h.block_on(take)?;
-            member_rows(&self.setup, self.t, first, &members, &mut out.members);
-            for (i, id) in members.iter().enumerate() {
-                self.members.ids.insert(*id, first + i as i64);
-            }
-            self.out.members_created += members.len() as u64;
-        }
+            member_copy.rows(setup, first, missing, &mut out.members);
+            counts.members_created += missing.len() as u64;
+            Ok(first)
+        })?;
         let p = prepare(
             &self.setup,
-            &self.members,
+            &members,
             &self.groups,
             &self.held,
             b,
@@ -552,42 +571,62 @@ fn group_rows(setup: &BulkSetup, t: i64, first: i64, missing: &[i64], buf: &mut 
     }
 }
 
-/// Appends to `buf` the [`MEMBER_COPY`] rows of the members for file ids `missing`,
-/// numbered from `first`.
-fn member_rows(setup: &BulkSetup, t: i64, first: i64, missing: &[i64], buf: &mut Vec<u8>) {
-    let m = &setup.member;
-    let mut common = Vec::new();
-    let _ = write!(common, "{}\t", t);
-    for s in [
-        m.gender.as_str(),
-        m.spending_tier.as_str(),
-        m.lifecycle_stage.as_str(),
-    ] {
-        field(&mut common, s);
-        common.push(b'\t');
-    }
-    for s in [
-        serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into()),
-        serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into()),
-    ] {
-        field(&mut common, &s);
-        common.push(b'\t');
-    }
-    let _ = write!(common, "{0}\t{0}\t", setup.now_ms);
-    for s in [&m.district, &m.source_channel] {
-        match s {
-            Some(s) => field(&mut common, s),
-            None => common.extend_from_slice(b"\\N"),
+/// The COPY of members with their ids: the statement, and what every row has in common
+/// after its id. Columns whose value would be their default are left out.
+struct MemberCopy {
+    statement: String,
+    common: Vec<u8>,
+}
+
+impl MemberCopy {
+    fn new(setup: &BulkSetup, t: i64) -> MemberCopy {
+        let m = &setup.member;
+        let mut columns = vec!["member_id", "tenant_id"];
+        let mut common = Vec::new();
+        let _ = write!(common, "{t}\t");
+        let mut text = |column, value: &str| {
+            columns.push(column);
+            field(&mut common, value);
+            common.push(b'\t');
+        };
+        text("gender", m.gender.as_str());
+        text("spending_tier", m.spending_tier.as_str());
+        text("lifecycle_stage", m.lifecycle_stage.as_str());
+        let interests = serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into());
+        if interests != "[]" {
+            text("interests", &interests);
         }
-        common.push(b'\t');
+        let custom = serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into());
+        if custom != "{}" {
+            text("custom", &custom);
+        }
+        if let Some(d) = &m.district {
+            text("district", d);
+        }
+        if let Some(c) = &m.source_channel {
+            text("source_channel", c);
+        }
+        let now = setup.now_ms.to_string();
+        text("created_at_ms", &now);
+        text("updated_at_ms", &now);
+        columns.extend(["name", "external_userid"]);
+        MemberCopy {
+            statement: format!("copy member ({}) from stdin", columns.join(", ")),
+            common,
+        }
     }
-    for (i, id) in missing.iter().enumerate() {
-        let _ = write!(buf, "{}\t", first + i as i64);
-        buf.extend_from_slice(&common);
-        field(buf, &setup.member_name(*id));
-        buf.push(b'\t');
-        field(buf, &external_id(*id));
-        buf.push(b'\n');
+
+    /// Appends to `buf` the rows of the members for file ids `missing`, numbered from
+    /// `first`.
+    fn rows(&self, setup: &BulkSetup, first: i64, missing: &[i64], buf: &mut Vec<u8>) {
+        for (i, id) in missing.iter().enumerate() {
+            let _ = write!(buf, "{}\t", first + i as i64);
+            buf.extend_from_slice(&self.common);
+            field(buf, &setup.member_name(*id));
+            buf.push(b'\t');
+            field(buf, &external_id(*id));
+            buf.push(b'\n');
+        }
     }
 }
 
@@ -646,9 +685,10 @@ impl Load<'_> {
                     self.create_groups(c, &b).await?;
                     let created = Instant::now();
                     self.spent.ids += created - started;
+                    let members = self.members.column(b.rows().iter().map(|e| e.member))?;
                     let p = prepare(
                         self.setup,
-                        &self.members,
+                        &members,
                         &self.groups,
                         &self.held,
                         &b,
@@ -683,7 +723,10 @@ impl Load<'_> {
         feed: Receiver<Feed>,
         written: &AtomicU64,
     ) -> Result<bool> {
+        let member_copy = MemberCopy::new(self.setup, self.t);
+        let members_statement = member_copy.statement.clone();
         let mut shaper = Shaper {
+            member_copy,
             t: self.t,
             setup: self.setup.clone(),
             pool: self.pool.clone(),
@@ -714,7 +757,7 @@ impl Load<'_> {
                 copy(c, GROUP_COPY, &s.groups).await?;
             }
             if !s.members.is_empty() {
-                copy(c, MEMBER_COPY, &s.members).await?;
+                copy(c, &members_statement, &s.members).await?;
             }
             let created = Instant::now();
             self.spent.ids += created - started;
@@ -788,11 +831,10 @@ impl Load<'_> {
     }
 
     /// Folds the joins and leaves into membership and writes the rows.
-    async fn membership(&mut self, c: &mut PgConnection) -> Result<()> {
+    /// Runs `deferred` (the restores of what the load lifted) meanwhile, the fold on a
+    /// thread of its own.
+    async fn membership(&mut self, c: &mut PgConnection, deferred: Vec<String>) -> Result<()> {
         let changes = std::mem::take(&mut self.changes);
-        if changes.is_empty() {
-            return Ok(());
-        }
         let stored = |ch: &Change| {
             self.members.existing.contains(&ch.member) && self.groups.existing.contains(&ch.group)
         };
@@ -837,7 +879,14 @@ impl Load<'_> {
             }
         }
         let none_stored = initial.is_empty();
-        let folded = fold(initial, changes);
+        let folding = tokio::task::spawn_blocking(move || fold(initial, changes));
+        restore(c, deferred).await?;
+        let folded = folding
+            .await
+            .map_err(|e| StoreError::Commit(format!("bulk load: the fold failed: {e}")))?;
+        if folded.is_empty() {
+            return Ok(());
+        }
         // The history is the blocks' join and leave events (`block::Implied`): no row of it
         // is written. Rows that dwarf the table go in without its foreign keys and
         // secondary index.
@@ -846,7 +895,7 @@ impl Load<'_> {
                 .bind(folded.len() as i64 / 2 + 1)
                 .fetch_one(&mut *c)
                 .await?;
-        let lifted = if super::dwarfs(folded.len() as u64, held) {
+        let mut lifted = if super::dwarfs(folded.len() as u64, held) {
             let mut lifted = defer_indexes(c, &["group_membership_member"]).await?;
             lifted.extend(lift_foreign_keys(c, &["group_membership"]).await?);
             lifted
@@ -854,8 +903,13 @@ impl Load<'_> {
             Vec::new()
         };
         // With the table locked by the keys' removal and none of the rows stored before,
-        // every membership row is new: COPY puts them straight in.
+        // every membership row is new: COPY puts them straight in, and the primary key is
+        // built once after them (a row's unique key is its fold key).
         let direct = none_stored && !lifted.is_empty();
+        if direct {
+            let key = lift_primary_key(c, "group_membership").await?;
+            lifted.splice(0..0, [INDEX_MEMORY.to_owned(), key]);
+        }
         self.write_membership(c, &folded, direct).await?;
         restore(c, lifted).await
     }

@@ -294,9 +294,10 @@ impl Load<'_> {
     fn batch(&mut self, b: &EventBatch) -> Result<()> {
         self.create_members(b.rows())?;
         self.create_groups(b.rows())?;
+        let members = self.members.column(b.rows().iter().map(|e| e.member))?;
         let p = prepare(
             self.setup,
-            &self.members,
+            &members,
             &self.groups,
             &self.held,
             b,
