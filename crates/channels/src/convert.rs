@@ -7,10 +7,35 @@ pub const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
 
 const DAY_MS: i64 = 86_400_000;
 
+/// `s.trim()`, without the Unicode tables when the ends are plain ASCII (a cell's usual
+/// case): an end byte above space and below 0x80 is no whitespace.
+pub fn trim_cell(s: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x80).contains(b));
+    let b = s.as_bytes();
+    if plain(b.first()) && plain(b.last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+/// Digits alone, few enough not to overflow: their value (the common case, without the
+/// general parse).
+fn plain_digits(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 18 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+}
+
 /// Parses a whole number; `12.0` and `12.00` (as spreadsheets and pandas write integers) are
 /// accepted, `12.5` is not.
 pub fn parse_int(raw: &str) -> Result<i64, String> {
-    let s = raw.trim();
+    let s = trim_cell(raw);
+    if let Some(n) = plain_digits(s) {
+        return Ok(n);
+    }
     let digits = match s.split_once('.') {
         Some((int, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => int,
         Some(_) => return Err("must be a whole number".into()),
@@ -29,7 +54,10 @@ pub fn parse_int(raw: &str) -> Result<i64, String> {
 /// More than two decimals are refused unless they are zeros (`12.340`); exponents are refused.
 pub fn yuan_to_fen(raw: &str) -> Result<i64, String> {
     const HINT: &str = "must be an amount in yuan with at most 2 decimals, e.g. 12.34";
-    let s = raw.trim();
+    let s = trim_cell(raw);
+    if let Some(yuan) = plain_digits(s).filter(|y| *y < i64::MAX / 100) {
+        return Ok(yuan * 100);
+    }
     let s = s
         .strip_prefix('¥')
         .or_else(|| s.strip_prefix('￥'))
@@ -91,7 +119,7 @@ pub fn parse_occurred_at(raw: &str) -> Result<i64, String> {
 
 /// Like [`parse_occurred_at`] but all digits are unix seconds (the benchmark's `ts`).
 pub fn parse_unix_seconds(raw: &str) -> Result<i64, String> {
-    let s = raw.trim();
+    let s = trim_cell(raw);
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s
             .parse::<i64>()

@@ -12,6 +12,7 @@ use calamine::{Data, Range, Reader};
 use serde::Serialize;
 
 use crate::convert::{excel_serial_to_text, number_to_text};
+use crate::records::Records;
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -179,7 +180,7 @@ const NOT_UTF8: &str =
 
 enum Inner {
     Csv {
-        rdr: csv::Reader<Box<dyn Read + Send>>,
+        rdr: Records,
         rec: csv::ByteRecord,
     },
     Sheet {
@@ -264,7 +265,7 @@ impl RowReader {
         }
         // A final newline makes every record end with one, so its first line is known.
         let boxed: Box<dyn Read + Send> = Box::new(br.chain(&b"\n"[..]));
-        let mut rdr = csv_builder(delimiter).from_reader(boxed);
+        let mut rdr = Records::new(boxed, delimiter);
         let mut rec = csv::ByteRecord::new();
         let mut header_line;
         let headers: Vec<String> = loop {
@@ -445,7 +446,7 @@ impl RowReader {
     /// Bytes of a CSV file read so far (0 for spreadsheets), for a progress estimate.
     pub fn bytes_read(&self) -> u64 {
         match &self.inner {
-            Inner::Csv { rdr, .. } => rdr.position().byte(),
+            Inner::Csv { rdr, .. } => rdr.byte(),
             Inner::Sheet { .. } => 0,
         }
     }
@@ -536,9 +537,9 @@ fn csv_builder(delimiter: u8) -> csv::ReaderBuilder {
 /// The line a record just read starts on: the reader is past its final `\n`, and quoted
 /// newlines inside it are counted back. (The record's own position would point at the blank
 /// lines skipped before it.)
-fn first_line<R: Read>(rdr: &csv::Reader<R>, rec: &csv::ByteRecord) -> usize {
+fn first_line(rdr: &Records, rec: &csv::ByteRecord) -> usize {
     let inner = rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
-    rdr.position().line().saturating_sub(1 + inner).max(1) as usize
+    rdr.line().saturating_sub(1 + inner).max(1) as usize
 }
 
 fn csv_row(line: usize, headers: Arc<[String]>, rec: &csv::ByteRecord) -> Row {

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod export;
 pub mod import;
 pub mod mapping;
+mod records;
 pub mod wecom;
 
 pub use import::{ImportError, ImportKind, RejectWriter, Row, RowError, RowReader};

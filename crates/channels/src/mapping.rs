@@ -2,6 +2,7 @@
 //! repeated or missing columns are reported on the header's line), then each row is mapped
 //! and validated with errors naming the line and the column as the file spells it.
 
+pub use crate::convert::trim_cell;
 use std::collections::BTreeMap;
 
 use quanzi_domain::FieldError;
@@ -728,18 +729,6 @@ impl RowHasher {
 
 /// The state of [`RowHasher::step`] before the first column.
 pub const ROW_HASH_START: u64 = FNV_OFFSET;
-
-/// `s.trim()`, without the Unicode tables when the ends are plain ASCII (a cell's usual
-/// case): an end byte above space and below 0x80 is no whitespace.
-pub fn trim_cell(s: &str) -> &str {
-    let plain = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x80).contains(b));
-    let b = s.as_bytes();
-    if plain(b.first()) && plain(b.last()) {
-        s
-    } else {
-        s.trim()
-    }
-}
 
 /// A property cell as JSON: canonical integers and `true`/`false` keep their type.
 fn property_value(v: &str) -> serde_json::Value {

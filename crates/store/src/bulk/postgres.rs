@@ -4,11 +4,12 @@
 //!
 //! A load that dwarfs the events the store holds ([`super::dwarfs`]) drops the tenant keys of
 //! `member` and `chat_group` and adds them back at the end, each checked by one join; that
-//! locks both tables until the commit, so members then go in with COPY under ids taken from
-//! the member sequence, and — when the load also dwarfs the members — without their
-//! secondary indexes, built once at the end. Otherwise members and groups are created with
-//! one statement per batch. Memberships that dwarf the table's go in without its foreign
-//! keys and secondary index, restored the same way.
+//! locks both tables until the commit. Members and groups then go in with COPY under ids
+//! taken from their sequences, shaped on a thread of their own while the load's task writes
+//! ([`Load::pipeline`]); when the load also dwarfs the members, without the member table's
+//! primary key and secondary indexes (and the keys that reference it), built once at the
+//! end. Otherwise members and groups are created with one statement per batch. Memberships
+//! that dwarf the table's go in without its keys and secondary index, restored the same way.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,7 +80,7 @@ pub(super) async fn load(
     // A load that dwarfs the events creates members and groups without their tenant key, and
     // members without their secondary indexes when it also dwarfs the members (a file names
     // about a tenth as many members as it has rows).
-    let mut deferred = Vec::new();
+    let (mut deferred, mut last) = (Vec::new(), Vec::new());
     if super::dwarfs(setup.expected_rows, ever) {
         deferred.extend(lift_foreign_keys(c, &["member", "chat_group"]).await?);
         load.locked = true;
@@ -88,9 +89,14 @@ pub(super) async fn load(
                 .fetch_one(&mut *c)
                 .await?;
         if super::dwarfs(setup.expected_rows / 10, members) {
+            // Its primary key too, built first at the end; the keys that reference it
+            // (memberships, history, tags) are added back last, after the memberships.
+            last = lift_foreign_keys_to(c, "member").await?;
+            let key = lift_primary_key(c, "member").await?;
+            let indexes = defer_indexes(c, &["member_external_userid", "member_tenant"]).await?;
             deferred.splice(
                 0..0,
-                defer_indexes(c, &["member_external_userid", "member_tenant"]).await?,
+                [INDEX_MEMORY.to_owned(), key].into_iter().chain(indexes),
             );
         }
     }
@@ -105,6 +111,7 @@ pub(super) async fn load(
     }
     let started = Instant::now();
     load.membership(c, deferred).await?;
+    restore(c, last).await?;
     let folded = started.elapsed();
     tx.commit().await?;
     let s = &load.spent;
@@ -135,6 +142,28 @@ async fn lift_foreign_keys(c: &mut PgConnection, tables: &[&str]) -> Result<Vec<
     .bind(&tables)
     .fetch_all(&mut *c)
     .await?;
+    drop_keys(c, keys).await
+}
+
+/// Drops the foreign keys that reference `table` (so that its primary key can be dropped)
+/// and answers the statements that add them back, each checked by one join.
+async fn lift_foreign_keys_to(c: &mut PgConnection, table: &str) -> Result<Vec<String>> {
+    let keys: Vec<(String, String, String)> = sqlx::query_as(
+        "select conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) from pg_constraint
+         where contype = 'f' and confrelid = $1::text::regclass order by 1, 2",
+    )
+    .bind(table)
+    .fetch_all(&mut *c)
+    .await?;
+    drop_keys(c, keys).await
+}
+
+/// Drops the foreign keys `(table, name, definition)` and answers the statements that add
+/// them back.
+async fn drop_keys(
+    c: &mut PgConnection,
+    keys: Vec<(String, String, String)>,
+) -> Result<Vec<String>> {
     // Each key added back is checked by one join of the two tables: in memory, not in batches
     // spilled to disk.
     let mut restore = vec!["set local work_mem = '256MB'".to_owned()];
