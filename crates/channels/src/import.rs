@@ -180,7 +180,7 @@ const NOT_UTF8: &str =
 
 enum Inner {
     Csv {
-        rdr: Records,
+        rdr: Box<Records>,
         rec: csv::ByteRecord,
     },
     Sheet {
@@ -265,7 +265,7 @@ impl RowReader {
         }
         // A final newline makes every record end with one, so its first line is known.
         let boxed: Box<dyn Read + Send> = Box::new(br.chain(&b"\n"[..]));
-        let mut rdr = Records::new(boxed, delimiter);
+        let mut rdr = Box::new(Records::new(boxed, delimiter));
         let mut rec = csv::ByteRecord::new();
         let mut header_line;
         let headers: Vec<String> = loop {
