@@ -47,9 +47,18 @@ else
   Q=$CARGO_TARGET_DIR/release/quanzi
 fi
 
+# Before each timed run: what earlier runs left dirty is written out first (the page cache,
+# PostgreSQL's buffers and WAL), so no run pays for the one before it.
+settle() {
+  sync
+  psql -q "$PGADMIN" -c checkpoint 2>/dev/null || true
+  sleep 1
+}
+
 # wall seconds of a command, its output kept in $WORK/<name>.out
 timed() {
   local name=$1; shift
+  settle
   /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>&1 || {
     cat "$WORK/$name.out" >&2; return 1; }
   awk -F': ' '/Elapsed \(wall clock\)/ {

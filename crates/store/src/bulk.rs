@@ -83,14 +83,6 @@ impl BulkSetup {
     fn group_name(&self, id: i64) -> String {
         self.group.name.replace("{id}", &id.to_string())
     }
-
-    /// The kind name of an event.
-    fn kind(&self, e: &BulkEvent) -> &str {
-        self.kinds
-            .get(usize::from(e.kind))
-            .map(String::as_str)
-            .unwrap_or_default()
-    }
 }
 
 /// One event of a batch, with the file's member and group ids.
@@ -241,25 +233,21 @@ fn is_membership(kind: &str) -> bool {
     kind == "join" || kind == "leave"
 }
 
-/// Event `e` of tenant member `member` as a [`Change`] at file position `seq`, when it is a
-/// join or a leave and its group is mapped.
+/// Event `e` of tenant member `member` as a [`Change`] at file position `seq`, when its kind
+/// is a join (`Some(true)`) or a leave (`Some(false)`) and its group is mapped.
 fn change_of(
-    setup: &BulkSetup,
+    join: Option<bool>,
     member: i64,
     groups: &IdMap,
     e: &BulkEvent,
     seq: u64,
 ) -> Option<Change> {
-    let kind = setup.kind(e);
-    if !is_membership(kind) {
-        return None;
-    }
     Some(Change {
         at_ms: e.occurred_at_ms,
         seq,
         group: groups.ids.get(e.group?)?,
         member,
-        join: kind == "join",
+        join: join?,
     })
 }
 
@@ -291,6 +279,12 @@ fn prepare(
         v.reserve(n);
     }
     let mut products: HashMap<&str, u32> = HashMap::new();
+    // Per kind: a join, a leave, or neither.
+    let joins: Vec<Option<bool>> = setup
+        .kinds
+        .iter()
+        .map(|k| is_membership(k).then_some(k == "join"))
+        .collect();
     let mut changes = Vec::new();
     for (i, e) in b.rows().iter().enumerate() {
         let (line, hash) = b.key(i);
@@ -314,7 +308,10 @@ fn prepare(
         });
         cols.lines.push(line);
         cols.hashes.push(hash);
-        changes.extend(change_of(setup, member, groups, e, seq + i as u64));
+        let join = joins.get(usize::from(e.kind)).copied().flatten();
+        if join.is_some() {
+            changes.extend(change_of(join, member, groups, e, seq + i as u64));
+        }
     }
     let mut names: Vec<(&str, u32)> = products.into_iter().collect();
     names.sort_by_key(|(_, i)| *i);

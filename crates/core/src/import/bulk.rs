@@ -34,7 +34,7 @@ use crate::{CoreError, Result};
 /// Rows per batch handed to the store.
 const BATCH: usize = 65_536;
 /// Batches read ahead of the store.
-const AHEAD: usize = 4;
+const AHEAD: usize = 8;
 /// Name of a created member; `{id}` is the file's id.
 pub const MEMBER_NAME: &str = "导入成员 {id}";
 /// Name of a created group; `{id}` is the file's id.

@@ -36,12 +36,12 @@ const COPY_CHUNK: usize = 1 << 20;
 const INDEX_MEMORY: &str = "set local maintenance_work_mem = '512MB'";
 
 const TEMP_MEMBERSHIP: &str =
-    "create temp table bulk_membership (group_id bigint not null, member_id bigint not null,
+    "create temp table bulk_membership (tenant_id bigint not null, group_id bigint not null, member_id bigint not null,
     role text not null, joined_at_ms bigint not null, join_scene text, inviter_member_id bigint,
     left_at_ms bigint) on commit drop";
 
 const MOVE_MEMBERSHIP: &str = "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
-    select $1, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms from bulk_membership
+    select tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms from bulk_membership
     on conflict (tenant_id, group_id, member_id) do update set role = excluded.role,
       joined_at_ms = excluded.joined_at_ms, join_scene = excluded.join_scene,
       inviter_member_id = excluded.inviter_member_id, left_at_ms = excluded.left_at_ms";
@@ -68,7 +68,6 @@ pub(super) async fn load(
         changes: Vec::new(),
         seq: 0,
         out: BulkOutcome::default(),
-        buf: Vec::new(),
         spent: Spent::default(),
     };
     load.preload(c).await?;
@@ -266,7 +265,6 @@ struct Load<'a> {
     changes: Vec<Change>,
     seq: u64,
     out: BulkOutcome,
-    buf: Vec<u8>,
     spent: Spent,
 }
 
@@ -659,6 +657,29 @@ impl MemberCopy {
     }
 }
 
+/// The membership rows of tenant `t` as COPY data for `group_membership` (or the temporary
+/// table, which has the same columns).
+fn membership_rows(t: i64, folded: &Folded) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(folded.len() * 48);
+    for ((group, member), h) in folded {
+        let _ = write!(buf, "{t}\t{group}\t{member}\t");
+        field(&mut buf, h.role());
+        buf.push(b'\t');
+        number(&mut buf, Some(h.joined_at_ms));
+        buf.push(b'\t');
+        match &h.join_scene {
+            Some(s) => field(&mut buf, s),
+            None => buf.extend_from_slice(b"\\N"),
+        }
+        buf.push(b'\t');
+        number(&mut buf, h.inviter);
+        buf.push(b'\t');
+        number(&mut buf, h.left_at_ms);
+        buf.push(b'\n');
+    }
+    buf
+}
+
 impl Load<'_> {
     /// The tenant's members and groups filed under the bulk prefix.
     async fn preload(&mut self, c: &mut PgConnection) -> Result<()> {
@@ -774,7 +795,7 @@ impl Load<'_> {
             out: std::mem::take(&mut self.out),
             spent: Duration::ZERO,
         };
-        let (send, mut shaped) = tokio::sync::mpsc::channel::<Shaped>(2);
+        let (send, mut shaped) = tokio::sync::mpsc::channel::<Shaped>(4);
         let handle = tokio::runtime::Handle::current();
         let thread = tokio::task::spawn_blocking(move || {
             let read = shaper.run(feed, &send, &handle);
@@ -908,9 +929,14 @@ impl Load<'_> {
             }
         }
         let none_stored = initial.is_empty();
-        let folding = tokio::task::spawn_blocking(move || fold(initial, changes));
+        let t = self.t;
+        let folding = tokio::task::spawn_blocking(move || {
+            let folded = fold(initial, changes);
+            let rows = membership_rows(t, &folded);
+            (folded, rows)
+        });
         restore(c, deferred).await?;
-        let folded = folding
+        let (folded, rows) = folding
             .await
             .map_err(|e| StoreError::Commit(format!("bulk load: the fold failed: {e}")))?;
         if folded.is_empty() {
@@ -939,52 +965,25 @@ impl Load<'_> {
             let key = lift_primary_key(c, "group_membership").await?;
             lifted.splice(0..0, [INDEX_MEMORY.to_owned(), key]);
         }
-        self.write_membership(c, &folded, direct).await?;
+        self.write_membership(c, &rows, direct).await?;
         restore(c, lifted).await
     }
 
-    /// Writes the folded membership rows. `direct`: every row is new and goes into
-    /// `group_membership` without the upsert.
+    /// Writes the folded membership rows (as [`membership_rows`] makes them). `direct`:
+    /// every row is new and goes into `group_membership` without the upsert.
     async fn write_membership(
         &mut self,
         c: &mut PgConnection,
-        folded: &Folded,
+        rows: &[u8],
         direct: bool,
     ) -> Result<()> {
-        if folded.is_empty() {
-            return Ok(());
-        }
-        let buf = &mut self.buf;
-        buf.clear();
-        for ((group, member), h) in folded {
-            if direct {
-                let _ = write!(buf, "{}\t", self.t);
-            }
-            let _ = write!(buf, "{group}\t{member}\t");
-            field(buf, h.role());
-            buf.push(b'\t');
-            number(buf, Some(h.joined_at_ms));
-            buf.push(b'\t');
-            match &h.join_scene {
-                Some(s) => field(buf, s),
-                None => buf.extend_from_slice(b"\\N"),
-            }
-            buf.push(b'\t');
-            number(buf, h.inviter);
-            buf.push(b'\t');
-            number(buf, h.left_at_ms);
-            buf.push(b'\n');
-        }
         if direct {
             let statement = "copy group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms) from stdin";
-            return copy(c, statement, &self.buf).await;
+            return copy(c, statement, rows).await;
         }
         sqlx::query(TEMP_MEMBERSHIP).execute(&mut *c).await?;
-        copy(c, "copy bulk_membership from stdin", &self.buf).await?;
-        sqlx::query(MOVE_MEMBERSHIP)
-            .bind(self.t)
-            .execute(&mut *c)
-            .await?;
+        copy(c, "copy bulk_membership from stdin", rows).await?;
+        sqlx::query(MOVE_MEMBERSHIP).execute(&mut *c).await?;
         Ok(())
     }
 }
