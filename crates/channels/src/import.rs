@@ -499,16 +499,6 @@ impl<'a> RawRecord<'a> {
         Some(RecordText { all, rec: self.rec })
     }
 
-    /// `(header, trimmed cell)` pairs as [`Row::pairs`] gives them, without a string per
-    /// cell (a cell that is not UTF-8 reads as empty: such a record is a defect anyway).
-    pub fn pairs(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        let (headers, rec): (&'a [String], &'a csv::ByteRecord) = (self.headers, self.rec);
-        let cells = rec
-            .iter()
-            .map(|c| std::str::from_utf8(c).map(str::trim).unwrap_or_default());
-        headers.iter().map(String::as_str).zip(cells)
-    }
-
     /// The record as a [`Row`] (cells decoded and trimmed, defects noted), e.g. for the
     /// reject file.
     pub fn to_row(&self) -> Row {
@@ -522,16 +512,6 @@ impl Iterator for RowReader {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_row().transpose()
     }
-}
-
-/// CSV records end at `\n` only: a `\r` before it is trimmed with the other whitespace.
-fn csv_builder(delimiter: u8) -> csv::ReaderBuilder {
-    let mut b = csv::ReaderBuilder::new();
-    b.has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .terminator(csv::Terminator::Any(b'\n'));
-    b
 }
 
 /// The line a record just read starts on: the reader is past its final `\n`, and quoted
@@ -602,7 +582,7 @@ fn cell_text(cell: Option<&Data>) -> String {
 pub fn count_csv_rows(path: &Path) -> Result<u64, ImportError> {
     let (_, delimiter) = format_of(path);
     let file = File::open(path).map_err(io_err(path))?;
-    let mut rdr = csv_builder(delimiter).from_reader(BufReader::with_capacity(1 << 16, file));
+    let mut rdr = Records::new(Box::new(file), delimiter);
     let mut rec = csv::ByteRecord::new();
     let mut n: u64 = 0;
     while rdr

@@ -1,7 +1,8 @@
 //! CSV records read the way the `csv` crate reads them with the import's settings (no
-//! header row, any number of fields, a record ending at `\n`, blank lines skipped), with a
-//! fast path: a line without a quote is split at its delimiters directly; a record that has
-//! one goes through `csv_core`'s parser, as the `csv` crate's reader would.
+//! header row, any number of fields, a record ending at `\n` — a `\r` before it is a cell's
+//! trailing whitespace — blank lines skipped), with a fast path: a line without a quote is
+//! split at its delimiters directly; a record that has one goes through `csv_core`'s
+//! parser, as the `csv` crate's reader would.
 
 use std::io::{self, Read};
 

@@ -71,6 +71,31 @@ pub(crate) const INSERT: &str =
     first_line, last_line, min_at_ms, max_at_ms, received_at_ms, member_filter, who, data)
     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
+/// A block encoded for storing: [`INSERT`]'s parameters after the tenant.
+pub(crate) struct Encoded {
+    /// Extent.
+    pub meta: Meta,
+    /// Member filter.
+    pub filter: Vec<u8>,
+    /// The `who` blob.
+    pub who: Vec<u8>,
+    /// The `data` blob.
+    pub data: Vec<u8>,
+}
+
+impl Encoded {
+    /// The block of `cols`, its events numbered from `first_event_id`.
+    pub(crate) fn of(cols: &Columns, first_event_id: i64, received_at_ms: i64) -> Encoded {
+        let (who, data) = codec::encode(cols);
+        Encoded {
+            meta: Meta::of(cols, 0, first_event_id, received_at_ms),
+            filter: codec::member_filter(&cols.members),
+            who,
+            data,
+        }
+    }
+}
+
 /// The tenant's blocks in event id order.
 pub async fn metas(db: &Db, tenant: TenantId) -> Result<Vec<Meta>> {
     let sql =
@@ -348,60 +373,51 @@ fn holding(filters: Vec<(i64, Vec<u8>)>, member: i64) -> HashSet<i64> {
         .collect()
 }
 
+/// Where a read of blocks runs: on the pool, or in an open write transaction.
+pub(crate) enum Read<'a> {
+    /// The pool.
+    Pool(&'a Db),
+    /// A write transaction.
+    Tx(&'a mut Tx),
+}
+
+/// Runs `$body` with `$c` bound to the connection or pool of a [`Read`].
+macro_rules! on_read {
+    ($read:expr, $c:ident => $body:expr) => {
+        match $read {
+            Read::Pool(db) => on_pool!(db, $c => $body),
+            Read::Tx(tx) => on_tx!(&mut **tx, $c => $body),
+        }
+    };
+}
+
 /// The newest `limit` membership changes of `scope` the tenant's blocks imply, newest first
 /// (by time, then event id). A member's scope opens only the blocks whose filter may hold
 /// them; the newest blocks are opened first, and no block older than the changes kept.
 pub(crate) async fn implied_changes(
-    db: &Db,
+    mut read: Read<'_>,
     tenant: TenantId,
     scope: Scope,
     limit: i64,
 ) -> Result<Vec<Implied>> {
     let mut newest = Newest::new(scope, limit);
-    let blocks: Vec<(i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(BY_TIME)
-        .bind(tenant.0).fetch_all(p).await)?;
-    let holding = match scope.member() {
-        Some(m) => Some(may_hold(db, tenant, m).await?),
-        None => None,
-    };
-    for (id, first, max_at_ms) in blocks {
-        if !newest.wants(max_at_ms) {
-            break;
-        }
-        if holding.as_ref().is_none_or(|h| h.contains(&id)) {
-            let who: Vec<u8> =
-                on_pool!(db, p => sqlx::query_scalar(WHO).bind(id).fetch_one(p).await)?;
-            newest.take(first, &codec::decode_who(&who)?);
-        }
-    }
-    Ok(newest.found)
-}
-
-/// [`implied_changes`] in a write transaction.
-pub(crate) async fn implied_changes_in_tx(
-    tx: &mut Tx,
-    tenant: TenantId,
-    scope: Scope,
-    limit: i64,
-) -> Result<Vec<Implied>> {
-    let mut newest = Newest::new(scope, limit);
-    let blocks: Vec<(i64, i64, i64)> = on_tx!(&mut *tx, c => sqlx::query_as(BY_TIME)
+    let blocks: Vec<(i64, i64, i64)> = on_read!(&mut read, c => sqlx::query_as(BY_TIME)
         .bind(tenant.0).fetch_all(c).await)?;
     let holding = match scope.member() {
-        Some(m) => {
-            let filters: Vec<(i64, Vec<u8>)> = on_tx!(&mut *tx, c => sqlx::query_as(FILTERS)
+        Some(m) if !blocks.is_empty() => {
+            let filters: Vec<(i64, Vec<u8>)> = on_read!(&mut read, c => sqlx::query_as(FILTERS)
                 .bind(tenant.0).fetch_all(c).await)?;
             Some(holding(filters, m))
         }
-        None => None,
+        _ => None,
     };
     for (id, first, max_at_ms) in blocks {
         if !newest.wants(max_at_ms) {
             break;
         }
         if holding.as_ref().is_none_or(|h| h.contains(&id)) {
-            let who: Vec<u8> =
-                on_tx!(&mut *tx, c => sqlx::query_scalar(WHO).bind(id).fetch_one(c).await)?;
+            let who: Vec<u8> = on_read!(&mut read, c => sqlx::query_scalar(WHO)
+                .bind(id).fetch_one(c).await)?;
             newest.take(first, &codec::decode_who(&who)?);
         }
     }

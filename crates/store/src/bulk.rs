@@ -233,91 +233,79 @@ fn is_membership(kind: &str) -> bool {
     kind == "join" || kind == "leave"
 }
 
-/// Event `e` of tenant member `member` as a [`Change`] at file position `seq`, when its kind
-/// is a join (`Some(true)`) or a leave (`Some(false)`) and its group is mapped.
-fn change_of(
-    join: Option<bool>,
-    member: i64,
-    groups: &IdMap,
-    e: &BulkEvent,
-    seq: u64,
-) -> Option<Change> {
-    Some(Change {
-        at_ms: e.occurred_at_ms,
-        seq,
-        group: groups.ids.get(e.group?)?,
-        member,
-        join: join?,
-    })
-}
-
-/// A batch made ready to store: the block of its new events and their joins and leaves.
-struct Prepared {
-    cols: Columns,
+/// What a load knows as it goes, the same in both drivers: the id maps, the keys to skip,
+/// the joins and leaves so far, the file position of the next batch, and the counts.
+#[derive(Debug, Default)]
+struct Shape {
+    members: IdMap,
+    groups: IdMap,
+    held: HeldKeys,
     changes: Vec<Change>,
+    seq: u64,
+    out: BulkOutcome,
 }
 
-/// Turns batch `b`, whose first row is file position `seq` and whose rows' tenant member ids
-/// are `members` ([`IdMap::column`]), into the columns of its events whose key is not in
-/// `held` (group ids mapped), counting the rest as duplicates in `out`, with the joins and
-/// leaves among the new ones.
-fn prepare(
-    setup: &BulkSetup,
-    members: &[i64],
-    groups: &IdMap,
-    held: &HeldKeys,
-    b: &EventBatch,
-    seq: u64,
-    out: &mut BulkOutcome,
-) -> Result<Prepared> {
-    let n = b.len();
-    let mut cols = Columns {
-        kind_names: setup.kinds.clone(),
-        ..Columns::default()
-    };
-    for v in [&mut cols.members, &mut cols.groups, &mut cols.at_ms] {
-        v.reserve(n);
-    }
-    let mut products: HashMap<&str, u32> = HashMap::new();
-    // Per kind: a join, a leave, or neither.
-    let joins: Vec<Option<bool>> = setup
-        .kinds
-        .iter()
-        .map(|k| is_membership(k).then_some(k == "join"))
-        .collect();
-    let mut changes = Vec::new();
-    for (i, e) in b.rows().iter().enumerate() {
-        let (line, hash) = b.key(i);
-        if held.contains(&(line, hash)) {
-            out.duplicates += 1;
-            continue;
+impl Shape {
+    /// Turns batch `b`, whose rows' tenant member ids are `members` ([`IdMap::column`]),
+    /// into the columns of its events whose key is not held (group ids mapped), counting
+    /// the rest as duplicates; keeps the joins and leaves among the new ones and moves the
+    /// file position past the batch.
+    fn prepare(&mut self, setup: &BulkSetup, members: &[i64], b: &EventBatch) -> Result<Columns> {
+        let n = b.len();
+        let mut cols = Columns {
+            kind_names: setup.kinds.clone(),
+            ..Columns::default()
+        };
+        for v in [&mut cols.members, &mut cols.groups, &mut cols.at_ms] {
+            v.reserve(n);
         }
-        let member = members[i];
-        cols.members.push(member);
-        cols.groups
-            .push(e.group.map(|g| mapped(groups, g)).transpose()?.unwrap_or(0));
-        cols.kinds.push(u32::from(e.kind));
-        cols.at_ms.push(e.occurred_at_ms);
-        cols.amounts.push(e.amount_fen);
-        cols.products.push(match b.product(i) {
-            None => 0,
-            Some(p) => {
-                let next = products.len() as u32 + 1;
-                *products.entry(p).or_insert(next)
+        let mut products: HashMap<&str, u32> = HashMap::new();
+        // Per kind: a join, a leave, or neither.
+        let joins: Vec<Option<bool>> = setup
+            .kinds
+            .iter()
+            .map(|k| is_membership(k).then_some(k == "join"))
+            .collect();
+        for (i, e) in b.rows().iter().enumerate() {
+            let (line, hash) = b.key(i);
+            if self.held.contains(&(line, hash)) {
+                self.out.duplicates += 1;
+                continue;
             }
-        });
-        cols.lines.push(line);
-        cols.hashes.push(hash);
-        let join = joins.get(usize::from(e.kind)).copied().flatten();
-        if join.is_some() {
-            changes.extend(change_of(join, member, groups, e, seq + i as u64));
+            let member = members[i];
+            cols.members.push(member);
+            let group = e.group.map(|g| mapped(&self.groups, g)).transpose()?;
+            cols.groups.push(group.unwrap_or(0));
+            cols.kinds.push(u32::from(e.kind));
+            cols.at_ms.push(e.occurred_at_ms);
+            cols.amounts.push(e.amount_fen);
+            cols.products.push(match b.product(i) {
+                None => 0,
+                Some(p) => {
+                    let next = products.len() as u32 + 1;
+                    *products.entry(p).or_insert(next)
+                }
+            });
+            cols.lines.push(line);
+            cols.hashes.push(hash);
+            let join = joins.get(usize::from(e.kind)).copied().flatten();
+            if let (Some(join), Some(group)) = (join, group) {
+                self.changes.push(Change {
+                    at_ms: e.occurred_at_ms,
+                    seq: self.seq + i as u64,
+                    group,
+                    member,
+                    join,
+                });
+            }
         }
+        let mut names: Vec<(&str, u32)> = products.into_iter().collect();
+        names.sort_by_key(|(_, i)| *i);
+        cols.product_names = names.into_iter().map(|(p, _)| p.to_owned()).collect();
+        self.out.imported += cols.len() as u64;
+        self.seq += n as u64;
+        Ok(cols)
     }
-    let mut names: Vec<(&str, u32)> = products.into_iter().collect();
-    names.sort_by_key(|(_, i)| *i);
-    cols.product_names = names.into_iter().map(|(p, _)| p.to_owned()).collect();
-    out.imported += cols.len() as u64;
-    Ok(Prepared { cols, changes })
 }
 
 /// The keys a load must skip: the file-derived keys (line, hash) the tenant holds, in blocks

@@ -337,11 +337,7 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
         let c = block::columns(db, m.block_id).await?;
         for i in (0..c.len()).rev() {
             let id = m.first_event_id + i as i64;
-            let keep = f.before.is_none_or(|b| id < b)
-                && f.member_id.is_none_or(|v| c.members[i] == v)
-                && f.group_id.is_none_or(|v| c.groups[i] == v)
-                && f.kind.as_deref().is_none_or(|k| c.kind(i) == k);
-            if keep {
+            if keeps(f, id, c.members[i], c.groups[i], c.kind(i)) {
                 rows.push(block_event(&c, i, id));
                 from_blocks += 1;
                 if from_blocks >= limit {
@@ -353,6 +349,15 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
     rows.sort_by_key(|e| std::cmp::Reverse(e.event_id));
     rows.truncate(limit);
     Ok(rows)
+}
+
+/// Whether a block's event `id` (of `member`, in `group`, 0 for none, of `kind`) is one
+/// filter `f` lists.
+fn keeps(f: &EventFilter, id: i64, member: i64, group: i64, kind: &str) -> bool {
+    f.before.is_none_or(|b| id < b)
+        && f.member_id.is_none_or(|v| member == v)
+        && f.group_id.is_none_or(|v| group == v)
+        && f.kind.as_deref().is_none_or(|k| kind == k)
 }
 
 /// The `limit` newest (by time, then id) block events of a member's or a group's listing:
@@ -380,11 +385,7 @@ async fn list_blocks_by_time(
         let w = block::who(db, m.block_id).await?;
         for i in 0..w.members.len() {
             let id = m.first_event_id + i as i64;
-            let keep = f.before.is_none_or(|before| id < before)
-                && f.member_id.is_none_or(|v| w.members[i] == v)
-                && f.group_id.is_none_or(|v| w.groups[i] == v)
-                && f.kind.as_deref().is_none_or(|k| w.kind(i) == k);
-            if keep {
+            if keeps(f, id, w.members[i], w.groups[i], w.kind(i)) {
                 hits.push((w.at_ms[i], id, b, i));
             }
         }

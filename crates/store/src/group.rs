@@ -338,7 +338,7 @@ async fn history(
     );
     let rows: Vec<MembershipChange> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant.0).bind(limit).fetch_all(p).await)?;
-    let implied = block::implied_changes(db, tenant, scope, limit).await?;
+    let implied = block::implied_changes(block::Read::Pool(db), tenant, scope, limit).await?;
     if implied.is_empty() {
         return Ok(rows);
     }

@@ -895,31 +895,9 @@ mod tests {
             let mut ids = Vec::new();
             for t in [bulk_t, api_t] {
                 // Both start with member 1 having joined and left group 1 through the API.
-                let mut tx = db.begin().await?;
-                let mut members = BTreeMap::new();
-                for m in 1..=5 {
-                    let new = MemberInput {
-                        name: Some(format!("m{m}")),
-                        external_userid: Some(external_id(m)),
-                        ..Default::default()
-                    }
-                    .into_new(&[])?;
-                    // Members 2..5 exist only in the API tenant; the bulk load creates them.
-                    if m == 1 || t == api_t {
-                        members.insert(m, member::create(&mut tx, t, &new).await?.member_id);
-                    }
-                }
-                let mut groups = BTreeMap::new();
-                for g in 1..=2 {
-                    let new = GroupInput {
-                        name: Some(format!("g{g}")),
-                        external_chat_id: Some(external_id(g)),
-                        ..Default::default()
-                    }
-                    .into_new()?;
-                    groups.insert(g, group::create(&mut tx, t, &new, 0).await?.group_id);
-                }
-                tx.commit().await?;
+                // Members 2..5 exist only in the API tenant; the bulk load creates them.
+                let last = if t == api_t { 5 } else { 1 };
+                let (members, groups) = people(db, t, 1..=last).await?;
                 let before = vec![
                     api_event("pre-1", "join", members[&1], groups[&1], 1_735_689_000_000),
                     api_event("pre-2", "leave", members[&1], groups[&1], 1_735_689_100_000),
@@ -949,12 +927,16 @@ mod tests {
         Ok(())
     }
 
-    /// Members 1..=3 and groups 1..=2 of `t` under their file ids' external ids: (members,
-    /// groups) as file id → id.
-    async fn people(db: &Db, t: TenantId) -> Result<(BTreeMap<i64, i64>, BTreeMap<i64, i64>)> {
+    /// Members `ms` (named `m1`…) and groups 1..=2 (`g1`, `g2`) of `t` under their file ids'
+    /// external ids: (members, groups) as file id → id.
+    async fn people(
+        db: &Db,
+        t: TenantId,
+        ms: std::ops::RangeInclusive<i64>,
+    ) -> Result<(BTreeMap<i64, i64>, BTreeMap<i64, i64>)> {
         let mut tx = db.begin().await?;
         let (mut members, mut groups) = (BTreeMap::new(), BTreeMap::new());
-        for m in 1..=3 {
+        for m in ms {
             let new = MemberInput {
                 name: Some(format!("m{m}")),
                 external_userid: Some(external_id(m)),
@@ -1018,8 +1000,8 @@ mod tests {
                 new_tenant(db, "hist").await?,
                 new_tenant(db, "other").await?,
             );
-            let (m, g) = people(db, t).await?;
-            let (om, og) = people(db, other).await?;
+            let (m, g) = people(db, t, 1..=3).await?;
+            let (om, og) = people(db, other, 1..=3).await?;
             for (tenant, text) in [(t, &first), (t, &second), (other, &first)] {
                 let r = import(db, tenant, &TempFile::new(text)?).await?;
                 assert!(r.is_success(), "{:?}", r.errors);

@@ -23,10 +23,10 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::{
-    BulkOutcome, BulkSetup, Change, EventBatch, FastMap, FastSet, Feed, Folded, Held, HeldKeys,
-    IdMap, external_id, file_id, fold, prepare,
+    BulkOutcome, BulkSetup, Change, EventBatch, FastMap, FastSet, Feed, Folded, Held, IdMap, Shape,
+    external_id, file_id, fold,
 };
-use crate::block::{self, Columns, Meta};
+use crate::block::{self, Encoded};
 use crate::{Result, StoreError};
 
 /// Bytes of COPY data per message.
@@ -60,14 +60,9 @@ pub(super) async fn load(
         t: tenant.0,
         pool,
         setup,
-        members: IdMap::default(),
-        groups: IdMap::default(),
-        held: HeldKeys::default(),
+        shape: Shape::default(),
         ids: Ids::default(),
         locked: false,
-        changes: Vec::new(),
-        seq: 0,
-        out: BulkOutcome::default(),
         spent: Spent::default(),
     };
     load.preload(c).await?;
@@ -124,7 +119,7 @@ pub(super) async fn load(
     );
     Ok(BulkOutcome {
         committed: true,
-        ..load.out
+        ..load.shape.out
     })
 }
 
@@ -254,17 +249,12 @@ struct Load<'a> {
     t: i64,
     pool: &'a PgPool,
     setup: &'a BulkSetup,
-    members: IdMap,
-    groups: IdMap,
-    held: HeldKeys,
-    /// Event ids taken from the sequence and not used yet: `(next, end)`.
+    shape: Shape,
+    /// Event ids taken from the sequence and not used yet.
     ids: Ids,
     /// True when the member table is locked by this load (its keys were lifted): members
     /// go in with COPY under ids taken from its sequence.
     locked: bool,
-    changes: Vec<Change>,
-    seq: u64,
-    out: BulkOutcome,
     spent: Spent,
 }
 
@@ -328,23 +318,27 @@ async fn reserve_ids(pool: &PgPool, n: i64) -> Result<i64> {
     sqlx::query("lock table event in share row exclusive mode")
         .execute(&mut *t)
         .await?;
-    let first = take_ids(&mut t, "event", "event_id", n).await?;
+    let seq = sequence_of(&mut t, "event", "event_id").await?;
+    let first = take_ids(&mut *t, &seq, n).await?;
     t.commit().await?;
     Ok(first)
 }
 
-/// Takes `n` consecutive ids from the sequence of `table.column` and answers the first. Only
-/// while nothing else can take one from it: the table locked against inserts.
-async fn take_ids(c: &mut PgConnection, table: &str, column: &str, n: i64) -> Result<i64> {
-    let seq = format!("pg_get_serial_sequence('{table}', '{column}')");
-    let first: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select nextval({seq})")))
-        .fetch_one(&mut *c)
-        .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("select setval({seq}, $1)")))
-        .bind(first + n - 1)
-        .execute(&mut *c)
-        .await?;
-    Ok(first)
+/// Takes `n` consecutive ids from sequence `seq` (a name `pg_get_serial_sequence` answers)
+/// in one statement and answers the first. Only while nothing else can take one from it:
+/// the sequence's table locked against inserts.
+async fn take_ids<'e>(
+    e: impl sqlx::Executor<'e, Database = Postgres>,
+    seq: &str,
+    n: i64,
+) -> Result<i64> {
+    let last: i64 =
+        sqlx::query_scalar("select setval($1::regclass, nextval($1::regclass) + $2 - 1)")
+            .bind(seq)
+            .bind(n)
+            .fetch_one(e)
+            .await?;
+    Ok(last - n + 1)
 }
 
 /// Sends `data` with `COPY … FROM STDIN` (`copy` is the statement).
@@ -389,15 +383,10 @@ impl Ids {
         let n = n as i64;
         if self.end - self.next < n {
             let want = n.max(chunk as i64);
-            let last: i64 =
-                sqlx::query_scalar("select setval($1::regclass, nextval($1::regclass) + $2 - 1)")
-                    .bind(seq)
-                    .bind(want)
-                    .fetch_one(pool)
-                    .await?;
+            let first = take_ids(pool, seq, want).await?;
             *self = Ids {
-                next: last - want + 1,
-                end: last + 1,
+                next: first,
+                end: first + want,
             };
         }
         let first = self.next;
@@ -416,45 +405,25 @@ async fn sequence_of(c: &mut PgConnection, table: &str, column: &str) -> Result<
     seq.ok_or_else(|| StoreError::Commit(format!("bulk load: {table}.{column} has no sequence")))
 }
 
-/// A block made ready to store.
-struct BlockRow {
-    meta: Meta,
-    filter: Vec<u8>,
-    who: Vec<u8>,
-    data: Vec<u8>,
-}
-
-impl BlockRow {
-    /// The block of `cols`, its events numbered from `first`.
-    fn of(cols: &Columns, first: i64, now_ms: i64) -> BlockRow {
-        let (who, data) = block::codec::encode(cols);
-        BlockRow {
-            meta: Meta::of(cols, 0, first, now_ms),
-            filter: block::codec::member_filter(&cols.members),
-            who,
-            data,
-        }
-    }
-
-    async fn insert(&self, c: &mut PgConnection, t: i64) -> Result<()> {
-        let m = &self.meta;
-        sqlx::query(block::INSERT)
-            .bind(t)
-            .bind(m.first_event_id)
-            .bind(m.last_event_id)
-            .bind(m.rows)
-            .bind(m.first_line)
-            .bind(m.last_line)
-            .bind(m.min_at_ms)
-            .bind(m.max_at_ms)
-            .bind(m.received_at_ms)
-            .bind(&self.filter)
-            .bind(&self.who)
-            .bind(&self.data)
-            .execute(&mut *c)
-            .await?;
-        Ok(())
-    }
+/// Stores block `e` of tenant `t`.
+async fn insert_block(c: &mut PgConnection, t: i64, e: &Encoded) -> Result<()> {
+    let m = &e.meta;
+    sqlx::query(block::INSERT)
+        .bind(t)
+        .bind(m.first_event_id)
+        .bind(m.last_event_id)
+        .bind(m.rows)
+        .bind(m.first_line)
+        .bind(m.last_line)
+        .bind(m.min_at_ms)
+        .bind(m.max_at_ms)
+        .bind(m.received_at_ms)
+        .bind(&e.filter)
+        .bind(&e.who)
+        .bind(&e.data)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
 }
 
 /// A batch shaped for storing: its new groups and members as COPY data, and its block.
@@ -463,7 +432,7 @@ struct Shaped {
     rows: u64,
     groups: Vec<u8>,
     members: Vec<u8>,
-    block: Option<BlockRow>,
+    block: Option<Encoded>,
 }
 
 /// Members a batch takes from the member sequence at least at a time.
@@ -480,12 +449,7 @@ struct Shaper {
     member_ids: Ids,
     group_ids: Ids,
     events: Ids,
-    members: IdMap,
-    groups: IdMap,
-    held: HeldKeys,
-    changes: Vec<Change>,
-    seq: u64,
-    out: BulkOutcome,
+    shape: Shape,
     /// Time spent shaping.
     spent: Duration,
 }
@@ -512,54 +476,52 @@ impl Shaper {
     }
 
     fn shape(&mut self, b: &EventBatch, h: &Handle) -> Result<Shaped> {
-        let mut out = Shaped {
+        let mut shaped = Shaped {
             rows: b.len() as u64,
             ..Shaped::default()
         };
-        let groups = self.groups.missing(b.rows().iter().filter_map(|e| e.group));
-        if !groups.is_empty() {
-            let seq = &self.sequences[1];
-            let first = h.block_on(self.group_ids.take_of(groups.len(), 1, seq, &self.pool))?;
-            group_rows(&self.setup, self.t, first, &groups, &mut out.groups);
-            for (i, id) in groups.iter().enumerate() {
-                self.groups.ids.insert(*id, first + i as i64);
-            }
-            self.out.groups_created += groups.len() as u64;
-        }
-        let files: Vec<i64> = b.rows().iter().map(|e| e.member).collect();
         let Shaper {
+            t,
             setup,
             pool,
             sequences,
             member_copy,
             member_ids,
-            out: counts,
+            group_ids,
+            events,
+            shape,
             ..
         } = self;
-        let members = self.members.column_creating(&files, |missing| {
+        let Shape {
+            members,
+            groups,
+            out,
+            ..
+        } = shape;
+        let missing = groups.missing(b.rows().iter().filter_map(|e| e.group));
+        if !missing.is_empty() {
+            let first = h.block_on(group_ids.take_of(missing.len(), 1, &sequences[1], pool))?;
+            group_rows(setup, *t, first, &missing, &mut shaped.groups);
+            for (i, id) in missing.iter().enumerate() {
+                groups.ids.insert(*id, first + i as i64);
+            }
+            out.groups_created += missing.len() as u64;
+        }
+        let files: Vec<i64> = b.rows().iter().map(|e| e.member).collect();
+        let members = members.column_creating(&files, |missing| {
             let take = member_ids.take_of(missing.len(), ID_CHUNK, &sequences[0], pool);
             let first = h.block_on(take)?;
-            member_copy.rows(setup, first, missing, &mut out.members);
-            counts.members_created += missing.len() as u64;
+            member_copy.rows(setup, first, missing, &mut shaped.members);
+            out.members_created += missing.len() as u64;
             Ok(first)
         })?;
-        let p = prepare(
-            &self.setup,
-            &members,
-            &self.groups,
-            &self.held,
-            b,
-            self.seq,
-            &mut self.out,
-        )?;
-        self.changes.extend(p.changes);
-        self.seq += b.len() as u64;
-        if !p.cols.is_empty() {
-            let ahead = self.setup.expected_rows.saturating_sub(self.seq);
-            let first = h.block_on(self.events.take(p.cols.len(), ahead, &self.pool))?;
-            out.block = Some(BlockRow::of(&p.cols, first, self.setup.now_ms));
+        let cols = shape.prepare(setup, &members, b)?;
+        if !cols.is_empty() {
+            let ahead = setup.expected_rows.saturating_sub(shape.seq);
+            let first = h.block_on(events.take(cols.len(), ahead, pool))?;
+            shaped.block = Some(Encoded::of(&cols, first, setup.now_ms));
         }
-        Ok(out)
+        Ok(shaped)
     }
 }
 
@@ -686,11 +648,11 @@ impl Load<'_> {
         for (sql, map) in [
             (
                 "select external_userid, member_id from member where tenant_id = $1 and external_userid like 'import:%'",
-                &mut self.members,
+                &mut self.shape.members,
             ),
             (
                 "select external_chat_id, group_id from chat_group where tenant_id = $1 and external_chat_id like 'import:%'",
-                &mut self.groups,
+                &mut self.shape.groups,
             ),
         ] {
             let rows: Vec<(String, i64)> =
@@ -707,7 +669,7 @@ impl Load<'_> {
                 .fetch_all(&mut *c)
                 .await?;
         for data in blocks {
-            self.held.add_block(&data)?;
+            self.shape.held.add_block(&data)?;
         }
         let keys: Vec<String> = sqlx::query_scalar(
             "select idempotency_key from event where tenant_id = $1 and idempotency_key like 'import-%'",
@@ -715,7 +677,7 @@ impl Load<'_> {
         .bind(self.t)
         .fetch_all(&mut *c)
         .await?;
-        keys.iter().for_each(|k| self.held.add_key(k));
+        keys.iter().for_each(|k| self.shape.held.add_key(k));
         Ok(())
     }
 
@@ -735,23 +697,16 @@ impl Load<'_> {
                     self.create_groups(c, &b).await?;
                     let created = Instant::now();
                     self.spent.ids += created - started;
-                    let members = self.members.column(b.rows().iter().map(|e| e.member))?;
-                    let p = prepare(
-                        self.setup,
-                        &members,
-                        &self.groups,
-                        &self.held,
-                        &b,
-                        self.seq,
-                        &mut self.out,
-                    )?;
-                    self.changes.extend(p.changes);
-                    self.seq += b.len() as u64;
-                    if !p.cols.is_empty() {
-                        let want = self.setup.expected_rows.saturating_sub(self.seq);
-                        let first = self.ids.take(p.cols.len(), want, self.pool).await?;
-                        let block = BlockRow::of(&p.cols, first, self.setup.now_ms);
-                        block.insert(c, self.t).await?;
+                    let members = self
+                        .shape
+                        .members
+                        .column(b.rows().iter().map(|e| e.member))?;
+                    let cols = self.shape.prepare(self.setup, &members, &b)?;
+                    if !cols.is_empty() {
+                        let ahead = self.setup.expected_rows.saturating_sub(self.shape.seq);
+                        let first = self.ids.take(cols.len(), ahead, self.pool).await?;
+                        insert_block(c, self.t, &Encoded::of(&cols, first, self.setup.now_ms))
+                            .await?;
                     }
                     self.spent.blocks += created.elapsed();
                     written.fetch_add(b.len() as u64, Ordering::Relaxed);
@@ -787,12 +742,7 @@ impl Load<'_> {
             member_ids: Ids::default(),
             group_ids: Ids::default(),
             events: std::mem::take(&mut self.ids),
-            members: std::mem::take(&mut self.members),
-            groups: std::mem::take(&mut self.groups),
-            held: std::mem::take(&mut self.held),
-            changes: Vec::new(),
-            seq: self.seq,
-            out: std::mem::take(&mut self.out),
+            shape: std::mem::take(&mut self.shape),
             spent: Duration::ZERO,
         };
         let (send, mut shaped) = tokio::sync::mpsc::channel::<Shaped>(4);
@@ -812,7 +762,7 @@ impl Load<'_> {
             let created = Instant::now();
             self.spent.ids += created - started;
             if let Some(block) = &s.block {
-                block.insert(c, self.t).await?;
+                insert_block(c, self.t, block).await?;
             }
             self.spent.blocks += created.elapsed();
             written.fetch_add(s.rows, Ordering::Relaxed);
@@ -821,20 +771,18 @@ impl Load<'_> {
             StoreError::Commit(format!("bulk load: the shaping thread failed: {e}"))
         })?;
         let read = read?;
-        self.members = shaper.members;
-        self.groups = shaper.groups;
-        self.held = shaper.held;
+        self.shape = shaper.shape;
         self.ids = shaper.events;
-        self.changes = shaper.changes;
-        self.seq = shaper.seq;
-        self.out = shaper.out;
         self.spent.shaped = shaper.spent;
         Ok(read)
     }
 
     /// Creates the batch's members the tenant does not have yet.
     async fn create_members(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
-        let missing = self.members.missing(b.rows().iter().map(|e| e.member));
+        let missing = self
+            .shape
+            .members
+            .missing(b.rows().iter().map(|e| e.member));
         let m = &self.setup.member;
         let insert = sqlx::query_as(
             "insert into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom,
@@ -853,13 +801,17 @@ impl Load<'_> {
         .bind(&m.district)
         .bind(&m.source_channel);
         let name = |id| self.setup.member_name(id);
-        self.out.members_created += create(c, &mut self.members, &missing, name, insert).await?;
+        self.shape.out.members_created +=
+            create(c, &mut self.shape.members, &missing, name, insert).await?;
         Ok(())
     }
 
     /// Creates the batch's groups the tenant does not have yet.
     async fn create_groups(&mut self, c: &mut PgConnection, b: &EventBatch) -> Result<()> {
-        let missing = self.groups.missing(b.rows().iter().filter_map(|e| e.group));
+        let missing = self
+            .shape
+            .groups
+            .missing(b.rows().iter().filter_map(|e| e.group));
         let g = &self.setup.group;
         let insert = sqlx::query_as(
             "insert into chat_group (tenant_id, dimension, theme, rules, capacity_hard, capacity_advised,
@@ -876,7 +828,8 @@ impl Load<'_> {
         .bind(g.capacity_advised)
         .bind(self.setup.now_ms);
         let name = |id| self.setup.group_name(id);
-        self.out.groups_created += create(c, &mut self.groups, &missing, name, insert).await?;
+        self.shape.out.groups_created +=
+            create(c, &mut self.shape.groups, &missing, name, insert).await?;
         Ok(())
     }
 
@@ -884,9 +837,10 @@ impl Load<'_> {
     /// Runs `deferred` (the restores of what the load lifted) meanwhile, the fold on a
     /// thread of its own.
     async fn membership(&mut self, c: &mut PgConnection, deferred: Vec<String>) -> Result<()> {
-        let changes = std::mem::take(&mut self.changes);
+        let changes = std::mem::take(&mut self.shape.changes);
         let stored = |ch: &Change| {
-            self.members.existing.contains(&ch.member) && self.groups.existing.contains(&ch.group)
+            self.shape.members.existing.contains(&ch.member)
+                && self.shape.groups.existing.contains(&ch.group)
         };
         let pairs: FastSet<(i64, i64)> = changes
             .iter()

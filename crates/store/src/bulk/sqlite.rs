@@ -12,10 +12,10 @@ use sqlx::sqlite::SqlitePool;
 use tokio::sync::mpsc::Receiver;
 
 use super::{
-    BulkEvent, BulkOutcome, BulkSetup, Change, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch, FastMap,
-    FastSet, Feed, Held, HeldKeys, IdMap, external_id, file_id, fold, prepare,
+    BulkEvent, BulkOutcome, BulkSetup, DERIVED_KEYS, EXTERNAL_PREFIX, EventBatch, FastMap, FastSet,
+    Feed, Held, Shape, external_id, file_id, fold,
 };
-use crate::block::{self, Meta};
+use crate::block::{self, Encoded};
 use crate::writer::numbered;
 use crate::{Result, StoreError};
 
@@ -157,12 +157,7 @@ pub(super) fn load(
         t: tenant.0,
         setup,
         sql: Sql::new(),
-        members: IdMap::default(),
-        groups: IdMap::default(),
-        held: HeldKeys::default(),
-        changes: Vec::new(),
-        seq: 0,
-        out: BulkOutcome::default(),
+        shape: Shape::default(),
     };
     load.preload()?;
     // Members keep their indexes while they are created: that work overlaps the reading of
@@ -192,7 +187,7 @@ pub(super) fn load(
     for sql in &deferred {
         tx.execute_batch(sql)?;
     }
-    let mut out = load.out;
+    let mut out = load.shape.out;
     let folded = started.elapsed();
     tx.commit()?;
     tracing::debug!(
@@ -235,12 +230,7 @@ struct Load<'a> {
     t: i64,
     setup: &'a BulkSetup,
     sql: Sql,
-    members: IdMap,
-    groups: IdMap,
-    held: HeldKeys,
-    changes: Vec<Change>,
-    seq: u64,
-    out: BulkOutcome,
+    shape: Shape,
 }
 
 impl Load<'_> {
@@ -251,11 +241,11 @@ impl Load<'_> {
         for (sql, map) in [
             (
                 "select external_userid, member_id from member where tenant_id = ?1 and external_userid >= ?2 and external_userid < ?3",
-                &mut self.members,
+                &mut self.shape.members,
             ),
             (
                 "select external_chat_id, group_id from chat_group where tenant_id = ?1 and external_chat_id >= ?2 and external_chat_id < ?3",
-                &mut self.groups,
+                &mut self.shape.groups,
             ),
         ] {
             let mut st = self.tx.prepare(sql)?;
@@ -278,14 +268,15 @@ impl Load<'_> {
         let mut rows = st.query(params![self.t])?;
         while let Some(r) = rows.next()? {
             let data = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            self.held.add_block(data)?;
+            self.shape.held.add_block(data)?;
         }
         let mut st = self.tx.prepare(
             "select idempotency_key from event where tenant_id = ?1 and idempotency_key >= ?2 and idempotency_key < ?3",
         )?;
         let mut rows = st.query(params![self.t, DERIVED_KEYS.0, DERIVED_KEYS.1])?;
         while let Some(r) = rows.next()? {
-            self.held
+            self.shape
+                .held
                 .add_key(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
         }
         Ok(())
@@ -294,24 +285,17 @@ impl Load<'_> {
     fn batch(&mut self, b: &EventBatch) -> Result<()> {
         self.create_members(b.rows())?;
         self.create_groups(b.rows())?;
-        let members = self.members.column(b.rows().iter().map(|e| e.member))?;
-        let p = prepare(
-            self.setup,
-            &members,
-            &self.groups,
-            &self.held,
-            b,
-            self.seq,
-            &mut self.out,
-        )?;
-        self.seq += b.len() as u64;
-        self.changes.extend(p.changes);
-        if p.cols.is_empty() {
+        let members = self
+            .shape
+            .members
+            .column(b.rows().iter().map(|e| e.member))?;
+        let cols = self.shape.prepare(self.setup, &members, b)?;
+        if cols.is_empty() {
             return Ok(());
         }
-        let first = self.reserve_ids(p.cols.len() as i64)?;
-        let m = Meta::of(&p.cols, 0, first, self.setup.now_ms);
-        let (who, data) = block::codec::encode(&p.cols);
+        let first = self.reserve_ids(cols.len() as i64)?;
+        let e = Encoded::of(&cols, first, self.setup.now_ms);
+        let m = &e.meta;
         let mut st = self.tx.prepare_cached(&numbered(block::INSERT))?;
         st.execute(params![
             self.t,
@@ -323,9 +307,9 @@ impl Load<'_> {
             m.min_at_ms,
             m.max_at_ms,
             m.received_at_ms,
-            block::codec::member_filter(&p.cols.members),
-            who,
-            data
+            e.filter,
+            e.who,
+            e.data
         ])?;
         Ok(())
     }
@@ -355,7 +339,7 @@ impl Load<'_> {
 
     /// Creates the batch's members the tenant does not have yet.
     fn create_members(&mut self, rows: &[BulkEvent]) -> Result<()> {
-        let missing = self.members.missing(rows.iter().map(|e| e.member));
+        let missing = self.shape.members.missing(rows.iter().map(|e| e.member));
         let m = &self.setup.member;
         let interests = serde_json::to_string(&m.interests).unwrap_or_else(|_| "[]".into());
         let custom = serde_json::to_string(&m.custom).unwrap_or_else(|_| "{}".into());
@@ -381,16 +365,19 @@ impl Load<'_> {
             // One statement's rows get consecutive ids, in the order of its values.
             let first = self.tx.last_insert_rowid() - n as i64 + 1;
             for (r, id) in missing[done..done + n].iter().enumerate() {
-                self.members.ids.insert(*id, first + r as i64);
+                self.shape.members.ids.insert(*id, first + r as i64);
             }
         }
-        self.out.members_created += missing.len() as u64;
+        self.shape.out.members_created += missing.len() as u64;
         Ok(())
     }
 
     /// Creates the batch's groups the tenant does not have yet.
     fn create_groups(&mut self, rows: &[BulkEvent]) -> Result<()> {
-        let missing = self.groups.missing(rows.iter().filter_map(|e| e.group));
+        let missing = self
+            .shape
+            .groups
+            .missing(rows.iter().filter_map(|e| e.group));
         let g = &self.setup.group;
         let mut st = self.tx.prepare_cached(
             "insert into chat_group (tenant_id, name, dimension, theme, rules, capacity_hard, capacity_advised, external_chat_id, created_at_ms, updated_at_ms)
@@ -408,16 +395,19 @@ impl Load<'_> {
                 external_id(*id),
                 self.setup.now_ms
             ])?;
-            self.groups.ids.insert(*id, self.tx.last_insert_rowid());
+            self.shape
+                .groups
+                .ids
+                .insert(*id, self.tx.last_insert_rowid());
         }
-        self.out.groups_created += missing.len() as u64;
+        self.shape.out.groups_created += missing.len() as u64;
         Ok(())
     }
 
     /// Folds the joins and leaves into membership and writes the rows; rows that dwarf the
     /// table go in without its secondary index, whose statement it answers.
     fn membership(&mut self) -> Result<Vec<String>> {
-        let changes = std::mem::take(&mut self.changes);
+        let changes = std::mem::take(&mut self.shape.changes);
         let mut initial: FastMap<(i64, i64), Held> = FastMap::default();
         {
             let mut st = self.tx.prepare_cached(
@@ -426,8 +416,8 @@ impl Load<'_> {
             )?;
             for c in &changes {
                 let key = (c.group, c.member);
-                let stored = self.members.existing.contains(&c.member)
-                    && self.groups.existing.contains(&c.group);
+                let stored = self.shape.members.existing.contains(&c.member)
+                    && self.shape.groups.existing.contains(&c.group);
                 if !stored || initial.contains_key(&key) {
                     continue;
                 }
