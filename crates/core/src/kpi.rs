@@ -375,6 +375,36 @@ pub struct Params {
     pub lurker_days: i32,
 }
 
+/// Validates `q` against the tenant's current day and refuses group and tag ids the tenant
+/// does not have, as the influence runs do: a misspelt id must not answer an empty report.
+pub async fn resolve(db: &Db, t: TenantId, q: &KpiQuery) -> Result<Params> {
+    let p = q.validate(today(db, t).await?)?;
+    let mut bad = Invalid::default();
+    if let Some(ids) = &p.groups {
+        let known = group::existing(db, t, ids).await?;
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|g| !known.contains(g))
+            .map(i64::to_string)
+            .collect();
+        if !missing.is_empty() {
+            bad.push("groups", format!("no such groups: {}", missing.join(", ")));
+        }
+    }
+    if let Some(tag) = p.segment.as_ref().and_then(|s| s.tag_id)
+        && quanzi_store::tag::get(db, t, quanzi_domain::TagId(tag))
+            .await?
+            .is_none()
+    {
+        bad.push("tag_id", "no such tag");
+    }
+    if bad.is_empty() {
+        Ok(p)
+    } else {
+        Err(CoreError::Invalid(bad))
+    }
+}
+
 /// The longest range a report covers, days.
 pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 
@@ -452,6 +482,19 @@ impl KpiQuery {
         };
         if self.tag_id.is_some_and(|t| t <= 0) {
             inv.push("tag_id", "must be a tag id");
+        }
+        use quanzi_domain::member::{LifecycleStage, SpendingTier};
+        if let Some(v) = &segment.lifecycle_stage
+            && LifecycleStage::parse(v).is_none()
+        {
+            let expected = LifecycleStage::expected();
+            inv.push("lifecycle_stage", format!("must be one of: {expected}"));
+        }
+        if let Some(v) = &segment.spending_tier
+            && SpendingTier::parse(v).is_none()
+        {
+            let expected = SpendingTier::expected();
+            inv.push("spending_tier", format!("must be one of: {expected}"));
         }
         let any_segment = segment.tag_id.is_some()
             || segment.lifecycle_stage.is_some()

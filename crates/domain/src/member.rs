@@ -91,7 +91,7 @@ pub struct MemberInput {
     /// Mobile phone (11 digits, optional +86).
     pub phone: Option<String>,
     /// Values of the tenant's custom fields, by key.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub custom: Option<BTreeMap<String, serde_json::Value>>,
 }
 

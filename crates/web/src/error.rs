@@ -320,14 +320,24 @@ pub fn nonblank(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Parses an optional integer query parameter, naming it on error.
+/// Parses an optional integer query parameter, naming it on error; empty is "not given",
+/// anything else must be the integer itself (no spaces), as the OpenAPI document says.
 pub fn int_param(value: &Option<String>, name: &str) -> Result<Option<i64>, ApiError> {
-    match value.as_deref().map(str::trim) {
+    match value.as_deref() {
         None | Some("") => Ok(None),
         Some(v) => v
             .parse::<i64>()
             .map(Some)
             .map_err(|_| ApiError::field(name, "must be an integer")),
+    }
+}
+
+/// Reads an optional id parameter: blank is `None`, anything but a positive integer is a 422
+/// naming the parameter.
+pub fn id_param(value: &Option<String>, name: &str) -> Result<Option<i64>, ApiError> {
+    match int_param(value, name)? {
+        Some(v) if v <= 0 => Err(ApiError::field(name, "must be a positive id")),
+        v => Ok(v),
     }
 }
 

@@ -210,20 +210,24 @@ async fn kpis_of_a_known_community_follow_new_events_and_stay_in_the_tenant() {
     assert_eq!(v["cohorts"][0]["size"], 3);
     assert_eq!(v["cohorts"][0]["rates"][0], 1.0);
 
-    // Tenant B sees only its own; A asking for B's group gets nothing of it.
+    // Tenant B sees only its own; A asking for B's group is told there is no such group.
     let v = cx
         .get_ok(&b, &format!("/api/v1/kpi/overview?{RANGE}"))
         .await;
     assert_eq!(card(&v, "gmv_fen"), 99_999.0);
     assert_eq!(card(&v, "joins"), 1.0);
-    let v = cx
-        .get_ok(&a, &format!("/api/v1/kpi/overview?{RANGE}&groups={bg}"))
-        .await;
-    assert_eq!(card(&v, "gmv_fen"), 0.0);
-    let v = cx
-        .get_ok(&a, &format!("/api/v1/kpi/groups?{RANGE}&groups={bg}"))
-        .await;
-    assert_eq!(v["groups"], json!([]));
+    for report in ["overview", "groups"] {
+        let (s, v) = cx
+            .call(
+                &a.read_key,
+                Method::GET,
+                &format!("/api/v1/kpi/{report}?{RANGE}&groups={bg}"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(!v.to_string().contains("99999"), "{v}");
+    }
     let v = cx
         .get_ok(&a, &format!("/api/v1/kpi/products?{RANGE}"))
         .await;
@@ -264,6 +268,11 @@ async fn kpi_parameters_are_validated_naming_the_field() {
         ("dead_days=0", "dead_days"),
         ("lurker_days=abc", "lurker_days"),
         ("tag_id=0", "tag_id"),
+        ("spending_tier=gold", "spending_tier"),
+        ("lifecycle_stage=zombie", "lifecycle_stage"),
+        ("period=year", "period"),
+        ("limit=-1", "limit"),
+        ("dead_days=%09", "dead_days"),
     ] {
         let (s, v) = cx
             .call(
@@ -302,6 +311,42 @@ async fn kpi_parameters_are_validated_naming_the_field() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["error"]["fields"][0]["field"], "limit");
+    // Ids the tenant does not have are refused, as influence refuses them; another tenant's
+    // group is as unknown as a made-up one.
+    let b = tenant(&cx.app.db, "tb").await;
+    let theirs = cx
+        .create(&b, "/api/v1/groups", json!({"name": "别家的群"}))
+        .await;
+    let ours = cx
+        .create(&a, "/api/v1/groups", json!({"name": "我们的群"}))
+        .await;
+    for (query, field) in [
+        (format!("groups={ours},{theirs}"), "groups"),
+        ("groups=999999".to_string(), "groups"),
+        ("tag_id=999999".to_string(), "tag_id"),
+    ] {
+        for report in [
+            "overview",
+            "groups",
+            "retention",
+            "funnel",
+            "products",
+            "visits",
+        ] {
+            let (s, v) = cx
+                .call(
+                    &a.read_key,
+                    Method::GET,
+                    &format!("/api/v1/kpi/{report}?{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{report}?{query}: {v}");
+            assert_eq!(v["error"]["fields"][0]["field"], field, "{report}?{query}");
+        }
+    }
+    cx.get_ok(&a, &format!("/api/v1/kpi/overview?groups={ours}"))
+        .await;
     // An empty tenant answers zeros, not errors.
     for p in [
         "overview",

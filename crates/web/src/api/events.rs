@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::members::EventPage;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param};
 
 /// A batch of events.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,14 +45,18 @@ pub async fn ingest(
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Only this member's.
+    #[param(schema_with = super::params::id)]
     pub member_id: Option<String>,
     /// Only this group's.
+    #[param(schema_with = super::params::id)]
     pub group_id: Option<String>,
     /// Only this kind.
     pub kind: Option<String>,
     /// Page size, 1-200 (default 50).
+    #[param(schema_with = super::params::page_limit)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = super::params::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -66,8 +70,8 @@ pub async fn list(
 ) -> Result<Json<EventPage>, ApiError> {
     let (limit, before) = super::page_params(&q.limit, &q.cursor)?;
     let f = EventFilter {
-        member_id: int_param(&q.member_id, "member_id")?,
-        group_id: int_param(&q.group_id, "group_id")?,
+        member_id: id_param(&q.member_id, "member_id")?,
+        group_id: id_param(&q.group_id, "group_id")?,
         kind: q.kind.filter(|k| !k.is_empty()),
         before,
         limit,

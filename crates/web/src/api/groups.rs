@@ -25,10 +25,13 @@ page!(GroupMemberPage, GroupMember);
 #[into_params(parameter_in = Query)]
 pub struct GroupQuery {
     /// district, interest, value_tier, vip, seed or other.
+    #[param(schema_with = super::params::dimension)]
     pub dimension: Option<String>,
     /// Page size, 1-200 (default 50).
+    #[param(schema_with = super::params::page_limit)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = super::params::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -178,6 +181,7 @@ pub async fn history(
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     /// Days back from now, 1-366 (default 30).
+    #[param(schema_with = super::params::lookback_days)]
     pub days: Option<String>,
 }
 

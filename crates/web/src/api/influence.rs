@@ -12,15 +12,17 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::IdPath;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param, int_param};
 
 /// Filters of the run list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
     /// `scores`, `seeds` or `simulate` (default: all).
+    #[param(schema_with = super::params::run_kind)]
     pub kind: Option<String>,
     /// Runs to return, 1-100 (default 20).
+    #[param(schema_with = super::params::runs_limit)]
     pub limit: Option<String>,
 }
 
@@ -73,10 +75,13 @@ pub async fn get_one(
 #[into_params(parameter_in = Query)]
 pub struct KolQuery {
     /// `influencer` (default), `connector`, `maven`, `salesman`, `engaged` or `core`.
+    #[param(schema_with = super::params::role)]
     pub role: Option<String>,
     /// Only current members of this group.
+    #[param(schema_with = super::params::id)]
     pub group_id: Option<String>,
     /// Entries, 1-200 (default 20).
+    #[param(schema_with = super::params::kol_limit)]
     pub limit: Option<String>,
 }
 
@@ -90,7 +95,7 @@ impl KolQuery {
             .filter(|r| !r.is_empty())
             .unwrap_or("influencer")
             .to_string();
-        let group = int_param(&self.group_id, "group_id")?;
+        let group = id_param(&self.group_id, "group_id")?;
         let limit = int_param(&self.limit, "limit")?.unwrap_or(20);
         Ok((role, group, limit))
     }

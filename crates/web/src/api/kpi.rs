@@ -21,32 +21,45 @@ use crate::error::{ApiError, AppQuery, ErrorBody, int_param};
 #[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// First day, YYYY-MM-DD in the tenant's time zone (default: 29 days before `to`).
+    #[param(schema_with = super::params::date)]
     pub from: Option<String>,
     /// Last day, inclusive (default: today).
+    #[param(schema_with = super::params::date)]
     pub to: Option<String>,
     /// Group ids separated by commas (default: all groups).
+    #[param(schema_with = super::params::id_list)]
     pub groups: Option<String>,
     /// Segment: members with this tag.
+    #[param(schema_with = super::params::id)]
     pub tag_id: Option<String>,
     /// Segment: lifecycle stage.
+    #[param(schema_with = super::params::lifecycle_stage)]
     pub lifecycle_stage: Option<String>,
     /// Segment: spending tier.
+    #[param(schema_with = super::params::spending_tier)]
     pub spending_tier: Option<String>,
     /// Segment: source channel.
     pub source_channel: Option<String>,
     /// Days without a message that make a group dead, 1-365 (default 14).
+    #[param(schema_with = super::params::threshold_days)]
     pub dead_days: Option<String>,
     /// Days without a message or reaction that make a member a lurker, 1-365 (default 14).
+    #[param(schema_with = super::params::threshold_days)]
     pub lurker_days: Option<String>,
     /// Retention only: `week` (default) or `month` (30-day periods).
+    #[param(schema_with = super::params::period)]
     pub period: Option<String>,
     /// Products only: rows to return, 1-1000 (default 100).
+    #[param(schema_with = super::params::products_limit)]
     pub limit: Option<String>,
 }
 
 impl KpiParams {
-    /// Validates every parameter against the tenant's current day.
+    /// Validates every parameter against the tenant's current day and stored groups and tags.
     pub async fn resolve(&self, s: &AppState, t: TenantId) -> Result<Params, ApiError> {
+        // Every report takes the same parameters, so each is checked whichever report reads it.
+        self.monthly()?;
+        self.limit()?;
         let q = KpiQuery {
             from: self.from.clone(),
             to: self.to.clone(),
@@ -58,8 +71,7 @@ impl KpiParams {
             dead_days: int_param(&self.dead_days, "dead_days")?,
             lurker_days: int_param(&self.lurker_days, "lurker_days")?,
         };
-        let today = kpi::today(&s.db, t).await?;
-        Ok(q.validate(today)?)
+        Ok(kpi::resolve(&s.db, t, &q).await?)
     }
 
     /// `period=month` (else weeks); anything but week or month is refused.

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{IdPath, PageQuery, page};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param, nonblank};
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param, nonblank};
 
 page!(MemberPage, Member);
 page!(EventPage, Event);
@@ -32,20 +32,27 @@ pub struct MemberQuery {
     /// Exact district.
     pub district: Option<String>,
     /// unknown, female or male.
+    #[param(schema_with = super::params::gender)]
     pub gender: Option<String>,
     /// none, low, mid, high or vip.
+    #[param(schema_with = super::params::spending_tier)]
     pub spending_tier: Option<String>,
     /// Lifecycle stage.
+    #[param(schema_with = super::params::lifecycle_stage)]
     pub lifecycle_stage: Option<String>,
     /// Source channel.
     pub source_channel: Option<String>,
     /// Carries this tag id.
+    #[param(schema_with = super::params::id)]
     pub tag_id: Option<String>,
     /// Currently in this group id.
+    #[param(schema_with = super::params::id)]
     pub group_id: Option<String>,
     /// Page size, 1-200 (default 50).
+    #[param(schema_with = super::params::page_limit)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = super::params::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -93,8 +100,8 @@ impl MemberQuery {
             spending_tier: nonblank(&self.spending_tier),
             lifecycle_stage: nonblank(&self.lifecycle_stage),
             source_channel: nonblank(&self.source_channel),
-            tag_id: int_param(&self.tag_id, "tag_id")?,
-            group_id: int_param(&self.group_id, "group_id")?,
+            tag_id: id_param(&self.tag_id, "tag_id")?,
+            group_id: id_param(&self.group_id, "group_id")?,
             after,
             limit,
         })

@@ -6,17 +6,20 @@ pub mod groups;
 pub mod influence;
 pub mod kpi;
 pub mod members;
+pub mod openapi;
+pub mod params;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
+
+use self::openapi::{EdgeAnswers, FieldRules, Security};
 
 use crate::AppState;
-use crate::error::{ApiError, CODES};
+use crate::error::ApiError;
 
 /// Declares a page type `$name { items: Vec<$item>, next_cursor }` for the OpenAPI document.
 macro_rules! page {
@@ -38,8 +41,10 @@ pub(crate) use page;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1-200 (default 50).
+    #[param(schema_with = params::page_limit)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = params::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -96,29 +101,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
     }
 }
 
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("qz_…").description(Some("A tenant API key created in Settings or with `quanzi admin create-api-key`.")).build()),
-        );
-        let table: String = CODES
-            .iter()
-            .map(|(c, s, d)| format!("| `{c}` | {s} | {d} |\n"))
-            .collect();
-        openapi.info.description = Some(format!(
-            "Quanzi's API. Authenticate with `Authorization: Bearer <api key>`. Errors are `{{\"error\":{{\"code\",\"message\",\"fields\"}}}}` with these stable codes:\n\n| code | status | meaning |\n|---|---|---|\n{table}"
-        ));
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-            "api_key",
-            Vec::<String>::new(),
-        )]);
-    }
-}
-
 /// The OpenAPI document of the API.
 #[derive(OpenApi)]
 #[openapi(
@@ -134,7 +116,7 @@ impl Modify for Security {
         influence::create, influence::list, influence::get_one, influence::kol, influence::member, influence::graph,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError)),
-    modifiers(&Security),
+    modifiers(&Security, &EdgeAnswers, &FieldRules),
     tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"))
 )]
 pub struct ApiDoc;
