@@ -155,7 +155,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            _ = stop_accept.wait_for(|s| *s) => break 'accept,
+            _ = stopped(&mut stop_accept) => break 'accept,
         };
         while registry.len() >= max {
             let closed = registry.closed.notified();
@@ -166,7 +166,7 @@ pub async fn serve(
             }
             tokio::select! {
                 _ = &mut closed => {}
-                _ = stop_accept.wait_for(|s| *s) => break 'accept,
+                _ = stopped(&mut stop_accept) => break 'accept,
             }
         }
         let _ = stream.set_nodelay(true);
@@ -189,6 +189,11 @@ pub async fn serve(
         }
         closed.await;
     }
+}
+
+/// Completes once shutdown was asked for (the guard of the value is not held across awaits).
+async fn stopped(stop: &mut signal::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 async fn serve_connection(
@@ -257,7 +262,7 @@ async fn serve_connection(
                 tracing::debug!(%peer, "idle connection closed to make room");
                 return;
             }
-            _ = stop.wait_for(|s| *s), if !draining => {
+            _ = stopped(&mut stop), if !draining => {
                 draining = true;
                 served.as_mut().graceful_shutdown();
             }
