@@ -126,6 +126,24 @@ async fn a_refused_login_says_when_to_retry_in_the_operators_language() {
     assert_eq!(en.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(en.retry_after.is_some());
     assert!(en.page.contains("try again in"), "{}", en.page);
+    // A script asking for JSON gets the API's error body.
+    let c = http::browser();
+    let csrf = http::login_csrf(&c, &app.url).await;
+    let r = c
+        .post(format!("{}/ui/login", app.url))
+        .header("accept", "application/json")
+        .form(&[
+            ("email", t.owner_email.as_str()),
+            ("password", "x"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    assert_eq!(v["error"]["code"], "rate_limited", "{v}");
 }
 
 #[tokio::test]

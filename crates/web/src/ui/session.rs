@@ -13,6 +13,7 @@ use super::{ErrorPage, lang_from, render, server_error};
 use crate::AppState;
 use crate::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, constant_time_eq, cookie};
 use crate::client::Client;
+use crate::error::ApiError;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -144,6 +145,11 @@ pub async fn login(
         let error = lang.t("login.expired").to_string();
         return page(StatusCode::FORBIDDEN, error, email);
     }
+    // A script asking for JSON gets the API's error body (`rate_limited`, `bad_credentials`).
+    let json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"));
     let now = quanzi_store::now_ms();
     match login_throttle::login(&s.db, &s.throttle, &email, &f.password, client.ip, now).await {
         Ok(LoginOutcome::LoggedIn(login)) => {
@@ -155,6 +161,9 @@ pub async fn login(
             );
             r
         }
+        Ok(LoginOutcome::WrongPassword) if json => {
+            ApiError::new("bad_credentials", "wrong email or password").into_response()
+        }
         Ok(LoginOutcome::WrongPassword) => {
             let error = lang.t("login.failed").to_string();
             page(StatusCode::UNAUTHORIZED, error, email)
@@ -163,7 +172,10 @@ pub async fn login(
             let wait = lang
                 .t("login.limited")
                 .replace("{n}", &retry_after_secs.to_string());
-            let mut r = page(StatusCode::TOO_MANY_REQUESTS, wait, email);
+            let mut r = match json {
+                true => ApiError::new("rate_limited", wait).into_response(),
+                false => page(StatusCode::TOO_MANY_REQUESTS, wait, email),
+            };
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             r
