@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use quanzi_core::login_throttle::ThrottlePolicy;
 use quanzi_web::client::TrustedProxies;
-use quanzi_web::server::{ServerLimits, default_max_connections};
+use quanzi_web::server::{FD_MARGIN, ServerLimits, default_max_connections, descriptor_limit};
 
 use super::Config;
 
@@ -81,6 +81,14 @@ impl Config {
             if !(1..=86_400).contains(&v) {
                 anyhow::bail!("{key} must be between 1 and 86400 seconds, not {v}");
             }
+        }
+        let limit = descriptor_limit();
+        if self.max_connections >= limit {
+            anyhow::bail!(
+                "max_connections must be below this process's open-file limit ({limit}), not {}; \
+                 0 picks the limit minus {FD_MARGIN}",
+                self.max_connections
+            );
         }
         Ok(())
     }
@@ -157,5 +165,6 @@ mod tests {
         assert!(bad("QUANZI_TRUSTED_PROXIES", "10.0.0.0/33").contains("trusted_proxies"));
         assert!(bad("QUANZI_IDLE_TIMEOUT_SECS", "0").contains("idle_timeout_secs"));
         assert!(bad("QUANZI_MAX_CONNECTIONS", "many").contains("QUANZI_MAX_CONNECTIONS"));
+        assert!(bad("QUANZI_MAX_CONNECTIONS", "100000000").contains("max_connections"));
     }
 }
