@@ -26,6 +26,8 @@ const browser = await chromium.launch({
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
 const errors = [];
 page.on('pageerror', e => errors.push(String(e)));
+// The Content-Security-Policy must let every page run: a refused script or style is an error.
+page.on('console', m => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
 
 await step('logs in to the demo', async () => {
   await page.goto(`${base}/ui`);

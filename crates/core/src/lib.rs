@@ -12,6 +12,7 @@ pub mod import;
 pub mod influence;
 pub mod jobs;
 pub mod kpi;
+pub mod login_throttle;
 pub mod members;
 pub mod schedule;
 pub mod webhooks;

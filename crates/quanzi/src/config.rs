@@ -1,5 +1,7 @@
 //! Layered configuration: defaults ← `quanzi.toml` ← `QUANZI_*` environment ← flags.
 
+mod edge;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,25 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Log filter, e.g. `info` or `quanzi=debug`.
     pub log: String,
+    // Hostile clients: proxies believed, login throttling, connection limits (see edge.rs).
+    /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<String>,
+    /// Wrong passwords for one account from one address before any wait.
+    pub login_free_failures: i64,
+    /// Wrong passwords from one address (any accounts) before any wait.
+    pub login_address_free_failures: i64,
+    /// The first wait after the free failures, seconds; each further failure doubles it.
+    pub login_base_delay_secs: i64,
+    /// The longest wait, seconds.
+    pub login_max_delay_secs: i64,
+    /// Seconds from a request's first byte to the end of its head.
+    pub header_read_timeout_secs: u64,
+    /// Seconds from the end of a request's head to the end of its body.
+    pub body_read_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request and no byte either way.
+    pub idle_timeout_secs: u64,
+    /// Open connections at most; 0 means the descriptor limit minus 256.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -25,6 +46,15 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
             log: "info".into(),
+            trusted_proxies: Vec::new(),
+            login_free_failures: 5,
+            login_address_free_failures: 20,
+            login_base_delay_secs: 1,
+            login_max_delay_secs: 900,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 0,
         }
     }
 }
@@ -84,6 +114,7 @@ impl Config {
                         }
                     }
                 }
+                k if edge::ENV_KEYS.contains(&k) => cfg.apply_edge_env(k, v)?,
                 k if k.starts_with("QUANZI_") && !ENV_KEYS.contains(&k) => warnings.push(format!(
                     "unknown environment variable {k} ignored (known: {})",
                     ENV_KEYS.join(", ")
@@ -97,6 +128,7 @@ impl Config {
         if let Some(l) = &flags.listen {
             cfg.listen = l.clone();
         }
+        cfg.check_edge()?;
         if cfg.listen.parse::<std::net::SocketAddr>().is_err() {
             anyhow::bail!(
                 "listen: {:?} is not an address like 127.0.0.1:8080",

@@ -220,6 +220,8 @@ async fn serve_with(cfg: &Config, db: Db, with_worker: bool) -> anyhow::Result<(
     let addr = listener.local_addr()?;
     let mut state = quanzi_web::AppState::new(db.clone());
     state.secure_cookies = cfg.secure_cookies;
+    state.trusted_proxies = std::sync::Arc::new(cfg.trusted_proxies()?);
+    state.throttle = cfg.throttle_policy();
     tracing::info!(%addr, backend = db.backend(), "quanzi listening");
     println!(
         "Quanzi is listening on http://{addr}/ui ({} store)",
@@ -232,7 +234,7 @@ async fn serve_with(cfg: &Config, db: Db, with_worker: bool) -> anyhow::Result<(
             let _ = rx.wait_for(|s| *s).await;
         }))
     });
-    quanzi_web::serve(listener, state, shutdown_signal()).await?;
+    quanzi_web::serve_within(listener, state, cfg.server_limits(), shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     if let Some(j) = jobs {
         let _ = j.await;

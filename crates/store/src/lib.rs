@@ -12,6 +12,7 @@ pub mod group;
 pub mod inbound;
 pub mod influence;
 pub mod jobs;
+pub mod login_throttle;
 pub mod member;
 pub mod tag;
 pub mod tenant;

@@ -206,14 +206,23 @@ pub struct TestApp {
 
 /// Starts the app over `db` on `127.0.0.1:0`.
 pub async fn spawn_app(db: Db) -> TestApp {
+    let state = quanzi_web::AppState::new(db);
+    spawn_within(state, quanzi_web::server::ServerLimits::default()).await
+}
+
+/// Starts the app with `state` (trusted proxies, throttling…) within `limits` on `127.0.0.1:0`.
+pub async fn spawn_within(
+    state: quanzi_web::AppState,
+    limits: quanzi_web::server::ServerLimits,
+) -> TestApp {
+    let db = state.db.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = quanzi_web::AppState::new(db.clone());
     tokio::spawn(async move {
-        let _ = quanzi_web::serve(listener, state, async move {
+        let _ = quanzi_web::serve_within(listener, state, limits, async move {
             let _ = rx.await;
         })
         .await;

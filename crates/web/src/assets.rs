@@ -21,6 +21,11 @@ const FILES: &[(&str, &str, &str)] = &[
     ),
     ("app.css", "text/css", include_str!("../assets/app.css")),
     (
+        "api-docs.js",
+        "text/javascript",
+        include_str!("../assets/api-docs.js"),
+    ),
+    (
         "app.js",
         "text/javascript",
         include_str!("../assets/app.js"),

@@ -1,7 +1,7 @@
 //! Who is calling: an API key (Bearer) or an operator session (cookie, CSRF-checked on
-//! writes), and the login rate limiter.
+//! writes).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -169,78 +169,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Counts failed logins per key (email, and client address) in a sliding window.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    window: Duration,
-    max_failures: usize,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl LoginLimiter {
-    /// `max_failures` within `window` lock a key until the oldest failure ages out.
-    pub fn new(max_failures: usize, window: Duration) -> Self {
-        LoginLimiter {
-            window,
-            max_failures,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// True when `key` may try again now.
-    pub fn allowed(&self, key: &str) -> bool {
-        let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else {
-            return true;
-        };
-        let Some(q) = map.get_mut(key) else {
-            return true;
-        };
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > self.window)
-        {
-            q.pop_front();
-        }
-        q.len() < self.max_failures
-    }
-
-    /// Records a failed attempt for `key`.
-    pub fn fail(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                map.clear();
-            }
-            map.entry(key.to_string())
-                .or_default()
-                .push_back(Instant::now());
-        }
-    }
-
-    /// Forgets `key`'s failures after a success.
-    pub fn succeed(&self, key: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(key);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_limiter_locks_after_max_failures() {
-        let l = LoginLimiter::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(l.allowed("a"));
-            l.fail("a");
-        }
-        assert!(!l.allowed("a"));
-        assert!(l.allowed("b"));
-        l.succeed("a");
-        assert!(l.allowed("a"));
-    }
 
     #[test]
     fn cookies_are_found_among_several() {

@@ -5,11 +5,13 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod client;
 pub mod error;
+pub mod headers;
 pub mod hooks;
+pub mod server;
 pub mod ui;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +27,11 @@ use quanzi_store::Db;
 pub struct AppState {
     /// The store.
     pub db: Db,
-    /// Failed-login counter.
-    pub limiter: Arc<auth::LoginLimiter>,
-    /// Set `Secure` on cookies (behind HTTPS).
+    /// How failed logins slow the next ones (counters are in the store).
+    pub throttle: quanzi_core::login_throttle::ThrottlePolicy,
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Arc<client::TrustedProxies>,
+    /// Always set `Secure` on cookies (they also get it on any request that came over HTTPS).
     pub secure_cookies: bool,
     /// Recently verified API keys.
     pub keys: Arc<auth::KeyCache>,
@@ -38,11 +42,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `db` with the default login limit (10 failures per 15 minutes per key).
+    /// State over `db` with the default login throttling and no trusted proxy.
     pub fn new(db: Db) -> Self {
         AppState {
             db,
-            limiter: Arc::new(auth::LoginLimiter::new(10, Duration::from_secs(15 * 60))),
+            throttle: quanzi_core::login_throttle::ThrottlePolicy::default(),
+            trusted_proxies: Arc::new(client::TrustedProxies::default()),
             secure_cookies: false,
             keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
             cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
@@ -74,19 +79,35 @@ pub fn app(state: AppState) -> Router {
             cache::invalidate_after_writes,
         )))
         .merge(hooks::router())
-        .merge(ui::router())
+        .merge(ui::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ui::error_pages,
+        )))
         .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .with_state(state)
 }
 
-/// Serves the app on `listener` until `shutdown` completes, then drains in-flight requests.
+/// Serves the app on `listener` with the default [`server::ServerLimits`] until `shutdown`
+/// completes, then drains in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_within(listener, state, server::ServerLimits::default(), shutdown).await
+}
+
+/// Serves the app on `listener` within `limits` (timeouts, connection cap) until `shutdown`
+/// completes, then drains in-flight requests.
+pub async fn serve_within(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: server::ServerLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve(listener, app(state), limits, shutdown).await
 }

@@ -1,4 +1,4 @@
-//! Operator UI over HTTP: login with CSRF, sessions in the database, rate limiting, logout,
+//! Operator UI over HTTP: login with CSRF, sessions in the database, logout,
 //! the language switch, and cookie-authenticated API calls needing the CSRF header.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -54,7 +54,7 @@ async fn an_operator_logs_in_sees_the_dashboard_and_logs_out() {
         .unwrap();
     assert_eq!(
         bad.status(),
-        StatusCode::OK,
+        StatusCode::FORBIDDEN,
         "a forged form token is refused"
     );
     assert!(bad.text().await.unwrap().contains("表单已过期"));
@@ -235,46 +235,6 @@ async fn cookie_sessions_need_the_csrf_header_to_write_through_the_api() {
         .unwrap();
     assert_eq!(me["tenant"]["slug"], "shop");
     assert_eq!(me["write"], true);
-}
-
-#[tokio::test]
-async fn repeated_failed_logins_are_rate_limited() {
-    let db = TestDb::new().await;
-    let app = spawn_app(db.db.clone()).await;
-    let t = tenant(&app.db, "shop").await;
-    let c = browser();
-    let csrf = login_csrf(&c, &app.url).await;
-    let mut statuses = Vec::new();
-    for _ in 0..11 {
-        let r = c
-            .post(format!("{}/ui/login", app.url))
-            .form(&[
-                ("email", t.owner_email.as_str()),
-                ("password", "guess-guess"),
-                ("_csrf", &csrf),
-            ])
-            .send()
-            .await
-            .unwrap();
-        statuses.push(r.status());
-    }
-    assert_eq!(statuses[9], StatusCode::UNAUTHORIZED);
-    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
-    let r = c
-        .post(format!("{}/ui/login", app.url))
-        .form(&[
-            ("email", t.owner_email.as_str()),
-            ("password", "password123"),
-            ("_csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits out the lock"
-    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The operator UI under `/ui`: askama pages, htmx partials, ECharts charts, zh-CN and en.
 
+mod error_page;
 pub mod i18n;
 mod influence;
 mod kpi;
@@ -19,6 +20,7 @@ use quanzi_store::access::SessionView;
 
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie};
+pub use error_page::{ErrorPage, error_pages};
 use i18n::Lang;
 use quanzi_domain::date::civil_from_days;
 
@@ -47,7 +49,21 @@ impl Layout {
 
 /// The UI language of a request (cookie `lang`, default zh-CN).
 pub fn lang_of(parts: &Parts) -> Lang {
-    Lang::from_code(cookie(&parts.headers, "lang").as_deref())
+    lang_from(&parts.headers)
+}
+
+/// The UI language from request headers: the `lang` cookie, else `Accept-Language` when its
+/// first choice is English, else zh-CN.
+pub fn lang_from(headers: &axum::http::HeaderMap) -> Lang {
+    if let Some(c) = cookie(headers, "lang") {
+        return Lang::from_code(Some(&c));
+    }
+    let first = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    Lang::from_code(first.as_deref())
 }
 
 /// A logged-in operator; pages that need one redirect to the login otherwise.
@@ -121,7 +137,7 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Logs an internal error and answers a plain 500 page.
+/// Logs an internal error and answers 500 (rendered as a page by [`error_pages`]).
 pub fn server_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "ui error");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -172,6 +188,12 @@ pub fn router() -> Router<AppState> {
         .route("/ui/settings/api-keys", post(settings::create_key))
         .merge(settings::channels::router())
         .merge(influence::router())
+        .route(
+            "/ui/{*rest}",
+            axum::routing::any(|| async {
+                ErrorPage::new(StatusCode::NOT_FOUND, "error.404.body")
+            }),
+        )
 }
 
 #[cfg(test)]

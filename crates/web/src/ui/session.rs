@@ -1,18 +1,19 @@
 //! Logging in and out, and switching the UI language.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use quanzi_core::login_throttle::{self, LoginOutcome};
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::{render, server_error};
+use super::{ErrorPage, lang_from, render, server_error};
 use crate::AppState;
 use crate::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, constant_time_eq, cookie};
+use crate::client::Client;
+use crate::error::ApiError;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -21,7 +22,7 @@ struct LoginPage {
     csrf: String,
     next: String,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 /// Where to go after login: only local UI paths (no open redirect).
@@ -39,8 +40,19 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn cookie_header(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
+/// A `Set-Cookie` value; `Secure` when configured or when the request came over HTTPS.
+pub fn cookie_header(
+    state: &AppState,
+    client: Client,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let secure = if state.secure_cookies || client.https {
+        "; Secure"
+    } else {
+        ""
+    };
     let age = max_age
         .map(|a| format!("; Max-Age={a}"))
         .unwrap_or_default();
@@ -52,11 +64,12 @@ fn cookie_header(state: &AppState, name: &str, value: &str, max_age: Option<i64>
 
 fn login_page(
     state: &AppState,
+    client: Client,
     headers: &HeaderMap,
     lang: Lang,
     next: String,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 ) -> Response {
     let csrf = cookie(headers, LOGIN_CSRF_COOKIE)
         .filter(|c| c.len() == 32)
@@ -70,7 +83,7 @@ fn login_page(
     });
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(state, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
+        cookie_header(state, client, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
     );
     resp
 }
@@ -84,12 +97,14 @@ pub struct NextQuery {
 /// GET /ui/login.
 pub async fn login_form(
     State(s): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    let lang = Lang::from_code(cookie(&headers, "lang").as_deref());
+    let lang = lang_from(&headers);
     login_page(
         &s,
+        client,
         &headers,
         lang,
         safe_next(q.next.as_deref()),
@@ -108,44 +123,61 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// POST /ui/login: double-submit CSRF check, rate limit, then a session cookie.
+/// POST /ui/login: double-submit CSRF check, throttling (per account and address, and per
+/// address; `Retry-After` and the wait on the page when refused), then a session cookie.
 pub async fn login(
     State(s): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: Client,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let lang = Lang::from_code(cookie(&headers, "lang").as_deref());
+    let lang = lang_from(&headers);
     let next = safe_next(f.next.as_deref());
     let email = f.email.trim().to_lowercase();
+    let page = |status: StatusCode, error: String, email: String| {
+        let mut r = login_page(&s, client, &headers, lang, next.clone(), email, Some(error));
+        *r.status_mut() = status;
+        r
+    };
     let sent_ok = cookie(&headers, LOGIN_CSRF_COOKIE)
         .is_some_and(|c| constant_time_eq(c.as_bytes(), f.csrf.as_bytes()));
     if !sent_ok {
-        return login_page(&s, &headers, lang, next, email, Some("login.expired"));
+        let error = lang.t("login.expired").to_string();
+        return page(StatusCode::FORBIDDEN, error, email);
     }
-    let by_email = format!("email:{email}");
-    let by_ip = format!("ip:{}", addr.ip());
-    if !s.limiter.allowed(&by_email) || !s.limiter.allowed(&by_ip) {
-        let mut r = login_page(&s, &headers, lang, next, email, Some("login.limited"));
-        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        return r;
-    }
-    match quanzi_core::access::login(&s.db, &email, &f.password).await {
-        Ok(login) => {
-            s.limiter.succeed(&by_email);
+    // A script asking for JSON gets the API's error body (`rate_limited`, `bad_credentials`).
+    let json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"));
+    let now = quanzi_store::now_ms();
+    match login_throttle::login(&s.db, &s.throttle, &email, &f.password, client.ip, now).await {
+        Ok(LoginOutcome::LoggedIn(login)) => {
             let mut r = Redirect::to(&next).into_response();
             let max_age = quanzi_core::access::SESSION_TTL_MS / 1000;
             r.headers_mut().append(
                 header::SET_COOKIE,
-                cookie_header(&s, SESSION_COOKIE, &login.token, Some(max_age)),
+                cookie_header(&s, client, SESSION_COOKIE, &login.token, Some(max_age)),
             );
             r
         }
-        Err(quanzi_core::CoreError::BadCredentials) => {
-            s.limiter.fail(&by_email);
-            s.limiter.fail(&by_ip);
-            let mut r = login_page(&s, &headers, lang, next, email, Some("login.failed"));
-            *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        Ok(LoginOutcome::WrongPassword) if json => {
+            ApiError::new("bad_credentials", "wrong email or password").into_response()
+        }
+        Ok(LoginOutcome::WrongPassword) => {
+            let error = lang.t("login.failed").to_string();
+            page(StatusCode::UNAUTHORIZED, error, email)
+        }
+        Ok(LoginOutcome::Refused { retry_after_secs }) => {
+            let wait = lang
+                .t("login.limited")
+                .replace("{n}", &retry_after_secs.to_string());
+            let mut r = match json {
+                true => ApiError::new("rate_limited", wait).into_response(),
+                false => page(StatusCode::TOO_MANY_REQUESTS, wait, email),
+            };
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             r
         }
         Err(e) => server_error(e),
@@ -162,6 +194,7 @@ pub struct LogoutForm {
 /// POST /ui/logout: ends the session (CSRF-checked) and clears the cookie.
 pub async fn logout(
     State(s): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(f): Form<LogoutForm>,
 ) -> Response {
@@ -173,7 +206,7 @@ pub async fn logout(
                 }
             }
             Ok(Some(_)) => {
-                return (axum::http::StatusCode::FORBIDDEN, "csrf check failed").into_response();
+                return ErrorPage::new(StatusCode::FORBIDDEN, "error.csrf").into_response();
             }
             _ => {}
         }
@@ -181,21 +214,31 @@ pub async fn logout(
     let mut r = Redirect::to("/ui/login").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(&s, SESSION_COOKIE, "", Some(0)),
+        cookie_header(&s, client, SESSION_COOKIE, "", Some(0)),
     );
     r
 }
 
 /// GET /ui/lang/{zh|en}?next=…: remembers the language for a year.
-pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
+pub async fn set_lang(
+    State(s): State<AppState>,
+    client: Client,
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let code = if lang.starts_with("en") { "en" } else { "zh" };
     let next = match q.next.as_deref() {
         Some("/ui/login") => "/ui/login".to_string(),
         other => safe_next(other),
     };
     let mut r = Redirect::to(&next).into_response();
+    let secure = if s.secure_cookies || client.https {
+        "; Secure"
+    } else {
+        ""
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "lang={code}; Path=/; Max-Age=31536000; SameSite=Lax"
+        "lang={code}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"
     )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
