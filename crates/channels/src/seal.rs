@@ -107,6 +107,13 @@ impl Sealer {
         self
     }
 
+    /// Also opens everything `other` opens (a rotation from `other` to this key).
+    pub fn with_older_ring(self, other: &Sealer) -> Sealer {
+        std::iter::once(&other.current)
+            .chain(&other.older)
+            .fold(self, |s, k| s.with_older(k.clone()))
+    }
+
     /// The id of the key new values are sealed with.
     pub fn current_id(&self) -> String {
         self.current.id()

@@ -1,6 +1,7 @@
 //! The WeCom server API client the sync uses: access tokens cached per corp and refreshed
 //! before expiry (and at once when WeCom says one expired), rate-limit answers retried with
-//! backoff, the base URL configurable (a stub in tests, a proxy in production).
+//! backoff, the base URL the server's setting (never a tenant's: the corp secret goes there).
+//! Errors never hold a request's URL query (`corpsecret=`, `access_token=`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +37,10 @@ pub enum ApiError {
         /// errmsg.
         msg: String,
     },
+}
+
+fn transport(e: reqwest::Error) -> ApiError {
+    ApiError::Transport(crate::egress::describe(e))
 }
 
 /// Access tokens by (base URL, corp id): value and expiry, unix ms.
@@ -118,10 +123,10 @@ impl Client<'_> {
             .query(&[("corpid", &self.corp_id), ("corpsecret", &self.secret)])
             .send()
             .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?
+            .map_err(transport)?
             .json()
             .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?;
+            .map_err(transport)?;
         self.tokens
             .fetched
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -161,10 +166,10 @@ impl Client<'_> {
                 .query(query)
                 .send()
                 .await
-                .map_err(|e| ApiError::Transport(e.to_string()))?
+                .map_err(transport)?
                 .json()
                 .await
-                .map_err(|e| ApiError::Transport(e.to_string()))?;
+                .map_err(transport)?;
             let code = answer["errcode"].as_i64().unwrap_or(0);
             if code == 0 {
                 return serde_json::from_value(answer)
