@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use quanzi_channels::seal::Sealer;
+pub use quanzi_channels::seal::{SealError, Sealer, ServerKey};
 
 use crate::egress::Egress;
 

@@ -35,11 +35,14 @@ pub struct AppState {
     pub cache: Arc<cache::ReadCache>,
     /// The per-tenant analytics indexes the KPIs are answered from.
     pub analytics: Arc<quanzi_core::kpi::Analytics>,
+    /// The server's own settings: the key that seals secrets, egress, WeCom API and window.
+    pub server: quanzi_core::server::ServerSettings,
 }
 
 impl AppState {
-    /// State over `db` with the default login limit (10 failures per 15 minutes per key).
-    pub fn new(db: Db) -> Self {
+    /// State over `db` and the server's settings, with the default login limit (10 failures
+    /// per 15 minutes per key).
+    pub fn new(db: Db, server: quanzi_core::server::ServerSettings) -> Self {
         AppState {
             db,
             limiter: Arc::new(auth::LoginLimiter::new(10, Duration::from_secs(15 * 60))),
@@ -47,6 +50,7 @@ impl AppState {
             keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
             cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
             analytics: Arc::new(quanzi_core::kpi::Analytics::new()),
+            server,
         }
     }
 }
