@@ -256,7 +256,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(1);
         let client = strict().client(Duration::from_secs(5));
-        let sent = client.get(format!("https://localhost:{port}/")).send().await;
+        let sent = client
+            .get(format!("https://localhost:{port}/"))
+            .send()
+            .await;
         assert!(sent.is_err());
         // A connection made would be queued by now; one poll tells.
         let queued =

@@ -117,7 +117,11 @@ async fn reseal_all(tx: &mut Tx, sealer: &Sealer, only_plain: bool) -> Result<us
     let skip = |v: &str| only_plain && seal::is_sealed(v);
     let mut n = 0;
     for mut c in wecom::all_secrets(tx).await? {
-        let plain = [Some(&c.token), Some(&c.encoding_aes_key), c.api_secret.as_ref()];
+        let plain = [
+            Some(&c.token),
+            Some(&c.encoding_aes_key),
+            c.api_secret.as_ref(),
+        ];
         if plain.iter().flatten().all(|v| skip(v)) {
             continue;
         }
@@ -158,9 +162,13 @@ pub async fn prepare(db: &Db, sealer: &Sealer) -> Result<usize> {
 /// Checks that every stored secret opens with the keys held.
 async fn check(tx: &mut Tx, sealer: &Sealer) -> Result<()> {
     for c in wecom::all_secrets(tx).await? {
-        for v in [Some(&c.token), Some(&c.encoding_aes_key), c.api_secret.as_ref()]
-            .into_iter()
-            .flatten()
+        for v in [
+            Some(&c.token),
+            Some(&c.encoding_aes_key),
+            c.api_secret.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             sealer.open(v).map_err(sealing)?;
         }
@@ -211,8 +219,7 @@ pub async fn rotate(db: &Db, path: &Path) -> Result<Rotation> {
     }
     .map_err(|e| CoreError::ServerKey(e.to_string()))?;
     let rows = reseal(db, &old, &new).await?;
-    std::fs::rename(&pending, path)
-        .map_err(|e| CoreError::ServerKey(io(path, e).to_string()))?;
+    std::fs::rename(&pending, path).map_err(|e| CoreError::ServerKey(io(path, e).to_string()))?;
     Ok(Rotation {
         old_id: old.current_id(),
         new_id: new.id(),

@@ -280,7 +280,12 @@ pub async fn run_delivery(ctx: &JobContext, c: &Claimed) -> std::result::Result<
     // A URL saved before the policy (or under a laxer one) is checked again here; a host
     // name is checked by the client's resolver at connect time.
     if let Err(reason) = ctx.server.egress.check_static(&sub.url) {
-        tracing::info!(tenant = t.0, delivery = id, reason, "webhook target refused");
+        tracing::info!(
+            tenant = t.0,
+            delivery = id,
+            reason,
+            "webhook target refused"
+        );
         return failed(ctx, c, id).await;
     }
     let sent = ctx
@@ -315,11 +320,7 @@ pub async fn run_delivery(ctx: &JobContext, c: &Claimed) -> std::result::Result<
 }
 
 /// Records a failed try with the neutral message, and asks the queue to retry.
-async fn failed(
-    ctx: &JobContext,
-    c: &Claimed,
-    id: i64,
-) -> std::result::Result<(), JobError> {
+async fn failed(ctx: &JobContext, c: &Claimed, id: i64) -> std::result::Result<(), JobError> {
     let last_try = c.job.attempts >= c.job.max_attempts;
     let state = if last_try { "dead" } else { "pending" };
     let t = c.tenant();

@@ -218,7 +218,10 @@ async fn server_settings(
         .await
         .with_context(|| format!("the server key {} does not fit", path.display()))?;
     if sealed > 0 {
-        tracing::info!(rows = sealed, "plaintext secrets sealed with the server key");
+        tracing::info!(
+            rows = sealed,
+            "plaintext secrets sealed with the server key"
+        );
     }
     let mut s = quanzi_core::server::ServerSettings::new(sealer);
     s.egress.allow_private = cfg.allow_private_targets;

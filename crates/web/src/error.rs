@@ -177,7 +177,10 @@ impl From<CoreError> for ApiError {
             }
             CoreError::ServerKey(e) => {
                 tracing::error!(error = %e, "server key");
-                ApiError::new("unavailable", "stored secrets cannot be read; see the server log")
+                ApiError::new(
+                    "unavailable",
+                    "stored secrets cannot be read; see the server log",
+                )
             }
         }
     }

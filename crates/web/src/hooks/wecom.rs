@@ -93,7 +93,9 @@ async fn verify(
             return Err(ApiError::field("echostr", "is required"));
         }
         let t = tenant(&s, &slug).await?;
-        wecom::verify_url(&s.db, &s.server, t, &p).await.map_err(refused)
+        wecom::verify_url(&s.db, &s.server, t, &p)
+            .await
+            .map_err(refused)
     };
     match run.await {
         Ok(plain) => plain.into_response(),
@@ -110,7 +112,9 @@ async fn receive(
     let run = async {
         let p = params(q.as_deref())?;
         let t = tenant(&s, &slug).await?;
-        let new = wecom::receive(&s.db, &s.server, t, &p, &body).await.map_err(refused)?;
+        let new = wecom::receive(&s.db, &s.server, t, &p, &body)
+            .await
+            .map_err(refused)?;
         tracing::info!(tenant = t.0, new, "wecom callback acknowledged");
         Ok::<_, ApiError>(())
     };

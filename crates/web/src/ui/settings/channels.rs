@@ -139,12 +139,11 @@ async fn done(
     match r {
         Ok(()) => Redirect::to(&format!("/ui/settings#{anchor}")).into_response(),
         Err(CoreError::Invalid(e)) => {
-            let text = e
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.field, u.lang.reason(&f.reason)))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let text =
+                e.0.iter()
+                    .map(|f| format!("{}: {}", f.field, u.lang.reason(&f.reason)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
             refuse(s, u, h, StatusCode::UNPROCESSABLE_ENTITY, text).await
         }
         Err(CoreError::ServerKey(e)) => {
@@ -214,7 +213,9 @@ async fn subscribe(
     if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
         return r;
     }
-    match quanzi_core::webhooks::subscribe(&s.db, &s.server, u.tenant(), &f.url, &f.event_types).await {
+    match quanzi_core::webhooks::subscribe(&s.db, &s.server, u.tenant(), &f.url, &f.event_types)
+        .await
+    {
         Ok((_, secret)) => page(&s, &u, &h, Some(secret), None).await,
         Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
     }
