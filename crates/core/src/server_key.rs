@@ -209,13 +209,12 @@ pub async fn rotate(db: &Db, path: &Path) -> Result<Rotation> {
     let new = if pending.exists() {
         read_key(&pending)
     } else {
-        let k = ServerKey::generate()
+        ServerKey::generate()
             .map_err(|error| KeyFileError::Bad {
                 path: pending.display().to_string(),
                 error,
             })
-            .and_then(|k| write_key(&pending, &k).map(|()| k));
-        k
+            .and_then(|k| write_key(&pending, &k).map(|()| k))
     }
     .map_err(|e| CoreError::ServerKey(e.to_string()))?;
     let rows = reseal(db, &old, &new).await?;

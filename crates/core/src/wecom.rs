@@ -119,8 +119,8 @@ pub async fn connection(
 }
 
 /// The settings form. Blank secret fields keep the stored values, so they never need to be
-/// shown again.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// shown again. Its `Debug` shows the corp id only.
+#[derive(Clone, Default, serde::Deserialize)]
 pub struct ConnectionInput {
     /// 企业ID.
     pub corp_id: String,
@@ -133,6 +133,14 @@ pub struct ConnectionInput {
     /// Customer-contact API secret (for the sync), optional.
     #[serde(default)]
     pub api_secret: String,
+}
+
+impl std::fmt::Debug for ConnectionInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionInput")
+            .field("corp_id", &self.corp_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Validates and saves the connection (its secrets sealed with the server key), and
