@@ -245,13 +245,19 @@ pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
         // Every secret starts `whsec_`; nothing more of it is ever shown again.
         s.secret = "whsec_".into();
         s.previous_secret = None;
+        s.url = crate::egress::redact_url(&s.url);
     }
     Ok(subs)
 }
 
-/// The tenant's latest deliveries.
+/// The tenant's latest deliveries, their URLs without query or credentials (a receiver's
+/// token in the query is a secret too).
 pub async fn deliveries(db: &Db, t: TenantId, limit: i64) -> Result<Vec<Delivery>> {
-    Ok(repo::deliveries(db, t, limit).await?)
+    let mut ds = repo::deliveries(db, t, limit).await?;
+    for d in &mut ds {
+        d.url = crate::egress::redact_url(&d.url);
+    }
+    Ok(ds)
 }
 
 /// The job: POSTs one delivery, signed with the subscription's current secrets.
