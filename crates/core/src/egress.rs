@@ -40,11 +40,18 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public_v4(v4);
             }
             let s = v6.segments();
-            // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+            // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits, 6to4
+            // (2002::/16) in the 32 bits after the prefix.
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                is_public_v4(Ipv4Addr::new(a, b, c, d))
+            };
             if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                let [a, b] = s[6].to_be_bytes();
-                let [c, d] = s[7].to_be_bytes();
-                return is_public_v4(Ipv4Addr::new(a, b, c, d));
+                return embedded(s[6], s[7]);
+            }
+            if s[0] == 0x2002 && !embedded(s[1], s[2]) {
+                return false;
             }
             !(v6.is_loopback()
                 || v6.is_unspecified()
@@ -215,6 +222,8 @@ mod tests {
             ("https://[fe80::1]/", NOT_PUBLIC),
             ("https://[fd00::1]/", NOT_PUBLIC),
             ("https://[::ffff:127.0.0.1]/", NOT_PUBLIC),
+            ("https://[64:ff9b::10.0.0.1]/", NOT_PUBLIC),
+            ("https://[2002:7f00:1::]/", NOT_PUBLIC),
             ("https://0.0.0.0/", NOT_PUBLIC),
             ("https://localhost/", NOT_PUBLIC),
             ("https://user:pass@example.com/", HAS_CREDENTIALS),
