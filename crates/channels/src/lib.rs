@@ -1,6 +1,6 @@
 //! Quanzi's channels: how data comes in and goes out. Operators' files: CSV and XLSX imports of
 //! members, groups and events, and CSV/XLSX exports of the dashboard's tables; WeCom callbacks
-//! (crypto, XML, events) and the signing of outbound webhooks.
+//! (crypto, XML, events), the signing of outbound webhooks, and secrets sealed at rest.
 //!
 //! Pure: no async and no database. [`import::RowReader`] reads rows (CSV streamed, so a
 //! 10-million-row file is never held whole), [`mapping`] turns them into the domain's inputs
@@ -12,6 +12,7 @@ pub mod export;
 pub mod import;
 pub mod mapping;
 mod records;
+pub mod seal;
 pub mod wecom;
 
 pub use import::{ImportError, ImportKind, RejectWriter, Row, RowError, RowReader};

@@ -24,6 +24,10 @@ pub enum CoreError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// A stored secret does not open with the server key (the server was started with
+    /// another key file): a server misconfiguration, never shown to clients in detail.
+    #[error("{0}")]
+    ServerKey(String),
 }
 
 impl From<StoreError> for CoreError {

@@ -43,10 +43,10 @@ impl From<quanzi_store::StoreError> for JobError {
 pub struct JobContext {
     /// The store.
     pub db: Db,
-    /// HTTP client for webhooks and the WeCom API.
+    /// HTTP client for webhooks and the WeCom API, under the server's egress policy.
     pub http: reqwest::Client,
-    /// Base URL of the WeCom server API when a tenant's connection names none.
-    pub wecom_api_base: String,
+    /// The server's own settings: the sealing key, egress, the WeCom API base.
+    pub server: crate::server::ServerSettings,
     /// Cached WeCom access tokens.
     pub tokens: std::sync::Arc<crate::wecom_api::TokenCache>,
     /// First pause before retrying a rate-limited WeCom call.
@@ -54,16 +54,12 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    /// A context over `db` with a 10 s HTTP timeout and the public WeCom API.
-    pub fn new(db: Db) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+    /// A context over `db` and the server's settings, with a 10 s HTTP timeout.
+    pub fn new(db: Db, server: crate::server::ServerSettings) -> Self {
         JobContext {
             db,
-            http,
-            wecom_api_base: crate::wecom_api::DEFAULT_BASE.to_string(),
+            http: server.http_client(),
+            server,
             tokens: Default::default(),
             api_retry_base: crate::wecom_sync::RETRY_BASE,
         }

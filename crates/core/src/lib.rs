@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod demo;
+pub mod egress;
 pub mod error;
 pub mod events;
 pub mod groups;
@@ -15,6 +16,8 @@ pub mod kpi;
 pub mod login_throttle;
 pub mod members;
 pub mod schedule;
+pub mod server;
+pub mod server_key;
 pub mod webhooks;
 pub mod wecom;
 pub mod wecom_api;

@@ -1,6 +1,8 @@
 //! Outbound webhooks: subscriptions (secrets shown once, rotation with an overlap), outbox
 //! rows written in the transaction of the change, and the job that sends one delivery signed
-//! Stripe-style, retried with backoff by the queue and dead after its tries.
+//! Stripe-style, retried with backoff by the queue and dead after its tries. Signing secrets
+//! are sealed with the server key; receiver URLs pass the server's egress policy when saved
+//! and again when sent to, and every failed try records one neutral reason.
 
 use quanzi_channels::wecom::webhook::{SIGNATURE_HEADER, signature_header};
 use quanzi_domain::event::NewEvent;
@@ -9,7 +11,12 @@ use quanzi_store::webhook::{self as repo, Delivery, Subscription};
 use quanzi_store::{Db, Tx, event, now_ms};
 
 use crate::jobs::{Claimed, JobContext, JobError};
+use crate::server::ServerSettings;
 use crate::{CoreError, Result};
+
+/// What a failed delivery records, whatever the reason (unreachable, refused, an error
+/// status, a redirect): one message, so the deliveries table cannot be used to probe ports.
+pub const UNREACHABLE: &str = "the receiver could not be reached or refused the request";
 
 /// The event types a subscription can ask for (`*` for all).
 pub const EVENT_TYPES: &[&str] = &[
@@ -127,25 +134,6 @@ fn new_secret() -> Result<String> {
     Ok(format!("whsec_{}", hex::encode(b)))
 }
 
-/// Checks a receiver URL: `http(s)://host…`, at most 2,000 characters, no spaces.
-pub fn parse_url(url: &str) -> std::result::Result<String, Invalid> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        _ if url.len() > 2_000 => Err(Invalid::one("url", "is longer than 2000 characters")),
-        _ if url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
-            Err(Invalid::one("url", "must not contain spaces"))
-        }
-        Some(r) if !r.is_empty() && !r.starts_with('/') => Ok(url.to_string()),
-        _ => Err(Invalid::one(
-            "url",
-            "must be an http:// or https:// URL with a host",
-        )),
-    }
-}
-
 /// Checks a list of event types (comma or space separated); returns them comma-joined.
 pub fn parse_event_types(types: &str) -> std::result::Result<String, Invalid> {
     let mut out: Vec<&str> = Vec::new();
@@ -173,14 +161,17 @@ pub fn parse_event_types(types: &str) -> std::result::Result<String, Invalid> {
     Ok(out.join(","))
 }
 
-/// Creates a subscription; returns its id and its signing secret, shown only now.
+/// Creates a subscription (its URL checked against the server's egress policy, its secret
+/// sealed); returns its id and its signing secret, shown only now.
 pub async fn subscribe(
     db: &Db,
+    srv: &ServerSettings,
     t: TenantId,
     url: &str,
     event_types: &str,
 ) -> Result<(i64, String)> {
-    let (url, types) = match (parse_url(url), parse_event_types(event_types)) {
+    let checked = srv.egress.check_url(url, "url").await;
+    let (url, types) = match (checked, parse_event_types(event_types)) {
         (Ok(u), Ok(ty)) => (u, ty),
         (a, b) => {
             let mut inv = Invalid(Vec::new());
@@ -191,22 +182,30 @@ pub async fn subscribe(
         }
     };
     let secret = new_secret()?;
+    let sealed = seal(srv, &secret)?;
     let mut tx = db.begin().await?;
-    let id = repo::create_subscription(&mut tx, t, &url, &types, &secret, now_ms()).await?;
+    let id = repo::create_subscription(&mut tx, t, &url, &types, &sealed, now_ms()).await?;
     tx.commit().await?;
     Ok((id, secret))
 }
 
 /// Rotates a subscription's secret; the old one is still sent for `overlap_hours` (0–168).
 /// Returns the new secret, shown only now.
-pub async fn rotate(db: &Db, t: TenantId, id: i64, overlap_hours: i64) -> Result<String> {
+pub async fn rotate(
+    db: &Db,
+    srv: &ServerSettings,
+    t: TenantId,
+    id: i64,
+    overlap_hours: i64,
+) -> Result<String> {
     if !(0..=168).contains(&overlap_hours) {
         return Err(Invalid::one("overlap_hours", "must be between 0 and 168").into());
     }
     let secret = new_secret()?;
+    let sealed = seal(srv, &secret)?;
     let mut tx = db.begin().await?;
     let until = now_ms() + overlap_hours * 3_600_000;
-    if !repo::rotate_secret(&mut tx, t, id, &secret, until).await? {
+    if !repo::rotate_secret(&mut tx, t, id, &sealed, until).await? {
         return Err(CoreError::NotFound("subscription"));
     }
     tx.commit().await?;
@@ -233,14 +232,32 @@ pub async fn replay(db: &Db, t: TenantId, delivery_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The tenant's subscriptions.
-pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
-    Ok(repo::subscriptions(db, t).await?)
+fn seal(srv: &ServerSettings, secret: &str) -> Result<String> {
+    srv.sealer
+        .seal(secret)
+        .map_err(|e| CoreError::ServerKey(e.to_string()))
 }
 
-/// The tenant's latest deliveries.
+/// The tenant's subscriptions, their secrets reduced to the part that may be shown.
+pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
+    let mut subs = repo::subscriptions(db, t).await?;
+    for s in &mut subs {
+        // Every secret starts `whsec_`; nothing more of it is ever shown again.
+        s.secret = "whsec_".into();
+        s.previous_secret = None;
+        s.url = crate::egress::redact_url(&s.url);
+    }
+    Ok(subs)
+}
+
+/// The tenant's latest deliveries, their URLs without query or credentials (a receiver's
+/// token in the query is a secret too).
 pub async fn deliveries(db: &Db, t: TenantId, limit: i64) -> Result<Vec<Delivery>> {
-    Ok(repo::deliveries(db, t, limit).await?)
+    let mut ds = repo::deliveries(db, t, limit).await?;
+    for d in &mut ds {
+        d.url = crate::egress::redact_url(&d.url);
+    }
+    Ok(ds)
 }
 
 /// The job: POSTs one delivery, signed with the subscription's current secrets.
@@ -259,7 +276,24 @@ pub async fn run_delivery(ctx: &JobContext, c: &Claimed) -> std::result::Result<
         return Ok(());
     };
     let now = now_ms();
-    let header = signature_header(&sub.signing_secrets(now), now / 1000, d.payload.as_bytes());
+    let secrets = sub
+        .signing_secrets(now)
+        .iter()
+        .map(|s| ctx.server.sealer.open(s))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| JobError::Fatal(e.to_string()))?;
+    let header = signature_header(&secrets, now / 1000, d.payload.as_bytes());
+    // A URL saved before the policy (or under a laxer one) is checked again here; a host
+    // name is checked by the client's resolver at connect time.
+    if let Err(reason) = ctx.server.egress.check_static(&sub.url) {
+        tracing::info!(
+            tenant = t.0,
+            delivery = id,
+            reason,
+            "webhook target refused"
+        );
+        return failed(ctx, c, id).await;
+    }
     let sent = ctx
         .http
         .post(&sub.url)
@@ -270,29 +304,32 @@ pub async fn run_delivery(ctx: &JobContext, c: &Claimed) -> std::result::Result<
         .body(d.payload.clone())
         .send()
         .await;
-    let last_try = c.job.attempts >= c.job.max_attempts;
-    let failed_state = if last_try { "dead" } else { "pending" };
-    let (state, status, error) = match sent {
+    match sent {
         Ok(r) if r.status().is_success() => {
-            ("delivered", Some(i64::from(r.status().as_u16())), None)
-        }
-        Ok(r) => (
-            failed_state,
-            Some(i64::from(r.status().as_u16())),
-            Some(format!("the receiver answered {}", r.status())),
-        ),
-        Err(e) => (
-            failed_state,
-            None,
-            Some(format!("could not reach the receiver: {e}")),
-        ),
-    };
-    repo::record_attempt(&ctx.db, t, id, state, status, error.as_deref(), now_ms()).await?;
-    match error {
-        None => {
+            let status = Some(i64::from(r.status().as_u16()));
+            repo::record_attempt(&ctx.db, t, id, "delivered", status, None, now_ms()).await?;
             c.finish(&ctx.db).await?;
             Ok(())
         }
-        Some(e) => Err(JobError::Retry(e)),
+        // The operator's log keeps the reason (the URL without its query); the tenant sees
+        // only the neutral message.
+        Ok(r) => {
+            tracing::info!(tenant = t.0, delivery = id, status = %r.status(), "webhook refused");
+            failed(ctx, c, id).await
+        }
+        Err(e) => {
+            let error = crate::egress::describe(e);
+            tracing::info!(tenant = t.0, delivery = id, %error, "webhook unreachable");
+            failed(ctx, c, id).await
+        }
     }
+}
+
+/// Records a failed try with the neutral message, and asks the queue to retry.
+async fn failed(ctx: &JobContext, c: &Claimed, id: i64) -> std::result::Result<(), JobError> {
+    let last_try = c.job.attempts >= c.job.max_attempts;
+    let state = if last_try { "dead" } else { "pending" };
+    let t = c.tenant();
+    repo::record_attempt(&ctx.db, t, id, state, None, Some(UNREACHABLE), now_ms()).await?;
+    Err(JobError::Retry(UNREACHABLE.into()))
 }

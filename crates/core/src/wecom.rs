@@ -11,6 +11,7 @@ use quanzi_store::wecom::{self as repo, WecomConnection};
 use quanzi_store::{Db, StoreError, inbound, now_ms};
 use sha2::{Digest, Sha256};
 
+use crate::server::ServerSettings;
 use crate::{CoreError, Result};
 
 /// Source name of WeCom callbacks in `inbound_event`.
@@ -46,6 +47,13 @@ pub enum WecomError {
     /// The URL verification's echostr did not verify.
     #[error("url verification: {0}")]
     Verify(#[from] wecom::CryptoError),
+    /// The `timestamp` is not a number of seconds within the server's window of now: an
+    /// old callback replayed (or a clock far off). Nothing stored.
+    #[error("timestamp is outside the accepted window of ±{0} s")]
+    Stale(i64),
+    /// The stored secrets do not open with the server key: not acknowledged, WeCom retries.
+    #[error("{0}")]
+    ServerKey(String),
     /// The store failed: the callback is not acknowledged, WeCom retries it.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -75,8 +83,6 @@ pub struct ConnectionView {
     pub key_hint: String,
     /// An API secret is stored (for the sync).
     pub has_api_secret: bool,
-    /// API base URL, when not the public one.
-    pub api_base: Option<String>,
 }
 
 /// `abc…xyz`, or `…` for short values.
@@ -91,19 +97,30 @@ pub fn hint(secret: &str) -> String {
 }
 
 /// The connection as the settings page may show it.
-pub async fn connection(db: &Db, t: TenantId) -> Result<Option<ConnectionView>> {
-    Ok(repo::connection(db, t).await?.map(|c| ConnectionView {
-        token_hint: hint(&c.token),
-        key_hint: hint(&c.encoding_aes_key),
+pub async fn connection(
+    db: &Db,
+    srv: &ServerSettings,
+    t: TenantId,
+) -> Result<Option<ConnectionView>> {
+    let Some(c) = repo::connection(db, t).await? else {
+        return Ok(None);
+    };
+    let open = |v: &str| {
+        srv.sealer
+            .open(v)
+            .map_err(|e| CoreError::ServerKey(e.to_string()))
+    };
+    Ok(Some(ConnectionView {
+        token_hint: hint(&open(&c.token)?),
+        key_hint: hint(&open(&c.encoding_aes_key)?),
         has_api_secret: c.api_secret.is_some(),
         corp_id: c.corp_id,
-        api_base: c.api_base,
     }))
 }
 
 /// The settings form. Blank secret fields keep the stored values, so they never need to be
-/// shown again.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// shown again. Its `Debug` shows the corp id only.
+#[derive(Clone, Default, serde::Deserialize)]
 pub struct ConnectionInput {
     /// 企业ID.
     pub corp_id: String,
@@ -116,13 +133,24 @@ pub struct ConnectionInput {
     /// Customer-contact API secret (for the sync), optional.
     #[serde(default)]
     pub api_secret: String,
-    /// API base URL, optional (default the public WeCom API).
-    #[serde(default)]
-    pub api_base: String,
 }
 
-/// Validates and saves the connection, and schedules the nightly sync.
-pub async fn save_connection(db: &Db, t: TenantId, input: ConnectionInput) -> Result<()> {
+impl std::fmt::Debug for ConnectionInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionInput")
+            .field("corp_id", &self.corp_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates and saves the connection (its secrets sealed with the server key), and
+/// schedules the nightly sync.
+pub async fn save_connection(
+    db: &Db,
+    srv: &ServerSettings,
+    t: TenantId,
+    input: ConnectionInput,
+) -> Result<()> {
     let old = repo::connection(db, t).await?;
     let mut inv = Invalid(Vec::new());
     let corp_id = input.corp_id.trim().to_string();
@@ -167,19 +195,20 @@ pub async fn save_connection(db: &Db, t: TenantId, input: ConnectionInput) -> Re
         }
         (s, _) => Some(s.to_string()),
     };
-    let api_base = match input.api_base.trim() {
-        "" => None,
-        b => match crate::webhooks::parse_url(b) {
-            Ok(u) => Some(u.trim_end_matches('/').to_string()),
-            Err(_) => {
-                inv.push("api_base", "must be an http:// or https:// URL");
-                None
-            }
-        },
-    };
     if !inv.is_empty() {
         return Err(inv.into());
     }
+    // Kept values are re-sealed too, so a value from before sealing is sealed on rewrite.
+    let seal = |v: &str| {
+        srv.sealer
+            .reseal(v)
+            .map_err(|e| CoreError::ServerKey(e.to_string()))
+    };
+    let (token, key) = (seal(&token)?, seal(&key)?);
+    let api_secret = match api_secret {
+        Some(s) => Some(seal(&s)?),
+        None => None,
+    };
     let now = now_ms();
     let mut tx = db.begin().await?;
     repo::put_connection(
@@ -190,7 +219,6 @@ pub async fn save_connection(db: &Db, t: TenantId, input: ConnectionInput) -> Re
             token,
             encoding_aes_key: key,
             api_secret,
-            api_base,
             updated_at_ms: now,
         },
     )
@@ -212,25 +240,52 @@ pub async fn request_sync(db: &Db, t: TenantId) -> Result<Option<i64>> {
     crate::jobs::enqueue(db, t, &job).await
 }
 
+/// The connection with its secrets opened, and its AES key; refuses a stale `timestamp`.
 async fn key_of(
     db: &Db,
+    srv: &ServerSettings,
     t: TenantId,
+    p: &CallbackParams,
 ) -> std::result::Result<(WecomConnection, AesKey), WecomError> {
-    let c = repo::connection(db, t)
+    check_window(srv, &p.timestamp, now_ms())?;
+    let mut c = repo::connection(db, t)
         .await?
         .ok_or(WecomError::NotConfigured)?;
+    let open = |v: &str| {
+        srv.sealer
+            .open(v)
+            .map_err(|e| WecomError::ServerKey(e.to_string()))
+    };
+    c.token = open(&c.token)?;
+    c.encoding_aes_key = open(&c.encoding_aes_key)?;
+    c.api_secret = None;
     let key = AesKey::from_encoding_aes_key(&c.encoding_aes_key).map_err(WecomError::Verify)?;
     Ok((c, key))
 }
 
-/// GET URL verification: checks the signature over the echostr, decrypts it (checking the
+/// Refuses a callback whose `timestamp` (unix seconds) is not within the server's window of
+/// `now_ms`, so a captured callback cannot be replayed later.
+pub fn check_window(
+    srv: &ServerSettings,
+    timestamp: &str,
+    now_ms: i64,
+) -> std::result::Result<(), WecomError> {
+    let window = srv.wecom_callback_window_secs;
+    match timestamp.trim().parse::<i64>() {
+        Ok(ts) if ts.saturating_sub(now_ms / 1000).saturating_abs() <= window => Ok(()),
+        _ => Err(WecomError::Stale(window)),
+    }
+}
+
+/// GET URL verification: checks the timestamp window and the signature over the echostr, decrypts it (checking the
 /// ReceiveId) and returns the plaintext to answer.
 pub async fn verify_url(
     db: &Db,
+    srv: &ServerSettings,
     t: TenantId,
     p: &CallbackParams,
 ) -> std::result::Result<String, WecomError> {
-    let (c, key) = key_of(db, t).await?;
+    let (c, key) = key_of(db, srv, t, p).await?;
     Ok(wecom::verify_url(
         &c.token,
         &key,
@@ -242,15 +297,16 @@ pub async fn verify_url(
     )?)
 }
 
-/// POSTed callback: verified and decrypted, then stored with its job in one transaction.
+/// POSTed callback: within the timestamp window, verified and decrypted, then stored with its job in one transaction.
 /// Returns true when it was new, false for a redelivery (acknowledged, not enqueued again).
 pub async fn receive(
     db: &Db,
+    srv: &ServerSettings,
     t: TenantId,
     p: &CallbackParams,
     body: &str,
 ) -> std::result::Result<bool, WecomError> {
-    let (c, key) = key_of(db, t).await?;
+    let (c, key) = key_of(db, srv, t, p).await?;
     let xml = wecom::open_callback(
         &c.token,
         &key,

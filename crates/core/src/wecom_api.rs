@@ -1,6 +1,7 @@
 //! The WeCom server API client the sync uses: access tokens cached per corp and refreshed
 //! before expiry (and at once when WeCom says one expired), rate-limit answers retried with
-//! backoff, the base URL configurable (a stub in tests, a proxy in production).
+//! backoff, the base URL the server's setting (never a tenant's: the corp secret goes there).
+//! Errors never hold a request's URL query (`corpsecret=`, `access_token=`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +37,15 @@ pub enum ApiError {
         /// errmsg.
         msg: String,
     },
+}
+
+/// A transport error of a call to `url` (without its query): reqwest's text without the URL
+/// it carries (the query holds `corpsecret=` or `access_token=`), then the redacted URL.
+fn transport(url: &str) -> impl Fn(reqwest::Error) -> ApiError + '_ {
+    move |e| {
+        let url = crate::egress::redact_url(url);
+        ApiError::Transport(format!("{} ({url})", e.without_url()))
+    }
 }
 
 /// Access tokens by (base URL, corp id): value and expiry, unix ms.
@@ -114,14 +124,14 @@ impl Client<'_> {
         let url = format!("{}/cgi-bin/gettoken", self.base);
         let answer: TokenAnswer = self
             .http
-            .get(url)
+            .get(&url)
             .query(&[("corpid", &self.corp_id), ("corpsecret", &self.secret)])
             .send()
             .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?
+            .map_err(transport(&url))?
             .json()
             .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?;
+            .map_err(transport(&url))?;
         self.tokens
             .fetched
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -153,18 +163,18 @@ impl Client<'_> {
             let token = self.token().await?;
             let url = format!("{}{path}", self.base);
             let rq = match &body {
-                Some(b) => self.http.post(url).json(b),
-                None => self.http.get(url),
+                Some(b) => self.http.post(&url).json(b),
+                None => self.http.get(&url),
             };
             let answer: Value = rq
                 .query(&[("access_token", token.as_str())])
                 .query(query)
                 .send()
                 .await
-                .map_err(|e| ApiError::Transport(e.to_string()))?
+                .map_err(transport(&url))?
                 .json()
                 .await
-                .map_err(|e| ApiError::Transport(e.to_string()))?;
+                .map_err(transport(&url))?;
             let code = answer["errcode"].as_i64().unwrap_or(0);
             if code == 0 {
                 return serde_json::from_value(answer)

@@ -42,16 +42,17 @@ async fn with_client(ctx: &JobContext, t: TenantId) -> Result<Option<Client<'_>>
     let Some(conn) = repo::connection(&ctx.db, t).await? else {
         return Ok(None);
     };
-    let Some(secret) = conn.api_secret else {
+    let Some(sealed) = conn.api_secret else {
         return Ok(None);
     };
+    let secret = ctx
+        .server
+        .sealer
+        .open(&sealed)
+        .map_err(|e| JobError::Fatal(e.to_string()))?;
     Ok(Some(Client {
         http: &ctx.http,
-        base: conn
-            .api_base
-            .unwrap_or_else(|| ctx.wecom_api_base.clone())
-            .trim_end_matches('/')
-            .to_string(),
+        base: ctx.server.wecom_api_base.trim_end_matches('/').to_string(),
         corp_id: conn.corp_id,
         secret,
         tokens: &ctx.tokens,

@@ -37,6 +37,17 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// Open connections at most; 0 means the descriptor limit minus 256.
     pub max_connections: usize,
+    // Secrets and outbound requests: the server key, the egress policy, WeCom's API and window.
+    /// File of the server key that seals stored secrets (64 hex digits); empty: `server.key`
+    /// beside the SQLite file (`./data` for PostgreSQL), generated with mode 0600 at first start.
+    pub server_key_file: String,
+    /// Let webhooks and the WeCom API use plain http and private, loopback or link-local
+    /// addresses (local development and tests only; never a tenant's choice).
+    pub allow_private_targets: bool,
+    /// Base URL of the WeCom server API (the corp secrets are sent there).
+    pub wecom_api_base: String,
+    /// WeCom callbacks whose `timestamp` is further than this from now are refused, seconds.
+    pub wecom_callback_window_secs: i64,
 }
 
 impl Default for Config {
@@ -55,6 +66,10 @@ impl Default for Config {
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
             max_connections: 0,
+            server_key_file: String::new(),
+            allow_private_targets: false,
+            wecom_api_base: "https://qyapi.weixin.qq.com".into(),
+            wecom_callback_window_secs: 600,
         }
     }
 }
@@ -66,6 +81,10 @@ pub const ENV_KEYS: &[&str] = &[
     "QUANZI_SECURE_COOKIES",
     "QUANZI_LOG",
     "QUANZI_CONFIG",
+    "QUANZI_SERVER_KEY_FILE",
+    "QUANZI_ALLOW_PRIVATE_TARGETS",
+    "QUANZI_WECOM_API_BASE",
+    "QUANZI_WECOM_CALLBACK_WINDOW_SECS",
 ];
 
 /// Overrides given on the command line.
@@ -115,6 +134,16 @@ impl Config {
                     }
                 }
                 k if edge::ENV_KEYS.contains(&k) => cfg.apply_edge_env(k, v)?,
+                "QUANZI_SERVER_KEY_FILE" => cfg.server_key_file = v.clone(),
+                "QUANZI_ALLOW_PRIVATE_TARGETS" => {
+                    cfg.allow_private_targets = parse_bool("QUANZI_ALLOW_PRIVATE_TARGETS", v)?
+                }
+                "QUANZI_WECOM_API_BASE" => cfg.wecom_api_base = v.clone(),
+                "QUANZI_WECOM_CALLBACK_WINDOW_SECS" => {
+                    cfg.wecom_callback_window_secs = v.parse().map_err(|_| {
+                        anyhow::anyhow!("QUANZI_WECOM_CALLBACK_WINDOW_SECS must be whole seconds")
+                    })?
+                }
                 k if k.starts_with("QUANZI_") && !ENV_KEYS.contains(&k) => warnings.push(format!(
                     "unknown environment variable {k} ignored (known: {})",
                     ENV_KEYS.join(", ")
@@ -135,14 +164,52 @@ impl Config {
                 cfg.listen
             );
         }
+        cfg.check_outbound()?;
         Ok((cfg, warnings))
     }
 
-    /// The config as TOML with the database password masked.
+    /// Checks the WeCom API base against the egress policy and the callback window's range.
+    fn check_outbound(&self) -> anyhow::Result<()> {
+        let egress = quanzi_core::egress::Egress {
+            allow_private: self.allow_private_targets,
+        };
+        if let Err(reason) = egress.check_static(&self.wecom_api_base) {
+            anyhow::bail!("wecom_api_base: {reason} (or set allow_private_targets)");
+        }
+        if !(1..=86_400).contains(&self.wecom_callback_window_secs) {
+            anyhow::bail!("wecom_callback_window_secs: must be between 1 and 86400");
+        }
+        Ok(())
+    }
+
+    /// Where the server key is: `server_key_file`, or `server.key` beside the data.
+    pub fn server_key_path(&self) -> std::path::PathBuf {
+        if self.server_key_file.is_empty() {
+            quanzi_core::server_key::default_path(&self.database_url)
+        } else {
+            self.server_key_file.clone().into()
+        }
+    }
+
+    /// The config as TOML with the database password masked, and where the server key is
+    /// (never its value).
     pub fn show(&self) -> String {
         let mut c = self.clone();
         c.database_url = mask_url(&c.database_url);
-        toml::to_string(&c).unwrap_or_default()
+        let mut text = toml::to_string(&c).unwrap_or_default();
+        text.push_str(&format!(
+            "# server key: {} (its value is never shown)\n",
+            self.server_key_path().display()
+        ));
+        text
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" | "" => Ok(false),
+        _ => anyhow::bail!("{name} must be true or false, not {v:?}"),
     }
 }
 
@@ -198,6 +265,27 @@ mod tests {
         assert_eq!(w.len(), 1, "a misspelt variable is reported");
         assert!(c.show().contains("postgres://u:****@h/db"));
         assert!(!c.show().contains(":p@"));
+    }
+
+    #[test]
+    fn the_wecom_api_base_must_be_public_https_unless_the_server_allows_private_targets() {
+        let base = |v: &str, private: &str| {
+            Config::load(
+                None,
+                &env(&[
+                    ("QUANZI_WECOM_API_BASE", v),
+                    ("QUANZI_ALLOW_PRIVATE_TARGETS", private),
+                ]),
+                &Flags::default(),
+            )
+        };
+        assert!(base("http://127.0.0.1:9000", "false").is_err());
+        assert!(base("https://user:pw@qyapi.weixin.qq.com", "false").is_err());
+        assert!(base("https://10.0.0.8", "false").is_err());
+        assert!(base("http://127.0.0.1:9000", "true").is_ok());
+        let (c, _) = base("https://qyapi.weixin.qq.com", "").unwrap_or_else(|e| panic!("{e}"));
+        let shown = c.show();
+        assert!(shown.contains("# server key: ./data/server.key"), "{shown}");
     }
 
     #[test]

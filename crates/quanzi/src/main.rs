@@ -128,6 +128,9 @@ enum AdminCmd {
         #[arg(long, env = "QUANZI_NEW_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Replace the server key: every stored secret is re-sealed with a new key in one
+    /// transaction, then the new key replaces the key file. Stop servers and workers first.
+    RotateServerKey,
     /// Create an API key; the secret is printed once.
     CreateApiKey {
         /// Tenant slug.
@@ -203,9 +206,37 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// The server's settings from the configuration: the server key (generated on first start),
+/// with old plaintext secrets sealed now and every stored secret checked against it.
+async fn server_settings(
+    cfg: &Config,
+    db: &Db,
+) -> anyhow::Result<quanzi_core::server::ServerSettings> {
+    let path = cfg.server_key_path();
+    let sealer = quanzi_core::server_key::load_or_create(&path)?;
+    let sealed = quanzi_core::server_key::prepare(db, &sealer)
+        .await
+        .with_context(|| format!("the server key {} does not fit", path.display()))?;
+    if sealed > 0 {
+        tracing::info!(
+            rows = sealed,
+            "plaintext secrets sealed with the server key"
+        );
+    }
+    let mut s = quanzi_core::server::ServerSettings::new(sealer);
+    s.egress.allow_private = cfg.allow_private_targets;
+    s.wecom_api_base = cfg.wecom_api_base.trim_end_matches('/').to_string();
+    s.wecom_callback_window_secs = cfg.wecom_callback_window_secs;
+    Ok(s)
+}
+
 /// Runs the job worker until `stop` completes.
-async fn worker(db: Db, stop: impl std::future::Future<Output = ()>) {
-    let ctx = quanzi_core::jobs::JobContext::new(db);
+async fn worker(
+    db: Db,
+    server: quanzi_core::server::ServerSettings,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let ctx = quanzi_core::jobs::JobContext::new(db, server);
     quanzi_core::jobs::run_worker(ctx, quanzi_core::jobs::WorkerOptions::default(), stop).await;
 }
 
@@ -218,7 +249,8 @@ async fn serve_with(cfg: &Config, db: Db, with_worker: bool) -> anyhow::Result<(
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    let mut state = quanzi_web::AppState::new(db.clone());
+    let server = server_settings(cfg, &db).await?;
+    let mut state = quanzi_web::AppState::new(db.clone(), server.clone());
     state.secure_cookies = cfg.secure_cookies;
     state.trusted_proxies = std::sync::Arc::new(cfg.trusted_proxies()?);
     state.throttle = cfg.throttle_policy();
@@ -230,7 +262,7 @@ async fn serve_with(cfg: &Config, db: Db, with_worker: bool) -> anyhow::Result<(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = with_worker.then(|| {
         let mut rx = stop_rx.clone();
-        tokio::spawn(worker(db.clone(), async move {
+        tokio::spawn(worker(db.clone(), server, async move {
             let _ = rx.wait_for(|s| *s).await;
         }))
     });
@@ -300,8 +332,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let cfg = load_config(&cli, None)?;
             init_log(&cfg);
             let db = open(&cfg).await?;
+            let server = server_settings(&cfg, &db).await?;
             println!("Quanzi worker running ({} store)", db.backend());
-            worker(db.clone(), shutdown_signal()).await;
+            worker(db.clone(), server, shutdown_signal()).await;
             db.close().await;
             Ok(())
         }
@@ -331,7 +364,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Admin { cmd } => {
             let cfg = load_config(&cli, None)?;
             let db = open(&cfg).await?;
-            admin(&db, cmd).await
+            admin(&cfg, &db, cmd).await
         }
         Cmd::Import {
             kind,
@@ -425,8 +458,19 @@ async fn import(
     Ok(())
 }
 
-async fn admin(db: &Db, cmd: &AdminCmd) -> anyhow::Result<()> {
+async fn admin(cfg: &Config, db: &Db, cmd: &AdminCmd) -> anyhow::Result<()> {
     match cmd {
+        AdminCmd::RotateServerKey => {
+            let path = cfg.server_key_path();
+            let r = quanzi_core::server_key::rotate(db, &path).await?;
+            println!(
+                "server key {} replaced by {} in {}; {} rows of secrets re-sealed",
+                r.old_id,
+                r.new_id,
+                path.display(),
+                r.rows
+            );
+        }
         AdminCmd::CreateTenant { slug, name } => {
             let t = quanzi_core::access::create_tenant(db, slug, name).await?;
             println!("tenant {} created (id {})", t.slug, t.tenant_id);

@@ -152,3 +152,30 @@ fn an_api_key_is_printed_once_and_works_for_its_tenant() {
     let key = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert!(key.starts_with("qz_") && key.len() == 43, "{key}");
 }
+
+#[test]
+fn the_server_key_is_named_by_config_show_never_shown_and_rotated_by_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(d, &["admin", "rotate-server-key"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("replaced by"), "{}", text(&o));
+    let key = std::fs::read_to_string(d.join("server.key")).unwrap();
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("server.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let o = run(d, &["config", "show"]);
+    let t = text(&o);
+    assert!(t.contains("# server key: ./server.key"), "{t}");
+    assert!(!t.contains(key.trim()), "{t}");
+    assert!(run(d, &["admin", "rotate-server-key"]).status.success());
+    let rotated = std::fs::read_to_string(d.join("server.key")).unwrap();
+    assert_ne!(rotated, key);
+}

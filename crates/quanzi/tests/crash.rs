@@ -39,6 +39,8 @@ async fn start(db: &str, port: u16) -> Child {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("QUANZI_DATABASE_URL", db)
+        // Not ./data of the crate: the server key of this run lives with its files.
+        .env("QUANZI_SERVER_KEY_FILE", scratch().join("server.key"))
         .env("QUANZI_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -60,8 +62,13 @@ async fn start(db: &str, port: u16) -> Child {
     panic!("server did not become ready");
 }
 
+/// This run's scratch directory.
+fn scratch() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("quanzi-crash-{}", std::process::id()))
+}
+
 fn backends() -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!("quanzi-crash-{}", std::process::id()));
+    let dir = scratch();
     std::fs::create_dir_all(&dir).unwrap();
     let mut v = vec![format!("sqlite://{}", dir.join("crash.db").display())];
     if let Ok(pg) = std::env::var("TEST_DATABASE_URL")

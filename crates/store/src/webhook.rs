@@ -124,6 +124,31 @@ pub async fn rotate_secret(
     Ok(n == 1)
 }
 
+/// Every subscription's stored signing secrets, for the server-key maintenance (sealing old
+/// plaintext, rotation): (tenant, subscription, secret, previous secret).
+pub async fn all_secrets(tx: &mut Tx) -> Result<Vec<(i64, i64, String, Option<String>)>> {
+    on_tx!(tx, c => sqlx::query_as::<_, (i64, i64, String, Option<String>)>(
+        "select tenant_id, webhook_subscription_id, secret, previous_secret
+         from webhook_subscription order by tenant_id, webhook_subscription_id")
+        .fetch_all(c).await.map_err(Into::into))
+}
+
+/// Replaces a subscription's stored signing secrets (the server-key maintenance).
+pub async fn put_secrets(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    secret: &str,
+    previous: Option<&str>,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "update webhook_subscription set secret = $3, previous_secret = $4
+         where tenant_id = $1 and webhook_subscription_id = $2")
+        .bind(tenant.0).bind(id).bind(secret).bind(previous)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Turns a subscription on or off.
 pub async fn set_active(tx: &mut Tx, tenant: TenantId, id: i64, active: bool) -> Result<bool> {
     let n = on_tx!(tx, c => sqlx::query(

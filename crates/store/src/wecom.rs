@@ -19,8 +19,6 @@ pub struct WecomConnection {
     pub encoding_aes_key: String,
     /// Secret of the customer-contact API (for the sync), when set.
     pub api_secret: Option<String>,
-    /// Base URL of the WeCom server API, when not the public one (tests, proxies).
-    pub api_base: Option<String>,
     /// Last change, unix ms.
     pub updated_at_ms: i64,
 }
@@ -34,8 +32,9 @@ impl std::fmt::Debug for WecomConnection {
     }
 }
 
-const COLUMNS: &str =
-    "tenant_id, corp_id, token, encoding_aes_key, api_secret, api_base, updated_at_ms";
+// `api_base` (a per-tenant WeCom API base) is no longer read or written: the base is the
+// server's setting, so a tenant cannot send the corp secret elsewhere.
+const COLUMNS: &str = "tenant_id, corp_id, token, encoding_aes_key, api_secret, updated_at_ms";
 
 /// The tenant's connection.
 pub async fn connection(db: &Db, tenant: TenantId) -> Result<Option<WecomConnection>> {
@@ -49,12 +48,44 @@ pub async fn put_connection(tx: &mut Tx, c: &WecomConnection) -> Result<()> {
     on_tx!(tx, conn => sqlx::query(
         "insert into wecom_connection (tenant_id, corp_id, token, encoding_aes_key, api_secret,
             api_base, created_at_ms, updated_at_ms)
-         values ($1, $2, $3, $4, $5, $6, $7, $7)
+         values ($1, $2, $3, $4, $5, null, $6, $6)
          on conflict (tenant_id) do update set corp_id = excluded.corp_id, token = excluded.token,
             encoding_aes_key = excluded.encoding_aes_key, api_secret = excluded.api_secret,
-            api_base = excluded.api_base, updated_at_ms = excluded.updated_at_ms")
+            api_base = null, updated_at_ms = excluded.updated_at_ms")
         .bind(c.tenant_id).bind(&c.corp_id).bind(&c.token).bind(&c.encoding_aes_key)
-        .bind(&c.api_secret).bind(&c.api_base).bind(c.updated_at_ms).execute(conn).await.map(|r| r.rows_affected()))?;
+        .bind(&c.api_secret).bind(c.updated_at_ms).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The secrets of every tenant's connection, for the server-key maintenance (sealing old
+/// plaintext, rotation): (tenant, token, encoding_aes_key, api_secret).
+pub async fn all_secrets(tx: &mut Tx) -> Result<Vec<ConnectionSecrets>> {
+    on_tx!(tx, c => sqlx::query_as::<_, ConnectionSecrets>(
+        "select tenant_id, token, encoding_aes_key, api_secret from wecom_connection
+         order by tenant_id")
+        .fetch_all(c).await.map_err(Into::into))
+}
+
+/// A connection's stored secrets (as the store holds them: sealed, or plaintext from before).
+#[derive(Clone, sqlx::FromRow)]
+pub struct ConnectionSecrets {
+    /// Owner.
+    pub tenant_id: i64,
+    /// Callback Token.
+    pub token: String,
+    /// Callback EncodingAESKey.
+    pub encoding_aes_key: String,
+    /// Customer-contact API secret.
+    pub api_secret: Option<String>,
+}
+
+/// Replaces a connection's stored secrets (the server-key maintenance).
+pub async fn put_secrets(tx: &mut Tx, s: &ConnectionSecrets) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "update wecom_connection set token = $2, encoding_aes_key = $3, api_secret = $4
+         where tenant_id = $1")
+        .bind(s.tenant_id).bind(&s.token).bind(&s.encoding_aes_key).bind(&s.api_secret)
+        .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

@@ -204,13 +204,36 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-/// Starts the app over `db` on `127.0.0.1:0`.
+/// The server settings of tests: one random server key per test process (shared by the apps
+/// and the workers a test starts), and private targets allowed, as the tests' stubs listen
+/// on 127.0.0.1 over plain http.
+pub fn server() -> quanzi_core::server::ServerSettings {
+    static SERVER: std::sync::OnceLock<quanzi_core::server::ServerSettings> =
+        std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let key = quanzi_core::server::ServerKey::generate().expect("os rng");
+            let mut s =
+                quanzi_core::server::ServerSettings::new(quanzi_core::server::Sealer::new(key));
+            s.egress.allow_private = true;
+            s
+        })
+        .clone()
+}
+
+/// Starts the app over `db` on `127.0.0.1:0`, with the tests' [`server`] settings.
 pub async fn spawn_app(db: Db) -> TestApp {
-    let state = quanzi_web::AppState::new(db);
+    spawn_app_with(db, server()).await
+}
+
+/// Starts the app over `db` on `127.0.0.1:0` with the given server settings.
+pub async fn spawn_app_with(db: Db, server: quanzi_core::server::ServerSettings) -> TestApp {
+    let state = quanzi_web::AppState::new(db, server);
     spawn_within(state, quanzi_web::server::ServerLimits::default()).await
 }
 
-/// Starts the app with `state` (trusted proxies, throttling…) within `limits` on `127.0.0.1:0`.
+/// Starts the app with `state` (server settings, trusted proxies, throttling…) within
+/// `limits` on `127.0.0.1:0`.
 pub async fn spawn_within(
     state: quanzi_web::AppState,
     limits: quanzi_web::server::ServerLimits,
@@ -245,7 +268,7 @@ impl Drop for TestApp {
 
 /// Runs the job worker as at `at_ms` (unix ms) until no job is due.
 pub async fn drain_jobs_at(db: &Db, at_ms: i64) {
-    let ctx = quanzi_core::jobs::JobContext::new(db.clone());
+    let ctx = quanzi_core::jobs::JobContext::new(db.clone(), server());
     let opts = quanzi_core::jobs::WorkerOptions::default();
     while quanzi_core::jobs::run_once(&ctx, &opts, at_ms)
         .await

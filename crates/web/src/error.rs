@@ -69,7 +69,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         500,
         "An error on our side; it is logged. Retrying may help.",
     ),
-    ("unavailable", 503, "The store is not reachable."),
+    (
+        "unavailable",
+        503,
+        "The store is not reachable, or the server cannot read its stored secrets.",
+    ),
 ];
 
 /// An API error: a stable code, a message and, for validation, the fields.
@@ -170,6 +174,13 @@ impl From<CoreError> for ApiError {
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 ApiError::new("internal", "internal error")
+            }
+            CoreError::ServerKey(e) => {
+                tracing::error!(error = %e, "server key");
+                ApiError::new(
+                    "unavailable",
+                    "stored secrets cannot be read; see the server log",
+                )
             }
         }
     }

@@ -39,11 +39,14 @@ pub struct AppState {
     pub cache: Arc<cache::ReadCache>,
     /// The per-tenant analytics indexes the KPIs are answered from.
     pub analytics: Arc<quanzi_core::kpi::Analytics>,
+    /// The server's own settings: the key that seals secrets, egress, WeCom API and window.
+    pub server: quanzi_core::server::ServerSettings,
 }
 
 impl AppState {
-    /// State over `db` with the default login throttling and no trusted proxy.
-    pub fn new(db: Db) -> Self {
+    /// State over `db` and the server's settings, with the default login throttling and no
+    /// trusted proxy.
+    pub fn new(db: Db, server: quanzi_core::server::ServerSettings) -> Self {
         AppState {
             db,
             throttle: quanzi_core::login_throttle::ThrottlePolicy::default(),
@@ -52,6 +55,7 @@ impl AppState {
             keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
             cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
             analytics: Arc::new(quanzi_core::kpi::Analytics::new()),
+            server,
         }
     }
 }

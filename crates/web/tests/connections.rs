@@ -48,7 +48,11 @@ async fn healthz_answers_while_idle_and_half_sent_connections_are_held_and_they_
     // Client and server sockets both count against this process's descriptors.
     let held = 2_000.min(descriptor_limit().saturating_sub(400) / 2);
     assert!(held >= 200, "too few descriptors to run this test: {held}");
-    let app = spawn_within(AppState::new(db.db.clone()), limits(held / 4)).await;
+    let app = spawn_within(
+        AppState::new(db.db.clone(), quanzi_testkit::server()),
+        limits(held / 4),
+    )
+    .await;
     let mut sockets = Vec::with_capacity(held);
     for i in 0..held {
         let mut s = TcpStream::connect(app.addr)
@@ -88,7 +92,11 @@ async fn healthz_answers_while_idle_and_half_sent_connections_are_held_and_they_
 #[tokio::test]
 async fn a_trickled_body_is_cut_off_after_its_timeout() {
     let db = TestDb::new().await;
-    let app = spawn_within(AppState::new(db.db.clone()), limits(100)).await;
+    let app = spawn_within(
+        AppState::new(db.db.clone(), quanzi_testkit::server()),
+        limits(100),
+    )
+    .await;
     let mut s = TcpStream::connect(app.addr)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -111,7 +119,11 @@ async fn a_trickled_body_is_cut_off_after_its_timeout() {
 #[tokio::test]
 async fn a_request_in_flight_finishes_when_shutdown_begins() {
     let db = TestDb::new().await;
-    let app = spawn_within(AppState::new(db.db.clone()), limits(100)).await;
+    let app = spawn_within(
+        AppState::new(db.db.clone(), quanzi_testkit::server()),
+        limits(100),
+    )
+    .await;
     let mut s = TcpStream::connect(app.addr)
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 async fn app(db: &quanzi_store::Db, proxies: &[&str]) -> TestApp {
-    let mut state = AppState::new(db.clone());
+    let mut state = AppState::new(db.clone(), quanzi_testkit::server());
     state.trusted_proxies =
         Arc::new(TrustedProxies::parse(proxies).unwrap_or_else(|e| panic!("{e}")));
     spawn_within(state, ServerLimits::default()).await

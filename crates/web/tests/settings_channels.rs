@@ -108,9 +108,15 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
             .await
             .unwrap()
             .unwrap();
+        // Stored sealed with the server key, never as they were typed.
+        assert!(!conn.token.contains("QDG6eK") && !conn.encoding_aes_key.contains(KEY));
+        let sealer = &quanzi_testkit::server().sealer;
         assert_eq!(
-            (conn.token.as_str(), conn.encoding_aes_key.as_str()),
-            ("QDG6eK", KEY)
+            (
+                sealer.open(&conn.token).unwrap(),
+                sealer.open(&conn.encoding_aes_key).unwrap()
+            ),
+            ("QDG6eK".to_string(), KEY.to_string())
         );
         assert!(
             quanzi_store::wecom::connection(db, other.id)
@@ -162,7 +168,7 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
             .await
             .unwrap()
             .unwrap();
-        let ctx = JobContext::new(db.clone());
+        let ctx = JobContext::new(db.clone(), quanzi_testkit::server());
         while run_once(&ctx, &WorkerOptions::default(), now_ms())
             .await
             .unwrap()

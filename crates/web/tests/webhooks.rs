@@ -121,7 +121,7 @@ async fn post_join(c: &reqwest::Client, url: &str, key: &str, key_suffix: &str, 
 
 /// One round of the worker as if `hours` had passed.
 async fn step(db: &Db, hours: i64) {
-    let ctx = JobContext::new(db.clone());
+    let ctx = JobContext::new(db.clone(), quanzi_testkit::server());
     run_once(
         &ctx,
         &WorkerOptions::default(),
@@ -144,9 +144,15 @@ async fn a_receiver_failing_twice_gets_the_delivery_once_with_a_signature_it_ver
         let acme = tenant(db, "acme").await;
         let other = tenant(db, "other").await;
         let (stub, url) = Stub::start(2).await;
-        let (_, secret) = webhooks::subscribe(db, acme.id, &url, "member.joined, order.created")
-            .await
-            .unwrap();
+        let (_, secret) = webhooks::subscribe(
+            db,
+            &quanzi_testkit::server(),
+            acme.id,
+            &url,
+            "member.joined, order.created",
+        )
+        .await
+        .unwrap();
         let (m, g) = member_and_group(db, acme.id).await;
         let (om, og) = member_and_group(db, other.id).await;
         let c = reqwest::Client::new();
@@ -197,7 +203,9 @@ async fn a_delivery_dies_after_its_tries_and_is_replayed_from_settings() {
         let acme = tenant(db, "acme").await;
         let other = tenant(db, "other").await;
         let (stub, url) = Stub::start(8).await;
-        webhooks::subscribe(db, acme.id, &url, "*").await.unwrap();
+        webhooks::subscribe(db, &quanzi_testkit::server(), acme.id, &url, "*")
+            .await
+            .unwrap();
         let (m, g) = member_and_group(db, acme.id).await;
         post_join(
             &reqwest::Client::new(),
@@ -241,10 +249,18 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         let app = spawn_app(db.clone()).await;
         let acme = tenant(db, "acme").await;
         let (stub, url) = Stub::start(0).await;
-        let (id, old) = webhooks::subscribe(db, acme.id, &url, "member.joined")
+        let (id, old) = webhooks::subscribe(
+            db,
+            &quanzi_testkit::server(),
+            acme.id,
+            &url,
+            "member.joined",
+        )
+        .await
+        .unwrap();
+        let new = webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 24)
             .await
             .unwrap();
-        let new = webhooks::rotate(db, acme.id, id, 24).await.unwrap();
         assert_ne!(old, new);
         let (m, g) = member_and_group(db, acme.id).await;
         post_join(
@@ -263,7 +279,9 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         verify(sig, body.as_bytes(), &[old.as_bytes()], now, 300).unwrap();
         verify(sig, body.as_bytes(), &[new.as_bytes()], now, 300).unwrap();
         // Without overlap, only the new secret signs.
-        let newest = webhooks::rotate(db, acme.id, id, 0).await.unwrap();
+        let newest = webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 0)
+            .await
+            .unwrap();
         post_join(
             &reqwest::Client::new(),
             &app.url,
@@ -278,14 +296,18 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         assert!(verify(sig, body.as_bytes(), &[new.as_bytes()], now, 300).is_err());
         verify(sig, body.as_bytes(), &[newest.as_bytes()], now, 300).unwrap();
         // Bad input names its field.
-        let e = webhooks::subscribe(db, acme.id, "ftp://x", "nope")
+        let e = webhooks::subscribe(db, &quanzi_testkit::server(), acme.id, "ftp://x", "nope")
             .await
             .unwrap_err();
         assert!(
             e.to_string().contains("url") && e.to_string().contains("event_types"),
             "{e}"
         );
-        assert!(webhooks::rotate(db, acme.id, id, 1000).await.is_err());
+        assert!(
+            webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 1000)
+                .await
+                .is_err()
+        );
     }
 }
 
@@ -321,9 +343,15 @@ async fn a_join_that_fills_a_group_sends_group_full_once() {
             .unwrap();
             ids.push(m.member_id);
         }
-        quanzi_core::webhooks::subscribe(db, t.id, "http://127.0.0.1:9/hook", "group.full")
-            .await
-            .unwrap();
+        quanzi_core::webhooks::subscribe(
+            db,
+            &quanzi_testkit::server(),
+            t.id,
+            "http://127.0.0.1:9/hook",
+            "group.full",
+        )
+        .await
+        .unwrap();
         let app = spawn_app(db.clone()).await;
         let c = reqwest::Client::new();
         post_join(&c, &app.url, &t.write_key, "a", ids[0], g).await;

@@ -25,6 +25,7 @@ async fn connect(db: &Db, slug: &str, corp: &str, token: &str, key: &str) -> Ten
     let t = tenant(db, slug).await.id;
     save_connection(
         db,
+        &quanzi_testkit::server(),
         t,
         ConnectionInput {
             corp_id: corp.into(),
@@ -38,10 +39,26 @@ async fn connect(db: &Db, slug: &str, corp: &str, token: &str, key: &str) -> Ten
     t
 }
 
+/// Now in unix seconds, as WeCom stamps a callback.
+fn now_ts() -> String {
+    (now_ms() / 1000).to_string()
+}
+
 /// A POST as WeCom would send it: query string and envelope body.
 fn sealed(token: &str, key: &str, corp: &str, xml: &str, nonce: &str) -> (String, String) {
+    sealed_at(token, key, corp, xml, nonce, &now_ts())
+}
+
+/// A POST signed with timestamp `ts` (unix seconds).
+fn sealed_at(
+    token: &str,
+    key: &str,
+    corp: &str,
+    xml: &str,
+    nonce: &str,
+    ts: &str,
+) -> (String, String) {
     let key = AesKey::from_encoding_aes_key(key).unwrap();
-    let ts = "1763600000";
     let m = encrypt_message(token, &key, corp, [7u8; 16], xml, ts, nonce).unwrap();
     (
         format!(
@@ -111,7 +128,10 @@ async fn stored(db: &Db, t: TenantId) -> (i64, usize) {
 #[tokio::test]
 async fn the_official_url_verification_vector_answers_its_plaintext() {
     for tdb in TestDb::all().await {
-        let app = spawn_app(tdb.db.clone()).await;
+        // The official vector is signed with a 2014 timestamp: a server whose window reaches it.
+        let mut server = quanzi_testkit::server();
+        server.wecom_callback_window_secs = i64::MAX;
+        let app = quanzi_testkit::spawn_app_with(tdb.db.clone(), server).await;
         connect(&tdb.db, "acme", CORP, TOKEN, KEY).await;
         let echostr = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==";
         let signed = "msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780";
@@ -150,9 +170,15 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         let app = spawn_app(db.clone()).await;
         let t = connect(db, "acme", CORP, TOKEN, KEY).await;
         // A subscriber: each change reaches the outbox once too.
-        quanzi_core::webhooks::subscribe(db, t, "http://127.0.0.1:9/hook", "*")
-            .await
-            .unwrap();
+        quanzi_core::webhooks::subscribe(
+            db,
+            &quanzi_testkit::server(),
+            t,
+            "http://127.0.0.1:9/hook",
+            "*",
+        )
+        .await
+        .unwrap();
         let c = Client::new();
         let base = 1_763_600_000;
         let added = sealed(
@@ -238,6 +264,7 @@ async fn forged_and_foreign_callbacks_are_refused_and_nothing_is_stored() {
         let other = connect(db, "other", "wwOTHERCORP0001", "OtherToken", OTHER_KEY).await;
         let c = Client::new();
         let xml = contact_added("wmCUSTOMER01", "poster", 1_763_600_000);
+        let ts = now_ts();
 
         let wrong_token = sealed("WrongTok", KEY, CORP, &xml, "n");
         let wrong_key = sealed(TOKEN, OTHER_KEY, CORP, &xml, "n");
@@ -249,14 +276,17 @@ async fn forged_and_foreign_callbacks_are_refused_and_nothing_is_stored() {
             CORP,
             [7; 16],
             &xml,
-            "1",
+            &ts,
             "n",
         )
         .unwrap();
         let mut bytes = STANDARD.decode(&good.encrypt).unwrap();
         bytes[20] ^= 1;
         let tampered = (
-            format!("msg_signature={}&timestamp=1&nonce=n", good.msg_signature),
+            format!(
+                "msg_signature={}&timestamp={ts}&nonce=n",
+                good.msg_signature
+            ),
             envelope(CORP, &STANDARD.encode(&bytes)),
         );
         // Bad padding, correctly signed: flipping the last byte of the second-to-last block
@@ -269,13 +299,13 @@ async fn forged_and_foreign_callbacks_are_refused_and_nothing_is_stored() {
         let padded = STANDARD.encode(&bytes);
         let bad_padding = (
             format!(
-                "msg_signature={}&timestamp=1&nonce=n",
-                signature(TOKEN, "1", "n", &padded)
+                "msg_signature={}&timestamp={ts}&nonce=n",
+                signature(TOKEN, &ts, "n", &padded)
             ),
             envelope(CORP, &padded),
         );
         let garbage = (
-            "msg_signature=x&timestamp=1&nonce=n".to_string(),
+            format!("msg_signature=x&timestamp={ts}&nonce=n"),
             "not xml".to_string(),
         );
         for (name, cb) in [
@@ -339,7 +369,7 @@ async fn a_killed_worker_leaves_the_callback_to_the_next_one_which_applies_it_on
         assert_eq!(claimed.len(), 1);
         drop(claimed);
         // Another worker, after the lease, runs it once.
-        let ctx = JobContext::new(db.clone());
+        let ctx = JobContext::new(db.clone(), quanzi_testkit::server());
         let ran = run_once(&ctx, &WorkerOptions::default(), now + 2_000)
             .await
             .unwrap();
@@ -374,6 +404,7 @@ async fn a_removed_contact_and_a_failed_handover_are_recorded_once_and_sent_out(
         let t = connect(db, "shop", CORP, TOKEN, KEY).await;
         quanzi_core::webhooks::subscribe(
             db,
+            &quanzi_testkit::server(),
             t,
             "http://127.0.0.1:9/hook",
             "contact.removed, transfer.failed",
@@ -429,5 +460,47 @@ async fn a_removed_contact_and_a_failed_handover_are_recorded_once_and_sent_out(
             .collect();
         sent.sort_unstable();
         assert_eq!(sent, ["contact.removed", "transfer.failed"]);
+    }
+}
+
+#[tokio::test]
+async fn a_callback_signed_with_a_2001_timestamp_is_not_applied() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let app = spawn_app(db.clone()).await;
+        let t = connect(db, "acme", CORP, TOKEN, KEY).await;
+        let c = Client::new();
+        let xml = contact_added("wmCUSTOMER01", "poster", 1_763_600_000);
+        let now = now_ms() / 1000;
+        // Correctly signed, but stamped 2001-01-01 or 11 minutes away: refused, nothing stored.
+        for ts in [978_307_200, now - 660, now + 660] {
+            let cb = sealed_at(TOKEN, KEY, CORP, &xml, "n", &ts.to_string());
+            let r = c
+                .post(format!("{}/hooks/wecom/acme?{}", app.url, cb.0))
+                .body(cb.1.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{ts}");
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["fields"][0]["field"], "timestamp", "{body}");
+        }
+        // Also the URL verification.
+        let r = c
+            .get(format!(
+                "{}/hooks/wecom/acme?msg_signature=x&timestamp=978307200&nonce=n&echostr=e",
+                app.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        drain_jobs(db).await;
+        assert_eq!(stored(db, t).await, (0, 0));
+        assert!(events_of(db, t).await.is_empty());
+        // Nine minutes old is within the window: applied.
+        let cb = sealed_at(TOKEN, KEY, CORP, &xml, "n", &(now - 540).to_string());
+        assert_eq!(post(&c, &app.url, "acme", &cb).await, StatusCode::OK);
+        assert_eq!(stored(db, t).await.0, 1);
     }
 }

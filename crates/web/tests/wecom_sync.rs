@@ -168,13 +168,13 @@ async fn a_sync_pulls_customers_groups_and_tags_once_however_often_it_runs() {
         let other = tenant(db, "other").await.id;
         save_connection(
             db,
+            &quanzi_testkit::server(),
             t,
             ConnectionInput {
                 corp_id: "wwCORP".into(),
                 token: "Token123".into(),
                 encoding_aes_key: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C".into(),
                 api_secret: "contact-secret".into(),
-                api_base: base,
             },
         )
         .await
@@ -191,7 +191,9 @@ async fn a_sync_pulls_customers_groups_and_tags_once_however_often_it_runs() {
         )
         .await
         .unwrap();
-        let mut ctx = JobContext::new(db.clone());
+        let mut server = quanzi_testkit::server();
+        server.wecom_api_base = base;
+        let mut ctx = JobContext::new(db.clone(), server);
         ctx.api_retry_base = Duration::from_millis(1);
 
         request_sync(db, t).await.unwrap();

@@ -1,6 +1,8 @@
 //! `/hooks/wecom/{tenant}`: WeCom's URL verification (GET) and event callbacks (POST) for the
 //! tenant with that slug. A POST is answered `success` as soon as the decrypted event and its
-//! job are committed; the job applies it later, once.
+//! job are committed; the job applies it later, once. A callback whose `timestamp` is outside
+//! the server's window is refused (422 naming `timestamp`), so a captured one cannot be
+//! replayed.
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -74,6 +76,8 @@ fn refused(e: WecomError) -> ApiError {
         WecomError::NotConfigured => ApiError::not_found("wecom connection"),
         WecomError::Callback(c) => ApiError::new("bad_request", format!("{}: {c}", c.code())),
         WecomError::Verify(c) => ApiError::new("bad_request", format!("{}: {c}", c.code())),
+        WecomError::Stale(_) => ApiError::field("timestamp", e.to_string()),
+        WecomError::ServerKey(k) => quanzi_core::CoreError::ServerKey(k).into(),
         WecomError::Store(s) => quanzi_core::CoreError::from(s).into(),
     }
 }
@@ -89,7 +93,9 @@ async fn verify(
             return Err(ApiError::field("echostr", "is required"));
         }
         let t = tenant(&s, &slug).await?;
-        wecom::verify_url(&s.db, t, &p).await.map_err(refused)
+        wecom::verify_url(&s.db, &s.server, t, &p)
+            .await
+            .map_err(refused)
     };
     match run.await {
         Ok(plain) => plain.into_response(),
@@ -106,7 +112,9 @@ async fn receive(
     let run = async {
         let p = params(q.as_deref())?;
         let t = tenant(&s, &slug).await?;
-        let new = wecom::receive(&s.db, t, &p, &body).await.map_err(refused)?;
+        let new = wecom::receive(&s.db, &s.server, t, &p, &body)
+            .await
+            .map_err(refused)?;
         tracing::info!(tenant = t.0, new, "wecom callback acknowledged");
         Ok::<_, ApiError>(())
     };

@@ -26,6 +26,21 @@ impl Lang {
         }
     }
 
+    /// The translation of a use-case's reason (given in English); the reason itself when the
+    /// table has no `reason.*` entry for it.
+    pub fn reason<'a>(&self, en: &'a str) -> &'a str {
+        match TEXTS
+            .iter()
+            .find(|(k, _, e)| k.starts_with("reason.") && *e == en)
+        {
+            Some((_, zh, en)) => match self {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => en,
+        }
+    }
+
     /// The translation of `key`; the key itself when missing (visible, never a crash).
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         match TEXTS.iter().find(|(k, _, _)| *k == key) {
@@ -461,8 +476,37 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "客户联系 Secret（同步用，可选）",
         "Customer-contact secret (for the sync, optional)",
     ),
-    ("ch.api_base", "API 地址（可选）", "API base URL (optional)"),
     ("ch.save", "保存", "Save"),
+    (
+        "reason.not_https",
+        "必须是带主机名的 https:// 地址",
+        "must be an https:// URL with a host",
+    ),
+    (
+        "reason.credentials",
+        "不能包含用户名或密码",
+        "must not contain a user name or password",
+    ),
+    (
+        "reason.not_public",
+        "必须是公网地址（不能是内网、回环或链路本地地址）",
+        "must be a public address (not private, loopback or link-local)",
+    ),
+    (
+        "reason.no_address",
+        "主机名无法解析",
+        "names a host that does not resolve",
+    ),
+    (
+        "reason.malformed",
+        "必须是不超过 2000 个字符、不含空格的 URL",
+        "must be a URL of at most 2000 characters without spaces",
+    ),
+    (
+        "settings.server_key",
+        "服务器无法读取已保存的密钥（服务器密钥不匹配），请联系管理员",
+        "The server cannot read its stored secrets (wrong server key); ask the administrator",
+    ),
     ("ch.sync_now", "立即同步", "Sync now"),
     ("ch.webhooks", "Webhook 订阅", "Webhook subscriptions"),
     ("ch.types", "事件类型", "Event types"),

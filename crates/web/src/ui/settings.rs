@@ -58,6 +58,7 @@ async fn page(
         Ok(c) => c,
         Err(e) => return server_error(e),
     };
+    let error = error.or_else(|| ch.problem.clone());
     render(SettingsPage {
         l: u.layout("settings"),
         admin,

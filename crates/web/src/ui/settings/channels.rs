@@ -34,6 +34,9 @@ pub struct ChannelsView {
     pub jobs: Vec<JobRow>,
     /// Event types a subscription may name.
     pub event_types: String,
+    /// Why part of the section cannot be shown (the stored secrets do not open with the
+    /// server key), in the user's language.
+    pub problem: Option<String>,
 }
 
 /// The origin the operator reached us at: `X-Forwarded-Proto`/`Host` when present.
@@ -59,9 +62,18 @@ pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView
         .await?
         .map(|t| t.slug)
         .unwrap_or_default();
+    let (wecom, problem) = match quanzi_core::wecom::connection(&s.db, &s.server, t).await {
+        Ok(w) => (w, None),
+        Err(CoreError::ServerKey(e)) => {
+            tracing::error!(error = %e, "server key");
+            (None, Some(u.lang.t("settings.server_key").to_string()))
+        }
+        Err(e) => return Err(e),
+    };
     Ok(ChannelsView {
         callback_url: format!("{origin}/hooks/wecom/{slug}"),
-        wecom: quanzi_core::wecom::connection(&s.db, t).await?,
+        wecom,
+        problem,
         subscriptions: quanzi_core::webhooks::subscriptions(&s.db, t).await?,
         deliveries: quanzi_core::webhooks::deliveries(&s.db, t, 20).await?,
         job_counts: quanzi_store::jobs::counts(&s.db, t).await?,
@@ -127,7 +139,17 @@ async fn done(
     match r {
         Ok(()) => Redirect::to(&format!("/ui/settings#{anchor}")).into_response(),
         Err(CoreError::Invalid(e)) => {
-            refuse(s, u, h, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).await
+            let text =
+                e.0.iter()
+                    .map(|f| format!("{}: {}", f.field, u.lang.reason(&f.reason)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            refuse(s, u, h, StatusCode::UNPROCESSABLE_ENTITY, text).await
+        }
+        Err(CoreError::ServerKey(e)) => {
+            tracing::error!(error = %e, "server key");
+            let text = u.lang.t("settings.server_key").to_string();
+            refuse(s, u, h, StatusCode::SERVICE_UNAVAILABLE, text).await
         }
         Err(CoreError::NotFound(what)) => {
             refuse(s, u, h, StatusCode::NOT_FOUND, format!("{what} not found")).await
@@ -154,7 +176,7 @@ async fn save_wecom(
     if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
         return r;
     }
-    let r = quanzi_core::wecom::save_connection(&s.db, u.tenant(), f.input).await;
+    let r = quanzi_core::wecom::save_connection(&s.db, &s.server, u.tenant(), f.input).await;
     done(&s, &u, &h, r, "wecom").await
 }
 
@@ -191,7 +213,9 @@ async fn subscribe(
     if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
         return r;
     }
-    match quanzi_core::webhooks::subscribe(&s.db, u.tenant(), &f.url, &f.event_types).await {
+    match quanzi_core::webhooks::subscribe(&s.db, &s.server, u.tenant(), &f.url, &f.event_types)
+        .await
+    {
         Ok((_, secret)) => page(&s, &u, &h, Some(secret), None).await,
         Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
     }
@@ -219,7 +243,7 @@ async fn rotate(
         let e = "overlap_hours: must be a whole number of hours".to_string();
         return refuse(&s, &u, &h, StatusCode::UNPROCESSABLE_ENTITY, e).await;
     };
-    match quanzi_core::webhooks::rotate(&s.db, u.tenant(), id, hours).await {
+    match quanzi_core::webhooks::rotate(&s.db, &s.server, u.tenant(), id, hours).await {
         Ok(secret) => page(&s, &u, &h, Some(secret), None).await,
         Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
     }
