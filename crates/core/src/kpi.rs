@@ -1073,15 +1073,15 @@ pub async fn products(
         (ranked, names)
     })
     .await?;
-    let total: i64 = ranked.iter().map(|r| r.revenue_fen).sum();
+    let total = quanzi_domain::money::sum_i128(ranked.iter().map(|r| r.revenue_fen));
     let conc = commerce::concentration(&ranked, &[0.01, 0.02, 0.2]);
-    let mut cum = 0i64;
+    let mut cum = 0i128;
     let rows = ranked
         .iter()
         .take(limit)
         .enumerate()
         .map(|(i, r)| {
-            cum += r.revenue_fen;
+            cum += i128::from(r.revenue_fen);
             let class = commerce::RepurchaseClass::of(r);
             ProductRow {
                 rank: i + 1,
@@ -1100,7 +1100,7 @@ pub async fn products(
     Ok(ProductsReport {
         range: range_of(p),
         products: ranked.len(),
-        revenue_fen: total,
+        revenue_fen: quanzi_domain::money::saturate(total),
         concentration: conc
             .iter()
             .map(|c| ConcentrationRow {
