@@ -52,6 +52,8 @@ struct SyncState {
     seen_max: i64,
     /// The largest event block id when the index last caught up.
     seen_block: i64,
+    /// The tenant's largest event void id when the index was built: a new void rebuilds it.
+    seen_void: i64,
     recent: BTreeSet<i64>,
     holdback_read: Option<Instant>,
 }
@@ -133,6 +135,11 @@ impl Analytics {
         let mut st = e.sync.lock().await;
         let max = scan::max_event_id(db).await?;
         let max_block = scan::max_block_id(db).await?;
+        let max_void = quanzi_store::void::max_void_id(db, t).await?;
+        if st.built && max_void > st.seen_void {
+            // An event already in the index was voided: only a rebuild takes it out.
+            st.built = false;
+        }
         let holdback_due = !db.is_sqlite()
             && st
                 .holdback_read
@@ -151,6 +158,7 @@ impl Analytics {
             st.built = !late;
         }
         st.seen_block = max_block;
+        st.seen_void = max_void;
         let started = Instant::now();
         if !st.built {
             let tz = tenant::get(db, t)

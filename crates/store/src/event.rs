@@ -293,6 +293,9 @@ pub struct Event {
     pub reference: Option<String>,
     /// Properties, a JSON object as text.
     pub properties: String,
+    /// Set when the event was voided: kept, but left out of every count and KPI.
+    #[sqlx(skip)]
+    pub void: Option<crate::void::EventVoid>,
 }
 
 const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties";
@@ -421,6 +424,7 @@ fn block_event(c: &block::Columns, i: usize, id: i64) -> Event {
         product: c.product(i).map(str::to_owned),
         reference: None,
         properties: "{}".into(),
+        void: None,
     }
 }
 

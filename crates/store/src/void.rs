@@ -90,9 +90,10 @@ pub async fn among(
     Ok(out)
 }
 
-/// The largest void id in the store (all tenants): a cheap check, like the event watermark,
-/// that tells an analytics index a rebuild is due.
-pub async fn max_void_id(db: &Db) -> Result<i64> {
-    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(event_void_id) from event_void")
-        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
+/// The tenant's largest void id: a cheap check, beside the event watermark, that tells the
+/// tenant's analytics index (in any process) that a rebuild is due.
+pub async fn max_void_id(db: &Db, tenant: TenantId) -> Result<i64> {
+    on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>(
+        "select max(event_void_id) from event_void where tenant_id = $1")
+        .bind(tenant.0).fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
 }
