@@ -4,6 +4,7 @@ mod correct;
 pub mod i18n;
 mod influence;
 mod kpi;
+mod member_export;
 mod pages;
 mod session;
 mod settings;
@@ -177,6 +178,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui", get(pages::dashboard))
         .route("/ui/members", get(pages::members))
         .route("/ui/members/rows", get(pages::member_rows))
+        .route("/ui/members/export", get(member_export::export_members))
         .route("/ui/members/{id}", get(pages::member))
         .route("/ui/members/{id}/erase", post(correct::erase_member))
         .route("/ui/events/{id}/void", post(correct::void_event))

@@ -149,7 +149,7 @@ pub struct MemberPageQuery {
 }
 
 impl MemberPageQuery {
-    fn filter(&self) -> MemberFilter {
+    pub(super) fn filter(&self) -> MemberFilter {
         let clean = crate::error::nonblank;
         MemberFilter {
             q: clean(&self.q).map(|q| q.chars().take(64).collect()),
