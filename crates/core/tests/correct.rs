@@ -440,3 +440,49 @@ async fn a_join_through_the_groups_api_writes_the_member_joined_outbox_row() {
         assert_eq!(n, 2);
     }
 }
+
+#[tokio::test]
+async fn file_imports_apply_the_domains_money_rules_on_both_paths() {
+    use quanzi_core::import::{ImportKind, ImportOptions, import_file};
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let (t, m, g) = community(db, "files").await;
+        let path = std::env::temp_dir().join(format!(
+            "quanzi-money-{}-{}.csv",
+            db.backend(),
+            std::process::id()
+        ));
+        let text = format!(
+            "tenant_id,member_id,group_id,kind,ts,amount_fen\n\
+             1,{m},{g},message,1762048800,100\n\
+             1,{m},{g},order,1762048801,{}\n\
+             1,{m},{g},order,1762048802,{MAX_AMOUNT_FEN}\n",
+            MAX_AMOUNT_FEN + 1
+        );
+        std::fs::write(&path, text).unwrap();
+        // The bulk checker (create_missing) and the row-by-row mapping path.
+        for create_missing in [true, false] {
+            let opts = ImportOptions {
+                create_missing,
+                ignore_tenant_column: true,
+                ..Default::default()
+            };
+            let r = import_file(db, t, ImportKind::Events, &path, &opts, &|_, _| {})
+                .await
+                .unwrap();
+            let at: Vec<(usize, &str)> = r
+                .errors
+                .iter()
+                .map(|e| (e.line, e.field.as_str()))
+                .collect();
+            assert_eq!(
+                at,
+                vec![(2, "amount_fen"), (3, "amount_fen")],
+                "create_missing {create_missing} on {}",
+                db.backend()
+            );
+            assert_eq!(r.imported, 0);
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+}
