@@ -259,3 +259,28 @@ async fn events_at_the_amount_bound_keep_the_dashboard_and_kpis_correct_and_200(
     text(&owner, &format!("{}/ui", s.app.url)).await;
     text(&owner, &format!("{}/ui/members/{m}", s.app.url)).await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_states_the_amount_bound_and_the_correction_endpoints() {
+    let s = Served::new().await;
+    let v = s.get_json("/api/openapi.json").await;
+    for p in [
+        "/api/v1/events/{id}/void",
+        "/api/v1/members/{id}/erase",
+        "/api/v1/member-erasures",
+    ] {
+        assert!(v["paths"].get(p).is_some(), "{p} missing");
+    }
+    let amount = &v["components"]["schemas"]["EventInput"]["properties"]["amount_fen"];
+    assert_eq!(
+        amount["maximum"].as_f64(),
+        Some(MAX_AMOUNT_FEN as f64),
+        "{amount}"
+    );
+    assert!(
+        amount["description"]
+            .as_str()
+            .unwrap()
+            .contains("100000000000")
+    );
+}
