@@ -264,6 +264,12 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
         .unwrap();
         let before = kpi::overview(&a, db, t, &params()).await.unwrap();
         let totals = event::totals_since(db, t, 0).await.unwrap();
+        // A processed WeCom callback that named the member.
+        on_pool!(db, p => sqlx::query(
+            "insert into inbound_event (tenant_id, source, dedupe_key, body, received_at_ms, processed_at_ms)
+             values ($1, 'wecom', 'd1', '<xml><ExternalUserID>wmEXT001</ExternalUserID></xml>', 0, 1)")
+            .bind(t.0).execute(p).await.map(|_| ()))
+        .unwrap();
 
         let log = correct::erase_member(db, t, MemberId(m), Actor::Operator(7))
             .await
@@ -302,8 +308,12 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
         for ev in &page.items {
             assert_eq!((ev.properties.as_str(), &ev.reference), ("{}", &None));
         }
-        // No personal data anywhere in the member's rows.
-        let dump = format!("{e:?} {:?}", page.items);
+        // No personal data anywhere in the member's rows, nor in the callbacks kept.
+        let bodies: Vec<String> = on_pool!(db, p => sqlx::query_scalar(
+            "select body from inbound_event where tenant_id = $1")
+            .bind(t.0).fetch_all(p).await)
+        .unwrap();
+        let dump = format!("{e:?} {:?} {bodies:?}", page.items);
         for secret in ["王芳", "13800138000", "wmEXT001", "oUNION001", "南山区"] {
             assert!(!dump.contains(secret), "{secret} left on {}", db.backend());
         }

@@ -22,10 +22,27 @@ pub struct MemberErasure {
 
 /// Erases member `id` (which must exist in the tenant): identifiers cleared, the name a
 /// placeholder, profile fields reset, tags removed, their events' properties and references
-/// emptied; logged once. A repeat erases again (nothing is left to remove) and answers the
+/// and the bodies of processed WeCom callbacks naming them emptied; logged once. A repeat erases again (nothing is left to remove) and answers the
 /// first log entry.
 pub async fn erase(tx: &mut Tx, tenant: TenantId, id: MemberId, by: &str) -> Result<MemberErasure> {
     let t = tenant.0;
+    // Processed WeCom callbacks that name the member's external id are kept as receipts
+    // (their dedupe key) without their body; pending ones still need theirs to be applied.
+    let ext: Option<Option<String>> = on_tx!(tx, c => sqlx::query_scalar(
+        "select external_userid from member where tenant_id = $1 and member_id = $2")
+        .bind(t).bind(id.0).fetch_optional(c).await)?;
+    if let Some(ext) = ext.flatten().filter(|e| !e.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            ext.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        on_tx!(tx, c => sqlx::query(
+            "update inbound_event set body = '' where tenant_id = $1 and processed_at_ms is not null
+             and body like $2 escape '\\'")
+            .bind(t).bind(pattern).execute(c).await.map(|r| r.rows_affected()))?;
+    }
     on_tx!(tx, c => sqlx::query(
         "update member set name = $3, gender = 'unknown', district = null, interests = '[]',
             source_channel = null, external_userid = null, unionid = null, phone = null,
