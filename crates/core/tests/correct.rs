@@ -1,126 +1,21 @@
 //! Correcting data on both stores: a voided event (a row or in a block) leaves every count
-//! and KPI, an erased member keeps no personal data while the totals hold, amounts at the
-//! bound (and rows beyond it, stored before the bound) never overflow a sum, and a join made
+//! and KPI, an erased member keeps no personal data while the totals hold, and a join made
 //! through the groups API writes its `member.joined` outbox row like an ingested one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 
-use quanzi_core::kpi::{self, Analytics, KpiQuery};
+use common::{block, card, community, ev, event_id, params};
+use quanzi_core::kpi::{self, Analytics};
 use quanzi_core::{CoreError, correct, events, groups, members};
 use quanzi_domain::access::Actor;
-use quanzi_domain::event::EventInput;
-use quanzi_domain::group::GroupInput;
-use quanzi_domain::member::MemberInput;
-use quanzi_domain::money::MAX_AMOUNT_FEN;
-use quanzi_domain::{GroupId, MemberId, TenantId};
+use quanzi_domain::{GroupId, MemberId};
 use quanzi_store::event::{self, EventFilter};
-use quanzi_store::{Db, on_pool};
-use quanzi_testkit::{TestDb, tenant};
-
-/// 10:00 in Shanghai on 2026-11-02 plus `day` days, unix ms.
-fn at(day: i64) -> i64 {
-    ((20_759 + day) * 86_400 + 2 * 3600) * 1000
-}
-
-fn ev(key: &str, kind: &str, m: i64, g: i64, day: i64, amount: Option<i64>) -> EventInput {
-    EventInput {
-        idempotency_key: key.into(),
-        kind: kind.into(),
-        member_id: m,
-        group_id: Some(g),
-        occurred_at_ms: at(day),
-        amount_fen: amount,
-        product: amount.map(|_| "tea".into()),
-        reference: Some("poster-7".into()),
-        properties: Some(
-            serde_json::json!({"note": "王芳 13800138000"})
-                .as_object()
-                .cloned()
-                .unwrap(),
-        ),
-    }
-}
-
-async fn community(db: &Db, slug: &str) -> (TenantId, i64, i64) {
-    let t = tenant(db, slug).await.id;
-    let m = members::create(
-        db,
-        t,
-        MemberInput {
-            name: Some("王芳".into()),
-            phone: Some("13800138000".into()),
-            external_userid: Some("wmEXT001".into()),
-            unionid: Some("oUNION001".into()),
-            district: Some("南山区".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .member_id;
-    let g = groups::create(
-        db,
-        t,
-        GroupInput {
-            name: Some("宝妈群".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .group_id;
-    (t, m, g)
-}
-
-fn params() -> kpi::Params {
-    KpiQuery {
-        from: Some("2026-11-02".into()),
-        to: Some("2026-11-08".into()),
-        ..KpiQuery::default()
-    }
-    .validate(20_780)
-    .unwrap()
-}
-
-fn card(o: &kpi::Overview, key: &str) -> f64 {
-    o.cards.iter().find(|c| c.key == key).unwrap().value
-}
-
-/// Stores a block of `n` orders of `amount` fen by member `m` in group `g`, event ids from
-/// `first`, as a bulk load does.
-async fn block(db: &Db, t: TenantId, m: i64, g: i64, first: i64, n: usize, amount: i64) {
-    use quanzi_store::block::{Columns, codec};
-    let c = Columns {
-        members: vec![m; n],
-        groups: vec![g; n],
-        kinds: vec![0; n],
-        kind_names: vec!["order".into()],
-        at_ms: vec![at(2); n],
-        amounts: vec![Some(amount); n],
-        products: vec![1; n],
-        product_names: vec!["tea".into()],
-        lines: (2..2 + n as u64).collect(),
-        hashes: (0..n as u64).collect(),
-    };
-    let (who, data) = codec::encode(&c);
-    let sql = "insert into event_block (tenant_id, first_event_id, last_event_id, rows, first_line,
-        last_line, min_at_ms, max_at_ms, received_at_ms, member_filter, who, data)
-        values ($1, $2, $3, $4, 2, $5, $6, $6, 0, $7, $8, $9)";
-    let last = first + n as i64 - 1;
-    on_pool!(db, p => sqlx::query(sql).bind(t.0).bind(first).bind(last).bind(n as i64)
-        .bind(1 + n as i64).bind(at(2)).bind(codec::member_filter(&c.members)).bind(who).bind(data)
-        .execute(p).await.map(|_| ()))
-    .unwrap();
-}
-
-async fn event_id(db: &Db, t: TenantId, key: &str) -> i64 {
-    on_pool!(db, p => sqlx::query_scalar::<_, i64>(
-        "select event_id from event where tenant_id = $1 and idempotency_key = $2")
-        .bind(t.0).bind(key).fetch_one(p).await)
-    .unwrap()
-}
+use quanzi_store::on_pool;
+use quanzi_testkit::TestDb;
 
 #[tokio::test]
 async fn a_voided_event_is_left_out_of_every_kpi() {
@@ -334,72 +229,6 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
 }
 
 #[tokio::test]
-async fn many_events_at_the_amount_bound_keep_every_total_exact() {
-    for tdb in TestDb::all().await {
-        let db = &tdb.db;
-        let a = Arc::new(Analytics::new());
-        let (t, m, g) = community(db, "bound").await;
-        let n = 2_000i64;
-        let batch: Vec<EventInput> = (0..n)
-            .map(|i| ev(&format!("o{i}"), "order", m, g, 1, Some(MAX_AMOUNT_FEN)))
-            .collect();
-        events::ingest(db, t, batch).await.unwrap();
-        block(db, t, m, g, 2_000_000, 1_000, MAX_AMOUNT_FEN).await;
-        let want = (n + 1_000) * MAX_AMOUNT_FEN;
-        let o = kpi::overview(&a, db, t, &params()).await.unwrap();
-        assert_eq!(card(&o, "gmv_fen"), want as f64, "{}", db.backend());
-        assert_eq!(event::totals_since(db, t, 0).await.unwrap().gmv_fen, want);
-        assert_eq!(
-            kpi::products(&a, db, t, &params(), 10)
-                .await
-                .unwrap()
-                .revenue_fen,
-            want
-        );
-        // One fen past the bound, or money on a message, is refused naming amount_fen.
-        for bad in [
-            ev("x", "order", m, g, 1, Some(MAX_AMOUNT_FEN + 1)),
-            ev("y", "message", m, g, 1, Some(100)),
-        ] {
-            match events::ingest(db, t, vec![bad]).await {
-                Err(CoreError::Invalid(i)) => assert_eq!(i.0[0].field, "amount_fen"),
-                other => panic!("expected 422, got {other:?}"),
-            }
-        }
-    }
-}
-
-#[tokio::test]
-async fn sums_never_overflow_even_on_rows_stored_before_the_bound() {
-    for tdb in TestDb::all().await {
-        let db = &tdb.db;
-        let a = Arc::new(Analytics::new());
-        let (t, m, g) = community(db, "legacy").await;
-        // Rows no valid event can carry any more, written as an older version would have.
-        for i in 0..4 {
-            on_pool!(db, p => sqlx::query(
-                "insert into event (tenant_id, idempotency_key, kind, member_id, group_id,
-                 occurred_at_ms, amount_fen, properties, received_at_ms)
-                 values ($1, $2, 'order', $3, $4, $5, $6, '{}', 0)")
-                .bind(t.0).bind(format!("legacy{i}")).bind(m).bind(g).bind(at(1)).bind(i64::MAX)
-                .execute(p).await.map(|_| ()))
-            .unwrap();
-        }
-        let totals = event::totals_since(db, t, 0).await.unwrap();
-        assert_eq!(
-            (totals.orders, totals.gmv_fen),
-            (4, i64::MAX),
-            "{}",
-            db.backend()
-        );
-        let o = kpi::overview(&a, db, t, &params()).await.unwrap();
-        assert!(card(&o, "gmv_fen") > 0.0, "never wrapped negative");
-        kpi::groups(&a, db, t, &params()).await.unwrap();
-        kpi::products(&a, db, t, &params(), 10).await.unwrap();
-    }
-}
-
-#[tokio::test]
 async fn a_join_through_the_groups_api_writes_the_member_joined_outbox_row() {
     for tdb in TestDb::all().await {
         let db = &tdb.db;
@@ -448,51 +277,5 @@ async fn a_join_through_the_groups_api_writes_the_member_joined_outbox_row() {
             .bind(t.0).fetch_one(p).await)
         .unwrap();
         assert_eq!(n, 2);
-    }
-}
-
-#[tokio::test]
-async fn file_imports_apply_the_domains_money_rules_on_both_paths() {
-    use quanzi_core::import::{ImportKind, ImportOptions, import_file};
-    for tdb in TestDb::all().await {
-        let db = &tdb.db;
-        let (t, m, g) = community(db, "files").await;
-        let path = std::env::temp_dir().join(format!(
-            "quanzi-money-{}-{}.csv",
-            db.backend(),
-            std::process::id()
-        ));
-        let text = format!(
-            "tenant_id,member_id,group_id,kind,ts,amount_fen\n\
-             1,{m},{g},message,1762048800,100\n\
-             1,{m},{g},order,1762048801,{}\n\
-             1,{m},{g},order,1762048802,{MAX_AMOUNT_FEN}\n",
-            MAX_AMOUNT_FEN + 1
-        );
-        std::fs::write(&path, text).unwrap();
-        // The bulk checker (create_missing) and the row-by-row mapping path.
-        for create_missing in [true, false] {
-            let opts = ImportOptions {
-                create_missing,
-                ignore_tenant_column: true,
-                ..Default::default()
-            };
-            let r = import_file(db, t, ImportKind::Events, &path, &opts, &|_, _| {})
-                .await
-                .unwrap();
-            let at: Vec<(usize, &str)> = r
-                .errors
-                .iter()
-                .map(|e| (e.line, e.field.as_str()))
-                .collect();
-            assert_eq!(
-                at,
-                vec![(2, "amount_fen"), (3, "amount_fen")],
-                "create_missing {create_missing} on {}",
-                db.backend()
-            );
-            assert_eq!(r.imported, 0);
-        }
-        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod member;
 pub mod tag;
 pub mod tenant;
+pub mod totals;
 pub mod void;
 pub mod webhook;
 pub mod wecom;
