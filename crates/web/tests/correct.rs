@@ -179,6 +179,38 @@ async fn a_voided_event_over_the_api_leaves_the_kpis_and_stays_listed_as_void() 
     let (owner, _) = operator(&s, &t, OperatorRole::Admin).await;
     let page = text(&owner, &format!("{}/ui/members/{m}", s.app.url)).await;
     assert!(page.contains("badge void"));
+
+    // The timeline's button: viewers are refused, operators void and come back.
+    let a = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["idempotency_key"] == "a")
+        .unwrap()["event_id"]
+        .as_i64()
+        .unwrap();
+    let url = format!("{}/ui/events/{a}/void", s.app.url);
+    let (viewer, vcsrf) = operator(&s, &t, OperatorRole::Viewer).await;
+    let form = |csrf: &str| {
+        vec![
+            ("_csrf", csrf.to_string()),
+            ("reason", "test order".to_string()),
+            ("member_id", m.to_string()),
+        ]
+    };
+    let r = viewer.post(&url).form(&form(&vcsrf)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (op, ocsrf) = operator(&s, &t, OperatorRole::Operator).await;
+    let r = op.post(&url).form(&form("forged")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a forged CSRF token is refused"
+    );
+    let r = op.post(&url).form(&form(&ocsrf)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let o = s.get_ok(&t, &format!("/api/v1/kpi/overview?{RANGE}")).await;
+    assert_eq!((card(&o, "gmv_fen"), card(&o, "orders")), (0.0, 0.0));
 }
 
 #[tokio::test]
@@ -207,6 +239,25 @@ async fn erasing_a_member_is_for_admins_idempotent_and_logged() {
             assert_eq!(v, first, "a repeat answers the first erasure");
         }
     }
+    // The member page's button: operators are refused, admins erase (again: idempotent).
+    let ui = format!("{}/ui/members/{m}/erase", s.app.url);
+    let (op, ocsrf) = operator(&s, &t, OperatorRole::Operator).await;
+    let r = op
+        .post(&ui)
+        .form(&[("_csrf", &ocsrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = admin
+        .post(&ui)
+        .form(&[("_csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = text(&admin, &format!("{}/ui/members/{m}", s.app.url)).await;
+    assert!(!page.contains("13800138000") && !page.contains("王芳"));
     let v = s.get_ok(&t, &format!("/api/v1/members/{m}")).await;
     assert_eq!(
         (v["name"].as_str(), &v["phone"]),
