@@ -108,10 +108,11 @@ pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Inge
     })
 }
 
-/// Lists events newest first.
+/// Lists events newest first; voided ones carry their `void` mark.
 pub async fn list(db: &Db, t: TenantId, filter: EventFilter) -> Result<Page<Event>> {
     let limit = filter.limit;
-    let items = repo::list(db, t, &filter).await?;
+    let mut items = repo::list(db, t, &filter).await?;
+    crate::correct::mark_voids(db, t, &mut items).await?;
     Ok(crate::page_of(items, limit, |e| e.event_id))
 }
 

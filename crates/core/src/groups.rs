@@ -2,7 +2,7 @@
 
 use quanzi_domain::group::{GroupInput, GroupRole};
 use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
-use quanzi_store::group::{self as repo, Group, GroupMember, JoinInfo, MembershipChange};
+use quanzi_store::group::{self as repo, Group, GroupMember, MembershipChange};
 use quanzi_store::{Db, member, now_ms};
 
 use crate::{CoreError, Page, Result, page_of};
@@ -132,24 +132,60 @@ pub async fn add_member(
         .into());
     }
     if !already {
-        repo::join(
-            &mut tx,
-            t,
-            id,
-            member_id,
-            &JoinInfo {
-                role,
-                join_scene,
-                inviter,
-            },
-            now_ms(),
-        )
-        .await?;
-    } else if let Some(r) = role {
+        let mut props = serde_json::Map::new();
+        if let Some(s) = join_scene {
+            props.insert("join_scene".into(), s.into());
+        }
+        if let Some(inv) = inviter {
+            props.insert("inviter_member_id".into(), inv.0.into());
+        }
+        membership_event(&mut tx, t, id, member_id, "join", props).await?;
+    }
+    if let Some(r) = role.filter(|r| already || *r != GroupRole::Member) {
         repo::set_role(&mut tx, t, id, member_id, r).await?;
     }
     tx.commit().await?;
     get(db, t, id).await
+}
+
+/// Stores a join or leave made through the API as the event it is, in `tx`: the same path
+/// as an ingested event — membership applied by the event, and the outbox rows
+/// (`member.joined`, `member.left`, `group.full`) written by `webhooks::emit_events`.
+async fn membership_event(
+    tx: &mut quanzi_store::Tx,
+    t: TenantId,
+    group: GroupId,
+    member: MemberId,
+    kind: &str,
+    properties: serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    let now = now_ms();
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce)
+        .map_err(|e| CoreError::Invalid(Invalid::one("group_id", e.to_string())))?;
+    let kind = quanzi_domain::event::EventKind::builtin(kind)
+        .ok_or_else(|| Invalid::one("kind", "is not a built-in kind"))?;
+    let ev = quanzi_domain::event::NewEvent {
+        idempotency_key: format!(
+            "api-{}-{}-{}-{now}-{}",
+            kind.as_str(),
+            group.0,
+            member.0,
+            hex::encode(nonce)
+        ),
+        kind,
+        member_id: member,
+        group_id: Some(group),
+        occurred_at_ms: now,
+        amount_fen: None,
+        product: None,
+        reference: None,
+        properties: serde_json::Value::Object(properties).to_string(),
+    };
+    let events = [ev];
+    let new = quanzi_store::event::insert_batch(tx, t, &events).await?;
+    crate::webhooks::emit_events(tx, t, &events, &new).await?;
+    Ok(())
 }
 
 /// Removes a member from a group (a leave now).
@@ -167,7 +203,7 @@ pub async fn remove_member(
     {
         return Err(CoreError::NotFound("membership"));
     }
-    repo::leave(&mut tx, t, id, member_id, now_ms()).await?;
+    membership_event(&mut tx, t, id, member_id, "leave", serde_json::Map::new()).await?;
     tx.commit().await?;
     get(db, t, id).await
 }

@@ -52,6 +52,8 @@ struct SyncState {
     seen_max: i64,
     /// The largest event block id when the index last caught up.
     seen_block: i64,
+    /// The tenant's largest event void id when the index was built: a new void rebuilds it.
+    seen_void: i64,
     recent: BTreeSet<i64>,
     holdback_read: Option<Instant>,
 }
@@ -133,6 +135,11 @@ impl Analytics {
         let mut st = e.sync.lock().await;
         let max = scan::max_event_id(db).await?;
         let max_block = scan::max_block_id(db).await?;
+        let max_void = quanzi_store::void::max_void_id(db, t).await?;
+        if st.built && max_void > st.seen_void {
+            // An event already in the index was voided: only a rebuild takes it out.
+            st.built = false;
+        }
         let holdback_due = !db.is_sqlite()
             && st
                 .holdback_read
@@ -151,6 +158,7 @@ impl Analytics {
             st.built = !late;
         }
         st.seen_block = max_block;
+        st.seen_void = max_void;
         let started = Instant::now();
         if !st.built {
             let tz = tenant::get(db, t)
@@ -1116,15 +1124,15 @@ pub async fn products(
         (ranked, names)
     })
     .await?;
-    let total: i64 = ranked.iter().map(|r| r.revenue_fen).sum();
+    let total = quanzi_domain::money::sum_i128(ranked.iter().map(|r| r.revenue_fen));
     let conc = commerce::concentration(&ranked, &[0.01, 0.02, 0.2]);
-    let mut cum = 0i64;
+    let mut cum = 0i128;
     let rows = ranked
         .iter()
         .take(limit)
         .enumerate()
         .map(|(i, r)| {
-            cum += r.revenue_fen;
+            cum += i128::from(r.revenue_fen);
             let class = commerce::RepurchaseClass::of(r);
             ProductRow {
                 rank: i + 1,
@@ -1143,7 +1151,7 @@ pub async fn products(
     Ok(ProductsReport {
         range: range_of(p),
         products: ranked.len(),
-        revenue_fen: total,
+        revenue_fen: quanzi_domain::money::saturate(total),
         concentration: conc
             .iter()
             .map(|c| ConcentrationRow {

@@ -4,6 +4,7 @@
 //! domain's rules, write in one transaction, and return the stored result or a [`CoreError`].
 
 pub mod access;
+pub mod correct;
 pub mod demo;
 pub mod egress;
 pub mod error;

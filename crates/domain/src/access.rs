@@ -84,6 +84,24 @@ impl ApiScope {
     }
 }
 
+/// Who did something, for the audit columns of voids and erasures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Actor {
+    /// An operator, by id.
+    Operator(i64),
+    /// An API key, by id.
+    ApiKey(i64),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Operator(id) => write!(f, "operator:{id}"),
+            Actor::ApiKey(id) => write!(f, "api_key:{id}"),
+        }
+    }
+}
+
 /// What the caller of a request is allowed to do, whichever way they authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permissions {
@@ -91,6 +109,14 @@ pub struct Permissions {
     pub write: bool,
     /// May manage operators, keys, settings.
     pub admin: bool,
+}
+
+impl Permissions {
+    /// Sees members' full phone numbers; viewers (and read-only keys, which read as viewers
+    /// do) see them masked (`138****5678`).
+    pub fn sees_full_phone(self) -> bool {
+        self.write
+    }
 }
 
 impl From<OperatorRole> for Permissions {

@@ -47,9 +47,9 @@ impl EventKind {
         self.0 == "leave"
     }
 
-    /// Kinds that carry money.
+    /// Kinds that carry money ([`MONEY_KINDS`]).
     pub fn needs_amount(&self) -> bool {
-        matches!(self.0.as_str(), "order" | "refund")
+        MONEY_KINDS.contains(&self.0.as_str())
     }
 
     /// Built-in kind by name (for code that creates events itself).
@@ -59,6 +59,26 @@ impl EventKind {
             .then(|| EventKind(name.to_string()))
     }
 }
+
+/// Why `amount` (fen) does not fit an event of kind `kind`, if it does not: order and refund
+/// need a positive amount within [`crate::money::MAX_AMOUNT_FEN`]; no other kind carries money. The one
+/// rule for the JSON API, file imports and WeCom-derived events.
+pub fn amount_problem(kind: &str, amount: Option<i64>) -> Option<String> {
+    let needs = MONEY_KINDS.contains(&kind);
+    match amount {
+        None if needs => Some("is required for order and refund".into()),
+        Some(_) if !needs => Some(format!(
+            "is only accepted on {} events",
+            MONEY_KINDS.join(" and ")
+        )),
+        Some(a) if a <= 0 => Some("must be a positive number of fen".into()),
+        Some(a) => crate::money::out_of_bound(a),
+        None => None,
+    }
+}
+
+/// The kinds that carry money (`amount_fen`).
+pub const MONEY_KINDS: &[&str] = &["order", "refund"];
 
 /// Checks a proposed custom kind name: snake_case letters and digits, not a built-in.
 pub fn parse_custom_kind(name: &str) -> Result<EventKind, Invalid> {
@@ -97,8 +117,13 @@ pub struct EventInput {
     pub group_id: Option<i64>,
     /// When it happened, unix ms.
     pub occurred_at_ms: i64,
-    /// Money in fen; required and positive for order and refund.
+    /// Money in fen: required on order and refund, positive and at most 100000000000
+    /// (`MAX_AMOUNT_FEN`, ¥1,000,000,000); refused (422) on every other kind.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 100_000_000_000_i64)
+    )]
     pub amount_fen: Option<i64>,
     /// Product id or SKU.
     #[serde(default)]
@@ -197,15 +222,8 @@ impl EventInput {
             if (k.is_join() || k.is_leave()) && self.group_id.is_none() {
                 e.push("group_id", "is required for join and leave");
             }
-            match self.amount_fen {
-                None if k.needs_amount() => {
-                    e.push("amount_fen", "is required for order and refund")
-                }
-                Some(a) if k.needs_amount() && a <= 0 => {
-                    e.push("amount_fen", "must be a positive number of fen")
-                }
-                Some(a) if a < 0 => e.push("amount_fen", "must not be negative"),
-                _ => {}
+            if let Some(reason) = amount_problem(k.as_str(), self.amount_fen) {
+                e.push("amount_fen", reason);
             }
         }
         let product = text::optional(&mut e, "product", self.product.as_deref(), 128);
@@ -301,6 +319,7 @@ pub fn parse_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::MAX_AMOUNT_FEN;
 
     fn ev(key: &str, kind: &str) -> EventInput {
         EventInput {
@@ -374,6 +393,22 @@ mod tests {
         j.group_id = None;
         let errs = parse_batch(vec![j], &CTX).err().unwrap_or_default();
         assert_eq!(errs[0].field, "group_id");
+    }
+
+    #[test]
+    fn money_is_refused_on_kinds_that_carry_none_and_beyond_the_bound() {
+        let mut msg = ev("a", "message");
+        msg.amount_fen = Some(100);
+        let mut big = ev("b", "order");
+        big.amount_fen = Some(MAX_AMOUNT_FEN + 1);
+        let mut top = ev("c", "refund");
+        top.amount_fen = Some(MAX_AMOUNT_FEN);
+        let errs = parse_batch(vec![msg, big, top], &CTX)
+            .err()
+            .unwrap_or_default();
+        let got: Vec<(Option<usize>, &str)> =
+            errs.iter().map(|e| (e.index, e.field.as_str())).collect();
+        assert_eq!(got, vec![(Some(0), "amount_fen"), (Some(1), "amount_fen")]);
     }
 
     #[test]

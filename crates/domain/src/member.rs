@@ -145,6 +145,23 @@ pub struct MemberPatch {
     pub custom: Option<BTreeMap<String, serde_json::Value>>,
 }
 
+/// A phone number as a viewer sees it: the first three and last four characters kept, the
+/// middle starred (`13812345678` → `138****5678`); a short value is starred whole.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// The placeholder name an erased member keeps (no personal data; the id stays).
+pub fn erased_name(member_id: i64) -> String {
+    format!("erased-{member_id}")
+}
+
 /// Normalizes a mainland mobile number to 11 digits; `None` when it is not one.
 pub fn normalize_phone(raw: &str) -> Option<String> {
     let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
@@ -342,6 +359,12 @@ impl MemberInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_phone_keeps_only_its_ends() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("12345"), "*****");
+    }
 
     #[test]
     fn phone_numbers_are_normalized_to_eleven_digits() {

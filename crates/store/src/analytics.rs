@@ -44,7 +44,7 @@ fn scan_sql(sqlite: bool, properties: bool) -> String {
 }
 
 /// Feeds every event of `tenant` with an id above `after` to `f`, in id order, and hands the
-/// state back. On SQLite the rows are read on a blocking thread through a connection of its
+/// state back; voided events are left out. On SQLite the rows are read on a blocking thread through a connection of its
 /// own (readers never wait for the writer in WAL mode); on PostgreSQL they come in pages.
 pub async fn scan_events<S, F>(db: &Db, tenant: TenantId, after: i64, state: S, f: F) -> Result<S>
 where
@@ -73,6 +73,14 @@ where
     S: Send + 'static,
     F: FnMut(&mut S, &ScanRow<'_>) + Send + 'static,
 {
+    // Voided events are kept in the store but never reach the index or the graph.
+    let voided = crate::void::ids(db, tenant).await?;
+    let mut f = f;
+    let f = move |s: &mut S, r: &ScanRow<'_>| {
+        if !voided.contains(&r.event_id) {
+            f(s, r)
+        }
+    };
     let blocks: Vec<Meta> = block::metas(db, tenant)
         .await?
         .into_iter()

@@ -1,4 +1,4 @@
-//! Events: idempotent batch insert, a member's timeline, a group's daily activity.
+//! Events: idempotent batch insert and listing (rows and blocks); counts and totals are in `crate::totals`.
 
 use quanzi_domain::event::NewEvent;
 use quanzi_domain::group::GroupRole;
@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::group::{self, JoinInfo};
 use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, block, now_ms, on_pool};
+
+pub use crate::totals::{DayCount, SHANGHAI_OFFSET_MS, Totals, count, daily, totals_since};
 
 /// Appends a batch in a transaction of its own and returns the indexes (into `events`) of
 /// the events that were new; joins and leaves among them change group membership. On the
@@ -291,6 +293,9 @@ pub struct Event {
     pub reference: Option<String>,
     /// Properties, a JSON object as text.
     pub properties: String,
+    /// Set when the event was voided: kept, but left out of every count and KPI.
+    #[sqlx(skip)]
+    pub void: Option<crate::void::EventVoid>,
 }
 
 const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties";
@@ -419,6 +424,7 @@ fn block_event(c: &block::Columns, i: usize, id: i64) -> Event {
         product: c.product(i).map(str::to_owned),
         reference: None,
         properties: "{}".into(),
+        void: None,
     }
 }
 
@@ -449,156 +455,4 @@ async fn list_rows(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Eve
     b.bind(Arg::I64(f.limit));
     let (sql, args) = b.finish(db.is_sqlite());
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
-}
-
-/// Counts a tenant's events, in rows and blocks.
-pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
-    let rows: i64 = on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1").bind(tenant.0).fetch_one(p).await)?;
-    Ok(rows + block::count(db, tenant).await?)
-}
-
-/// Feeds `f` every event at or after `since_ms` of the blocks `metas` — `(day, kind, member,
-/// group, amount)` — reading only the blocks that can hold one.
-async fn block_events(
-    db: &Db,
-    metas: &[block::Meta],
-    since_ms: i64,
-    mut f: impl FnMut(i64, &str, i64, i64, Option<i64>),
-) -> Result<()> {
-    for m in metas {
-        if m.max_at_ms < since_ms {
-            continue;
-        }
-        let c = block::columns(db, m.block_id).await?;
-        for i in 0..c.len() {
-            if c.at_ms[i] >= since_ms {
-                let day = (c.at_ms[i] + SHANGHAI_OFFSET_MS) / DAY_MS;
-                f(day, c.kind(i), c.members[i], c.groups[i], c.amounts[i]);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One day in ms.
-const DAY_MS: i64 = 86_400_000;
-
-/// Activity of one day: events by kind.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DayCount {
-    /// Day number since the epoch in the tenant's zone (UTC+8 for Asia/Shanghai).
-    pub day: i64,
-    /// Event kind.
-    pub kind: String,
-    /// Events.
-    pub events: i64,
-    /// Distinct members.
-    pub members: i64,
-}
-
-/// Offset of Asia/Shanghai from UTC, ms (no DST since 1991).
-pub const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
-
-/// Daily event counts of a group (or the whole tenant) since `since_ms`.
-pub async fn daily(
-    db: &Db,
-    tenant: TenantId,
-    group: Option<GroupId>,
-    since_ms: i64,
-) -> Result<Vec<DayCount>> {
-    let g = group.map(|g| g.0).unwrap_or(0);
-    let metas = block::metas(db, tenant).await?;
-    if metas.is_empty() {
-        let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
-            from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4)
-            group by (occurred_at_ms + $1) / 86400000, kind order by day, kind";
-        return on_pool!(db, p => sqlx::query_as::<_, DayCount>(sql).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
-            .fetch_all(p).await.map_err(Into::into));
-    }
-    // Rows and blocks together: distinct members need the pairs, not two counts.
-    let sql = "select (occurred_at_ms + $1) / 86400000 as day, kind, member_id, count(*) as events
-        from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4)
-        group by (occurred_at_ms + $1) / 86400000, kind, member_id";
-    let pairs: Vec<(i64, String, i64, i64)> = on_pool!(db, p => sqlx::query_as(sql).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
-        .fetch_all(p).await)?;
-    let mut by: std::collections::BTreeMap<(i64, String), (i64, std::collections::HashSet<i64>)> =
-        std::collections::BTreeMap::new();
-    for (day, kind, member, n) in pairs {
-        let e = by.entry((day, kind)).or_default();
-        e.0 += n;
-        e.1.insert(member);
-    }
-    block_events(db, &metas, since_ms, |day, kind, member, group, _| {
-        if g == 0 || group == g {
-            let e = by.entry((day, kind.to_owned())).or_default();
-            e.0 += 1;
-            e.1.insert(member);
-        }
-    })
-    .await?;
-    Ok(by
-        .into_iter()
-        .map(|((day, kind), (events, members))| DayCount {
-            day,
-            kind,
-            events,
-            members: members.len() as i64,
-        })
-        .collect())
-}
-
-/// Totals of a tenant's events since a time.
-#[derive(Debug, Clone, Copy, Default, sqlx::FromRow, Serialize, PartialEq, Eq)]
-pub struct Totals {
-    /// Interactions (every event but joins and leaves).
-    pub events: i64,
-    /// Distinct members with an interaction.
-    pub active_members: i64,
-    /// Orders.
-    pub orders: i64,
-    /// Order amounts, fen.
-    pub gmv_fen: i64,
-}
-
-/// Totals since `since_ms`.
-pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<Totals> {
-    let sql = "select count(*) as events, count(distinct member_id) as active_members,
-        cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint) as orders,
-        cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint) as gmv_fen
-        from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'";
-    let metas = block::metas(db, tenant).await?;
-    if metas.is_empty() {
-        return on_pool!(db, p => sqlx::query_as::<_, Totals>(sql).bind(tenant.0).bind(since_ms).fetch_one(p).await.map_err(Into::into));
-    }
-    // Rows and blocks together: distinct members need the members, not two counts.
-    let sql = "select member_id, count(*),
-        cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint),
-        cast(coalesce(sum(case when kind = 'order' then amount_fen else 0 end), 0) as bigint)
-        from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave'
-        group by member_id";
-    let per: Vec<(i64, i64, i64, i64)> =
-        on_pool!(db, p => sqlx::query_as(sql).bind(tenant.0).bind(since_ms).fetch_all(p).await)?;
-    let mut t = Totals::default();
-    let mut active: std::collections::HashSet<i64> = std::collections::HashSet::new();
-    for (member, events, orders, gmv) in per {
-        active.insert(member);
-        t.events += events;
-        t.orders += orders;
-        t.gmv_fen += gmv;
-    }
-    block_events(db, &metas, since_ms, |_, kind, member, _, amount| {
-        if kind == "join" || kind == "leave" {
-            return;
-        }
-        active.insert(member);
-        t.events += 1;
-        if kind == "order" {
-            t.orders += 1;
-            t.gmv_fen += amount.unwrap_or(0);
-        }
-    })
-    .await?;
-    t.active_members = active.len() as i64;
-    Ok(t)
 }

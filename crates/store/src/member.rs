@@ -32,7 +32,7 @@ pub struct Member {
     pub external_userid: Option<String>,
     /// WeChat unionid.
     pub unionid: Option<String>,
-    /// Phone.
+    /// Phone; masked (`138****5678`) for viewers and read-only API keys.
     pub phone: Option<String>,
     /// Custom field values.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]

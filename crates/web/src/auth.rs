@@ -9,7 +9,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use quanzi_domain::TenantId;
-use quanzi_domain::access::{OperatorRole, Permissions};
+use quanzi_domain::access::{Actor, OperatorRole, Permissions};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -41,6 +41,8 @@ pub struct Caller {
     pub tenant: TenantId,
     /// What the caller may do.
     pub perms: Permissions,
+    /// Who the caller is (an operator or an API key), for audit columns.
+    pub actor: Actor,
 }
 
 impl Caller {
@@ -86,6 +88,7 @@ impl FromRequestParts<AppState> for Caller {
             let caller = Caller {
                 tenant: TenantId(key.tenant_id),
                 perms: key.scope().into(),
+                actor: Actor::ApiKey(key.api_key_id),
             };
             state.keys.put(secret, caller);
             return Ok(caller);
@@ -112,6 +115,7 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller {
             tenant: TenantId(s.tenant_id),
             perms: role.into(),
+            actor: Actor::Operator(s.operator_id),
         })
     }
 }

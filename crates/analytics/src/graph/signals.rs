@@ -166,7 +166,8 @@ pub(crate) fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
                 joined_since.insert(e.member);
             }
             InteractionKind::Order { amount_fen } => {
-                *gmv_since.entry(e.member).or_insert(0) += amount_fen;
+                let g = gmv_since.entry(e.member).or_insert(0i64);
+                *g = g.saturating_add(amount_fen);
             }
             _ => {}
         }
@@ -180,7 +181,7 @@ pub(crate) fn salesman(events: &[&InteractionEvent], n: usize) -> Vec<Sales> {
         }
         if let Some(&gmv) = gmv_since.get(person) {
             s.ordered += 1;
-            s.gmv_fen += gmv;
+            s.gmv_fen = s.gmv_fen.saturating_add(gmv);
         }
     }
     out

@@ -4,6 +4,8 @@
 
 use std::cmp::Reverse;
 
+use quanzi_domain::money::sum_i128;
+
 use super::{Scope, par_members};
 use crate::index::{EventIndex, Kind, NO_GROUP, NO_PRODUCT};
 
@@ -38,8 +40,8 @@ impl Sales {
     }
 
     fn add(&mut self, o: &Sales) {
-        self.gmv_fen += o.gmv_fen;
-        self.refund_fen += o.refund_fen;
+        self.gmv_fen = self.gmv_fen.saturating_add(o.gmv_fen);
+        self.refund_fen = self.refund_fen.saturating_add(o.refund_fen);
         self.orders += o.orders;
         self.buyers += o.buyers;
         self.repeat_buyers += o.repeat_buyers;
@@ -91,19 +93,20 @@ pub fn sales(ix: &EventIndex, scope: &Scope, threads: usize) -> SalesByGroup {
                 }
                 let amount = o.amount[i];
                 if o.refund[i] {
-                    total.refund_fen += amount;
+                    total.refund_fen = total.refund_fen.saturating_add(amount);
                     if g != NO_GROUP {
-                        groups[g as usize].refund_fen += amount;
+                        let r = &mut groups[g as usize].refund_fen;
+                        *r = r.saturating_add(amount);
                     }
                     continue;
                 }
                 n_member += 1;
                 total.orders += 1;
-                total.gmv_fen += amount;
+                total.gmv_fen = total.gmv_fen.saturating_add(amount);
                 if g != NO_GROUP {
                     let s = &mut groups[g as usize];
                     s.orders += 1;
-                    s.gmv_fen += amount;
+                    s.gmv_fen = s.gmv_fen.saturating_add(amount);
                     match per.iter_mut().find(|p| p.0 == g) {
                         Some(p) => p.1 += 1,
                         None => per.push((g, 1)),
@@ -223,7 +226,7 @@ pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSa
                     continue;
                 }
                 let r = &mut rows[p as usize];
-                r.revenue_fen += o.amount[i];
+                r.revenue_fen = r.revenue_fen.saturating_add(o.amount[i]);
                 r.orders += 1;
                 match per.iter_mut().find(|x| x.0 == p) {
                     Some(x) => x.1 += 1,
@@ -241,7 +244,7 @@ pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSa
     let mut rows = it.next().unwrap_or_default();
     for part in it {
         for (a, b) in rows.iter_mut().zip(part) {
-            a.revenue_fen += b.revenue_fen;
+            a.revenue_fen = a.revenue_fen.saturating_add(b.revenue_fen);
             a.orders += b.orders;
             a.buyers += b.buyers;
             a.repeat_buyers += b.repeat_buyers;
@@ -277,12 +280,12 @@ pub struct Concentration {
 
 /// Revenue concentration of ranked products (from [`products`]) for each fraction.
 pub fn concentration(ranked: &[ProductSales], fractions: &[f64]) -> Vec<Concentration> {
-    let total: i64 = ranked.iter().map(|p| p.revenue_fen).sum();
+    let total = sum_i128(ranked.iter().map(|p| p.revenue_fen));
     fractions
         .iter()
         .map(|&f| {
             let k = ((ranked.len() as f64 * f).ceil() as usize).min(ranked.len());
-            let top: i64 = ranked[..k].iter().map(|p| p.revenue_fen).sum();
+            let top = sum_i128(ranked[..k].iter().map(|p| p.revenue_fen));
             Concentration {
                 fraction: f,
                 products: k,
@@ -380,7 +383,7 @@ pub fn visits(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<VisitBucket
                 if !o.refund[i] && d >= days.start && d < days.end && scope.keeps_group(o.group[i])
                 {
                     orders += 1;
-                    gmv += o.amount[i];
+                    gmv = gmv.saturating_add(o.amount[i]);
                 }
             }
             if let Some(x) = b
@@ -390,7 +393,7 @@ pub fn visits(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<VisitBucket
                 x.members += 1;
                 x.messages += msgs;
                 x.orders += orders;
-                x.gmv_fen += gmv;
+                x.gmv_fen = x.gmv_fen.saturating_add(gmv);
             }
         }
         b
@@ -402,7 +405,7 @@ pub fn visits(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<VisitBucket
             a.members += b.members;
             a.messages += b.messages;
             a.orders += b.orders;
-            a.gmv_fen += b.gmv_fen;
+            a.gmv_fen = a.gmv_fen.saturating_add(b.gmv_fen);
         }
     }
     acc
@@ -436,7 +439,7 @@ pub fn daily(ix: &EventIndex, scope: &Scope) -> DailySales {
         }
         let di = (d - days.start) as usize;
         out.orders[di] += 1;
-        out.gmv_fen[di] += o.amount[i];
+        out.gmv_fen[di] = out.gmv_fen[di].saturating_add(o.amount[i]);
     }
     out
 }

@@ -5,6 +5,8 @@
 pub mod activity;
 pub mod commerce;
 pub mod funnel;
+#[cfg(test)]
+mod overflow_tests;
 pub mod retention;
 
 use std::ops::Range;

@@ -185,7 +185,8 @@ pub fn lifetime_value(
     let f = Frame::new(ix, scope, anchor_secs, cohorts.period_secs);
     let o = &ix.ord;
     let parts = par_members(&ix.ev_starts, threads, |ms| {
-        let mut gmv = vec![0i64; nc * np];
+        // 128 bits: orders minus refunds, summed without overflow in any order.
+        let mut gmv = vec![0i128; nc * np];
         for m in ms {
             if !scope.keeps_member(m as u32) {
                 continue;
@@ -199,16 +200,13 @@ pub fn lifetime_value(
                     continue;
                 }
                 let p = (((t - join) / f.period) as usize).min(np - 1);
-                gmv[cohort * np + p] += if o.refund[i] {
-                    -o.amount[i]
-                } else {
-                    o.amount[i]
-                };
+                let a = i128::from(o.amount[i]);
+                gmv[cohort * np + p] += if o.refund[i] { -a } else { a };
             }
         }
         gmv
     });
-    let mut gmv = vec![0i64; nc * np];
+    let mut gmv = vec![0i128; nc * np];
     for p in parts {
         gmv.iter_mut().zip(p).for_each(|(x, y)| *x += y);
     }
@@ -219,6 +217,9 @@ pub fn lifetime_value(
     }
     Lifetime {
         cohorts,
-        gmv_fen: gmv,
+        gmv_fen: gmv
+            .into_iter()
+            .map(quanzi_domain::money::saturate)
+            .collect(),
     }
 }

@@ -256,14 +256,7 @@ impl Checker {
                 let reason = "is required for join and leave";
                 errors.push(RowError::new(line, names.group.clone(), reason));
             }
-            let needs = kind == "order" || kind == "refund";
-            let reason = match amount {
-                None if needs => Some("is required for order and refund"),
-                Some(a) if needs && a <= 0 => Some("must be a positive number of fen"),
-                Some(a) if a < 0 => Some("must not be negative"),
-                _ => None,
-            };
-            if let Some(r) = reason {
+            if let Some(r) = quanzi_domain::event::amount_problem(kind, amount) {
                 errors.push(RowError::new(line, names.amount.clone(), r));
             }
         }

@@ -116,11 +116,24 @@ pub async fn list(
     c: Caller,
     AppQuery(q): AppQuery<MemberQuery>,
 ) -> Result<Json<MemberPage>, ApiError> {
-    let p = members::list(&s.db, c.tenant, q.filter()?).await?;
+    let mut p = members::list(&s.db, c.tenant, q.filter()?).await?;
+    for m in &mut p.items {
+        mask_for(&c, m);
+    }
     Ok(Json(MemberPage {
         items: p.items,
         next_cursor: p.next_cursor,
     }))
+}
+
+/// Masks the member's phone (`138****5678`) unless the caller sees full numbers (operators
+/// and above, write keys); viewers and read keys do not.
+pub fn mask_for(c: &Caller, m: &mut Member) {
+    if !c.perms.sees_full_phone()
+        && let Some(p) = &m.phone
+    {
+        m.phone = Some(quanzi_domain::member::mask_phone(p));
+    }
 }
 
 /// Create a member.
@@ -157,11 +170,14 @@ pub async fn get_one(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
-    if let Some(body) = s.cache.member(c.tenant.0, id) {
+    // The cache holds what operators see; viewers get a masked copy made afresh.
+    let full = c.perms.sees_full_phone();
+    if full && let Some(body) = s.cache.member(c.tenant.0, id) {
         return Ok((json, body).into_response());
     }
     let token = s.cache.token(c.tenant.0);
-    let member = members::get(&s.db, c.tenant, MemberId(id)).await?;
+    let mut member = members::get(&s.db, c.tenant, MemberId(id)).await?;
+    mask_for(&c, &mut member);
     let (tags, groups) = tokio::join!(
         quanzi_store::tag::of_member(&s.db, c.tenant, MemberId(id)),
         quanzi_store::group::groups_of_member(&s.db, c.tenant, MemberId(id)),
@@ -175,7 +191,9 @@ pub async fn get_one(
     })
     .map_err(|e| ApiError::new("internal", e.to_string()))?;
     let body = axum::body::Bytes::from(body);
-    s.cache.put_member(c.tenant.0, id, token, body.clone());
+    if full {
+        s.cache.put_member(c.tenant.0, id, token, body.clone());
+    }
     Ok((json, body).into_response())
 }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI 3.1 document and the offline docs page.
 
 pub mod access;
+pub mod correct;
 pub mod events;
 pub mod groups;
 pub mod influence;
@@ -111,6 +112,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
         groups::list, groups::create, groups::get_one, groups::update, groups::members, groups::add_member, groups::remove_member,
         groups::history, groups::activity,
         events::ingest, events::list, events::kinds, events::define_kind,
+        correct::void_event, correct::erase_member, correct::erasures,
         access::me, access::list, access::create, access::revoke,
         kpi::overview, kpi::groups, kpi::retention, kpi::funnel, kpi::products, kpi::visits, kpi::index, kpi::rebuild,
         influence::create, influence::list, influence::get_one, influence::kol, influence::member, influence::graph,
@@ -143,6 +145,7 @@ pub fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(groups::router())
         .merge(events::router())
+        .merge(correct::router())
         .merge(access::router())
         .merge(kpi::router())
         .merge(influence::router())

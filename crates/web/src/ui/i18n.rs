@@ -371,6 +371,46 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("member.custom", "自定义字段", "Custom fields"),
     ("member.merged", "已合并到", "Merged into"),
     (
+        "member.erased",
+        "该成员的个人信息已按请求删除",
+        "This member's personal data was erased on request",
+    ),
+    (
+        "member.erase",
+        "删除个人信息（PIPL）",
+        "Erase personal data (PIPL)",
+    ),
+    (
+        "member.erase_confirm",
+        "删除姓名、手机号、外部ID、标签、自定义字段和行为属性？统计数据保留，且不可撤销。",
+        "Erase name, phone, external ids, tags, custom fields and event properties? Totals are kept; this cannot be undone.",
+    ),
+    ("event.void", "作废", "Void"),
+    ("event.voided", "已作废", "Voided"),
+    ("event.void_reason", "作废原因", "Reason for voiding"),
+    ("correct.refused", "未能更正", "Not corrected"),
+    ("correct.back", "返回", "Back"),
+    (
+        "correct.csrf",
+        "安全校验失败，请刷新页面后重试。",
+        "CSRF check failed; reload the page and try again.",
+    ),
+    (
+        "correct.forbidden",
+        "只读角色不能作废事件。",
+        "Viewers cannot void events.",
+    ),
+    (
+        "correct.admin_only",
+        "只有管理员可以删除成员个人信息。",
+        "Only admins can erase a member's personal data.",
+    ),
+    (
+        "correct.missing",
+        "没有这个事件或成员。",
+        "No such event or member.",
+    ),
+    (
         "group.size_vs",
         "人数 / 建议 / 上限",
         "Size / advised / hard limit",

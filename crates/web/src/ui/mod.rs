@@ -1,9 +1,11 @@
 //! The operator UI under `/ui`: askama pages, htmx partials, ECharts charts, zh-CN and en.
 
+mod correct;
 mod error_page;
 pub mod i18n;
 mod influence;
 mod kpi;
+mod member_export;
 mod pages;
 mod session;
 mod settings;
@@ -80,6 +82,23 @@ impl UiUser {
     /// The tenant.
     pub fn tenant(&self) -> TenantId {
         TenantId(self.session.tenant_id)
+    }
+
+    /// What the operator may do, from their role.
+    pub fn perms(&self) -> quanzi_domain::access::Permissions {
+        quanzi_domain::access::OperatorRole::parse(&self.session.role)
+            .unwrap_or(quanzi_domain::access::OperatorRole::Viewer)
+            .into()
+    }
+
+    /// A phone number as this operator may see it: whole for operators and above, masked
+    /// (`138****5678`) for viewers.
+    pub fn phone(&self, phone: &str) -> String {
+        if self.perms().sees_full_phone() {
+            phone.to_string()
+        } else {
+            quanzi_domain::member::mask_phone(phone)
+        }
     }
 
     /// The page frame for nav item `nav`.
@@ -175,7 +194,10 @@ pub fn router() -> Router<AppState> {
         .route("/ui", get(pages::dashboard))
         .route("/ui/members", get(pages::members))
         .route("/ui/members/rows", get(pages::member_rows))
+        .route("/ui/members/export", get(member_export::export_members))
         .route("/ui/members/{id}", get(pages::member))
+        .route("/ui/members/{id}/erase", post(correct::erase_member))
+        .route("/ui/events/{id}/void", post(correct::void_event))
         .route("/ui/groups", get(pages::groups))
         .route("/ui/groups/{id}", get(pages::group))
         .route("/ui/kpi", get(kpi::index))

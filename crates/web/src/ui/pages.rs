@@ -149,7 +149,7 @@ pub struct MemberPageQuery {
 }
 
 impl MemberPageQuery {
-    fn filter(&self) -> MemberFilter {
+    pub(super) fn filter(&self) -> MemberFilter {
         let clean = crate::error::nonblank;
         MemberFilter {
             q: clean(&self.q).map(|q| q.chars().take(64).collect()),
@@ -241,7 +241,9 @@ async fn member_rows_of(
     let next = (items.len() as i64 == f.limit)
         .then(|| items.last().map(|m| q.next_query(&m.member_id.to_string())))
         .flatten();
-    Ok((items.iter().map(MemberRowView::from).collect(), next))
+    let mut rows: Vec<MemberRowView> = items.iter().map(MemberRowView::from).collect();
+    rows.iter_mut().for_each(|r| r.phone = u.phone(&r.phone));
+    Ok((rows, next))
 }
 
 /// GET /ui/members.
@@ -290,6 +292,9 @@ pub async fn member_rows(
 }
 
 struct EventView {
+    event_id: i64,
+    /// The void's reason when the event was voided (shown struck through).
+    void: Option<String>,
     time: String,
     kind: String,
     kind_key: String,
@@ -320,18 +325,25 @@ struct MemberPage {
     groups: Vec<(i64, String, String, String)>,
     history: Vec<(String, String, String, String)>,
     timeline: Vec<EventView>,
+    /// May void events.
+    can_write: bool,
+    /// May erase the member.
+    can_admin: bool,
+    /// The member was erased on request.
+    erased: bool,
 }
 
 /// GET /ui/members/{id}.
 pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) -> Response {
     let t = u.tenant();
-    let Some(m) = try_ui!(member::get(&s.db, t, MemberId(id)).await) else {
+    let Some(mut m) = try_ui!(member::get(&s.db, t, MemberId(id)).await) else {
         return not_found();
     };
+    m.phone = m.phone.map(|p| u.phone(&p));
     let tags = try_ui!(tag::of_member(&s.db, t, MemberId(id)).await);
     let groups = try_ui!(group::groups_of_member(&s.db, t, MemberId(id)).await);
     let history = try_ui!(group::history_of_member(&s.db, t, MemberId(id), 50).await);
-    let events = try_ui!(
+    let mut events = try_ui!(
         event::list(
             &s.db,
             t,
@@ -343,7 +355,11 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
         )
         .await
     );
+    if let Err(e) = quanzi_core::correct::mark_voids(&s.db, t, &mut events).await {
+        return server_error(e);
+    }
     let names = try_ui!(group::names(&s.db, t).await);
+    let erased = try_ui!(quanzi_store::erasure::is_erased(&s.db, t, MemberId(id)).await);
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let custom = m
         .custom
@@ -401,6 +417,8 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
         timeline: events
             .into_iter()
             .map(|e| EventView {
+                event_id: e.event_id,
+                void: e.void.map(|v| v.reason),
                 time: fmt_ms(e.occurred_at_ms),
                 kind_key: if quanzi_domain::event::BUILTIN_KINDS.contains(&e.kind.as_str()) {
                     format!("kind.{}", e.kind)
@@ -420,6 +438,9 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
                 reference: e.reference.unwrap_or_default(),
             })
             .collect(),
+        can_write: u.perms().write,
+        can_admin: u.perms().admin,
+        erased,
         m,
     })
 }

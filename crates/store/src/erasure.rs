@@ -1,0 +1,107 @@
+//! Erasing a member on request (PIPL): the profile, identifiers, tags and custom fields and
+//! the personal fields of their events are removed in one transaction; the member id, their
+//! events and memberships stay, so aggregates hold. Each erasure is logged by id only.
+
+use quanzi_domain::member::erased_name;
+use quanzi_domain::{MemberId, TenantId};
+use serde::Serialize;
+
+use crate::{Db, Result, Tx, now_ms, on_pool, on_tx};
+
+/// One logged erasure: who erased which member id, and when; no personal data.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberErasure {
+    /// The erased member's (pseudonymous) id.
+    pub member_id: i64,
+    /// Who erased it: `operator:<id>` or `api_key:<id>`.
+    pub erased_by: String,
+    /// When, unix ms.
+    pub erased_at_ms: i64,
+}
+
+/// Erases member `id` (which must exist in the tenant): identifiers cleared, the name a
+/// placeholder, profile fields reset, tags removed, their events' properties and references
+/// and the bodies of processed WeCom callbacks naming them emptied; logged once. A repeat erases again (nothing is left to remove) and answers the
+/// first log entry.
+pub async fn erase(tx: &mut Tx, tenant: TenantId, id: MemberId, by: &str) -> Result<MemberErasure> {
+    let t = tenant.0;
+    // Processed WeCom callbacks that name the member's external id are kept as receipts
+    // (their dedupe key) without their body; pending ones still need theirs to be applied.
+    let ext: Option<Option<String>> = on_tx!(tx, c => sqlx::query_scalar(
+        "select external_userid from member where tenant_id = $1 and member_id = $2")
+        .bind(t).bind(id.0).fetch_optional(c).await)?;
+    if let Some(ext) = ext.flatten().filter(|e| !e.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            ext.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        on_tx!(tx, c => sqlx::query(
+            "update inbound_event set body = '' where tenant_id = $1 and processed_at_ms is not null
+             and body like $2 escape '\\'")
+            .bind(t).bind(pattern).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    on_tx!(tx, c => sqlx::query(
+        "update member set name = $3, gender = 'unknown', district = null, interests = '[]',
+            source_channel = null, external_userid = null, unionid = null, phone = null,
+            custom = '{}', updated_at_ms = $4
+         where tenant_id = $1 and member_id = $2")
+        .bind(t).bind(id.0).bind(erased_name(id.0)).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
+    for sql in [
+        "delete from member_tag where tenant_id = $1 and member_id = $2",
+        "update event set properties = '{}', reference = null
+           where tenant_id = $1 and member_id = $2 and (properties <> '{}' or reference is not null)",
+    ] {
+        on_tx!(tx, c => sqlx::query(sql).bind(t).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    on_tx!(tx, c => sqlx::query(
+        "insert into member_erasure (tenant_id, member_id, erased_by, erased_at_ms)
+         values ($1, $2, $3, $4) on conflict (tenant_id, member_id) do nothing")
+        .bind(t).bind(id.0).bind(by).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query_as::<_, MemberErasure>(
+        "select member_id, erased_by, erased_at_ms from member_erasure where tenant_id = $1 and member_id = $2")
+        .bind(t).bind(id.0).fetch_one(c).await.map_err(Into::into))
+}
+
+/// The tenant's erasures, newest first, at most `limit`, before log id `before` if given.
+pub async fn list(
+    db: &Db,
+    tenant: TenantId,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, MemberErasure)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        member_erasure_id: i64,
+        member_id: i64,
+        erased_by: String,
+        erased_at_ms: i64,
+    }
+    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
+        "select member_erasure_id, member_id, erased_by, erased_at_ms from member_erasure
+         where tenant_id = $1 and member_erasure_id < $2 order by member_erasure_id desc limit $3")
+        .bind(tenant.0).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.member_erasure_id,
+                MemberErasure {
+                    member_id: r.member_id,
+                    erased_by: r.erased_by,
+                    erased_at_ms: r.erased_at_ms,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Whether member `id` was erased.
+pub async fn is_erased(db: &Db, tenant: TenantId, id: MemberId) -> Result<bool> {
+    let v: Option<i64> = on_pool!(db, p => sqlx::query_scalar(
+        "select member_id from member_erasure where tenant_id = $1 and member_id = $2")
+        .bind(tenant.0).bind(id.0).fetch_optional(p).await)?;
+    Ok(v.is_some())
+}

@@ -1,0 +1,202 @@
+//! Counts and totals of a tenant's events — the event count, daily activity, the dashboard's
+//! totals — over rows and blocks, leaving voided events out and summing money without
+//! overflow.
+
+use quanzi_domain::money::saturate;
+use quanzi_domain::{GroupId, TenantId};
+use serde::Serialize;
+
+use crate::void::NOT_VOIDED;
+use crate::{Db, Result, block, on_pool};
+
+/// Counts a tenant's events, in rows and blocks, leaving out the voided ones.
+pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
+    let sql = format!("select count(*) from event where tenant_id = $1 and {NOT_VOIDED}");
+    let rows: i64 = on_pool!(db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_one(p).await)?;
+    // A void names an existing event: the ones not among the rows are in blocks.
+    let voided_in_blocks: i64 = on_pool!(db, p => sqlx::query_scalar::<_, i64>(
+        "select count(*) from event_void v where v.tenant_id = $1 and not exists
+         (select 1 from event e where e.tenant_id = v.tenant_id and e.event_id = v.event_id)")
+        .bind(tenant.0).fetch_one(p).await)?;
+    Ok(rows + block::count(db, tenant).await? - voided_in_blocks)
+}
+
+/// Feeds `f` every event at or after `since_ms` of the blocks `metas` — `(day, kind, member,
+/// group, amount)` — reading only the blocks that can hold one.
+/// Voided events (`voided`) are left out.
+async fn block_events(
+    db: &Db,
+    metas: &[block::Meta],
+    since_ms: i64,
+    voided: &std::collections::HashSet<i64>,
+    mut f: impl FnMut(i64, &str, i64, i64, Option<i64>),
+) -> Result<()> {
+    for m in metas {
+        if m.max_at_ms < since_ms {
+            continue;
+        }
+        let c = block::columns(db, m.block_id).await?;
+        for i in 0..c.len() {
+            if c.at_ms[i] >= since_ms && !voided.contains(&(m.first_event_id + i as i64)) {
+                let day = (c.at_ms[i] + SHANGHAI_OFFSET_MS) / DAY_MS;
+                f(day, c.kind(i), c.members[i], c.groups[i], c.amounts[i]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One day in ms.
+const DAY_MS: i64 = 86_400_000;
+
+/// Activity of one day: events by kind.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    /// Day number since the epoch in the tenant's zone (UTC+8 for Asia/Shanghai).
+    pub day: i64,
+    /// Event kind.
+    pub kind: String,
+    /// Events.
+    pub events: i64,
+    /// Distinct members.
+    pub members: i64,
+}
+
+/// Offset of Asia/Shanghai from UTC, ms (no DST since 1991).
+pub const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
+
+/// Daily event counts of a group (or the whole tenant) since `since_ms`; voided events are
+/// left out.
+pub async fn daily(
+    db: &Db,
+    tenant: TenantId,
+    group: Option<GroupId>,
+    since_ms: i64,
+) -> Result<Vec<DayCount>> {
+    let g = group.map(|g| g.0).unwrap_or(0);
+    let metas = block::metas(db, tenant).await?;
+    if metas.is_empty() {
+        let sql = format!("select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
+            from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4) and {NOT_VOIDED}
+            group by (occurred_at_ms + $1) / 86400000, kind order by day, kind");
+        return on_pool!(db, p => sqlx::query_as::<_, DayCount>(sqlx::AssertSqlSafe(sql)).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
+            .fetch_all(p).await.map_err(Into::into));
+    }
+    // Rows and blocks together: distinct members need the pairs, not two counts.
+    let sql = format!("select (occurred_at_ms + $1) / 86400000 as day, kind, member_id, count(*) as events
+        from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4) and {NOT_VOIDED}
+        group by (occurred_at_ms + $1) / 86400000, kind, member_id");
+    let pairs: Vec<(i64, String, i64, i64)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
+        .fetch_all(p).await)?;
+    let mut by: std::collections::BTreeMap<(i64, String), (i64, std::collections::HashSet<i64>)> =
+        std::collections::BTreeMap::new();
+    for (day, kind, member, n) in pairs {
+        let e = by.entry((day, kind)).or_default();
+        e.0 += n;
+        e.1.insert(member);
+    }
+    let voided = crate::void::ids(db, tenant).await?;
+    block_events(
+        db,
+        &metas,
+        since_ms,
+        &voided,
+        |day, kind, member, group, _| {
+            if g == 0 || group == g {
+                let e = by.entry((day, kind.to_owned())).or_default();
+                e.0 += 1;
+                e.1.insert(member);
+            }
+        },
+    )
+    .await?;
+    Ok(by
+        .into_iter()
+        .map(|((day, kind), (events, members))| DayCount {
+            day,
+            kind,
+            events,
+            members: members.len() as i64,
+        })
+        .collect())
+}
+
+/// Totals of a tenant's events since a time.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    /// Interactions (every event but joins and leaves).
+    pub events: i64,
+    /// Distinct members with an interaction.
+    pub active_members: i64,
+    /// Orders.
+    pub orders: i64,
+    /// Order amounts, fen (summed in 128 bits, saturating at the `i64` ends).
+    pub gmv_fen: i64,
+}
+
+/// Amounts are summed in two bounded parts, `amount / SPLIT` and `amount % SPLIT`, so the
+/// database's 64-bit `sum()` cannot overflow (SQLite raises "integer overflow"; PostgreSQL's
+/// numeric sum would not fit the cast): a million rows at `i64::MAX` still fit. Rust joins the
+/// parts in 128 bits.
+const SPLIT: i64 = 1_000_000;
+
+/// Joins the two parts of a split sum (see [`SPLIT`]).
+fn joined(hi: i64, lo: i64) -> i128 {
+    i128::from(hi) * i128::from(SPLIT) + i128::from(lo)
+}
+
+/// Totals since `since_ms`; voided events are left out.
+pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<Totals> {
+    let sums = "cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint),
+        cast(coalesce(sum(case when kind = 'order' then amount_fen / 1000000 else 0 end), 0) as bigint),
+        cast(coalesce(sum(case when kind = 'order' then amount_fen % 1000000 else 0 end), 0) as bigint)";
+    let filter = format!(
+        "from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave' and {NOT_VOIDED}"
+    );
+    let metas = block::metas(db, tenant).await?;
+    if metas.is_empty() {
+        let sql = format!("select count(*), count(distinct member_id), {sums} {filter}");
+        let (events, active_members, orders, hi, lo): (i64, i64, i64, i64, i64) = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(since_ms).fetch_one(p).await)?;
+        return Ok(Totals {
+            events,
+            active_members,
+            orders,
+            gmv_fen: saturate(joined(hi, lo)),
+        });
+    }
+    // Rows and blocks together: distinct members need the members, not two counts.
+    let sql = format!("select member_id, count(*), {sums} {filter} group by member_id");
+    let per: Vec<(i64, i64, i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(since_ms).fetch_all(p).await)?;
+    let mut t = Totals::default();
+    let mut gmv: i128 = 0;
+    let mut active: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for (member, events, orders, hi, lo) in per {
+        active.insert(member);
+        t.events += events;
+        t.orders += orders;
+        gmv += joined(hi, lo);
+    }
+    let voided = crate::void::ids(db, tenant).await?;
+    block_events(
+        db,
+        &metas,
+        since_ms,
+        &voided,
+        |_, kind, member, _, amount| {
+            if kind == "join" || kind == "leave" {
+                return;
+            }
+            active.insert(member);
+            t.events += 1;
+            if kind == "order" {
+                t.orders += 1;
+                gmv += i128::from(amount.unwrap_or(0));
+            }
+        },
+    )
+    .await?;
+    t.active_members = active.len() as i64;
+    t.gmv_fen = saturate(gmv);
+    Ok(t)
+}

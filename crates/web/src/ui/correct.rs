@@ -1,0 +1,145 @@
+//! Correcting data from the operator UI: the void button on a member's timeline
+//! (`POST /ui/events/{id}/void`, operators and above) and the erase button on a member's page
+//! (`POST /ui/members/{id}/erase`, admins).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use quanzi_core::CoreError;
+use quanzi_domain::MemberId;
+use serde::Deserialize;
+
+use super::{Layout, UiUser, render, server_error};
+use crate::AppState;
+use crate::api::IdPath;
+use crate::auth::constant_time_eq;
+
+#[derive(Template)]
+#[template(path = "correct_notice.html")]
+struct Notice {
+    l: Layout,
+    title: String,
+    body: String,
+    back: String,
+}
+
+/// A page saying why the correction did not happen, in the operator's language.
+fn notice(u: &UiUser, status: StatusCode, body: String, back: String) -> Response {
+    let l = u.layout("members");
+    let page = Notice {
+        title: l.t("correct.refused").to_string(),
+        body,
+        back,
+        l,
+    };
+    let mut r = render(page);
+    *r.status_mut() = status;
+    r
+}
+
+/// The void form: CSRF token, reason, and the member page to return to.
+#[derive(Debug, Deserialize)]
+pub struct VoidForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    member_id: i64,
+}
+
+/// POST /ui/events/{id}/void: voids the event, back to the member's timeline.
+pub async fn void_event(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath,
+    Form(f): Form<VoidForm>,
+) -> Response {
+    let back = format!("/ui/members/{}", f.member_id.max(0));
+    if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
+        return notice(
+            &u,
+            StatusCode::FORBIDDEN,
+            u.lang.t("correct.csrf").into(),
+            back,
+        );
+    }
+    if !u.perms().write {
+        return notice(
+            &u,
+            StatusCode::FORBIDDEN,
+            u.lang.t("correct.forbidden").into(),
+            back,
+        );
+    }
+    let actor = quanzi_domain::access::Actor::Operator(u.session.operator_id);
+    match quanzi_core::correct::void_event(&s.db, u.tenant(), id, &f.reason, actor).await {
+        Ok(_) => {
+            s.analytics.appended(&s.db, u.tenant());
+            Redirect::to(&back).into_response()
+        }
+        Err(e) => refused(&u, e, back),
+    }
+}
+
+/// The erase form: CSRF token only.
+#[derive(Debug, Deserialize)]
+pub struct EraseForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// POST /ui/members/{id}/erase: erases the member's personal data (admins), back to the page.
+pub async fn erase_member(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath,
+    Form(f): Form<EraseForm>,
+) -> Response {
+    let back = format!("/ui/members/{id}");
+    if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
+        return notice(
+            &u,
+            StatusCode::FORBIDDEN,
+            u.lang.t("correct.csrf").into(),
+            back,
+        );
+    }
+    if !u.perms().admin {
+        return notice(
+            &u,
+            StatusCode::FORBIDDEN,
+            u.lang.t("correct.admin_only").into(),
+            back,
+        );
+    }
+    let actor = quanzi_domain::access::Actor::Operator(u.session.operator_id);
+    match quanzi_core::correct::erase_member(&s.db, u.tenant(), MemberId(id), actor).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => refused(&u, e, back),
+    }
+}
+
+/// The page for a refused correction: bad input and missing objects are explained, store
+/// failures are a 500.
+fn refused(u: &UiUser, e: CoreError, back: String) -> Response {
+    match e {
+        CoreError::Invalid(i) => {
+            let body =
+                i.0.iter()
+                    .map(|f| format!("{}: {}", f.field, f.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            notice(u, StatusCode::UNPROCESSABLE_ENTITY, body, back)
+        }
+        CoreError::NotFound(_) => notice(
+            u,
+            StatusCode::NOT_FOUND,
+            u.lang.t("correct.missing").into(),
+            back,
+        ),
+        other => server_error(other),
+    }
+}
