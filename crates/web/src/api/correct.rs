@@ -23,6 +23,11 @@ page!(ErasurePage, MemberErasure);
 #[serde(deny_unknown_fields)]
 pub struct VoidInput {
     /// 1-500 characters, kept with the void.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+    )]
     pub reason: String,
 }
 
