@@ -20,7 +20,10 @@ pub mod wecom_api;
 pub mod wecom_apply;
 pub mod wecom_sync;
 
+pub use cursor::{keyset_cursor, page_limit, parse_keyset};
 pub use error::{CoreError, Result};
+
+mod cursor;
 
 /// A page of results with the cursor for the next one.
 #[derive(Debug, Clone, serde::Serialize)]
