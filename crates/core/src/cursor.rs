@@ -8,10 +8,7 @@ use crate::{MAX_PAGE, Result};
 
 /// The opaque cursor of a sort key: its numbers joined by `.`.
 pub fn keyset_cursor(key: &[i64]) -> String {
-    key.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
+    key.iter().map(i64::to_string).collect::<Vec<_>>().join(".")
 }
 
 /// The sort key of a cursor this API returned for a listing whose key has `N` numbers; a

@@ -62,8 +62,6 @@ impl Meta {
     }
 }
 
-const META: &str = "block_id, first_event_id, last_event_id, rows, first_line, last_line, min_at_ms, max_at_ms, received_at_ms";
-
 /// The statement that stores a block: `$1` tenant, then [`Meta`]'s fields but the id, then
 /// the member filter, `who` and `data`.
 pub(crate) const INSERT: &str =
@@ -96,11 +94,13 @@ impl Encoded {
     }
 }
 
+/// The extents of a tenant's (`$1`) blocks in event id order.
+pub(crate) const METAS: &str = "select block_id, first_event_id, last_event_id, rows, first_line, last_line, min_at_ms, max_at_ms, received_at_ms
+    from event_block where tenant_id = $1 order by first_event_id";
+
 /// The tenant's blocks in event id order.
 pub async fn metas(db: &Db, tenant: TenantId) -> Result<Vec<Meta>> {
-    let sql =
-        format!("select {META} from event_block where tenant_id = $1 order by first_event_id");
-    on_pool!(db, p => sqlx::query_as::<_, Meta>(sqlx::AssertSqlSafe(sql)).bind(tenant.0)
+    on_pool!(db, p => sqlx::query_as::<_, Meta>(METAS).bind(tenant.0)
         .fetch_all(p).await.map_err(Into::into))
 }
 
@@ -364,11 +364,12 @@ impl Newest {
 }
 
 /// Block id, first event id and latest event time of a tenant's (`$1`) blocks, latest first.
-const BY_TIME: &str = "select block_id, first_event_id, max_at_ms from event_block
+pub(crate) const BY_TIME: &str = "select block_id, first_event_id, max_at_ms from event_block
     where tenant_id = $1 order by max_at_ms desc, block_id desc";
 
 /// Block id and member filter of a tenant's (`$1`) blocks.
-const FILTERS: &str = "select block_id, member_filter from event_block where tenant_id = $1";
+pub(crate) const FILTERS: &str =
+    "select block_id, member_filter from event_block where tenant_id = $1";
 
 /// A block's `who` blob by id (`$1`).
 const WHO: &str = "select who from event_block where block_id = $1";

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::group::{self, JoinInfo};
 use crate::{Db, Result, Tx, block, now_ms, on_pool};
 
-mod list;
+pub(crate) mod list;
 
 pub use list::{EventFilter, Listed, list, page};
 

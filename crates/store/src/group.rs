@@ -4,13 +4,12 @@ use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
-mod history;
+pub(crate) mod history;
 
 pub use history::{
     HistoryKey, MembershipChange, history_of_group, history_of_member, history_page_of_group,
     history_page_of_member,
 };
-
 
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
@@ -88,6 +87,18 @@ pub async fn list(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Group>> {
+    let (sql, args) = list_query(tenant, dimension, after, limit, db.is_sqlite());
+    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+}
+
+/// The statement and arguments of [`list`]: on `chat_group_tenant` in its order.
+pub(crate) fn list_query(
+    tenant: TenantId,
+    dimension: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+    sqlite: bool,
+) -> (String, Vec<Arg>) {
     let mut b = SqlBuf::new(SELECT);
     b.push(" where g.tenant_id = ");
     b.bind(Arg::I64(tenant.0));
@@ -101,8 +112,7 @@ pub async fn list(
     }
     b.push(" order by g.group_id limit ");
     b.bind(Arg::I64(limit));
-    let (sql, args) = b.finish(db.is_sqlite());
-    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+    b.finish(sqlite)
 }
 
 /// Applies a patch; `None` when there is no such group.
@@ -253,7 +263,14 @@ pub struct GroupMember {
     pub inviter_member_id: Option<i64>,
 }
 
-/// Current members of a group, owners/admins/KOLs first, after a member-id cursor.
+/// A page of a group's current members: `$1` tenant, `$2` group, `$3` the member-id cursor,
+/// `$4` limit; on the membership's primary key in its order.
+pub(crate) const MEMBERS: &str = "select gm.member_id, m.name, gm.role, gm.joined_at_ms, gm.join_scene, gm.inviter_member_id
+    from group_membership gm join member m on m.member_id = gm.member_id and m.tenant_id = gm.tenant_id
+    where gm.tenant_id = $1 and gm.group_id = $2 and gm.left_at_ms is null and gm.member_id > $3
+    order by gm.member_id limit $4";
+
+/// Current members of a group by member id, after a member-id cursor.
 pub async fn members(
     db: &Db,
     tenant: TenantId,
@@ -261,11 +278,7 @@ pub async fn members(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<GroupMember>> {
-    on_pool!(db, p => sqlx::query_as::<_, GroupMember>(
-        "select gm.member_id, m.name, gm.role, gm.joined_at_ms, gm.join_scene, gm.inviter_member_id
-         from group_membership gm join member m on m.member_id = gm.member_id and m.tenant_id = gm.tenant_id
-         where gm.tenant_id = $1 and gm.group_id = $2 and gm.left_at_ms is null and gm.member_id > $3
-         order by gm.member_id limit $4")
+    on_pool!(db, p => sqlx::query_as::<_, GroupMember>(MEMBERS)
         .bind(tenant.0).bind(group.0).bind(after.unwrap_or(0)).bind(limit).fetch_all(p).await.map_err(Into::into))
 }
 

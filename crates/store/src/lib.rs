@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod influence;
 pub mod jobs;
 pub mod member;
+pub mod plans;
 pub mod tag;
 pub mod tenant;
 pub mod webhook;

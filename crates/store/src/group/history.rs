@@ -114,10 +114,14 @@ pub(crate) fn rows_query(scope: Scope, before: Option<HistoryKey>) -> String {
     // stored change of a greater id (an implied cursor at that time comes after every stored).
     let after = match before {
         None => String::new(),
-        Some([_, 1, _]) => " and h.at_ms <= $3 and (h.at_ms < $3 or h.membership_change_id < $4)".into(),
+        Some([_, 1, _]) => {
+            " and h.at_ms <= $3 and (h.at_ms < $3 or h.membership_change_id < $4)".into()
+        }
         Some(_) => " and h.at_ms < $3 and $4 = $4".into(),
     };
-    format!("{HISTORY} where h.tenant_id = $1 and {only}{after} order by h.at_ms desc, h.membership_change_id desc limit $2")
+    format!(
+        "{HISTORY} where h.tenant_id = $1 and {only}{after} order by h.at_ms desc, h.membership_change_id desc limit $2"
+    )
 }
 
 /// The latest `limit` membership changes of `scope` after `before`, newest first: the
