@@ -69,7 +69,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         500,
         "An error on our side; it is logged. Retrying may help.",
     ),
-    ("unavailable", 503, "The store is not reachable."),
+    (
+        "unavailable",
+        503,
+        "The store is not reachable, or the request ran past its time limit.",
+    ),
 ];
 
 /// An API error: a stable code, a message and, for validation, the fields.
@@ -167,6 +171,10 @@ impl From<CoreError> for ApiError {
                 ApiError::new("bad_credentials", "wrong email or password")
             }
             CoreError::Forbidden => ApiError::forbidden(),
+            CoreError::Store(quanzi_store::StoreError::Timeout) => ApiError::new(
+                "unavailable",
+                "the request took too long; narrow it or retry",
+            ),
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 ApiError::new("internal", "internal error")

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod heavy;
 pub mod hooks;
 pub mod ui;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub cache: Arc<cache::ReadCache>,
     /// The per-tenant analytics indexes the KPIs are answered from.
     pub analytics: Arc<quanzi_core::kpi::Analytics>,
+    /// Heavy requests running per tenant, and their limits.
+    pub heavy: Arc<heavy::HeavyLimiter>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             keys: Arc::new(auth::KeyCache::new(Duration::from_secs(10))),
             cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
             analytics: Arc::new(quanzi_core::kpi::Analytics::new()),
+            heavy: Arc::new(heavy::HeavyLimiter::new(heavy::Limits::default())),
         }
     }
 }
@@ -76,6 +80,10 @@ pub fn app(state: AppState) -> Router {
         .merge(hooks::router())
         .merge(ui::router())
         .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            heavy::limit,
+        ))
         .with_state(state)
 }
 
