@@ -57,7 +57,7 @@ impl MembershipChange {
 }
 
 const HISTORY: &str = "select h.group_id, g.name as group_name, h.member_id, m.name as member_name, h.change, h.role, h.join_scene, h.inviter_member_id, h.at_ms,
-    1 as stored, h.membership_change_id as sort_id
+    cast(1 as bigint) as stored, h.membership_change_id as sort_id
     from membership_change h join chat_group g on g.group_id = h.group_id join member m on m.member_id = h.member_id";
 
 /// The latest membership changes of a group.
