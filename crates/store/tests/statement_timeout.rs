@@ -23,6 +23,9 @@ async fn a_statement_past_the_time_limit_is_cancelled_with_a_timeout_error_on_po
         .await
         .map_err(StoreError::from);
     assert!(matches!(slow, Err(StoreError::Timeout)), "{slow:?}");
-    assert!(db.ping().await, "the pool answers after a cancelled statement");
+    assert!(
+        db.ping().await,
+        "the pool answers after a cancelled statement"
+    );
     db.close().await;
 }

@@ -91,19 +91,19 @@ pub fn is_heavy(method: &Method, path: &str) -> bool {
         return false;
     }
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    match segs.as_slice() {
-        ["api", "v1", "events" | "members" | "groups"] => true,
-        ["api", "v1", "members", _, "events" | "history"] => true,
-        ["api", "v1", "groups", _, "members" | "history" | "activity"] => true,
-        ["api", "v1", "kpi" | "influence", ..] => true,
-        ["ui"] => true,
-        [
-            "ui",
-            "members" | "groups" | "kpi" | "influence" | "growth",
-            ..,
-        ] => true,
-        _ => false,
-    }
+    matches!(
+        segs.as_slice(),
+        ["api", "v1", "events" | "members" | "groups"]
+            | ["api", "v1", "members", _, "events" | "history"]
+            | ["api", "v1", "groups", _, "members" | "history" | "activity"]
+            | ["api", "v1", "kpi" | "influence", ..]
+            | ["ui"]
+            | [
+                "ui",
+                "members" | "groups" | "kpi" | "influence" | "growth",
+                ..
+            ]
+    )
 }
 
 /// The 429 a tenant gets beyond its limit.
