@@ -320,10 +320,22 @@ struct MemberPage {
     groups: Vec<(i64, String, String, String)>,
     history: Vec<(String, String, String, String)>,
     timeline: Vec<EventView>,
+    timeline_next: Option<String>,
 }
 
-/// GET /ui/members/{id}.
-pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) -> Response {
+/// The member page's query: where its timeline resumes.
+#[derive(Debug, Default, Deserialize)]
+pub struct MemberQuery {
+    events_cursor: Option<String>,
+}
+
+/// GET /ui/members/{id}[?events_cursor=…]: the timeline page by page.
+pub async fn member(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<MemberQuery>,
+) -> Response {
     let t = u.tenant();
     let Some(m) = try_ui!(member::get(&s.db, t, MemberId(id)).await) else {
         return not_found();
@@ -331,18 +343,17 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
     let tags = try_ui!(tag::of_member(&s.db, t, MemberId(id)).await);
     let groups = try_ui!(group::groups_of_member(&s.db, t, MemberId(id)).await);
     let history = try_ui!(group::history_of_member(&s.db, t, MemberId(id), 50).await);
-    let events = try_ui!(
-        event::list(
-            &s.db,
-            t,
-            &EventFilter {
-                member_id: Some(id),
-                limit: 100,
-                ..Default::default()
-            }
-        )
-        .await
-    );
+    // A cursor this page did not make starts the timeline again rather than failing.
+    let cursor = q
+        .events_cursor
+        .filter(|c| quanzi_core::parse_keyset::<2>(Some(c)).is_ok());
+    let f = EventFilter {
+        member_id: Some(id),
+        limit: 100,
+        ..Default::default()
+    };
+    let page = try_ui!(quanzi_core::events::list(&s.db, t, f, cursor.as_deref()).await);
+    let (events, timeline_next) = (page.items, page.next_cursor);
     let names = try_ui!(group::names(&s.db, t).await);
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let custom = m
@@ -398,6 +409,7 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
                 )
             })
             .collect(),
+        timeline_next,
         timeline: events
             .into_iter()
             .map(|e| EventView {
