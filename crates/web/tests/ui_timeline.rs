@@ -1,0 +1,63 @@
+//! The member page's timeline pages by its keyset cursor: a next link while there is more,
+//! each event shown once across the pages, even where they share one timestamp.
+
+#![allow(missing_docs)]
+
+use quanzi_testkit::{Served, http, tenant};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_members_timeline_pages_through_every_event_once_in_the_operator_ui() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "timeline").await;
+    let (status, m) = s
+        .post(&t, "/api/v1/members", json!({ "name": "王芳" }))
+        .await;
+    assert!(status.is_success(), "{m}");
+    let m = m["member_id"].as_i64().unwrap_or_default();
+    let at = quanzi_store::now_ms() - 3_600_000;
+    // 150 events, on three timestamps only.
+    let events: Vec<Value> = (0..150)
+        .map(|i| {
+            json!({"idempotency_key": format!("t{i}"), "kind": "message",
+            "member_id": m, "occurred_at_ms": at + i % 3, "reference": format!("ref-{i:03}")})
+        })
+        .collect();
+    let (status, body) = s
+        .post(&t, "/api/v1/events", json!({ "events": events }))
+        .await;
+    assert!(status.is_success(), "{body}");
+
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let mut url = format!("{}/ui/members/{m}", s.app.url);
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let html = c
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        seen.extend(
+            html.match_indices("ref-")
+                .map(|(i, _)| html[i..i + 7].to_owned()),
+        );
+        let marker = "?events_cursor=";
+        match html.find(marker) {
+            Some(i) => {
+                let c: String = html[i + marker.len()..]
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_digit() || *ch == '.')
+                    .collect();
+                url = format!("{}/ui/members/{m}?events_cursor={c}", s.app.url);
+            }
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (150, 150), "{seen:?}");
+}
