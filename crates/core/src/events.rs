@@ -108,9 +108,9 @@ pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Inge
     })
 }
 
-/// At most this many event blocks (65,536 events each) are opened for one page listed by
-/// id: a filter that matches rarely answers a short page and a cursor to go on from, not a
-/// scan of every block of the tenant.
+/// At most this many event blocks (65,536 events each) are opened for one page: a filter
+/// that matches rarely answers a short page and a cursor to go on from, not a scan of every
+/// block of the tenant (see `quanzi_store::event::EventFilter::block_budget`).
 pub const BLOCKS_PER_PAGE: usize = 8;
 
 /// Lists events newest first — by id, or a member's or group's timeline by (time, id) — from
@@ -136,7 +136,10 @@ pub async fn list(
             Some(crate::keyset_cursor(&[e.occurred_at_ms, e.event_id]))
         }
         Some(e) if full => Some(crate::keyset_cursor(&[e.event_id])),
-        _ => page.resume_before.map(|id| crate::keyset_cursor(&[id])),
+        _ => match (page.resume_before_at_ms, page.resume_before) {
+            (Some(at), Some(id)) => Some(crate::keyset_cursor(&[at, id])),
+            (_, id) => id.map(|id| crate::keyset_cursor(&[id])),
+        },
     };
     Ok(Page {
         items: page.items,

@@ -41,9 +41,9 @@ async fn load(db: &Db, t: TenantId, text: &str) -> TestResult {
     Ok(())
 }
 
-/// A file of `n` events over members 1-3 and groups 1-2, on three seconds only; the first
-/// line of each member a join.
-fn file(round: u64, n: u64) -> String {
+/// A file of `n` events over members 1-3 and groups 1-2, on three seconds from `offset_s`
+/// after the base only; the first line of each member a join.
+fn file_at(round: u64, n: u64, offset_s: i64) -> String {
     let mut text = String::from("tenant_id,member_id,group_id,kind,ts,amount,product_id\n");
     for i in 0..n {
         let m = i % 3 + 1;
@@ -53,7 +53,7 @@ fn file(round: u64, n: u64) -> String {
             (_, 0) => ("order", "12.5"),
             _ => ("message", "0"),
         };
-        let ts = BASE_S + ((i + round) % 3) as i64;
+        let ts = BASE_S + offset_s + ((i + round) % 3) as i64;
         // The product tells the rounds apart (a line seen before is a duplicate).
         text.push_str(&format!("1,{m},{g},{kind},{ts},{amount},{}\n", round + 7));
     }
@@ -61,14 +61,21 @@ fn file(round: u64, n: u64) -> String {
 }
 
 /// Events through the API (rows), at the same three seconds as the blocks' events.
-async fn api_rows(db: &Db, t: TenantId, round: u64, ms: &[i64], gs: &[i64]) -> TestResult {
+async fn api_rows_at(
+    db: &Db,
+    t: TenantId,
+    round: u64,
+    ms: &[i64],
+    gs: &[i64],
+    offset_s: i64,
+) -> TestResult {
     let items: Vec<EventInput> = (0..9u64)
         .map(|i| EventInput {
             idempotency_key: format!("api-{round}-{i}"),
             kind: if i % 3 == 0 { "order" } else { "message" }.into(),
             member_id: ms[i as usize % ms.len()],
             group_id: Some(gs[i as usize % gs.len()]),
-            occurred_at_ms: (BASE_S + (i % 3) as i64) * 1000,
+            occurred_at_ms: (BASE_S + offset_s + (i % 3) as i64) * 1000,
             amount_fen: (i % 3 == 0).then_some(990),
             product: None,
             reference: None,
@@ -121,11 +128,22 @@ fn expected(mut all: Vec<Event>, f: &EventFilter) -> Vec<i64> {
 async fn tenant_of_blocks_and_rows(
     db: &Db,
 ) -> Result<(TenantId, Vec<i64>, Vec<i64>), Box<dyn std::error::Error>> {
-    let t = quanzi_testkit::tenant(db, "pages").await.id;
+    tenant_of(db, "pages", 0).await
+}
+
+/// [`tenant_of_blocks_and_rows`] with each load `spread_s` seconds after the one before (so
+/// the blocks do not overlap in time when it is 10 or more).
+async fn tenant_of(
+    db: &Db,
+    slug: &str,
+    spread_s: i64,
+) -> Result<(TenantId, Vec<i64>, Vec<i64>), Box<dyn std::error::Error>> {
+    let t = quanzi_testkit::tenant(db, slug).await.id;
     let mut ms = Vec::new();
     let mut gs = Vec::new();
     for round in 0..4 {
-        load(db, t, &file(round, 40)).await?;
+        let offset = spread_s * round as i64;
+        load(db, t, &file_at(round, 40, offset)).await?;
         if round == 0 {
             let f = quanzi_store::member::MemberFilter {
                 limit: 10,
@@ -142,7 +160,7 @@ async fn tenant_of_blocks_and_rows(
                 .map(|g| g.group_id)
                 .collect();
         }
-        api_rows(db, t, round, &ms, &gs).await?;
+        api_rows_at(db, t, round, &ms, &gs, offset).await?;
     }
     assert_eq!(quanzi_store::block::metas(db, t).await?.len(), 4);
     Ok((t, ms, gs))
@@ -375,6 +393,77 @@ async fn group_member_and_job_pages_walk_each_row_once() -> TestResult {
             }
             assert!(whole.len() >= 7);
             assert_eq!(got, whole.iter().map(|j| j.job_id).collect::<Vec<_>>());
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_timeline_page_stopped_by_the_block_budget_resumes_at_its_time_and_misses_nothing()
+-> TestResult {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        // Four loads ten seconds apart: four blocks that do not overlap in time.
+        let (t, ms, gs) = tenant_of(db, "spread", 10).await?;
+        let all = event::list(
+            db,
+            t,
+            &EventFilter {
+                limit: 100_000,
+                ..Default::default()
+            },
+        )
+        .await?;
+        for f in [
+            EventFilter {
+                group_id: Some(gs[0]),
+                ..Default::default()
+            },
+            EventFilter {
+                member_id: Some(ms[1]),
+                ..Default::default()
+            },
+        ] {
+            let f = EventFilter {
+                limit: 1000,
+                block_budget: Some(1),
+                ..f
+            };
+            let (mut got, mut pages, mut short) = (Vec::new(), 0, 0);
+            let mut cursor: Option<(Option<i64>, i64)> = None;
+            loop {
+                let page = EventFilter {
+                    before_at_ms: cursor.and_then(|c| c.0),
+                    before: cursor.map(|c| c.1),
+                    ..f.clone()
+                };
+                let p = event::page(db, t, &page).await?;
+                pages += 1;
+                let full = p.items.len() as i64 == f.limit;
+                short += usize::from(!full && p.resume_before.is_some());
+                cursor = match (p.items.last(), full) {
+                    (Some(e), true) => Some((Some(e.occurred_at_ms), e.event_id)),
+                    _ => p.resume_before.map(|id| (p.resume_before_at_ms, id)),
+                };
+                got.extend(p.items.iter().map(|e| e.event_id));
+                if cursor.is_none() {
+                    break;
+                }
+                assert!(pages < 100, "no end");
+            }
+            assert_eq!(got, expected(all.clone(), &f), "{} {f:?}", db.backend());
+            assert!(
+                short >= 2,
+                "{} {f:?}: {short} pages stopped at the budget",
+                db.backend()
+            );
+            // Through the use-case, a page at a time.
+            let walked: Vec<i64> = walk(db, t, &f, 5)
+                .await?
+                .iter()
+                .map(|e| e.event_id)
+                .collect();
+            assert_eq!(walked, got, "{}", db.backend());
         }
     }
     Ok(())

@@ -30,7 +30,9 @@ pub struct EventFilter {
     pub before_at_ms: Option<i64>,
     /// Page size.
     pub limit: i64,
-    /// At most this many blocks opened for a page listed by id; none: as many as it takes.
+    /// At most this many blocks opened for a page (a timeline's may open more where its
+    /// blocks overlap in time and none of the events found could be shown yet); none: as many
+    /// as it takes.
     pub block_budget: Option<usize>,
 }
 
@@ -67,6 +69,8 @@ pub struct Listed {
     /// Set when the page stopped at the block budget with fewer than `limit` events: the
     /// listing goes on below this event id (pass it as `before`).
     pub resume_before: Option<i64>,
+    /// In a timeline, the time half of that cursor (pass it as `before_at_ms`).
+    pub resume_before_at_ms: Option<i64>,
 }
 
 /// Events newest first: by id, or by time then id when a member or group is asked for.
@@ -81,17 +85,24 @@ pub async fn page(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Listed> 
     if metas.is_empty() {
         return Ok(Listed {
             items: rows,
-            resume_before: None,
+            ..Default::default()
         });
     }
     let limit = usize::try_from(f.limit).unwrap_or(0);
     if f.by_time() {
-        rows.extend(list_blocks_by_time(db, tenant, f, &metas, limit).await?);
+        let (found, stop) = list_blocks_by_time(db, tenant, f, &metas, limit).await?;
+        rows.extend(found);
+        // At or below the stop time, unopened blocks may hold events between those found.
+        if let Some(at) = stop {
+            rows.retain(|e| e.occurred_at_ms > at);
+        }
         rows.sort_by_key(|e| std::cmp::Reverse((e.occurred_at_ms, e.event_id)));
         rows.truncate(limit);
+        let stop = stop.filter(|_| rows.len() < limit);
         return Ok(Listed {
             items: rows,
-            resume_before: None,
+            resume_before: stop.map(|_| i64::MAX),
+            resume_before_at_ms: stop,
         });
     }
     let (found, resume) = list_blocks_by_id(db, f, &metas, limit).await?;
@@ -106,6 +117,7 @@ pub async fn page(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Listed> 
     Ok(Listed {
         items: rows,
         resume_before,
+        resume_before_at_ms: None,
     })
 }
 
@@ -161,14 +173,18 @@ async fn list_blocks_by_id(
 /// below the cursor: blocks latest first by their latest event, none whose events are all
 /// newer than the cursor, none the member filter rules out, and none once `limit` events are
 /// found newer than its latest; each opened first by its `who` columns alone, and only the
-/// blocks of the events kept decoded whole.
+/// blocks of the events kept decoded whole. Past the block budget, and once some event found
+/// is newer than every unopened block, it stops and answers that block's latest time too:
+/// only events newer than it are complete. (Blocks of a file sorted by time do not overlap,
+/// so a page opens about the blocks its events are in; overlapping blocks are opened until
+/// an event can be shown, which keeps every page going forward.)
 async fn list_blocks_by_time(
     db: &Db,
     tenant: TenantId,
     f: &EventFilter,
     metas: &[block::Meta],
     limit: usize,
-) -> Result<Vec<Event>> {
+) -> Result<(Vec<Event>, Option<i64>)> {
     let open = match f.member_id {
         Some(m) => Some(block::may_hold(db, tenant, m).await?),
         None => None,
@@ -178,6 +194,7 @@ async fn list_blocks_by_time(
     order.sort_unstable_by_key(|&b| std::cmp::Reverse((metas[b].max_at_ms, metas[b].block_id)));
     // (time, id, block, row) of the newest matches so far.
     let mut hits: Vec<(i64, i64, usize, usize)> = Vec::new();
+    let (mut opened, mut stop) = (0, None);
     for b in order {
         let m = &metas[b];
         let full = hits.len() >= limit && hits.last().is_some_and(|h| m.max_at_ms < h.0);
@@ -189,6 +206,12 @@ async fn list_blocks_by_time(
         if skip {
             continue;
         }
+        let spent = f.block_budget.is_some_and(|n| opened >= n);
+        if spent && hits.first().is_some_and(|h| h.0 > m.max_at_ms) {
+            stop = Some(m.max_at_ms);
+            break;
+        }
+        opened += 1;
         let w = block::who(db, m.block_id).await?;
         for i in 0..w.members.len() {
             let id = m.first_event_id + i as i64;
@@ -198,6 +221,9 @@ async fn list_blocks_by_time(
         }
         hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
         hits.truncate(limit);
+    }
+    if let Some(at) = stop {
+        hits.retain(|h| h.0 > at);
     }
     hits.sort_unstable_by_key(|h| (h.2, h.3));
     let mut out = Vec::with_capacity(hits.len());
@@ -210,7 +236,7 @@ async fn list_blocks_by_time(
             out.push(block_event(c, i, id));
         }
     }
-    Ok(out)
+    Ok((out, stop))
 }
 
 /// Row `i` of a block, event `id`, as served.
