@@ -8,7 +8,8 @@
 # The noisy tenant's events are the shared generator's file (seed 42; the same file and path
 # as bench/import.sh, generated once into bench/data/), bulk-loaded with `quanzi import events
 # --create-missing --ignore-tenant-column`. The quiet tenant has one member. Three runs of
-# BENCH_DURATION each, on one server (its default limits: 4 heavy requests per tenant, 30 s):
+# BENCH_DURATION each, on one server with its default limits (heavy requests per tenant: half
+# the cores; QUANZI_HEAVY_REQUESTS_PER_TENANT overrides it):
 #   1. quiet alone  — GET /api/v1/members/{id}, BENCH_QUIET_CONNECTIONS (16) connections
 #   2. noisy alone  — GET /api/v1/events first pages (bench/listing.lua), 8 connections
 #   3. both at once — the same two loads together

@@ -142,7 +142,8 @@ pub fn mask_url(url: &str) -> String {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Concurrent heavy requests per tenant (`QUANZI_HEAVY_REQUESTS_PER_TENANT`), 1-1000.
+    /// Concurrent heavy requests per tenant (`QUANZI_HEAVY_REQUESTS_PER_TENANT`), 1-1000;
+    /// by default half the machine's cores, at least 1.
     pub heavy_requests_per_tenant: usize,
     /// Statement / heavy-request time limit in ms (`QUANZI_STATEMENT_TIMEOUT_MS`), 100-3600000.
     pub statement_timeout_ms: u64,
@@ -151,7 +152,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            heavy_requests_per_tenant: 4,
+            heavy_requests_per_tenant: std::thread::available_parallelism()
+                .map(|n| n.get() / 2)
+                .unwrap_or(1)
+                .max(1),
             statement_timeout_ms: 30_000,
         }
     }

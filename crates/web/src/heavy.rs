@@ -4,7 +4,8 @@
 //! Heavy are the reads whose cost grows with the tenant: every listing (events, members,
 //! groups, a group's members, timelines, history, activity), the KPI and influence reads, the
 //! KPI exports, and the operator pages built from them ([`is_heavy`]). Each tenant may run
-//! [`Limits::heavy_per_tenant`] of them at once; one more answers 429 `rate_limited` with
+//! [`Limits::heavy_per_tenant`] of them at once (by default half the cores, at least one);
+//! one more answers 429 `rate_limited` with
 //! `Retry-After`, at once, without queueing — so a tenant's burst costs the others nothing,
 //! and single-object reads and writes are never held back. Each heavy request must answer
 //! within [`Limits::statement_timeout`] or answers 503 `unavailable` (on SQLite, whose
@@ -38,10 +39,19 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            heavy_per_tenant: 4,
+            heavy_per_tenant: default_heavy_per_tenant(),
             statement_timeout: Duration::from_secs(30),
         }
     }
+}
+
+/// Half the machine's cores, at least one: a tenant's heavy requests (CPU-bound once their
+/// pages are on an index) can then take at most half the machine from the others.
+pub fn default_heavy_per_tenant() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() / 2)
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Seconds a refused client is told to wait.

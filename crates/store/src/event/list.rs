@@ -148,6 +148,19 @@ async fn list_blocks_by_id(
         }
         opened += 1;
         last_opened = Some(m.first_event_id);
+        if f.kind.is_none() && f.member_id.is_none() && f.group_id.is_none() {
+            // Nothing to match: the newest rows below the cursor, one decode.
+            let c = block::columns(db, m.block_id).await?;
+            out.extend(
+                (0..c.len())
+                    .rev()
+                    .map(|i| (i, m.first_event_id + i as i64))
+                    .filter(|(_, id)| f.after_cursor(*id, 0))
+                    .take(limit - out.len())
+                    .map(|(i, id)| block_event(&c, i, id)),
+            );
+            continue;
+        }
         let w = block::who(db, m.block_id).await?;
         let hits: Vec<usize> = (0..w.members.len())
             .rev()
