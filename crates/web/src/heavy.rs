@@ -5,9 +5,9 @@
 //! groups, a group's members, timelines, history, activity), the KPI and influence reads, the
 //! KPI exports, and the operator pages built from them ([`is_heavy`]). Each tenant may run
 //! [`Limits::heavy_per_tenant`] of them at once (by default half the cores, at least one);
-//! one more answers 429 `rate_limited` with
-//! `Retry-After`, at once, without queueing — so a tenant's burst costs the others nothing,
-//! and single-object reads and writes are never held back. Each heavy request must answer
+//! one more waits up to [`SLOT_WAIT`] for a slot, then answers 429 `rate_limited` with
+//! `Retry-After` — so a tenant's burst costs the others nothing, and single-object reads and
+//! writes are never held back. Each heavy request must answer
 //! within [`Limits::statement_timeout`] or answers 503 `unavailable` (on SQLite, whose
 //! statements have no server-side limit, this deadline on the request is the bound; on
 //! PostgreSQL the pool's `statement_timeout` also stops the statement itself).
@@ -57,6 +57,11 @@ pub fn default_heavy_per_tenant() -> usize {
 /// Seconds a refused client is told to wait.
 pub const RETRY_AFTER_SECS: u64 = 1;
 
+/// How long a heavy request beyond the limit waits for a slot before its 429: a burst a
+/// little over the limit is served, and a client that ignores `Retry-After` and asks again at
+/// once is slowed to a few requests a second per connection, asleep rather than on a CPU.
+pub const SLOT_WAIT: Duration = Duration::from_millis(100);
+
 /// The heavy requests each tenant is running.
 #[derive(Debug)]
 pub struct HeavyLimiter {
@@ -81,14 +86,27 @@ impl HeavyLimiter {
     /// A slot for one heavy request of `tenant`, held until dropped; none when the tenant
     /// runs its limit already.
     pub fn try_acquire(&self, tenant: TenantId) -> Option<OwnedSemaphorePermit> {
-        let sem = {
-            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            slots
-                .entry(tenant.0)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.limits.heavy_per_tenant)))
-                .clone()
-        };
-        sem.try_acquire_owned().ok()
+        self.semaphore(tenant).try_acquire_owned().ok()
+    }
+
+    /// A slot for one heavy request of `tenant`, waiting up to `wait` for one to free.
+    pub async fn acquire(&self, tenant: TenantId, wait: Duration) -> Option<OwnedSemaphorePermit> {
+        if let Some(p) = self.try_acquire(tenant) {
+            return Some(p);
+        }
+        let sem = self.semaphore(tenant);
+        tokio::time::timeout(wait, sem.acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+    }
+
+    fn semaphore(&self, tenant: TenantId) -> Arc<Semaphore> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots
+            .entry(tenant.0)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.limits.heavy_per_tenant)))
+            .clone()
     }
 }
 
@@ -141,7 +159,7 @@ pub async fn limit(State(s): State<AppState>, req: Request, next: Next) -> Respo
     let Ok(caller) = caller else {
         return next.run(req).await;
     };
-    let Some(_slot) = s.heavy.try_acquire(caller.tenant) else {
+    let Some(_slot) = s.heavy.acquire(caller.tenant, SLOT_WAIT).await else {
         return busy();
     };
     match tokio::time::timeout(s.heavy.limits().statement_timeout, next.run(req)).await {
@@ -207,5 +225,23 @@ mod tests {
         assert!(l.try_acquire(b).is_some());
         drop(held);
         assert!(l.try_acquire(a).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_request_past_the_limit_takes_a_slot_freed_while_it_waits() {
+        let l = Arc::new(HeavyLimiter::new(Limits {
+            heavy_per_tenant: 1,
+            ..Limits::default()
+        }));
+        let t = TenantId(1);
+        let held = l.try_acquire(t);
+        assert!(held.is_some());
+        assert!(l.acquire(t, Duration::from_millis(1)).await.is_none());
+        let waiting = tokio::spawn({
+            let l = l.clone();
+            async move { l.acquire(t, Duration::from_secs(600)).await.is_some() }
+        });
+        drop(held);
+        assert!(waiting.await.unwrap_or_else(|e| panic!("{e}")));
     }
 }
