@@ -1,5 +1,6 @@
-//! The member page's timeline pages by its keyset cursor: a next link while there is more,
-//! each event shown once across the pages, even where they share one timestamp.
+//! Operator pages page by keyset cursors: a member's timeline, the settings page's jobs; a
+//! next link while there is more, each row shown once across the pages, even where they
+//! share one timestamp.
 
 #![allow(missing_docs)]
 
@@ -60,4 +61,78 @@ async fn a_members_timeline_pages_through_every_event_once_in_the_operator_ui() 
     unique.sort();
     unique.dedup();
     assert_eq!((seen.len(), unique.len()), (150, 150), "{seen:?}");
+}
+
+/// Every page of `start` in the logged-in browser `c`, following the link whose query starts
+/// with `marker`; answers the `prefix`ed names shown, in order.
+async fn walk(
+    c: &reqwest::Client,
+    base: &str,
+    start: &str,
+    marker: &str,
+    prefix: &str,
+) -> Vec<String> {
+    let mut url = format!("{base}{start}");
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let html = c
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        seen.extend(
+            html.match_indices(prefix)
+                .map(|(i, _)| html[i..i + prefix.len() + 2].to_owned()),
+        );
+        match html.find(marker) {
+            Some(i) => {
+                let c: String = html[i..]
+                    .chars()
+                    .take_while(|ch| *ch != '"' && *ch != '#')
+                    .collect();
+                url = format!("{base}{}", c.replace("&amp;", "&"));
+            }
+            None => break,
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_settings_jobs_table_pages_through_every_job_once() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "jobs").await;
+    let mut tx = s.app.db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..45 {
+        let job = quanzi_store::jobs::NewJob {
+            kind: format!("paged-{i:02}"),
+            payload: json!({}),
+            run_at_ms: i64::MAX / 2,
+            max_attempts: 1,
+            backoff_ms: 0,
+            singleton_key: None,
+        };
+        quanzi_store::jobs::enqueue(&mut tx, t.id, &job, 0)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let seen = walk(
+        &c,
+        &s.app.url,
+        "/ui/settings",
+        "/ui/settings?jobs_before=",
+        "paged-",
+    )
+    .await;
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (45, 45), "{seen:?}");
+    // Newest first: the last job made is shown first.
+    assert_eq!(seen.first().map(String::as_str), Some("paged-44"));
 }
