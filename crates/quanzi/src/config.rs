@@ -16,7 +16,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Log filter, e.g. `info` or `quanzi=debug`.
     pub log: String,
-    /// Heavy-request and statement limits (`[limits]`).
+    /// Heavy-request and statement limits (`[limits]`); a TOML table, so it stays the last
+    /// field (plain values must come before tables when the config is shown).
     pub limits: Limits,
 }
 
