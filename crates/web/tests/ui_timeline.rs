@@ -1,4 +1,5 @@
-//! Operator pages page by keyset cursors: a member's timeline, the settings page's jobs; a
+//! Operator pages page by keyset cursors: a member's timeline, a group's history, the settings
+//! page's jobs; a
 //! next link while there is more, each row shown once across the pages, even where they
 //! share one timestamp.
 
@@ -135,4 +136,72 @@ async fn the_settings_jobs_table_pages_through_every_job_once() {
     assert_eq!((seen.len(), unique.len()), (45, 45), "{seen:?}");
     // Newest first: the last job made is shown first.
     assert_eq!(seen.first().map(String::as_str), Some("paged-44"));
+}
+
+#[tokio::test]
+async fn a_groups_history_pages_through_every_change_once_in_the_operator_ui() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "history").await;
+    let (status, g) = s
+        .post(&t, "/api/v1/groups", json!({ "name": "读书会" }))
+        .await;
+    assert!(status.is_success(), "{g}");
+    let g = g["group_id"].as_i64().unwrap_or_default();
+    let at = quanzi_store::now_ms() - 3_600_000;
+    let mut events = Vec::new();
+    for i in 0..75 {
+        let (status, m) = s
+            .post(
+                &t,
+                "/api/v1/members",
+                json!({ "name": format!("hist-{i:02}") }),
+            )
+            .await;
+        assert!(status.is_success(), "{m}");
+        // Every join at one of two instants.
+        events.push(json!({"idempotency_key": format!("j{i}"), "kind": "join",
+            "member_id": m["member_id"], "group_id": g, "occurred_at_ms": at + i % 2}));
+    }
+    let (status, body) = s
+        .post(&t, "/api/v1/events", json!({ "events": events }))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let mut url = format!("{}/ui/groups/{g}", s.app.url);
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let html = c
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The history card only: from its heading to the end of its table.
+        let start = html
+            .find("最近动态")
+            .unwrap_or_else(|| panic!("no history card"));
+        let card = &html[start..];
+        let card = &card[..card.find("</table>").unwrap_or(card.len())];
+        seen.extend(
+            card.match_indices("hist-")
+                .map(|(i, _)| card[i..i + 7].to_owned()),
+        );
+        let marker = "?history_cursor=";
+        match html.find(marker) {
+            Some(i) => {
+                let c: String = html[i + marker.len()..]
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_digit() || *ch == '.')
+                    .collect();
+                url = format!("{}/ui/groups/{g}?history_cursor={c}", s.app.url);
+            }
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (75, 75), "{seen:?}");
 }
