@@ -1,7 +1,6 @@
 //! Operator pages page by keyset cursors: a member's timeline, a group's history, the settings
-//! page's jobs; a
-//! next link while there is more, each row shown once across the pages, even where they
-//! share one timestamp.
+//! page's jobs; a next link while there is more, each row shown once across the pages, even
+//! where they share one timestamp.
 
 #![allow(missing_docs)]
 
