@@ -208,13 +208,37 @@ pub async fn remove_member(
     get(db, t, id).await
 }
 
-/// The latest joins and leaves of a group.
+/// A page of a group's joins and leaves, latest first, from a cursor a previous page gave.
 pub async fn history(
     db: &Db,
     t: TenantId,
     id: GroupId,
+    cursor: Option<&str>,
     limit: i64,
-) -> Result<Vec<MembershipChange>> {
+) -> Result<Page<MembershipChange>> {
     get(db, t, id).await?;
-    Ok(repo::history_of_group(db, t, id, limit).await?)
+    let before = crate::parse_keyset::<3>(cursor)?;
+    let items = repo::history_page_of_group(db, t, id, before, limit).await?;
+    Ok(history_page(items, limit))
+}
+
+/// A page of a member's joins and leaves, latest first, from a cursor a previous page gave.
+pub async fn member_history(
+    db: &Db,
+    t: TenantId,
+    member: quanzi_domain::MemberId,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Page<MembershipChange>> {
+    let before = crate::parse_keyset::<3>(cursor)?;
+    let items = repo::history_page_of_member(db, t, member, before, limit).await?;
+    Ok(history_page(items, limit))
+}
+
+/// A page of history whose cursor is the last change's key.
+fn history_page(items: Vec<MembershipChange>, limit: i64) -> Page<MembershipChange> {
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| crate::keyset_cursor(&c.key())))
+        .flatten();
+    Page { items, next_cursor }
 }

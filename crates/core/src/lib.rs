@@ -25,7 +25,10 @@ pub mod wecom_api;
 pub mod wecom_apply;
 pub mod wecom_sync;
 
+pub use cursor::{keyset_cursor, page_limit, parse_keyset};
 pub use error::{CoreError, Result};
+
+mod cursor;
 
 /// A page of results with the cursor for the next one.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,7 +54,7 @@ pub fn page_args(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Optio
     let cursor = match cursor.filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => match c.parse::<i64>() {
-            Ok(v) if v >= 0 => Some(v),
+            Ok(v) if v >= 0 && c.bytes().all(|b| b.is_ascii_digit()) => Some(v),
             _ => {
                 return Err(CoreError::Invalid(quanzi_domain::Invalid::one(
                     "cursor",

@@ -253,7 +253,18 @@ pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
 /// The tenant's latest deliveries, their URLs without query or credentials (a receiver's
 /// token in the query is a secret too).
 pub async fn deliveries(db: &Db, t: TenantId, limit: i64) -> Result<Vec<Delivery>> {
-    let mut ds = repo::deliveries(db, t, limit).await?;
+    deliveries_before(db, t, None, limit).await
+}
+
+/// The tenant's deliveries below the delivery id `before` (a page's cursor), newest first,
+/// their URLs redacted of query and credentials.
+pub async fn deliveries_before(
+    db: &Db,
+    t: TenantId,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    let mut ds = repo::deliveries_before(db, t, before, limit).await?;
     for d in &mut ds {
         d.url = crate::egress::redact_url(&d.url);
     }

@@ -106,6 +106,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
                 limit: 50,
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap();
@@ -196,6 +197,7 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
                 limit: 50,
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap();

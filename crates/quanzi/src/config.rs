@@ -48,6 +48,9 @@ pub struct Config {
     pub wecom_api_base: String,
     /// WeCom callbacks whose `timestamp` is further than this from now are refused, seconds.
     pub wecom_callback_window_secs: i64,
+    /// Heavy-request and statement limits (`[limits]`); a TOML table, so it stays the last
+    /// field (plain values must come before tables when the config is shown).
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             allow_private_targets: false,
             wecom_api_base: "https://qyapi.weixin.qq.com".into(),
             wecom_callback_window_secs: 600,
+            limits: Limits::default(),
         }
     }
 }
@@ -85,6 +89,8 @@ pub const ENV_KEYS: &[&str] = &[
     "QUANZI_ALLOW_PRIVATE_TARGETS",
     "QUANZI_WECOM_API_BASE",
     "QUANZI_WECOM_CALLBACK_WINDOW_SECS",
+    "QUANZI_HEAVY_REQUESTS_PER_TENANT",
+    "QUANZI_STATEMENT_TIMEOUT_MS",
 ];
 
 /// Overrides given on the command line.
@@ -144,6 +150,7 @@ impl Config {
                         anyhow::anyhow!("QUANZI_WECOM_CALLBACK_WINDOW_SECS must be whole seconds")
                     })?
                 }
+                k if Limits::ENV.contains(&k) => cfg.limits.set_env(k, v)?,
                 k if k.starts_with("QUANZI_") && !ENV_KEYS.contains(&k) => warnings.push(format!(
                     "unknown environment variable {k} ignored (known: {})",
                     ENV_KEYS.join(", ")
@@ -165,6 +172,7 @@ impl Config {
             );
         }
         cfg.check_outbound()?;
+        cfg.limits.check()?;
         Ok((cfg, warnings))
     }
 
@@ -227,6 +235,69 @@ pub fn mask_url(url: &str) -> String {
     }
 }
 
+/// Limits that keep one tenant from starving the others: how many heavy requests (listings,
+/// KPI and influence reads, exports, the pages built on them) a tenant may run at once — one
+/// more answers 429 with `Retry-After` — and how long a statement (PostgreSQL) or a heavy
+/// request (both stores) may run before it answers 503.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Concurrent heavy requests per tenant (`QUANZI_HEAVY_REQUESTS_PER_TENANT`), 1-1000;
+    /// by default half the machine's cores, at least 1.
+    pub heavy_requests_per_tenant: usize,
+    /// Statement / heavy-request time limit in ms (`QUANZI_STATEMENT_TIMEOUT_MS`), 100-3600000.
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            heavy_requests_per_tenant: std::thread::available_parallelism()
+                .map(|n| n.get() / 2)
+                .unwrap_or(1)
+                .max(1),
+            statement_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The environment variables of the limits.
+    pub const ENV: &[&str] = &[
+        "QUANZI_HEAVY_REQUESTS_PER_TENANT",
+        "QUANZI_STATEMENT_TIMEOUT_MS",
+    ];
+
+    /// Sets the limit of environment variable `k` (one of [`Limits::ENV`]) to `v`.
+    fn set_env(&mut self, k: &str, v: &str) -> anyhow::Result<()> {
+        let n: u64 = v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{k} must be a whole number, not {v:?}"))?;
+        match k {
+            "QUANZI_HEAVY_REQUESTS_PER_TENANT" => self.heavy_requests_per_tenant = n as usize,
+            _ => self.statement_timeout_ms = n,
+        }
+        Ok(())
+    }
+
+    /// Refuses limits out of range, naming the key.
+    fn check(&self) -> anyhow::Result<()> {
+        if !(1..=1000).contains(&self.heavy_requests_per_tenant) {
+            anyhow::bail!("limits.heavy_requests_per_tenant must be between 1 and 1000");
+        }
+        if !(100..=3_600_000).contains(&self.statement_timeout_ms) {
+            anyhow::bail!("limits.statement_timeout_ms must be between 100 and 3600000");
+        }
+        Ok(())
+    }
+
+    /// The statement / heavy-request time limit.
+    pub fn statement_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.statement_timeout_ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +357,32 @@ mod tests {
         let (c, _) = base("https://qyapi.weixin.qq.com", "").unwrap_or_else(|e| panic!("{e}"));
         let shown = c.show();
         assert!(shown.contains("# server key: ./data/server.key"), "{shown}");
+    }
+
+    #[test]
+    fn limits_come_from_the_file_or_the_environment_and_out_of_range_is_an_error() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let f = dir.path().join("quanzi.toml");
+        std::fs::write(&f, "[limits]\nheavy_requests_per_tenant = 2\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let vars = env(&[("QUANZI_STATEMENT_TIMEOUT_MS", "5000")]);
+        let (c, w) =
+            Config::load(Some(&f), &vars, &Flags::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.limits,
+            Limits {
+                heavy_requests_per_tenant: 2,
+                statement_timeout_ms: 5000
+            }
+        );
+        assert!(w.is_empty(), "{w:?}");
+        for bad in [
+            ("QUANZI_HEAVY_REQUESTS_PER_TENANT", "0"),
+            ("QUANZI_STATEMENT_TIMEOUT_MS", "x"),
+        ] {
+            let e = Config::load(None, &env(&[bad]), &Flags::default()).err();
+            assert!(e.is_some(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -250,10 +250,24 @@ async fn serve_with(cfg: &Config, db: Db, with_worker: bool) -> anyhow::Result<(
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let server = server_settings(cfg, &db).await?;
-    let mut state = quanzi_web::AppState::new(db.clone(), server.clone());
+    // The web's own pool carries the statement limit; the worker's (bulk loads, index builds)
+    // does not. SQLite has no such setting: one pool, bounded per request by the web layer.
+    let limits = &cfg.limits;
+    let web_db = if db.is_sqlite() {
+        db.clone()
+    } else {
+        Db::connect_with(&cfg.database_url, Some(limits.statement_timeout())).await?
+    };
+    let mut state = quanzi_web::AppState::new(web_db, server.clone());
     state.secure_cookies = cfg.secure_cookies;
     state.trusted_proxies = std::sync::Arc::new(cfg.trusted_proxies()?);
     state.throttle = cfg.throttle_policy();
+    state.heavy = std::sync::Arc::new(quanzi_web::heavy::HeavyLimiter::new(
+        quanzi_web::heavy::Limits {
+            heavy_per_tenant: limits.heavy_requests_per_tenant,
+            statement_timeout: limits.statement_timeout(),
+        },
+    ));
     tracing::info!(%addr, backend = db.backend(), "quanzi listening");
     println!(
         "Quanzi is listening on http://{addr}/ui ({} store)",

@@ -62,8 +62,6 @@ impl Meta {
     }
 }
 
-const META: &str = "block_id, first_event_id, last_event_id, rows, first_line, last_line, min_at_ms, max_at_ms, received_at_ms";
-
 /// The statement that stores a block: `$1` tenant, then [`Meta`]'s fields but the id, then
 /// the member filter, `who` and `data`.
 pub(crate) const INSERT: &str =
@@ -96,11 +94,13 @@ impl Encoded {
     }
 }
 
+/// The extents of a tenant's (`$1`) blocks in event id order.
+pub(crate) const METAS: &str = "select block_id, first_event_id, last_event_id, rows, first_line, last_line, min_at_ms, max_at_ms, received_at_ms
+    from event_block where tenant_id = $1 order by first_event_id";
+
 /// The tenant's blocks in event id order.
 pub async fn metas(db: &Db, tenant: TenantId) -> Result<Vec<Meta>> {
-    let sql =
-        format!("select {META} from event_block where tenant_id = $1 order by first_event_id");
-    on_pool!(db, p => sqlx::query_as::<_, Meta>(sqlx::AssertSqlSafe(sql)).bind(tenant.0)
+    on_pool!(db, p => sqlx::query_as::<_, Meta>(METAS).bind(tenant.0)
         .fetch_all(p).await.map_err(Into::into))
 }
 
@@ -310,15 +310,18 @@ pub(crate) struct Implied {
 /// The newest `limit` changes of a scope, gathered block by block, latest block first.
 struct Newest {
     scope: Scope,
+    /// Only changes whose history key (time, 0, event id) is below this one.
+    before: Option<[i64; 3]>,
     limit: usize,
     /// Newest first.
     found: Vec<Implied>,
 }
 
 impl Newest {
-    fn new(scope: Scope, limit: i64) -> Newest {
+    fn new(scope: Scope, before: Option<[i64; 3]>, limit: i64) -> Newest {
         Newest {
             scope,
+            before,
             limit: usize::try_from(limit).unwrap_or(0),
             found: Vec::new(),
         }
@@ -338,9 +341,15 @@ impl Newest {
         for (i, kind) in who.kinds.iter().enumerate() {
             let kind = Some(*kind as usize);
             let (group, member) = (who.groups[i], who.members[i]);
-            if (kind == join || kind == leave) && group != 0 && self.scope.holds(group, member) {
+            let id = first_event_id + i as i64;
+            let after = self.before.is_none_or(|b| [who.at_ms[i], 0, id] < b);
+            if (kind == join || kind == leave)
+                && group != 0
+                && after
+                && self.scope.holds(group, member)
+            {
                 self.found.push(Implied {
-                    event_id: first_event_id + i as i64,
+                    event_id: id,
                     group,
                     member,
                     join: kind == join,
@@ -355,11 +364,12 @@ impl Newest {
 }
 
 /// Block id, first event id and latest event time of a tenant's (`$1`) blocks, latest first.
-const BY_TIME: &str = "select block_id, first_event_id, max_at_ms from event_block
+pub(crate) const BY_TIME: &str = "select block_id, first_event_id, max_at_ms from event_block
     where tenant_id = $1 order by max_at_ms desc, block_id desc";
 
 /// Block id and member filter of a tenant's (`$1`) blocks.
-const FILTERS: &str = "select block_id, member_filter from event_block where tenant_id = $1";
+pub(crate) const FILTERS: &str =
+    "select block_id, member_filter from event_block where tenant_id = $1";
 
 /// A block's `who` blob by id (`$1`).
 const WHO: &str = "select who from event_block where block_id = $1";
@@ -391,16 +401,17 @@ macro_rules! on_read {
     };
 }
 
-/// The newest `limit` membership changes of `scope` the tenant's blocks imply, newest first
-/// (by time, then event id). A member's scope opens only the blocks whose filter may hold
+/// The newest `limit` membership changes of `scope` the tenant's blocks imply below the
+/// history key `before` (time, 0, event id), newest first (by time, then event id). A member's scope opens only the blocks whose filter may hold
 /// them; the newest blocks are opened first, and no block older than the changes kept.
 pub(crate) async fn implied_changes(
     mut read: Read<'_>,
     tenant: TenantId,
     scope: Scope,
+    before: Option<[i64; 3]>,
     limit: i64,
 ) -> Result<Vec<Implied>> {
-    let mut newest = Newest::new(scope, limit);
+    let mut newest = Newest::new(scope, before, limit);
     let blocks: Vec<(i64, i64, i64)> = on_read!(&mut read, c => sqlx::query_as(BY_TIME)
         .bind(tenant.0).fetch_all(c).await)?;
     let holding = match scope.member() {

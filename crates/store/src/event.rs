@@ -1,4 +1,4 @@
-//! Events: idempotent batch insert and listing (rows and blocks); counts and totals are in `crate::totals`.
+//! Events: idempotent batch insert; listing in [`list`]; counts and totals in `crate::totals`.
 
 use quanzi_domain::event::NewEvent;
 use quanzi_domain::group::GroupRole;
@@ -6,7 +6,11 @@ use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
 use crate::group::{self, JoinInfo};
-use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, block, now_ms, on_pool};
+use crate::{Db, Result, Tx, block, now_ms};
+
+pub(crate) mod list;
+
+pub use list::{EventFilter, Listed, list, page};
 
 pub use crate::totals::{DayCount, SHANGHAI_OFFSET_MS, Totals, count, daily, totals_since};
 
@@ -296,163 +300,4 @@ pub struct Event {
     /// Set when the event was voided: kept, but left out of every count and KPI.
     #[sqlx(skip)]
     pub void: Option<crate::void::EventVoid>,
-}
-
-const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties";
-
-/// Filters for listing events.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    /// Only this member's.
-    pub member_id: Option<i64>,
-    /// Only this group's.
-    pub group_id: Option<i64>,
-    /// Only this kind.
-    pub kind: Option<String>,
-    /// Only ids below this (cursor; newest first).
-    pub before: Option<i64>,
-    /// Page size.
-    pub limit: i64,
-}
-
-/// Events newest first: by id, or by time then id when a member or group is asked for.
-pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
-    let mut rows = list_rows(db, tenant, f).await?;
-    let metas = block::metas(db, tenant).await?;
-    if metas.is_empty() {
-        return Ok(rows);
-    }
-    let by_time = f.member_id.is_some() || f.group_id.is_some();
-    let limit = usize::try_from(f.limit).unwrap_or(0);
-    if by_time {
-        rows.extend(list_blocks_by_time(db, tenant, f, &metas, limit).await?);
-        rows.sort_by_key(|e| std::cmp::Reverse((e.occurred_at_ms, e.event_id)));
-        rows.truncate(limit);
-        return Ok(rows);
-    }
-    let mut from_blocks = 0;
-    for m in metas.iter().rev() {
-        if f.before.is_some_and(|b| m.first_event_id >= b) {
-            continue;
-        }
-        // Newest first by id: an older block's ids are all below the ones found.
-        if from_blocks >= limit {
-            break;
-        }
-        let c = block::columns(db, m.block_id).await?;
-        for i in (0..c.len()).rev() {
-            let id = m.first_event_id + i as i64;
-            if keeps(f, id, c.members[i], c.groups[i], c.kind(i)) {
-                rows.push(block_event(&c, i, id));
-                from_blocks += 1;
-                if from_blocks >= limit {
-                    break;
-                }
-            }
-        }
-    }
-    rows.sort_by_key(|e| std::cmp::Reverse(e.event_id));
-    rows.truncate(limit);
-    Ok(rows)
-}
-
-/// Whether a block's event `id` (of `member`, in `group`, 0 for none, of `kind`) is one
-/// filter `f` lists.
-fn keeps(f: &EventFilter, id: i64, member: i64, group: i64, kind: &str) -> bool {
-    f.before.is_none_or(|b| id < b)
-        && f.member_id.is_none_or(|v| member == v)
-        && f.group_id.is_none_or(|v| group == v)
-        && f.kind.as_deref().is_none_or(|k| kind == k)
-}
-
-/// The `limit` newest (by time, then id) block events of a member's or a group's listing:
-/// only the blocks whose member filter may hold the member are opened, each first by its
-/// `who` columns alone; only the blocks of the events kept are decoded whole.
-async fn list_blocks_by_time(
-    db: &Db,
-    tenant: TenantId,
-    f: &EventFilter,
-    metas: &[block::Meta],
-    limit: usize,
-) -> Result<Vec<Event>> {
-    let open = match f.member_id {
-        Some(m) => Some(block::may_hold(db, tenant, m).await?),
-        None => None,
-    };
-    // (time, id, block, row) of every match.
-    let mut hits: Vec<(i64, i64, usize, usize)> = Vec::new();
-    for (b, m) in metas.iter().enumerate() {
-        let skip = f.before.is_some_and(|before| m.first_event_id >= before)
-            || open.as_ref().is_some_and(|o| !o.contains(&m.block_id));
-        if skip {
-            continue;
-        }
-        let w = block::who(db, m.block_id).await?;
-        for i in 0..w.members.len() {
-            let id = m.first_event_id + i as i64;
-            if keeps(f, id, w.members[i], w.groups[i], w.kind(i)) {
-                hits.push((w.at_ms[i], id, b, i));
-            }
-        }
-    }
-    hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
-    hits.truncate(limit);
-    hits.sort_unstable_by_key(|h| (h.2, h.3));
-    let mut out = Vec::with_capacity(hits.len());
-    let mut open: Option<(usize, block::Columns)> = None;
-    for (_, id, b, i) in hits {
-        if open.as_ref().is_none_or(|(ob, _)| *ob != b) {
-            open = Some((b, block::columns(db, metas[b].block_id).await?));
-        }
-        if let Some((_, c)) = &open {
-            out.push(block_event(c, i, id));
-        }
-    }
-    Ok(out)
-}
-
-/// Row `i` of a block, event `id`, as served.
-fn block_event(c: &block::Columns, i: usize, id: i64) -> Event {
-    Event {
-        event_id: id,
-        idempotency_key: c.key(i),
-        kind: c.kind(i).to_owned(),
-        member_id: c.members[i],
-        group_id: (c.groups[i] != 0).then_some(c.groups[i]),
-        occurred_at_ms: c.at_ms[i],
-        amount_fen: c.amounts[i],
-        product: c.product(i).map(str::to_owned),
-        reference: None,
-        properties: "{}".into(),
-        void: None,
-    }
-}
-
-/// The event rows [`list`] asks for, without the blocks.
-async fn list_rows(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
-    let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
-    b.bind(Arg::I64(tenant.0));
-    for (col, v) in [("member_id", f.member_id), ("group_id", f.group_id)] {
-        if let Some(v) = v {
-            b.push(" and ").push(col).push(" = ");
-            b.bind(Arg::I64(v));
-        }
-    }
-    if let Some(k) = &f.kind {
-        b.push(" and kind = ");
-        b.bind(Arg::Str(k.clone()));
-    }
-    if let Some(c) = f.before {
-        b.push(" and event_id < ");
-        b.bind(Arg::I64(c));
-    }
-    let order = if f.member_id.is_some() || f.group_id.is_some() {
-        " order by occurred_at_ms desc, event_id desc limit "
-    } else {
-        " order by event_id desc limit "
-    };
-    b.push(order);
-    b.bind(Arg::I64(f.limit));
-    let (sql, args) = b.finish(db.is_sqlite());
-    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }

@@ -4,9 +4,13 @@ use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
-use std::collections::{BTreeSet, HashMap};
+pub(crate) mod history;
 
-use crate::block::{self, Scope};
+pub use history::{
+    HistoryKey, MembershipChange, history_of_group, history_of_member, history_page_of_group,
+    history_page_of_member,
+};
+
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A group with its current size.
@@ -83,6 +87,18 @@ pub async fn list(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Group>> {
+    let (sql, args) = list_query(tenant, dimension, after, limit, db.is_sqlite());
+    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+}
+
+/// The statement and arguments of [`list`]: on `chat_group_tenant` in its order.
+pub(crate) fn list_query(
+    tenant: TenantId,
+    dimension: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+    sqlite: bool,
+) -> (String, Vec<Arg>) {
     let mut b = SqlBuf::new(SELECT);
     b.push(" where g.tenant_id = ");
     b.bind(Arg::I64(tenant.0));
@@ -96,8 +112,7 @@ pub async fn list(
     }
     b.push(" order by g.group_id limit ");
     b.bind(Arg::I64(limit));
-    let (sql, args) = b.finish(db.is_sqlite());
-    on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+    b.finish(sqlite)
 }
 
 /// Applies a patch; `None` when there is no such group.
@@ -248,7 +263,14 @@ pub struct GroupMember {
     pub inviter_member_id: Option<i64>,
 }
 
-/// Current members of a group, owners/admins/KOLs first, after a member-id cursor.
+/// A page of a group's current members: `$1` tenant, `$2` group, `$3` the member-id cursor,
+/// `$4` limit; on the membership's primary key in its order.
+pub(crate) const MEMBERS: &str = "select gm.member_id, m.name, gm.role, gm.joined_at_ms, gm.join_scene, gm.inviter_member_id
+    from group_membership gm join member m on m.member_id = gm.member_id and m.tenant_id = gm.tenant_id
+    where gm.tenant_id = $1 and gm.group_id = $2 and gm.left_at_ms is null and gm.member_id > $3
+    order by gm.member_id limit $4";
+
+/// Current members of a group by member id, after a member-id cursor.
 pub async fn members(
     db: &Db,
     tenant: TenantId,
@@ -256,11 +278,7 @@ pub async fn members(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<GroupMember>> {
-    on_pool!(db, p => sqlx::query_as::<_, GroupMember>(
-        "select gm.member_id, m.name, gm.role, gm.joined_at_ms, gm.join_scene, gm.inviter_member_id
-         from group_membership gm join member m on m.member_id = gm.member_id and m.tenant_id = gm.tenant_id
-         where gm.tenant_id = $1 and gm.group_id = $2 and gm.left_at_ms is null and gm.member_id > $3
-         order by gm.member_id limit $4")
+    on_pool!(db, p => sqlx::query_as::<_, GroupMember>(MEMBERS)
         .bind(tenant.0).bind(group.0).bind(after.unwrap_or(0)).bind(limit).fetch_all(p).await.map_err(Into::into))
 }
 
@@ -269,135 +287,6 @@ pub async fn role_counts(db: &Db, tenant: TenantId, group: GroupId) -> Result<Ve
     on_pool!(db, p => sqlx::query_as::<_, (String, i64)>(
         "select role, count(*) from group_membership where tenant_id = $1 and group_id = $2 and left_at_ms is null group by role order by role")
         .bind(tenant.0).bind(group.0).fetch_all(p).await.map_err(Into::into))
-}
-
-/// One entry of the join/leave history.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MembershipChange {
-    /// Group.
-    pub group_id: i64,
-    /// Group name.
-    pub group_name: String,
-    /// Member.
-    pub member_id: i64,
-    /// Member name.
-    pub member_name: String,
-    /// join, leave or role.
-    pub change: String,
-    /// Role (for join and role changes).
-    pub role: Option<String>,
-    /// Join scene.
-    pub join_scene: Option<String>,
-    /// Inviter.
-    pub inviter_member_id: Option<i64>,
-    /// When.
-    pub at_ms: i64,
-}
-
-const HISTORY: &str = "select h.group_id, g.name as group_name, h.member_id, m.name as member_name, h.change, h.role, h.join_scene, h.inviter_member_id, h.at_ms
-    from membership_change h join chat_group g on g.group_id = h.group_id join member m on m.member_id = h.member_id";
-
-/// The latest membership changes of a group.
-pub async fn history_of_group(
-    db: &Db,
-    tenant: TenantId,
-    group: GroupId,
-    limit: i64,
-) -> Result<Vec<MembershipChange>> {
-    history(db, tenant, Scope::Group(group.0), limit).await
-}
-
-/// The groups a member is or was in, latest change first.
-pub async fn history_of_member(
-    db: &Db,
-    tenant: TenantId,
-    member: MemberId,
-    limit: i64,
-) -> Result<Vec<MembershipChange>> {
-    history(db, tenant, Scope::Member(member.0), limit).await
-}
-
-/// The latest `limit` membership changes of `scope`, newest first: the
-/// `membership_change` rows and the changes the tenant's event blocks imply
-/// ([`block::Implied`]), merged by time.
-async fn history(
-    db: &Db,
-    tenant: TenantId,
-    scope: Scope,
-    limit: i64,
-) -> Result<Vec<MembershipChange>> {
-    // Integers only: nothing the caller sent is spliced in.
-    let only = match scope {
-        Scope::Group(g) => format!("h.group_id = {g}"),
-        Scope::Member(m) => format!("h.member_id = {m}"),
-        Scope::Pair { group, member } => format!("h.group_id = {group} and h.member_id = {member}"),
-    };
-    let sql = format!(
-        "{HISTORY} where h.tenant_id = $1 and {only} order by h.at_ms desc, h.membership_change_id desc limit $2"
-    );
-    let rows: Vec<MembershipChange> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0).bind(limit).fetch_all(p).await)?;
-    let implied = block::implied_changes(block::Read::Pool(db), tenant, scope, limit).await?;
-    if implied.is_empty() {
-        return Ok(rows);
-    }
-    let members = names_of(
-        db,
-        tenant,
-        "member",
-        "member_id",
-        implied.iter().map(|c| c.member),
-    )
-    .await?;
-    let groups = names_of(
-        db,
-        tenant,
-        "chat_group",
-        "group_id",
-        implied.iter().map(|c| c.group),
-    )
-    .await?;
-    let implied = implied.into_iter().filter_map(|c| {
-        Some(MembershipChange {
-            group_id: c.group,
-            group_name: groups.get(&c.group)?.clone(),
-            member_id: c.member,
-            member_name: members.get(&c.member)?.clone(),
-            change: if c.join { "join" } else { "leave" }.into(),
-            role: c.join.then(|| GroupRole::Member.as_str().to_owned()),
-            join_scene: None,
-            inviter_member_id: None,
-            at_ms: c.at_ms,
-        })
-    });
-    let mut all: Vec<MembershipChange> = rows.into_iter().chain(implied).collect();
-    // Stable: rows keep their order, and at one time come before the implied changes.
-    all.sort_by_key(|c| std::cmp::Reverse(c.at_ms));
-    all.truncate(usize::try_from(limit).unwrap_or(0));
-    Ok(all)
-}
-
-/// The names of the tenant's rows of `table` (`member` or `chat_group`, keyed by `column`)
-/// among `ids`.
-async fn names_of(
-    db: &Db,
-    tenant: TenantId,
-    table: &str,
-    column: &str,
-    ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, String>> {
-    let ids: BTreeSet<i64> = ids.collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    // Integers only: nothing the caller sent is spliced in.
-    let sql =
-        format!("select {column}, name from {table} where tenant_id = $1 and {column} in ({list})");
-    let rows: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0).fetch_all(p).await)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// A member's current groups with their role.

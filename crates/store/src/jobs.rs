@@ -204,19 +204,52 @@ pub async fn get(db: &Db, tenant: TenantId, job_id: i64) -> Result<Option<JobRow
         .bind(tenant.0).bind(job_id).fetch_optional(p).await.map_err(Into::into))
 }
 
-/// The tenant's jobs in `state` (any when `None`), newest first.
+/// The tenant's jobs in `state` (any when `None`), newest first, below the job id `before`
+/// (a cursor): read on `job_tenant` or `job_tenant_id` in their order, never sorted.
+pub async fn list_before(
+    db: &Db,
+    tenant: TenantId,
+    state: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<JobRow>> {
+    let (sql, args) = list_query(tenant, state, before, limit, db.is_sqlite());
+    on_pool!(db, p => crate::bind_args!(sqlx::query_as::<_, JobRow>(sqlx::AssertSqlSafe(sql)), args)
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// The tenant's jobs in `state` (any when `None`), newest first: the first page.
 pub async fn list(
     db: &Db,
     tenant: TenantId,
     state: Option<&str>,
     limit: i64,
 ) -> Result<Vec<JobRow>> {
-    let sql = format!(
-        "select {COLUMNS} from job where tenant_id = $1 and ($2 is null or state = $2)
-         order by job_id desc limit $3"
-    );
-    on_pool!(db, p => sqlx::query_as::<_, JobRow>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0).bind(state).bind(limit).fetch_all(p).await.map_err(Into::into))
+    list_before(db, tenant, state, None, limit).await
+}
+
+/// The statement and arguments of [`list_before`]: one shape per filter, so each has its index.
+pub(crate) fn list_query(
+    tenant: TenantId,
+    state: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+    sqlite: bool,
+) -> (String, Vec<crate::Arg>) {
+    use crate::Arg;
+    let mut b = crate::SqlBuf::new(&format!("select {COLUMNS} from job where tenant_id = "));
+    b.bind(Arg::I64(tenant.0));
+    if let Some(s) = state {
+        b.push(" and state = ");
+        b.bind(Arg::Str(s.to_owned()));
+    }
+    if let Some(id) = before {
+        b.push(" and job_id < ");
+        b.bind(Arg::I64(id));
+    }
+    b.push(" order by job_id desc limit ");
+    b.bind(Arg::I64(limit));
+    b.finish(sqlite)
 }
 
 /// How many of the tenant's jobs are in each state: `(state, count)`.

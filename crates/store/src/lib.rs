@@ -15,6 +15,7 @@ pub mod influence;
 pub mod jobs;
 pub mod login_throttle;
 pub mod member;
+pub mod plans;
 pub mod tag;
 pub mod tenant;
 pub mod totals;
@@ -115,6 +116,9 @@ pub enum StoreError {
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A statement ran past the store's statement time limit and was cancelled.
+    #[error("the statement ran past its time limit")]
+    Timeout,
 }
 
 /// The store's result type.
@@ -141,6 +145,10 @@ impl From<rusqlite::Error> for StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(d) = &e {
+            // PostgreSQL's query_canceled: `statement_timeout` struck.
+            if d.code().as_deref() == Some("57014") {
+                return StoreError::Timeout;
+            }
             match d.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => {
                     return StoreError::Conflict {
@@ -202,8 +210,20 @@ impl Db {
     /// SQLite is opened in WAL mode with foreign keys, full sync and a busy timeout, and its
     /// parent directory is created.
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_with(url, None).await
+    }
+
+    /// [`Db::connect`], and on PostgreSQL every pooled connection's statements limited to
+    /// `statement_timeout` (PostgreSQL's own setting: a statement past it is cancelled and
+    /// answers [`StoreError::Timeout`]). SQLite has no such setting; the web layer bounds a
+    /// request there instead.
+    pub async fn connect_with(url: &str, statement_timeout: Option<Duration>) -> Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)?;
+            let mut opts = PgConnectOptions::from_str(url)?;
+            if let Some(t) = statement_timeout {
+                let ms = t.as_millis().max(1).to_string();
+                opts = opts.options([("statement_timeout", ms.as_str())]);
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))

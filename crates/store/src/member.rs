@@ -328,12 +328,17 @@ fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {
 
 /// Lists members by ascending id; merged members are left out.
 pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Member>> {
+    let (sql, args) = list_query(tenant, f, db.is_sqlite());
+    let rows: Vec<MemberRow> = on_pool!(db, p => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The statement and arguments of a page of [`list`]: on `member_tenant` in its order.
+pub(crate) fn list_query(tenant: TenantId, f: &MemberFilter, sqlite: bool) -> (String, Vec<Arg>) {
     let mut b = filtered(COLS, tenant, f);
     b.push(" order by member_id limit ");
     b.bind(Arg::I64(f.limit));
-    let (sql, args) = b.finish(db.is_sqlite());
-    let rows: Vec<MemberRow> = on_pool!(db, p => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    b.finish(sqlite)
 }
 
 /// The ids of every member the filter keeps (a segment), ignoring `limit`.

@@ -254,13 +254,30 @@ pub async fn delivery(db: &Db, tenant: TenantId, id: i64) -> Result<Option<Deliv
         .bind(tenant.0).bind(id).fetch_optional(p).await.map_err(Into::into))
 }
 
-/// The tenant's deliveries, newest first.
+/// The tenant's deliveries, newest first: the first page.
 pub async fn deliveries(db: &Db, tenant: TenantId, limit: i64) -> Result<Vec<Delivery>> {
-    let sql = format!(
-        "{DELIVERY_SELECT} where d.tenant_id = $1 order by d.webhook_delivery_id desc limit $2"
-    );
+    deliveries_before(db, tenant, None, limit).await
+}
+
+/// The tenant's deliveries, newest first, below the delivery id `before` (a cursor).
+pub async fn deliveries_before(
+    db: &Db,
+    tenant: TenantId,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    let sql = deliveries_query();
     on_pool!(db, p => sqlx::query_as::<_, Delivery>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0).bind(limit).fetch_all(p).await.map_err(Into::into))
+        .bind(tenant.0).bind(limit).bind(before.unwrap_or(i64::MAX)).fetch_all(p).await.map_err(Into::into))
+}
+
+/// The statement of [`deliveries_before`]: `$1` tenant, `$2` limit, `$3` the id cursor; read on
+/// `webhook_delivery_tenant` in its order.
+pub(crate) fn deliveries_query() -> String {
+    format!(
+        "{DELIVERY_SELECT} where d.tenant_id = $1 and d.webhook_delivery_id < $3
+         order by d.webhook_delivery_id desc limit $2"
+    )
 }
 
 /// Records a try: `state` becomes `delivered`, `dead` or stays `pending`.

@@ -187,7 +187,7 @@ pub async fn settle_membership(
         group: group_id,
         member: member_id,
     };
-    let implied = block::implied_changes(block::Read::Tx(tx), tenant, scope, 1).await?;
+    let implied = block::implied_changes(block::Read::Tx(tx), tenant, scope, None, 1).await?;
     let latest = match (latest, implied.first()) {
         (Some(row), Some(c)) if c.at_ms > row.1 => Some(implied_change(c)),
         (None, Some(c)) => Some(implied_change(c)),

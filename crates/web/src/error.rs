@@ -72,7 +72,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     (
         "unavailable",
         503,
-        "The store is not reachable, or the server cannot read its stored secrets.",
+        "The store is not reachable, the request ran past its time limit, or the server cannot read its stored secrets.",
     ),
 ];
 
@@ -171,6 +171,10 @@ impl From<CoreError> for ApiError {
                 ApiError::new("bad_credentials", "wrong email or password")
             }
             CoreError::Forbidden => ApiError::forbidden(),
+            CoreError::Store(quanzi_store::StoreError::Timeout) => ApiError::new(
+                "unavailable",
+                "the request took too long; narrow it or retry",
+            ),
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 ApiError::new("internal", "internal error")

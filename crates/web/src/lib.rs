@@ -8,6 +8,7 @@ pub mod cache;
 pub mod client;
 pub mod error;
 pub mod headers;
+pub mod heavy;
 pub mod hooks;
 pub mod server;
 pub mod ui;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub analytics: Arc<quanzi_core::kpi::Analytics>,
     /// The server's own settings: the key that seals secrets, egress, WeCom API and window.
     pub server: quanzi_core::server::ServerSettings,
+    /// Heavy requests running per tenant, and their limits.
+    pub heavy: Arc<heavy::HeavyLimiter>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             cache: Arc::new(cache::ReadCache::new(Duration::from_secs(2))),
             analytics: Arc::new(quanzi_core::kpi::Analytics::new()),
             server,
+            heavy: Arc::new(heavy::HeavyLimiter::new(heavy::Limits::default())),
         }
     }
 }
@@ -88,6 +92,11 @@ pub fn app(state: AppState) -> Router {
             ui::error_pages,
         )))
         .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            heavy::limit,
+        ))
+        // Outermost, so every answer (a 429 of the heavy limit included) carries the headers.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

@@ -706,7 +706,13 @@ mod tests {
             let db = &tdb.db;
             let t = new_tenant(db, "grown").await?;
             let keys = foreign_keys(db).await?;
-            let all = ["event_group", "event_idempotency", "event_member"];
+            let all = [
+                "event_group",
+                "event_idempotency",
+                "event_member",
+                "event_tenant_id",
+                "event_tenant_kind",
+            ];
             // Large enough against the empty table that the load builds the indexes at the end.
             let n = BATCH as u64 + 4_464;
             let first = bench_file(n);

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::members::EventPage;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param};
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param, int_param};
 
 /// A batch of events.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,15 +68,14 @@ pub async fn list(
     c: Caller,
     AppQuery(q): AppQuery<EventQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let (limit, before) = super::page_params(&q.limit, &q.cursor)?;
     let f = EventFilter {
         member_id: id_param(&q.member_id, "member_id")?,
         group_id: id_param(&q.group_id, "group_id")?,
         kind: q.kind.filter(|k| !k.is_empty()),
-        before,
-        limit,
+        limit: quanzi_core::page_limit(int_param(&q.limit, "limit")?)?,
+        ..Default::default()
     };
-    let p = events::list(&s.db, c.tenant, f).await?;
+    let p = events::list(&s.db, c.tenant, f, q.cursor.as_deref()).await?;
     Ok(Json(EventPage {
         items: p.items,
         next_cursor: p.next_cursor,

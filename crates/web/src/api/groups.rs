@@ -19,6 +19,7 @@ use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, int_param};
 
 page!(GroupPage, Group);
 page!(GroupMemberPage, GroupMember);
+page!(HistoryPage, MembershipChange);
 
 /// Filters and paging of the group list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -163,17 +164,21 @@ pub async fn remove_member(
     ))
 }
 
-/// The latest joins, leaves and role changes of a group.
-#[utoipa::path(get, path = "/api/v1/groups/{id}/history", tag = "groups", params(("id" = i64, Path, description = "Group id")),
-    responses((status = 200, body = Vec<MembershipChange>), (status = 404, body = ErrorBody)))]
+/// The joins, leaves and role changes of a group, latest first, page by page.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/history", tag = "groups", params(("id" = i64, Path, description = "Group id"), PageQuery),
+    responses((status = 200, body = HistoryPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn history(
     State(s): State<AppState>,
     c: Caller,
     IdPath(id): IdPath,
-) -> Result<Json<Vec<MembershipChange>>, ApiError> {
-    Ok(Json(
-        groups::history(&s.db, c.tenant, GroupId(id), 200).await?,
-    ))
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let limit = quanzi_core::page_limit(int_param(&q.limit, "limit")?)?;
+    let p = groups::history(&s.db, c.tenant, GroupId(id), q.cursor.as_deref(), limit).await?;
+    Ok(Json(HistoryPage {
+        items: p.items,
+        next_cursor: p.next_cursor,
+    }))
 }
 
 /// How many days of activity.

@@ -9,7 +9,7 @@ use quanzi_domain::MemberId;
 use quanzi_domain::member::{CustomFieldDef, MemberInput};
 use quanzi_domain::tag::TagInput;
 use quanzi_store::event::{Event, EventFilter};
-use quanzi_store::group::{MemberGroup, MembershipChange};
+use quanzi_store::group::MemberGroup;
 use quanzi_store::member::{Member, MemberFilter};
 use quanzi_store::tag::Tag;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{IdPath, PageQuery, page};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param, nonblank};
+use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param, int_param, nonblank};
 
 page!(MemberPage, Member);
 page!(EventPage, Event);
@@ -249,38 +249,41 @@ pub async fn events(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
     members::get(&s.db, c.tenant, MemberId(id)).await?;
-    let (limit, before) = q.args()?;
-    let p = quanzi_core::events::list(
-        &s.db,
-        c.tenant,
-        EventFilter {
-            member_id: Some(id),
-            before,
-            limit,
-            ..Default::default()
-        },
-    )
-    .await?;
+    let f = EventFilter {
+        member_id: Some(id),
+        limit: quanzi_core::page_limit(crate::error::int_param(&q.limit, "limit")?)?,
+        ..Default::default()
+    };
+    let p = quanzi_core::events::list(&s.db, c.tenant, f, q.cursor.as_deref()).await?;
     Ok(Json(EventPage {
         items: p.items,
         next_cursor: p.next_cursor,
     }))
 }
 
-/// A member's joins and leaves, latest first.
-#[utoipa::path(get, path = "/api/v1/members/{id}/history", tag = "members", params(("id" = i64, Path, description = "Member id")),
-    responses((status = 200, body = Vec<MembershipChange>), (status = 404, body = ErrorBody)))]
+/// A member's joins and leaves, latest first, page by page.
+#[utoipa::path(get, path = "/api/v1/members/{id}/history", tag = "members", params(("id" = i64, Path, description = "Member id"), PageQuery),
+    responses((status = 200, body = super::groups::HistoryPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn history(
     State(s): State<AppState>,
     c: Caller,
     IdPath(id): IdPath,
-) -> Result<Json<Vec<MembershipChange>>, ApiError> {
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<super::groups::HistoryPage>, ApiError> {
     members::get(&s.db, c.tenant, MemberId(id)).await?;
-    Ok(Json(
-        quanzi_store::group::history_of_member(&s.db, c.tenant, MemberId(id), 200)
-            .await
-            .map_err(quanzi_core::CoreError::from)?,
-    ))
+    let limit = quanzi_core::page_limit(int_param(&q.limit, "limit")?)?;
+    let p = quanzi_core::groups::member_history(
+        &s.db,
+        c.tenant,
+        MemberId(id),
+        q.cursor.as_deref(),
+        limit,
+    )
+    .await?;
+    Ok(Json(super::groups::HistoryPage {
+        items: p.items,
+        next_cursor: p.next_cursor,
+    }))
 }
 
 /// One tag put on (or taken off) many members.

@@ -72,12 +72,16 @@ pub fn date() -> Schema {
     AnyOfBuilder::new().item(d).item(blank()).into()
 }
 
-/// The `next_cursor` of a previous page (opaque), or blank for the first page.
+/// The `next_cursor` of a previous page, or blank for the first page. Opaque: integers joined
+/// by `.`, a listing's sort key; only a cursor the same listing returned is accepted (422 on
+/// `cursor` otherwise).
 pub fn cursor() -> Object {
     ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
-        .pattern(Some("^[0-9]{0,18}$"))
-        .description(Some("`next_cursor` of the previous page"))
+        .pattern(Some("^(-?[0-9]{1,18}(\\.-?[0-9]{1,18}){0,2})?$"))
+        .description(Some(
+            "`next_cursor` of the previous page of the same listing (opaque; any other is refused)",
+        ))
         .build()
 }
 

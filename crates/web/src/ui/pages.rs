@@ -324,6 +324,7 @@ struct MemberPage {
     tags: Vec<Tag>,
     groups: Vec<(i64, String, String, String)>,
     history: Vec<(String, String, String, String)>,
+    history_next: Option<String>,
     timeline: Vec<EventView>,
     /// May void events.
     can_write: bool,
@@ -331,10 +332,28 @@ struct MemberPage {
     can_admin: bool,
     /// The member was erased on request.
     erased: bool,
+    timeline_next: Option<String>,
 }
 
-/// GET /ui/members/{id}.
-pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) -> Response {
+/// The member page's query: where its timeline resumes.
+#[derive(Debug, Default, Deserialize)]
+pub struct MemberQuery {
+    events_cursor: Option<String>,
+    history_cursor: Option<String>,
+}
+
+/// A history cursor this UI made, or none (a foreign one starts the history again).
+fn history_cursor(c: Option<String>) -> Option<String> {
+    c.filter(|c| quanzi_core::parse_keyset::<3>(Some(c)).is_ok())
+}
+
+/// GET /ui/members/{id}[?events_cursor=…]: the timeline page by page.
+pub async fn member(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<MemberQuery>,
+) -> Response {
     let t = u.tenant();
     let Some(mut m) = try_ui!(member::get(&s.db, t, MemberId(id)).await) else {
         return not_found();
@@ -342,19 +361,23 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
     m.phone = m.phone.map(|p| u.phone(&p));
     let tags = try_ui!(tag::of_member(&s.db, t, MemberId(id)).await);
     let groups = try_ui!(group::groups_of_member(&s.db, t, MemberId(id)).await);
-    let history = try_ui!(group::history_of_member(&s.db, t, MemberId(id), 50).await);
-    let mut events = try_ui!(
-        event::list(
-            &s.db,
-            t,
-            &EventFilter {
-                member_id: Some(id),
-                limit: 100,
-                ..Default::default()
-            }
-        )
-        .await
+    let cursor = history_cursor(q.history_cursor);
+    let history = try_ui!(
+        quanzi_core::groups::member_history(&s.db, t, MemberId(id), cursor.as_deref(), 50).await
     );
+    let (history, history_next) = (history.items, history.next_cursor);
+    // A cursor this page did not make starts the timeline again rather than failing.
+    let cursor = q
+        .events_cursor
+        .filter(|c| quanzi_core::parse_keyset::<2>(Some(c)).is_ok());
+    let f = EventFilter {
+        member_id: Some(id),
+        limit: 100,
+        ..Default::default()
+    };
+    let page = try_ui!(quanzi_core::events::list(&s.db, t, f, cursor.as_deref()).await);
+    let (events, timeline_next) = (page.items, page.next_cursor);
+    let mut events = events;
     if let Err(e) = quanzi_core::correct::mark_voids(&s.db, t, &mut events).await {
         return server_error(e);
     }
@@ -414,6 +437,8 @@ pub async fn member(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) ->
                 )
             })
             .collect(),
+        timeline_next,
+        history_next,
         timeline: events
             .into_iter()
             .map(|e| EventView {
@@ -473,11 +498,23 @@ struct GroupPage {
     chart: String,
     roles_chart: String,
     history: Vec<(String, i64, String, String, String)>,
+    history_next: Option<String>,
     members: Vec<(i64, String, String, String, String)>,
 }
 
-/// GET /ui/groups/{id}.
-pub async fn group(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) -> Response {
+/// The group page's query: where its history resumes.
+#[derive(Debug, Default, Deserialize)]
+pub struct GroupQuery {
+    history_cursor: Option<String>,
+}
+
+/// GET /ui/groups/{id}[?history_cursor=…]: its history page by page.
+pub async fn group(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<GroupQuery>,
+) -> Response {
     let t = u.tenant();
     let Some(g) = try_ui!(group::get(&s.db, t, GroupId(id)).await) else {
         return not_found();
@@ -494,7 +531,10 @@ pub async fn group(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) -> 
         .await
     );
     let roles = try_ui!(group::role_counts(&s.db, t, GroupId(id)).await);
-    let history = try_ui!(group::history_of_group(&s.db, t, GroupId(id), 30).await);
+    let cursor = history_cursor(q.history_cursor);
+    let history =
+        try_ui!(quanzi_core::groups::history(&s.db, t, GroupId(id), cursor.as_deref(), 30).await);
+    let (history, history_next) = (history.items, history.next_cursor);
     let members = try_ui!(group::members(&s.db, t, GroupId(id), None, 100).await);
     let l = u.layout("groups");
     let chart = activity_chart(&l, &daily, from, day_of(now));
@@ -510,6 +550,7 @@ pub async fn group(State(s): State<AppState>, u: UiUser, IdPath(id): IdPath) -> 
         pct: (g.size * 100 / g.capacity_hard.max(1)).min(100),
         chart,
         roles_chart,
+        history_next,
         history: history
             .into_iter()
             .map(|h| {

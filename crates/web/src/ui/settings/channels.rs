@@ -26,12 +26,16 @@ pub struct ChannelsView {
     pub wecom: Option<ConnectionView>,
     /// Webhook subscriptions.
     pub subscriptions: Vec<Subscription>,
-    /// Latest deliveries.
+    /// Latest deliveries (below `?deliveries_before=`).
     pub deliveries: Vec<Delivery>,
+    /// The cursor of the next, older page of deliveries.
+    pub deliveries_next: Option<i64>,
     /// Jobs per state.
     pub job_counts: Vec<(String, i64)>,
-    /// Latest jobs.
+    /// Latest jobs (below `?jobs_before=`).
     pub jobs: Vec<JobRow>,
+    /// The cursor of the next, older page of jobs.
+    pub jobs_next: Option<i64>,
     /// Event types a subscription may name.
     pub event_types: String,
     /// Why part of the section cannot be shown (the stored secrets do not open with the
@@ -70,16 +74,43 @@ pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView
         }
         Err(e) => return Err(e),
     };
+    // Each table pages on its own keyset cursor, carried in the page's query.
+    let deliveries_before = before_of(&u.path, "deliveries_before");
+    let deliveries =
+        quanzi_core::webhooks::deliveries_before(&s.db, t, deliveries_before, PAGE).await?;
+    let jobs_before = before_of(&u.path, "jobs_before");
+    let jobs = quanzi_store::jobs::list_before(&s.db, t, None, jobs_before, PAGE).await?;
     Ok(ChannelsView {
         callback_url: format!("{origin}/hooks/wecom/{slug}"),
         wecom,
         problem,
         subscriptions: quanzi_core::webhooks::subscriptions(&s.db, t).await?,
-        deliveries: quanzi_core::webhooks::deliveries(&s.db, t, 20).await?,
+        deliveries_next: next_of(&deliveries, |d| d.webhook_delivery_id),
+        deliveries,
         job_counts: quanzi_store::jobs::counts(&s.db, t).await?,
-        jobs: quanzi_store::jobs::list(&s.db, t, None, 20).await?,
+        jobs_next: next_of(&jobs, |j| j.job_id),
+        jobs,
         event_types: quanzi_core::webhooks::EVENT_TYPES.join(", "),
     })
+}
+
+/// Rows per page of the deliveries and jobs tables.
+const PAGE: i64 = 20;
+
+/// The id cursor `name` in the query of `path`, if any (anything else: the first page).
+fn before_of(path: &str, name: &str) -> Option<i64> {
+    let query = path.split_once('?')?.1;
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| v.parse::<i64>().ok()).flatten()
+    })
+}
+
+/// The cursor of the page after `rows`: the last id when the page is full.
+fn next_of<T>(rows: &[T], id: impl Fn(&T) -> i64) -> Option<i64> {
+    (rows.len() as i64 == PAGE)
+        .then(|| rows.last().map(id))
+        .flatten()
 }
 
 /// The routes of these sections.

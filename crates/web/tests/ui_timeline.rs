@@ -1,0 +1,206 @@
+//! Operator pages page by keyset cursors: a member's timeline, a group's history, the settings
+//! page's jobs; a next link while there is more, each row shown once across the pages, even
+//! where they share one timestamp.
+
+#![allow(missing_docs)]
+
+use quanzi_testkit::{Served, http, tenant};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_members_timeline_pages_through_every_event_once_in_the_operator_ui() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "timeline").await;
+    let (status, m) = s
+        .post(&t, "/api/v1/members", json!({ "name": "王芳" }))
+        .await;
+    assert!(status.is_success(), "{m}");
+    let m = m["member_id"].as_i64().unwrap_or_default();
+    let at = quanzi_store::now_ms() - 3_600_000;
+    // 150 events, on three timestamps only.
+    let events: Vec<Value> = (0..150)
+        .map(|i| {
+            json!({"idempotency_key": format!("t{i}"), "kind": "message",
+            "member_id": m, "occurred_at_ms": at + i % 3, "reference": format!("ref-{i:03}")})
+        })
+        .collect();
+    let (status, body) = s
+        .post(&t, "/api/v1/events", json!({ "events": events }))
+        .await;
+    assert!(status.is_success(), "{body}");
+
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let mut url = format!("{}/ui/members/{m}", s.app.url);
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let html = c
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        seen.extend(
+            html.match_indices("ref-")
+                .map(|(i, _)| html[i..i + 7].to_owned()),
+        );
+        let marker = "?events_cursor=";
+        match html.find(marker) {
+            Some(i) => {
+                let c: String = html[i + marker.len()..]
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_digit() || *ch == '.')
+                    .collect();
+                url = format!("{}/ui/members/{m}?events_cursor={c}", s.app.url);
+            }
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (150, 150), "{seen:?}");
+}
+
+/// Every page of `start` in the logged-in browser `c`, following the link whose query starts
+/// with `marker`; answers the `prefix`ed names shown, in order.
+async fn walk(
+    c: &reqwest::Client,
+    base: &str,
+    start: &str,
+    marker: &str,
+    prefix: &str,
+) -> Vec<String> {
+    let mut url = format!("{base}{start}");
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let html = c
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        seen.extend(
+            html.match_indices(prefix)
+                .map(|(i, _)| html[i..i + prefix.len() + 2].to_owned()),
+        );
+        match html.find(marker) {
+            Some(i) => {
+                let c: String = html[i..]
+                    .chars()
+                    .take_while(|ch| *ch != '"' && *ch != '#')
+                    .collect();
+                url = format!("{base}{}", c.replace("&amp;", "&"));
+            }
+            None => break,
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_settings_jobs_table_pages_through_every_job_once() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "jobs").await;
+    let mut tx = s.app.db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..45 {
+        let job = quanzi_store::jobs::NewJob {
+            kind: format!("paged-{i:02}"),
+            payload: json!({}),
+            run_at_ms: i64::MAX / 2,
+            max_attempts: 1,
+            backoff_ms: 0,
+            singleton_key: None,
+        };
+        quanzi_store::jobs::enqueue(&mut tx, t.id, &job, 0)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let seen = walk(
+        &c,
+        &s.app.url,
+        "/ui/settings",
+        "/ui/settings?jobs_before=",
+        "paged-",
+    )
+    .await;
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (45, 45), "{seen:?}");
+    // Newest first: the last job made is shown first.
+    assert_eq!(seen.first().map(String::as_str), Some("paged-44"));
+}
+
+#[tokio::test]
+async fn a_groups_history_pages_through_every_change_once_in_the_operator_ui() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "history").await;
+    let (status, g) = s
+        .post(&t, "/api/v1/groups", json!({ "name": "读书会" }))
+        .await;
+    assert!(status.is_success(), "{g}");
+    let g = g["group_id"].as_i64().unwrap_or_default();
+    let at = quanzi_store::now_ms() - 3_600_000;
+    let mut events = Vec::new();
+    for i in 0..75 {
+        let (status, m) = s
+            .post(
+                &t,
+                "/api/v1/members",
+                json!({ "name": format!("hist-{i:02}") }),
+            )
+            .await;
+        assert!(status.is_success(), "{m}");
+        // Every join at one of two instants.
+        events.push(json!({"idempotency_key": format!("j{i}"), "kind": "join",
+            "member_id": m["member_id"], "group_id": g, "occurred_at_ms": at + i % 2}));
+    }
+    let (status, body) = s
+        .post(&t, "/api/v1/events", json!({ "events": events }))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let mut url = format!("{}/ui/groups/{g}", s.app.url);
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let html = c
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The history card only: from its heading to the end of its table.
+        let start = html
+            .find("最近动态")
+            .unwrap_or_else(|| panic!("no history card"));
+        let card = &html[start..];
+        let card = &card[..card.find("</table>").unwrap_or(card.len())];
+        seen.extend(
+            card.match_indices("hist-")
+                .map(|(i, _)| card[i..i + 7].to_owned()),
+        );
+        let marker = "?history_cursor=";
+        match html.find(marker) {
+            Some(i) => {
+                let c: String = html[i + marker.len()..]
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_digit() || *ch == '.')
+                    .collect();
+                url = format!("{}/ui/groups/{g}?history_cursor={c}", s.app.url);
+            }
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (75, 75), "{seen:?}");
+}
