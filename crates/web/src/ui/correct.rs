@@ -58,21 +58,8 @@ pub async fn void_event(
     Form(f): Form<VoidForm>,
 ) -> Response {
     let back = format!("/ui/members/{}", f.member_id.max(0));
-    if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
-        return notice(
-            &u,
-            StatusCode::FORBIDDEN,
-            u.lang.t("correct.csrf").into(),
-            back,
-        );
-    }
-    if !u.perms().write {
-        return notice(
-            &u,
-            StatusCode::FORBIDDEN,
-            u.lang.t("correct.forbidden").into(),
-            back,
-        );
+    if let Some(refusal) = guard(&u, &f.csrf, u.perms().write, "correct.forbidden", &back) {
+        return refusal;
     }
     let actor = quanzi_domain::access::Actor::Operator(u.session.operator_id);
     match quanzi_core::correct::void_event(&s.db, u.tenant(), id, &f.reason, actor).await {
@@ -82,6 +69,24 @@ pub async fn void_event(
         }
         Err(e) => refused(&u, e, back),
     }
+}
+
+/// The 403 page of a correction form sent without the session's CSRF token, or by an
+/// operator whose role is not `allowed` (explained by the message `denied`); `None` to go on.
+fn guard(u: &UiUser, csrf: &str, allowed: bool, denied: &str, back: &str) -> Option<Response> {
+    let why = if !constant_time_eq(csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
+        "correct.csrf"
+    } else if !allowed {
+        denied
+    } else {
+        return None;
+    };
+    Some(notice(
+        u,
+        StatusCode::FORBIDDEN,
+        u.lang.t(why).into(),
+        back.to_string(),
+    ))
 }
 
 /// The erase form: CSRF token only.
@@ -99,21 +104,8 @@ pub async fn erase_member(
     Form(f): Form<EraseForm>,
 ) -> Response {
     let back = format!("/ui/members/{id}");
-    if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
-        return notice(
-            &u,
-            StatusCode::FORBIDDEN,
-            u.lang.t("correct.csrf").into(),
-            back,
-        );
-    }
-    if !u.perms().admin {
-        return notice(
-            &u,
-            StatusCode::FORBIDDEN,
-            u.lang.t("correct.admin_only").into(),
-            back,
-        );
+    if let Some(refusal) = guard(&u, &f.csrf, u.perms().admin, "correct.admin_only", &back) {
+        return refusal;
     }
     let actor = quanzi_domain::access::Actor::Operator(u.session.operator_id);
     match quanzi_core::correct::erase_member(&s.db, u.tenant(), MemberId(id), actor).await {

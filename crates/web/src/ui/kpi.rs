@@ -387,11 +387,15 @@ pub async fn export_table(
             .map(|r| r.into_iter().map(|c| c.raw).collect())
             .collect(),
     };
-    let file = format!("quanzi-{page}-{index}");
+    download(&table, csv, &format!("quanzi-{page}-{index}"))
+}
+
+/// `table` as a CSV or XLSX attachment named `file` (without extension).
+pub(super) fn download(table: &Table, csv: bool, file: &str) -> Response {
     let (bytes, mime, ext) = if csv {
-        (export::to_csv(&table), "text/csv; charset=utf-8", "csv")
+        (export::to_csv(table), "text/csv; charset=utf-8", "csv")
     } else {
-        match export::to_xlsx(&table) {
+        match export::to_xlsx(table) {
             Ok(b) => (
                 b,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -2,9 +2,8 @@
 //! `quanzi_channels::export`; phone numbers masked (`138****5678`) for viewers, as on screen.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use quanzi_channels::export::{self, Cell, Table};
+use quanzi_channels::export::{Cell, Table};
 use quanzi_store::member;
 use serde::Deserialize;
 
@@ -82,27 +81,5 @@ pub async fn export_members(
         headers,
         rows,
     };
-    let (bytes, mime, ext) = if csv {
-        (export::to_csv(&table), "text/csv; charset=utf-8", "csv")
-    } else {
-        match export::to_xlsx(&table) {
-            Ok(b) => (
-                b,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx",
-            ),
-            Err(e) => return server_error(e),
-        }
-    };
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"quanzi-members.{ext}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    super::kpi::download(&table, csv, "quanzi-members")
 }
