@@ -60,6 +60,10 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32, tunnels to IPv4
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 64:ff9b:1::/48
+                || s[..4] == [0x100, 0, 0, 0] // discard-only 100::/64
+                || s[..6] == [0, 0, 0, 0, 0xffff, 0] // IPv4-translated ::ffff:0:a.b.c.d
                 || s[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible, deprecated
         }
     }
@@ -172,7 +176,31 @@ impl Egress {
         if !self.allow_private {
             b = b.dns_resolver(Arc::new(PublicOnly));
         }
-        b.build().unwrap_or_default()
+        // Never fall back to a default client: it would follow redirects, use the
+        // environment's proxies and resolve to private addresses.
+        b.build().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "egress client cannot be built; outbound requests refused");
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .dns_resolver(Arc::new(Nowhere))
+                .build()
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// A resolver that resolves nothing: the client of last resort reaches no host by name.
+#[derive(Debug, Clone, Copy)]
+struct Nowhere;
+
+impl reqwest::dns::Resolve for Nowhere {
+    fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async {
+            Err::<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>>(
+                "outbound requests are disabled".into(),
+            )
+        })
     }
 }
 
@@ -224,6 +252,13 @@ mod tests {
             ("https://[::ffff:127.0.0.1]/", NOT_PUBLIC),
             ("https://[64:ff9b::10.0.0.1]/", NOT_PUBLIC),
             ("https://[2002:7f00:1::]/", NOT_PUBLIC),
+            ("https://[64:ff9b:1::a00:1]/", NOT_PUBLIC),
+            ("https://[::ffff:0:a00:1]/", NOT_PUBLIC),
+            (
+                "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+                NOT_PUBLIC,
+            ),
+            ("https://[100::1]/", NOT_PUBLIC),
             ("https://0.0.0.0/", NOT_PUBLIC),
             ("https://localhost/", NOT_PUBLIC),
             ("https://user:pass@example.com/", HAS_CREDENTIALS),

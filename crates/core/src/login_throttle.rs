@@ -107,6 +107,19 @@ fn address_key(ip: IpAddr) -> String {
     format!("address:{}", address_of(ip))
 }
 
+/// The lock of `key`'s attempts in this process (forgotten when no attempt holds it).
+fn in_turn(key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static TURNS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let mut turns = TURNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    turns.retain(|_, t| Arc::strong_count(t) > 1);
+    turns.entry(key.to_string()).or_default().clone()
+}
+
 /// Seconds until `email` may try again from `ip` (`None`: now).
 pub async fn wait(db: &Db, email: &str, ip: IpAddr, now_ms: i64) -> Result<Option<u64>> {
     let (account, address) = (account_key(email, ip), address_key(ip));
@@ -126,10 +139,14 @@ pub async fn login(
     ip: IpAddr,
     now_ms: i64,
 ) -> Result<LoginOutcome> {
+    let (account, address) = (account_key(email, ip), address_key(ip));
+    // Attempts on one account from one address run one at a time, so guesses sent at once
+    // each see the failures recorded before them instead of all passing the check together.
+    let turn = in_turn(&account);
+    let _turn = turn.lock().await;
     if let Some(retry_after_secs) = wait(db, email, ip, now_ms).await? {
         return Ok(LoginOutcome::Refused { retry_after_secs });
     }
-    let (account, address) = (account_key(email, ip), address_key(ip));
     match access::login(db, email, password).await {
         Ok(l) => {
             repo::clear(db, &account).await?;

@@ -183,8 +183,9 @@ pub async fn save_connection(
             k.to_string()
         }
     };
+    // (value, typed now): a typed secret is sealed as it is, even if it looks sealed.
     let api_secret = match (input.api_secret.trim(), &old) {
-        ("", Some(o)) => o.api_secret.clone(),
+        ("", Some(o)) => o.api_secret.clone().map(|s| (s, false)),
         ("", None) => None,
         (s, _) if s.len() > 128 || s.chars().any(char::is_whitespace) => {
             inv.push(
@@ -193,7 +194,7 @@ pub async fn save_connection(
             );
             None
         }
-        (s, _) => Some(s.to_string()),
+        (s, _) => Some((s.to_string(), true)),
     };
     if !inv.is_empty() {
         return Err(inv.into());
@@ -206,7 +207,12 @@ pub async fn save_connection(
     };
     let (token, key) = (seal(&token)?, seal(&key)?);
     let api_secret = match api_secret {
-        Some(s) => Some(seal(&s)?),
+        Some((s, true)) => Some(
+            srv.sealer
+                .seal(&s)
+                .map_err(|e| CoreError::ServerKey(e.to_string()))?,
+        ),
+        Some((s, false)) => Some(seal(&s)?),
         None => None,
     };
     let now = now_ms();

@@ -12,6 +12,7 @@ use common::{block, card, community, ev, event_id, params};
 use quanzi_core::kpi::{self, Analytics};
 use quanzi_core::{CoreError, correct, events, groups, members};
 use quanzi_domain::access::Actor;
+use quanzi_domain::event::EventInput;
 use quanzi_domain::{GroupId, MemberId};
 use quanzi_store::event::{self, EventFilter};
 use quanzi_store::on_pool;
@@ -135,6 +136,12 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
         let db = &tdb.db;
         let a = Arc::new(Analytics::new());
         let (t, m, g) = community(db, "erase").await;
+        // A subscriber, so the member's join and order are in the webhook outbox.
+        on_pool!(db, p => sqlx::query(
+            "insert into webhook_subscription (tenant_id, url, event_types, secret, created_at_ms)
+             values ($1, 'https://hooks.example.com/q', 'member.joined,order.created', 'whsec_test', 0)")
+            .bind(t.0).execute(p).await.map(|_| ()))
+        .unwrap();
         members::bulk_tag(
             db,
             t,
@@ -152,7 +159,13 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
             t,
             vec![
                 ev("j", "join", m, g, 0, None),
-                ev("o1", "order", m, g, 1, Some(2_500)),
+                EventInput {
+                    reference: Some("王芳推荐".into()),
+                    properties: serde_json::json!({"note": "13800138000 送到南山区"})
+                        .as_object()
+                        .cloned(),
+                    ..ev("o1", "order", m, g, 1, Some(2_500))
+                },
                 ev("msg", "message", m, g, 1, None),
             ],
         )
@@ -210,7 +223,12 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
             "select body from inbound_event where tenant_id = $1")
             .bind(t.0).fetch_all(p).await)
         .unwrap();
-        let dump = format!("{e:?} {:?} {bodies:?}", page.items);
+        let outbox: Vec<String> = on_pool!(db, p => sqlx::query_scalar(
+            "select payload from webhook_outbox where tenant_id = $1")
+            .bind(t.0).fetch_all(p).await)
+        .unwrap();
+        assert_eq!(outbox.len(), 2, "the join and the order were sent out");
+        let dump = format!("{e:?} {:?} {bodies:?} {outbox:?}", page.items);
         for secret in ["王芳", "13800138000", "wmEXT001", "oUNION001", "南山区"] {
             assert!(!dump.contains(secret), "{secret} left on {}", db.backend());
         }

@@ -151,3 +151,34 @@ async fn one_address_trying_many_accounts_is_slowed_too() {
         );
     }
 }
+
+#[tokio::test]
+async fn guesses_sent_at_once_get_no_more_free_tries_than_guesses_sent_one_by_one() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let victim = tenant(db, "rush").await;
+        let from = ip("203.0.113.9");
+        let tries = (0..12).map(|_| {
+            let (db, email) = (db.clone(), victim.owner_email.clone());
+            tokio::spawn(async move {
+                login(&db, &policy(), &email, "wrong-password", from, T0)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+        });
+        let mut counted = 0;
+        for h in tries.collect::<Vec<_>>() {
+            match h.await.unwrap_or_else(|e| panic!("{e}")) {
+                LoginOutcome::WrongPassword => counted += 1,
+                LoginOutcome::Refused { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            counted,
+            policy().free_failures,
+            "only the free failures are checked on {}",
+            db.backend()
+        );
+    }
+}

@@ -143,3 +143,30 @@ async fn a_rotation_keeps_every_secret_readable_and_the_old_key_opens_none() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_typed_secret_that_looks_sealed_is_sealed_as_it_is() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = tenant(db, "typed").await.id;
+        let srv = quanzi_testkit::server();
+        let typed = "v1:0123456789abcdef:AAAA";
+        quanzi_core::wecom::save_connection(
+            db,
+            &srv,
+            t,
+            quanzi_core::wecom::ConnectionInput {
+                corp_id: "wwCORP".into(),
+                token: TOKEN.into(),
+                encoding_aes_key: KEY.into(),
+                api_secret: typed.into(),
+            },
+        )
+        .await
+        .unwrap();
+        let stored = columns(db).await;
+        assert!(!stored.iter().any(|c| c == typed), "{stored:?}");
+        let opened: Vec<String> = stored.iter().map(|c| srv.sealer.open(c).unwrap()).collect();
+        assert!(opened.iter().any(|o| o == typed), "{opened:?}");
+    }
+}

@@ -56,6 +56,7 @@ pub async fn erase(tx: &mut Tx, tenant: TenantId, id: MemberId, by: &str) -> Res
     ] {
         on_tx!(tx, c => sqlx::query(sql).bind(t).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     }
+    redact_outbox(tx, t, id.0).await?;
     on_tx!(tx, c => sqlx::query(
         "insert into member_erasure (tenant_id, member_id, erased_by, erased_at_ms)
          values ($1, $2, $3, $4) on conflict (tenant_id, member_id) do nothing")
@@ -104,4 +105,30 @@ pub async fn is_erased(db: &Db, tenant: TenantId, id: MemberId) -> Result<bool> 
         "select member_id from member_erasure where tenant_id = $1 and member_id = $2")
         .bind(tenant.0).bind(id.0).fetch_optional(p).await)?;
     Ok(v.is_some())
+}
+
+/// Empties the free-form fields (`properties`, `reference`) of the member's events in the
+/// webhook outbox, so a delivery still to be sent (or retried) carries none of them.
+async fn redact_outbox(tx: &mut Tx, t: i64, member: i64) -> Result<()> {
+    // A LIKE narrows the rows (`_` matches itself too); the JSON decides.
+    let pattern = format!("%\"member_id\":{member}%");
+    let rows: Vec<(i64, String)> = on_tx!(tx, c => sqlx::query_as(
+        "select webhook_outbox_id, payload from webhook_outbox where tenant_id = $1 and payload like $2")
+        .bind(t).bind(pattern).fetch_all(c).await)?;
+    for (id, payload) in rows {
+        let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&payload) else {
+            continue;
+        };
+        if v["data"]["member_id"].as_i64() != Some(member) {
+            continue;
+        }
+        if let Some(data) = v.get_mut("data").and_then(|d| d.as_object_mut()) {
+            data.insert("properties".into(), serde_json::json!({}));
+            data.insert("reference".into(), serde_json::Value::Null);
+        }
+        on_tx!(tx, c => sqlx::query(
+            "update webhook_outbox set payload = $3 where tenant_id = $1 and webhook_outbox_id = $2")
+            .bind(t).bind(id).bind(v.to_string()).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
 }

@@ -115,7 +115,8 @@ pub fn is_heavy(method: &Method, path: &str) -> bool {
     if method == Method::POST {
         return path == "/api/v1/kpi/index/rebuild";
     }
-    if method != Method::GET {
+    // HEAD runs the GET handler: the same work, so the same limit.
+    if method != Method::GET && method != Method::HEAD {
         return false;
     }
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
@@ -197,6 +198,10 @@ mod tests {
             "/ui/kpi/retention/export",
         ] {
             assert!(is_heavy(&Method::GET, p), "{p}");
+            assert!(
+                is_heavy(&Method::HEAD, p),
+                "HEAD runs the same handler: {p}"
+            );
         }
         for (m, p) in [
             (Method::GET, "/api/v1/members/7"),

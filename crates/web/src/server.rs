@@ -76,6 +76,15 @@ pub fn default_max_connections() -> usize {
 }
 
 /// The open connections, so the accept loop can count them and close the oldest idle one.
+/// A connection's place in the registry, given back when dropped.
+struct Entry(Arc<Registry>, u64);
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        self.0.remove(self.1);
+    }
+}
+
 struct Registry {
     epoch: Instant,
     next_id: AtomicU64,
@@ -175,8 +184,10 @@ pub async fn serve(
         let app = app.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
+            // Removed however the task ends, a panic in a handler included, so a dead
+            // connection never holds a place under the cap.
+            let _entry = Entry(registry, id);
             serve_connection(stream, peer, conn, app, limits, stop).await;
-            registry.remove(id);
         });
     }
     drop(listener);
