@@ -102,6 +102,8 @@ pub struct Client {
     pub ip: IpAddr,
     /// The request came over HTTPS (to us or to a trusted proxy).
     pub https: bool,
+    /// The request came through a trusted proxy, whose `X-Forwarded-*` headers are believed.
+    pub proxied: bool,
 }
 
 impl Client {
@@ -116,6 +118,7 @@ impl Client {
             ip: proxies.client_ip(peer, &parts.headers),
             https: parts.uri.scheme_str() == Some("https")
                 || proxies.forwarded_https(peer, &parts.headers),
+            proxied: proxies.contains(peer),
         }
     }
 }

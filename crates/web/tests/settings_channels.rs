@@ -42,6 +42,21 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
             page.contains(&format!("{}/hooks/wecom/acme", app.url)),
             "the callback URL to paste"
         );
+        // Forwarded headers from a client that is no trusted proxy do not change it.
+        let forged = c
+            .get(format!("{}/ui/settings", app.url))
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            forged.contains(&format!("{}/hooks/wecom/acme", app.url)) && !forged.contains("evil"),
+            "forwarded headers are believed only from trusted proxies"
+        );
         let csrf = hidden(&page, "_csrf");
 
         // Bad input names the field; nothing saved.

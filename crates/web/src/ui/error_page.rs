@@ -119,6 +119,9 @@ pub async fn error_pages(State(s): State<AppState>, req: Request, next: Next) ->
     let lang = lang_from(req.headers());
     let token = cookie(req.headers(), SESSION_COOKIE);
     let json_only = wants_json_only(req.headers());
+    let (parts, body) = req.into_parts();
+    let client = crate::client::Client::of(&parts, &s.trusted_proxies);
+    let req = Request::from_parts(parts, body);
     let path = req
         .uri()
         .path_and_query()
@@ -156,6 +159,7 @@ pub async fn error_pages(State(s): State<AppState>, req: Request, next: Next) ->
                 session,
                 lang,
                 path,
+                client,
             }
             .layout(""),
             status: status.as_u16(),

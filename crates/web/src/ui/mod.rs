@@ -76,6 +76,8 @@ pub struct UiUser {
     pub lang: Lang,
     /// Path and query of the request.
     pub path: String,
+    /// Who is calling, as far as the trusted proxies let us know.
+    pub client: crate::client::Client,
 }
 
 impl UiUser {
@@ -140,6 +142,7 @@ impl FromRequestParts<AppState> for UiUser {
             session,
             lang: lang_of(parts),
             path,
+            client: crate::client::Client::of(parts, &state.trusted_proxies),
         })
     }
 }

@@ -54,7 +54,13 @@ async fn page(
         Ok(k) => k,
         Err(e) => return server_error(e),
     };
-    let ch = match channels::load(s, u, &channels::origin(headers, s.secure_cookies)).await {
+    let ch = match channels::load(
+        s,
+        u,
+        &channels::origin(headers, &u.client, s.secure_cookies),
+    )
+    .await
+    {
         Ok(c) => c,
         Err(e) => return server_error(e),
     };

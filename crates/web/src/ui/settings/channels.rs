@@ -43,17 +43,23 @@ pub struct ChannelsView {
     pub problem: Option<String>,
 }
 
-/// The origin the operator reached us at: `X-Forwarded-Proto`/`Host` when present.
-pub fn origin(headers: &HeaderMap, secure: bool) -> String {
+/// The origin the operator reached us at: the `Host` they asked for, over https when the
+/// request came over HTTPS (or `secure_cookies` says the server is behind it); a forwarded
+/// host only from a trusted proxy.
+pub fn origin(headers: &HeaderMap, client: &crate::client::Client, secure: bool) -> String {
     let h = |n: &str| {
         headers
             .get(n)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let scheme =
-        h("x-forwarded-proto").unwrap_or_else(|| if secure { "https" } else { "http" }.into());
-    let host = h("x-forwarded-host")
+    let scheme = if client.https || secure {
+        "https"
+    } else {
+        "http"
+    };
+    let forwarded = h("x-forwarded-host").filter(|_| client.proxied);
+    let host = forwarded
         .or_else(|| h("host"))
         .unwrap_or_else(|| "127.0.0.1:8080".into());
     format!("{scheme}://{host}")
