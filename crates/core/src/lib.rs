@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod kpi;
 pub mod login_throttle;
 pub mod members;
+pub mod read;
 pub mod schedule;
 pub mod server;
 pub mod server_key;

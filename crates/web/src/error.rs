@@ -171,7 +171,7 @@ impl From<CoreError> for ApiError {
                 ApiError::new("bad_credentials", "wrong email or password")
             }
             CoreError::Forbidden => ApiError::forbidden(),
-            CoreError::Store(quanzi_store::StoreError::Timeout) => ApiError::new(
+            CoreError::Store(quanzi_core::read::StoreError::Timeout) => ApiError::new(
                 "unavailable",
                 "the request took too long; narrow it or retry",
             ),

@@ -21,7 +21,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use quanzi_store::Db;
+use quanzi_core::read::Db;
 
 /// Shared state of every request.
 #[derive(Clone)]

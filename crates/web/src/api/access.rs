@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
+use quanzi_core::read::access::ApiKey;
+use quanzi_core::read::tenant::Tenant;
 use quanzi_domain::access::ApiScope;
-use quanzi_store::access::ApiKey;
-use quanzi_store::tenant::Tenant;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -29,7 +29,7 @@ pub struct Me {
 /// The caller's tenant and permissions.
 #[utoipa::path(get, path = "/api/v1/me", tag = "access", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(State(s): State<AppState>, c: Caller) -> Result<Json<Me>, ApiError> {
-    let tenant = quanzi_store::tenant::get(&s.db, c.tenant)
+    let tenant = quanzi_core::read::tenant::get(&s.db, c.tenant)
         .await
         .map_err(quanzi_core::CoreError::from)?
         .ok_or_else(ApiError::unauthorized)?;
@@ -63,7 +63,7 @@ pub struct CreatedKey {
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "access", responses((status = 200, body = Vec<ApiKey>), (status = 403, body = ErrorBody)))]
 pub async fn list(State(s): State<AppState>, c: Caller) -> Result<Json<Vec<ApiKey>>, ApiError> {
     Ok(Json(
-        quanzi_store::access::api_keys(&s.db, c.admin()?)
+        quanzi_core::read::access::api_keys(&s.db, c.admin()?)
             .await
             .map_err(quanzi_core::CoreError::from)?,
     ))
@@ -99,7 +99,7 @@ pub async fn revoke(
     c: Caller,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
-    let ok = quanzi_store::access::revoke_api_key(&s.db, c.admin()?, id)
+    let ok = quanzi_core::read::access::revoke_api_key(&s.db, c.admin()?, id)
         .await
         .map_err(quanzi_core::CoreError::from)?;
     s.keys.clear();

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quanzi_core::correct;
+use quanzi_core::read::correct::EventVoid;
+use quanzi_core::read::correct::MemberErasure;
 use quanzi_domain::MemberId;
-use quanzi_store::erasure::MemberErasure;
-use quanzi_store::void::EventVoid;
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -4,8 +4,8 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use quanzi_core::events::{self, IngestReport};
+use quanzi_core::read::event::EventFilter;
 use quanzi_domain::event::EventInput;
-use quanzi_store::event::EventFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use quanzi_core::groups;
+use quanzi_core::read::event::DayCount;
+use quanzi_core::read::group::{Group, GroupMember, MembershipChange};
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::{GroupId, MemberId};
-use quanzi_store::event::DayCount;
-use quanzi_store::group::{Group, GroupMember, MembershipChange};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -204,9 +204,9 @@ pub async fn activity(
         return Err(ApiError::field("days", "must be between 1 and 366"));
     }
     groups::get(&s.db, c.tenant, GroupId(id)).await?;
-    let since = quanzi_store::now_ms() - days * 86_400_000;
+    let since = quanzi_core::read::now_ms() - days * 86_400_000;
     Ok(Json(
-        quanzi_store::event::daily(&s.db, c.tenant, Some(GroupId(id)), since)
+        quanzi_core::read::event::daily(&s.db, c.tenant, Some(GroupId(id)), since)
             .await
             .map_err(quanzi_core::CoreError::from)?,
     ))

@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quanzi_core::members;
+use quanzi_core::read::event::{Event, EventFilter};
+use quanzi_core::read::group::MemberGroup;
+use quanzi_core::read::member::{Member, MemberFilter};
+use quanzi_core::read::tag::Tag;
 use quanzi_domain::MemberId;
 use quanzi_domain::member::{CustomFieldDef, MemberInput};
 use quanzi_domain::tag::TagInput;
-use quanzi_store::event::{Event, EventFilter};
-use quanzi_store::group::MemberGroup;
-use quanzi_store::member::{Member, MemberFilter};
-use quanzi_store::tag::Tag;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -179,8 +179,8 @@ pub async fn get_one(
     let mut member = members::get(&s.db, c.tenant, MemberId(id)).await?;
     mask_for(&c, &mut member);
     let (tags, groups) = tokio::join!(
-        quanzi_store::tag::of_member(&s.db, c.tenant, MemberId(id)),
-        quanzi_store::group::groups_of_member(&s.db, c.tenant, MemberId(id)),
+        quanzi_core::read::tag::of_member(&s.db, c.tenant, MemberId(id)),
+        quanzi_core::read::group::groups_of_member(&s.db, c.tenant, MemberId(id)),
     );
     let tags = tags.map_err(quanzi_core::CoreError::from)?;
     let groups = groups.map_err(quanzi_core::CoreError::from)?;

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use quanzi_channels::export::{Cell, Table};
-use quanzi_store::member;
+use quanzi_core::read::member;
 use serde::Deserialize;
 
 use super::pages::MemberPageQuery;

@@ -17,8 +17,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use quanzi_core::read::access::SessionView;
 use quanzi_domain::TenantId;
-use quanzi_store::access::SessionView;
 
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie};
@@ -175,7 +175,7 @@ pub fn render<T: Template>(t: T) -> Response {
 
 /// Formats unix ms as `YYYY-MM-DD HH:MM` in Asia/Shanghai.
 pub fn fmt_ms(ms: i64) -> String {
-    let local = ms + quanzi_store::event::SHANGHAI_OFFSET_MS;
+    let local = ms + quanzi_core::read::event::SHANGHAI_OFFSET_MS;
     let days = local.div_euclid(86_400_000);
     let rem = local.rem_euclid(86_400_000) / 60_000;
     let (y, m, d) = civil_from_days(days);

@@ -150,7 +150,7 @@ pub async fn login(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"));
-    let now = quanzi_store::now_ms();
+    let now = quanzi_core::read::now_ms();
     match login_throttle::login(&s.db, &s.throttle, &email, &f.password, client.ip, now).await {
         Ok(LoginOutcome::LoggedIn(login)) => {
             let mut r = Redirect::to(&next).into_response();

@@ -38,15 +38,15 @@ async fn page(
 ) -> Response {
     let t = u.tenant();
     let admin = OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin());
-    let keys = match quanzi_store::access::api_keys(&s.db, t).await {
+    let keys = match quanzi_core::read::access::api_keys(&s.db, t).await {
         Ok(k) => k,
         Err(e) => return server_error(e),
     };
-    let operators = match quanzi_store::access::operators(&s.db, t).await {
+    let operators = match quanzi_core::read::access::operators(&s.db, t).await {
         Ok(o) => o,
         Err(e) => return server_error(e),
     };
-    let fields = match quanzi_store::tenant::custom_fields(&s.db, t).await {
+    let fields = match quanzi_core::read::tenant::custom_fields(&s.db, t).await {
         Ok(f) => f,
         Err(e) => return server_error(e),
     };

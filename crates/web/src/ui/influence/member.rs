@@ -50,7 +50,7 @@ pub async fn section(State(s): State<AppState>, u: UiUser, Path(raw): Path<Strin
     };
     let l = u.layout("members");
     let Some(m) = scores else {
-        match quanzi_store::member::get(&s.db, t, MemberId(id)).await {
+        match quanzi_core::read::member::get(&s.db, t, MemberId(id)).await {
             Ok(Some(_)) => {}
             Ok(None) => return missing(),
             Err(e) => return server_error(e),

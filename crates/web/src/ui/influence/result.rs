@@ -271,7 +271,7 @@ pub(super) async fn simulate_view(
     u: &UiUser,
     l: &Layout,
     run: &Run,
-) -> Result<ResultView, quanzi_store::StoreError> {
+) -> Result<ResultView, quanzi_core::read::StoreError> {
     let Some(res) = run
         .result
         .clone()
@@ -279,7 +279,7 @@ pub(super) async fn simulate_view(
     else {
         return Ok(unreadable(l));
     };
-    let mut names = quanzi_store::member::names(&s.db, u.tenant(), &res.member_ids).await?;
+    let mut names = quanzi_core::read::member::names(&s.db, u.tenant(), &res.member_ids).await?;
     let seeded: Vec<(i64, String)> = res
         .member_ids
         .iter()

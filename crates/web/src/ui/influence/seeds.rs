@@ -230,11 +230,11 @@ impl Names {
     }
 
     /// The tenant's group and tag names.
-    pub async fn load(s: &AppState, u: &UiUser) -> Result<Names, quanzi_store::StoreError> {
+    pub async fn load(s: &AppState, u: &UiUser) -> Result<Names, quanzi_core::read::StoreError> {
         let t = u.tenant();
-        let tags = quanzi_store::tag::list(&s.db, t).await?;
+        let tags = quanzi_core::read::tag::list(&s.db, t).await?;
         Ok(Names {
-            groups: quanzi_store::group::names(&s.db, t).await?,
+            groups: quanzi_core::read::group::names(&s.db, t).await?,
             tags: tags
                 .into_iter()
                 .map(|x| (x.tag_id, format!("{} · {}", x.group_name, x.name)))

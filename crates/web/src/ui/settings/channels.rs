@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use quanzi_core::CoreError;
+use quanzi_core::read::jobs::JobRow;
+use quanzi_core::read::webhook::{Delivery, Subscription};
 use quanzi_core::wecom::{ConnectionInput, ConnectionView};
 use quanzi_domain::access::OperatorRole;
-use quanzi_store::jobs::JobRow;
-use quanzi_store::webhook::{Delivery, Subscription};
 use serde::Deserialize;
 
 use super::super::{UiUser, server_error};
@@ -68,7 +68,7 @@ pub fn origin(headers: &HeaderMap, client: &crate::client::Client, secure: bool)
 /// Loads the channels' part of the page.
 pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView, CoreError> {
     let t = u.tenant();
-    let slug = quanzi_store::tenant::get(&s.db, t)
+    let slug = quanzi_core::read::tenant::get(&s.db, t)
         .await?
         .map(|t| t.slug)
         .unwrap_or_default();
@@ -85,7 +85,7 @@ pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView
     let deliveries =
         quanzi_core::webhooks::deliveries_before(&s.db, t, deliveries_before, PAGE).await?;
     let jobs_before = before_of(&u.path, "jobs_before");
-    let jobs = quanzi_store::jobs::list_before(&s.db, t, None, jobs_before, PAGE).await?;
+    let jobs = quanzi_core::read::jobs::list_before(&s.db, t, None, jobs_before, PAGE).await?;
     Ok(ChannelsView {
         callback_url: format!("{origin}/hooks/wecom/{slug}"),
         wecom,
@@ -93,7 +93,7 @@ pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView
         subscriptions: quanzi_core::webhooks::subscriptions(&s.db, t).await?,
         deliveries_next: next_of(&deliveries, |d| d.webhook_delivery_id),
         deliveries,
-        job_counts: quanzi_store::jobs::counts(&s.db, t).await?,
+        job_counts: quanzi_core::read::jobs::counts(&s.db, t).await?,
         jobs_next: next_of(&jobs, |j| j.job_id),
         jobs,
         event_types: quanzi_core::webhooks::EVENT_TYPES.join(", "),
@@ -297,7 +297,7 @@ async fn toggle(
         return r;
     }
     let t = u.tenant();
-    let r = match quanzi_store::webhook::subscription(&s.db, t, id).await {
+    let r = match quanzi_core::read::webhook::subscription(&s.db, t, id).await {
         Ok(Some(sub)) => quanzi_core::webhooks::set_active(&s.db, t, id, !sub.active).await,
         Ok(None) => Err(CoreError::NotFound("subscription")),
         Err(e) => Err(e.into()),

@@ -1,0 +1,149 @@
+//! Number, money and percentage formatting for the KPI pages, the table cells built from them,
+//! and the small chart helpers the reports share.
+
+use quanzi_channels::export::Cell;
+use quanzi_domain::Fen;
+use serde_json::json;
+
+use super::CellView;
+
+/// Fen as `¥1,234.56` (rounded to the fen; the digits are [`Fen::yuan_string`]'s).
+pub(super) fn yuan(fen: f64) -> String {
+    let s = Fen(fen.round() as i64).yuan_string();
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    format!("¥{sign}{}.{frac}", group_digits(digits))
+}
+
+/// Digits with a comma every three from the right.
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// An integer with thousands separators, e.g. `-1,234,567`.
+pub(in crate::ui) fn thousands(v: i64) -> String {
+    let digits = group_digits(&v.unsigned_abs().to_string());
+    if v < 0 { format!("-{digits}") } else { digits }
+}
+
+/// A ratio as a percentage with one decimal, e.g. `12.3%`.
+pub(super) fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+/// A number as a grouped integer when whole, else with one decimal.
+pub(super) fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        thousands(v as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// A right-aligned integer cell.
+pub(super) fn int_cell(v: i64) -> CellView {
+    CellView {
+        text: thousands(v),
+        sort: v.to_string(),
+        href: String::new(),
+        class: "num",
+        raw: Cell::Int(v),
+    }
+}
+
+/// A right-aligned money cell (fen shown as yuan, exported as yuan).
+pub(super) fn money_cell(fen: i64) -> CellView {
+    CellView {
+        text: yuan(fen as f64),
+        sort: fen.to_string(),
+        href: String::new(),
+        class: "num",
+        raw: Cell::Num(fen as f64 / 100.0),
+    }
+}
+
+/// A right-aligned percentage cell (exported as the ratio).
+pub(super) fn pct_cell(v: f64) -> CellView {
+    CellView {
+        text: pct(v),
+        sort: format!("{v:.6}"),
+        href: String::new(),
+        class: "num",
+        raw: Cell::Num(v),
+    }
+}
+
+/// A right-aligned number cell with one decimal.
+pub(super) fn num_cell(v: f64) -> CellView {
+    CellView {
+        text: format!("{v:.1}"),
+        sort: format!("{v:.6}"),
+        href: String::new(),
+        class: "num",
+        raw: Cell::Num(v),
+    }
+}
+
+/// A plain text cell.
+pub(super) fn text_cell(s: impl Into<String>) -> CellView {
+    let s = s.into();
+    CellView {
+        sort: s.clone(),
+        text: s.clone(),
+        href: String::new(),
+        class: "",
+        raw: Cell::Text(s),
+    }
+}
+
+/// A text cell drawn as a badge of the given CSS class.
+pub(super) fn badge_cell(s: &str, class: &'static str) -> CellView {
+    CellView {
+        class,
+        ..text_cell(s)
+    }
+}
+
+/// A text cell linking to `href`.
+pub(super) fn link_cell(s: impl Into<String>, href: String) -> CellView {
+    CellView {
+        href,
+        ..text_cell(s)
+    }
+}
+
+/// A card's value formatted by its key: money, percentage or number.
+pub(super) fn card_value(key: &str, v: f64) -> String {
+    match key {
+        "gmv_fen" | "average_order_fen" => yuan(v),
+        "stickiness" | "active_rate" | "conversion_rate" | "repurchase_rate" => pct(v),
+        _ => num(v),
+    }
+}
+
+/// A smooth ECharts line series named `name`.
+pub(super) fn line(name: &str, data: &serde_json::Value) -> serde_json::Value {
+    json!({"name": name, "type": "line", "smooth": true, "showSymbol": false, "data": data})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{thousands, yuan};
+
+    #[test]
+    fn money_and_counts_are_grouped_by_thousands() {
+        assert_eq!(yuan(123_456_789.0), "¥1,234,567.89");
+        assert_eq!(yuan(1234.0), "¥12.34");
+        assert_eq!(yuan(-50.0), "¥-0.50");
+        assert_eq!(yuan(99.6), "¥1.00");
+        assert_eq!(thousands(-1_000_000), "-1,000,000");
+        assert_eq!(thousands(999), "999");
+    }
+}

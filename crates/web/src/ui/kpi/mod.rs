@@ -1,0 +1,287 @@
+//! The analytics pages under `/ui/kpi`: overview, groups, retention, funnel and products, each
+//! with a date range, a group and segment filter, charts, and CSV/XLSX exports of its tables.
+//!
+//! A page is a shell (filters and tabs) whose body is fetched by htmx with a progress
+//! indicator, since the first question of a large tenant builds its index. Every report is
+//! turned into one [`View`] — cards, charts, tables — which the body template draws and the
+//! export writes out, so what is exported is exactly what is shown.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use quanzi_channels::export::Cell;
+use quanzi_core::kpi;
+use quanzi_core::read::tag;
+use quanzi_domain::member::{LifecycleStage, SpendingTier};
+
+use super::{Layout, UiUser, render, server_error};
+use crate::AppState;
+use crate::api::kpi::KpiParams;
+use crate::error::{ApiError, AppQuery};
+
+mod export;
+mod format;
+mod funnel;
+mod groups;
+mod overview;
+mod products;
+mod retention;
+
+// Re-exported so the other UI pages keep their `super::kpi::…` paths.
+pub(super) use export::download;
+pub use export::export_table;
+pub(super) use format::thousands;
+use funnel::funnel_view;
+use groups::groups_view;
+use overview::overview_view;
+use products::products_view;
+use retention::retention_view;
+
+/// The report pages, in tab order.
+const PAGES: [&str; 5] = ["overview", "groups", "retention", "funnel", "products"];
+
+/// A KPI card as shown.
+pub struct CardView {
+    label: String,
+    value: String,
+    change: String,
+    trend: &'static str,
+}
+
+/// One table cell: what is shown, what it sorts by, what is exported.
+pub struct CellView {
+    text: String,
+    sort: String,
+    href: String,
+    class: &'static str,
+    raw: Cell,
+}
+
+/// A table as shown and exported.
+pub struct TableView {
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<CellView>>,
+}
+
+/// A chart: title, ECharts option (JSON) and height in pixels.
+pub struct ChartView {
+    title: String,
+    option: String,
+    height: u32,
+}
+
+/// A whole report page body.
+#[derive(Default)]
+pub struct View {
+    cards: Vec<CardView>,
+    charts: Vec<ChartView>,
+    tables: Vec<TableView>,
+    notes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kpi.html")]
+struct KpiPage {
+    l: Layout,
+    page: &'static str,
+    tabs: Vec<(&'static str, String)>,
+    query: String,
+    from: String,
+    to: String,
+    groups: Vec<(i64, String, bool)>,
+    stages: Vec<(String, String, bool)>,
+    tiers: Vec<(String, String, bool)>,
+    tags: Vec<(i64, String, bool)>,
+    period: String,
+    dead_days: String,
+    lurker_days: String,
+    errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kpi_body.html")]
+struct KpiBody {
+    l: Layout,
+    page: &'static str,
+    query: String,
+    v: View,
+}
+
+fn page_of(name: &str) -> Option<&'static str> {
+    PAGES.iter().copied().find(|p| *p == name)
+}
+
+/// Turns a report error into the page's error list (a bad filter) or a server error.
+fn explain(l: &Layout, e: ApiError) -> Result<Vec<String>, Box<Response>> {
+    match e.fields.is_empty() {
+        false => Ok(e
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", l.t(&format!("kpi.f.{}", f.field)), f.reason))
+            .collect()),
+        true => Err(Box::new(e.into_response())),
+    }
+}
+
+/// GET /ui/kpi: the overview.
+pub async fn index(s: State<AppState>, u: UiUser, q: AppQuery<KpiParams>) -> Response {
+    shell(s, u, "overview", q).await
+}
+
+/// GET /ui/kpi/{page}: a report page's shell (filters, tabs, body loaded by htmx).
+pub async fn page(
+    s: State<AppState>,
+    u: UiUser,
+    Path(name): Path<String>,
+    q: AppQuery<KpiParams>,
+) -> Response {
+    match page_of(&name) {
+        Some(p) => shell(s, u, p, q).await,
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+async fn shell(
+    State(s): State<AppState>,
+    u: UiUser,
+    page: &'static str,
+    AppQuery(q): AppQuery<KpiParams>,
+) -> Response {
+    let l = u.layout("kpi");
+    let t = u.tenant();
+    let (params, errors) = match q.resolve(&s, t).await {
+        Ok(p) => (Some(p), Vec::new()),
+        Err(e) => match explain(&l, e) {
+            Ok(errors) => (None, errors),
+            Err(r) => return *r,
+        },
+    };
+    let groups = match quanzi_core::groups::all(&s.db, t).await {
+        Ok(g) => g,
+        Err(e) => return server_error(e),
+    };
+    let chosen: Vec<i64> = params
+        .as_ref()
+        .and_then(|p| p.groups.clone())
+        .unwrap_or_default();
+    let tags = match tag::list(&s.db, t).await {
+        Ok(t) => t,
+        Err(e) => return server_error(e),
+    };
+    let (from, to) = params
+        .as_ref()
+        .map(|p| (kpi::format_date(p.from_day), kpi::format_date(p.to_day)))
+        .unwrap_or_else(|| {
+            (
+                q.from.clone().unwrap_or_default(),
+                q.to.clone().unwrap_or_default(),
+            )
+        });
+    let eq = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
+    let query = serde_urlencoded::to_string(&q).unwrap_or_default();
+    let tabs = PAGES
+        .iter()
+        .map(|p| (*p, l.t(&format!("kpi.tab.{p}")).to_string()))
+        .collect();
+    render(KpiPage {
+        page,
+        tabs,
+        query,
+        from,
+        to,
+        groups: groups
+            .into_iter()
+            .map(|g| (g.group_id, g.name, chosen.contains(&g.group_id)))
+            .collect(),
+        stages: LifecycleStage::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    l.t(&format!("stage.{s}")).to_string(),
+                    eq(&q.lifecycle_stage, s.as_str()),
+                )
+            })
+            .collect(),
+        tiers: SpendingTier::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    l.t(&format!("tier.{s}")).to_string(),
+                    eq(&q.spending_tier, s.as_str()),
+                )
+            })
+            .collect(),
+        tags: tags
+            .into_iter()
+            .map(|x| {
+                let on = q.tag_id.as_deref() == Some(x.tag_id.to_string().as_str());
+                (x.tag_id, format!("{} · {}", x.group_name, x.name), on)
+            })
+            .collect(),
+        period: q.period.clone().unwrap_or_default(),
+        dead_days: q.dead_days.clone().unwrap_or_default(),
+        lurker_days: q.lurker_days.clone().unwrap_or_default(),
+        errors,
+        l,
+    })
+}
+
+/// GET /ui/kpi/{page}/body: the report itself (htmx partial).
+pub async fn body(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(name): Path<String>,
+    AppQuery(q): AppQuery<KpiParams>,
+) -> Response {
+    let Some(page) = page_of(&name) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let l = u.layout("kpi");
+    match view(&s, &u, &l, page, &q).await {
+        Ok(v) => render(KpiBody {
+            page,
+            query: serde_urlencoded::to_string(&q).unwrap_or_default(),
+            v,
+            l,
+        }),
+        Err(e) => match explain(&l, e) {
+            Ok(errors) => render(KpiBody {
+                page,
+                query: String::new(),
+                v: View {
+                    notes: errors,
+                    ..View::default()
+                },
+                l,
+            }),
+            Err(r) => *r,
+        },
+    }
+}
+
+async fn view(
+    s: &AppState,
+    u: &UiUser,
+    l: &Layout,
+    page: &str,
+    q: &KpiParams,
+) -> Result<View, ApiError> {
+    let t = u.tenant();
+    let p = q.resolve(s, t).await?;
+    let a = &s.analytics;
+    let db = &s.db;
+    Ok(match page {
+        "groups" => groups_view(l, &kpi::groups(a, db, t, &p).await?),
+        "retention" => retention_view(l, &kpi::retention(a, db, t, &p, q.monthly()?).await?),
+        "funnel" => funnel_view(l, &kpi::funnel(a, db, t, &p).await?),
+        "products" => products_view(l, &kpi::products(a, db, t, &p, q.limit()?).await?),
+        _ => {
+            let (o, v) = kpi::overview_and_visits(a, db, t, &p).await?;
+            overview_view(l, &o, &v)
+        }
+    })
+}

@@ -1,0 +1,32 @@
+//! The placeholder pages for features still to come (`/ui/campaigns`, `/ui/growth`).
+
+use askama::Template;
+use axum::response::Response;
+
+use super::super::{Layout, UiUser, render};
+
+#[derive(Template)]
+#[template(path = "coming.html")]
+struct ComingPage {
+    l: Layout,
+    title_key: &'static str,
+    body_key: &'static str,
+}
+
+/// GET /ui/campaigns.
+pub async fn campaigns(u: UiUser) -> Response {
+    render(ComingPage {
+        l: u.layout("campaigns"),
+        title_key: "nav.campaigns",
+        body_key: "coming.campaigns",
+    })
+}
+
+/// GET /ui/growth.
+pub async fn growth(u: UiUser) -> Response {
+    render(ComingPage {
+        l: u.layout("growth"),
+        title_key: "nav.growth",
+        body_key: "coming.growth",
+    })
+}

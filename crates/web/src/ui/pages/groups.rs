@@ -1,0 +1,126 @@
+//! The group list (`/ui/groups`) and the group page (`/ui/groups/{id}`).
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use quanzi_core::read::group::Group;
+use quanzi_core::read::{event, group, now_ms};
+use quanzi_domain::GroupId;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::super::{Layout, UiUser, fmt_ms, render, server_error};
+use super::{DAY_MS, GroupRow, activity_chart, day_of, history_cursor, not_found};
+use crate::AppState;
+use crate::api::IdPath;
+use crate::error::AppQuery;
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    l: Layout,
+    rows: Vec<GroupRow>,
+}
+
+/// GET /ui/groups.
+pub async fn groups(State(s): State<AppState>, u: UiUser) -> Response {
+    let groups = try_ui!(group::list(&s.db, u.tenant(), None, None, 1000).await);
+    render(GroupsPage {
+        l: u.layout("groups"),
+        rows: groups.iter().map(GroupRow::from).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct GroupPage {
+    l: Layout,
+    g: Group,
+    dimension_key: String,
+    theme: String,
+    rules: String,
+    pct: i64,
+    chart: String,
+    roles_chart: String,
+    history: Vec<(String, i64, String, String, String)>,
+    history_next: Option<String>,
+    members: Vec<(i64, String, String, String, String)>,
+}
+
+/// The group page's query: where its history resumes.
+#[derive(Debug, Default, Deserialize)]
+pub struct GroupQuery {
+    history_cursor: Option<String>,
+}
+
+/// GET /ui/groups/{id}[?history_cursor=…]: its history page by page.
+pub async fn group(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath,
+    AppQuery(q): AppQuery<GroupQuery>,
+) -> Response {
+    let t = u.tenant();
+    let Some(g) = try_ui!(group::get(&s.db, t, GroupId(id)).await) else {
+        return not_found();
+    };
+    let now = now_ms();
+    let from = day_of(now) - 29;
+    let daily = try_ui!(
+        event::daily(
+            &s.db,
+            t,
+            Some(GroupId(id)),
+            from * DAY_MS - event::SHANGHAI_OFFSET_MS
+        )
+        .await
+    );
+    let roles = try_ui!(group::role_counts(&s.db, t, GroupId(id)).await);
+    let cursor = history_cursor(q.history_cursor);
+    let history =
+        try_ui!(quanzi_core::groups::history(&s.db, t, GroupId(id), cursor.as_deref(), 30).await);
+    let (history, history_next) = (history.items, history.next_cursor);
+    let members = try_ui!(group::members(&s.db, t, GroupId(id), None, 100).await);
+    let l = u.layout("groups");
+    let chart = activity_chart(&l, &daily, from, day_of(now));
+    let roles_chart = json!({
+        "tooltip": {"trigger": "item"},
+        "series": [{"type": "pie", "radius": ["40%", "70%"], "data": roles.iter().map(|(r, n)| json!({"name": l.t(&format!("role.{r}")).to_string(), "value": n})).collect::<Vec<_>>()}]
+    })
+    .to_string();
+    render(GroupPage {
+        dimension_key: format!("dim.{}", g.dimension),
+        theme: g.theme.clone().unwrap_or_default(),
+        rules: g.rules.clone().unwrap_or_default(),
+        pct: (g.size * 100 / g.capacity_hard.max(1)).min(100),
+        chart,
+        roles_chart,
+        history_next,
+        history: history
+            .into_iter()
+            .map(|h| {
+                (
+                    fmt_ms(h.at_ms),
+                    h.member_id,
+                    h.member_name,
+                    format!("change.{}", h.change),
+                    h.join_scene.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        members: members
+            .into_iter()
+            .map(|m| {
+                (
+                    m.member_id,
+                    m.name,
+                    format!("role.{}", m.role),
+                    fmt_ms(m.joined_at_ms),
+                    m.join_scene.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        g,
+        l,
+    })
+}

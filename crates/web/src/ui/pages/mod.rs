@@ -1,0 +1,101 @@
+//! The dashboard, member and group pages: shared helpers and re-exports of the handlers.
+
+use axum::response::{IntoResponse, Response};
+use quanzi_core::read::event::{self, DayCount};
+use quanzi_core::read::group::Group;
+use serde_json::json;
+
+use super::{Layout, fmt_day};
+
+const DAY_MS: i64 = 86_400_000;
+
+macro_rules! try_ui {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return server_error(e),
+        }
+    };
+}
+
+mod coming;
+mod dashboard;
+mod groups;
+mod members;
+
+pub use coming::{campaigns, growth};
+pub use dashboard::dashboard;
+pub use groups::{group, groups};
+pub use members::{MemberPageQuery, member, member_rows, members};
+
+fn not_found() -> Response {
+    (axum::http::StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// An ECharts option: interactions as a line and orders as bars, per day.
+fn activity_chart(l: &Layout, days: &[DayCount], from_day: i64, to_day: i64) -> String {
+    let n = (to_day - from_day + 1).max(1) as usize;
+    let mut inter = vec![0i64; n];
+    let mut orders = vec![0i64; n];
+    let mut joins = vec![0i64; n];
+    for d in days {
+        let Some(i) = usize::try_from(d.day - from_day).ok().filter(|i| *i < n) else {
+            continue;
+        };
+        match d.kind.as_str() {
+            "order" => orders[i] += d.events,
+            "join" => joins[i] += d.events,
+            "leave" | "refund" => {}
+            _ => inter[i] += d.events,
+        }
+    }
+    let labels: Vec<String> = (from_day..=to_day).map(fmt_day).collect();
+    json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [l.t("chart.interactions"), l.t("kind.order"), l.t("kind.join")]},
+        "grid": {"left": 50, "right": 50, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": [{"type": "value"}, {"type": "value"}],
+        "series": [
+            {"name": l.t("chart.interactions"), "type": "line", "smooth": true, "areaStyle": {"opacity": 0.15}, "data": inter},
+            {"name": l.t("kind.order"), "type": "bar", "yAxisIndex": 1, "data": orders},
+            {"name": l.t("kind.join"), "type": "bar", "yAxisIndex": 1, "data": joins},
+        ]
+    })
+    .to_string()
+}
+
+fn day_of(ms: i64) -> i64 {
+    (ms + event::SHANGHAI_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+struct GroupRow {
+    group_id: i64,
+    name: String,
+    dimension_key: String,
+    theme: String,
+    size: i64,
+    advised: i64,
+    hard: i64,
+    pct: i64,
+}
+
+impl From<&Group> for GroupRow {
+    fn from(g: &Group) -> Self {
+        GroupRow {
+            group_id: g.group_id,
+            name: g.name.clone(),
+            dimension_key: format!("dim.{}", g.dimension),
+            theme: g.theme.clone().unwrap_or_default(),
+            size: g.size,
+            advised: g.capacity_advised,
+            hard: g.capacity_hard,
+            pct: (g.size * 100 / g.capacity_hard.max(1)).min(100),
+        }
+    }
+}
+
+/// A history cursor this UI made, or none (a foreign one starts the history again).
+fn history_cursor(c: Option<String>) -> Option<String> {
+    c.filter(|c| quanzi_core::parse_keyset::<3>(Some(c)).is_ok())
+}
