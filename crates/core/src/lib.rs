@@ -43,28 +43,17 @@ pub struct Page<T> {
 /// Page sizes accepted by list endpoints.
 pub const MAX_PAGE: i64 = 200;
 
-/// Parses a page size (default 50, 1..=200) and an opaque cursor (a positive id).
+/// Parses a page size (default 50, 1..=200) and an id cursor: the one-number keyset of
+/// [`parse_keyset`], never negative (ids are not).
 pub fn page_args(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Option<i64>)> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(CoreError::Invalid(quanzi_domain::Invalid::one(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        )));
+    let limit = page_limit(limit)?;
+    match parse_keyset::<1>(cursor)? {
+        Some([id]) if id < 0 => Err(CoreError::Invalid(quanzi_domain::Invalid::one(
+            "cursor",
+            "is not a cursor this API returned",
+        ))),
+        key => Ok((limit, key.map(|[id]| id))),
     }
-    let cursor = match cursor.filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => match c.parse::<i64>() {
-            Ok(v) if v >= 0 && c.bytes().all(|b| b.is_ascii_digit()) => Some(v),
-            _ => {
-                return Err(CoreError::Invalid(quanzi_domain::Invalid::one(
-                    "cursor",
-                    "is not a cursor this API returned",
-                )));
-            }
-        },
-    };
-    Ok((limit, cursor))
 }
 
 /// Builds a page from `limit + 1`-style results: the cursor is the last item's id when the
