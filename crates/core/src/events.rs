@@ -108,11 +108,6 @@ pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Inge
     })
 }
 
-/// At most this many event blocks (65,536 events each) are opened for one page: a filter
-/// that matches rarely answers a short page and a cursor to go on from, not a scan of every
-/// block of the tenant (see `quanzi_store::event::EventFilter::block_budget`).
-pub const BLOCKS_PER_PAGE: usize = 8;
-
 /// Lists events newest first — by id, or a member's or group's timeline by (time, id) — from
 /// the `cursor` a previous page returned; voided ones carry their `void` mark.
 pub async fn list(
@@ -128,24 +123,17 @@ pub async fn list(
     } else if let Some([id]) = crate::parse_keyset::<1>(cursor)? {
         filter.before = Some(id);
     }
-    filter.block_budget = Some(BLOCKS_PER_PAGE);
-    let mut page = repo::page(db, t, &filter).await?;
-    crate::correct::mark_voids(db, t, &mut page.items).await?;
-    let full = page.items.len() as i64 == filter.limit;
-    let next_cursor = match page.items.last() {
+    let mut items = repo::list(db, t, &filter).await?;
+    crate::correct::mark_voids(db, t, &mut items).await?;
+    let full = items.len() as i64 == filter.limit;
+    let next_cursor = match items.last() {
         Some(e) if full && filter.by_time() => {
             Some(crate::keyset_cursor(&[e.occurred_at_ms, e.event_id]))
         }
         Some(e) if full => Some(crate::keyset_cursor(&[e.event_id])),
-        _ => match (page.resume_before_at_ms, page.resume_before) {
-            (Some(at), Some(id)) => Some(crate::keyset_cursor(&[at, id])),
-            (_, id) => id.map(|id| crate::keyset_cursor(&[id])),
-        },
+        _ => None,
     };
-    Ok(Page {
-        items: page.items,
-        next_cursor,
-    })
+    Ok(Page { items, next_cursor })
 }
 
 /// Adds a tenant-defined event kind.

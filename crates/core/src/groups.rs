@@ -217,7 +217,7 @@ pub async fn history(
     limit: i64,
 ) -> Result<Page<MembershipChange>> {
     get(db, t, id).await?;
-    let before = crate::parse_keyset::<3>(cursor)?;
+    let before = crate::parse_keyset::<2>(cursor)?;
     let items = repo::history_page_of_group(db, t, id, before, limit).await?;
     Ok(history_page(items, limit))
 }
@@ -230,7 +230,7 @@ pub async fn member_history(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<Page<MembershipChange>> {
-    let before = crate::parse_keyset::<3>(cursor)?;
+    let before = crate::parse_keyset::<2>(cursor)?;
     let items = repo::history_page_of_member(db, t, member, before, limit).await?;
     Ok(history_page(items, limit))
 }

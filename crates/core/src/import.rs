@@ -26,13 +26,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use quanzi_channels::convert::fnv1a64;
 use quanzi_channels::import::{
     FileFormat, ImportError, RejectWriter, Row, RowReader, count_csv_rows, default_reject_path,
 };
 pub use quanzi_channels::import::{ImportKind, RowError};
-use quanzi_channels::mapping::{EventColumns, GroupColumns, MemberColumns};
-use quanzi_domain::event::{BatchContext, NewEvent};
+use quanzi_channels::mapping::{GroupColumns, MemberColumns};
 use quanzi_domain::group::NewGroup;
 use quanzi_domain::member::NewMember;
 use quanzi_domain::{Invalid, TenantId};
@@ -42,9 +40,9 @@ use serde::Serialize;
 
 use crate::{CoreError, Result};
 
-mod bulk;
+mod events;
 
-pub use bulk::{GROUP_NAME, MEMBER_NAME};
+pub use events::{GROUP_NAME, MEMBER_NAME};
 
 /// At most this many row errors are kept in a report (the reject file has them all).
 pub const MAX_REPORTED_ERRORS: usize = 100;
@@ -70,12 +68,10 @@ pub struct ImportOptions {
     /// Events files with a `tenant_id` column: import every row into this tenant whatever
     /// the column says (with `create_missing`, the benchmark's whole file into one tenant).
     pub ignore_tenant_column: bool,
-    /// Events CSV files: read `member_id` and `group_id` as the file's own ids, kept as the
-    /// tenant's members' `external_userid` and groups' `external_chat_id` `import:<id>`, and
-    /// create the members and groups the tenant does not have yet, in the same transaction.
-    /// Reads the columns `tenant_id`, `member_id`, `group_id`, `kind`, `ts` (or
-    /// `occurred_at`), `amount` (or `amount_yuan`, `amount_fen`), `product_id` (or
-    /// `product`), at engine speed (see [`quanzi_store::bulk`]).
+    /// Events files: read `member_id`, `group_id` and `properties.inviter_member_id` as the
+    /// file's own ids, kept as the tenant's members' `external_userid` and groups'
+    /// `external_chat_id` `import:<id>`, and create the members and groups the tenant does not
+    /// have yet, in the same transaction (see [`quanzi_store::bulk`]).
     pub create_missing: bool,
 }
 
@@ -178,8 +174,8 @@ pub async fn import_file(
     {
         return Err(Invalid::one("reject_path", "must not be the file being imported").into());
     }
-    if opts.create_missing {
-        return bulk::import(db, tenant, path, opts, reject_path, progress).await;
+    if kind == ImportKind::Events {
+        return events::import(db, tenant, path, opts, reject_path, progress).await;
     }
     let mut reader = RowReader::open(path).map_err(file_error)?;
     let total = match reader.format() {
@@ -189,13 +185,11 @@ pub async fn import_file(
     let headers = reader.headers().to_vec();
     let line = reader.header_line();
     let mut report = ImportReport::default();
-    let columns = match kind {
-        ImportKind::Members => {
-            let defs = tenant::custom_fields(db, tenant).await?;
-            MemberColumns::new(&headers, line, &defs).map(Importer::members)
-        }
-        ImportKind::Groups => GroupColumns::new(&headers, line).map(Importer::groups),
-        ImportKind::Events => EventColumns::new(&headers, line).map(Importer::events),
+    let columns = if kind == ImportKind::Members {
+        let defs = tenant::custom_fields(db, tenant).await?;
+        MemberColumns::new(&headers, line, &defs).map(Importer::members)
+    } else {
+        GroupColumns::new(&headers, line).map(Importer::groups)
     };
     let mut importer = match columns {
         Ok(i) => i,
@@ -217,7 +211,7 @@ pub async fn import_file(
             break;
         }
         report.rows += rows.len() as u64;
-        let checked = importer.check(db, tenant, opts, rows).await?;
+        let checked = importer.check(rows);
         report.duplicates += checked.duplicates;
         report.other_tenant += checked.other_tenant;
         for (row, errors) in &checked.bad {
@@ -271,7 +265,6 @@ struct Checked<T> {
 enum Good {
     Members(Vec<NewMember>),
     Groups(Vec<NewGroup>),
-    Events(Vec<NewEvent>),
 }
 
 /// Where a unique value was seen: stored already, or on an earlier line of this file.
@@ -285,7 +278,6 @@ enum Seen {
 enum Importer {
     Members(MemberImporter),
     Groups(GroupImporter),
-    Events(EventImporter),
 }
 
 struct MemberImporter {
@@ -297,14 +289,6 @@ struct MemberImporter {
 struct GroupImporter {
     cols: GroupColumns,
     chat_ids: HashMap<String, Seen>,
-}
-
-struct EventImporter {
-    cols: EventColumns,
-    kinds: Vec<String>,
-    now: i64,
-    /// Hashes of the file's own idempotency keys → first line.
-    keys: HashMap<u64, usize>,
 }
 
 const MEMBER_IDS: [&str; 3] = ["phone", "unionid", "external_userid"];
@@ -324,20 +308,10 @@ impl Importer {
         })
     }
 
-    fn events(cols: EventColumns) -> Self {
-        Importer::Events(EventImporter {
-            cols,
-            kinds: Vec::new(),
-            now: 0,
-            keys: HashMap::new(),
-        })
-    }
-
     fn chunk_size(&self) -> usize {
         match self {
             Importer::Members(_) => MEMBER_CHUNK,
             Importer::Groups(_) => GROUP_CHUNK,
-            Importer::Events(_) => EVENT_CHUNK,
         }
     }
 
@@ -379,26 +353,15 @@ impl Importer {
                     }
                 }
             }
-            Importer::Events(e) => {
-                e.kinds = tenant::custom_kinds(db, t).await?;
-                e.now = now_ms();
-            }
         }
         Ok(())
     }
 
-    async fn check(
-        &mut self,
-        db: &Db,
-        t: TenantId,
-        opts: &ImportOptions,
-        rows: Vec<Row>,
-    ) -> Result<Checked<Good>> {
-        Ok(match self {
+    fn check(&mut self, rows: Vec<Row>) -> Checked<Good> {
+        match self {
             Importer::Members(m) => m.check(rows).map_good(Good::Members),
             Importer::Groups(g) => g.check(rows).map_good(Good::Groups),
-            Importer::Events(e) => e.check(db, t, opts, rows).await?.map_good(Good::Events),
-        })
+        }
     }
 
     /// Writes checked rows; returns (new, duplicates).
@@ -415,10 +378,6 @@ impl Importer {
                     group::create(tx, t, g, now).await?;
                 }
                 (gs.len() as u64, 0)
-            }
-            Good::Events(es) => {
-                let new = crate::events::store(tx, t, &es).await?;
-                (new as u64, (es.len() - new) as u64)
             }
         })
     }
@@ -555,106 +514,6 @@ impl GroupImporter {
             }
         }
         out
-    }
-}
-
-impl EventImporter {
-    async fn check(
-        &mut self,
-        db: &Db,
-        t: TenantId,
-        opts: &ImportOptions,
-        rows: Vec<Row>,
-    ) -> Result<Checked<Vec<NewEvent>>> {
-        let mut out = Checked::with_capacity(rows.len());
-        let ctx = BatchContext {
-            custom_kinds: &self.kinds,
-            now_ms: self.now,
-        };
-        let mut parsed: Vec<(Row, NewEvent)> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let p = match self.cols.parse(&row, &ctx) {
-                Ok(p) => p,
-                Err(e) => {
-                    out.bad.push((row, e));
-                    continue;
-                }
-            };
-            let column = || self.cols.column_name("tenant_id");
-            match row_tenant(opts, t, p.tenant_id, row.line, column) {
-                Ok(true) => {}
-                Ok(false) => {
-                    out.other_tenant += 1;
-                    continue;
-                }
-                Err(e) => {
-                    out.bad.push((row, vec![e]));
-                    continue;
-                }
-            }
-            if p.explicit_key {
-                let h = fnv1a64(&[p.event.idempotency_key.as_bytes()]);
-                if let Some(&first) = self.keys.get(&h) {
-                    let e = RowError::new(
-                        row.line,
-                        self.cols.column_name("idempotency_key"),
-                        format!("repeats the idempotency_key of line {first}"),
-                    );
-                    out.bad.push((row, vec![e]));
-                    continue;
-                }
-                self.keys.insert(h, row.line);
-            }
-            parsed.push((row, p.event));
-        }
-        let mut member_ids: Vec<i64> = Vec::with_capacity(parsed.len());
-        let mut group_ids: Vec<i64> = Vec::new();
-        for (_, e) in &parsed {
-            member_ids.push(e.member_id.0);
-            member_ids.extend(e.inviter().map(|m| m.0));
-            group_ids.extend(e.group_id.map(|g| g.0));
-        }
-        member_ids.sort_unstable();
-        member_ids.dedup();
-        group_ids.sort_unstable();
-        group_ids.dedup();
-        let members = member::existing(db, t, &member_ids).await?;
-        let groups = group::existing(db, t, &group_ids).await?;
-        for (row, e) in parsed {
-            let mut errors = Vec::new();
-            if !members.contains(&e.member_id.0) {
-                errors.push(RowError::new(
-                    row.line,
-                    self.cols.column_name("member_id"),
-                    format!("no member {} in this tenant", e.member_id.0),
-                ));
-            }
-            if let Some(g) = e.group_id
-                && !groups.contains(&g.0)
-            {
-                errors.push(RowError::new(
-                    row.line,
-                    self.cols.column_name("group_id"),
-                    format!("no group {} in this tenant", g.0),
-                ));
-            }
-            if let Some(inv) = e.inviter()
-                && !members.contains(&inv.0)
-            {
-                errors.push(RowError::new(
-                    row.line,
-                    "properties.inviter_member_id",
-                    format!("no member {} in this tenant", inv.0),
-                ));
-            }
-            if errors.is_empty() {
-                out.good.push(e);
-            } else {
-                out.bad.push((row, errors));
-            }
-        }
-        out.bad.sort_by_key(|(r, _)| r.line);
-        Ok(out)
     }
 }
 

@@ -1,4 +1,4 @@
-//! Correcting data on both stores: a voided event (a row or in a block) leaves every count
+//! Correcting data on both stores: a voided event (through the API or imported) leaves every count
 //! and KPI, an erased member keeps no personal data while the totals hold, and a join made
 //! through the groups API writes its `member.joined` outbox row like an ingested one.
 
@@ -48,7 +48,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
         assert_eq!((before.orders, before.gmv_fen), (5, 1_800));
         assert_eq!(event::count(db, t).await.unwrap(), 7);
 
-        // One row and one block event voided.
+        // One API event and one imported event voided.
         let o2 = event_id(db, t, "o2").await;
         let by = Actor::Operator(1);
         let v = correct::void_event(db, t, o2, "entered twice", by)

@@ -133,35 +133,30 @@ async fn the_index_follows_ingest_and_keeps_tenants_apart() {
     }
 }
 
-/// Stores a block of `n` orders of 100 fen by member `m` in group `g` for tenant `t` with
-/// event ids from `first`, as a PostgreSQL load that took its ids early would commit it.
-async fn late_block(db: &quanzi_store::Db, t: TenantId, m: i64, g: i64, first: i64, n: usize) {
-    use quanzi_store::block::{Columns, codec};
-    let c = Columns {
-        members: vec![m; n],
-        groups: vec![g; n],
-        kinds: vec![0; n],
-        kind_names: vec!["order".into()],
-        at_ms: vec![at(1); n],
-        amounts: vec![Some(100); n],
-        products: vec![1; n],
-        product_names: vec!["tea".into()],
-        lines: (2..2 + n as u64).collect(),
-        hashes: (0..n as u64).collect(),
-    };
-    let (who, data) = codec::encode(&c);
-    let sql = "insert into event_block (tenant_id, first_event_id, last_event_id, rows, first_line,
-        last_line, min_at_ms, max_at_ms, received_at_ms, member_filter, who, data)
-        values ($1, $2, $3, $4, 2, $5, $6, $6, 0, $7, $8, $9)";
-    let last = first + n as i64 - 1;
-    quanzi_store::on_pool!(db, p => sqlx::query(sql).bind(t.0).bind(first).bind(last).bind(n as i64)
-        .bind(1 + n as i64).bind(at(1)).bind(codec::member_filter(&c.members)).bind(who).bind(data)
-        .execute(p).await.map(|_| ()))
+/// Stores `n` orders of 100 fen by member `m` in group `g` for tenant `t` with event ids
+/// from `first`, and the record of the load, as a PostgreSQL load that took its ids early
+/// would commit them.
+async fn late_load(db: &quanzi_store::Db, t: TenantId, m: i64, g: i64, first: i64, n: usize) {
+    for i in 0..n as i64 {
+        let sql =
+            "insert into event (event_id, tenant_id, idempotency_key, kind, member_id, group_id,
+            occurred_at_ms, amount_fen, product, properties, received_at_ms)
+            values ($1, $2, $3, 'order', $4, $5, $6, 100, 'tea', '{}', 0)";
+        let key = format!("import-{}-{:016x}", i + 2, i);
+        quanzi_store::on_pool!(db, p => sqlx::query(sql).bind(first + i).bind(t.0).bind(key)
+            .bind(m).bind(g).bind(at(1)).execute(p).await.map(|_| ()))
+        .unwrap();
+    }
+    let sql =
+        "insert into event_load (tenant_id, first_event_id, last_event_id, events, duplicates,
+        members_created, groups_created, loaded_at_ms) values ($1, $2, $3, $4, 0, 0, 0, 0)";
+    quanzi_store::on_pool!(db, p => sqlx::query(sql).bind(t.0).bind(first)
+        .bind(first + n as i64 - 1).bind(n as i64).execute(p).await.map(|_| ()))
     .unwrap();
 }
 
 #[tokio::test]
-async fn a_block_committed_below_the_watermark_is_taken_in() {
+async fn a_load_committed_below_the_watermark_is_taken_in() {
     for tdb in TestDb::all().await {
         let db = &tdb.db;
         let a = Arc::new(Analytics::new());
@@ -181,7 +176,7 @@ async fn a_block_committed_below_the_watermark_is_taken_in() {
         .unwrap();
         let o = kpi::overview(&a, db, t, &params()).await.unwrap();
         assert_eq!(gmv(&o), 5_000.0);
-        late_block(db, t, m, g, first + 1, 5).await;
+        late_load(db, t, m, g, first + 1, 5).await;
         let o = kpi::overview(&a, db, t, &params()).await.unwrap();
         assert_eq!(gmv(&o), 5_500.0, "{}", db.backend());
         assert_eq!(a.peek(t).unwrap().events, 10, "{}", db.backend());

@@ -11,6 +11,7 @@ pub mod event;
 pub mod group;
 pub mod ids;
 pub mod member;
+pub mod membership;
 pub mod money;
 pub mod tag;
 pub mod text;

@@ -1,11 +1,9 @@
 //! Reading a tenant's events in storage order for the analytics index (a full scan when the
 //! index is built, and the rows after a watermark when it catches up) and for the
-//! interaction graph (with their properties): event rows and event blocks merged in id
-//! order.
+//! interaction graph (with their properties), in id order.
 
 use quanzi_domain::TenantId;
 
-use crate::block::{self, Columns, Meta};
 use crate::{Db, Result, StoreError};
 
 /// One stored event, as the analytics index takes it in.
@@ -81,30 +79,18 @@ where
             f(s, r)
         }
     };
-    let blocks: Vec<Meta> = block::metas(db, tenant)
-        .await?
-        .into_iter()
-        .filter(|m| m.last_event_id > after)
-        .collect();
-    let blocks = Blocks {
-        metas: blocks,
-        next: 0,
-        after,
-        props,
-    };
     match db {
         Db::Sqlite(_, lane) => {
             let path = lane.path.clone();
             let sql = scan_sql(true, props);
-            tokio::task::spawn_blocking(move || scan_sqlite(&path, &sql, tenant, blocks, state, f))
+            tokio::task::spawn_blocking(move || scan_sqlite(&path, &sql, tenant, after, state, f))
                 .await
                 .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
         }
         Db::Postgres(pool) => {
             use sqlx::Row;
             let sql = scan_sql(false, props);
-            let (mut state, mut f, mut last, mut blocks) = (state, f, after, blocks);
-            let load = |id: i64| block::columns(db, id);
+            let (mut state, mut f, mut last) = (state, f, after);
             loop {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                     .bind(tenant.0)
@@ -124,62 +110,12 @@ where
                         properties: r.try_get(7)?,
                     };
                     last = row.event_id;
-                    while let Some(m) = blocks.due(row.event_id) {
-                        blocks.emit(&m, &load(m.block_id).await?, &mut state, &mut f);
-                    }
                     f(&mut state, &row);
                 }
                 if (rows.len() as i64) < PAGE {
-                    while let Some(m) = blocks.due(i64::MAX) {
-                        blocks.emit(&m, &load(m.block_id).await?, &mut state, &mut f);
-                    }
                     return Ok(state);
                 }
             }
-        }
-    }
-}
-
-/// The blocks a scan merges into the rows, in id order.
-struct Blocks {
-    metas: Vec<Meta>,
-    next: usize,
-    after: i64,
-    props: bool,
-}
-
-impl Blocks {
-    /// The next block whose events come before event `id`, if any; it counts as emitted.
-    fn due(&mut self, id: i64) -> Option<Meta> {
-        let m = *self.metas.get(self.next)?;
-        (m.first_event_id < id).then(|| {
-            self.next += 1;
-            m
-        })
-    }
-
-    /// Feeds the events of block `m`, whose columns are `c`, to `f`.
-    fn emit<S, F>(&self, m: &Meta, c: &Columns, state: &mut S, f: &mut F)
-    where
-        F: FnMut(&mut S, &ScanRow<'_>),
-    {
-        for i in 0..c.len() {
-            let event_id = m.first_event_id + i as i64;
-            if event_id <= self.after {
-                continue;
-            }
-            let group = c.groups[i];
-            let row = ScanRow {
-                event_id,
-                member_id: c.members[i],
-                group_id: (group != 0).then_some(group),
-                kind: c.kind(i),
-                occurred_at_ms: c.at_ms[i],
-                amount_fen: c.amounts[i].unwrap_or(0),
-                product: c.product(i),
-                properties: if self.props { "{}" } else { "" },
-            };
-            f(state, &row);
         }
     }
 }
@@ -191,39 +127,17 @@ fn scan_sqlite<S, F>(
     path: &str,
     sql: &str,
     tenant: TenantId,
-    mut blocks: Blocks,
+    after: i64,
     mut state: S,
     mut f: F,
 ) -> Result<S>
 where
     F: FnMut(&mut S, &ScanRow<'_>),
 {
-    let after = blocks.after;
-    use rusqlite::{Connection, OpenFlags};
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    conn.execute_batch("pragma cache_size = -65536; pragma mmap_size = 1073741824;")?;
-    let load = |id: i64| -> Result<Columns> {
-        let mut st =
-            conn.prepare_cached("select who, data from event_block where block_id = ?1")?;
-        let mut rows = st.query([id])?;
-        let r = rows
-            .next()?
-            .ok_or_else(|| StoreError::Commit(format!("event block {id} went away")))?;
-        let who = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-        let data = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-        block::codec::decode(who, data)
-    };
+    let conn = crate::sqlite::open_read_only(path, 65_536)?;
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(rusqlite::params![tenant.0, after])?;
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        while let Some(m) = blocks.due(id) {
-            blocks.emit(&m, &load(m.block_id)?, &mut state, &mut f);
-        }
         let kind = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
         let product = r
             .get_ref(6)?
@@ -242,24 +156,12 @@ where
         };
         f(&mut state, &row);
     }
-    while let Some(m) = blocks.due(i64::MAX) {
-        blocks.emit(&m, &load(m.block_id)?, &mut state, &mut f);
-    }
     Ok(state)
-}
-
-/// The largest event block id in the store (all tenants): a cheap check for blocks committed
-/// since, whose event ids may lie below ids already read (a PostgreSQL load takes its ids
-/// when it starts and commits at the end).
-pub async fn max_block_id(db: &Db) -> Result<i64> {
-    crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(block_id) from event_block")
-        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
 }
 
 /// The largest event id in the store (all tenants): a cheap check for new rows written by
 /// another process.
 pub async fn max_event_id(db: &Db) -> Result<i64> {
-    let rows = crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(event_id) from event")
-        .fetch_one(p).await.map(|v| v.unwrap_or(0)))?;
-    Ok(rows.max(block::max_event_id(db).await?))
+    crate::on_pool!(db, p => sqlx::query_scalar::<_, Option<i64>>("select max(event_id) from event")
+        .fetch_one(p).await.map(|v| v.unwrap_or(0)).map_err(Into::into))
 }

@@ -6,11 +6,12 @@ use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
 use crate::group::{self, JoinInfo};
-use crate::{Db, Result, Tx, block, now_ms};
+use crate::{Db, Result, Tx, now_ms};
 
 pub(crate) mod list;
+pub mod loads;
 
-pub use list::{EventFilter, Listed, list, page};
+pub use list::{EventFilter, list};
 
 pub use crate::totals::{DayCount, SHANGHAI_OFFSET_MS, Totals, count, daily, totals_since};
 
@@ -189,45 +190,8 @@ pub async fn insert_batch(
     Ok(new)
 }
 
-/// `None` when no event of `events` has a key in `held`; else the indexes of those that have
-/// not, and those events.
-pub(crate) fn without_held(
-    events: &[NewEvent],
-    held: &std::collections::HashSet<(u64, u64)>,
-) -> Option<(Vec<usize>, Vec<NewEvent>)> {
-    if held.is_empty() {
-        return None;
-    }
-    let kept: Vec<usize> = (0..events.len())
-        .filter(|i| {
-            block::parse_key(&events[*i].idempotency_key).is_none_or(|k| !held.contains(&k))
-        })
-        .collect();
-    let rest = kept.iter().map(|i| events[*i].clone()).collect();
-    Some((kept, rest))
-}
-
-/// Inserts `events` as one JSON array, but those whose file-derived key a block holds;
-/// membership is left to the caller.
+/// Inserts `events` as one JSON array; membership is left to the caller.
 async fn insert_rows(tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<Vec<usize>> {
-    let keys = block::derived_keys(events);
-    let held = if keys.is_empty() {
-        std::collections::HashSet::new()
-    } else {
-        block::held_in_tx(tx, tenant, &keys).await?
-    };
-    match without_held(events, &held) {
-        None => insert_unheld(tx, tenant, events).await,
-        Some((kept, rest)) => Ok(insert_unheld(tx, tenant, &rest)
-            .await?
-            .into_iter()
-            .map(|i| kept[i])
-            .collect()),
-    }
-}
-
-/// [`insert_rows`] once the held keys are out.
-async fn insert_unheld(tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<Vec<usize>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }

@@ -5,7 +5,6 @@
 
 pub mod access;
 pub mod analytics;
-pub mod block;
 pub mod bulk;
 pub mod erasure;
 pub mod event;
@@ -13,9 +12,11 @@ pub mod group;
 pub mod inbound;
 pub mod influence;
 pub mod jobs;
+mod legacy;
 pub mod login_throttle;
 pub mod member;
 pub mod plans;
+mod sqlite;
 pub mod tag;
 pub mod tenant;
 pub mod totals;
@@ -29,9 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 
 /// Migrations for the embedded store.
 pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -243,15 +242,7 @@ impl Db {
         {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
+        let opts = sqlite::pool_options(path);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts.clone())
@@ -289,6 +280,7 @@ impl Db {
             Db::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
+        legacy::convert_event_blocks(self).await?;
         Ok(())
     }
 

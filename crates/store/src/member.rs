@@ -421,7 +421,6 @@ pub async fn merge(
     for sql in stmts {
         on_tx!(tx, c => sqlx::query(sql).bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
     }
-    crate::block::replace_member(tx, tenant, source.0, target.0).await?;
     let mut custom = s.custom.as_object().cloned().unwrap_or_default();
     custom.extend(t.custom.as_object().cloned().unwrap_or_default());
     let patch = MemberPatch {

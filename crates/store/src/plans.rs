@@ -5,8 +5,9 @@ use quanzi_domain::TenantId;
 use sqlx::Row;
 
 use crate::event::EventFilter;
+use crate::group::history::Scope;
 use crate::member::MemberFilter;
-use crate::{Arg, Db, Result, Tx, bind_args, block, event, group, jobs, member, on_tx, webhook};
+use crate::{Arg, Db, Result, Tx, bind_args, event, group, jobs, member, on_tx, webhook};
 
 /// One listing statement with its arguments.
 #[derive(Debug, Clone)]
@@ -102,19 +103,19 @@ pub fn listings(tenant: TenantId, sqlite: bool) -> Vec<Listing> {
         (group::MEMBERS.to_owned(), ints(&[t.0, 2, 10, 50])),
     );
     for (name, scope) in [
-        ("a group's history", block::Scope::Group(2)),
-        ("a member's history", block::Scope::Member(3)),
+        ("a group's history", Scope::Group(2)),
+        ("a member's history", Scope::Member(3)),
     ] {
         add(
             name,
             (group::history::rows_query(scope, None), ints(&[t.0, 50])),
         );
-        let key = [1_735_689_600_000, 1, 1000];
+        let key = [1_735_689_600_000, 1000];
         add(
             &format!("{name} after a cursor"),
             (
                 group::history::rows_query(scope, Some(key)),
-                ints(&[t.0, 50, key[0], key[2]]),
+                ints(&[t.0, 50, key[0], key[1]]),
             ),
         );
     }
@@ -126,14 +127,6 @@ pub fn listings(tenant: TenantId, sqlite: bool) -> Vec<Listing> {
     add(
         "jobs in a state after a cursor",
         jobs::list_query(t, Some("dead"), Some(1000), 50, sqlite),
-    );
-    add(
-        "event blocks by id",
-        (block::METAS.to_owned(), ints(&[t.0])),
-    );
-    add(
-        "event blocks by time",
-        (block::BY_TIME.to_owned(), ints(&[t.0])),
     );
     out
 }

@@ -50,7 +50,6 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId) -> Result<()> {
     // Tables without a cascading foreign key to tenant are cleared explicitly.
     for sql in [
         "delete from event where tenant_id = $1",
-        "delete from event_block where tenant_id = $1",
         "delete from membership_change where tenant_id = $1",
         "delete from group_membership where tenant_id = $1",
         "delete from member_tag where tenant_id = $1",

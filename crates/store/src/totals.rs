@@ -1,53 +1,18 @@
 //! Counts and totals of a tenant's events — the event count, daily activity, the dashboard's
-//! totals — over rows and blocks, leaving voided events out and summing money without
-//! overflow.
+//! totals — leaving voided events out and summing money without overflow.
 
 use quanzi_domain::money::saturate;
 use quanzi_domain::{GroupId, TenantId};
 use serde::Serialize;
 
 use crate::void::NOT_VOIDED;
-use crate::{Db, Result, block, on_pool};
+use crate::{Db, Result, on_pool};
 
-/// Counts a tenant's events, in rows and blocks, leaving out the voided ones.
+/// Counts a tenant's events, leaving out the voided ones.
 pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
     let sql = format!("select count(*) from event where tenant_id = $1 and {NOT_VOIDED}");
-    let rows: i64 = on_pool!(db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_one(p).await)?;
-    // A void names an existing event: the ones not among the rows are in blocks.
-    let voided_in_blocks: i64 = on_pool!(db, p => sqlx::query_scalar::<_, i64>(
-        "select count(*) from event_void v where v.tenant_id = $1 and not exists
-         (select 1 from event e where e.tenant_id = v.tenant_id and e.event_id = v.event_id)")
-        .bind(tenant.0).fetch_one(p).await)?;
-    Ok(rows + block::count(db, tenant).await? - voided_in_blocks)
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_one(p).await.map_err(Into::into))
 }
-
-/// Feeds `f` every event at or after `since_ms` of the blocks `metas` — `(day, kind, member,
-/// group, amount)` — reading only the blocks that can hold one.
-/// Voided events (`voided`) are left out.
-async fn block_events(
-    db: &Db,
-    metas: &[block::Meta],
-    since_ms: i64,
-    voided: &std::collections::HashSet<i64>,
-    mut f: impl FnMut(i64, &str, i64, i64, Option<i64>),
-) -> Result<()> {
-    for m in metas {
-        if m.max_at_ms < since_ms {
-            continue;
-        }
-        let c = block::columns(db, m.block_id).await?;
-        for i in 0..c.len() {
-            if c.at_ms[i] >= since_ms && !voided.contains(&(m.first_event_id + i as i64)) {
-                let day = (c.at_ms[i] + SHANGHAI_OFFSET_MS) / DAY_MS;
-                f(day, c.kind(i), c.members[i], c.groups[i], c.amounts[i]);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One day in ms.
-const DAY_MS: i64 = 86_400_000;
 
 /// Activity of one day: events by kind.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
@@ -75,51 +40,11 @@ pub async fn daily(
     since_ms: i64,
 ) -> Result<Vec<DayCount>> {
     let g = group.map(|g| g.0).unwrap_or(0);
-    let metas = block::metas(db, tenant).await?;
-    if metas.is_empty() {
-        let sql = format!("select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
-            from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4) and {NOT_VOIDED}
-            group by (occurred_at_ms + $1) / 86400000, kind order by day, kind");
-        return on_pool!(db, p => sqlx::query_as::<_, DayCount>(sqlx::AssertSqlSafe(sql)).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
-            .fetch_all(p).await.map_err(Into::into));
-    }
-    // Rows and blocks together: distinct members need the pairs, not two counts.
-    let sql = format!("select (occurred_at_ms + $1) / 86400000 as day, kind, member_id, count(*) as events
+    let sql = format!("select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
         from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4) and {NOT_VOIDED}
-        group by (occurred_at_ms + $1) / 86400000, kind, member_id");
-    let pairs: Vec<(i64, String, i64, i64)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
-        .fetch_all(p).await)?;
-    let mut by: std::collections::BTreeMap<(i64, String), (i64, std::collections::HashSet<i64>)> =
-        std::collections::BTreeMap::new();
-    for (day, kind, member, n) in pairs {
-        let e = by.entry((day, kind)).or_default();
-        e.0 += n;
-        e.1.insert(member);
-    }
-    let voided = crate::void::ids(db, tenant).await?;
-    block_events(
-        db,
-        &metas,
-        since_ms,
-        &voided,
-        |day, kind, member, group, _| {
-            if g == 0 || group == g {
-                let e = by.entry((day, kind.to_owned())).or_default();
-                e.0 += 1;
-                e.1.insert(member);
-            }
-        },
-    )
-    .await?;
-    Ok(by
-        .into_iter()
-        .map(|((day, kind), (events, members))| DayCount {
-            day,
-            kind,
-            events,
-            members: members.len() as i64,
-        })
-        .collect())
+        group by (occurred_at_ms + $1) / 86400000, kind order by day, kind");
+    on_pool!(db, p => sqlx::query_as::<_, DayCount>(sqlx::AssertSqlSafe(sql)).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
+        .fetch_all(p).await.map_err(Into::into))
 }
 
 /// Totals of a tenant's events since a time.
@@ -154,49 +79,12 @@ pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<To
     let filter = format!(
         "from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave' and {NOT_VOIDED}"
     );
-    let metas = block::metas(db, tenant).await?;
-    if metas.is_empty() {
-        let sql = format!("select count(*), count(distinct member_id), {sums} {filter}");
-        let (events, active_members, orders, hi, lo): (i64, i64, i64, i64, i64) = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(since_ms).fetch_one(p).await)?;
-        return Ok(Totals {
-            events,
-            active_members,
-            orders,
-            gmv_fen: saturate(joined(hi, lo)),
-        });
-    }
-    // Rows and blocks together: distinct members need the members, not two counts.
-    let sql = format!("select member_id, count(*), {sums} {filter} group by member_id");
-    let per: Vec<(i64, i64, i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(since_ms).fetch_all(p).await)?;
-    let mut t = Totals::default();
-    let mut gmv: i128 = 0;
-    let mut active: std::collections::HashSet<i64> = std::collections::HashSet::new();
-    for (member, events, orders, hi, lo) in per {
-        active.insert(member);
-        t.events += events;
-        t.orders += orders;
-        gmv += joined(hi, lo);
-    }
-    let voided = crate::void::ids(db, tenant).await?;
-    block_events(
-        db,
-        &metas,
-        since_ms,
-        &voided,
-        |_, kind, member, _, amount| {
-            if kind == "join" || kind == "leave" {
-                return;
-            }
-            active.insert(member);
-            t.events += 1;
-            if kind == "order" {
-                t.orders += 1;
-                gmv += i128::from(amount.unwrap_or(0));
-            }
-        },
-    )
-    .await?;
-    t.active_members = active.len() as i64;
-    t.gmv_fen = saturate(gmv);
-    Ok(t)
+    let sql = format!("select count(*), count(distinct member_id), {sums} {filter}");
+    let (events, active_members, orders, hi, lo): (i64, i64, i64, i64, i64) = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(since_ms).fetch_one(p).await)?;
+    Ok(Totals {
+        events,
+        active_members,
+        orders,
+        gmv_fen: saturate(joined(hi, lo)),
+    })
 }

@@ -1,4 +1,4 @@
-//! Voided events: a mistaken event stays stored (a row or a block slot) and is named in
+//! Voided events: a mistaken event stays stored and is named in
 //! `event_void` with who voided it, when and why; every count, total, KPI and the analytics
 //! index leave it out.
 
@@ -27,18 +27,12 @@ pub struct EventVoid {
 pub const NOT_VOIDED: &str = "not exists (select 1 from event_void v \
     where v.tenant_id = event.tenant_id and v.event_id = event.event_id)";
 
-/// Whether `event_id` is one of the tenant's events, as a row or in a block.
+/// Whether `event_id` is one of the tenant's events.
 pub async fn event_exists(db: &Db, tenant: TenantId, event_id: i64) -> Result<bool> {
     let row: Option<i64> = on_pool!(db, p => sqlx::query_scalar(
         "select event_id from event where tenant_id = $1 and event_id = $2")
         .bind(tenant.0).bind(event_id).fetch_optional(p).await)?;
-    if row.is_some() {
-        return Ok(true);
-    }
-    let in_block: Option<i64> = on_pool!(db, p => sqlx::query_scalar(
-        "select block_id from event_block where tenant_id = $1 and first_event_id <= $2 and last_event_id >= $2")
-        .bind(tenant.0).bind(event_id).fetch_optional(p).await)?;
-    Ok(in_block.is_some())
+    Ok(row.is_some())
 }
 
 /// Voids an event (which must exist): the first void stands, a repeat answers it unchanged.

@@ -3,7 +3,6 @@
 
 use quanzi_domain::TenantId;
 
-use crate::block::{self, Implied, Scope};
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A tenant's WeCom connection, secrets included: never render it whole.
@@ -182,17 +181,6 @@ pub async fn settle_membership(
          where tenant_id = $1 and group_id = $2 and member_id = $3 and change in ('join', 'leave')
          order by at_ms desc, membership_change_id desc limit 1")
         .bind(tenant.0).bind(group_id).bind(member_id).fetch_optional(c).await)?;
-    // A bulk load's changes are its blocks' join and leave events; a row wins a tie.
-    let scope = Scope::Pair {
-        group: group_id,
-        member: member_id,
-    };
-    let implied = block::implied_changes(block::Read::Tx(tx), tenant, scope, None, 1).await?;
-    let latest = match (latest, implied.first()) {
-        (Some(row), Some(c)) if c.at_ms > row.1 => Some(implied_change(c)),
-        (None, Some(c)) => Some(implied_change(c)),
-        (row, _) => row,
-    };
     let sql = match latest.as_ref().map(|(c, _)| c.as_str()) {
         Some("leave") => {
             "update group_membership set left_at_ms = $4
@@ -208,12 +196,6 @@ pub async fn settle_membership(
     on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(tenant.0).bind(group_id).bind(member_id).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
-}
-
-/// An implied change as (change, at_ms).
-fn implied_change(c: &Implied) -> (String, i64) {
-    let change = if c.join { "join" } else { "leave" };
-    (change.to_owned(), c.at_ms)
 }
 
 /// The tenant's member by WeChat unionid, in an open transaction.

@@ -12,16 +12,14 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
 use quanzi_domain::group::GroupRole;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{Mutex, oneshot};
 
-use crate::block;
 use crate::event::{MembershipChange, NEW_KEYS_SQLITE, membership_changes, new_indexes};
 use crate::group::{JOIN_CHANGE_SQL, JOIN_SQL, LEAVE_CHANGE_SQL, LEAVE_SQL};
 use crate::{Result, StoreError};
@@ -61,7 +59,7 @@ fn insert_values(rows: usize) -> String {
 }
 
 /// The writer's statement texts, made once: preparing from the cache looks them up by text.
-struct Statements {
+pub(crate) struct Statements {
     insert_many: String,
     insert_ten: String,
     insert_one: String,
@@ -73,7 +71,7 @@ struct Statements {
 }
 
 impl Statements {
-    fn new() -> Statements {
+    pub(crate) fn new() -> Statements {
         Statements {
             insert_many: insert_values(ROWS_PER_INSERT),
             insert_ten: insert_values(10),
@@ -177,20 +175,9 @@ impl Lane {
     }
 }
 
-/// Opens the writer's connection with the pool's settings and a larger page cache.
+/// Opens the writer's connection with a page cache of its own.
 fn open(path: &str) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(Duration::from_secs(30))?;
-    conn.execute_batch(&format!(
-        "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;
-         pragma temp_store = memory; pragma cache_size = -{WRITER_CACHE_KIB};"
-    ))?;
-    conn.set_prepared_statement_cache_capacity(16);
-    Ok(conn)
+    crate::sqlite::open(path, WRITER_CACHE_KIB)
 }
 
 /// The writer thread: takes every queued batch (up to [`MAX_GROUP`]), writes each in a
@@ -260,22 +247,9 @@ fn write_group(
     Ok(results)
 }
 
-/// Inserts one batch and applies the joins and leaves among its new events to membership;
-/// an event whose file-derived key a bulk load's block holds is not new.
+/// Inserts one batch and applies the joins and leaves among its new events to membership.
 fn append(conn: &Connection, sql: &Statements, job: &Append) -> rusqlite::Result<Vec<usize>> {
-    let keys = block::derived_keys(&job.events);
-    let held = if keys.is_empty() {
-        HashSet::new()
-    } else {
-        block::held_sqlite(conn, job.tenant, &keys)?
-    };
-    match crate::event::without_held(&job.events, &held) {
-        None => append_rows(conn, sql, job, &job.events),
-        Some((kept, events)) => Ok(append_rows(conn, sql, job, &events)?
-            .into_iter()
-            .map(|i| kept[i])
-            .collect()),
-    }
+    append_rows(conn, sql, job, &job.events)
 }
 
 /// Inserts `events` for `job`'s tenant and applies their new joins and leaves to
@@ -286,46 +260,7 @@ fn append_rows(
     job: &Append,
     events: &[NewEvent],
 ) -> rusqlite::Result<Vec<usize>> {
-    let mut new = Vec::with_capacity(events.len());
-    let mut done = 0;
-    while done < events.len() {
-        let left = events.len() - done;
-        let rows = [ROWS_PER_INSERT, 10, 1]
-            .into_iter()
-            .find(|n| *n <= left)
-            .unwrap_or(1);
-        let chunk = &events[done..done + rows];
-        let mut st = conn.prepare_cached(sql.insert(rows))?;
-        st.raw_bind_parameter(1, job.tenant.0)?;
-        st.raw_bind_parameter(2, job.received_ms)?;
-        for (r, e) in chunk.iter().enumerate() {
-            let p = 3 + r * EVENT_PARAMS;
-            st.raw_bind_parameter(p, &e.idempotency_key)?;
-            st.raw_bind_parameter(p + 1, e.kind.as_str())?;
-            st.raw_bind_parameter(p + 2, e.member_id.0)?;
-            st.raw_bind_parameter(p + 3, e.group_id.map(|g| g.0))?;
-            st.raw_bind_parameter(p + 4, e.occurred_at_ms)?;
-            st.raw_bind_parameter(p + 5, e.amount_fen)?;
-            st.raw_bind_parameter(p + 6, &e.product)?;
-            st.raw_bind_parameter(p + 7, &e.reference)?;
-            st.raw_bind_parameter(p + 8, &e.properties)?;
-        }
-        let inserted = st.raw_execute()?;
-        if inserted == rows {
-            new.extend(done..done + rows);
-        } else if inserted > 0 {
-            // Under the only write lock one statement's new rows get consecutive ids.
-            let last = conn.last_insert_rowid();
-            let keys = conn
-                .prepare_cached(&sql.new_keys)?
-                .query_map(params![last - inserted as i64, last], |r| {
-                    r.get::<_, String>(0)
-                })?
-                .collect::<rusqlite::Result<HashSet<String>>>()?;
-            new.extend(new_indexes(chunk, &keys).into_iter().map(|i| done + i));
-        }
-        done += rows;
-    }
+    let new = insert_events(conn, sql, job.tenant, job.received_ms, events)?;
     let t = job.tenant.0;
     for change in membership_changes(events, &new) {
         match change {
@@ -360,6 +295,59 @@ fn append_rows(
                 }
             }
         }
+    }
+    Ok(new)
+}
+
+/// Inserts `events` for `tenant`, skipping the idempotency keys it has, with prepared
+/// multi-row statements; answers the indexes (into `events`) of the new ones. Membership is
+/// the caller's.
+pub(crate) fn insert_events(
+    conn: &Connection,
+    sql: &Statements,
+    tenant: TenantId,
+    received_ms: i64,
+    events: &[NewEvent],
+) -> rusqlite::Result<Vec<usize>> {
+    let mut new = Vec::with_capacity(events.len());
+    let mut done = 0;
+    while done < events.len() {
+        let left = events.len() - done;
+        let rows = [ROWS_PER_INSERT, 10, 1]
+            .into_iter()
+            .find(|n| *n <= left)
+            .unwrap_or(1);
+        let chunk = &events[done..done + rows];
+        let mut st = conn.prepare_cached(sql.insert(rows))?;
+        st.raw_bind_parameter(1, tenant.0)?;
+        st.raw_bind_parameter(2, received_ms)?;
+        for (r, e) in chunk.iter().enumerate() {
+            let p = 3 + r * EVENT_PARAMS;
+            st.raw_bind_parameter(p, &e.idempotency_key)?;
+            st.raw_bind_parameter(p + 1, e.kind.as_str())?;
+            st.raw_bind_parameter(p + 2, e.member_id.0)?;
+            st.raw_bind_parameter(p + 3, e.group_id.map(|g| g.0))?;
+            st.raw_bind_parameter(p + 4, e.occurred_at_ms)?;
+            st.raw_bind_parameter(p + 5, e.amount_fen)?;
+            st.raw_bind_parameter(p + 6, &e.product)?;
+            st.raw_bind_parameter(p + 7, &e.reference)?;
+            st.raw_bind_parameter(p + 8, &e.properties)?;
+        }
+        let inserted = st.raw_execute()?;
+        if inserted == rows {
+            new.extend(done..done + rows);
+        } else if inserted > 0 {
+            // Under the only write lock one statement's new rows get consecutive ids.
+            let last = conn.last_insert_rowid();
+            let keys = conn
+                .prepare_cached(&sql.new_keys)?
+                .query_map(params![last - inserted as i64, last], |r| {
+                    r.get::<_, String>(0)
+                })?
+                .collect::<rusqlite::Result<HashSet<String>>>()?;
+            new.extend(new_indexes(chunk, &keys).into_iter().map(|i| done + i));
+        }
+        done += rows;
     }
     Ok(new)
 }

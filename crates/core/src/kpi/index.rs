@@ -45,8 +45,8 @@ pub struct TenantIndex {
 struct SyncState {
     built: bool,
     seen_max: i64,
-    /// The largest event block id when the index last caught up.
-    seen_block: i64,
+    /// The largest bulk load id when the index last caught up.
+    seen_load: i64,
     /// The tenant's largest event void id when the index was built: a new void rebuilds it.
     seen_void: i64,
     recent: BTreeSet<i64>,
@@ -129,7 +129,7 @@ impl Analytics {
         let e = self.entry(t);
         let mut st = e.sync.lock().await;
         let max = scan::max_event_id(db).await?;
-        let max_block = scan::max_block_id(db).await?;
+        let max_load = quanzi_store::event::loads::max_load_id(db).await?;
         let max_void = quanzi_store::void::max_void_id(db, t).await?;
         if st.built && max_void > st.seen_void {
             // An event already in the index was voided: only a rebuild takes it out.
@@ -139,20 +139,17 @@ impl Analytics {
             && st
                 .holdback_read
                 .is_none_or(|at| at.elapsed() >= HOLDBACK_EVERY);
-        if st.built && max <= st.seen_max && max_block <= st.seen_block && !holdback_due {
+        if st.built && max <= st.seen_max && max_load <= st.seen_load && !holdback_due {
             return Ok(e.clone());
         }
-        if st.built && max_block > st.seen_block {
-            // A block committed with ids the index has already passed (a load that took its
-            // ids before rows stored since were read): only a rebuild takes it in.
+        if st.built && max_load > st.seen_load {
+            // A load committed with ids the index has already passed (it took its ids before
+            // rows stored since were read): only a rebuild takes it in.
             let wm = e.read().max_event_id();
-            let late = quanzi_store::block::metas(db, t)
-                .await?
-                .iter()
-                .any(|m| m.block_id > st.seen_block && m.first_event_id <= wm);
+            let late = quanzi_store::event::loads::loaded_below(db, t, st.seen_load, wm).await?;
             st.built = !late;
         }
-        st.seen_block = max_block;
+        st.seen_load = max_load;
         st.seen_void = max_void;
         let started = Instant::now();
         if !st.built {

@@ -82,31 +82,34 @@ pub fn card(o: &kpi::Overview, key: &str) -> f64 {
     o.cards.iter().find(|c| c.key == key).unwrap().value
 }
 
-/// Stores a block of `n` orders of `amount` fen by member `m` in group `g`, event ids from
-/// `first`, as a bulk load does.
+/// Stores `n` orders of `amount` fen by member `m` in group `g` as event rows with ids from
+/// `first` and file-derived keys, as a bulk load does.
 pub async fn block(db: &Db, t: TenantId, m: i64, g: i64, first: i64, n: usize, amount: i64) {
-    use quanzi_store::block::{Columns, codec};
-    let c = Columns {
-        members: vec![m; n],
-        groups: vec![g; n],
-        kinds: vec![0; n],
-        kind_names: vec!["order".into()],
-        at_ms: vec![at(2); n],
-        amounts: vec![Some(amount); n],
-        products: vec![1; n],
-        product_names: vec!["tea".into()],
-        lines: (2..2 + n as u64).collect(),
-        hashes: (0..n as u64).collect(),
-    };
-    let (who, data) = codec::encode(&c);
-    let sql = "insert into event_block (tenant_id, first_event_id, last_event_id, rows, first_line,
-        last_line, min_at_ms, max_at_ms, received_at_ms, member_filter, who, data)
-        values ($1, $2, $3, $4, 2, $5, $6, $6, 0, $7, $8, $9)";
-    let last = first + n as i64 - 1;
-    on_pool!(db, p => sqlx::query(sql).bind(t.0).bind(first).bind(last).bind(n as i64)
-        .bind(1 + n as i64).bind(at(2)).bind(codec::member_filter(&c.members)).bind(who).bind(data)
-        .execute(p).await.map(|_| ()))
-    .unwrap();
+    stored_orders(db, t, m, g, first, n, amount, at(2)).await
+}
+
+/// Stores `n` orders as event rows with ids from `first`, at `at_ms`.
+#[allow(clippy::too_many_arguments)]
+pub async fn stored_orders(
+    db: &Db,
+    t: TenantId,
+    m: i64,
+    g: i64,
+    first: i64,
+    n: usize,
+    amount: i64,
+    at_ms: i64,
+) {
+    for i in 0..n as i64 {
+        let sql =
+            "insert into event (event_id, tenant_id, idempotency_key, kind, member_id, group_id,
+            occurred_at_ms, amount_fen, product, properties, received_at_ms)
+            values ($1, $2, $3, 'order', $4, $5, $6, $7, 'tea', '{}', 0)";
+        let key = format!("import-{}-{:016x}", i + 2, i);
+        on_pool!(db, p => sqlx::query(sql).bind(first + i).bind(t.0).bind(key).bind(m).bind(g)
+            .bind(at_ms).bind(amount).execute(p).await.map(|_| ()))
+        .unwrap();
+    }
 }
 
 pub async fn event_id(db: &Db, t: TenantId, key: &str) -> i64 {

@@ -1,0 +1,61 @@
+//! The one SQLite connection set-up: every connection to the embedded store — the async
+//! pool's, the event writer's, a bulk load's, an analytics scan's — opens with the same
+//! pragmas (WAL, `synchronous = full`, foreign keys on, a 30 s busy wait, temporary tables in
+//! memory); only the page cache differs by use.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+
+/// How long a connection waits for another's write lock.
+const BUSY: Duration = Duration::from_secs(30);
+/// The pool's page cache, KiB.
+pub(crate) const POOL_CACHE_KIB: i64 = 65_536;
+
+/// The async pool's options for the database file at `path`.
+pub(crate) fn pool_options(path: &str) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(BUSY)
+        .pragma("cache_size", format!("-{POOL_CACHE_KIB}"))
+        .pragma("temp_store", "memory")
+}
+
+/// A read-write connection of its own to the database file at `path`, with a page cache of
+/// `cache_kib` KiB.
+pub(crate) fn open(path: &str, cache_kib: i64) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    set_up(&conn, cache_kib)?;
+    conn.execute_batch("pragma journal_mode = wal;")?;
+    conn.set_prepared_statement_cache_capacity(16);
+    Ok(conn)
+}
+
+/// A read-only connection of its own (a scan: readers never wait for the writer in WAL mode),
+/// its file mapped into memory up to 1 GiB.
+pub(crate) fn open_read_only(path: &str, cache_kib: i64) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    set_up(&conn, cache_kib)?;
+    conn.execute_batch("pragma mmap_size = 1073741824;")?;
+    Ok(conn)
+}
+
+fn set_up(conn: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY)?;
+    conn.execute_batch(&format!(
+        "pragma synchronous = full; pragma foreign_keys = on; pragma temp_store = memory;
+         pragma cache_size = -{cache_kib};"
+    ))
+}
