@@ -13,6 +13,7 @@ pub mod import;
 pub mod mapping;
 mod records;
 pub mod seal;
+pub mod webhook_sign;
 pub mod wecom;
 
 pub use import::{ImportError, ImportKind, RejectWriter, Row, RowError, RowReader};
