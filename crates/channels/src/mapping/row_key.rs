@@ -79,7 +79,7 @@ impl Leap {
 }
 
 /// [`derived_hash`] for the rows of one header, with the header's bytes hashed once: each
-/// run of fixed bytes between two values (`0x1e`, the next name, `0x1f`) is one [`Leap`], so
+/// run of fixed bytes between two values (`0x1e`, the next name, `0x1f`) is one `Leap`, so
 /// a row costs its values' bytes. Equal to [`derived_hash`] of the same pairs.
 #[derive(Debug, Clone)]
 pub struct RowHasher {
