@@ -1,6 +1,7 @@
 //! Quanzi's channels: how data comes in and goes out. Operators' files: CSV and XLSX imports of
 //! members, groups and events, and CSV/XLSX exports of the dashboard's tables; WeCom callbacks
-//! (crypto, XML, events), the signing of outbound webhooks, and secrets sealed at rest.
+//! (crypto, XML, events), the signing of outbound webhooks ([`webhook_sign`]), and secrets sealed
+//! at rest.
 //!
 //! Pure: no async and no database. [`import::RowReader`] reads rows (CSV streamed, so a
 //! 10-million-row file is never held whole), [`mapping`] turns them into the domain's inputs
@@ -13,6 +14,7 @@ pub mod import;
 pub mod mapping;
 mod records;
 pub mod seal;
+pub mod webhook_sign;
 pub mod wecom;
 
 pub use import::{ImportError, ImportKind, RejectWriter, Row, RowError, RowReader};

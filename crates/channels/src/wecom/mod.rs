@@ -3,13 +3,15 @@
 //!
 //! A POSTed callback goes: [`open_callback`] (envelope XML → signature → AES → ReceiveId) to
 //! the decrypted XML, which is stored as received, then [`WecomEvent::parse`] in the job that
-//! processes it. A GET URL verification is [`crypto::verify_url`]. [`webhook`] signs what
-//! Quanzi sends out.
+//! processes it. A GET URL verification is [`crypto::verify_url`].
 
 pub mod crypto;
 pub mod event;
-pub mod webhook;
 pub mod xml;
+
+/// The outbound webhook signer's former path, kept so `wecom::webhook::…` still compiles; it
+/// lives in [`crate::webhook_sign`] because nothing in it is WeCom's.
+pub use crate::webhook_sign as webhook;
 
 pub use crypto::{
     AesKey, CryptoError, EncryptedMessage, decrypt_message, encrypt_message, verify_url,

@@ -1,9 +1,6 @@
 //! Signatures of Quanzi's outbound webhooks, in Stripe's style: the header
 //! `Quanzi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, with one
 //! `v1` per active secret while a secret is being rotated, and the check a receiver runs.
-//!
-//! (It sits beside the WeCom code because it is the other half of the channels; nothing in it
-//! is WeCom-specific.)
 
 use hmac::digest::{Key, KeyInit};
 use hmac::{Hmac, Mac};
