@@ -330,9 +330,11 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let bad = req(json!({"kind": "seeds", "k": 0, "epsilon": 0.9, "model": "sir",
+        let bad = req(
+            json!({"kind": "seeds", "k": 0, "epsilon": 0.9, "model": "sir",
             "probability": "constant", "p": 1.5, "runs": 0, "seed": -1,
-            "lifecycle_stage": "vip", "group_id": -3}));
+            "lifecycle_stage": "vip", "group_id": -3}),
+        );
         let Err(inv) = bad.parse() else {
             panic!("a request with eight bad fields was taken")
         };
@@ -340,7 +342,16 @@ mod tests {
         fields.sort_unstable();
         assert_eq!(
             fields,
-            ["epsilon", "group_id", "k", "lifecycle_stage", "model", "p", "runs", "seed"]
+            [
+                "epsilon",
+                "group_id",
+                "k",
+                "lifecycle_stage",
+                "model",
+                "p",
+                "runs",
+                "seed"
+            ]
         );
     }
 
@@ -351,13 +362,19 @@ mod tests {
             (json!({"kind": "scores", "k": 3}), "k"),
             (json!({"kind": "scores", "runs": 3}), "runs"),
             (json!({"kind": "scores", "model": "ic"}), "model"),
-            (json!({"kind": "simulate", "exclude_tag_id": 2, "member_ids": [1]}), "exclude_tag_id"),
+            (
+                json!({"kind": "simulate", "exclude_tag_id": 2, "member_ids": [1]}),
+                "exclude_tag_id",
+            ),
             (json!({"kind": "simulate"}), "member_ids"),
             (json!({"kind": "simulate", "member_ids": []}), "member_ids"),
             (json!({"kind": "seeds", "member_ids": [1]}), "member_ids"),
             (json!({"kind": "seeds", "p": 0.2}), "p"),
             (json!({"kind": "seeds", "probability": "constant"}), "p"),
-            (json!({"kind": "seeds", "probability": "magic"}), "probability"),
+            (
+                json!({"kind": "seeds", "probability": "magic"}),
+                "probability",
+            ),
         ] {
             assert_eq!(first_bad_field(v.clone()), field, "{v}");
         }
@@ -405,8 +422,10 @@ mod tests {
                     "lifecycle_stage": "active", "exclude_tag_id": null},
                 "runs": 1000, "seed": 42})
         );
-        let sim = req(json!({"kind": "simulate", "member_ids": [3, 1, 3], "model": "lt",
-            "probability": "constant", "p": 0.2}))
+        let sim = req(
+            json!({"kind": "simulate", "member_ids": [3, 1, 3], "model": "lt",
+            "probability": "constant", "p": 0.2}),
+        )
         .parse()
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
