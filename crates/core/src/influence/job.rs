@@ -11,8 +11,13 @@ use serde_json::json;
 
 use super::seeds::{self, SeedsRun};
 use super::spread::{probabilities, spread};
-use super::{graph_input, scores};
-use crate::jobs::{Claimed, JobContext, JobError};
+use super::{RUN_JOB, graph_input, scores};
+use crate::jobs::{Claimed, JobContext, JobError, JobRegistry};
+
+/// Registers the influence jobs with the worker.
+pub fn register(registry: &mut JobRegistry) {
+    registry.add(RUN_JOB, |ctx, c| Box::pin(run_job(ctx, c)));
+}
 
 /// Runs one `influence.run` job.
 pub async fn run_job(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobError> {

@@ -19,7 +19,7 @@ mod scores;
 mod seeds;
 mod spread;
 
-pub use job::run_job;
+pub use job::{register, run_job};
 pub use quanzi_domain::influence::{
     Candidates, MAX_K, MAX_RUNS, ModelName, Probability, RunParams, RunRequest,
 };
