@@ -1,9 +1,14 @@
-//! The worker: fires due schedules, claims jobs with a lease, runs each by its kind, and
-//! records the outcome (done, retry with exponential backoff and jitter, or dead).
+//! The worker: fires due schedules, claims jobs with a lease, runs each with the handler its
+//! kind has in the [`JobRegistry`] (each feature registers its own, see [`crate::features`]),
+//! and records the outcome (done, retry with exponential backoff and jitter, or dead).
 //!
 //! Jobs that only write the store finish in the transaction of their work, so a job whose
 //! lease ran out (its worker was killed or stalled) and was taken over counts exactly once.
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use quanzi_domain::TenantId;
@@ -38,6 +43,58 @@ impl From<quanzi_store::StoreError> for JobError {
     }
 }
 
+/// What a job handler returns: its try's outcome, boxed so that handlers of every feature
+/// fit in one registry.
+pub type JobFuture<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<(), JobError>> + Send + 'a>>;
+
+/// Runs one claimed job of its kind. A success ends the job (with [`Claimed::finish_in`] or
+/// [`Claimed::finish`]); an error is recorded by the worker, retried or dead.
+pub type JobHandler = for<'a> fn(&'a JobContext, &'a Claimed) -> JobFuture<'a>;
+
+/// Job kinds and their handlers; a kind without one dies at its first try.
+#[derive(Clone, Default)]
+pub struct JobRegistry {
+    handlers: HashMap<&'static str, JobHandler>,
+}
+
+impl JobRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the handler of jobs of `kind`, e.g.
+    /// `registry.add(RUN_JOB, |ctx, c| Box::pin(run_job(ctx, c)))`.
+    ///
+    /// # Panics
+    /// When `kind` already has a handler: two features claiming one kind is a bug to stop at
+    /// start-up, not a handler to pick at random.
+    pub fn add(&mut self, kind: &'static str, handler: JobHandler) -> &mut Self {
+        let before = self.handlers.insert(kind, handler);
+        assert!(before.is_none(), "job kind {kind:?} has two handlers");
+        self
+    }
+
+    /// The handler of jobs of `kind`.
+    pub fn get(&self, kind: &str) -> Option<JobHandler> {
+        self.handlers.get(kind).copied()
+    }
+
+    /// The registered kinds, sorted.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+}
+
+impl std::fmt::Debug for JobRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.kinds()).finish()
+    }
+}
+
 /// What every job can use.
 #[derive(Clone, Debug)]
 pub struct JobContext {
@@ -51,10 +108,13 @@ pub struct JobContext {
     pub tokens: std::sync::Arc<crate::wecom_api::TokenCache>,
     /// First pause before retrying a rate-limited WeCom call.
     pub api_retry_base: Duration,
+    /// The handlers of the job kinds this worker runs.
+    pub registry: Arc<JobRegistry>,
 }
 
 impl JobContext {
-    /// A context over `db` and the server's settings, with a 10 s HTTP timeout.
+    /// A context over `db` and the server's settings, with a 10 s HTTP timeout and every
+    /// feature's jobs.
     pub fn new(db: Db, server: crate::server::ServerSettings) -> Self {
         JobContext {
             db,
@@ -62,6 +122,7 @@ impl JobContext {
             server,
             tokens: Default::default(),
             api_retry_base: crate::wecom_sync::RETRY_BASE,
+            registry: Arc::new(crate::features::job_registry()),
         }
     }
 }
@@ -211,15 +272,11 @@ pub async fn run_claimed(ctx: &JobContext, c: Claimed) -> Result<()> {
 }
 
 async fn dispatch(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobError> {
-    match c.job.kind.as_str() {
-        TEST_JOB => run_test_job(ctx, c).await,
-        crate::wecom::EVENT_JOB => crate::wecom::run_event_job(ctx, c).await,
-        crate::wecom::RESYNC_JOB => crate::wecom_sync::run_resync_group(ctx, c).await,
-        crate::wecom::SYNC_JOB => crate::wecom_sync::run_full_sync(ctx, c).await,
-        quanzi_store::webhook::DELIVERY_JOB => crate::webhooks::run_delivery(ctx, c).await,
-        crate::influence::RUN_JOB => crate::influence::run_job(ctx, c).await,
-        other => Err(JobError::Fatal(format!(
-            "no handler for job kind {other:?}"
+    match ctx.registry.get(&c.job.kind) {
+        Some(handler) => handler(ctx, c).await,
+        None => Err(JobError::Fatal(format!(
+            "no handler for job kind {:?}",
+            c.job.kind
         ))),
     }
 }
@@ -290,6 +347,11 @@ pub async fn retry(db: &Db, t: TenantId, job_id: i64) -> Result<()> {
 
 /// Kind of a job that does nothing but finish (for checks of the queue itself).
 pub const TEST_JOB: &str = "noop";
+
+/// Registers the queue's own [`TEST_JOB`].
+pub fn register(registry: &mut JobRegistry) {
+    registry.add(TEST_JOB, |ctx, c| Box::pin(run_test_job(ctx, c)));
+}
 
 async fn run_test_job(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobError> {
     c.finish(&ctx.db).await?;

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod egress;
 pub mod error;
 pub mod events;
+pub mod features;
 pub mod groups;
 pub mod import;
 pub mod influence;

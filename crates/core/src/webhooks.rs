@@ -271,6 +271,11 @@ pub async fn deliveries_before(
     Ok(ds)
 }
 
+/// Registers the delivery job with the worker.
+pub fn register(registry: &mut crate::jobs::JobRegistry) {
+    registry.add(repo::DELIVERY_JOB, |ctx, c| Box::pin(run_delivery(ctx, c)));
+}
+
 /// The job: POSTs one delivery, signed with the subscription's current secrets.
 pub async fn run_delivery(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobError> {
     let t = c.tenant();

@@ -22,6 +22,19 @@ pub const EVENT_JOB: &str = "wecom.event";
 pub const RESYNC_JOB: &str = "wecom.resync_group";
 /// Job that pulls every customer, group and tag.
 pub const SYNC_JOB: &str = "wecom.sync";
+
+/// Registers the WeCom jobs with the worker: callbacks applied, groups and the whole
+/// directory pulled.
+pub fn register(registry: &mut crate::jobs::JobRegistry) {
+    registry
+        .add(EVENT_JOB, |ctx, c| Box::pin(run_event_job(ctx, c)))
+        .add(RESYNC_JOB, |ctx, c| {
+            Box::pin(crate::wecom_sync::run_resync_group(ctx, c))
+        })
+        .add(SYNC_JOB, |ctx, c| {
+            Box::pin(crate::wecom_sync::run_full_sync(ctx, c))
+        });
+}
 /// Name of the nightly sync schedule.
 pub const NIGHTLY: &str = "wecom.nightly_sync";
 /// When the nightly sync runs (Asia/Shanghai).

@@ -400,7 +400,7 @@ pub async fn submit(State(s): State<AppState>, u: UiUser, Form(f): Form<SeedsFor
     let (req, bad) = f.request();
     let mut errs = Errors::default();
     errs.extend(&l, &bad);
-    if let Err(CoreError::Invalid(inv)) = req.validate() {
+    if let Err(inv) = req.parse() {
         errs.extend(&l, &inv.0);
     }
     if errs.is_empty() {
