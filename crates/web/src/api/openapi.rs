@@ -12,7 +12,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
-use crate::error::CODES;
+use crate::error::Code;
 
 /// Adds the bearer scheme and the error-code table to the document.
 pub struct Security;
@@ -24,12 +24,9 @@ impl Modify for Security {
             "api_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("qz_…").description(Some("A tenant API key created in Settings or with `quanzi admin create-api-key`.")).build()),
         );
-        let table: String = CODES
-            .iter()
-            .map(|(c, s, d)| format!("| `{c}` | {s} | {d} |\n"))
-            .collect();
+        let table = Code::markdown_table();
         openapi.info.description = Some(format!(
-            "Quanzi's API. Authenticate with `Authorization: Bearer <api key>`. No string, in a body or a query, may contain NUL (U+0000). Errors are `{{\"error\":{{\"code\",\"message\",\"fields\"}}}}` with these stable codes:\n\n| code | status | meaning |\n|---|---|---|\n{table}"
+            "Quanzi's API. Authenticate with `Authorization: Bearer <api key>`. No string, in a body or a query, may contain NUL (U+0000). Errors are `{{\"error\":{{\"code\",\"message\",\"fields\"}}}}` with these stable codes:\n\n{table}"
         ));
         openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
             "api_key",
