@@ -49,6 +49,9 @@ pub struct ErrorDetail {
 fn code_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "Stable snake_case code (see the table in the API docs).",
+        ))
         .enum_values(Some(Code::ALL.iter().map(|c| c.name())))
         .build()
 }
