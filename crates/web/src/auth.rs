@@ -12,7 +12,7 @@ use quanzi_domain::TenantId;
 use quanzi_domain::access::{Actor, OperatorRole, Permissions};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "qz_session";
@@ -106,7 +106,7 @@ impl FromRequestParts<AppState> for Caller {
                 .unwrap_or("");
             if !constant_time_eq(sent.as_bytes(), s.csrf_token.as_bytes()) {
                 return Err(ApiError::new(
-                    "csrf_failed",
+                    Code::CsrfFailed,
                     "missing or wrong X-CSRF-Token",
                 ));
             }

@@ -10,77 +10,15 @@ use quanzi_domain::{FieldError, Invalid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Every error code the API answers with, its HTTP status and what it means.
-pub const CODES: &[(&str, u16, &str)] = &[
-    (
-        "bad_request",
-        400,
-        "The body is not valid JSON or the request is malformed.",
-    ),
-    (
-        "unauthorized",
-        401,
-        "No valid API key or session; log in or send `Authorization: Bearer qz_…`.",
-    ),
-    ("bad_credentials", 401, "Wrong email or password."),
-    (
-        "forbidden",
-        403,
-        "Authenticated, but the key's scope or the operator's role does not allow this.",
-    ),
-    (
-        "csrf_failed",
-        403,
-        "A cookie-authenticated write without the session's CSRF token.",
-    ),
-    (
-        "not_found",
-        404,
-        "No such object in this tenant (objects of other tenants are never revealed).",
-    ),
-    (
-        "method_not_allowed",
-        405,
-        "The path exists but not with this method.",
-    ),
-    (
-        "conflict",
-        409,
-        "A unique field (phone, external_userid, email…) already belongs to another object.",
-    ),
-    (
-        "payload_too_large",
-        413,
-        "The body is larger than the endpoint accepts.",
-    ),
-    (
-        "unsupported_media_type",
-        415,
-        "Send `Content-Type: application/json`.",
-    ),
-    (
-        "validation_failed",
-        422,
-        "The input broke a rule; `fields` lists each field (and batch index) and why.",
-    ),
-    ("rate_limited", 429, "Too many attempts; wait and retry."),
-    (
-        "internal",
-        500,
-        "An error on our side; it is logged. Retrying may help.",
-    ),
-    (
-        "unavailable",
-        503,
-        "The store is not reachable, the request ran past its time limit, or the server cannot read its stored secrets.",
-    ),
-];
+mod code;
+
+pub use code::Code;
 
 /// An API error: a stable code, a message and, for validation, the fields.
 #[derive(Debug)]
 pub struct ApiError {
-    /// One of [`CODES`].
-    pub code: &'static str,
+    /// Its stable code.
+    pub code: Code,
     /// Human-readable message.
     pub message: String,
     /// Field errors (validation only).
@@ -98,7 +36,8 @@ pub struct ErrorBody {
 /// The error's details.
 pub struct ErrorDetail {
     /// Stable snake_case code (see the table in the API docs).
-    pub code: String,
+    #[schema(schema_with = code_schema)]
+    pub code: Code,
     /// Human-readable message.
     pub message: String,
     /// For `validation_failed`: every bad field.
@@ -106,9 +45,20 @@ pub struct ErrorDetail {
     pub fields: Vec<FieldError>,
 }
 
+/// The schema of [`ErrorDetail::code`]: a string, one of the [`Code`] table's names.
+fn code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "Stable snake_case code (see the table in the API docs).",
+        ))
+        .enum_values(Some(Code::ALL.iter().map(|c| c.name())))
+        .build()
+}
+
 impl ApiError {
     /// An error with a code and message.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
@@ -123,34 +73,29 @@ impl ApiError {
 
     /// The HTTP status of the code.
     pub fn status(&self) -> StatusCode {
-        let s = CODES
-            .iter()
-            .find(|(c, _, _)| *c == self.code)
-            .map(|(_, s, _)| *s)
-            .unwrap_or(500);
-        StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        self.code.status()
     }
 
     /// 401.
     pub fn unauthorized() -> Self {
-        ApiError::new("unauthorized", "authentication required")
+        ApiError::new(Code::Unauthorized, "authentication required")
     }
 
     /// 403.
     pub fn forbidden() -> Self {
-        ApiError::new("forbidden", "not allowed for this key or role")
+        ApiError::new(Code::Forbidden, "not allowed for this key or role")
     }
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        ApiError::new("not_found", format!("{what} not found"))
+        ApiError::new(Code::NotFound, format!("{what} not found"))
     }
 }
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
         ApiError {
-            code: "validation_failed",
+            code: Code::ValidationFailed,
             message: e.to_string(),
             fields: e.0,
         }
@@ -163,26 +108,26 @@ impl From<CoreError> for ApiError {
             CoreError::Invalid(i) => i.into(),
             CoreError::NotFound(w) => ApiError::not_found(w),
             CoreError::Conflict(f) => ApiError {
-                code: "conflict",
+                code: Code::Conflict,
                 message: format!("{f} already exists"),
                 fields: vec![FieldError::new(f, "already belongs to another object")],
             },
             CoreError::BadCredentials => {
-                ApiError::new("bad_credentials", "wrong email or password")
+                ApiError::new(Code::BadCredentials, "wrong email or password")
             }
             CoreError::Forbidden => ApiError::forbidden(),
             CoreError::Store(quanzi_core::read::StoreError::Timeout) => ApiError::new(
-                "unavailable",
+                Code::Unavailable,
                 "the request took too long; narrow it or retry",
             ),
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                ApiError::new("internal", "internal error")
+                ApiError::new(Code::Internal, "internal error")
             }
             CoreError::ServerKey(e) => {
                 tracing::error!(error = %e, "server key");
                 ApiError::new(
-                    "unavailable",
+                    Code::Unavailable,
                     "stored secrets cannot be read; see the server log",
                 )
             }
@@ -195,7 +140,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code,
                 message: self.message,
                 fields: self.fields,
             },
@@ -238,13 +183,13 @@ where
             .unwrap_or("");
         if !ct.starts_with("application/json") {
             return Err(ApiError::new(
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
                 "send Content-Type: application/json",
             ));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| ApiError::new("payload_too_large", "the body is too large"))?;
+            .map_err(|_| ApiError::new(Code::PayloadTooLarge, "the body is too large"))?;
         // PostgreSQL text cannot hold NUL; refuse it here rather than fail in the store.
         if has_escaped_nul(&bytes) {
             return Err(ApiError::field(
@@ -264,7 +209,7 @@ where
                 let inner = e.inner();
                 if inner.is_syntax() || inner.is_eof() {
                     return Err(ApiError::new(
-                        "bad_request",
+                        Code::BadRequest,
                         format!("malformed JSON: {}", serde_reason(&inner.to_string())),
                     ));
                 }
@@ -273,7 +218,7 @@ where
                 let mut fe = FieldError::new(field, serde_reason(&inner.to_string()));
                 fe.index = index;
                 Err(ApiError {
-                    code: "validation_failed",
+                    code: Code::ValidationFailed,
                     message: format!("{path}: {}", serde_reason(&inner.to_string())),
                     fields: vec![fe],
                 })

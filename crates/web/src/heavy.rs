@@ -25,7 +25,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// The limits on heavy requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn is_heavy(method: &Method, path: &str) -> bool {
 /// The 429 a tenant gets beyond its limit.
 fn busy() -> Response {
     let mut r = ApiError::new(
-        "rate_limited",
+        Code::RateLimited,
         "too many heavy requests of this tenant at once; retry after the Retry-After seconds",
     )
     .into_response();
@@ -168,7 +168,7 @@ pub async fn limit(State(s): State<AppState>, req: Request, next: Next) -> Respo
         Err(_) => {
             tracing::warn!(tenant = caller.tenant.0, "heavy request past its deadline");
             ApiError::new(
-                "unavailable",
+                Code::Unavailable,
                 "the request took too long; narrow it or retry",
             )
             .into_response()

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{IdPath, PageQuery, page};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, AppQuery, ErrorBody, id_param, int_param, nonblank};
+use crate::error::{ApiError, AppJson, AppQuery, Code, ErrorBody, id_param, int_param, nonblank};
 
 page!(MemberPage, Member);
 page!(EventPage, Event);
@@ -189,7 +189,7 @@ pub async fn get_one(
         tags,
         groups,
     })
-    .map_err(|e| ApiError::new("internal", e.to_string()))?;
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
     let body = axum::body::Bytes::from(body);
     if full {
         s.cache.put_member(c.tenant.0, id, token, body.clone());

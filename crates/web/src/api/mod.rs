@@ -20,7 +20,7 @@ use utoipa::OpenApi;
 use self::openapi::{EdgeAnswers, FieldRules, Security};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// Declares a page type `$name { items: Vec<$item>, next_cursor }` for the OpenAPI document.
 macro_rules! page {
@@ -136,7 +136,7 @@ async fn api_not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new("method_not_allowed", "method not allowed on this path")
+    ApiError::new(Code::MethodNotAllowed, "method not allowed on this path")
 }
 
 /// All API routes.

@@ -12,7 +12,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
-use crate::error::CODES;
+use crate::error::Code;
 
 /// Adds the bearer scheme and the error-code table to the document.
 pub struct Security;
@@ -24,12 +24,9 @@ impl Modify for Security {
             "api_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("qz_…").description(Some("A tenant API key created in Settings or with `quanzi admin create-api-key`.")).build()),
         );
-        let table: String = CODES
-            .iter()
-            .map(|(c, s, d)| format!("| `{c}` | {s} | {d} |\n"))
-            .collect();
+        let table = Code::markdown_table();
         openapi.info.description = Some(format!(
-            "Quanzi's API. Authenticate with `Authorization: Bearer <api key>`. No string, in a body or a query, may contain NUL (U+0000). Errors are `{{\"error\":{{\"code\",\"message\",\"fields\"}}}}` with these stable codes:\n\n| code | status | meaning |\n|---|---|---|\n{table}"
+            "Quanzi's API. Authenticate with `Authorization: Bearer <api key>`. No string, in a body or a query, may contain NUL (U+0000). Errors are `{{\"error\":{{\"code\",\"message\",\"fields\"}}}}` with these stable codes:\n\n{table}"
         ));
         openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
             "api_key",
@@ -70,51 +67,53 @@ fn document(op: &mut Operation, forbidden: bool) {
         .iter()
         .any(|p| matches!(p.parameter_in, ParameterIn::Query));
     let has_body = op.request_body.is_some();
-    let mut add = |status: &str, why: &str| {
+    let mut add = |codes: &[Code], why: &str| {
+        let names: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
+        let status = codes.first().map_or(500, |c| c.status().as_u16());
         op.responses
             .responses
             .entry(status.to_string())
-            .or_insert_with(|| error_response(why));
+            .or_insert_with(|| error_response(&format!("{why} ({}).", names.join(", "))));
     };
-    add("401", "No valid API key or session (`unauthorized`).");
+    add(&[Code::Unauthorized], "No valid API key or session");
     if forbidden {
         add(
-            "403",
-            "The key's scope or the operator's role does not allow this (`forbidden`, `csrf_failed`).",
+            &[Code::Forbidden, Code::CsrfFailed],
+            "The key's scope or the operator's role does not allow this",
         );
     }
     if has_path {
         add(
-            "404",
-            "No such object in this tenant, or an id that cannot be one (`not_found`).",
+            &[Code::NotFound],
+            "No such object in this tenant, or an id that cannot be one",
         );
     }
     if has_body {
-        add("400", "The body is not valid JSON (`bad_request`).");
+        add(&[Code::BadRequest], "The body is not valid JSON");
         add(
-            "413",
-            "The body is larger than the endpoint accepts (`payload_too_large`).",
+            &[Code::PayloadTooLarge],
+            "The body is larger than the endpoint accepts",
         );
         add(
-            "415",
-            "The body was not sent as `application/json` (`unsupported_media_type`).",
+            &[Code::UnsupportedMediaType],
+            "The body was not sent as `application/json`",
         );
         add(
-            "409",
-            "A unique field (phone, external ids, a key) already belongs to another object (`conflict`).",
+            &[Code::Conflict],
+            "A unique field (phone, external ids, a key) already belongs to another object",
         );
     }
     if has_body || has_query {
         add(
-            "422",
-            "A parameter or field broke a rule; `fields` names each (`validation_failed`).",
+            &[Code::ValidationFailed],
+            "A parameter or field broke a rule; `fields` names each",
         );
     }
     add(
-        "429",
-        "Too many concurrent heavy requests for the tenant; retry after `Retry-After` seconds (`rate_limited`).",
+        &[Code::RateLimited],
+        "Too many concurrent heavy requests for the tenant; retry after `Retry-After` seconds",
     );
-    add("503", "The store is not reachable (`unavailable`).");
+    add(&[Code::Unavailable], "The store is not reachable");
 }
 
 /// An error answer with the common error body.

@@ -12,7 +12,7 @@ use quanzi_core::wecom::{self, CallbackParams, WecomError};
 use quanzi_domain::TenantId;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// The hook's routes.
 pub fn router() -> Router<AppState> {
@@ -74,8 +74,8 @@ async fn tenant(s: &AppState, slug: &str) -> Result<TenantId, ApiError> {
 fn refused(e: WecomError) -> ApiError {
     match e {
         WecomError::NotConfigured => ApiError::not_found("wecom connection"),
-        WecomError::Callback(c) => ApiError::new("bad_request", format!("{}: {c}", c.code())),
-        WecomError::Verify(c) => ApiError::new("bad_request", format!("{}: {c}", c.code())),
+        WecomError::Callback(c) => ApiError::new(Code::BadRequest, format!("{}: {c}", c.code())),
+        WecomError::Verify(c) => ApiError::new(Code::BadRequest, format!("{}: {c}", c.code())),
         WecomError::Stale(_) => ApiError::field("timestamp", e.to_string()),
         WecomError::ServerKey(k) => quanzi_core::CoreError::ServerKey(k).into(),
         WecomError::Store(s) => quanzi_core::CoreError::from(s).into(),

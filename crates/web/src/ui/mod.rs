@@ -2,6 +2,7 @@
 
 mod correct;
 mod error_page;
+mod format;
 pub mod i18n;
 mod influence;
 mod kpi;

@@ -13,7 +13,7 @@ use super::{ErrorPage, lang_from, render, server_error};
 use crate::AppState;
 use crate::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, constant_time_eq, cookie};
 use crate::client::Client;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -162,7 +162,7 @@ pub async fn login(
             r
         }
         Ok(LoginOutcome::WrongPassword) if json => {
-            ApiError::new("bad_credentials", "wrong email or password").into_response()
+            ApiError::new(Code::BadCredentials, "wrong email or password").into_response()
         }
         Ok(LoginOutcome::WrongPassword) => {
             let error = lang.t("login.failed").to_string();
@@ -173,7 +173,7 @@ pub async fn login(
                 .t("login.limited")
                 .replace("{n}", &retry_after_secs.to_string());
             let mut r = match json {
-                true => ApiError::new("rate_limited", wait).into_response(),
+                true => ApiError::new(Code::RateLimited, wait).into_response(),
                 false => page(StatusCode::TOO_MANY_REQUESTS, wait, email),
             };
             r.headers_mut()

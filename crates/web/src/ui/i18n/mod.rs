@@ -1,4 +1,8 @@
-//! The operator UI's two languages: zh-CN (default) and English.
+//! The operator UI's two languages: zh-CN (default) and English, their strings read from
+//! `locales/zh-CN.toml` and `locales/en.toml` (embedded at build time, parsed once).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,102 +31,60 @@ impl Lang {
     }
 
     /// The translation of a use-case's reason (given in English); the reason itself when the
-    /// table has no `reason.*` entry for it.
+    /// locale files have no `reason.*` entry for it.
     pub fn reason<'a>(&self, en: &'a str) -> &'a str {
-        match TEXTS
-            .iter()
-            .find(|(k, _, e)| k.starts_with("reason.") && *e == en)
-        {
-            Some((_, zh, en)) => match self {
-                Lang::Zh => zh,
-                Lang::En => en,
-            },
-            None => en,
+        match (self, REASONS.get(en)) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => en,
         }
     }
 
     /// The translation of `key`; the key itself when missing (visible, never a crash).
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        match TEXTS.iter().find(|(k, _, _)| *k == key) {
-            Some((_, zh, en)) => match self {
-                Lang::Zh => zh,
-                Lang::En => en,
-            },
+        match self.texts().get(key) {
+            Some(text) => text,
             None => key,
         }
     }
+
+    /// This language's strings, key → text.
+    fn texts(self) -> &'static HashMap<String, String> {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
 }
 
-mod common;
-mod dashboard;
-mod errors;
-mod influence;
-mod members;
-mod settings;
+/// The zh-CN locale file, as built in.
+const ZH_TOML: &str = include_str!("../../../locales/zh-CN.toml");
+/// The English locale file, as built in.
+const EN_TOML: &str = include_str!("../../../locales/en.toml");
 
-/// One table row: key, zh-CN, en.
-type Entry = (&'static str, &'static str, &'static str);
+static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse("zh-CN", ZH_TOML));
+static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse("en", EN_TOML));
 
-/// The per-area tables, in lookup order (first match wins).
-const TABLES: &[&[Entry]] = &[
-    common::TEXTS,
-    dashboard::TEXTS,
-    errors::TEXTS,
-    members::TEXTS,
-    settings::TEXTS,
-    influence::TEXTS,
-];
+/// English reason → zh-CN, from the `reason.*` keys.
+static REASONS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    EN.iter()
+        .filter(|(k, _)| k.starts_with("reason."))
+        .filter_map(|(k, en)| Some((en.as_str(), ZH.get(k)?.as_str())))
+        .collect()
+});
 
-/// Total number of rows across `TABLES`.
-const LEN: usize = {
-    let mut n = 0;
-    let mut t = 0;
-    while t < TABLES.len() {
-        n += TABLES[t].len();
-        t += 1;
-    }
-    n
-};
+/// A flat `"key" = "text"` table. The files are built in and a test parses them, so a
+/// broken one never ships; should it, every key shows as itself rather than a crash.
+fn parse(lang: &str, text: &str) -> HashMap<String, String> {
+    toml::from_str(text).unwrap_or_else(|e| {
+        tracing::error!(lang, error = %e, "locale file does not parse");
+        HashMap::new()
+    })
+}
 
-/// The per-area tables concatenated at compile time.
-static ALL: [Entry; LEN] = {
-    let mut out = [("", "", ""); LEN];
-    let mut i = 0;
-    let mut t = 0;
-    while t < TABLES.len() {
-        let table = TABLES[t];
-        let mut j = 0;
-        while j < table.len() {
-            out[i] = table[j];
-            i += 1;
-            j += 1;
-        }
-        t += 1;
-    }
-    out
-};
-
-/// key, zh-CN, en.
-static TEXTS: &[(&str, &str, &str)] = &ALL;
-
-/// Every key of the table, for tests.
+/// Every key of the locale files, for tests.
 pub fn keys() -> impl Iterator<Item = &'static str> {
-    TEXTS.iter().map(|(k, _, _)| *k)
+    ZH.keys().map(String::as_str)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_key_has_both_languages_and_is_unique() {
-        let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in TEXTS {
-            assert!(seen.insert(*k), "duplicate key {k}");
-            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
-        }
-        assert_eq!(Lang::En.t("nav.members"), "Members");
-        assert_eq!(Lang::Zh.t("nav.members"), "成员");
-        assert_eq!(Lang::from_code(None), Lang::Zh);
-    }
-}
+mod tests;

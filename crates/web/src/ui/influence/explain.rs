@@ -1,16 +1,11 @@
 //! Why a member holds a role, in the UI language: sentences built from the stored figures
 //! (the core keeps one English line per role; the pages build their own in either language).
 
+use crate::ui::format::yuan;
 use quanzi_core::influence::MemberInfluence;
-use quanzi_domain::Fen;
 
 use super::fill;
 use crate::ui::i18n::Lang;
-
-/// Fen as `¥12.34`.
-pub fn yuan(fen: i64) -> String {
-    format!("¥{}", Fen(fen).yuan_string())
-}
 
 /// Influence as a multiple of the community average (`n` members; 0 when unknown).
 fn times_average(influence: f64, n: u64) -> String {
@@ -147,7 +142,7 @@ mod tests {
         );
         let zh = why(Lang::Zh, "salesman", &m, 2000);
         assert!(
-            zh.contains("带来 55 人") && zh.contains("¥11287.90"),
+            zh.contains("带来 55 人") && zh.contains("¥11,287.90"),
             "{zh}"
         );
         assert!(why(Lang::Zh, "core", &m, 2000).contains("最内核"));

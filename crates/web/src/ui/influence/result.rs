@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::scores_summary;
 use crate::AppState;
-use crate::ui::kpi::thousands;
+use crate::ui::format::thousands;
 use crate::ui::{Layout, UiUser};
 
 /// The comparison's methods, in the order the charts show them.

@@ -2,35 +2,15 @@
 //! and the small chart helpers the reports share.
 
 use quanzi_channels::export::Cell;
-use quanzi_domain::Fen;
 use serde_json::json;
 
 use super::CellView;
 
-/// Fen as `¥1,234.56` (rounded to the fen; the digits are [`Fen::yuan_string`]'s).
+use crate::ui::format::thousands;
+
+/// Fen given as a float (an average) rounded to the fen, written as the UI writes money.
 pub(super) fn yuan(fen: f64) -> String {
-    let s = Fen(fen.round() as i64).yuan_string();
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    format!("¥{sign}{}.{frac}", group_digits(digits))
-}
-
-/// Digits with a comma every three from the right.
-fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// An integer with thousands separators, e.g. `-1,234,567`.
-pub(in crate::ui) fn thousands(v: i64) -> String {
-    let digits = group_digits(&v.unsigned_abs().to_string());
-    if v < 0 { format!("-{digits}") } else { digits }
+    crate::ui::format::yuan(fen.round() as i64)
 }
 
 /// A ratio as a percentage with one decimal, e.g. `12.3%`.

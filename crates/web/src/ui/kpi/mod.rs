@@ -31,7 +31,6 @@ mod retention;
 // Re-exported so the other UI pages keep their `super::kpi::…` paths.
 pub(super) use export::download;
 pub use export::export_table;
-pub(super) use format::thousands;
 use funnel::funnel_view;
 use groups::groups_view;
 use overview::overview_view;

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use quanzi_core::read::{event, group, member, now_ms};
-use quanzi_domain::Fen;
 
 use super::super::{Layout, UiUser, render, server_error};
 use super::{DAY_MS, GroupRow, activity_chart, day_of};
@@ -45,7 +44,7 @@ pub async fn dashboard(State(s): State<AppState>, u: UiUser) -> Response {
         active7: t7.active_members,
         events30: t30.events,
         orders30: t30.orders,
-        gmv30: Fen(t30.gmv_fen).yuan_string(),
+        gmv30: crate::ui::format::yuan(t30.gmv_fen),
         chart,
         top_groups,
         l,

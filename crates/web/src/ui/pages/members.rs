@@ -7,8 +7,8 @@ use quanzi_core::read::event::EventFilter;
 use quanzi_core::read::member::{Member, MemberFilter};
 use quanzi_core::read::tag::Tag;
 use quanzi_core::read::{group, member, tag};
+use quanzi_domain::MemberId;
 use quanzi_domain::member::{LifecycleStage, SpendingTier};
-use quanzi_domain::{Fen, MemberId};
 use serde::Deserialize;
 
 use super::super::{Layout, UiUser, fmt_ms, render, server_error, urlencode};
@@ -332,7 +332,7 @@ pub async fn member(
                     .unwrap_or_default(),
                 amount: e
                     .amount_fen
-                    .map(|a| format!("¥{}", Fen(a).yuan_string()))
+                    .map(crate::ui::format::yuan)
                     .unwrap_or_default(),
                 product: e.product.unwrap_or_default(),
                 reference: e.reference.unwrap_or_default(),
