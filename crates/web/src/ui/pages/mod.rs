@@ -97,5 +97,5 @@ impl From<&Group> for GroupRow {
 
 /// A history cursor this UI made, or none (a foreign one starts the history again).
 fn history_cursor(c: Option<String>) -> Option<String> {
-    c.filter(|c| quanzi_core::parse_keyset::<3>(Some(c)).is_ok())
+    c.filter(|c| quanzi_core::parse_keyset::<2>(Some(c)).is_ok())
 }
