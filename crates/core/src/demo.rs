@@ -194,7 +194,7 @@ async fn fill(
         let first = n * EVENTS_PER_TX;
         let batch = convert::events(chunk, plan.cal.start, first, &member_ids, &group_ids);
         let mut tx = db.begin().await?;
-        stored += crate::events::store(&mut tx, tid, &batch).await?;
+        stored += crate::events::store(&mut tx, tid, &batch).await?.len();
         tx.commit().await?;
         progress("events", (first + chunk.len()) as u64, total as u64);
     }

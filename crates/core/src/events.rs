@@ -83,10 +83,12 @@ pub async fn validate(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<Ve
     }
 }
 
-/// Stores validated events in an open transaction; joins and leaves among the new ones
-/// change membership. Returns how many were new.
-pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usize> {
-    Ok(repo::insert_batch(tx, t, events).await?.len())
+/// Stores validated events in an open transaction — the transaction path of the one write
+/// path: joins and leaves among the new ones change membership, and their outbox rows are
+/// written. Returns the indexes (into `events`) of the new ones.
+pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<Vec<usize>> {
+    let outbox = crate::webhooks::outbox_items(events);
+    Ok(repo::insert_batch(tx, t, events, &outbox).await?)
 }
 
 /// Ingests a batch: all or nothing, once per idempotency key. Concurrent batches share one
@@ -94,13 +96,8 @@ pub async fn store(tx: &mut Tx, t: TenantId, events: &[NewEvent]) -> Result<usiz
 pub async fn ingest(db: &Db, t: TenantId, items: Vec<EventInput>) -> Result<IngestReport> {
     let received = items.len();
     let events = validate(db, t, items).await?;
-    // Subscribers need outbox rows in the events' own transaction; without any, the faster
-    // group-commit path.
-    let stored = if quanzi_store::webhook::has_active(db, t).await? {
-        crate::webhooks::store_with_outbox(db, t, &events).await?
-    } else {
-        repo::append(db, t, events).await?.len()
-    };
+    let outbox = crate::webhooks::outbox_items(&events);
+    let stored = repo::append(db, t, events, outbox).await?.len();
     Ok(IngestReport {
         received,
         stored,

@@ -150,7 +150,7 @@ pub async fn add_member(
 
 /// Stores a join or leave made through the API as the event it is, in `tx`: the same path
 /// as an ingested event — membership applied by the event, and the outbox rows
-/// (`member.joined`, `member.left`, `group.full`) written by `webhooks::emit_events`.
+/// (`member.joined`, `member.left`, `group.full`) written by `events::store`.
 async fn membership_event(
     tx: &mut quanzi_store::Tx,
     t: TenantId,
@@ -183,8 +183,7 @@ async fn membership_event(
         properties: serde_json::Value::Object(properties).to_string(),
     };
     let events = [ev];
-    let new = quanzi_store::event::insert_batch(tx, t, &events).await?;
-    crate::webhooks::emit_events(tx, t, &events, &new).await?;
+    crate::events::store(tx, t, &events).await?;
     Ok(())
 }
 

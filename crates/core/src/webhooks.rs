@@ -7,8 +7,8 @@
 use quanzi_channels::wecom::webhook::{SIGNATURE_HEADER, signature_header};
 use quanzi_domain::event::NewEvent;
 use quanzi_domain::{Invalid, TenantId};
-use quanzi_store::webhook::{self as repo, Delivery, Subscription};
-use quanzi_store::{Db, Tx, event, now_ms};
+use quanzi_store::webhook::{self as repo, Delivery, OutboxItem, Subscription};
+use quanzi_store::{Db, now_ms};
 
 use crate::jobs::{Claimed, JobContext, JobError};
 use crate::server::ServerSettings;
@@ -44,86 +44,38 @@ pub fn event_type_of(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// Writes the outbox rows of the new events (`new` indexes `events`) in `tx`.
-pub async fn emit_events(
-    tx: &mut Tx,
-    t: TenantId,
-    events: &[NewEvent],
-    new: &[usize],
-) -> Result<usize> {
+/// The outbox item each event would write when new: its outbound type and payload, for the
+/// kinds that have one ([`event_type_of`]). The store writes them in the events' transaction
+/// for the subscriptions that want them (see `quanzi_store::webhook::emit_events`).
+pub fn outbox_items(events: &[NewEvent]) -> Vec<Option<OutboxItem>> {
     let now = now_ms();
-    let mut n = 0;
-    let mut joined = Vec::new();
-    for e in new.iter().filter_map(|&i| events.get(i)) {
-        if e.kind.is_join()
-            && let Some(g) = e.group_id
-            && !joined.contains(&g)
-        {
-            joined.push(g);
-        }
-        let Some(ty) = event_type_of(e.kind.as_str()) else {
-            continue;
-        };
-        let properties: serde_json::Value =
-            serde_json::from_str(&e.properties).unwrap_or(serde_json::Value::Null);
-        let payload = serde_json::json!({
-            "type": ty,
-            "created_at_ms": now,
-            "data": {
-                "idempotency_key": e.idempotency_key,
-                "kind": e.kind.as_str(),
-                "member_id": e.member_id.0,
-                "group_id": e.group_id.map(|g| g.0),
-                "occurred_at_ms": e.occurred_at_ms,
-                "amount_fen": e.amount_fen,
-                "product": e.product,
-                "reference": e.reference,
-                "properties": properties,
-            }
-        });
-        n += repo::emit(tx, t, ty, &payload, now).await?;
-    }
-    for g in joined {
-        n += emit_if_full(tx, t, g, now).await?;
-    }
-    Ok(n)
-}
-
-/// Writes a `group.full` outbox row when joins have filled group `g` to its hard capacity.
-async fn emit_if_full(
-    tx: &mut Tx,
-    t: TenantId,
-    g: quanzi_domain::GroupId,
-    now: i64,
-) -> Result<usize> {
-    let Some(group) = quanzi_store::group::get_tx(tx, t, g).await? else {
-        return Ok(0);
-    };
-    if group.size < group.capacity_hard {
-        return Ok(0);
-    }
-    let payload = serde_json::json!({
-        "type": "group.full",
-        "created_at_ms": now,
-        "data": {
-            "group_id": group.group_id,
-            "name": group.name,
-            "size": group.size,
-            "capacity_hard": group.capacity_hard,
-            "external_chat_id": group.external_chat_id,
-        }
-    });
-    Ok(repo::emit(tx, t, "group.full", &payload, now).await?)
-}
-
-/// Stores validated events with their outbox rows in one transaction; returns how many
-/// events were new. Used instead of the group-commit path when the tenant has subscribers.
-pub async fn store_with_outbox(db: &Db, t: TenantId, events: &[NewEvent]) -> Result<usize> {
-    let mut tx = db.begin().await?;
-    let new = event::insert_batch(&mut tx, t, events).await?;
-    emit_events(&mut tx, t, events, &new).await?;
-    tx.commit().await?;
-    Ok(new.len())
+    events
+        .iter()
+        .map(|e| {
+            let ty = event_type_of(e.kind.as_str())?;
+            let properties: serde_json::Value =
+                serde_json::from_str(&e.properties).unwrap_or(serde_json::Value::Null);
+            let payload = serde_json::json!({
+                "type": ty,
+                "created_at_ms": now,
+                "data": {
+                    "idempotency_key": e.idempotency_key,
+                    "kind": e.kind.as_str(),
+                    "member_id": e.member_id.0,
+                    "group_id": e.group_id.map(|g| g.0),
+                    "occurred_at_ms": e.occurred_at_ms,
+                    "amount_fen": e.amount_fen,
+                    "product": e.product,
+                    "reference": e.reference,
+                    "properties": properties,
+                }
+            });
+            Some(OutboxItem {
+                event_type: ty,
+                payload,
+            })
+        })
+        .collect()
 }
 
 /// A new signing secret: `whsec_` and 32 random bytes in hex.

@@ -14,7 +14,7 @@ use quanzi_domain::member::MemberInput;
 use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
 use quanzi_store::jobs::{self, NewJob};
 use quanzi_store::wecom as repo;
-use quanzi_store::{Tx, event, group, inbound, member, now_ms, tenant};
+use quanzi_store::{Tx, group, inbound, member, now_ms, tenant};
 
 use crate::Result;
 use crate::jobs::{Claimed, JobContext, JobError};
@@ -266,7 +266,7 @@ pub(crate) async fn store_events(
         now_ms: now_ms(),
     };
     let events = parse_batch(inputs, &ctx).map_err(Invalid)?;
-    let new = event::insert_batch(tx, t, &events).await?;
+    let new = crate::events::store(tx, t, &events).await?;
     for &i in &new {
         if let Some(e) = events.get(i)
             && let Some(g) = e.group_id
@@ -275,7 +275,6 @@ pub(crate) async fn store_events(
             repo::settle_membership(tx, t, g.0, e.member_id.0).await?;
         }
     }
-    crate::webhooks::emit_events(tx, t, &events, &new).await?;
     Ok(new
         .into_iter()
         .filter_map(|i| events.get(i).cloned())

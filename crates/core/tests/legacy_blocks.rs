@@ -193,7 +193,7 @@ async fn check(db: &Db) {
     assert!(!h.is_empty());
     // New events get ids above every converted one.
     let top = count(db, "select max(event_id) from event").await;
-    let new = quanzi_store::event::append(db, TenantId(2), vec![api.clone_new()])
+    let new = quanzi_store::event::append(db, TenantId(2), vec![api.clone_new()], Vec::new())
         .await
         .unwrap();
     assert_eq!(new, vec![0]);

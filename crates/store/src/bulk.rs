@@ -28,9 +28,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::group::{GroupRole, NewGroup};
+use quanzi_domain::group::NewGroup;
 use quanzi_domain::member::NewMember;
-use quanzi_domain::membership::{Change, Dated, Membership, Pair, fold};
+use quanzi_domain::membership::{Dated, Membership, Pair, fold};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use tokio::sync::mpsc::Receiver;
 
@@ -166,27 +166,8 @@ impl Shape {
             self.first_event_id = Some(self.first_event_id.map_or(lo, |f| f.min(lo)));
             self.last_event_id = Some(self.last_event_id.map_or(hi, |l| l.max(hi)));
         }
-        for &i in stored {
-            let e = &batch[i];
-            let Some(group) = e.group_id else { continue };
-            let change = if e.kind.is_join() {
-                Change::Join {
-                    role: GroupRole::Member,
-                    join_scene: e.join_scene(),
-                    inviter: e.inviter(),
-                }
-            } else if e.kind.is_leave() {
-                Change::Leave
-            } else {
-                continue;
-            };
-            self.changes.push(Dated {
-                group,
-                member: e.member_id,
-                at_ms: e.occurred_at_ms,
-                change,
-            });
-        }
+        self.changes
+            .extend(crate::membership::changes(batch, stored));
     }
 
     /// The pairs whose stored membership the fold needs: those of members and groups that
@@ -217,45 +198,4 @@ fn with_inviter(properties: &str, id: i64) -> String {
         o.insert("inviter_member_id".into(), id.into());
     }
     v.to_string()
-}
-
-/// The history row of a change: change name, role, scene, inviter.
-fn history_fields(
-    c: &Change,
-) -> (
-    &'static str,
-    Option<&'static str>,
-    Option<&str>,
-    Option<i64>,
-) {
-    match c {
-        Change::Join {
-            role,
-            join_scene,
-            inviter,
-        } => (
-            "join",
-            Some(role.as_str()),
-            join_scene.as_deref(),
-            inviter.map(|m| m.0),
-        ),
-        Change::Leave => ("leave", None, None, None),
-    }
-}
-
-/// A stored membership row as the domain's value (an unknown role reads as member).
-fn membership_of(
-    role: &str,
-    joined_at_ms: i64,
-    join_scene: Option<String>,
-    inviter: Option<i64>,
-    left_at_ms: Option<i64>,
-) -> Membership {
-    Membership {
-        role: GroupRole::parse(role).unwrap_or(GroupRole::Member),
-        joined_at_ms,
-        join_scene,
-        inviter: inviter.map(MemberId),
-        left_at_ms,
-    }
 }

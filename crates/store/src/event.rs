@@ -1,11 +1,11 @@
 //! Events: idempotent batch insert; listing in [`list`]; counts and totals in `crate::totals`.
 
+use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::group::GroupRole;
-use quanzi_domain::{GroupId, MemberId, TenantId};
+
+use crate::webhook::OutboxItem;
 use serde::Serialize;
 
-use crate::group::{self, JoinInfo};
 use crate::{Db, Result, Tx, now_ms};
 
 pub(crate) mod list;
@@ -16,105 +16,25 @@ pub use list::{EventFilter, list};
 pub use crate::totals::{DayCount, SHANGHAI_OFFSET_MS, Totals, count, daily, totals_since};
 
 /// Appends a batch in a transaction of its own and returns the indexes (into `events`) of
-/// the events that were new; joins and leaves among them change group membership. On the
-/// embedded store the batch goes to the writer thread, which commits concurrent batches
+/// the events that were new; joins and leaves among them change group membership, and each
+/// new one's `outbox` item (same index) is written for the subscriptions that want it. On
+/// the embedded store the batch goes to the writer thread, which commits concurrent batches
 /// together (group commit); the answer comes after the commit either way.
-pub async fn append(db: &Db, tenant: TenantId, events: Vec<NewEvent>) -> Result<Vec<usize>> {
+pub async fn append(
+    db: &Db,
+    tenant: TenantId,
+    events: Vec<NewEvent>,
+    outbox: Vec<Option<OutboxItem>>,
+) -> Result<Vec<usize>> {
     match db {
-        Db::Sqlite(_, lane) => lane.append(tenant, events).await,
+        Db::Sqlite(_, lane) => lane.append(tenant, events, outbox).await,
         Db::Postgres(_) => {
             let mut tx = db.begin().await?;
-            let new = insert_batch(&mut tx, tenant, &events).await?;
+            let new = insert_batch(&mut tx, tenant, &events, &outbox).await?;
             tx.commit().await?;
             Ok(new)
         }
     }
-}
-
-/// A change to group membership carried by a new join or leave event.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MembershipChange {
-    /// The member joined the group.
-    Join {
-        /// Group.
-        group: GroupId,
-        /// Member.
-        member: MemberId,
-        /// Role, scene and inviter.
-        info: JoinInfo,
-        /// When.
-        at_ms: i64,
-    },
-    /// The member left the group.
-    Leave {
-        /// Group.
-        group: GroupId,
-        /// Member.
-        member: MemberId,
-        /// When.
-        at_ms: i64,
-    },
-}
-
-/// The membership changes of the new events (`new` indexes `events`), oldest first, so a
-/// join and a leave in one batch end in the right state.
-pub fn membership_changes(events: &[NewEvent], new: &[usize]) -> Vec<MembershipChange> {
-    let mut changes: Vec<(i64, MembershipChange)> = new
-        .iter()
-        .map(|&i| &events[i])
-        .filter_map(|e| {
-            let group = e.group_id?;
-            let (member, at_ms) = (e.member_id, e.occurred_at_ms);
-            let change = if e.kind.is_join() {
-                let info = JoinInfo {
-                    role: Some(GroupRole::Member),
-                    join_scene: e.join_scene(),
-                    inviter: e.inviter(),
-                };
-                MembershipChange::Join {
-                    group,
-                    member,
-                    info,
-                    at_ms,
-                }
-            } else if e.kind.is_leave() {
-                MembershipChange::Leave {
-                    group,
-                    member,
-                    at_ms,
-                }
-            } else {
-                return None;
-            };
-            Some((at_ms, change))
-        })
-        .collect();
-    changes.sort_by_key(|(at, _)| *at);
-    changes.into_iter().map(|(_, c)| c).collect()
-}
-
-/// Applies membership changes in an open transaction.
-pub async fn apply_membership(
-    tx: &mut Tx,
-    tenant: TenantId,
-    changes: &[MembershipChange],
-) -> Result<()> {
-    for c in changes {
-        match c {
-            MembershipChange::Join {
-                group,
-                member,
-                info,
-                at_ms,
-            } => group::join(tx, tenant, *group, *member, info, *at_ms).await?,
-            MembershipChange::Leave {
-                group,
-                member,
-                at_ms,
-            } => group::leave(tx, tenant, *group, *member, *at_ms).await?,
-        }
-    }
-    Ok(())
 }
 
 /// SQLite: the batch arrives as one JSON array and is unpacked by `jsonb_each` inside the
@@ -178,15 +98,24 @@ fn encode_rows(events: &[NewEvent]) -> String {
 }
 
 /// Inserts events in an open transaction, skipping any whose idempotency key the tenant
-/// already has, and applies the joins and leaves among the new ones to membership.
-/// Returns the indexes (into `events`) of the events that were new.
+/// already has; applies the joins and leaves among the new ones to membership and writes the
+/// new ones' `outbox` items (same index as `events`). Returns the indexes (into `events`) of
+/// the events that were new.
 pub async fn insert_batch(
     tx: &mut Tx,
     tenant: TenantId,
     events: &[NewEvent],
+    outbox: &[Option<OutboxItem>],
 ) -> Result<Vec<usize>> {
     let new = insert_rows(tx, tenant, events).await?;
-    apply_membership(tx, tenant, &membership_changes(events, &new)).await?;
+    let changes = crate::membership::changes(events, &new);
+    crate::membership::apply(tx, tenant, &changes).await?;
+    let items: Vec<&OutboxItem> = new
+        .iter()
+        .filter_map(|&i| outbox.get(i)?.as_ref())
+        .collect();
+    let joined = crate::membership::joined_groups(&changes);
+    crate::webhook::emit_events(tx, tenant, &items, &joined, now_ms()).await?;
     Ok(new)
 }
 

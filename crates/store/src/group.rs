@@ -1,6 +1,7 @@
 //! Chat groups, current membership with roles, and the join/leave history.
 
 use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
+use quanzi_domain::membership::{Change, Dated};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use serde::Serialize;
 
@@ -172,24 +173,6 @@ pub struct JoinInfo {
     pub inviter: Option<MemberId>,
 }
 
-/// Opens (or reopens) a membership: `$1` tenant, `$2` group, `$3` member, `$4` role,
-/// `$5` joined at, `$6` join scene, `$7` inviter. A member already in the group is left as is.
-pub(crate) const JOIN_SQL: &str = "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
-     values ($1, $2, $3, $4, $5, $6, $7, null)
-     on conflict (tenant_id, group_id, member_id) do update set joined_at_ms = excluded.joined_at_ms,
-       join_scene = excluded.join_scene, inviter_member_id = excluded.inviter_member_id, left_at_ms = null
-     where group_membership.left_at_ms is not null";
-/// The join in the history, same parameters as [`JOIN_SQL`].
-pub(crate) const JOIN_CHANGE_SQL: &str = "insert into membership_change (tenant_id, group_id, member_id, change, role, join_scene, inviter_member_id, at_ms)
-     values ($1, $2, $3, 'join', $4, $6, $7, $5)";
-/// Closes a membership: `$1` tenant, `$2` group, `$3` member, `$4` left at.
-pub(crate) const LEAVE_SQL: &str = "update group_membership set left_at_ms = $4
-     where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is null";
-/// The leave in the history, same parameters as [`LEAVE_SQL`].
-pub(crate) const LEAVE_CHANGE_SQL: &str =
-    "insert into membership_change (tenant_id, group_id, member_id, change, at_ms)
-     values ($1, $2, $3, 'leave', $4)";
-
 /// Records a join at `at_ms`: membership (re)opened, history appended. Idempotent for a
 /// member already in the group (only the history grows).
 pub async fn join(
@@ -200,14 +183,18 @@ pub async fn join(
     info: &JoinInfo,
     at_ms: i64,
 ) -> Result<()> {
-    let role = info.role.unwrap_or(GroupRole::Member).as_str();
-    let inviter = info.inviter.map(|m| m.0);
-    for sql in [JOIN_SQL, JOIN_CHANGE_SQL] {
-        on_tx!(tx, c => sqlx::query(sql)
-            .bind(tenant.0).bind(group.0).bind(member.0).bind(role).bind(at_ms).bind(&info.join_scene).bind(inviter)
-            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    }
-    Ok(())
+    let change = Change::Join {
+        role: info.role.unwrap_or(GroupRole::Member),
+        join_scene: info.join_scene.clone(),
+        inviter: info.inviter,
+    };
+    let dated = Dated {
+        group,
+        member,
+        at_ms,
+        change,
+    };
+    crate::membership::apply(tx, tenant, &[dated]).await
 }
 
 /// Records a leave at `at_ms`.
@@ -218,12 +205,13 @@ pub async fn leave(
     member: MemberId,
     at_ms: i64,
 ) -> Result<()> {
-    for sql in [LEAVE_SQL, LEAVE_CHANGE_SQL] {
-        on_tx!(tx, c => sqlx::query(sql)
-            .bind(tenant.0).bind(group.0).bind(member.0).bind(at_ms)
-            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    }
-    Ok(())
+    let dated = Dated {
+        group,
+        member,
+        at_ms,
+        change: Change::Leave,
+    };
+    crate::membership::apply(tx, tenant, &[dated]).await
 }
 
 /// Changes a current member's role; false when they are not in the group.

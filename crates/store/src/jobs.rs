@@ -74,6 +74,14 @@ pub struct JobRow {
 const COLUMNS: &str = "job_id, tenant_id, kind, payload, state, run_at_ms, attempts, max_attempts,
     backoff_ms, locked_by, locked_until_ms, last_error, updated_at_ms";
 
+/// A new job: `$1` tenant, `$2` kind, `$3` payload, `$4` run at, `$5` tries, `$6` backoff,
+/// `$7` singleton key, `$8` now; returns its id, none when its singleton key is taken.
+pub(crate) const ENQUEUE_SQL: &str =
+    "insert into job (tenant_id, kind, payload, state, run_at_ms, attempts, max_attempts,
+        backoff_ms, singleton_key, created_at_ms, updated_at_ms)
+     values ($1, $2, $3, 'pending', $4, 0, $5, $6, $7, $8, $8)
+     on conflict do nothing returning job_id";
+
 /// Enqueues a job in an open transaction, so it exists exactly when the change that asked for
 /// it does. Returns its id, or `None` when a pending or running job holds its singleton key.
 pub async fn enqueue(
@@ -83,11 +91,7 @@ pub async fn enqueue(
     now_ms: i64,
 ) -> Result<Option<i64>> {
     let payload = job.payload.to_string();
-    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
-        "insert into job (tenant_id, kind, payload, state, run_at_ms, attempts, max_attempts,
-            backoff_ms, singleton_key, created_at_ms, updated_at_ms)
-         values ($1, $2, $3, 'pending', $4, 0, $5, $6, $7, $8, $8)
-         on conflict do nothing returning job_id")
+    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(ENQUEUE_SQL)
         .bind(tenant.0).bind(&job.kind).bind(payload).bind(job.run_at_ms)
         .bind(job.max_attempts.max(1)).bind(job.backoff_ms.max(0)).bind(&job.singleton_key)
         .bind(now_ms).fetch_optional(c).await.map_err(Into::into))

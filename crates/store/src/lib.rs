@@ -15,6 +15,7 @@ pub mod jobs;
 mod legacy;
 pub mod login_throttle;
 pub mod member;
+pub mod membership;
 pub mod plans;
 mod sqlite;
 pub mod tag;

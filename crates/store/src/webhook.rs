@@ -7,6 +7,37 @@ use serde::Serialize;
 use crate::jobs::{self, NewJob};
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
+mod outbox;
+
+pub(crate) use outbox::emit_sqlite;
+pub use outbox::{OutboxItem, emit_events};
+
+/// True when a subscription's comma-separated `event_types` (`*` for all) take `event_type`.
+pub(crate) fn wants(event_types: &str, event_type: &str) -> bool {
+    event_types
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == event_type)
+}
+
+/// The active subscriptions of a tenant, id and types: `$1` tenant, `$2` true.
+pub(crate) const ACTIVE_SUBSCRIPTIONS: &str =
+    "select webhook_subscription_id, event_types from webhook_subscription
+    where tenant_id = $1 and active = $2";
+
+/// The statements of an outbox row and its deliveries.
+pub(crate) struct OutboxRow;
+
+impl OutboxRow {
+    /// An outbox row: `$1` tenant, `$2` type, `$3` payload, `$4` at; returns its id.
+    pub(crate) const INSERT: &str = "insert into webhook_outbox (tenant_id, event_type, payload, created_at_ms) values ($1, $2, $3, $4)
+         returning webhook_outbox_id";
+    /// A pending delivery: `$1` tenant, `$2` outbox row, `$3` subscription, `$4` at; returns
+    /// its id.
+    pub(crate) const DELIVERY: &str = "insert into webhook_delivery (tenant_id, webhook_outbox_id, webhook_subscription_id, state, attempts, created_at_ms)
+             values ($1, $2, $3, 'pending', 0, $4) returning webhook_delivery_id";
+}
+
 /// Kind of the job that sends one delivery.
 pub const DELIVERY_JOB: &str = "webhook.deliver";
 
@@ -47,10 +78,7 @@ impl std::fmt::Debug for Subscription {
 impl Subscription {
     /// True when it wants `event_type`.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t == event_type)
+        wants(&self.event_types, event_type)
     }
 
     /// The secrets to sign with at `now_ms`: the current one, then the previous one while
@@ -183,14 +211,10 @@ pub async fn emit(
     if subs.is_empty() {
         return Ok(0);
     }
-    let outbox: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(
-        "insert into webhook_outbox (tenant_id, event_type, payload, created_at_ms) values ($1, $2, $3, $4)
-         returning webhook_outbox_id")
+    let outbox: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(OutboxRow::INSERT)
         .bind(tenant.0).bind(event_type).bind(payload.to_string()).bind(now_ms).fetch_one(c).await)?;
     for s in &subs {
-        let delivery: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(
-            "insert into webhook_delivery (tenant_id, webhook_outbox_id, webhook_subscription_id, state, attempts, created_at_ms)
-             values ($1, $2, $3, 'pending', 0, $4) returning webhook_delivery_id")
+        let delivery: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(OutboxRow::DELIVERY)
             .bind(tenant.0).bind(outbox).bind(s.webhook_subscription_id).bind(now_ms).fetch_one(c).await)?;
         jobs::enqueue(tx, tenant, &delivery_job(delivery, now_ms), now_ms).await?;
     }

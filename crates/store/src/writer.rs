@@ -15,13 +15,12 @@ use std::sync::mpsc;
 
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::group::GroupRole;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{Mutex, oneshot};
 
-use crate::event::{MembershipChange, NEW_KEYS_SQLITE, membership_changes, new_indexes};
-use crate::group::{JOIN_CHANGE_SQL, JOIN_SQL, LEAVE_CHANGE_SQL, LEAVE_SQL};
+use crate::event::{NEW_KEYS_SQLITE, new_indexes};
+use crate::webhook::OutboxItem;
 use crate::{Result, StoreError};
 
 /// Batches per shared transaction at most; the rest wait for the next one.
@@ -64,10 +63,6 @@ pub(crate) struct Statements {
     insert_ten: String,
     insert_one: String,
     new_keys: String,
-    join: String,
-    join_change: String,
-    leave: String,
-    leave_change: String,
 }
 
 impl Statements {
@@ -77,10 +72,6 @@ impl Statements {
             insert_ten: insert_values(10),
             insert_one: insert_values(1),
             new_keys: numbered(NEW_KEYS_SQLITE),
-            join: numbered(JOIN_SQL),
-            join_change: numbered(JOIN_CHANGE_SQL),
-            leave: numbered(LEAVE_SQL),
-            leave_change: numbered(LEAVE_CHANGE_SQL),
         }
     }
 
@@ -99,6 +90,7 @@ struct Append {
     tenant: TenantId,
     received_ms: i64,
     events: Vec<NewEvent>,
+    outbox: Vec<Option<OutboxItem>>,
     reply: oneshot::Sender<Result<Vec<usize>>>,
 }
 
@@ -147,12 +139,14 @@ impl Lane {
         &self,
         tenant: TenantId,
         events: Vec<NewEvent>,
+        outbox: Vec<Option<OutboxItem>>,
     ) -> Result<Vec<usize>> {
         let (reply, answer) = oneshot::channel();
         let job = Append {
             tenant,
             received_ms: crate::now_ms(),
             events,
+            outbox,
             reply,
         };
         let sent = match self.jobs.lock() {
@@ -247,55 +241,18 @@ fn write_group(
     Ok(results)
 }
 
-/// Inserts one batch and applies the joins and leaves among its new events to membership.
+/// Inserts one batch, applies the joins and leaves among its new events to membership and
+/// writes their outbox rows; answers the indexes of the new events.
 fn append(conn: &Connection, sql: &Statements, job: &Append) -> rusqlite::Result<Vec<usize>> {
-    append_rows(conn, sql, job, &job.events)
-}
-
-/// Inserts `events` for `job`'s tenant and applies their new joins and leaves to
-/// membership; answers the indexes (into `events`) of the new ones.
-fn append_rows(
-    conn: &Connection,
-    sql: &Statements,
-    job: &Append,
-    events: &[NewEvent],
-) -> rusqlite::Result<Vec<usize>> {
-    let new = insert_events(conn, sql, job.tenant, job.received_ms, events)?;
-    let t = job.tenant.0;
-    for change in membership_changes(events, &new) {
-        match change {
-            MembershipChange::Join {
-                group,
-                member,
-                info,
-                at_ms,
-            } => {
-                let role = info.role.unwrap_or(GroupRole::Member).as_str();
-                let inviter = info.inviter.map(|m| m.0);
-                for sql in [&sql.join, &sql.join_change] {
-                    conn.prepare_cached(sql)?.execute(params![
-                        t,
-                        group.0,
-                        member.0,
-                        role,
-                        at_ms,
-                        info.join_scene,
-                        inviter
-                    ])?;
-                }
-            }
-            MembershipChange::Leave {
-                group,
-                member,
-                at_ms,
-            } => {
-                for sql in [&sql.leave, &sql.leave_change] {
-                    conn.prepare_cached(sql)?
-                        .execute(params![t, group.0, member.0, at_ms])?;
-                }
-            }
-        }
-    }
+    let new = insert_events(conn, sql, job.tenant, job.received_ms, &job.events)?;
+    let changes = crate::membership::changes(&job.events, &new);
+    crate::membership::apply_sqlite(conn, job.tenant, &changes, |_| true)?;
+    let items: Vec<&OutboxItem> = new
+        .iter()
+        .filter_map(|&i| job.outbox.get(i)?.as_ref())
+        .collect();
+    let joined = crate::membership::joined_groups(&changes);
+    crate::webhook::emit_sqlite(conn, job.tenant, &items, &joined, job.received_ms)?;
     Ok(new)
 }
 

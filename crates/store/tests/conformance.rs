@@ -237,7 +237,9 @@ async fn an_event_batch_is_stored_once_however_often_it_is_sent() {
         let batch = events(vec![("k1", "message", m, None), ("k2", "order", m, None)]);
         for round in 0..3 {
             let mut tx = db.begin().await.unwrap();
-            let new = event::insert_batch(&mut tx, ten, &batch).await.unwrap();
+            let new = event::insert_batch(&mut tx, ten, &batch, &[])
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             assert_eq!(
                 new.len(),
@@ -250,9 +252,14 @@ async fn an_event_batch_is_stored_once_however_often_it_is_sent() {
         let other = new_tenant(db, "b").await;
         let m2 = add_member(db, other, "乙", None).await;
         let mut tx = db.begin().await.unwrap();
-        let new = event::insert_batch(&mut tx, other, &events(vec![("k1", "message", m2, None)]))
-            .await
-            .unwrap();
+        let new = event::insert_batch(
+            &mut tx,
+            other,
+            &events(vec![("k1", "message", m2, None)]),
+            &[],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(new.len(), 1, "keys are unique per tenant, not globally");
         let totals = event::totals_since(db, ten, 0).await.unwrap();
@@ -288,7 +295,7 @@ async fn concurrent_batches_are_each_all_or_nothing_and_stored_once() {
                 let join_key = format!("join-{i}");
                 let target = if i % 5 == 0 { gone } else { g };
                 items.push((join_key.as_str(), "join", m, Some(target)));
-                (i, event::append(&db, ten, events(items)).await)
+                (i, event::append(&db, ten, events(items), Vec::new()).await)
             }));
         }
         let mut stored = 0;
@@ -398,6 +405,7 @@ async fn merging_moves_events_groups_tags_and_ids_to_the_target() {
             &mut tx,
             ten,
             &events(vec![("e1", "message", source, Some(g))]),
+            &[],
         )
         .await
         .unwrap();
@@ -529,9 +537,14 @@ async fn deleting_a_tenant_removes_all_it_owns_and_nothing_else() {
             group::join(&mut tx, ten, g, m, &JoinInfo::default(), 1)
                 .await
                 .unwrap();
-            event::insert_batch(&mut tx, ten, &events(vec![("k", "message", m, Some(g))]))
-                .await
-                .unwrap();
+            event::insert_batch(
+                &mut tx,
+                ten,
+                &events(vec![("k", "message", m, Some(g))]),
+                &[],
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         }
         let mut tx = db.begin().await.unwrap();

@@ -19,9 +19,8 @@ use sqlx::postgres::{PgConnection, PgPool};
 use tokio::sync::mpsc::Receiver;
 
 use super::ids::EXTERNAL_RANGE;
-use super::{
-    BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id, history_fields, membership_of,
-};
+use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
+use crate::membership::{history_fields, membership_of};
 use crate::{Result, StoreError};
 
 /// Bytes of COPY data per message.

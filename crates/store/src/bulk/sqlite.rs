@@ -1,21 +1,18 @@
 //! The embedded store's bulk load: one connection of its own ([`crate::sqlite::open`]) in one
 //! `BEGIN IMMEDIATE` transaction under the process's write lock; events through the writer's
-//! prepared multi-row inserts ([`crate::writer::insert_events`]), members, memberships and
-//! history through multi-row inserts with plain bound values.
+//! prepared multi-row inserts ([`crate::writer::insert_events`]), members through multi-row
+//! inserts with plain bound values, membership by [`crate::membership::apply_sqlite`].
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::membership::{Membership, Pair};
+use quanzi_domain::membership::Pair;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::mpsc::Receiver;
 
 use super::ids::EXTERNAL_RANGE;
-use super::{
-    BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id, history_fields, membership_of,
-};
+use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
 use crate::writer::{Statements, insert_events};
 use crate::{Result, StoreError};
 
@@ -45,49 +42,11 @@ fn values_sql(head: &str, common: usize, per_row: usize, rows: usize, tail: &str
 }
 
 const MEMBER_HEAD: &str = "insert into member (tenant_id, gender, interests, spending_tier, lifecycle_stage, custom, created_at_ms, updated_at_ms, district, source_channel, name, external_userid)";
-const MEMBERSHIP_HEAD: &str = "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)";
-const MEMBERSHIP_TAIL: &str =
-    " on conflict (tenant_id, group_id, member_id) do update set role = excluded.role,
-    joined_at_ms = excluded.joined_at_ms, join_scene = excluded.join_scene,
-    inviter_member_id = excluded.inviter_member_id, left_at_ms = excluded.left_at_ms";
-const HISTORY_HEAD: &str = "insert into membership_change (tenant_id, group_id, member_id, change, role, join_scene, inviter_member_id, at_ms)";
-
-/// Runs `rows` rows through the statements of `sql` ([`ROWS`] at a time, then one by one):
-/// `bind(statement, first parameter, row)` binds one row.
-fn insert_all<T>(
-    tx: &Connection,
-    sql: &[String; 2],
-    common: impl Fn(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<()>,
-    first_param: usize,
-    per_row: usize,
-    rows: &[T],
-    bind: impl Fn(&mut rusqlite::CachedStatement<'_>, usize, &T) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    for chunk in rows.chunks(ROWS) {
-        let full = chunk.len() == ROWS;
-        let parts: Vec<&[T]> = if full {
-            vec![chunk]
-        } else {
-            chunk.chunks(1).collect()
-        };
-        for part in parts {
-            let mut st = tx.prepare_cached(&sql[usize::from(!full)])?;
-            common(&mut st)?;
-            for (r, row) in part.iter().enumerate() {
-                bind(&mut st, first_param + r * per_row, row)?;
-            }
-            st.raw_execute()?;
-        }
-    }
-    Ok(())
-}
 
 /// The statement texts, made once: each a [`ROWS`]-row and a one-row form.
 struct Sql {
     events: Statements,
     members: [String; 2],
-    membership: [String; 2],
-    history: [String; 2],
 }
 
 impl Sql {
@@ -101,8 +60,6 @@ impl Sql {
         Sql {
             events: Statements::new(),
             members: both(MEMBER_HEAD, 10, 2, ""),
-            membership: both(MEMBERSHIP_HEAD, 1, 7, MEMBERSHIP_TAIL),
-            history: both(HISTORY_HEAD, 1, 7, ""),
         }
     }
 }
@@ -291,64 +248,11 @@ impl Load<'_> {
     }
 
     /// Folds the joins and leaves into membership and writes the changed rows and the
-    /// history.
+    /// history; pairs of a member or group this load created have nothing stored.
     fn membership(&mut self) -> Result<()> {
-        let mut stored: HashMap<Pair, Membership> = HashMap::new();
-        {
-            let mut st = self.tx.prepare_cached(
-                "select role, joined_at_ms, join_scene, inviter_member_id, left_at_ms from group_membership
-                 where tenant_id = ?1 and group_id = ?2 and member_id = ?3",
-            )?;
-            for (g, m) in self.shape.stored_pairs() {
-                let mut rows = st.query(params![self.t.0, g.0, m.0])?;
-                if let Some(r) = rows.next()? {
-                    let role: String = r.get(0)?;
-                    let held = membership_of(&role, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                    stored.insert((g, m), held);
-                }
-            }
-        }
-        let folded = self.shape.folded(&stored);
-        let t = self.t.0;
-        let common = |st: &mut rusqlite::CachedStatement<'_>| st.raw_bind_parameter(1, t);
-        insert_all(
-            self.tx,
-            &self.sql.membership,
-            common,
-            2,
-            7,
-            &folded,
-            |st, p, ((g, m), h)| {
-                st.raw_bind_parameter(p, g.0)?;
-                st.raw_bind_parameter(p + 1, m.0)?;
-                st.raw_bind_parameter(p + 2, h.role.as_str())?;
-                st.raw_bind_parameter(p + 3, h.joined_at_ms)?;
-                st.raw_bind_parameter(p + 4, &h.join_scene)?;
-                st.raw_bind_parameter(p + 5, h.inviter.map(|i| i.0))?;
-                st.raw_bind_parameter(p + 6, h.left_at_ms)
-            },
-        )?;
-        let mut changes = std::mem::take(&mut self.shape.changes);
-        changes.sort_by_key(|c| c.at_ms);
-        insert_all(
-            self.tx,
-            &self.sql.history,
-            common,
-            2,
-            7,
-            &changes,
-            |st, p, c| {
-                let (change, role, scene, inviter) = history_fields(&c.change);
-                st.raw_bind_parameter(p, c.group.0)?;
-                st.raw_bind_parameter(p + 1, c.member.0)?;
-                st.raw_bind_parameter(p + 2, change)?;
-                st.raw_bind_parameter(p + 3, role)?;
-                st.raw_bind_parameter(p + 4, scene)?;
-                st.raw_bind_parameter(p + 5, inviter)?;
-                st.raw_bind_parameter(p + 6, c.at_ms)
-            },
-        )?;
-        self.shape.changes = changes;
+        let (members, groups) = (&self.shape.members, &self.shape.groups);
+        let may_be_stored = |(g, m): &Pair| !groups.created(g.0) && !members.created(m.0);
+        crate::membership::apply_sqlite(self.tx, self.t, &self.shape.changes, may_be_stored)?;
         Ok(())
     }
 

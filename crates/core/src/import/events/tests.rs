@@ -340,7 +340,7 @@ async fn joins_and_leaves_change_membership_exactly_as_the_api_path() -> TestRes
                 api_event("pre-1", "join", members[&1], groups[&1], 1_735_689_000_000),
                 api_event("pre-2", "leave", members[&1], groups[&1], 1_735_689_100_000),
             ];
-            event::append(db, t, before).await?;
+            event::append(db, t, before, Vec::new()).await?;
             ids.push((members, groups));
         }
         let r = import(db, bulk_t, &file).await?;
@@ -354,7 +354,7 @@ async fn joins_and_leaves_change_membership_exactly_as_the_api_path() -> TestRes
                 api_event(&format!("k{i}"), kind, members[m], groups[g], ts * 1000)
             })
             .collect();
-        event::append(db, api_t, through_api).await?;
+        event::append(db, api_t, through_api, Vec::new()).await?;
         assert_eq!(
             membership(db, bulk_t).await?,
             membership(db, api_t).await?,
@@ -447,7 +447,7 @@ async fn an_imports_joins_and_leaves_are_history_rows_beside_the_apis() -> TestR
         // the second load's join.
         assert_eq!(event::loads::loads(db, t, 10).await?.len(), 2);
         let late = api_event("api-leave", "leave", m[&1], g[&1], (s + 150) * 1000);
-        event::append(db, t, vec![late]).await?;
+        event::append(db, t, vec![late], Vec::new()).await?;
         let join = |n: &str, at: i64| {
             (
                 n.to_owned(),
@@ -534,7 +534,7 @@ async fn imported_and_api_events_read_as_one_event_store() -> TestResult {
             api_event("api-1", "message", some.member_id, g, at),
             api_event("api-2", "message", some.member_id, g, at + 1),
         ];
-        assert_eq!(event::append(db, t, api).await?, vec![0, 1]);
+        assert_eq!(event::append(db, t, api, Vec::new()).await?, vec![0, 1]);
         assert_eq!(event::count(db, t).await?, n as i64 + 2);
         let all = all_events(db, t).await?;
         assert_eq!(all.len() as u64, n + 2, "{}", db.backend());
@@ -664,12 +664,15 @@ async fn an_imported_key_is_not_stored_again_by_the_api_nor_the_other_way() -> T
             .collect();
         // The API finds the keys tenant a's import stored.
         assert_eq!(
-            event::append(db, a, again.clone()).await?,
+            event::append(db, a, again.clone(), Vec::new()).await?,
             Vec::<usize>::new()
         );
         assert_eq!(event::count(db, a).await?, n as i64, "{}", db.backend());
         // In tenant b the same keys are new rows; an import of the file then skips them.
-        assert_eq!(event::append(db, b, again).await?, vec![0, 1, 2]);
+        assert_eq!(
+            event::append(db, b, again, Vec::new()).await?,
+            vec![0, 1, 2]
+        );
         let r = import(db, b, &file).await?;
         assert_eq!((r.imported, r.duplicates), (n - 3, 3), "{}", db.backend());
         assert_eq!(event::count(db, b).await?, n as i64);
