@@ -133,6 +133,19 @@ pub async fn list(
     Ok(Page { items, next_cursor })
 }
 
+/// Daily event counts of a group (or the whole tenant) from day `from_day` on, days in the
+/// tenant's zone.
+pub async fn daily(
+    db: &Db,
+    t: TenantId,
+    group: Option<quanzi_domain::GroupId>,
+    from_day: i64,
+) -> Result<Vec<repo::DayCount>> {
+    let tz = crate::zone::offset_secs(db, t).await?;
+    let since = quanzi_domain::zone::day_start_ms(from_day, tz);
+    Ok(repo::daily(db, t, group, since, tz).await?)
+}
+
 /// Adds a tenant-defined event kind.
 pub async fn define_kind(db: &Db, t: TenantId, name: &str) -> Result<String> {
     let kind = parse_custom_kind(name)?;

@@ -26,6 +26,7 @@ pub mod wecom;
 pub mod wecom_api;
 pub mod wecom_apply;
 pub mod wecom_sync;
+pub mod zone;
 
 pub use cursor::{keyset_cursor, page_limit, parse_keyset};
 pub use error::{CoreError, Result};

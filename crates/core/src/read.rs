@@ -38,9 +38,7 @@ pub mod tag {
 
 /// Events as listed, and the daily counts and totals of the activity charts.
 pub mod event {
-    pub use quanzi_store::event::{
-        DayCount, Event, EventFilter, SHANGHAI_OFFSET_MS, daily, totals_since,
-    };
+    pub use quanzi_store::event::{DayCount, Event, EventFilter, totals_since};
 }
 
 /// Voids and erasures as recorded.

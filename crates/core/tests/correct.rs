@@ -87,7 +87,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
             db.backend()
         );
         assert_eq!(event::count(db, t).await.unwrap(), 5);
-        let orders: i64 = event::daily(db, t, None, 0)
+        let orders: i64 = event::daily(db, t, None, 0, 8 * 3600)
             .await
             .unwrap()
             .iter()

@@ -2,7 +2,7 @@
 //! created members and groups runs on PostgreSQL, another tenant's API reads and writes
 //! succeed at once (the import changes no DDL and takes no table lock).
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -16,6 +16,7 @@ pub mod membership;
 pub mod money;
 pub mod tag;
 pub mod text;
+pub mod zone;
 
 pub use error::{FieldError, Invalid};
 pub use ids::*;

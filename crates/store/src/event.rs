@@ -13,7 +13,7 @@ pub mod loads;
 
 pub use list::{EventFilter, list};
 
-pub use crate::totals::{DayCount, SHANGHAI_OFFSET_MS, Totals, count, daily, totals_since};
+pub use crate::totals::{DayCount, Totals, count, daily, totals_since};
 
 /// Appends a batch in a transaction of its own and returns the indexes (into `events`) of
 /// the events that were new; joins and leaves among them change group membership, and each

@@ -26,9 +26,9 @@ pub struct Tenant {
 pub async fn create(tx: &mut Tx, slug: &str, name: &str) -> Result<Tenant> {
     let now = now_ms();
     on_tx!(tx, c => sqlx::query_as::<_, Tenant>(
-        "insert into tenant (slug, name, time_zone, created_at_ms) values ($1, $2, 'Asia/Shanghai', $3)
+        "insert into tenant (slug, name, time_zone, created_at_ms) values ($1, $2, $4, $3)
          returning tenant_id, slug, name, time_zone, created_at_ms")
-        .bind(slug).bind(name).bind(now).fetch_one(c).await.map_err(Into::into))
+        .bind(slug).bind(name).bind(now).bind(quanzi_domain::zone::DEFAULT_TIME_ZONE).fetch_one(c).await.map_err(Into::into))
 }
 
 /// Finds a tenant by slug.

@@ -18,7 +18,7 @@ pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayCount {
-    /// Day number since the epoch in the tenant's zone (UTC+8 for Asia/Shanghai).
+    /// Day number since the epoch in the tenant's zone.
     pub day: i64,
     /// Event kind.
     pub kind: String,
@@ -28,22 +28,20 @@ pub struct DayCount {
     pub members: i64,
 }
 
-/// Offset of Asia/Shanghai from UTC, ms (no DST since 1991).
-pub const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
-
-/// Daily event counts of a group (or the whole tenant) since `since_ms`; voided events are
-/// left out.
+/// Daily event counts of a group (or the whole tenant) since `since_ms`, days in the zone
+/// `offset_secs` east of UTC; voided events are left out.
 pub async fn daily(
     db: &Db,
     tenant: TenantId,
     group: Option<GroupId>,
     since_ms: i64,
+    offset_secs: i64,
 ) -> Result<Vec<DayCount>> {
     let g = group.map(|g| g.0).unwrap_or(0);
     let sql = format!("select (occurred_at_ms + $1) / 86400000 as day, kind, count(*) as events, count(distinct member_id) as members
         from event where tenant_id = $2 and occurred_at_ms >= $3 and ($4 = 0 or group_id = $4) and {NOT_VOIDED}
         group by (occurred_at_ms + $1) / 86400000, kind order by day, kind");
-    on_pool!(db, p => sqlx::query_as::<_, DayCount>(sqlx::AssertSqlSafe(sql)).bind(SHANGHAI_OFFSET_MS).bind(tenant.0).bind(since_ms).bind(g)
+    on_pool!(db, p => sqlx::query_as::<_, DayCount>(sqlx::AssertSqlSafe(sql)).bind(offset_secs * 1000).bind(tenant.0).bind(since_ms).bind(g)
         .fetch_all(p).await.map_err(Into::into))
 }
 

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use quanzi_analytics::index::{EventIndex, IndexRow};
 use quanzi_analytics::kpi;
-use quanzi_analytics::zone;
 use quanzi_domain::TenantId;
-use quanzi_store::{Db, analytics as scan, tenant};
+use quanzi_store::{Db, analytics as scan};
 use serde::Serialize;
 
 use crate::{CoreError, Result};
@@ -153,10 +152,7 @@ impl Analytics {
         st.seen_void = max_void;
         let started = Instant::now();
         if !st.built {
-            let tz = tenant::get(db, t)
-                .await?
-                .and_then(|x| zone::offset_secs(&x.time_zone))
-                .unwrap_or(8 * 3600);
+            let tz = crate::zone::offset_secs(db, t).await?;
             let (fresh, recent) = build_index(db, t, tz).await?;
             st.recent = recent;
             let wm = fresh.max_event_id();

@@ -4,7 +4,7 @@
 use quanzi_analytics::zone;
 use quanzi_domain::{Invalid, TenantId};
 use quanzi_store::member::MemberFilter;
-use quanzi_store::{Db, group, tenant};
+use quanzi_store::{Db, group};
 
 use crate::{CoreError, Result};
 
@@ -189,9 +189,5 @@ impl KpiQuery {
 
 /// The tenant's current day (its zone), from the clock.
 pub async fn today(db: &Db, t: TenantId) -> Result<i64> {
-    let tz = tenant::get(db, t)
-        .await?
-        .and_then(|x| zone::offset_secs(&x.time_zone))
-        .unwrap_or(8 * 3600);
-    Ok((quanzi_store::now_ms() / 1000 + tz).div_euclid(86_400))
+    crate::zone::today(db, t).await
 }

@@ -1,6 +1,6 @@
 //! Fixtures shared by the correcting-data and money test files: a tenant with one member
-//! (with personal data) and one group, events on known days, and a block stored as a bulk
-//! load stores it.
+//! (with personal data) and one group, events on known days, and rows stored as a bulk load
+//! stores them.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 

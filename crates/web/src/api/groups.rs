@@ -190,7 +190,7 @@ pub struct ActivityQuery {
     pub days: Option<String>,
 }
 
-/// Daily events by kind in a group (days in Asia/Shanghai).
+/// Daily events by kind in a group (days in the tenant's zone).
 #[utoipa::path(get, path = "/api/v1/groups/{id}/activity", tag = "groups", params(("id" = i64, Path, description = "Group id"), ActivityQuery),
     responses((status = 200, body = Vec<DayCount>), (status = 404, body = ErrorBody)))]
 pub async fn activity(
@@ -204,11 +204,10 @@ pub async fn activity(
         return Err(ApiError::field("days", "must be between 1 and 366"));
     }
     groups::get(&s.db, c.tenant, GroupId(id)).await?;
-    let since = quanzi_core::read::now_ms() - days * 86_400_000;
+    let today = quanzi_core::zone::today(&s.db, c.tenant).await?;
+    let from = today - days + 1;
     Ok(Json(
-        quanzi_core::read::event::daily(&s.db, c.tenant, Some(GroupId(id)), since)
-            .await
-            .map_err(quanzi_core::CoreError::from)?,
+        quanzi_core::events::daily(&s.db, c.tenant, Some(GroupId(id)), from).await?,
     ))
 }
 

@@ -174,9 +174,10 @@ pub fn render<T: Template>(t: T) -> Response {
     }
 }
 
-/// Formats unix ms as `YYYY-MM-DD HH:MM` in Asia/Shanghai.
+/// Formats unix ms as `YYYY-MM-DD HH:MM` in the default zone
+/// ([`quanzi_domain::zone::DEFAULT_TIME_ZONE`]; days on charts are the tenant's).
 pub fn fmt_ms(ms: i64) -> String {
-    let local = ms + quanzi_core::read::event::SHANGHAI_OFFSET_MS;
+    let local = ms + quanzi_domain::zone::DEFAULT_OFFSET_SECS * 1000;
     let days = local.div_euclid(86_400_000);
     let rem = local.rem_euclid(86_400_000) / 60_000;
     let (y, m, d) = civil_from_days(days);

@@ -584,7 +584,7 @@ async fn imported_and_api_events_read_as_one_event_store() -> TestResult {
                 .all(|w| w[0].occurred_at_ms >= w[1].occurred_at_ms)
         );
         // Daily counts and totals, equal to counting the listed events.
-        let days = event::daily(db, t, None, 0).await?;
+        let days = event::daily(db, t, None, 0, 8 * 3600).await?;
         assert_eq!(days.iter().map(|d| d.events).sum::<i64>(), n as i64 + 2);
         let totals = event::totals_since(db, t, 0).await?;
         let interactions: Vec<&event::Event> = all
@@ -627,7 +627,7 @@ async fn imported_and_api_events_read_as_one_event_store() -> TestResult {
         // Nothing of it shows in another tenant.
         assert_eq!(event::count(db, other).await?, 0);
         assert!(all_events(db, other).await?.is_empty());
-        assert!(event::daily(db, other, None, 0).await?.is_empty());
+        assert!(event::daily(db, other, None, 0, 8 * 3600).await?.is_empty());
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use axum::response::Response;
 use quanzi_core::read::{event, group, member, now_ms};
 
 use super::super::{Layout, UiUser, render, server_error};
-use super::{DAY_MS, GroupRow, activity_chart, day_of};
+use super::{DAY_MS, GroupRow, activity_chart};
 use crate::AppState;
 
 #[derive(Template)]
@@ -31,11 +31,11 @@ pub async fn dashboard(State(s): State<AppState>, u: UiUser) -> Response {
     let mut groups = try_ui!(group::list(&s.db, t, None, None, 1000).await);
     let t7 = try_ui!(event::totals_since(&s.db, t, now - 7 * DAY_MS).await);
     let t30 = try_ui!(event::totals_since(&s.db, t, now - 30 * DAY_MS).await);
-    let from = day_of(now) - 29;
-    let daily =
-        try_ui!(event::daily(&s.db, t, None, from * DAY_MS - event::SHANGHAI_OFFSET_MS).await);
+    let today = try_ui!(quanzi_core::zone::today(&s.db, t).await);
+    let from = today - 29;
+    let daily = try_ui!(quanzi_core::events::daily(&s.db, t, None, from).await);
     let l = u.layout("dashboard");
-    let chart = activity_chart(&l, &daily, from, day_of(now));
+    let chart = activity_chart(&l, &daily, from, today);
     groups.sort_by_key(|g| std::cmp::Reverse(g.size));
     let top_groups = groups.iter().take(8).map(GroupRow::from).collect();
     render(DashboardPage {

@@ -3,14 +3,14 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use quanzi_core::read::group;
 use quanzi_core::read::group::Group;
-use quanzi_core::read::{event, group, now_ms};
 use quanzi_domain::GroupId;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::super::{Layout, UiUser, fmt_ms, render, server_error};
-use super::{DAY_MS, GroupRow, activity_chart, day_of, history_cursor, not_found};
+use super::{GroupRow, activity_chart, history_cursor, not_found};
 use crate::AppState;
 use crate::api::IdPath;
 use crate::error::AppQuery;
@@ -64,17 +64,9 @@ pub async fn group(
     let Some(g) = try_ui!(group::get(&s.db, t, GroupId(id)).await) else {
         return not_found();
     };
-    let now = now_ms();
-    let from = day_of(now) - 29;
-    let daily = try_ui!(
-        event::daily(
-            &s.db,
-            t,
-            Some(GroupId(id)),
-            from * DAY_MS - event::SHANGHAI_OFFSET_MS
-        )
-        .await
-    );
+    let today = try_ui!(quanzi_core::zone::today(&s.db, t).await);
+    let from = today - 29;
+    let daily = try_ui!(quanzi_core::events::daily(&s.db, t, Some(GroupId(id)), from).await);
     let roles = try_ui!(group::role_counts(&s.db, t, GroupId(id)).await);
     let cursor = history_cursor(q.history_cursor);
     let history =
@@ -82,7 +74,7 @@ pub async fn group(
     let (history, history_next) = (history.items, history.next_cursor);
     let members = try_ui!(group::members(&s.db, t, GroupId(id), None, 100).await);
     let l = u.layout("groups");
-    let chart = activity_chart(&l, &daily, from, day_of(now));
+    let chart = activity_chart(&l, &daily, from, today);
     let roles_chart = json!({
         "tooltip": {"trigger": "item"},
         "series": [{"type": "pie", "radius": ["40%", "70%"], "data": roles.iter().map(|(r, n)| json!({"name": l.t(&format!("role.{r}")).to_string(), "value": n})).collect::<Vec<_>>()}]

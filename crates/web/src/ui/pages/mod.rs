@@ -1,7 +1,7 @@
 //! The dashboard, member and group pages: shared helpers and re-exports of the handlers.
 
 use axum::response::{IntoResponse, Response};
-use quanzi_core::read::event::{self, DayCount};
+use quanzi_core::read::event::DayCount;
 use quanzi_core::read::group::Group;
 use serde_json::json;
 
@@ -63,10 +63,6 @@ fn activity_chart(l: &Layout, days: &[DayCount], from_day: i64, to_day: i64) -> 
         ]
     })
     .to_string()
-}
-
-fn day_of(ms: i64) -> i64 {
-    (ms + event::SHANGHAI_OFFSET_MS).div_euclid(DAY_MS)
 }
 
 struct GroupRow {
