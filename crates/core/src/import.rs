@@ -112,6 +112,30 @@ impl ImportReport {
         let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
         self.errors.extend(errors.iter().take(room).cloned());
     }
+
+    /// Counts and notes the bad rows of a chunk, and writes them to the reject file (made on
+    /// the first) when there is one.
+    fn reject(
+        &mut self,
+        bad: &[(Row, Vec<RowError>)],
+        rejects: &mut Option<RejectWriter>,
+        reject_path: Option<&Path>,
+        headers: &[String],
+    ) -> Result<()> {
+        for (row, errors) in bad {
+            self.rejected += 1;
+            self.note(errors);
+            if let Some(p) = reject_path {
+                if rejects.is_none() {
+                    *rejects = Some(RejectWriter::create(p, headers).map_err(reject_error)?);
+                }
+                if let Some(w) = rejects {
+                    w.write(row, errors).map_err(reject_error)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn file_error(e: ImportError) -> CoreError {
@@ -214,18 +238,7 @@ pub async fn import_file(
         let checked = importer.check(rows);
         report.duplicates += checked.duplicates;
         report.other_tenant += checked.other_tenant;
-        for (row, errors) in &checked.bad {
-            report.rejected += 1;
-            report.note(errors);
-            if let Some(p) = &reject_path {
-                if rejects.is_none() {
-                    rejects = Some(RejectWriter::create(p, &headers).map_err(reject_error)?);
-                }
-                if let Some(w) = &mut rejects {
-                    w.write(row, errors).map_err(reject_error)?;
-                }
-            }
-        }
+        report.reject(&checked.bad, &mut rejects, reject_path.as_deref(), &headers)?;
         if !opts.skip_bad && report.rejected > 0 {
             // Nothing will be written: give the store back at once, keep checking.
             tx = None;

@@ -103,18 +103,7 @@ pub(super) async fn import(
         report.rows += rows.len() as u64;
         let checked = checker.check(db, t, opts, rows).await?;
         report.other_tenant += checked.other_tenant;
-        for (row, errors) in &checked.bad {
-            report.rejected += 1;
-            report.note(errors);
-            if let Some(p) = &reject_path {
-                if rejects.is_none() {
-                    rejects = Some(RejectWriter::create(p, &headers).map_err(reject_error)?);
-                }
-                if let Some(w) = &mut rejects {
-                    w.write(row, errors).map_err(reject_error)?;
-                }
-            }
-        }
+        report.reject(&checked.bad, &mut rejects, reject_path.as_deref(), &headers)?;
         if !opts.skip_bad && report.rejected > 0 {
             // Nothing will be written: the load rolls back at once, the rest is only checked.
             sender = None;
