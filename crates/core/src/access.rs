@@ -4,12 +4,12 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use quanzi_domain::{Invalid, OperatorId, TenantId};
-use quanzi_store::Db;
 use quanzi_store::access::{self as repo, ApiKey, Operator, SessionView};
 use quanzi_store::tenant::{self, Tenant};
+use quanzi_store::{Db, unique};
 use sha2::{Digest, Sha256};
 
-use crate::{CoreError, Result};
+use crate::{CoreError, Result, ResultExt};
 
 /// How long a login lasts.
 pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -72,7 +72,9 @@ pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
     let name = quanzi_domain::text::required(&mut e, "name", name, 64);
     let name = e.or_ok(name)?.unwrap_or_default();
     let mut tx = db.begin().await?;
-    let t = tenant::create(&mut tx, slug, &name).await?;
+    let t = tenant::create(&mut tx, slug, &name)
+        .await
+        .on_constraint(unique::TENANT_SLUG, |_| CoreError::conflict("slug"))?;
     tx.commit().await?;
     Ok(t)
 }
@@ -114,7 +116,8 @@ pub async fn create_operator(
         role,
         &hash,
     )
-    .await?;
+    .await
+    .on_constraint(unique::OPERATOR_EMAIL, |_| CoreError::conflict("email"))?;
     tx.commit().await?;
     Ok(op)
 }
@@ -192,8 +195,9 @@ pub async fn create_api_key(
     let secret = format!("qz_{}", random_hex(20));
     let prefix: String = secret.chars().take(10).collect();
     let mut tx = db.begin().await?;
-    let key =
-        repo::create_api_key(&mut tx, tenant, &name, &prefix, &sha256_hex(&secret), scope).await?;
+    let key = repo::create_api_key(&mut tx, tenant, &name, &prefix, &sha256_hex(&secret), scope)
+        .await
+        .on_constraint(unique::API_KEY_HASH, |_| CoreError::conflict("key"))?;
     tx.commit().await?;
     Ok(NewApiKey { key, secret })
 }

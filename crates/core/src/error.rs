@@ -30,12 +30,38 @@ pub enum CoreError {
     ServerKey(String),
 }
 
+impl CoreError {
+    /// A collision on the unique field `field`, e.g. `phone`.
+    pub fn conflict(field: &str) -> Self {
+        CoreError::Conflict(field.to_string())
+    }
+}
+
+/// A unique violation no caller mapped stays a store error: the write was not expected to
+/// break that key, so it is a fault, not the client's conflict.
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict { field } => CoreError::Conflict(field),
-            other => CoreError::Store(other),
-        }
+        CoreError::Store(e)
+    }
+}
+
+/// Maps a unique violation to the caller's answer at the call that knows which key its write
+/// may break (realworld-axum-sqlx's `on_constraint`): keyed on the key's name, never on a
+/// database message.
+pub trait ResultExt<T> {
+    /// When the write broke the unique key `name` (one of [`quanzi_store::unique`]'s), answers
+    /// `map(e)` instead; any other error is left as it is. Calls chain, one per key.
+    fn on_constraint(self, name: &str, map: impl FnOnce(StoreError) -> CoreError) -> Result<T>;
+}
+
+impl<T, E: Into<CoreError>> ResultExt<T> for std::result::Result<T, E> {
+    fn on_constraint(self, name: &str, map: impl FnOnce(StoreError) -> CoreError) -> Result<T> {
+        self.map_err(|e| match e.into() {
+            CoreError::Store(StoreError::Conflict { constraint }) if constraint == name => {
+                map(StoreError::Conflict { constraint })
+            }
+            other => other,
+        })
     }
 }
 

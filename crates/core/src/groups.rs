@@ -3,15 +3,23 @@
 use quanzi_domain::group::{GroupInput, GroupRole};
 use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
 use quanzi_store::group::{self as repo, Group, GroupMember, MembershipChange};
-use quanzi_store::{Db, member, now_ms};
+use quanzi_store::{Db, StoreError, member, now_ms, unique};
 
-use crate::{CoreError, Page, Result, page_of};
+use crate::{CoreError, Page, Result, ResultExt, page_of};
+
+/// A write of a group whose external_chat_id another group of the tenant has is a conflict
+/// naming that field.
+pub(crate) fn on_group_keys<T>(r: std::result::Result<T, StoreError>) -> Result<T> {
+    r.on_constraint(unique::CHAT_GROUP_EXTERNAL, |_| {
+        CoreError::conflict("external_chat_id")
+    })
+}
 
 /// Creates a group.
 pub async fn create(db: &Db, t: TenantId, input: GroupInput) -> Result<Group> {
     let g = input.into_new()?;
     let mut tx = db.begin().await?;
-    let g = repo::create(&mut tx, t, &g, now_ms()).await?;
+    let g = on_group_keys(repo::create(&mut tx, t, &g, now_ms()).await)?;
     tx.commit().await?;
     Ok(g)
 }
@@ -30,8 +38,7 @@ pub async fn update(db: &Db, t: TenantId, id: GroupId, input: GroupInput) -> Res
         .into());
     }
     let mut tx = db.begin().await?;
-    let g = repo::update(&mut tx, t, id, &patch)
-        .await?
+    let g = on_group_keys(repo::update(&mut tx, t, id, &patch).await)?
         .ok_or(CoreError::NotFound("group"))?;
     tx.commit().await?;
     Ok(g)

@@ -383,12 +383,12 @@ impl Importer {
         Ok(match good {
             Good::Members(ms) => {
                 let rows: Vec<(NewMember, i64)> = ms.into_iter().map(|m| (m, now)).collect();
-                let ids = member::create_many(tx, t, &rows).await?;
+                let ids = crate::members::on_member_keys(member::create_many(tx, t, &rows).await)?;
                 (ids.len() as u64, 0)
             }
             Good::Groups(gs) => {
                 for g in &gs {
-                    group::create(tx, t, g, now).await?;
+                    crate::groups::on_group_keys(group::create(tx, t, g, now).await)?;
                 }
                 (gs.len() as u64, 0)
             }

@@ -31,6 +31,10 @@ pub enum JobError {
 impl From<CoreError> for JobError {
     fn from(e: CoreError) -> Self {
         match e {
+            // A unique key no caller mapped: retrying writes the same row again.
+            CoreError::Store(s @ quanzi_store::StoreError::Conflict { .. }) => {
+                JobError::Fatal(s.to_string())
+            }
             CoreError::Store(s) => JobError::Retry(s.to_string()),
             other => JobError::Fatal(other.to_string()),
         }

@@ -29,7 +29,7 @@ pub mod wecom_sync;
 pub mod zone;
 
 pub use cursor::{keyset_cursor, page_limit, parse_keyset};
-pub use error::{CoreError, Result};
+pub use error::{CoreError, Result, ResultExt};
 
 mod cursor;
 

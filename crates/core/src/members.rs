@@ -5,16 +5,26 @@ use quanzi_domain::tag::TagInput;
 use quanzi_domain::{FieldError, Invalid, MemberId, TagId, TenantId};
 use quanzi_store::member::{self as repo, Member, MemberFilter};
 use quanzi_store::tag::{self, Tag};
-use quanzi_store::{Db, tenant};
+use quanzi_store::{Db, StoreError, tenant, unique};
 
-use crate::{CoreError, Page, Result, page_of};
+use crate::{CoreError, Page, Result, ResultExt, page_of};
+
+/// A write of a member whose phone, unionid or external_userid another member of the tenant
+/// has is a conflict naming that field.
+pub(crate) fn on_member_keys<T>(r: std::result::Result<T, StoreError>) -> Result<T> {
+    r.on_constraint(unique::MEMBER_PHONE, |_| CoreError::conflict("phone"))
+        .on_constraint(unique::MEMBER_UNIONID, |_| CoreError::conflict("unionid"))
+        .on_constraint(unique::MEMBER_EXTERNAL_USERID, |_| {
+            CoreError::conflict("external_userid")
+        })
+}
 
 /// Creates a member.
 pub async fn create(db: &Db, t: TenantId, input: MemberInput) -> Result<Member> {
     let defs = tenant::custom_fields(db, t).await?;
     let new = input.into_new(&defs)?;
     let mut tx = db.begin().await?;
-    let m = repo::create(&mut tx, t, &new).await?;
+    let m = on_member_keys(repo::create(&mut tx, t, &new).await)?;
     tx.commit().await?;
     Ok(m)
 }
@@ -24,8 +34,7 @@ pub async fn update(db: &Db, t: TenantId, id: MemberId, input: MemberInput) -> R
     let defs = tenant::custom_fields(db, t).await?;
     let patch = input.into_patch(&defs)?;
     let mut tx = db.begin().await?;
-    let m = repo::update(&mut tx, t, id, &patch)
-        .await?
+    let m = on_member_keys(repo::update(&mut tx, t, id, &patch).await)?
         .ok_or(CoreError::NotFound("member"))?;
     tx.commit().await?;
     Ok(m)
@@ -51,16 +60,13 @@ pub async fn merge(db: &Db, t: TenantId, target: MemberId, source: MemberId) -> 
         return Err(Invalid::one("source_member_id", "must differ from the target").into());
     }
     let mut tx = db.begin().await?;
-    let m =
-        repo::merge(&mut tx, t, target, source)
-            .await
-            .map_err(|e| match CoreError::from(e) {
-                CoreError::Conflict(f) if f == "merged_into" => CoreError::Invalid(Invalid::one(
-                    "source_member_id",
-                    "one of the two members was already merged",
-                )),
-                other => other,
-            })?;
+    let m = match repo::merge(&mut tx, t, target, source).await {
+        Err(StoreError::AlreadyMerged) => Err(CoreError::Invalid(Invalid::one(
+            "source_member_id",
+            "one of the two members was already merged",
+        ))),
+        r => on_member_keys(r),
+    }?;
     let m = m.ok_or(CoreError::NotFound("member"))?;
     tx.commit().await?;
     Ok(m)

@@ -21,6 +21,7 @@ mod sqlite;
 pub mod tag;
 pub mod tenant;
 pub mod totals;
+pub mod unique;
 pub mod void;
 pub mod webhook;
 pub mod wecom;
@@ -88,15 +89,19 @@ macro_rules! on_tx {
     };
 }
 
-/// Errors of the store, with unique violations turned into the field that collided.
+/// Errors of the store, with unique violations turned into the key that refused the write.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique constraint refused the write; `field` names the colliding field.
-    #[error("{field} already exists")]
+    /// A unique key refused the write; the caller that knows the key maps it
+    /// (core's `ResultExt::on_constraint`).
+    #[error("the unique key {constraint} refused the write")]
     Conflict {
-        /// The field that must be unique, e.g. `phone`.
-        field: String,
+        /// The key's name on PostgreSQL (one of [`unique`]'s), on both backends.
+        constraint: String,
     },
+    /// A member merge named a member that was already merged into another.
+    #[error("one of the two members was already merged")]
+    AlreadyMerged,
     /// A foreign key refused the write (a referenced row does not exist).
     #[error("a referenced row does not exist")]
     MissingReference,
@@ -132,7 +137,7 @@ impl From<rusqlite::Error> for StoreError {
                 rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                 | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                     return StoreError::Conflict {
-                        field: conflict_field(None, msg.as_deref().unwrap_or_default()),
+                        constraint: unique::from_sqlite(msg.as_deref().unwrap_or_default()),
                     };
                 }
                 _ => {}
@@ -152,7 +157,9 @@ impl From<sqlx::Error> for StoreError {
             match d.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => {
                     return StoreError::Conflict {
-                        field: conflict_field(d.constraint(), d.message()),
+                        constraint: d
+                            .constraint()
+                            .map_or_else(|| unique::from_sqlite(d.message()), str::to_string),
                     };
                 }
                 sqlx::error::ErrorKind::ForeignKeyViolation => return StoreError::MissingReference,
@@ -161,40 +168,6 @@ impl From<sqlx::Error> for StoreError {
         }
         StoreError::Db(e)
     }
-}
-
-/// Maps a PostgreSQL constraint name or an SQLite message to the colliding field.
-fn conflict_field(constraint: Option<&str>, message: &str) -> String {
-    if let Some(c) = constraint {
-        let known = [
-            ("member_external_userid", "external_userid"),
-            ("member_unionid", "unionid"),
-            ("member_phone", "phone"),
-            ("chat_group_external", "external_chat_id"),
-            ("event_idempotency", "idempotency_key"),
-            ("operator_email_key", "email"),
-            ("tenant_slug_key", "slug"),
-            ("api_key_key_hash_key", "key"),
-        ];
-        return known
-            .iter()
-            .find(|(k, _)| *k == c)
-            .map(|(_, f)| f.to_string())
-            .unwrap_or_else(|| {
-                if c.ends_with("_name_key") {
-                    "name".to_string()
-                } else {
-                    c.to_string()
-                }
-            });
-    }
-    // SQLite: "UNIQUE constraint failed: member.tenant_id, member.phone"
-    message
-        .rsplit([',', ' '])
-        .next()
-        .and_then(|c| c.rsplit('.').next())
-        .unwrap_or("value")
-        .to_string()
 }
 
 /// Current time, unix ms.

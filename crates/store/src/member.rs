@@ -400,9 +400,7 @@ pub async fn merge(
         return Ok(None);
     };
     if s.merged_into.is_some() || t.merged_into.is_some() {
-        return Err(StoreError::Conflict {
-            field: "merged_into".into(),
-        });
+        return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
     let stmts: [&str; 8] = [

@@ -10,7 +10,7 @@ use quanzi_domain::tag::TagName;
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use quanzi_store::group::JoinInfo;
 use quanzi_store::member::MemberFilter;
-use quanzi_store::{Db, StoreError, event, group, member, tag, tenant};
+use quanzi_store::{Db, StoreError, event, group, member, tag, tenant, unique};
 use quanzi_testkit::TestDb;
 
 async fn new_tenant(db: &Db, slug: &str) -> TenantId {
@@ -135,7 +135,7 @@ async fn external_ids_are_unique_per_tenant_only() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, StoreError::Conflict { field } if field == "phone"),
+            matches!(&err, StoreError::Conflict { constraint } if constraint == unique::MEMBER_PHONE),
             "{}: {err:?}",
             db.backend()
         );

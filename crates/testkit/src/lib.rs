@@ -1,5 +1,5 @@
-//! Test helpers: a fresh database on either store, a live app on `127.0.0.1:0`, and the job
-//! worker run until nothing is due.
+//! Test helpers: a fresh database on either store, the app's router for `oneshot` calls, a
+//! live app on `127.0.0.1:0`, and the job worker run until nothing is due.
 //!
 //! `TestDb::new()` gives an empty, migrated SQLite file; `TestDb::postgres()` gives a fresh
 //! PostgreSQL database when `TEST_DATABASE_URL` is set (and `None` otherwise), dropped again
@@ -8,6 +8,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod http;
+pub mod routed;
+
+pub use routed::Routed;
 
 use std::net::SocketAddr;
 

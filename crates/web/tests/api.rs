@@ -1,16 +1,17 @@
-//! HTTP tests against a real server on 127.0.0.1:0: auth and scopes, validation, idempotent
-//! event batches, pagination, and tenant isolation on every endpoint.
+//! The JSON API, handler-level (`oneshot` on the app's router, no server): auth and scopes,
+//! validation, idempotent event batches, pagination, and tenant isolation on every endpoint.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use quanzi_testkit::{Served, TestTenant, tenant};
-use reqwest::{Method, StatusCode};
+use axum::http::{Method, StatusCode};
+use quanzi_testkit::routed::request;
+use quanzi_testkit::{Routed, TestTenant, tenant};
 use serde_json::{Value, json};
 
-type Ctx = Served;
+type Ctx = Routed;
 
 async fn ctx() -> Ctx {
-    Served::new().await
+    Routed::new().await
 }
 
 fn fields(v: &Value) -> Vec<(Option<u64>, String)> {
@@ -59,31 +60,17 @@ async fn group(cx: &Ctx, t: &TestTenant, name: &str) -> i64 {
 async fn health_and_readiness_answer() {
     let cx = ctx().await;
     for p in ["/healthz", "/readyz"] {
-        assert_eq!(
-            cx.c.get(format!("{}{p}", cx.app.url))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(cx.get(p).await.status, StatusCode::OK);
     }
 }
 
 #[tokio::test]
 async fn the_api_needs_a_valid_key_and_the_right_scope() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
-    let r =
-        cx.c.get(format!("{}/api/v1/members", cx.app.url))
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "unauthorized"
-    );
+    let t = tenant(&cx.db, "ta").await;
+    let r = cx.get("/api/v1/members").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"]["code"], "unauthorized");
     assert_eq!(
         cx.call("qz_nonsense", Method::GET, "/api/v1/members", None)
             .await
@@ -131,7 +118,7 @@ async fn the_api_needs_a_valid_key_and_the_right_scope() {
 #[tokio::test]
 async fn bad_input_is_a_4xx_naming_the_field() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     let (s, v) = cx
         .call(
             &t.write_key,
@@ -169,23 +156,16 @@ async fn bad_input_is_a_4xx_naming_the_field() {
         (s, fields(&v)[0].1.as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, "name")
     );
-    let r =
-        cx.c.post(format!("{}/api/v1/members", cx.app.url))
-            .bearer_auth(&t.write_key)
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r =
-        cx.c.post(format!("{}/api/v1/members", cx.app.url))
-            .bearer_auth(&t.write_key)
-            .body("name=x")
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let key = Some(t.write_key.as_str());
+    let not_json = Some(("application/json", b"{not json".to_vec()));
+    let r = cx
+        .send(request(Method::POST, "/api/v1/members", key, not_json))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let mut untyped = request(Method::POST, "/api/v1/members", key, None);
+    *untyped.body_mut() = "name=x".into();
+    let r = cx.send(untyped).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let (s, v) = cx
         .call(&t.read_key, Method::GET, "/api/v1/members?limit=abc", None)
         .await;
@@ -239,7 +219,7 @@ async fn bad_input_is_a_4xx_naming_the_field() {
 #[tokio::test]
 async fn a_duplicate_phone_is_a_conflict_naming_the_field() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     let body = json!({"name": "王芳", "phone": "+86 138 0013 8000"});
     assert_eq!(
         cx.call(
@@ -268,7 +248,7 @@ fn ev(key: &str, kind: &str, member: i64, group: Option<i64>) -> Value {
 #[tokio::test]
 async fn an_event_batch_is_all_or_nothing_and_stored_once() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     let m = member(&cx, &t, "甲").await;
     let g = group(&cx, &t, "宝妈群").await;
     let bad = json!({"events": [ev("a", "join", m, Some(g)), ev("b", "order", m, None), {"idempotency_key": "c", "kind": "dance", "member_id": m, "occurred_at_ms": 1}, ev("d", "message", 999_999, None)]});
@@ -351,7 +331,7 @@ async fn an_event_batch_is_all_or_nothing_and_stored_once() {
 #[tokio::test]
 async fn cursor_pagination_visits_every_member_once() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     for i in 0..23 {
         member(&cx, &t, &format!("会员{i}")).await;
     }
@@ -387,8 +367,8 @@ async fn cursor_pagination_visits_every_member_once() {
 #[tokio::test]
 async fn one_tenant_never_sees_or_changes_anothers_objects() {
     let cx = ctx().await;
-    let a = tenant(&cx.app.db, "ta").await;
-    let b = tenant(&cx.app.db, "tb").await;
+    let a = tenant(&cx.db, "ta").await;
+    let b = tenant(&cx.db, "tb").await;
     let m = member(&cx, &a, "甲").await;
     let m2 = member(&cx, &a, "乙").await;
     let g = group(&cx, &a, "A群").await;
@@ -494,7 +474,7 @@ async fn one_tenant_never_sees_or_changes_anothers_objects() {
 #[tokio::test]
 async fn members_are_tagged_in_bulk_and_merged() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     let (m1, m2) = (member(&cx, &t, "甲").await, member(&cx, &t, "乙").await);
     let (s, v) = cx
         .call(
@@ -552,7 +532,7 @@ async fn members_are_tagged_in_bulk_and_merged() {
 #[tokio::test]
 async fn custom_fields_and_kinds_are_validated() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     assert_eq!(
         cx.call(
             &t.write_key,
@@ -625,7 +605,7 @@ async fn custom_fields_and_kinds_are_validated() {
 #[tokio::test]
 async fn the_openapi_document_is_3_1_and_covers_the_api() {
     let cx = ctx().await;
-    let v = cx.get_json("/api/openapi.json").await;
+    let v = cx.get("/api/openapi.json").await.json();
     assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
     for p in [
         "/api/v1/members",
@@ -681,14 +661,7 @@ async fn the_openapi_document_is_3_1_and_covers_the_api() {
             .as_f64(),
         Some(200.0)
     );
-    let docs =
-        cx.c.get(format!("{}/api/docs", cx.app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+    let docs = cx.get("/api/docs").await.text();
     assert!(
         docs.contains("/api/openapi.json") && !docs.contains("cdn"),
         "docs page is self-hosted"
@@ -698,7 +671,7 @@ async fn the_openapi_document_is_3_1_and_covers_the_api() {
 #[tokio::test]
 async fn a_member_read_after_a_write_shows_the_write() {
     let cx = ctx().await;
-    let t = tenant(&cx.app.db, "ta").await;
+    let t = tenant(&cx.db, "ta").await;
     let m = member(&cx, &t, "甲").await;
     let g = group(&cx, &t, "宝妈群").await;
     for round in 0..3 {

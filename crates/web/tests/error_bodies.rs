@@ -15,12 +15,11 @@ use axum::body::Body;
 use axum::http::{Method, Request, header};
 use axum::response::IntoResponse;
 use quanzi_core::CoreError;
-use quanzi_testkit::{TestDb, TestTenant, tenant};
+use quanzi_testkit::{TestDb, TestTenant, routed, tenant};
 use quanzi_web::AppState;
 use quanzi_web::error::{ApiError, Code};
 use quanzi_web::heavy::{HeavyLimiter, Limits};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// The app over a fresh database with one tenant; `limits` for the heavy-request limiter.
 async fn app_with(limits: Option<Limits>) -> (Router, TestTenant, TestDb) {
@@ -35,34 +34,21 @@ async fn app_with(limits: Option<Limits>) -> (Router, TestTenant, TestDb) {
 
 /// Sends one request; returns the status and the JSON body (and the response's cookies).
 async fn send(app: &Router, req: Request<Body>) -> (Value, Vec<String>) {
-    let resp = app.clone().oneshot(req).await.expect("infallible");
-    let status = resp.status().as_u16();
-    let cookies = resp
-        .headers()
+    let a = routed::send(app, req).await;
+    let cookies = a
+        .headers
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .map(|c| c.split(';').next().unwrap_or("").to_string())
         .collect();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (json!({"status": status, "body": body}), cookies)
+    let body: Value = serde_json::from_slice(&a.body).unwrap_or(Value::Null);
+    (json!({"status": a.status.as_u16(), "body": body}), cookies)
 }
 
 fn req(method: Method, path: &str, key: Option<&str>, body: Option<&str>) -> Request<Body> {
-    let mut b = Request::builder().method(method).uri(path);
-    if let Some(k) = key {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
-    }
-    match body {
-        Some(json) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json.to_string())),
-        None => b.body(Body::empty()),
-    }
-    .expect("request")
+    let body = body.map(|json| ("application/json", json.as_bytes().to_vec()));
+    routed::request(method, path, key, body)
 }
 
 /// Logs the owner in through the login form; `accept` is the Accept header sent.

@@ -1,14 +1,15 @@
 //! `/api/v1/me` and `/api/v1/api-keys`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use quanzi_core::read::access::ApiKey;
 use quanzi_core::read::tenant::Tenant;
 use quanzi_domain::access::ApiScope;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::IdPath;
 use crate::AppState;
@@ -110,10 +111,10 @@ pub async fn revoke(
     }
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/api-keys", get(list).post(create))
-        .route("/api/v1/api-keys/{id}", delete(revoke))
+/// Routes of this module, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(me))
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }

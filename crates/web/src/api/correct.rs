@@ -1,15 +1,16 @@
 //! Correcting data: `POST /api/v1/events/{id}/void`, `POST /api/v1/members/{id}/erase` and
 //! the erasure log `GET /api/v1/member-erasures`.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use quanzi_core::correct;
 use quanzi_core::read::correct::EventVoid;
 use quanzi_core::read::correct::MemberErasure;
 use quanzi_domain::MemberId;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{IdPath, PageQuery, page};
 use crate::AppState;
@@ -87,10 +88,10 @@ pub async fn erasures(
     }))
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/events/{id}/void", post(void_event))
-        .route("/api/v1/members/{id}/erase", post(erase_member))
-        .route("/api/v1/member-erasures", get(erasures))
+/// Routes of this module, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(void_event))
+        .routes(routes!(erase_member))
+        .routes(routes!(erasures))
 }

@@ -1,13 +1,14 @@
 //! `/api/v1/events` (idempotent batches) and `/api/v1/event-kinds`.
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use quanzi_core::events::{self, IngestReport};
 use quanzi_core::read::event::EventFilter;
 use quanzi_domain::event::EventInput;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::members::EventPage;
 use crate::AppState;
@@ -109,14 +110,9 @@ pub async fn define_kind(
     }))
 }
 
-/// Routes of this module; event batches may be up to 32 MiB.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/events",
-            get(list)
-                .post(ingest)
-                .layer(DefaultBodyLimit::max(32 * 1024 * 1024)),
-        )
-        .route("/api/v1/event-kinds", get(kinds).post(define_kind))
+/// Routes of this module, each with its OpenAPI path; event batches may be up to 32 MiB.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, ingest).layer(DefaultBodyLimit::max(32 * 1024 * 1024)))
+        .routes(routes!(kinds, define_kind))
 }

@@ -1,9 +1,8 @@
 //! `/api/v1/groups`: groups, their members and roles, history and daily activity.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use quanzi_core::groups;
 use quanzi_core::read::event::DayCount;
 use quanzi_core::read::group::{Group, GroupMember, MembershipChange};
@@ -11,6 +10,8 @@ use quanzi_domain::group::GroupInput;
 use quanzi_domain::{GroupId, MemberId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{IdPath, IdPath2, PageQuery, page};
 use crate::AppState;
@@ -211,16 +212,13 @@ pub async fn activity(
     ))
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/groups", get(list).post(create))
-        .route("/api/v1/groups/{id}", get(get_one).patch(update))
-        .route("/api/v1/groups/{id}/members", get(members).post(add_member))
-        .route(
-            "/api/v1/groups/{id}/members/{member_id}",
-            delete(remove_member),
-        )
-        .route("/api/v1/groups/{id}/history", get(history))
-        .route("/api/v1/groups/{id}/activity", get(activity))
+/// Routes of this module, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update))
+        .routes(routes!(members, add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(history))
+        .routes(routes!(activity))
 }

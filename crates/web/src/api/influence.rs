@@ -1,13 +1,14 @@
 //! `/api/v1/influence`: runs (member scores, seed selection, spread simulation) asked for and
 //! followed, the KOL list by role, a member's scores and their neighbourhood graph.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use quanzi_core::influence::{self, KolEntry, MemberInfluence, Neighbourhood, Run, RunRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::IdPath;
@@ -154,12 +155,12 @@ pub async fn graph(
     Ok(Json(influence::neighbourhood(&s.db, c.tenant, id).await?))
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/influence/runs", get(list).post(create))
-        .route("/api/v1/influence/runs/{id}", get(get_one))
-        .route("/api/v1/influence/kol", get(kol))
-        .route("/api/v1/influence/members/{id}", get(member))
-        .route("/api/v1/influence/members/{id}/graph", get(graph))
+/// Routes of this module, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one))
+        .routes(routes!(kol))
+        .routes(routes!(member))
+        .routes(routes!(graph))
 }

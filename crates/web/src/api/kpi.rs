@@ -1,9 +1,8 @@
 //! `/api/v1/kpi`: community KPIs from the analytics index — overview, groups, retention,
 //! funnel, products, store visits — and the index's own state (stats, rebuild).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use quanzi_core::kpi::{
     self, FunnelReport, GroupsReport, IndexStats, KpiQuery, Overview, Params, ProductsReport,
     RetentionReport, VisitsReport,
@@ -11,6 +10,8 @@ use quanzi_core::kpi::{
 use quanzi_domain::TenantId;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -189,15 +190,15 @@ pub async fn rebuild(State(s): State<AppState>, c: Caller) -> Result<Json<IndexS
     Ok(Json(s.analytics.rebuild(&s.db, t).await?))
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/kpi/overview", get(overview))
-        .route("/api/v1/kpi/groups", get(groups))
-        .route("/api/v1/kpi/retention", get(retention))
-        .route("/api/v1/kpi/funnel", get(funnel))
-        .route("/api/v1/kpi/products", get(products))
-        .route("/api/v1/kpi/visits", get(visits))
-        .route("/api/v1/kpi/index", get(index))
-        .route("/api/v1/kpi/index/rebuild", post(rebuild))
+/// Routes of this module, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(overview))
+        .routes(routes!(groups))
+        .routes(routes!(retention))
+        .routes(routes!(funnel))
+        .routes(routes!(products))
+        .routes(routes!(visits))
+        .routes(routes!(index))
+        .routes(routes!(rebuild))
 }

@@ -1,9 +1,8 @@
 //! `/api/v1/members`, `/api/v1/tags`, `/api/v1/custom-fields`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use quanzi_core::members;
 use quanzi_core::read::event::{Event, EventFilter};
 use quanzi_core::read::group::MemberGroup;
@@ -14,6 +13,8 @@ use quanzi_domain::member::{CustomFieldDef, MemberInput};
 use quanzi_domain::tag::TagInput;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{IdPath, PageQuery, page};
 use crate::AppState;
@@ -393,18 +394,15 @@ pub async fn define_custom_field(
     ))
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/members", get(list).post(create))
-        .route("/api/v1/members/{id}", get(get_one).patch(update))
-        .route("/api/v1/members/{id}/merge", post(merge))
-        .route("/api/v1/members/{id}/events", get(events))
-        .route("/api/v1/members/{id}/history", get(history))
-        .route("/api/v1/tags", get(tags))
-        .route("/api/v1/tags/bulk", post(bulk_tag))
-        .route(
-            "/api/v1/custom-fields",
-            get(custom_fields).post(define_custom_field),
-        )
+/// Routes of this module, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update))
+        .routes(routes!(merge))
+        .routes(routes!(events))
+        .routes(routes!(history))
+        .routes(routes!(tags))
+        .routes(routes!(bulk_tag))
+        .routes(routes!(custom_fields, define_custom_field))
 }

@@ -12,10 +12,11 @@ pub mod params;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::response::{Html, IntoResponse};
+use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
 use self::openapi::{EdgeAnswers, FieldRules, Security};
 
@@ -102,29 +103,41 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
     }
 }
 
-/// The OpenAPI document of the API.
+/// The document's fixed parts: its title, the error schemas, the tags. The paths come from
+/// the routes ([`routes`]), each handler's `#[utoipa::path]`, so none can be left out.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Quanzi API", version = "1"),
-    paths(
-        members::list, members::create, members::get_one, members::update, members::merge, members::events, members::history,
-        members::tags, members::bulk_tag, members::custom_fields, members::define_custom_field,
-        groups::list, groups::create, groups::get_one, groups::update, groups::members, groups::add_member, groups::remove_member,
-        groups::history, groups::activity,
-        events::ingest, events::list, events::kinds, events::define_kind,
-        correct::void_event, correct::erase_member, correct::erasures,
-        access::me, access::list, access::create, access::revoke,
-        kpi::overview, kpi::groups, kpi::retention, kpi::funnel, kpi::products, kpi::visits, kpi::index, kpi::rebuild,
-        influence::create, influence::list, influence::get_one, influence::kol, influence::member, influence::graph,
-    ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError)),
-    modifiers(&Security, &EdgeAnswers, &FieldRules),
     tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"))
 )]
 pub struct ApiDoc;
 
-async fn openapi_json() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+/// Every documented route of the API, registered with its OpenAPI path.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(members::router())
+        .merge(groups::router())
+        .merge(events::router())
+        .merge(correct::router())
+        .merge(access::router())
+        .merge(kpi::router())
+        .merge(influence::router())
+}
+
+/// The API's routes and its whole OpenAPI document: the paths collected from the routes,
+/// completed with the security scheme, the edge answers and the field rules.
+pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes().split_for_parts();
+    for m in [&Security as &dyn Modify, &EdgeAnswers, &FieldRules] {
+        m.modify(&mut doc);
+    }
+    (router, doc)
+}
+
+/// The OpenAPI document the API serves at `/api/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    documented().1
 }
 
 async fn docs() -> Html<&'static str> {
@@ -139,18 +152,17 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(Code::MethodNotAllowed, "method not allowed on this path")
 }
 
-/// All API routes.
+/// The routes under `/api` that are not operations of the API, so not in its document.
+pub const UNDOCUMENTED: [&str; 3] = ["/api/openapi.json", "/api/docs", "/api/{*rest}"];
+
+/// All API routes, and the document served from what they are.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(members::router())
-        .merge(groups::router())
-        .merge(events::router())
-        .merge(correct::router())
-        .merge(access::router())
-        .merge(kpi::router())
-        .merge(influence::router())
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/api/docs", get(docs))
-        .route("/api/{*rest}", axum::routing::any(api_not_found))
+    let (router, doc) = documented();
+    let doc = Json(doc);
+    let [openapi_json, docs_page, rest] = UNDOCUMENTED;
+    router
+        .route(openapi_json, get(move || async move { doc.clone() }))
+        .route(docs_page, get(docs))
+        .route(rest, axum::routing::any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
 }
