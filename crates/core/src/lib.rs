@@ -29,6 +29,8 @@ pub mod wecom_sync;
 
 pub use cursor::{keyset_cursor, page_limit, parse_keyset};
 pub use error::{CoreError, Result};
+/// The store handle every use-case takes first (SQLite or PostgreSQL).
+pub use quanzi_store::Db;
 
 mod cursor;
 
