@@ -79,6 +79,13 @@ pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
     Ok(t)
 }
 
+/// The id of the tenant with this slug, if there is one.
+pub async fn tenant_id_by_slug(db: &Db, slug: &str) -> Result<Option<TenantId>> {
+    Ok(tenant::by_slug(db, slug)
+        .await?
+        .map(|t| TenantId(t.tenant_id)))
+}
+
 /// Creates an operator account in a tenant.
 pub async fn create_operator(
     db: &Db,

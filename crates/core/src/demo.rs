@@ -18,8 +18,11 @@ mod people;
 mod plan;
 mod rng;
 mod sim;
+mod stats;
 #[cfg(test)]
 mod tests;
+
+pub use stats::plan_summary;
 
 use quanzi_domain::access::OperatorRole;
 use quanzi_domain::group::NewGroup;

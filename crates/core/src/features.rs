@@ -22,7 +22,6 @@ pub fn job_registry() -> JobRegistry {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use quanzi_domain::TenantId;
     use quanzi_store::jobs::{self, NewJob};

@@ -30,6 +30,8 @@ pub mod zone;
 
 pub use cursor::{keyset_cursor, page_limit, parse_keyset};
 pub use error::{CoreError, Result, ResultExt};
+/// The store handle every use-case takes first (SQLite or PostgreSQL).
+pub use quanzi_store::Db;
 
 mod cursor;
 

@@ -31,7 +31,6 @@ pub fn next_after_in(expr: &str, now_ms: i64, offset_secs: i32) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -2,7 +2,7 @@
 //! and KPI, an erased member keeps no personal data while the totals hold, and a join made
 //! through the groups API writes its `member.joined` outbox row like an ingested one.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(missing_docs)]
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! it (stored before the bound) never overflow a sum, and every way in — the JSON API and
 //! both file import paths — refuses money beyond the bound or on a kind that carries none.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(missing_docs)]
 
 mod common;
 

@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use config::{Config, Flags};
+use quanzi_core::Db;
 use quanzi_domain::TenantId;
 use quanzi_domain::access::{ApiScope, OperatorRole};
-use quanzi_store::Db;
 
 #[derive(Parser)]
 #[command(
@@ -181,8 +181,8 @@ async fn open(cfg: &Config) -> anyhow::Result<Db> {
 }
 
 async fn tenant_by_slug(db: &Db, slug: &str) -> anyhow::Result<TenantId> {
-    match quanzi_store::tenant::by_slug(db, slug).await? {
-        Some(t) => Ok(TenantId(t.tenant_id)),
+    match quanzi_core::access::tenant_id_by_slug(db, slug).await? {
+        Some(t) => Ok(t),
         None => bail!("no tenant with slug {slug:?}"),
     }
 }

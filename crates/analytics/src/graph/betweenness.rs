@@ -84,7 +84,6 @@ pub fn betweenness(ug: &Undirected, samples: u32, seed: u64) -> Vec<f64> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::graph::csr::Csr;

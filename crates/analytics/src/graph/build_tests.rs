@@ -1,7 +1,5 @@
 //! Tests of the interaction graph's edges, weights, decay and co-activity sampling.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 
 const MONTH: i64 = 30 * 86_400_000;

@@ -197,7 +197,6 @@ pub fn core_numbers_undirected(ug: &Undirected) -> Vec<u32> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

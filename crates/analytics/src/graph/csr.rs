@@ -325,7 +325,6 @@ pub(crate) fn offsets_from_counts(n: usize, nodes: impl Iterator<Item = u32>) ->
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

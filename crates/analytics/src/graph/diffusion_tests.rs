@@ -1,7 +1,5 @@
 //! Tests of the IC and LT simulators against exact values and an independent reference.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 use crate::graph::testgen::power_law_graph;
 

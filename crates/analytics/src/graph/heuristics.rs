@@ -89,7 +89,6 @@ pub fn degree_discount(g: &Csr, k: usize, p: f64, candidates: Option<&[bool]>) -
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,7 +1,5 @@
 //! Tests of IMM against exhaustive search, the degree heuristics and its own reproducibility.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 use crate::graph::diffusion::{SpreadOptions, simulate};
 use crate::graph::testgen::power_law_graph;

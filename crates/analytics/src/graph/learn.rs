@@ -71,7 +71,6 @@ pub fn learn_probabilities(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::graph::build::{GraphBuildOptions, build_interaction_graph};

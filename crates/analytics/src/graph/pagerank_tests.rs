@@ -1,7 +1,5 @@
 //! Tests of PageRank against hand-solved small graphs and a naive reference.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 use crate::graph::testgen::power_law_graph;
 

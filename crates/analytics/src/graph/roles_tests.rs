@@ -1,7 +1,5 @@
 //! Tests of the role scores and KOL ranking on a hand-made community.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 use crate::graph::build::{InteractionKind, build_interaction_graph};
 

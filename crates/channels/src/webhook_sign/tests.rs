@@ -1,7 +1,5 @@
 //! Tests of the webhook signatures: RFC 4231 vectors, rotation, replays, tampering.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use proptest::prelude::*;
 
 use super::*;

@@ -1,7 +1,5 @@
 //! A callback's whole way in: envelope, signature, decryption, event, and its refusals.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 
 const TOKEN: &str = "QDG6eK";

@@ -1,7 +1,5 @@
 //! Tests of the WeCom callback crypto: the official vectors and every way a callback is refused.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cbc::cipher::block_padding::NoPadding;

@@ -1,7 +1,5 @@
 //! Tests of the typed WeCom events: each documented event, unknown ones, duplicates' keys.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use proptest::prelude::*;
 
 use super::*;

@@ -1,7 +1,5 @@
 //! Tests of the WeCom XML reader: what WeCom sends parses, everything malformed is refused.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use proptest::prelude::*;
 
 use super::*;
