@@ -83,7 +83,17 @@
       });
     });
   }
-  function enhance(root) { renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); }
+  // Forms marked data-confirm ask before they are sent (the CSP allows no inline handlers).
+  function confirmForms(root) {
+    root.querySelectorAll('form[data-confirm]').forEach(function (form) {
+      if (form.dataset.confirmBound) return;
+      form.dataset.confirmBound = '1';
+      form.addEventListener('submit', function (ev) {
+        if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+      });
+    });
+  }
+  function enhance(root) { renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); confirmForms(root); }
   // Tables marked sortable sort by a column when its header is clicked (numbers by value).
   function sortable(root) {
     root.querySelectorAll('table.sortable').forEach(function (table) {
