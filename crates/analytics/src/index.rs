@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use quanzi_domain::event::Builtin;
+
 /// Timestamps are kept as seconds since this instant (2000-01-01T00:00:00Z); events before it
 /// are refused by the domain, and `u32` seconds reach into 2136.
 pub const BASE_SECS: i64 = 946_684_800;
@@ -63,20 +65,20 @@ impl Kind {
         Kind::Other,
     ];
 
-    /// The kind of an event kind name (unknown names are [`Kind::Other`]).
+    /// The kind of an event kind name (custom names are [`Kind::Other`]).
     pub fn from_name(name: &str) -> Kind {
-        match name {
-            "join" => Kind::Join,
-            "leave" => Kind::Leave,
-            "message" => Kind::Message,
-            "reaction" => Kind::Reaction,
-            "share" => Kind::Share,
-            "click" => Kind::Click,
-            "visit" => Kind::Visit,
-            "order" => Kind::Order,
-            "refund" => Kind::Refund,
-            "referral" => Kind::Referral,
-            _ => Kind::Other,
+        match Builtin::parse(name) {
+            Some(Builtin::Join) => Kind::Join,
+            Some(Builtin::Leave) => Kind::Leave,
+            Some(Builtin::Message) => Kind::Message,
+            Some(Builtin::Reaction) => Kind::Reaction,
+            Some(Builtin::Share) => Kind::Share,
+            Some(Builtin::Click) => Kind::Click,
+            Some(Builtin::Visit) => Kind::Visit,
+            Some(Builtin::Order) => Kind::Order,
+            Some(Builtin::Refund) => Kind::Refund,
+            Some(Builtin::Referral) => Kind::Referral,
+            None => Kind::Other,
         }
     }
 
@@ -92,7 +94,8 @@ pub struct KindMask(pub u16);
 impl KindMask {
     /// Every kind (the benchmark's definition of "active": any event).
     pub const ALL: KindMask = KindMask(0x7ff);
-    /// Everything a member does in a group: all kinds but join and leave.
+    /// Everything a member does in a group: the domain's activity
+    /// ([`quanzi_domain::event::is_activity`]), all kinds but join and leave.
     pub const INTERACTIONS: KindMask = KindMask(0x7ff & !0b11);
     /// Messages and reactions: the kinds that make a member not a lurker.
     pub const SPEAKING: KindMask =
@@ -482,6 +485,21 @@ fn gather<T: Copy>(col: &[T], perm: &[u32]) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interactions_are_the_domains_activity_and_every_builtin_kind_has_its_code() {
+        for k in Builtin::ALL {
+            let code = Kind::from_name(k.name());
+            assert_ne!(code, Kind::Other, "{}", k.name());
+            assert_eq!(
+                KindMask::INTERACTIONS.has(code as u8),
+                k.is_activity(),
+                "{}",
+                k.name()
+            );
+        }
+        assert!(KindMask::INTERACTIONS.has(Kind::Other as u8));
+    }
 
     fn row(id: i64, member: i64, group: i64, kind: &'static str, secs: i64) -> IndexRow<'static> {
         IndexRow {

@@ -1,5 +1,6 @@
 //! Groups: create, update, list, membership with roles and the join/leave history.
 
+use quanzi_domain::event::Builtin;
 use quanzi_domain::group::{GroupInput, GroupRole};
 use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
 use quanzi_store::group::{self as repo, Group, GroupMember, MembershipChange};
@@ -146,7 +147,7 @@ pub async fn add_member(
         if let Some(inv) = inviter {
             props.insert("inviter_member_id".into(), inv.0.into());
         }
-        membership_event(&mut tx, t, id, member_id, "join", props).await?;
+        membership_event(&mut tx, t, id, member_id, Builtin::Join.name(), props).await?;
     }
     if let Some(r) = role.filter(|r| already || *r != GroupRole::Member) {
         repo::set_role(&mut tx, t, id, member_id, r).await?;
@@ -209,7 +210,15 @@ pub async fn remove_member(
     {
         return Err(CoreError::NotFound("membership"));
     }
-    membership_event(&mut tx, t, id, member_id, "leave", serde_json::Map::new()).await?;
+    membership_event(
+        &mut tx,
+        t,
+        id,
+        member_id,
+        Builtin::Leave.name(),
+        serde_json::Map::new(),
+    )
+    .await?;
     tx.commit().await?;
     get(db, t, id).await
 }

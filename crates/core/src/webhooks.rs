@@ -5,7 +5,7 @@
 //! and again when sent to, and every failed try records one neutral reason.
 
 use quanzi_channels::wecom::webhook::{SIGNATURE_HEADER, signature_header};
-use quanzi_domain::event::NewEvent;
+use quanzi_domain::event::{Builtin, NewEvent};
 use quanzi_domain::{Invalid, TenantId};
 use quanzi_store::webhook::{self as repo, Delivery, OutboxItem, Subscription};
 use quanzi_store::{Db, now_ms};
@@ -32,15 +32,18 @@ pub const EVENT_TYPES: &[&str] = &[
 
 /// The outbound type of a Quanzi event kind, when it has one.
 pub fn event_type_of(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "join" => "member.joined",
-        "leave" => "member.left",
-        "order" => "order.created",
-        "referral" => "referral.created",
-        "churn" => "churn",
-        crate::wecom::CONTACT_REMOVED_KIND => "contact.removed",
-        crate::wecom::TRANSFER_FAILED_KIND => "transfer.failed",
-        _ => return None,
+    Some(match Builtin::parse(kind) {
+        Some(Builtin::Join) => "member.joined",
+        Some(Builtin::Leave) => "member.left",
+        Some(Builtin::Order) => "order.created",
+        Some(Builtin::Referral) => "referral.created",
+        Some(_) => return None,
+        None => match kind {
+            "churn" => "churn",
+            crate::wecom::CONTACT_REMOVED_KIND => "contact.removed",
+            crate::wecom::TRANSFER_FAILED_KIND => "transfer.failed",
+            _ => return None,
+        },
     })
 }
 

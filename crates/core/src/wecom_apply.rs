@@ -8,7 +8,7 @@ use quanzi_channels::wecom::event::{
     QuitScene, UpdateDetail,
 };
 use quanzi_channels::wecom::{EventKind, WecomEvent};
-use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch};
+use quanzi_domain::event::{BatchContext, Builtin, EventInput, NewEvent, parse_batch};
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
 use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
@@ -138,7 +138,7 @@ async fn chat(
                 inputs.push(event_input(
                     &ev.dedupe_key,
                     &key_part,
-                    "leave",
+                    Builtin::Leave.name(),
                     MemberId(m),
                     Some(g),
                     at_ms,
@@ -174,7 +174,7 @@ async fn update(
                 } else {
                     serde_json::json!({ "source": "wecom", "quit_scene": u.quit_scene.map(quit_scene) })
                 };
-                let kind = if join { "join" } else { "leave" };
+                let kind = if join { Builtin::Join } else { Builtin::Leave }.name();
                 inputs.push(event_input(
                     &ev.dedupe_key,
                     ext,

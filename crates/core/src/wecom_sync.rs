@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use quanzi_domain::event::Builtin;
 use quanzi_domain::group::GroupPatch;
 use quanzi_domain::member::{MemberInput, MemberPatch};
 use quanzi_domain::tag::TagInput;
@@ -284,7 +285,7 @@ pub async fn sync_chat(
         inputs.push(sync_event(
             chat_id,
             &cm.userid,
-            "join",
+            Builtin::Join.name(),
             &at.to_string(),
             m,
             g,
@@ -298,7 +299,7 @@ pub async fn sync_chat(
             inputs.push(sync_event(
                 chat_id,
                 ext,
-                "leave",
+                Builtin::Leave.name(),
                 &version,
                 MemberId(*m),
                 g,

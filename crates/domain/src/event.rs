@@ -15,11 +15,9 @@ pub const MAX_FUTURE_SKEW_MS: i64 = 24 * 3600 * 1000;
 /// Events before 2000-01-01 are refused as mistakes (seconds sent as ms and the like).
 pub const MIN_OCCURRED_AT_MS: i64 = 946_684_800_000;
 
-/// Built-in event kinds; tenants may add custom ones.
-pub const BUILTIN_KINDS: &[&str] = &[
-    "join", "leave", "message", "reaction", "share", "click", "visit", "order", "refund",
-    "referral",
-];
+mod kind;
+
+pub use kind::{BUILTIN_KINDS, Builtin, MONEY_KINDS, activity_sql, gmv_sql, is_activity};
 
 /// An event kind: one of [`BUILTIN_KINDS`] or a tenant-defined name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,14 +35,19 @@ impl EventKind {
         BUILTIN_KINDS.contains(&self.0.as_str())
     }
 
+    /// The built-in kind, if it is one.
+    pub fn as_builtin(&self) -> Option<Builtin> {
+        Builtin::parse(&self.0)
+    }
+
     /// A join changes group membership.
     pub fn is_join(&self) -> bool {
-        self.0 == "join"
+        self.as_builtin() == Some(Builtin::Join)
     }
 
     /// A leave changes group membership.
     pub fn is_leave(&self) -> bool {
-        self.0 == "leave"
+        self.as_builtin() == Some(Builtin::Leave)
     }
 
     /// Kinds that carry money ([`MONEY_KINDS`]).
@@ -76,9 +79,6 @@ pub fn amount_problem(kind: &str, amount: Option<i64>) -> Option<String> {
         None => None,
     }
 }
-
-/// The kinds that carry money (`amount_fen`).
-pub const MONEY_KINDS: &[&str] = &["order", "refund"];
 
 /// Checks a proposed custom kind name: snake_case letters and digits, not a built-in.
 pub fn parse_custom_kind(name: &str) -> Result<EventKind, Invalid> {

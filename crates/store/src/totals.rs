@@ -1,6 +1,7 @@
 //! Counts and totals of a tenant's events — the event count, daily activity, the dashboard's
 //! totals — leaving voided events out and summing money without overflow.
 
+use quanzi_domain::event::{activity_sql, gmv_sql};
 use quanzi_domain::money::saturate;
 use quanzi_domain::{GroupId, TenantId};
 use serde::Serialize;
@@ -71,11 +72,16 @@ fn joined(hi: i64, lo: i64) -> i128 {
 
 /// Totals since `since_ms`; voided events are left out.
 pub async fn totals_since(db: &Db, tenant: TenantId, since_ms: i64) -> Result<Totals> {
-    let sums = "cast(coalesce(sum(case when kind = 'order' then 1 else 0 end), 0) as bigint),
-        cast(coalesce(sum(case when kind = 'order' then amount_fen / 1000000 else 0 end), 0) as bigint),
-        cast(coalesce(sum(case when kind = 'order' then amount_fen % 1000000 else 0 end), 0) as bigint)";
+    // Activity and GMV as the domain defines them (`quanzi_domain::event::kind`).
+    let gmv = gmv_sql();
+    let sums = format!(
+        "cast(coalesce(sum(case when {gmv} then 1 else 0 end), 0) as bigint),
+        cast(coalesce(sum(case when {gmv} then amount_fen / 1000000 else 0 end), 0) as bigint),
+        cast(coalesce(sum(case when {gmv} then amount_fen % 1000000 else 0 end), 0) as bigint)"
+    );
     let filter = format!(
-        "from event where tenant_id = $1 and occurred_at_ms >= $2 and kind <> 'join' and kind <> 'leave' and {NOT_VOIDED}"
+        "from event where tenant_id = $1 and occurred_at_ms >= $2 and {} and {NOT_VOIDED}",
+        activity_sql()
     );
     let sql = format!("select count(*), count(distinct member_id), {sums} {filter}");
     let (events, active_members, orders, hi, lo): (i64, i64, i64, i64, i64) = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(since_ms).fetch_one(p).await)?;

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use quanzi_analytics::graph::build::{InteractionEvent, InteractionKind};
 use quanzi_domain::TenantId;
+use quanzi_domain::event::Builtin;
 use quanzi_store::Db;
 use quanzi_store::analytics::ScanRow;
 use quanzi_store::influence as store;
@@ -75,7 +76,8 @@ pub(super) async fn load(db: &Db, t: TenantId, as_of_ms: i64) -> Result<Loaded> 
         rows: 0,
     };
     let m = quanzi_store::analytics::scan_events_with_properties(db, t, start, move |m, r| {
-        if r.occurred_at_ms <= as_of_ms && r.kind != "leave" && r.kind != "refund" {
+        let kind = Builtin::parse(r.kind);
+        if r.occurred_at_ms <= as_of_ms && !matches!(kind, Some(Builtin::Leave | Builtin::Refund)) {
             m.add(r);
         }
     })
@@ -148,8 +150,8 @@ impl Mapper {
             None => u64::try_from(r.event_id).unwrap_or(0),
         };
         let replied = links.reply_to_message_id.as_ref().map(message_key);
-        match r.kind {
-            "message" => {
+        match Builtin::parse(r.kind) {
+            Some(Builtin::Message) => {
                 push(member, InteractionKind::Message { message }, group);
                 if let Some(to) = node(links.reply_to_member_id) {
                     push(
@@ -167,7 +169,7 @@ impl Mapper {
                     }
                 }
             }
-            "reaction" => match node(links.reply_to_member_id) {
+            Some(Builtin::Reaction) => match node(links.reply_to_member_id) {
                 Some(to) => push(
                     member,
                     InteractionKind::Reply {
@@ -178,14 +180,14 @@ impl Mapper {
                 ),
                 None => push(member, InteractionKind::Other, group),
             },
-            "share" => match node(links.of_member_id) {
+            Some(Builtin::Share) => match node(links.of_member_id) {
                 Some(of) => {
                     let message = links.of_message_id.as_ref().map(message_key);
                     push(member, InteractionKind::Reshare { of, message }, group);
                 }
                 None => push(member, InteractionKind::Message { message }, group),
             },
-            "click" | "visit" => {
+            Some(Builtin::Click | Builtin::Visit) => {
                 push(member, InteractionKind::Other, group);
                 if let Some(sharer) = node(links.sharer_member_id) {
                     let kind = InteractionKind::ShareLedTo {
@@ -195,19 +197,19 @@ impl Mapper {
                     push(sharer, kind, None);
                 }
             }
-            "join" => {
+            Some(Builtin::Join) => {
                 push(member, InteractionKind::Join, group);
                 if let Some(inviter) = node(links.inviter_member_id) {
                     push(inviter, InteractionKind::Invite { invitee: member }, None);
                 }
             }
-            "referral" => match node(links.invitee_member_id) {
+            Some(Builtin::Referral) => match node(links.invitee_member_id) {
                 Some(new_member) => {
                     push(member, InteractionKind::Referral { new_member }, None);
                 }
                 None => push(member, InteractionKind::Other, group),
             },
-            "order" => push(
+            Some(Builtin::Order) => push(
                 member,
                 InteractionKind::Order {
                     amount_fen: r.amount_fen,

@@ -3,6 +3,7 @@
 use axum::response::{IntoResponse, Response};
 use quanzi_core::read::event::DayCount;
 use quanzi_core::read::group::Group;
+use quanzi_domain::event::Builtin;
 use serde_json::json;
 
 use super::{Layout, fmt_day};
@@ -42,10 +43,10 @@ fn activity_chart(l: &Layout, days: &[DayCount], from_day: i64, to_day: i64) -> 
         let Some(i) = usize::try_from(d.day - from_day).ok().filter(|i| *i < n) else {
             continue;
         };
-        match d.kind.as_str() {
-            "order" => orders[i] += d.events,
-            "join" => joins[i] += d.events,
-            "leave" | "refund" => {}
+        match Builtin::parse(&d.kind) {
+            Some(Builtin::Order) => orders[i] += d.events,
+            Some(Builtin::Join) => joins[i] += d.events,
+            Some(Builtin::Leave | Builtin::Refund) => {}
             _ => inter[i] += d.events,
         }
     }
