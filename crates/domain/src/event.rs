@@ -16,8 +16,10 @@ pub const MAX_FUTURE_SKEW_MS: i64 = 24 * 3600 * 1000;
 pub const MIN_OCCURRED_AT_MS: i64 = 946_684_800_000;
 
 mod kind;
+mod links;
 
 pub use kind::{BUILTIN_KINDS, Builtin, MONEY_KINDS, activity_sql, gmv_sql, is_activity};
+pub use links::{MEMBER_LINKS, MEMBER_LIST_LINK, linked_members, map_linked_members};
 
 /// An event kind: one of [`BUILTIN_KINDS`] or a tenant-defined name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

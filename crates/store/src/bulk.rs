@@ -15,7 +15,8 @@
 //! * **Ids.** With [`Ids::Tenant`] the events name the tenant's members and groups (the
 //!   caller checked they exist). With [`Ids::CreateMissing`] a file's member `42` is the
 //!   tenant's member whose `external_userid` is `import:42` (groups: `external_chat_id`),
-//!   created when missing — never another tenant's; an inviter in the properties too.
+//!   created when missing — never another tenant's; so are the members the properties link
+//!   to (inviter, reply, mention, shared post, sharer, invitee).
 //! * **Membership** changes as if the whole load were one batch: the new joins and leaves in
 //!   time order (ties in load order).
 
@@ -27,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use quanzi_domain::event::NewEvent;
+use quanzi_domain::event::{NewEvent, linked_members, map_linked_members};
 use quanzi_domain::group::NewGroup;
 use quanzi_domain::member::NewMember;
 use quanzi_domain::membership::{Dated, Membership, Pair, fold};
@@ -139,10 +140,7 @@ impl Shape {
                     .map(|g| self.groups.get(g.0))
                     .transpose()?
                     .map(GroupId);
-                if let Some(inv) = e.inviter() {
-                    let id = self.members.get(inv.0)?;
-                    e.properties = with_inviter(&e.properties, id);
-                }
+                e.properties = map_linked_members(&e.properties, |id| self.members.get(id))?;
                 Ok(e)
             })
             .collect()
@@ -150,9 +148,10 @@ impl Shape {
 
     /// The member and group file ids of a batch not mapped yet, sorted, without repeats.
     fn missing(&self, batch: &[NewEvent]) -> (Vec<i64>, Vec<i64>) {
-        let members = batch
-            .iter()
-            .flat_map(|e| std::iter::once(e.member_id.0).chain(e.inviter().map(|m| m.0)));
+        let members = batch.iter().flat_map(|e| {
+            std::iter::once(e.member_id.0)
+                .chain(linked_members(&e.properties).into_iter().map(|m| m.0))
+        });
         let groups = batch.iter().filter_map(|e| e.group_id.map(|g| g.0));
         (self.members.missing(members), self.groups.missing(groups))
     }
@@ -188,14 +187,4 @@ impl Shape {
     fn folded(&self, stored: &HashMap<Pair, Membership>) -> Vec<(Pair, Membership)> {
         fold(stored, &self.changes)
     }
-}
-
-/// `properties` (a JSON object) with `inviter_member_id` set to `id`.
-fn with_inviter(properties: &str, id: i64) -> String {
-    let mut v: serde_json::Value =
-        serde_json::from_str(properties).unwrap_or_else(|_| serde_json::json!({}));
-    if let Some(o) = v.as_object_mut() {
-        o.insert("inviter_member_id".into(), id.into());
-    }
-    v.to_string()
 }

@@ -747,3 +747,61 @@ fn api_event(key: &str, kind: &str, m: i64, g: i64, at_ms: i64) -> NewEvent {
         Err(e) => panic!("{e:?}"),
     }
 }
+
+/// The tenant's member id filed under the file's id `f`.
+async fn by_file_id(db: &Db, t: TenantId, f: i64) -> Result<i64> {
+    let filter = quanzi_store::member::MemberFilter {
+        limit: 1000,
+        ..Default::default()
+    };
+    let all = member::list(db, t, &filter).await?;
+    let ext = external_id(f);
+    all.iter()
+        .find(|m| m.external_userid.as_deref() == Some(ext.as_str()))
+        .map(|m| m.member_id)
+        .ok_or_else(|| crate::CoreError::Invalid(quanzi_domain::Invalid::one("member", ext)))
+}
+
+#[tokio::test]
+async fn every_column_is_kept_and_the_members_the_properties_link_are_the_tenants() -> TestResult {
+    let text = "member_id,group_id,kind,occurred_at_ms,idempotency_key,reference,properties.join_scene,properties.inviter_member_id,properties.reply_to_member_id,properties.of_member_id,properties.note\n\
+        1,1,join,1735689600000,k-join,poster-7,qr,2,,,\n\
+        3,1,message,1735689601000,k-reply,,,,1,,好的\n\
+        4,1,share,1735689602000,k-share,,,,,3,\n";
+    let file = TempFile::new(text)?;
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = new_tenant(db, "links").await?;
+        // A member of another tenant must not be linked.
+        let other = new_tenant(db, "other").await?;
+        people(db, other, 1..=4).await?;
+        let r = import(db, t, &file).await?;
+        assert!(r.is_success(), "{} {:?}", db.backend(), r.errors);
+        // Members 1, 3, 4 by the rows, 2 only as an inviter.
+        assert_eq!((r.imported, r.members_created), (3, 4), "{}", db.backend());
+        let m = |f| by_file_id(db, t, f);
+        let (m1, m2, m3) = (m(1).await?, m(2).await?, m(3).await?);
+        let all = all_events(db, t).await?;
+        let key = |k: &str| all.iter().find(|e| e.idempotency_key == k).cloned();
+        let join = key("k-join").ok_or("join")?;
+        assert_eq!(join.reference.as_deref(), Some("poster-7"));
+        let props: serde_json::Value = serde_json::from_str(&join.properties)?;
+        assert_eq!(props["inviter_member_id"], m2, "{}", db.backend());
+        assert_eq!(props["join_scene"], "qr");
+        let reply: serde_json::Value =
+            serde_json::from_str(&key("k-reply").ok_or("reply")?.properties)?;
+        assert_eq!(reply["reply_to_member_id"], m1);
+        assert_eq!(reply["note"], "好的");
+        let share: serde_json::Value =
+            serde_json::from_str(&key("k-share").ok_or("share")?.properties)?;
+        assert_eq!(share["of_member_id"], m3);
+        // The join's scene and inviter are the membership's and the history's.
+        let now = group::members(db, t, GroupId(join.group_id.ok_or("group")?), None, 10).await?;
+        let joined = now.iter().find(|x| x.member_id == m1).ok_or("member 1")?;
+        assert_eq!(
+            (joined.join_scene.as_deref(), joined.inviter_member_id),
+            (Some("qr"), Some(m2))
+        );
+    }
+    Ok(())
+}
