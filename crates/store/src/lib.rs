@@ -6,6 +6,7 @@
 pub mod access;
 pub mod analytics;
 pub mod bulk;
+mod checkpoint;
 pub mod erasure;
 pub mod event;
 pub mod group;

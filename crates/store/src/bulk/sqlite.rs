@@ -74,6 +74,10 @@ pub(super) fn load(
 ) -> Result<BulkOutcome> {
     let mut conn = crate::sqlite::open(path, CACHE_KIB)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Foreign keys are checked at the commit, not by each statement: a statement that cannot
+    // abort needs no statement journal (a copy of every page it touches). A violation still
+    // fails the commit, and the load with it.
+    tx.execute_batch("pragma defer_foreign_keys = on")?;
     let mut load = Load {
         tx: &tx,
         t: tenant,
