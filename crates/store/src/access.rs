@@ -87,6 +87,8 @@ pub struct SessionView {
     pub expires_at_ms: i64,
     /// The tenant's display name.
     pub tenant_name: String,
+    /// The tenant's time zone.
+    pub tenant_time_zone: String,
 }
 
 /// Stores a session under the hash of its cookie token.
@@ -110,7 +112,7 @@ pub async fn create_session(
 /// Finds an unexpired session.
 pub async fn session(db: &Db, session_hash: &str) -> Result<Option<SessionView>> {
     on_pool!(db, p => sqlx::query_as::<_, SessionView>(
-        "select s.tenant_id, s.operator_id, o.display_name, o.email, o.role, s.csrf_token, s.expires_at_ms, t.name as tenant_name
+        "select s.tenant_id, s.operator_id, o.display_name, o.email, o.role, s.csrf_token, s.expires_at_ms, t.name as tenant_name, t.time_zone as tenant_time_zone
          from session s join operator o on o.operator_id = s.operator_id and o.tenant_id = s.tenant_id
          join tenant t on t.tenant_id = s.tenant_id
          where s.session_hash = $1 and s.expires_at_ms > $2")

@@ -24,7 +24,7 @@ use quanzi_domain::access::OperatorRole;
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::{Layout, UiUser, fmt_ms, render, server_error, urlencode};
+use super::{Layout, UiUser, render, server_error, urlencode};
 use crate::AppState;
 use crate::auth::constant_time_eq;
 
@@ -219,15 +219,15 @@ struct LatestView {
 fn latest_view(l: &Layout, run: &Run) -> LatestView {
     let (graph, scored) = scores_summary(l, run);
     LatestView {
-        at: finished_text(run),
+        at: finished_text(l, run),
         graph,
         scored,
     }
 }
 
 /// When a run finished (when it was asked for, if it has not).
-fn finished_text(run: &Run) -> String {
-    fmt_ms(run.finished_at_ms.unwrap_or(run.created_at_ms))
+fn finished_text(l: &Layout, run: &Run) -> String {
+    l.fmt_ms(run.finished_at_ms.unwrap_or(run.created_at_ms))
 }
 
 #[derive(Template)]

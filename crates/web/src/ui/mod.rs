@@ -41,9 +41,16 @@ pub struct Layout {
     pub nav: &'static str,
     /// Current path with query, for the language switch to come back to.
     pub path: String,
+    /// Seconds east of UTC of the tenant's zone, for the times shown.
+    pub zone_offset_secs: i64,
 }
 
 impl Layout {
+    /// Formats unix ms as `YYYY-MM-DD HH:MM` in the tenant's zone.
+    pub fn fmt_ms(&self, ms: i64) -> String {
+        fmt_ms_in(ms, self.zone_offset_secs)
+    }
+
     /// Translates `key` into the page's language.
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
@@ -104,6 +111,16 @@ impl UiUser {
         }
     }
 
+    /// Formats unix ms as `YYYY-MM-DD HH:MM` in the tenant's zone.
+    pub fn fmt_ms(&self, ms: i64) -> String {
+        fmt_ms_in(ms, self.zone_offset_secs())
+    }
+
+    /// Seconds east of UTC of the tenant's zone.
+    pub fn zone_offset_secs(&self) -> i64 {
+        quanzi_domain::zone::tenant_offset_secs(&self.session.tenant_time_zone)
+    }
+
     /// The page frame for nav item `nav`.
     pub fn layout(&self, nav: &'static str) -> Layout {
         Layout {
@@ -113,6 +130,7 @@ impl UiUser {
             csrf: self.session.csrf_token.clone(),
             nav,
             path: self.path.clone(),
+            zone_offset_secs: self.zone_offset_secs(),
         }
     }
 }
@@ -174,10 +192,10 @@ pub fn render<T: Template>(t: T) -> Response {
     }
 }
 
-/// Formats unix ms as `YYYY-MM-DD HH:MM` in the default zone
-/// ([`quanzi_domain::zone::DEFAULT_TIME_ZONE`]; days on charts are the tenant's).
-pub fn fmt_ms(ms: i64) -> String {
-    let local = ms + quanzi_domain::zone::DEFAULT_OFFSET_SECS * 1000;
+/// Formats unix ms as `YYYY-MM-DD HH:MM` in the zone `offset_secs` east of UTC (pages use
+/// [`UiUser::fmt_ms`], the tenant's zone).
+pub fn fmt_ms_in(ms: i64, offset_secs: i64) -> String {
+    let local = ms + offset_secs * 1000;
     let days = local.div_euclid(86_400_000);
     let rem = local.rem_euclid(86_400_000) / 60_000;
     let (y, m, d) = civil_from_days(days);
@@ -228,9 +246,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_are_shown_in_shanghai_time() {
-        assert_eq!(fmt_ms(0), "1970-01-01 08:00");
-        assert_eq!(fmt_ms(1_731_254_400_000), "2024-11-11 00:00");
+    fn times_are_shown_in_the_zone_asked_for() {
+        assert_eq!(fmt_ms_in(0, 8 * 3600), "1970-01-01 08:00");
+        assert_eq!(fmt_ms_in(1_731_254_400_000, 8 * 3600), "2024-11-11 00:00");
+        assert_eq!(fmt_ms_in(1_731_254_400_000, 0), "2024-11-10 16:00");
         assert_eq!(fmt_day(20_038), "11-11");
     }
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use serde::Deserialize;
 
-use super::{Layout, UiUser, fmt_ms, render, server_error};
+use super::{Layout, UiUser, render, server_error};
 use crate::AppState;
 use crate::auth::constant_time_eq;
 
@@ -78,7 +78,7 @@ async fn page(
                     k.name,
                     k.prefix,
                     k.scope,
-                    fmt_ms(k.created_at_ms),
+                    u.fmt_ms(k.created_at_ms),
                     k.revoked_at_ms.is_some(),
                 )
             })

@@ -62,7 +62,7 @@ pub async fn section(State(s): State<AppState>, u: UiUser, Path(raw): Path<Strin
         });
     };
     let (n, computed) = match influence::get(&s.db, t, m.run_id).await {
-        Ok(run) => (graph_nodes(&run), finished_text(&run)),
+        Ok(run) => (graph_nodes(&run), finished_text(&l, &run)),
         Err(_) => (0, String::new()),
     };
     let chart = match influence::neighbourhood(&s.db, t, id).await {

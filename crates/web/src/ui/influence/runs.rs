@@ -18,7 +18,7 @@ use super::{
     stage_label, state_label,
 };
 use crate::AppState;
-use crate::ui::{Layout, UiUser, fmt_ms, render, server_error};
+use crate::ui::{Layout, UiUser, render, server_error};
 
 /// The page of run `id`.
 pub fn href(id: i64) -> String {
@@ -75,8 +75,11 @@ pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>)
         kind: kind_label(l.lang, &run),
         state: run.state.clone(),
         state_label: state_label(l.lang, &run),
-        asked: fmt_ms(run.created_at_ms),
-        finished: run.finished_at_ms.map(fmt_ms).unwrap_or_default(),
+        asked: u.fmt_ms(run.created_at_ms),
+        finished: run
+            .finished_at_ms
+            .map(|ms| u.fmt_ms(ms))
+            .unwrap_or_default(),
         params: params
             .map(|p| params_text(&l, &p, &names))
             .unwrap_or_default(),
@@ -224,6 +227,7 @@ mod tests {
             csrf: String::new(),
             nav: "influence",
             path: String::new(),
+            zone_offset_secs: 8 * 3600,
         }
     }
 

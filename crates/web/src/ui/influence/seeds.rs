@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{can_write, fill, guard, kind_label, runs, state_label};
 use crate::AppState;
-use crate::ui::{Layout, UiUser, fmt_ms, render, server_error};
+use crate::ui::{Layout, UiUser, render, server_error};
 
 /// The fields the form shows; errors on others are listed above it.
 const FIELDS: [&str; 11] = [
@@ -207,7 +207,7 @@ fn recent_view(l: &Layout, r: &Run, names: &Names) -> RecentView {
         kind: kind_label(l.lang, r),
         state: r.state.clone(),
         state_label: state_label(l.lang, r),
-        created: fmt_ms(r.created_at_ms),
+        created: l.fmt_ms(r.created_at_ms),
         params: serde_json::from_value::<RunParams>(r.params.clone())
             .map(|p| params_text(l, &p, names))
             .unwrap_or_default(),

@@ -9,7 +9,7 @@ use quanzi_domain::GroupId;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::super::{Layout, UiUser, fmt_ms, render, server_error};
+use super::super::{Layout, UiUser, render, server_error};
 use super::{GroupRow, activity_chart, history_cursor, not_found};
 use crate::AppState;
 use crate::api::IdPath;
@@ -92,7 +92,7 @@ pub async fn group(
             .into_iter()
             .map(|h| {
                 (
-                    fmt_ms(h.at_ms),
+                    u.fmt_ms(h.at_ms),
                     h.member_id,
                     h.member_name,
                     format!("change.{}", h.change),
@@ -107,7 +107,7 @@ pub async fn group(
                     m.member_id,
                     m.name,
                     format!("role.{}", m.role),
-                    fmt_ms(m.joined_at_ms),
+                    u.fmt_ms(m.joined_at_ms),
                     m.join_scene.unwrap_or_default(),
                 )
             })

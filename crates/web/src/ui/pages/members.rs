@@ -11,7 +11,7 @@ use quanzi_domain::MemberId;
 use quanzi_domain::member::{LifecycleStage, SpendingTier};
 use serde::Deserialize;
 
-use super::super::{Layout, UiUser, fmt_ms, render, server_error, urlencode};
+use super::super::{Layout, UiUser, render, server_error, urlencode};
 use super::{history_cursor, not_found};
 use crate::AppState;
 use crate::api::IdPath;
@@ -287,7 +287,7 @@ pub async fn member(
         phone: o(&m.phone),
         external: o(&m.external_userid),
         unionid: o(&m.unionid),
-        created: fmt_ms(m.created_at_ms),
+        created: u.fmt_ms(m.created_at_ms),
         custom,
         tags,
         groups: groups
@@ -297,7 +297,7 @@ pub async fn member(
                     g.group_id,
                     g.name,
                     format!("role.{}", g.role),
-                    fmt_ms(g.joined_at_ms),
+                    u.fmt_ms(g.joined_at_ms),
                 )
             })
             .collect(),
@@ -305,7 +305,7 @@ pub async fn member(
             .into_iter()
             .map(|h| {
                 (
-                    fmt_ms(h.at_ms),
+                    u.fmt_ms(h.at_ms),
                     format!("change.{}", h.change),
                     h.group_name,
                     h.join_scene.unwrap_or_default(),
@@ -319,7 +319,7 @@ pub async fn member(
             .map(|e| EventView {
                 event_id: e.event_id,
                 void: e.void.map(|v| v.reason),
-                time: fmt_ms(e.occurred_at_ms),
+                time: u.fmt_ms(e.occurred_at_ms),
                 kind_key: if quanzi_domain::event::BUILTIN_KINDS.contains(&e.kind.as_str()) {
                     format!("kind.{}", e.kind)
                 } else {
