@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quanzi_domain::TenantId;
-use quanzi_store::jobs::{self, Failed, JobRow, NewJob};
+pub use quanzi_store::jobs::NewJob;
+use quanzi_store::jobs::{self, Failed, JobRow};
 use quanzi_store::{Db, Tx, now_ms};
 
 use crate::{CoreError, Result};

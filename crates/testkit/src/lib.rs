@@ -9,6 +9,7 @@
 
 pub mod http;
 pub mod routed;
+pub mod rows;
 
 pub use routed::Routed;
 

@@ -11,11 +11,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
+use quanzi_core::Db;
 use quanzi_core::egress::Egress;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
+use quanzi_core::read::now_ms;
 use quanzi_core::webhooks::{self, UNREACHABLE};
 use quanzi_domain::TenantId;
-use quanzi_store::{Db, now_ms};
 use quanzi_testkit::http::{hidden, logged_in};
 use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 
@@ -53,12 +54,8 @@ async fn receiver(status: StatusCode) -> (Arc<Mutex<usize>>, String) {
 
 /// One `member.joined` to every subscription of `t`.
 async fn emit(db: &Db, t: TenantId) {
-    let mut tx = db.begin().await.unwrap();
     let payload = serde_json::json!({"type": "member.joined", "data": {}});
-    quanzi_store::webhook::emit(&mut tx, t, "member.joined", &payload, now_ms())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    quanzi_testkit::rows::emit(db, t, "member.joined", &payload).await;
 }
 
 async fn run(db: &Db, server: quanzi_core::server::ServerSettings) {
@@ -168,9 +165,7 @@ async fn every_unreachable_or_refused_receiver_shows_one_neutral_message() {
             assert_eq!(d.last_status, None, "{d:?}");
             assert_eq!(d.last_error.as_deref(), Some(UNREACHABLE), "{d:?}");
         }
-        let jobs = quanzi_store::jobs::list(db, acme.id, None, 10)
-            .await
-            .unwrap();
+        let jobs = quanzi_testkit::rows::jobs(db, acme.id, None, 10).await;
         assert!(
             jobs.iter()
                 .all(|j| j.last_error.as_deref() == Some(UNREACHABLE)),
@@ -188,23 +183,11 @@ async fn a_receiver_that_resolves_to_a_private_address_when_sent_to_is_never_rea
         let port = listener.local_addr().unwrap().port();
         // Saved when the name still resolved publicly (DNS rebinding), or by an older
         // version: the store holds them as they are.
-        let mut tx = db.begin().await.unwrap();
-        for url in [
+        let urls = [
             format!("https://localhost:{port}/hook"),
             format!("https://127.0.0.1:{port}/hook"),
-        ] {
-            quanzi_store::webhook::create_subscription(
-                &mut tx,
-                acme.id,
-                &url,
-                "*",
-                "whsec_x",
-                now_ms(),
-            )
-            .await
-            .unwrap();
-        }
-        tx.commit().await.unwrap();
+        ];
+        quanzi_testkit::rows::unchecked_subscriptions(db, acme.id, &urls, "whsec_x").await;
         emit(db, acme.id).await;
         run(db, strict()).await;
         let queued =

@@ -15,7 +15,7 @@ use reqwest::{Client, StatusCode};
 
 /// The app over `db`, believing `X-Forwarded-For` from `proxies`; 3 free failures, then a
 /// minute's wait (long enough that no test outlives it).
-async fn app(db: &quanzi_store::Db, proxies: &[&str]) -> TestApp {
+async fn app(db: &quanzi_core::Db, proxies: &[&str]) -> TestApp {
     let mut state = AppState::new(db.clone(), quanzi_testkit::server());
     state.trusted_proxies =
         Arc::new(TrustedProxies::parse(proxies).unwrap_or_else(|e| panic!("{e}")));

@@ -19,7 +19,7 @@ struct App {
 }
 
 /// The app over `db` with at most `per_tenant` heavy requests per tenant.
-async fn app(db: &quanzi_store::Db, per_tenant: usize) -> App {
+async fn app(db: &quanzi_core::Db, per_tenant: usize) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -82,7 +82,7 @@ async fn populated(c: &Client, base: &str, t: &TestTenant) -> i64 {
     for name in ["甲", "乙", "丙"] {
         ids.push(post("/api/v1/members", json!({ "name": name })).await["member_id"].clone());
     }
-    let now = quanzi_store::now_ms();
+    let now = quanzi_core::read::now_ms();
     let events: Vec<Value> = (0..6)
         .map(|i| {
             json!({"idempotency_key": format!("e{i}"), "kind": "message",

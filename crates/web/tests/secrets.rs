@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use quanzi_core::Db;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
+use quanzi_core::read::now_ms;
 use quanzi_core::server::{Sealer, ServerKey};
 use quanzi_core::wecom::{ConnectionInput, request_sync, save_connection};
-use quanzi_store::{Db, now_ms};
 use quanzi_testkit::http::{hidden, logged_in};
 use quanzi_testkit::{TestDb, spawn_app, spawn_app_with, tenant};
 use reqwest::StatusCode;
@@ -124,9 +125,7 @@ async fn a_failing_sync_never_writes_the_secret_anywhere() {
             {}
         }
         // The sync failed, and said why without the secret.
-        let jobs = quanzi_store::jobs::list(db, acme.id, None, 50)
-            .await
-            .unwrap();
+        let jobs = quanzi_testkit::rows::jobs(db, acme.id, None, 50).await;
         let errors: Vec<String> = jobs.iter().filter_map(|j| j.last_error.clone()).collect();
         assert!(!errors.is_empty(), "the sync failed: {jobs:?}");
         for e in &errors {

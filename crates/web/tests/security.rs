@@ -12,7 +12,7 @@ use quanzi_web::server::ServerLimits;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-async fn app(db: &quanzi_store::Db, proxies: &[&str]) -> TestApp {
+async fn app(db: &quanzi_core::Db, proxies: &[&str]) -> TestApp {
     let mut state = AppState::new(db.clone(), quanzi_testkit::server());
     state.trusted_proxies =
         Arc::new(TrustedProxies::parse(proxies).unwrap_or_else(|e| panic!("{e}")));

@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use quanzi_core::jobs::NewJob;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
-use quanzi_store::jobs::NewJob;
-use quanzi_store::now_ms;
+use quanzi_core::read::now_ms;
 use quanzi_testkit::http::{hidden, logged_in};
 use quanzi_testkit::{TestDb, spawn_app, tenant};
 use reqwest::{Client, StatusCode};
@@ -119,9 +119,8 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
         )
         .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        let conn = quanzi_store::wecom::connection(db, acme.id)
+        let conn = quanzi_testkit::rows::wecom_connection(db, acme.id)
             .await
-            .unwrap()
             .unwrap();
         // Stored sealed with the server key, never as they were typed.
         assert!(!conn.token.contains("QDG6eK") && !conn.encoding_aes_key.contains(KEY));
@@ -134,9 +133,8 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
             ("QDG6eK".to_string(), KEY.to_string())
         );
         assert!(
-            quanzi_store::wecom::connection(db, other.id)
+            quanzi_testkit::rows::wecom_connection(db, other.id)
                 .await
-                .unwrap()
                 .is_none()
         );
 
@@ -218,10 +216,7 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
         )
         .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        let job = quanzi_store::jobs::get(db, acme.id, id)
-            .await
-            .unwrap()
-            .unwrap();
+        let job = quanzi_testkit::rows::job(db, acme.id, id).await.unwrap();
         assert_eq!(job.state, "pending");
     }
 }

@@ -10,12 +10,13 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use quanzi_channels::wecom::webhook::{SIGNATURE_HEADER, verify};
+use quanzi_core::Db;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
+use quanzi_core::read::now_ms;
 use quanzi_core::webhooks;
 use quanzi_domain::TenantId;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
-use quanzi_store::{Db, now_ms};
 use quanzi_testkit::{TestDb, drain_jobs_at, spawn_app, tenant};
 use serde_json::json;
 
@@ -222,9 +223,7 @@ async fn a_delivery_dies_after_its_tries_and_is_replayed_from_settings() {
         assert_eq!(stub.tries(), 8);
         let d = &webhooks::deliveries(db, acme.id, 10).await.unwrap()[0];
         assert_eq!((d.state.as_str(), d.attempts), ("dead", 8));
-        let dead = quanzi_store::jobs::list(db, acme.id, Some("dead"), 10)
-            .await
-            .unwrap();
+        let dead = quanzi_testkit::rows::jobs(db, acme.id, Some("dead"), 10).await;
         assert_eq!(dead.len(), 1);
         // Another tenant cannot replay it.
         assert!(

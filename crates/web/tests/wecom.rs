@@ -9,10 +9,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use quanzi_channels::wecom::crypto::signature;
 use quanzi_channels::wecom::{AesKey, encrypt_message};
+use quanzi_core::Db;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
+use quanzi_core::read::now_ms;
 use quanzi_core::wecom::{ConnectionInput, save_connection};
 use quanzi_domain::TenantId;
-use quanzi_store::{Db, inbound, jobs, now_ms};
+use quanzi_testkit::rows;
 use quanzi_testkit::{TestDb, drain_jobs, spawn_app, tenant};
 use reqwest::{Client, StatusCode};
 
@@ -111,17 +113,20 @@ async fn post(c: &Client, url: &str, slug: &str, (q, body): &(String, String)) -
 }
 
 /// The tenant's events (up to 100), newest first.
-async fn events_of(db: &Db, t: TenantId) -> Vec<quanzi_store::event::Event> {
-    let all = quanzi_store::event::EventFilter {
+async fn events_of(db: &Db, t: TenantId) -> Vec<quanzi_core::read::event::Event> {
+    let all = quanzi_core::read::event::EventFilter {
         limit: 100,
         ..Default::default()
     };
-    quanzi_store::event::list(db, t, &all).await.unwrap()
+    quanzi_core::events::list(db, t, all, None)
+        .await
+        .unwrap()
+        .items
 }
 
 async fn stored(db: &Db, t: TenantId) -> (i64, usize) {
-    let callbacks = inbound::count(db, t, "wecom").await.unwrap();
-    let jobs = jobs::list(db, t, None, 1000).await.unwrap().len();
+    let callbacks = rows::inbound_count(db, t, "wecom").await;
+    let jobs = rows::jobs(db, t, None, 1000).await.len();
     (callbacks, jobs)
 }
 
@@ -206,16 +211,16 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         for cb in [&leave, &join, &join, &join, &added, &leave] {
             assert_eq!(post(&c, &app.url, "acme", cb).await, StatusCode::OK);
         }
-        assert_eq!(inbound::count(db, t, "wecom").await.unwrap(), 3);
+        assert_eq!(rows::inbound_count(db, t, "wecom").await, 3);
         drain_jobs(db).await;
         // Drained again after a redelivery: nothing changes.
         assert_eq!(post(&c, &app.url, "acme", &join).await, StatusCode::OK);
         drain_jobs(db).await;
 
-        let members = quanzi_store::member::list(
+        let members = quanzi_core::read::member::list(
             db,
             t,
-            &quanzi_store::member::MemberFilter {
+            &quanzi_core::read::member::MemberFilter {
                 limit: 100,
                 ..Default::default()
             },
@@ -226,7 +231,7 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         let m = &members[0];
         assert_eq!(m.external_userid.as_deref(), Some("wmCUSTOMER01"));
         assert_eq!(m.source_channel.as_deref(), Some("poster_nanshan"));
-        let groups = quanzi_store::group::list(db, t, None, None, 100)
+        let groups = quanzi_core::read::group::list(db, t, None, None, 100)
             .await
             .unwrap();
         assert_eq!(groups.len(), 1);
@@ -245,7 +250,7 @@ async fn a_callback_delivered_three_times_and_out_of_order_changes_the_data_once
         outbox.sort_unstable();
         assert_eq!(outbox, vec!["member.joined", "member.left"]);
         // The event jobs are done; none is pending or dead.
-        let event_jobs = jobs::list(db, t, None, 100).await.unwrap();
+        let event_jobs = rows::jobs(db, t, None, 100).await;
         assert!(
             event_jobs
                 .iter()
@@ -363,9 +368,7 @@ async fn a_killed_worker_leaves_the_callback_to_the_next_one_which_applies_it_on
         );
         // A worker claims the job and dies without finishing it.
         let now = now_ms();
-        let claimed = jobs::claim(db, "dead-worker", now, 1_000, 10)
-            .await
-            .unwrap();
+        let claimed = rows::claim(db, "dead-worker", now, 1_000, 10).await;
         assert_eq!(claimed.len(), 1);
         drop(claimed);
         // Another worker, after the lease, runs it once.
@@ -381,7 +384,7 @@ async fn a_killed_worker_leaves_the_callback_to_the_next_one_which_applies_it_on
         {}
         let events = events_of(db, t).await;
         assert_eq!(events.len(), 1);
-        let groups = quanzi_store::group::list(db, t, None, None, 100)
+        let groups = quanzi_core::read::group::list(db, t, None, None, 100)
             .await
             .unwrap();
         assert_eq!(groups[0].size, 1);

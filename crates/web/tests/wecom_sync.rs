@@ -10,11 +10,12 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use quanzi_core::Db;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
+use quanzi_core::read::{event, group, member, now_ms, tag};
 use quanzi_core::wecom::{ConnectionInput, request_sync, save_connection};
 use quanzi_domain::TenantId;
 use quanzi_domain::member::MemberInput;
-use quanzi_store::{Db, event, group, member, now_ms, tag};
 use quanzi_testkit::{TestDb, tenant};
 use serde_json::{Value, json};
 
@@ -128,16 +129,18 @@ async fn counts(db: &Db, t: TenantId) -> (usize, usize, i64) {
     .await
     .unwrap()
     .len();
-    let events = event::list(
+    let events = quanzi_core::events::list(
         db,
         t,
-        &event::EventFilter {
+        event::EventFilter {
             limit: 100,
             ..Default::default()
         },
+        None,
     )
     .await
     .unwrap()
+    .items
     .len();
     let size = group::list(db, t, None, None, 10)
         .await
@@ -236,7 +239,7 @@ async fn a_sync_pulls_customers_groups_and_tags_once_however_often_it_runs() {
             w.members.pop();
             w.version = "mv2".into();
         }
-        let mut job = quanzi_store::jobs::NewJob::new(
+        let mut job = quanzi_core::jobs::NewJob::new(
             quanzi_core::wecom::RESYNC_JOB,
             json!({"chat_id": "wrG1"}),
             now_ms(),
@@ -247,9 +250,7 @@ async fn a_sync_pulls_customers_groups_and_tags_once_however_often_it_runs() {
         assert_eq!(counts(db, t).await, (2, 3, 1));
         // The other tenant saw none of it.
         assert_eq!(counts(db, other).await, (0, 0, 0));
-        let dead = quanzi_store::jobs::list(db, t, Some("dead"), 10)
-            .await
-            .unwrap();
+        let dead = quanzi_testkit::rows::jobs(db, t, Some("dead"), 10).await;
         assert!(dead.is_empty(), "{dead:?}");
     }
 }

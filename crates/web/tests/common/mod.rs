@@ -31,7 +31,7 @@ pub async fn book_club(url: &str, t: &TestTenant) -> (i64, i64) {
         ids.push(m["member_id"].as_i64().unwrap());
     }
     let (a, b) = (ids[0], ids[1]);
-    let now = quanzi_store::now_ms();
+    let now = quanzi_core::read::now_ms();
     let ev = |key: &str, kind: &str, m: i64, h: i64, props: Value| {
         let mut e = json!({"idempotency_key": key, "kind": kind, "member_id": m,
             "group_id": g, "occurred_at_ms": now - h * 3_600_000, "properties": props});
