@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{block, card, community, ev, event_id, params};
+use common::{card, community, ev, event_id, imported_orders, params};
 use quanzi_core::kpi::{self, Analytics};
 use quanzi_core::{CoreError, correct, events, groups, members};
 use quanzi_domain::access::Actor;
@@ -36,7 +36,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
         )
         .await
         .unwrap();
-        block(db, t, m, g, 1_000_000, 3, 100).await;
+        imported_orders(db, t, m, g, 1_000_000, 3, 100).await;
         let o = kpi::overview(&a, db, t, &params()).await.unwrap();
         assert_eq!(
             (card(&o, "gmv_fen"), card(&o, "orders")),

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{at, block, card, community, ev, params};
+use common::{at, card, community, ev, imported_orders, params};
 use quanzi_core::kpi::{self, Analytics};
 use quanzi_core::{CoreError, events};
 use quanzi_domain::event::EventInput;
@@ -28,7 +28,7 @@ async fn many_events_at_the_amount_bound_keep_every_total_exact() {
             .map(|i| ev(&format!("o{i}"), "order", m, g, 1, Some(MAX_AMOUNT_FEN)))
             .collect();
         events::ingest(db, t, batch).await.unwrap();
-        block(db, t, m, g, 2_000_000, 1_000, MAX_AMOUNT_FEN).await;
+        imported_orders(db, t, m, g, 2_000_000, 1_000, MAX_AMOUNT_FEN).await;
         let want = (n + 1_000) * MAX_AMOUNT_FEN;
         let o = kpi::overview(&a, db, t, &params()).await.unwrap();
         assert_eq!(card(&o, "gmv_fen"), want as f64, "{}", db.backend());

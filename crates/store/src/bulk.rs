@@ -25,8 +25,6 @@ mod postgres;
 mod sqlite;
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use quanzi_domain::event::{NewEvent, linked_members, map_linked_members};
 use quanzi_domain::group::NewGroup;
@@ -89,27 +87,26 @@ pub struct BulkOutcome {
 }
 
 /// Loads the events sent through `feed` into `tenant`, in one transaction; see the module
-/// documentation. `written` counts the rows handled so far, for a progress bar.
+/// documentation.
 pub async fn load(
     db: &Db,
     tenant: TenantId,
     setup: BulkSetup,
     feed: Receiver<Feed>,
-    written: Arc<AtomicU64>,
 ) -> Result<BulkOutcome> {
     match db {
         Db::Sqlite(_, lane) => {
             let path = lane.path.clone();
             let guard = lane.lock.clone().lock_owned().await;
             tokio::task::spawn_blocking(move || {
-                let r = sqlite::load(&path, tenant, &setup, feed, &written);
+                let r = sqlite::load(&path, tenant, &setup, feed);
                 drop(guard);
                 r
             })
             .await
             .map_err(|e| StoreError::Commit(format!("the bulk writer stopped: {e}")))?
         }
-        Db::Postgres(pool) => postgres::load(pool, tenant, &setup, feed, &written).await,
+        Db::Postgres(pool) => postgres::load(pool, tenant, &setup, feed).await,
     }
 }
 
@@ -156,15 +153,11 @@ impl Shape {
         (self.members.missing(members), self.groups.missing(groups))
     }
 
-    /// Keeps the joins and leaves among the events `stored` of `batch` (indexes), and the
-    /// span of event ids `ids` they took.
-    fn stored(&mut self, batch: &[NewEvent], stored: &[usize], ids: Option<(i64, i64)>) {
+    /// Counts the events `stored` of `batch` (indexes) and the rest as duplicates, and keeps
+    /// the joins and leaves among the stored ones.
+    fn stored(&mut self, batch: &[NewEvent], stored: &[usize]) {
         self.out.imported += stored.len() as u64;
         self.out.duplicates += (batch.len() - stored.len()) as u64;
-        if let Some((lo, hi)) = ids {
-            self.first_event_id = Some(self.first_event_id.map_or(lo, |f| f.min(lo)));
-            self.last_event_id = Some(self.last_event_id.map_or(hi, |l| l.max(hi)));
-        }
         self.changes
             .extend(crate::membership::changes(batch, stored));
     }

@@ -30,6 +30,11 @@ pub(crate) const UPSERT_SQL: &str = "insert into group_membership (tenant_id, gr
 pub(crate) const HISTORY_SQL: &str = "insert into membership_change (tenant_id, group_id, member_id, change, role, join_scene, inviter_member_id, at_ms)
     values ($1, $2, $3, $4, $5, $6, $7, $8)";
 
+/// [`STORED_SQL`], [`UPSERT_SQL`] and [`HISTORY_SQL`] with SQLite's `?N` placeholders, made
+/// once.
+static SQLITE: std::sync::LazyLock<[String; 3]> =
+    std::sync::LazyLock::new(|| [STORED_SQL, UPSERT_SQL, HISTORY_SQL].map(crate::writer::numbered));
+
 /// The membership changes of the new events (`new` indexes `events`): each join or leave
 /// with a group, a join as an ordinary member with its scene and inviter.
 pub fn changes(events: &[NewEvent], new: &[usize]) -> Vec<Dated> {
@@ -155,14 +160,14 @@ pub(crate) fn apply_sqlite(
     changes: &[Dated],
     may_be_stored: impl Fn(&Pair) -> bool,
 ) -> rusqlite::Result<()> {
-    use crate::writer::numbered;
     use rusqlite::params;
+    let [stored_sql, upsert_sql, history_sql] = &*SQLITE;
     if changes.is_empty() {
         return Ok(());
     }
     let mut stored: HashMap<Pair, Membership> = HashMap::new();
     {
-        let mut st = conn.prepare_cached(&numbered(STORED_SQL))?;
+        let mut st = conn.prepare_cached(stored_sql)?;
         for pair in pairs(changes).into_iter().filter(|p| may_be_stored(p)) {
             let mut rows = st.query(params![tenant.0, pair.0.0, pair.1.0])?;
             if let Some(r) = rows.next()? {
@@ -172,7 +177,7 @@ pub(crate) fn apply_sqlite(
             }
         }
     }
-    let mut st = conn.prepare_cached(&numbered(UPSERT_SQL))?;
+    let mut st = conn.prepare_cached(upsert_sql)?;
     for ((g, m), h) in fold(&stored, changes) {
         st.execute(params![
             tenant.0,
@@ -185,7 +190,7 @@ pub(crate) fn apply_sqlite(
             h.left_at_ms
         ])?;
     }
-    let mut st = conn.prepare_cached(&numbered(HISTORY_SQL))?;
+    let mut st = conn.prepare_cached(history_sql)?;
     for ch in in_time_order(changes) {
         let (change, role, scene, inviter) = history_fields(&ch.change);
         st.execute(params![

@@ -202,23 +202,44 @@ pub async fn emit(
     payload: &serde_json::Value,
     now_ms: i64,
 ) -> Result<usize> {
-    let sql = format!(
-        "select {SUB_COLUMNS} from webhook_subscription where tenant_id = $1 and active = $2"
-    );
-    let subs: Vec<Subscription> = on_tx!(&mut *tx, c => sqlx::query_as::<_, Subscription>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0).bind(true).fetch_all(c).await)?;
-    let subs: Vec<&Subscription> = subs.iter().filter(|s| s.wants(event_type)).collect();
-    if subs.is_empty() {
+    let subs = active_subscriptions(tx, tenant).await?;
+    emit_to(tx, tenant, &subs, event_type, payload, now_ms).await
+}
+
+/// The tenant's active subscriptions as (id, event types), in an open transaction.
+pub(crate) async fn active_subscriptions(
+    tx: &mut Tx,
+    tenant: TenantId,
+) -> Result<Vec<(i64, String)>> {
+    on_tx!(&mut *tx, c => sqlx::query_as(ACTIVE_SUBSCRIPTIONS)
+        .bind(tenant.0).bind(true).fetch_all(&mut *c).await.map_err(Into::into))
+}
+
+/// [`emit`] to the subscriptions `subs` (id, event types) read in this transaction.
+pub(crate) async fn emit_to(
+    tx: &mut Tx,
+    tenant: TenantId,
+    subs: &[(i64, String)],
+    event_type: &str,
+    payload: &serde_json::Value,
+    now_ms: i64,
+) -> Result<usize> {
+    let wanting: Vec<i64> = subs
+        .iter()
+        .filter(|(_, types)| wants(types, event_type))
+        .map(|(id, _)| *id)
+        .collect();
+    if wanting.is_empty() {
         return Ok(0);
     }
     let outbox: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(OutboxRow::INSERT)
         .bind(tenant.0).bind(event_type).bind(payload.to_string()).bind(now_ms).fetch_one(c).await)?;
-    for s in &subs {
+    for sub in &wanting {
         let delivery: i64 = on_tx!(&mut *tx, c => sqlx::query_scalar(OutboxRow::DELIVERY)
-            .bind(tenant.0).bind(outbox).bind(s.webhook_subscription_id).bind(now_ms).fetch_one(c).await)?;
+            .bind(tenant.0).bind(outbox).bind(sub).bind(now_ms).fetch_one(c).await)?;
         jobs::enqueue(tx, tenant, &delivery_job(delivery, now_ms), now_ms).await?;
     }
-    Ok(subs.len())
+    Ok(wanting.len())
 }
 
 /// The job that sends delivery `id`: 8 tries, backoff from 2 s.

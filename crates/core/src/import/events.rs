@@ -8,8 +8,6 @@
 //! external ids and created when missing; otherwise they must be the tenant's.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use quanzi_channels::import::{FileFormat, RejectWriter, Row, RowReader, count_csv_rows};
 use quanzi_channels::mapping::EventColumns;
@@ -87,10 +85,9 @@ pub(super) async fn import(
         now_ms: checker.now,
     };
     let (sender, feed) = tokio::sync::mpsc::channel(AHEAD);
-    let written = Arc::new(AtomicU64::new(0));
     let load = tokio::spawn({
         let db = db.clone();
-        async move { bulk::load(&db, t, setup, feed, written).await }
+        async move { bulk::load(&db, t, setup, feed).await }
     });
     let mut sender = Some(sender);
     let mut rejects: Option<RejectWriter> = None;

@@ -14,7 +14,7 @@ pub use quanzi_analytics::zone::format_date;
 pub use build::{funnel, groups, products, retention};
 pub use index::{Analytics, IndexStats, TenantIndex, build_index};
 pub use overview::{overview, overview_and_visits, visits};
-pub use query::{KpiQuery, MAX_RANGE_DAYS, Params, resolve, today};
+pub use query::{KpiQuery, MAX_RANGE_DAYS, Params, resolve};
 pub use report::{
     Card, CohortRow, ConcentrationRow, DailySeries, FunnelReport, GroupKpi, GroupsReport, Overview,
     ProductRow, ProductsReport, Range, RetentionReport, Stage, VisitRow, VisitsReport,

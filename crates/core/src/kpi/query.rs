@@ -51,7 +51,7 @@ pub struct Params {
 /// Validates `q` against the tenant's current day and refuses group and tag ids the tenant
 /// does not have, as the influence runs do: a misspelt id must not answer an empty report.
 pub async fn resolve(db: &Db, t: TenantId, q: &KpiQuery) -> Result<Params> {
-    let p = q.validate(today(db, t).await?)?;
+    let p = q.validate(crate::zone::today(db, t).await?)?;
     let mut bad = Invalid::default();
     if let Some(ids) = &p.groups {
         let known = group::existing(db, t, ids).await?;
@@ -185,9 +185,4 @@ impl KpiQuery {
             lurker_days,
         })
     }
-}
-
-/// The tenant's current day (its zone), from the clock.
-pub async fn today(db: &Db, t: TenantId) -> Result<i64> {
-    crate::zone::today(db, t).await
 }

@@ -84,7 +84,15 @@ pub fn card(o: &kpi::Overview, key: &str) -> f64 {
 
 /// Stores `n` orders of `amount` fen by member `m` in group `g` as event rows with ids from
 /// `first` and file-derived keys, as a bulk load does.
-pub async fn block(db: &Db, t: TenantId, m: i64, g: i64, first: i64, n: usize, amount: i64) {
+pub async fn imported_orders(
+    db: &Db,
+    t: TenantId,
+    m: i64,
+    g: i64,
+    first: i64,
+    n: usize,
+    amount: i64,
+) {
     stored_orders(db, t, m, g, first, n, amount, at(2)).await
 }
 

@@ -9,7 +9,6 @@
 //! makes the load fail on the unique index, and roll back, rather than be lost.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
@@ -35,7 +34,6 @@ pub(super) async fn load(
     tenant: TenantId,
     setup: &BulkSetup,
     mut feed: Receiver<Feed>,
-    written: &AtomicU64,
 ) -> Result<BulkOutcome> {
     let mut tx = pool.begin().await?;
     let c: &mut PgConnection = &mut tx;
@@ -49,11 +47,7 @@ pub(super) async fn load(
     let before: i64 = sqlx::query_scalar(LAST_EVENT_ID).fetch_one(&mut *c).await?;
     loop {
         match feed.recv().await {
-            Some(Feed::Rows(batch)) => {
-                let n = batch.len() as u64;
-                load.batch(c, batch).await?;
-                written.fetch_add(n, Ordering::Relaxed);
-            }
+            Some(Feed::Rows(batch)) => load.batch(c, batch).await?,
             Some(Feed::Commit) => break,
             // The reader gave up: dropping the transaction rolls it back.
             None => return Ok(BulkOutcome::default()),
@@ -222,7 +216,7 @@ impl Load<'_> {
             buf.push(b'\n');
         }
         copy(c, EVENT_COPY, &buf).await?;
-        self.shape.stored(&events, &new, None);
+        self.shape.stored(&events, &new);
         Ok(())
     }
 

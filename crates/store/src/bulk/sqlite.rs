@@ -3,8 +3,6 @@
 //! prepared multi-row inserts ([`crate::writer::insert_events`]), members through multi-row
 //! inserts with plain bound values, membership by [`crate::membership::apply_sqlite`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
 use quanzi_domain::membership::Pair;
@@ -70,7 +68,6 @@ pub(super) fn load(
     tenant: TenantId,
     setup: &BulkSetup,
     mut feed: Receiver<Feed>,
-    written: &AtomicU64,
 ) -> Result<BulkOutcome> {
     let mut conn = crate::sqlite::open(path, CACHE_KIB)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -91,11 +88,7 @@ pub(super) fn load(
     })?;
     loop {
         match feed.blocking_recv() {
-            Some(Feed::Rows(batch)) => {
-                let n = batch.len() as u64;
-                load.batch(batch)?;
-                written.fetch_add(n, Ordering::Relaxed);
-            }
+            Some(Feed::Rows(batch)) => load.batch(batch)?,
             Some(Feed::Commit) => break,
             // The reader gave up: dropping the transaction rolls it back.
             None => return Ok(BulkOutcome::default()),
@@ -167,7 +160,7 @@ impl Load<'_> {
             self.setup.now_ms,
             &events,
         )?;
-        self.shape.stored(&events, &new, None);
+        self.shape.stored(&events, &new);
         Ok(())
     }
 

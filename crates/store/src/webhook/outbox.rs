@@ -4,12 +4,27 @@
 //! ([`OutboxItem`]); here rows are written for the new ones that an active subscription wants,
 //! and a `group.full` row for each group the new joins filled to its hard capacity.
 
+use std::sync::LazyLock;
+
 use quanzi_domain::{GroupId, TenantId};
 
-use super::{OutboxRow, delivery_job, emit};
+use super::{OutboxRow, active_subscriptions, delivery_job, emit_to};
 use crate::jobs::ENQUEUE_SQL;
 use crate::writer::numbered;
 use crate::{Result, Tx};
+
+/// The statements of [`emit_sqlite`] with SQLite's `?N` placeholders, made once: subscriptions,
+/// group fill, outbox row, delivery, job.
+static SQLITE: LazyLock<[String; 5]> = LazyLock::new(|| {
+    [
+        super::ACTIVE_SUBSCRIPTIONS,
+        GROUP_FILL,
+        OutboxRow::INSERT,
+        OutboxRow::DELIVERY,
+        ENQUEUE_SQL,
+    ]
+    .map(numbered)
+});
 
 /// The outbound type and payload of one event.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,20 +77,19 @@ pub async fn emit_events(
     if items.is_empty() && joined.is_empty() {
         return Ok(0);
     }
-    let subs: Vec<(i64, String)> = crate::on_tx!(&mut *tx, c => sqlx::query_as(super::ACTIVE_SUBSCRIPTIONS)
-        .bind(tenant.0).bind(true).fetch_all(&mut *c).await)?;
+    let subs = active_subscriptions(tx, tenant).await?;
     if subs.is_empty() {
         return Ok(0);
     }
     let mut n = 0;
     for item in items {
-        n += emit(tx, tenant, item.event_type, &item.payload, now).await?;
+        n += emit_to(tx, tenant, &subs, item.event_type, &item.payload, now).await?;
     }
     for g in joined {
         let fill: Option<Fill> = crate::on_tx!(&mut *tx, c => sqlx::query_as(GROUP_FILL)
             .bind(tenant.0).bind(g.0).fetch_optional(&mut *c).await)?;
         if let Some(item) = fill.and_then(|f| group_full(f, now)) {
-            n += emit(tx, tenant, item.event_type, &item.payload, now).await?;
+            n += emit_to(tx, tenant, &subs, item.event_type, &item.payload, now).await?;
         }
     }
     Ok(n)
@@ -93,8 +107,9 @@ pub(crate) fn emit_sqlite(
     if items.is_empty() && joined.is_empty() {
         return Ok(0);
     }
+    let [subs_sql, fill_sql, outbox_sql, delivery_sql, job_sql] = &*SQLITE;
     let subs: Vec<(i64, String)> = conn
-        .prepare_cached(&numbered(super::ACTIVE_SUBSCRIPTIONS))?
+        .prepare_cached(subs_sql)?
         .query_map(params![tenant.0, true], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if subs.is_empty() {
@@ -102,7 +117,7 @@ pub(crate) fn emit_sqlite(
     }
     let mut all: Vec<OutboxItem> = items.iter().map(|i| (*i).clone()).collect();
     for g in joined {
-        let mut st = conn.prepare_cached(&numbered(GROUP_FILL))?;
+        let mut st = conn.prepare_cached(fill_sql)?;
         let fill = st
             .query_map(params![tenant.0, g.0], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -121,18 +136,16 @@ pub(crate) fn emit_sqlite(
         if wanting.is_empty() {
             continue;
         }
-        let outbox: i64 = conn
-            .prepare_cached(&numbered(OutboxRow::INSERT))?
-            .query_row(
-                params![tenant.0, item.event_type, item.payload.to_string(), now],
-                |r| r.get(0),
-            )?;
+        let outbox: i64 = conn.prepare_cached(outbox_sql)?.query_row(
+            params![tenant.0, item.event_type, item.payload.to_string(), now],
+            |r| r.get(0),
+        )?;
         for sub in wanting {
             let delivery: i64 = conn
-                .prepare_cached(&numbered(OutboxRow::DELIVERY))?
+                .prepare_cached(delivery_sql)?
                 .query_row(params![tenant.0, outbox, sub, now], |r| r.get(0))?;
             let job = delivery_job(delivery, now);
-            let mut st = conn.prepare_cached(&numbered(ENQUEUE_SQL))?;
+            let mut st = conn.prepare_cached(job_sql)?;
             let mut rows = st.query(params![
                 tenant.0,
                 job.kind,
