@@ -489,13 +489,13 @@ mod tests {
     #[test]
     fn interactions_are_the_domains_activity_and_every_builtin_kind_has_its_code() {
         for k in Builtin::ALL {
-            let code = Kind::from_name(k.name());
-            assert_ne!(code, Kind::Other, "{}", k.name());
+            let code = Kind::from_name(k.as_str());
+            assert_ne!(code, Kind::Other, "{}", k.as_str());
             assert_eq!(
                 KindMask::INTERACTIONS.has(code as u8),
                 k.is_activity(),
                 "{}",
-                k.name()
+                k.as_str()
             );
         }
         assert!(KindMask::INTERACTIONS.has(Kind::Other as u8));

@@ -147,7 +147,7 @@ pub async fn add_member(
         if let Some(inv) = inviter {
             props.insert("inviter_member_id".into(), inv.0.into());
         }
-        membership_event(&mut tx, t, id, member_id, Builtin::Join.name(), props).await?;
+        membership_event(&mut tx, t, id, member_id, Builtin::Join.as_str(), props).await?;
     }
     if let Some(r) = role.filter(|r| already || *r != GroupRole::Member) {
         repo::set_role(&mut tx, t, id, member_id, r).await?;
@@ -215,7 +215,7 @@ pub async fn remove_member(
         t,
         id,
         member_id,
-        Builtin::Leave.name(),
+        Builtin::Leave.as_str(),
         serde_json::Map::new(),
     )
     .await?;

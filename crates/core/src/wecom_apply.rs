@@ -138,7 +138,7 @@ async fn chat(
                 inputs.push(event_input(
                     &ev.dedupe_key,
                     &key_part,
-                    Builtin::Leave.name(),
+                    Builtin::Leave.as_str(),
                     MemberId(m),
                     Some(g),
                     at_ms,
@@ -174,7 +174,7 @@ async fn update(
                 } else {
                     serde_json::json!({ "source": "wecom", "quit_scene": u.quit_scene.map(quit_scene) })
                 };
-                let kind = if join { Builtin::Join } else { Builtin::Leave }.name();
+                let kind = if join { Builtin::Join } else { Builtin::Leave }.as_str();
                 inputs.push(event_input(
                     &ev.dedupe_key,
                     ext,

@@ -285,7 +285,7 @@ pub async fn sync_chat(
         inputs.push(sync_event(
             chat_id,
             &cm.userid,
-            Builtin::Join.name(),
+            Builtin::Join.as_str(),
             &at.to_string(),
             m,
             g,
@@ -299,7 +299,7 @@ pub async fn sync_chat(
             inputs.push(sync_event(
                 chat_id,
                 ext,
-                Builtin::Leave.name(),
+                Builtin::Leave.as_str(),
                 &version,
                 MemberId(*m),
                 g,

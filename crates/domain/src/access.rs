@@ -17,8 +17,11 @@ macro_rules! name_enum {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Every stored and wire name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($s),+];
+
             /// The stored and wire name.
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }
             }
 

@@ -2,64 +2,37 @@
 //! activity (an "active" member did one of them) and which make GMV. Every crate asks here
 //! instead of spelling kind names.
 
-macro_rules! builtin_kinds {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal),* $(,)?) => {
-        /// A built-in event kind.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Builtin {
-            $($(#[$doc])* $variant,)*
-        }
-
-        impl Builtin {
-            /// Every built-in kind, in a fixed order.
-            pub const ALL: &'static [Builtin] = &[$(Builtin::$variant),*];
-
-            /// The kind's name, as stored and sent.
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $(Builtin::$variant => $name,)*
-                }
-            }
-
-            /// The built-in kind of this name, if it is one.
-            pub fn parse(name: &str) -> Option<Builtin> {
-                match name {
-                    $($name => Some(Builtin::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-
-        /// The names of the built-in kinds; tenants may add custom ones.
-        pub const BUILTIN_KINDS: &[&str] = &[$($name),*];
-    };
+crate::name_enum! {
+    /// A built-in event kind.
+    Builtin {
+        /// Joined a group.
+        Join = "join",
+        /// Left a group.
+        Leave = "leave",
+        /// Sent a message.
+        Message = "message",
+        /// Reacted to a message.
+        Reaction = "reaction",
+        /// Shared something.
+        Share = "share",
+        /// Clicked a link.
+        Click = "click",
+        /// Visited a page or shop.
+        Visit = "visit",
+        /// Placed an order.
+        Order = "order",
+        /// Was refunded.
+        Refund = "refund",
+        /// Referred someone.
+        Referral = "referral",
+    }
 }
 
-builtin_kinds! {
-    /// Joined a group.
-    Join = "join",
-    /// Left a group.
-    Leave = "leave",
-    /// Sent a message.
-    Message = "message",
-    /// Reacted to a message.
-    Reaction = "reaction",
-    /// Shared something.
-    Share = "share",
-    /// Clicked a link.
-    Click = "click",
-    /// Visited a page or shop.
-    Visit = "visit",
-    /// Placed an order.
-    Order = "order",
-    /// Was refunded.
-    Refund = "refund",
-    /// Referred someone.
-    Referral = "referral",
-}
+/// The names of the built-in kinds; tenants may add custom ones.
+pub const BUILTIN_KINDS: &[&str] = Builtin::NAMES;
 
 /// The kinds that carry money (`amount_fen`).
-pub const MONEY_KINDS: &[&str] = &[Builtin::Order.name(), Builtin::Refund.name()];
+pub const MONEY_KINDS: &[&str] = &[Builtin::Order.as_str(), Builtin::Refund.as_str()];
 
 impl Builtin {
     /// Joins and leaves change membership; they are not activity.
@@ -81,7 +54,7 @@ impl Builtin {
 
     /// True for the kinds that carry money.
     pub fn carries_money(self) -> bool {
-        MONEY_KINDS.contains(&self.name())
+        MONEY_KINDS.contains(&self.as_str())
     }
 }
 
@@ -96,7 +69,7 @@ pub fn activity_sql() -> String {
     let not: Vec<String> = Builtin::ALL
         .iter()
         .filter(|k| !k.is_activity())
-        .map(|k| format!("'{}'", k.name()))
+        .map(|k| format!("'{}'", k.as_str()))
         .collect();
     format!("kind not in ({})", not.join(", "))
 }
@@ -106,7 +79,7 @@ pub fn gmv_sql() -> String {
     let kinds: Vec<String> = Builtin::ALL
         .iter()
         .filter(|k| k.counts_toward_gmv())
-        .map(|k| format!("'{}'", k.name()))
+        .map(|k| format!("'{}'", k.as_str()))
         .collect();
     format!("kind in ({})", kinds.join(", "))
 }
@@ -118,7 +91,7 @@ mod tests {
     #[test]
     fn every_name_parses_back_to_its_kind() {
         for k in Builtin::ALL {
-            assert_eq!(Builtin::parse(k.name()), Some(*k));
+            assert_eq!(Builtin::parse(k.as_str()), Some(*k));
         }
         assert_eq!(BUILTIN_KINDS.len(), Builtin::ALL.len());
         assert_eq!(Builtin::parse("wave"), None);
