@@ -156,7 +156,7 @@ impl Claimed {
     /// Marks the job done in `tx` (the transaction of its work). `Ok(false)`: the claim was
     /// lost, so the caller must drop `tx` and its work.
     pub async fn finish_in(&self, tx: &mut Tx) -> Result<bool> {
-        Ok(jobs::finish(tx, self.job.job_id, &self.claim, now_ms()).await?)
+        Ok(jobs::finish(tx, &self.job, &self.claim, now_ms()).await?)
     }
 
     /// Marks the job done on its own (for jobs whose work is outside the store).

@@ -92,7 +92,7 @@ pub async fn list(
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }
 
-/// The statement and arguments of [`list`]: on `chat_group_tenant` in its order.
+/// The statement and arguments of [`list`]: on the key `chat_group_pkey` in its order.
 pub(crate) fn list_query(
     tenant: TenantId,
     dimension: Option<&str>,

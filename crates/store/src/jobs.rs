@@ -123,7 +123,7 @@ pub async fn claim(
     let sql = format!(
         "update job set state = 'running', attempts = attempts + 1, locked_by = $1,
             locked_until_ms = $2, updated_at_ms = $3
-         where job_id in (select job_id from job where {DUE}
+         where (tenant_id, job_id) in (select tenant_id, job_id from job where {DUE}
             order by run_at_ms, job_id limit $4{lock})
          returning {COLUMNS}"
     );
@@ -136,12 +136,12 @@ pub async fn claim(
 
 /// Marks a claimed job done. False when the claim no longer holds it (its lease ran out and
 /// another worker took it): the caller's work is then not the one that counts.
-pub async fn finish(tx: &mut Tx, job_id: i64, claim: &str, now_ms: i64) -> Result<bool> {
+pub async fn finish(tx: &mut Tx, job: &JobRow, claim: &str, now_ms: i64) -> Result<bool> {
     let n = on_tx!(tx, c => sqlx::query(
         "update job set state = 'done', locked_by = null, locked_until_ms = null, last_error = null,
             updated_at_ms = $3
-         where job_id = $1 and locked_by = $2 and state = 'running'")
-        .bind(job_id).bind(claim).bind(now_ms).execute(c).await.map(|r| r.rows_affected()))?;
+         where tenant_id = $4 and job_id = $1 and locked_by = $2 and state = 'running'")
+        .bind(job.job_id).bind(claim).bind(now_ms).bind(job.tenant_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -180,8 +180,8 @@ pub async fn fail(
     let n = on_tx!(&mut tx, c => sqlx::query(
         "update job set state = $3, run_at_ms = $4, last_error = $5, locked_by = null,
             locked_until_ms = null, updated_at_ms = $6
-         where job_id = $1 and locked_by = $2 and state = 'running'")
-        .bind(job.job_id).bind(claim).bind(state).bind(run_at).bind(&error).bind(now_ms)
+         where tenant_id = $7 and job_id = $1 and locked_by = $2 and state = 'running'")
+        .bind(job.job_id).bind(claim).bind(state).bind(run_at).bind(&error).bind(now_ms).bind(job.tenant_id)
         .execute(c).await.map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(match (n, dead) {
@@ -209,7 +209,7 @@ pub async fn get(db: &Db, tenant: TenantId, job_id: i64) -> Result<Option<JobRow
 }
 
 /// The tenant's jobs in `state` (any when `None`), newest first, below the job id `before`
-/// (a cursor): read on `job_tenant` or `job_tenant_id` in their order, never sorted.
+/// (a cursor): read on `job_tenant` or the key `job_pkey` in their order, never sorted.
 pub async fn list_before(
     db: &Db,
     tenant: TenantId,
@@ -315,8 +315,8 @@ pub async fn due_schedules(db: &Db, now_ms: i64) -> Result<Vec<ScheduleRow>> {
 pub async fn fire_schedule(db: &Db, s: &ScheduleRow, next_ms: i64, now_ms: i64) -> Result<bool> {
     let mut tx = db.begin().await?;
     let n = on_tx!(&mut tx, c => sqlx::query(
-        "update job_schedule set next_run_at_ms = $3 where job_schedule_id = $1 and next_run_at_ms = $2")
-        .bind(s.job_schedule_id).bind(s.next_run_at_ms).bind(next_ms).execute(c).await.map(|r| r.rows_affected()))?;
+        "update job_schedule set next_run_at_ms = $3 where tenant_id = $4 and job_schedule_id = $1 and next_run_at_ms = $2")
+        .bind(s.job_schedule_id).bind(s.next_run_at_ms).bind(next_ms).bind(s.tenant_id).execute(c).await.map(|r| r.rows_affected()))?;
     if n != 1 {
         return Ok(false);
     }

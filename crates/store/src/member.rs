@@ -333,7 +333,7 @@ pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Mem
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// The statement and arguments of a page of [`list`]: on `member_tenant` in its order.
+/// The statement and arguments of a page of [`list`]: on the key `member_pkey` in its order.
 pub(crate) fn list_query(tenant: TenantId, f: &MemberFilter, sqlite: bool) -> (String, Vec<Arg>) {
     let mut b = filtered(COLS, tenant, f);
     b.push(" order by member_id limit ");

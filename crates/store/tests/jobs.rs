@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use quanzi_domain::TenantId;
-use quanzi_store::jobs::{self, Failed, NewJob};
+use quanzi_store::jobs::{self, Failed, JobRow, NewJob};
 use quanzi_store::{Db, tenant};
 use quanzi_testkit::TestDb;
 
@@ -28,9 +28,9 @@ async fn enqueue(db: &Db, t: TenantId, job: NewJob) -> Option<i64> {
     id
 }
 
-async fn finish(db: &Db, id: i64, claim: &str, now: i64) -> bool {
+async fn finish(db: &Db, job: &JobRow, claim: &str, now: i64) -> bool {
     let mut tx = db.begin().await.unwrap();
-    let ok = jobs::finish(&mut tx, id, claim, now).await.unwrap();
+    let ok = jobs::finish(&mut tx, job, claim, now).await.unwrap();
     tx.commit().await.unwrap();
     ok
 }
@@ -59,9 +59,9 @@ async fn a_killed_workers_job_runs_again_after_its_lease_and_completes_once() {
             .unwrap();
         assert_eq!(b.len(), 1);
         assert_eq!((b[0].job_id, b[0].attempts), (id, 2));
-        assert!(finish(db, id, "b", T0 + LEASE + 2).await);
+        assert!(finish(db, &b[0], "b", T0 + LEASE + 2).await);
         // A waking up late cannot complete it a second time.
-        assert!(!finish(db, id, "a", T0 + LEASE + 3).await);
+        assert!(!finish(db, &a[0], "a", T0 + LEASE + 3).await);
         let job = jobs::get(db, t, id).await.unwrap().unwrap();
         assert_eq!(job.state, "done");
         assert!(
@@ -144,7 +144,7 @@ async fn a_singleton_job_is_enqueued_once_while_pending() {
         assert!(first.is_some());
         assert!(enqueue(db, t, job.clone()).await.is_none());
         let c = jobs::claim(db, "w", T0, LEASE, 5).await.unwrap();
-        assert!(finish(db, c[0].job_id, "w", T0).await);
+        assert!(finish(db, &c[0], "w", T0).await);
         // Once done, the same key may be asked for again.
         assert!(enqueue(db, t, job).await.is_some());
         // Old done jobs are purged; pending ones are not.
@@ -202,7 +202,7 @@ async fn drain(db: Db, name: &'static str) -> Vec<i64> {
         }
         for j in batch {
             assert!(
-                finish(&db, j.job_id, &claim, T0).await,
+                finish(&db, &j, &claim, T0).await,
                 "a claimed job was taken away"
             );
             ran.push(j.job_id);

@@ -53,8 +53,8 @@ fn a_sort_or_a_full_scan_is_recognised_in_either_stores_plan() {
     }
     let keyset = lines(&[
         "Limit  (cost=0.15..8.17 rows=1 width=8)",
-        "  ->  Index Scan Backward using event_tenant_id on event  (cost=0.15..8.17 rows=1 width=8)",
-        "SEARCH event USING INDEX event_tenant_id (tenant_id=? AND rowid<?)",
+        "  ->  Index Scan Backward using event_pkey on event  (cost=0.15..8.17 rows=1 width=8)",
+        "SEARCH event USING INDEX event_pkey (tenant_id=? AND rowid<?)",
     ]);
     assert!(plans::whole_tenant_steps(&keyset).is_empty());
 }
