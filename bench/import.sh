@@ -78,9 +78,8 @@ echo "import bench: $ROWS rows from $CSV ($(du -h "$CSV" | cut -f1)) on $(nproc)
 
 # --- the peers' table and indexes -----------------------------------------------------------
 # The peers load the file's 7 columns into a typed table with the indexes of Quanzi's event
-# table (migrations 0001 + 0007), each ending in the row id as Quanzi's do:
-#   primary key (event_id)                         -> id primary key
-#   (tenant_id, event_id)                          -> (tenant_id, id)
+# table (migrations 0001, 0007 and 0011), each ending in the row id as Quanzi's do:
+#   primary key (tenant_id, event_id)              -> (tenant_id, id) primary key
 #   (tenant_id, kind, event_id)                    -> (tenant_id, kind, id)
 #   (tenant_id, member_id, occurred_at_ms, event_id) -> (tenant_id, member_id, ts, id)
 #   (tenant_id, group_id, occurred_at_ms, event_id)  -> (tenant_id, group_id, ts, id)
@@ -89,7 +88,8 @@ echo "import bench: $ROWS rows from $CSV ($(du -h "$CSV" | cut -f1)) on $(nproc)
 # properties, reference or received_at columns), and the peer keeps the file's 50 tenant ids
 # where Quanzi loads every row into one tenant (--ignore-tenant-column). On SQLite the id is
 # the table's rowid, which every index already ends with (a column list cannot name rowid),
-# so the indexes are declared without it.
+# so the indexes are declared without it; Quanzi's unique (tenant_id, event_id) is the same
+# b-tree as the peer's (tenant_id) index, whose entries are (tenant_id, rowid).
 SQLITE_TABLE="create table events (tenant_id integer not null, member_id integer not null,
   group_id integer, kind text not null, ts integer not null, amount real, product_id integer);"
 SQLITE_INDEXES="create index events_tenant on events(tenant_id);
@@ -103,8 +103,7 @@ SQLITE_PRAGMAS="pragma journal_mode = wal; pragma synchronous = full; pragma cac
   pragma temp_store = memory;"
 PG_TABLE="create table events (event_id bigserial, tenant_id int not null, member_id int not null,
   group_id int, kind text not null, ts bigint not null, amount double precision, product_id int)"
-PG_INDEXES="alter table events add primary key (event_id);
-  create index events_tenant on events(tenant_id, event_id);
+PG_INDEXES="alter table events add primary key (tenant_id, event_id);
   create index events_kind on events(tenant_id, kind, event_id);
   create index events_member on events(tenant_id, member_id, ts, event_id);
   create index events_group on events(tenant_id, group_id, ts, event_id);"

@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|g| {
             let ext = g.external_chat_id.unwrap_or_default();
             (
-                g.group_id,
+                g.group_id.0,
                 ext.strip_prefix("import:").unwrap_or(&ext).to_string(),
             )
         })

@@ -4,8 +4,10 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use quanzi_domain::{Invalid, OperatorId, TenantId};
-use quanzi_store::access::{self as repo, ApiKey, Operator, SessionView};
-use quanzi_store::tenant::{self, Tenant};
+use quanzi_store::access as repo;
+use quanzi_store::tenant;
+
+use crate::views::{ApiKey, Operator, SessionView, Tenant};
 use quanzi_store::{Db, unique};
 use sha2::{Digest, Sha256};
 
@@ -76,7 +78,7 @@ pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
         .await
         .on_constraint(unique::TENANT_SLUG, |_| CoreError::conflict("slug"))?;
     tx.commit().await?;
-    Ok(t)
+    Ok(t.into())
 }
 
 /// The id of the tenant with this slug, if there is one.
@@ -126,7 +128,7 @@ pub async fn create_operator(
     .await
     .on_constraint(unique::OPERATOR_EMAIL, |_| CoreError::conflict("email"))?;
     tx.commit().await?;
-    Ok(op)
+    Ok(op.into())
 }
 
 /// A started session: the cookie token (given to the browser once) and the session.
@@ -168,12 +170,15 @@ pub async fn login(db: &Db, email: &str, password: &str) -> Result<Login> {
     let session = repo::session(db, &sha256_hex(&token))
         .await?
         .ok_or(CoreError::BadCredentials)?;
-    Ok(Login { token, session })
+    Ok(Login {
+        token,
+        session: session.into(),
+    })
 }
 
 /// The live session for a cookie token.
 pub async fn session(db: &Db, token: &str) -> Result<Option<SessionView>> {
-    Ok(repo::session(db, &sha256_hex(token)).await?)
+    Ok(repo::session(db, &sha256_hex(token)).await?.map(Into::into))
 }
 
 /// Ends a session.
@@ -206,7 +211,10 @@ pub async fn create_api_key(
         .await
         .on_constraint(unique::API_KEY_HASH, |_| CoreError::conflict("key"))?;
     tx.commit().await?;
-    Ok(NewApiKey { key, secret })
+    Ok(NewApiKey {
+        key: key.into(),
+        secret,
+    })
 }
 
 /// The unrevoked key whose secret this is.
@@ -214,7 +222,9 @@ pub async fn authenticate_key(db: &Db, secret: &str) -> Result<Option<ApiKey>> {
     if !secret.starts_with("qz_") || secret.len() > 100 {
         return Ok(None);
     }
-    Ok(repo::api_key_by_hash(db, &sha256_hex(secret)).await?)
+    Ok(repo::api_key_by_hash(db, &sha256_hex(secret))
+        .await?
+        .map(Into::into))
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! and erasing a member on request (PIPL: personal data removed, aggregates kept, logged).
 
 use quanzi_domain::access::Actor;
-use quanzi_domain::{Invalid, MemberId, TenantId};
-use quanzi_store::erasure::{self, MemberErasure};
+use quanzi_domain::{EventId, Invalid, MemberId, TenantId};
+use quanzi_store::erasure;
 use quanzi_store::event::Event;
-use quanzi_store::void::{self, EventVoid};
+use quanzi_store::void;
+
+use crate::views::{EventVoid, MemberErasure};
 use quanzi_store::{Db, member};
 
 use crate::{CoreError, Page, Result, page_of};
@@ -19,10 +21,11 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub async fn void_event(
     db: &Db,
     t: TenantId,
-    event_id: i64,
+    event_id: EventId,
     reason: &str,
     by: Actor,
 ) -> Result<EventVoid> {
+    let event_id = event_id.0;
     let mut e = Invalid::default();
     let reason = quanzi_domain::text::required(&mut e, "reason", reason, MAX_REASON_CHARS);
     let Some(reason) = reason.filter(|_| e.is_empty()) else {
@@ -34,11 +37,11 @@ pub async fn void_event(
     let mut tx = db.begin().await?;
     let v = void::void(&mut tx, t, event_id, &reason, &by.to_string()).await?;
     tx.commit().await?;
-    Ok(v)
+    Ok(v.into())
 }
 
 /// Marks the voided ones among `events` (a listing or a timeline), so they show as void.
-pub async fn mark_voids(db: &Db, t: TenantId, events: &mut [Event]) -> Result<()> {
+pub(crate) async fn mark_voids(db: &Db, t: TenantId, events: &mut [Event]) -> Result<()> {
     let ids: Vec<i64> = events.iter().map(|e| e.event_id).collect();
     let mut marks = void::among(db, t, &ids).await?;
     for e in events {
@@ -59,7 +62,7 @@ pub async fn erase_member(db: &Db, t: TenantId, id: MemberId, by: Actor) -> Resu
     let mut tx = db.begin().await?;
     let logged = erasure::erase(&mut tx, t, id, &by.to_string()).await?;
     tx.commit().await?;
-    Ok(logged)
+    Ok(logged.into())
 }
 
 /// The erasure log, newest first.
@@ -71,6 +74,6 @@ pub async fn erasures(
 ) -> Result<Page<MemberErasure>> {
     let rows = erasure::list(db, t, before, limit).await?;
     let last = rows.last().map(|r| r.0);
-    let items: Vec<MemberErasure> = rows.into_iter().map(|r| r.1).collect();
+    let items: Vec<MemberErasure> = rows.into_iter().map(|r| r.1.into()).collect();
     Ok(page_of(items, limit, |_| last.unwrap_or(0)))
 }

@@ -135,7 +135,7 @@ pub async fn create_demo(
         tx.commit().await?;
     }
     let t = crate::access::create_tenant(db, &opts.slug, catalog::TENANT_NAME).await?;
-    let tid = TenantId(t.tenant_id);
+    let tid = t.tenant_id;
     let filled = fill(db, tid, opts, &plan, progress).await;
     let (groups, members, events) = match filled {
         Ok(sizes) => sizes,
@@ -150,7 +150,7 @@ pub async fn create_demo(
         }
     };
     Ok(DemoReport {
-        tenant_id: t.tenant_id,
+        tenant_id: t.tenant_id.0,
         slug: t.slug,
         owner_email: opts.owner_email.trim().to_lowercase(),
         owner_password: opts.owner_password.clone(),

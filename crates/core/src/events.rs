@@ -3,11 +3,12 @@
 
 use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch, parse_custom_kind};
 use quanzi_domain::{FieldError, Invalid, TenantId};
-use quanzi_store::event::{self as repo, Event, EventFilter};
+use quanzi_store::event::{self as repo, EventFilter};
 use quanzi_store::group;
 use quanzi_store::{Db, Tx, member, now_ms, tenant};
 use serde::Serialize;
 
+use crate::views::{DayCount, Event};
 use crate::{Page, Result};
 
 /// What happened to a batch.
@@ -130,6 +131,7 @@ pub async fn list(
         Some(e) if full => Some(crate::keyset_cursor(&[e.event_id])),
         _ => None,
     };
+    let items = items.into_iter().map(Event::from).collect();
     Ok(Page { items, next_cursor })
 }
 
@@ -140,10 +142,11 @@ pub async fn daily(
     t: TenantId,
     group: Option<quanzi_domain::GroupId>,
     from_day: i64,
-) -> Result<Vec<repo::DayCount>> {
+) -> Result<Vec<DayCount>> {
     let tz = crate::zone::offset_secs(db, t).await?;
     let since = quanzi_domain::zone::day_start_ms(from_day, tz);
-    Ok(repo::daily(db, t, group, since, tz).await?)
+    let days = repo::daily(db, t, group, since, tz).await?;
+    Ok(days.into_iter().map(DayCount::from).collect())
 }
 
 /// Adds a tenant-defined event kind.

@@ -23,7 +23,6 @@ pub fn job_registry() -> JobRegistry {
 #[cfg(test)]
 mod tests {
 
-    use quanzi_domain::TenantId;
     use quanzi_store::jobs::{self, NewJob};
     use quanzi_store::now_ms;
     use quanzi_testkit::TestDb;
@@ -63,7 +62,7 @@ mod tests {
             let t = crate::access::create_tenant(db, "registry", "Registry")
                 .await
                 .unwrap();
-            let t = TenantId(t.tenant_id);
+            let t = t.tenant_id;
             let now = now_ms();
             let mut ids = Vec::new();
             for kind in ["nowhere.job", TEST_JOB] {

@@ -3,9 +3,10 @@
 use quanzi_domain::event::Builtin;
 use quanzi_domain::group::{GroupInput, GroupRole};
 use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
-use quanzi_store::group::{self as repo, Group, GroupMember, MembershipChange};
+use quanzi_store::group as repo;
 use quanzi_store::{Db, StoreError, member, now_ms, unique};
 
+use crate::views::{Group, GroupMember, MembershipChange};
 use crate::{CoreError, Page, Result, ResultExt, page_of};
 
 /// A write of a group whose external_chat_id another group of the tenant has is a conflict
@@ -22,7 +23,7 @@ pub async fn create(db: &Db, t: TenantId, input: GroupInput) -> Result<Group> {
     let mut tx = db.begin().await?;
     let g = on_group_keys(repo::create(&mut tx, t, &g, now_ms()).await)?;
     tx.commit().await?;
-    Ok(g)
+    Ok(g.into())
 }
 
 /// Updates a group; capacities are checked against the stored ones and the current size.
@@ -42,13 +43,14 @@ pub async fn update(db: &Db, t: TenantId, id: GroupId, input: GroupInput) -> Res
     let g = on_group_keys(repo::update(&mut tx, t, id, &patch).await)?
         .ok_or(CoreError::NotFound("group"))?;
     tx.commit().await?;
-    Ok(g)
+    Ok(g.into())
 }
 
 /// Gets a group.
 pub async fn get(db: &Db, t: TenantId, id: GroupId) -> Result<Group> {
     repo::get(db, t, id)
         .await?
+        .map(Group::from)
         .ok_or(CoreError::NotFound("group"))
 }
 
@@ -57,9 +59,10 @@ pub async fn all(db: &Db, t: TenantId) -> Result<Vec<Group>> {
     const PAGE: i64 = 500;
     let mut out = Vec::new();
     loop {
-        let page = repo::list(db, t, None, out.last().map(|g: &Group| g.group_id), PAGE).await?;
+        let after = out.last().map(|g: &Group| g.group_id.0);
+        let page = repo::list(db, t, None, after, PAGE).await?;
         let full = page.len() as i64 == PAGE;
-        out.extend(page);
+        out.extend(page.into_iter().map(Group::from));
         if !full {
             return Ok(out);
         }
@@ -87,7 +90,8 @@ pub async fn list(
         .into());
     }
     let items = repo::list(db, t, dimension, cursor, limit).await?;
-    Ok(page_of(items, limit, |g| g.group_id))
+    let items = items.into_iter().map(Group::from).collect();
+    Ok(page_of(items, limit, |g| g.group_id.0))
 }
 
 /// Current members of a group.
@@ -100,7 +104,8 @@ pub async fn members(
 ) -> Result<Page<GroupMember>> {
     get(db, t, id).await?;
     let items = repo::members(db, t, id, cursor, limit).await?;
-    Ok(page_of(items, limit, |m| m.member_id))
+    let items = items.into_iter().map(GroupMember::from).collect();
+    Ok(page_of(items, limit, |m| m.member_id.0))
 }
 
 /// Adds a member to a group (a join now), refusing when the group is at its hard capacity.
@@ -251,9 +256,10 @@ pub async fn member_history(
 }
 
 /// A page of history whose cursor is the last change's key.
-fn history_page(items: Vec<MembershipChange>, limit: i64) -> Page<MembershipChange> {
+fn history_page(items: Vec<repo::MembershipChange>, limit: i64) -> Page<MembershipChange> {
     let next_cursor = (items.len() as i64 == limit)
         .then(|| items.last().map(|c| crate::keyset_cursor(&c.key())))
         .flatten();
+    let items = items.into_iter().map(MembershipChange::from).collect();
     Page { items, next_cursor }
 }

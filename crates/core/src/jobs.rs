@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quanzi_domain::TenantId;
+use quanzi_domain::{JobId, TenantId};
 pub use quanzi_store::jobs::NewJob;
 use quanzi_store::jobs::{self, Failed, JobRow};
 use quanzi_store::{Db, Tx, now_ms};
@@ -339,9 +339,9 @@ pub async fn enqueue(db: &Db, t: TenantId, job: &NewJob) -> Result<Option<i64>> 
 }
 
 /// Puts a dead job back in the queue.
-pub async fn retry(db: &Db, t: TenantId, job_id: i64) -> Result<()> {
+pub async fn retry(db: &Db, t: TenantId, job_id: JobId) -> Result<()> {
     let mut tx = db.begin().await?;
-    let ok = jobs::retry(&mut tx, t, job_id, now_ms()).await?;
+    let ok = jobs::retry(&mut tx, t, job_id.0, now_ms()).await?;
     tx.commit().await?;
     if ok {
         Ok(())

@@ -21,6 +21,7 @@ pub mod read;
 pub mod schedule;
 pub mod server;
 pub mod server_key;
+pub mod views;
 pub mod webhooks;
 pub mod wecom;
 pub mod wecom_api;

@@ -3,10 +3,11 @@
 use quanzi_domain::member::{CustomFieldDef, CustomFieldKind, MemberInput};
 use quanzi_domain::tag::TagInput;
 use quanzi_domain::{FieldError, Invalid, MemberId, TagId, TenantId};
-use quanzi_store::member::{self as repo, Member, MemberFilter};
-use quanzi_store::tag::{self, Tag};
+use quanzi_store::member::{self as repo, MemberFilter};
+use quanzi_store::tag;
 use quanzi_store::{Db, StoreError, tenant, unique};
 
+use crate::views::{Member, Tag};
 use crate::{CoreError, Page, Result, ResultExt, page_of};
 
 /// A write of a member whose phone, unionid or external_userid another member of the tenant
@@ -26,7 +27,7 @@ pub async fn create(db: &Db, t: TenantId, input: MemberInput) -> Result<Member> 
     let mut tx = db.begin().await?;
     let m = on_member_keys(repo::create(&mut tx, t, &new).await)?;
     tx.commit().await?;
-    Ok(m)
+    Ok(m.into())
 }
 
 /// Updates a member.
@@ -37,13 +38,14 @@ pub async fn update(db: &Db, t: TenantId, id: MemberId, input: MemberInput) -> R
     let m = on_member_keys(repo::update(&mut tx, t, id, &patch).await)?
         .ok_or(CoreError::NotFound("member"))?;
     tx.commit().await?;
-    Ok(m)
+    Ok(m.into())
 }
 
 /// Gets a member.
 pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Member> {
     repo::get(db, t, id)
         .await?
+        .map(Member::from)
         .ok_or(CoreError::NotFound("member"))
 }
 
@@ -51,7 +53,8 @@ pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Member> {
 pub async fn list(db: &Db, t: TenantId, filter: MemberFilter) -> Result<Page<Member>> {
     let limit = filter.limit;
     let items = repo::list(db, t, &filter).await?;
-    Ok(page_of(items, limit, |m| m.member_id))
+    let items = items.into_iter().map(Member::from).collect();
+    Ok(page_of(items, limit, |m| m.member_id.0))
 }
 
 /// Merges `source` into `target` (the same person known twice).
@@ -69,7 +72,7 @@ pub async fn merge(db: &Db, t: TenantId, target: MemberId, source: MemberId) -> 
     }?;
     let m = m.ok_or(CoreError::NotFound("member"))?;
     tx.commit().await?;
-    Ok(m)
+    Ok(m.into())
 }
 
 /// Defines a custom member field.
@@ -107,7 +110,7 @@ pub async fn custom_fields(db: &Db, t: TenantId) -> Result<Vec<CustomFieldDef>> 
 
 /// The tenant's tags.
 pub async fn tags(db: &Db, t: TenantId) -> Result<Vec<Tag>> {
-    Ok(tag::list(db, t).await?)
+    Ok(tag::list(db, t).await?.into_iter().map(Tag::from).collect())
 }
 
 /// Result of a bulk tag change.
@@ -124,14 +127,15 @@ pub async fn bulk_tag(
     db: &Db,
     t: TenantId,
     input: TagInput,
-    member_ids: &[i64],
+    ids: &[MemberId],
     remove: bool,
 ) -> Result<BulkTagResult> {
+    let member_ids: Vec<i64> = ids.iter().map(|m| m.0).collect();
     let name = input.parse()?;
     if member_ids.is_empty() || member_ids.len() > 10_000 {
         return Err(Invalid::one("member_ids", "must list 1 to 10000 members").into());
     }
-    let found = repo::existing(db, t, member_ids).await?;
+    let found = repo::existing(db, t, &member_ids).await?;
     let missing: Vec<FieldError> = member_ids
         .iter()
         .enumerate()
@@ -141,17 +145,19 @@ pub async fn bulk_tag(
     if !missing.is_empty() {
         return Err(Invalid(missing).into());
     }
-    let ids: Vec<MemberId> = member_ids.iter().copied().map(MemberId).collect();
     let mut tx = db.begin().await?;
     let tag_id: TagId = tag::ensure(&mut tx, t, &name).await?;
     let changed = if remove {
-        tag::untag_members(&mut tx, t, tag_id, &ids).await?
+        tag::untag_members(&mut tx, t, tag_id, ids).await?
     } else {
-        tag::tag_members(&mut tx, t, tag_id, &ids).await?
+        tag::tag_members(&mut tx, t, tag_id, ids).await?
     };
     tx.commit().await?;
     let tag = tag::get(db, t, tag_id)
         .await?
         .ok_or(CoreError::NotFound("tag"))?;
-    Ok(BulkTagResult { tag, changed })
+    Ok(BulkTagResult {
+        tag: tag.into(),
+        changed,
+    })
 }

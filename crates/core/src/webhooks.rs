@@ -6,12 +6,13 @@
 
 use quanzi_channels::wecom::webhook::{SIGNATURE_HEADER, signature_header};
 use quanzi_domain::event::{Builtin, NewEvent};
-use quanzi_domain::{Invalid, TenantId};
-use quanzi_store::webhook::{self as repo, Delivery, OutboxItem, Subscription};
+use quanzi_domain::{Invalid, TenantId, WebhookDeliveryId, WebhookSubscriptionId};
+use quanzi_store::webhook::{self as repo, OutboxItem};
 use quanzi_store::{Db, now_ms};
 
 use crate::jobs::{Claimed, JobContext, JobError};
 use crate::server::ServerSettings;
+use crate::views::{Delivery, Subscription};
 use crate::{CoreError, Result};
 
 /// What a failed delivery records, whatever the reason (unreachable, refused, an error
@@ -150,7 +151,7 @@ pub async fn rotate(
     db: &Db,
     srv: &ServerSettings,
     t: TenantId,
-    id: i64,
+    id: WebhookSubscriptionId,
     overlap_hours: i64,
 ) -> Result<String> {
     if !(0..=168).contains(&overlap_hours) {
@@ -160,7 +161,7 @@ pub async fn rotate(
     let sealed = seal(srv, &secret)?;
     let mut tx = db.begin().await?;
     let until = now_ms() + overlap_hours * 3_600_000;
-    if !repo::rotate_secret(&mut tx, t, id, &sealed, until).await? {
+    if !repo::rotate_secret(&mut tx, t, id.0, &sealed, until).await? {
         return Err(CoreError::NotFound("subscription"));
     }
     tx.commit().await?;
@@ -168,9 +169,14 @@ pub async fn rotate(
 }
 
 /// Turns a subscription on or off.
-pub async fn set_active(db: &Db, t: TenantId, id: i64, active: bool) -> Result<()> {
+pub async fn set_active(
+    db: &Db,
+    t: TenantId,
+    id: WebhookSubscriptionId,
+    active: bool,
+) -> Result<()> {
     let mut tx = db.begin().await?;
-    if !repo::set_active(&mut tx, t, id, active).await? {
+    if !repo::set_active(&mut tx, t, id.0, active).await? {
         return Err(CoreError::NotFound("subscription"));
     }
     tx.commit().await?;
@@ -178,9 +184,9 @@ pub async fn set_active(db: &Db, t: TenantId, id: i64, active: bool) -> Result<(
 }
 
 /// Sends a delivery again.
-pub async fn replay(db: &Db, t: TenantId, delivery_id: i64) -> Result<()> {
+pub async fn replay(db: &Db, t: TenantId, delivery_id: WebhookDeliveryId) -> Result<()> {
     let mut tx = db.begin().await?;
-    if !repo::replay(&mut tx, t, delivery_id, now_ms()).await? {
+    if !repo::replay(&mut tx, t, delivery_id.0, now_ms()).await? {
         return Err(CoreError::NotFound("delivery"));
     }
     tx.commit().await?;
@@ -202,7 +208,7 @@ pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
         s.previous_secret = None;
         s.url = crate::egress::redact_url(&s.url);
     }
-    Ok(subs)
+    Ok(subs.into_iter().map(Subscription::from).collect())
 }
 
 /// The tenant's latest deliveries, their URLs without query or credentials (a receiver's
@@ -216,14 +222,14 @@ pub async fn deliveries(db: &Db, t: TenantId, limit: i64) -> Result<Vec<Delivery
 pub async fn deliveries_before(
     db: &Db,
     t: TenantId,
-    before: Option<i64>,
+    before: Option<WebhookDeliveryId>,
     limit: i64,
 ) -> Result<Vec<Delivery>> {
-    let mut ds = repo::deliveries_before(db, t, before, limit).await?;
+    let mut ds = repo::deliveries_before(db, t, before.map(|d| d.0), limit).await?;
     for d in &mut ds {
         d.url = crate::egress::redact_url(&d.url);
     }
-    Ok(ds)
+    Ok(ds.into_iter().map(Delivery::from).collect())
 }
 
 /// Registers the delivery job with the worker.

@@ -5,7 +5,6 @@
 
 use quanzi_core::read::StoreError;
 use quanzi_core::{CoreError, ResultExt, access, groups, members};
-use quanzi_domain::TenantId;
 use quanzi_domain::access::OperatorRole;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
@@ -24,7 +23,7 @@ async fn each_unique_field_collides_under_its_own_name_on_both_stores() {
         let db = &t.db;
         let backend = db.backend();
         let tenant = access::create_tenant(db, "acme", "Acme").await.unwrap();
-        let id = TenantId(tenant.tenant_id);
+        let id = tenant.tenant_id;
         let slug = access::create_tenant(db, "acme", "Acme again").await;
         assert_eq!(conflict_on(slug), "slug", "{backend}");
 
@@ -74,8 +73,7 @@ async fn each_unique_field_collides_under_its_own_name_on_both_stores() {
             )
             .await
             .unwrap();
-            let update =
-                members::update(db, id, quanzi_domain::MemberId(other.member_id), input).await;
+            let update = members::update(db, id, other.member_id, input).await;
             assert_eq!(conflict_on(update), field, "{backend} update");
         }
 

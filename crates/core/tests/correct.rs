@@ -13,7 +13,7 @@ use quanzi_core::kpi::{self, Analytics};
 use quanzi_core::{CoreError, correct, events, groups, members};
 use quanzi_domain::access::Actor;
 use quanzi_domain::event::EventInput;
-use quanzi_domain::{GroupId, MemberId};
+use quanzi_domain::{ApiKeyId, EventId, GroupId, MemberId, OperatorId};
 use quanzi_store::event::{self, EventFilter};
 use quanzi_store::on_pool;
 use quanzi_testkit::TestDb;
@@ -50,25 +50,31 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
 
         // One API event and one imported event voided.
         let o2 = event_id(db, t, "o2").await;
-        let by = Actor::Operator(1);
-        let v = correct::void_event(db, t, o2, "entered twice", by)
+        let by = Actor::Operator(OperatorId(1));
+        let v = correct::void_event(db, t, EventId(o2), "entered twice", by)
             .await
             .unwrap();
-        assert_eq!((v.event_id, v.voided_by.as_str()), (o2, "operator:1"));
-        correct::void_event(db, t, 1_000_001, "test order", Actor::ApiKey(9))
-            .await
-            .unwrap();
+        assert_eq!((v.event_id.0, v.voided_by.as_str()), (o2, "operator:1"));
+        correct::void_event(
+            db,
+            t,
+            EventId(1_000_001),
+            "test order",
+            Actor::ApiKey(ApiKeyId(9)),
+        )
+        .await
+        .unwrap();
         // A repeat answers the first void; unknown events and empty reasons are refused.
-        let again = correct::void_event(db, t, o2, "other", Actor::ApiKey(2))
+        let again = correct::void_event(db, t, EventId(o2), "other", Actor::ApiKey(ApiKeyId(2)))
             .await
             .unwrap();
         assert_eq!(again, v);
         assert!(matches!(
-            correct::void_event(db, t, 999_999_999, "x", by).await,
+            correct::void_event(db, t, EventId(999_999_999), "x", by).await,
             Err(CoreError::NotFound("event"))
         ));
         assert!(matches!(
-            correct::void_event(db, t, o2, " ", by).await,
+            correct::void_event(db, t, EventId(o2), " ", by).await,
             Err(CoreError::Invalid(_))
         ));
 
@@ -116,7 +122,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
             .items
             .iter()
             .filter(|e| e.void.is_some())
-            .map(|e| e.event_id)
+            .map(|e| e.event_id.0)
             .collect();
         assert_eq!(voided.len(), 2);
         assert!(voided.contains(&o2) && voided.contains(&1_000_001));
@@ -124,7 +130,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
         // Another tenant cannot void this tenant's event.
         let (other, ..) = community(db, "void-other").await;
         assert!(matches!(
-            correct::void_event(db, other, o2, "x", by).await,
+            correct::void_event(db, other, EventId(o2), "x", by).await,
             Err(CoreError::NotFound("event"))
         ));
     }
@@ -149,7 +155,7 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
                 group: "兴趣".into(),
                 name: "烘焙".into(),
             },
-            &[m],
+            &[MemberId(m)],
             false,
         )
         .await
@@ -180,11 +186,11 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
             .bind(t.0).execute(p).await.map(|_| ()))
         .unwrap();
 
-        let log = correct::erase_member(db, t, MemberId(m), Actor::Operator(7))
+        let log = correct::erase_member(db, t, MemberId(m), Actor::Operator(OperatorId(7)))
             .await
             .unwrap();
-        assert_eq!((log.member_id, log.erased_by.as_str()), (m, "operator:7"));
-        let again = correct::erase_member(db, t, MemberId(m), Actor::Operator(8))
+        assert_eq!((log.member_id.0, log.erased_by.as_str()), (m, "operator:7"));
+        let again = correct::erase_member(db, t, MemberId(m), Actor::Operator(OperatorId(8)))
             .await
             .unwrap();
         assert_eq!(again, log, "erasing twice is logged once");
@@ -242,7 +248,7 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
         let logged = correct::erasures(db, t, None, 50).await.unwrap();
         assert_eq!(logged.items, vec![log]);
         assert!(matches!(
-            correct::erase_member(db, t, MemberId(m + 1000), Actor::Operator(7)).await,
+            correct::erase_member(db, t, MemberId(m + 1000), Actor::Operator(OperatorId(7))).await,
             Err(CoreError::NotFound("member"))
         ));
     }

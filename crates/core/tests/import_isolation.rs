@@ -84,7 +84,7 @@ async fn another_tenant_reads_and_writes_while_a_million_row_import_runs() {
         .map(|i| EventInput {
             idempotency_key: format!("busy-{i}"),
             kind: "message".into(),
-            member_id: m.member_id,
+            member_id: m.member_id.0,
             group_id: None,
             occurred_at_ms: 1_735_689_600_000 + i,
             amount_fen: None,

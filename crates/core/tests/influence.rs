@@ -7,11 +7,11 @@
 
 use quanzi_core::influence::{self, RunRequest};
 use quanzi_core::{CoreError, events, groups, members};
-use quanzi_domain::TenantId;
 use quanzi_domain::event::EventInput;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
 use quanzi_domain::tag::TagInput;
+use quanzi_domain::{GroupId, MemberId, TenantId};
 use quanzi_store::{Db, now_ms};
 use quanzi_testkit::{TestDb, drain_jobs, tenant};
 use serde_json::json;
@@ -47,6 +47,7 @@ async fn member(db: &Db, t: TenantId, name: &str, stage: Option<&str>) -> i64 {
     .await
     .unwrap()
     .member_id
+    .0
 }
 
 fn ev(
@@ -87,7 +88,8 @@ async fn community(db: &Db, slug: &str) -> Community {
     )
     .await
     .unwrap()
-    .group_id;
+    .group_id
+    .0;
     let g = Some(group);
     let list = vec![
         ev("j1", "join", a, g, 60, json!({})),
@@ -126,7 +128,7 @@ async fn community(db: &Db, slug: &str) -> Community {
             group: "内部".into(),
             name: "员工".into(),
         },
-        &[a],
+        &[MemberId(a)],
         false,
     )
     .await
@@ -141,7 +143,7 @@ async fn community(db: &Db, slug: &str) -> Community {
         d,
         e,
         group,
-        staff_tag,
+        staff_tag: staff_tag.0,
     }
 }
 
@@ -196,7 +198,7 @@ async fn scores_rank_the_member_who_talks_shares_and_sells() {
         );
         assert!(mavens[0].member.roles.contains(&"maven".to_string()));
 
-        let infl = influence::kol(db, k.t, "influencer", Some(k.group), 10)
+        let infl = influence::kol(db, k.t, "influencer", Some(GroupId(k.group)), 10)
             .await
             .unwrap();
         assert_eq!(infl[0].member.member_id, k.a);
@@ -206,12 +208,17 @@ async fn scores_rank_the_member_who_talks_shares_and_sells() {
             "e is in no group"
         );
 
-        let a = influence::member(db, k.t, k.a).await.unwrap().unwrap();
+        let a = influence::member(db, k.t, MemberId(k.a))
+            .await
+            .unwrap()
+            .unwrap();
         let tied: Vec<i64> = a.ties.iter().map(|t| t.member_id).collect();
         for m in [k.b, k.c, k.d, k.e] {
             assert!(tied.contains(&m), "{m} missing from {tied:?}");
         }
-        let n = influence::neighbourhood(db, k.t, k.a).await.unwrap();
+        let n = influence::neighbourhood(db, k.t, MemberId(k.a))
+            .await
+            .unwrap();
         assert_eq!(n.nodes.len(), 5);
         assert!(
             n.edges
@@ -225,8 +232,11 @@ async fn scores_rank_the_member_who_talks_shares_and_sells() {
 
         // A second run replaces the scores whole.
         let again = run(db, k.t, json!({"kind": "scores"})).await;
-        let a2 = influence::member(db, k.t, k.a).await.unwrap().unwrap();
-        assert_eq!(a2.run_id, again.run_id);
+        let a2 = influence::member(db, k.t, MemberId(k.a))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a2.run_id, again.run_id.0);
         assert_eq!(
             influence::kol(db, k.t, "engaged", None, 200)
                 .await
@@ -350,7 +360,12 @@ async fn tenants_never_see_each_others_runs_or_scores() {
             influence::get(db, two.t, r.run_id).await,
             Err(CoreError::NotFound(_))
         ));
-        assert!(influence::member(db, two.t, one.a).await.unwrap().is_none());
+        assert!(
+            influence::member(db, two.t, MemberId(one.a))
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(
             influence::kol(db, two.t, "influencer", None, 50)
                 .await

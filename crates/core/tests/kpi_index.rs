@@ -57,7 +57,7 @@ async fn community(db: &quanzi_store::Db, slug: &str) -> (TenantId, i64, i64) {
     .await
     .unwrap()
     .group_id;
-    (t, m, g)
+    (t, m.0, g.0)
 }
 
 fn params() -> kpi::Params {

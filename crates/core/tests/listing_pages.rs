@@ -93,7 +93,7 @@ async fn walk(
     t: TenantId,
     f: &EventFilter,
     limit: i64,
-) -> Result<Vec<Event>, Box<dyn std::error::Error>> {
+) -> Result<Vec<quanzi_core::views::Event>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..10_000 {
@@ -209,7 +209,7 @@ async fn every_event_listing_walks_each_event_once_in_order_across_imports_and_e
                 let got: Vec<i64> = walk(db, t, f, limit)
                     .await?
                     .iter()
-                    .map(|e| e.event_id)
+                    .map(|e| e.event_id.0)
                     .collect();
                 assert_eq!(got, want, "{} {f:?} limit {limit}", db.backend());
             }
@@ -289,14 +289,14 @@ async fn group_member_and_job_pages_walk_each_row_once() -> TestResult {
         let mut cursor = None;
         loop {
             let p = groups::members(db, t, GroupId(gs[0]), cursor, 1).await?;
-            seen.extend(p.items.iter().map(|m| m.member_id));
+            seen.extend(p.items.iter().map(|m| m.member_id.0));
             match p.next_cursor {
                 Some(c) => cursor = Some(c.parse()?),
                 None => break,
             }
         }
         let whole = groups::members(db, t, GroupId(gs[0]), None, 200).await?;
-        let whole: Vec<i64> = whole.items.iter().map(|m| m.member_id).collect();
+        let whole: Vec<i64> = whole.items.iter().map(|m| m.member_id.0).collect();
         assert!(whole.len() >= 2, "{} {whole:?}", db.backend());
         assert_eq!(seen, whole, "{}", db.backend());
         let unique: HashSet<i64> = seen.iter().copied().collect();

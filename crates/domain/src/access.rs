@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{ApiKeyId, OperatorId};
+
 /// Declares a closed set of names stored and sent as snake_case strings.
 #[macro_export]
 macro_rules! name_enum {
@@ -91,9 +93,9 @@ impl ApiScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Actor {
     /// An operator, by id.
-    Operator(i64),
+    Operator(OperatorId),
     /// An API key, by id.
-    ApiKey(i64),
+    ApiKey(ApiKeyId),
 }
 
 impl std::fmt::Display for Actor {

@@ -34,4 +34,16 @@ id_type! {
     TagGroupId,
     /// An API key of a tenant.
     ApiKeyId,
+    /// A job of the durable queue.
+    JobId,
+    /// A tenant's webhook subscription (a receiver URL and the event types it wants).
+    WebhookSubscriptionId,
+    /// A webhook payload waiting in the outbox.
+    WebhookOutboxId,
+    /// One delivery of an outbox payload to one subscription.
+    WebhookDeliveryId,
+    /// The record of one bulk import of events.
+    EventLoadId,
+    /// An influence run (scores, seed selection or a spread simulation).
+    RunId,
 }

@@ -2,13 +2,11 @@
 
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use quanzi_domain::{OperatorId, TenantId};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx, now_ms, on_pool, on_tx};
 
 /// An operator account.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Operator {
     /// Id.
     pub operator_id: i64,
@@ -21,17 +19,9 @@ pub struct Operator {
     /// owner, admin, operator or viewer.
     pub role: String,
     /// Argon2id PHC string; never serialized.
-    #[serde(skip)]
     pub password_hash: String,
     /// Creation time.
     pub created_at_ms: i64,
-}
-
-impl Operator {
-    /// The parsed role (viewer if the stored value is unknown).
-    pub fn role(&self) -> OperatorRole {
-        OperatorRole::parse(&self.role).unwrap_or(OperatorRole::Viewer)
-    }
 }
 
 const OPERATOR_COLS: &str =
@@ -127,8 +117,7 @@ pub async fn delete_session(db: &Db, session_hash: &str) -> Result<()> {
 }
 
 /// An API key's public part.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKey {
     /// Id.
     pub api_key_id: i64,
@@ -144,13 +133,6 @@ pub struct ApiKey {
     pub created_at_ms: i64,
     /// Revocation time, if revoked.
     pub revoked_at_ms: Option<i64>,
-}
-
-impl ApiKey {
-    /// The parsed scope (read if unknown).
-    pub fn scope(&self) -> ApiScope {
-        ApiScope::parse(&self.scope).unwrap_or(ApiScope::Read)
-    }
 }
 
 /// Stores a new API key by the hash of its secret.

@@ -4,13 +4,11 @@
 
 use quanzi_domain::member::erased_name;
 use quanzi_domain::{MemberId, TenantId};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx, now_ms, on_pool, on_tx};
 
 /// One logged erasure: who erased which member id, and when; no personal data.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct MemberErasure {
     /// The erased member's (pseudonymous) id.
     pub member_id: i64,

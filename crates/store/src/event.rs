@@ -4,7 +4,6 @@ use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
 
 use crate::webhook::OutboxItem;
-use serde::Serialize;
 
 use crate::{Db, Result, Tx, now_ms};
 
@@ -167,8 +166,7 @@ async fn insert_rows(tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Resu
 }
 
 /// A stored event as served.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
 pub struct Event {
     /// Id.
     pub event_id: i64,

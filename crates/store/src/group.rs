@@ -3,7 +3,6 @@
 use quanzi_domain::group::{GroupPatch, GroupRole, NewGroup};
 use quanzi_domain::membership::{Change, Dated};
 use quanzi_domain::{GroupId, MemberId, TenantId};
-use serde::Serialize;
 
 pub(crate) mod history;
 
@@ -15,8 +14,7 @@ pub use history::{
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A group with its current size.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
 pub struct Group {
     /// Id.
     pub group_id: i64,
@@ -234,8 +232,7 @@ pub async fn set_role(
 }
 
 /// A current member of a group, with their name.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GroupMember {
     /// Member id.
     pub member_id: i64,
@@ -278,8 +275,7 @@ pub async fn role_counts(db: &Db, tenant: TenantId, group: GroupId) -> Result<Ve
 }
 
 /// A member's current groups with their role.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberGroup {
     /// Group.
     pub group_id: i64,

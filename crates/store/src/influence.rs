@@ -9,7 +9,6 @@ use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, on_pool, on_tx};
 
 /// One influence run as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRow {
     /// Id.
     pub run_id: i64,
@@ -146,7 +145,6 @@ pub async fn latest_done(db: &Db, tenant: TenantId, kind: &str) -> Result<Option
 
 /// One member's stored scores.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreRow {
     /// The member.
     pub member_id: i64,
@@ -336,7 +334,6 @@ pub async fn scores_of(db: &Db, tenant: TenantId, members: &[i64]) -> Result<Vec
 
 /// A member's scores and name (a KOL list entry, a node of a neighbourhood).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamedScores {
     /// The scores.
     #[sqlx(flatten)]

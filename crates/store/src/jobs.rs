@@ -41,7 +41,7 @@ impl NewJob {
 }
 
 /// A job as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {
     /// Id.
     pub job_id: i64,

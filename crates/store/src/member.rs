@@ -2,13 +2,11 @@
 
 use quanzi_domain::member::{MemberPatch, NewMember};
 use quanzi_domain::{MemberId, TenantId};
-use serde::Serialize;
 
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A member as stored and served.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     /// Id.
     pub member_id: i64,
@@ -35,7 +33,6 @@ pub struct Member {
     /// Phone; masked (`138****5678`) for viewers and read-only API keys.
     pub phone: Option<String>,
     /// Custom field values.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub custom: serde_json::Value,
     /// Set when this member was merged into another.
     pub merged_into: Option<i64>,

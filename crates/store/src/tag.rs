@@ -2,13 +2,11 @@
 
 use quanzi_domain::tag::TagName;
 use quanzi_domain::{MemberId, TagId, TenantId};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A tag with its group's name.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct Tag {
     /// Id.
     pub tag_id: i64,

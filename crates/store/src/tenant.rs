@@ -2,13 +2,11 @@
 
 use quanzi_domain::TenantId;
 use quanzi_domain::member::{CustomFieldDef, CustomFieldKind};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx, now_ms, on_pool, on_tx};
 
 /// A tenant as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Tenant {
     /// Id.
     pub tenant_id: i64,

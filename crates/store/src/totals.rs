@@ -4,7 +4,6 @@
 use quanzi_domain::event::{activity_sql, gmv_sql};
 use quanzi_domain::money::saturate;
 use quanzi_domain::{GroupId, TenantId};
-use serde::Serialize;
 
 use crate::void::NOT_VOIDED;
 use crate::{Db, Result, on_pool};
@@ -16,8 +15,7 @@ pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
 }
 
 /// Activity of one day: events by kind.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
 pub struct DayCount {
     /// Day number since the epoch in the tenant's zone.
     pub day: i64,
@@ -47,7 +45,7 @@ pub async fn daily(
 }
 
 /// Totals of a tenant's events since a time.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Interactions (every event but joins and leaves).
     pub events: i64,

@@ -5,13 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use quanzi_domain::TenantId;
-use serde::Serialize;
 
 use crate::{Db, Result, Tx, now_ms, on_pool, on_tx};
 
 /// The mark on a voided event.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct EventVoid {
     /// The voided event.
     pub event_id: i64,

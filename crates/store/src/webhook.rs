@@ -2,7 +2,6 @@
 //! same transaction as the change, and one delivery per (outbox row, subscription).
 
 use quanzi_domain::TenantId;
-use serde::Serialize;
 
 use crate::jobs::{self, NewJob};
 use crate::{Db, Result, Tx, on_pool, on_tx};
@@ -41,8 +40,8 @@ impl OutboxRow {
 /// Kind of the job that sends one delivery.
 pub const DELIVERY_JOB: &str = "webhook.deliver";
 
-/// A subscription, secrets included: render it only through [`Subscription::masked_secret`].
-#[derive(Clone, Serialize, sqlx::FromRow)]
+/// A subscription, secrets included.
+#[derive(Clone, sqlx::FromRow)]
 pub struct Subscription {
     /// Id.
     pub webhook_subscription_id: i64,
@@ -53,10 +52,8 @@ pub struct Subscription {
     /// Event types, comma-separated (`*` for all).
     pub event_types: String,
     /// Current signing secret.
-    #[serde(skip)]
     pub secret: String,
     /// The secret before the last rotation, still signed with until the overlap ends.
-    #[serde(skip)]
     pub previous_secret: Option<String>,
     /// End of the rotation overlap, unix ms.
     pub previous_secret_until_ms: Option<i64>,
@@ -255,7 +252,7 @@ pub fn delivery_job(id: i64, now_ms: i64) -> NewJob {
 }
 
 /// A delivery with what it sends.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Delivery {
     /// Id.
     pub webhook_delivery_id: i64,

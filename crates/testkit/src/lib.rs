@@ -167,7 +167,7 @@ pub async fn tenant(db: &Db, slug: &str) -> TestTenant {
     let t = quanzi_core::access::create_tenant(db, slug, &format!("Tenant {slug}"))
         .await
         .expect("tenant");
-    let id = TenantId(t.tenant_id);
+    let id = t.tenant_id;
     let owner_email = format!("owner@{slug}.test");
     quanzi_core::access::create_operator(
         db,

@@ -86,7 +86,7 @@ impl FromRequestParts<AppState> for Caller {
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
             let caller = Caller {
-                tenant: TenantId(key.tenant_id),
+                tenant: key.tenant_id,
                 perms: key.scope().into(),
                 actor: Actor::ApiKey(key.api_key_id),
             };
@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let role = OperatorRole::parse(&s.role).unwrap_or(OperatorRole::Viewer);
         Ok(Caller {
-            tenant: TenantId(s.tenant_id),
+            tenant: s.tenant_id,
             perms: role.into(),
             actor: Actor::Operator(s.operator_id),
         })

@@ -14,9 +14,9 @@ use quanzi_core::Db;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
 use quanzi_core::read::now_ms;
 use quanzi_core::webhooks;
-use quanzi_domain::TenantId;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
+use quanzi_domain::{TenantId, WebhookSubscriptionId};
 use quanzi_testkit::{TestDb, drain_jobs_at, spawn_app, tenant};
 use serde_json::json;
 
@@ -98,7 +98,7 @@ async fn member_and_group(db: &Db, t: TenantId) -> (i64, i64) {
     )
     .await
     .unwrap();
-    (m.member_id, g.group_id)
+    (m.member_id.0, g.group_id.0)
 }
 
 async fn post_join(c: &reqwest::Client, url: &str, key: &str, key_suffix: &str, m: i64, g: i64) {
@@ -257,9 +257,15 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         )
         .await
         .unwrap();
-        let new = webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 24)
-            .await
-            .unwrap();
+        let new = webhooks::rotate(
+            db,
+            &quanzi_testkit::server(),
+            acme.id,
+            WebhookSubscriptionId(id),
+            24,
+        )
+        .await
+        .unwrap();
         assert_ne!(old, new);
         let (m, g) = member_and_group(db, acme.id).await;
         post_join(
@@ -278,9 +284,15 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         verify(sig, body.as_bytes(), &[old.as_bytes()], now, 300).unwrap();
         verify(sig, body.as_bytes(), &[new.as_bytes()], now, 300).unwrap();
         // Without overlap, only the new secret signs.
-        let newest = webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 0)
-            .await
-            .unwrap();
+        let newest = webhooks::rotate(
+            db,
+            &quanzi_testkit::server(),
+            acme.id,
+            WebhookSubscriptionId(id),
+            0,
+        )
+        .await
+        .unwrap();
         post_join(
             &reqwest::Client::new(),
             &app.url,
@@ -303,9 +315,15 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
             "{e}"
         );
         assert!(
-            webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 1000)
-                .await
-                .is_err()
+            webhooks::rotate(
+                db,
+                &quanzi_testkit::server(),
+                acme.id,
+                WebhookSubscriptionId(id),
+                1000
+            )
+            .await
+            .is_err()
         );
     }
 }
@@ -327,7 +345,8 @@ async fn a_join_that_fills_a_group_sends_group_full_once() {
         )
         .await
         .unwrap()
-        .group_id;
+        .group_id
+        .0;
         let mut ids = Vec::new();
         for name in ["甲", "乙"] {
             let m = quanzi_core::members::create(
@@ -340,7 +359,7 @@ async fn a_join_that_fills_a_group_sends_group_full_once() {
             )
             .await
             .unwrap();
-            ids.push(m.member_id);
+            ids.push(m.member_id.0);
         }
         quanzi_core::webhooks::subscribe(
             db,

@@ -202,15 +202,10 @@ async fn a_sync_pulls_customers_groups_and_tags_once_however_often_it_runs() {
         request_sync(db, t).await.unwrap();
         drain(&ctx).await;
         assert_eq!(counts(db, t).await, (2, 2, 2));
-        let linked = member::get(db, t, quanzi_domain::MemberId(known.member_id))
-            .await
-            .unwrap()
-            .unwrap();
+        let linked = member::get(db, t, known.member_id).await.unwrap().unwrap();
         assert_eq!(linked.external_userid.as_deref(), Some("wmAAAA"));
         assert_eq!(linked.source_channel.as_deref(), Some("poster_1"));
-        let tags = tag::of_member(db, t, quanzi_domain::MemberId(known.member_id))
-            .await
-            .unwrap();
+        let tags = tag::of_member(db, t, known.member_id).await.unwrap();
         assert_eq!(
             tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             vec!["VIP"]

@@ -124,7 +124,7 @@ async fn a_small_demo_has_groups_members_and_ordered_events() -> TestResult {
             .any(|e| e.reference.as_deref() == Some("double-11"))
     );
     let login = crate::access::login(db, "owner@demo.quanzi.local", "quanzi-demo").await?;
-    assert_eq!(login.session.tenant_id, r.tenant_id);
+    assert_eq!(login.session.tenant_id.0, r.tenant_id);
     assert!(
         crate::access::login(db, "viewer@demo.quanzi.local", "quanzi-demo")
             .await
@@ -193,8 +193,7 @@ async fn a_failed_demo_leaves_no_tenant_behind() -> TestResult {
     let db = &tmp.db;
     let other = crate::access::create_tenant(db, "other", "别家").await?;
     let (email, role) = ("admin@demo.quanzi.local", OperatorRole::Admin);
-    crate::access::create_operator(db, TenantId(other.tenant_id), email, "x", role, "password1")
-        .await?;
+    crate::access::create_operator(db, other.tenant_id, email, "x", role, "password1").await?;
     let r = create_demo(db, &small(), &quiet).await;
     assert!(matches!(r, Err(crate::CoreError::Conflict(_))), "{r:?}");
     assert!(quanzi_store::tenant::by_slug(db, "demo").await?.is_none());

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use quanzi_analytics::graph::roles::Role;
-use quanzi_domain::{Invalid, TenantId};
+use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
 use quanzi_store::Db;
 use quanzi_store::influence::{self as store, ScoreRow};
 use serde::Serialize;
@@ -154,7 +154,7 @@ pub async fn kol(
     db: &Db,
     t: TenantId,
     role: &str,
-    group: Option<i64>,
+    group: Option<GroupId>,
     limit: i64,
 ) -> Result<Vec<KolEntry>> {
     let Some((_, name, col)) = role_by_name(role) else {
@@ -168,13 +168,11 @@ pub async fn kol(
         return Err(Invalid::one("limit", "must be between 1 and 200").into());
     }
     if let Some(g) = group
-        && quanzi_store::group::get(db, t, quanzi_domain::GroupId(g))
-            .await?
-            .is_none()
+        && quanzi_store::group::get(db, t, g).await?.is_none()
     {
         return Err(Invalid::one("group_id", "no such group").into());
     }
-    Ok(store::kol(db, t, col, group, limit)
+    Ok(store::kol(db, t, col, group.map(|g| g.0), limit)
         .await?
         .into_iter()
         .enumerate()
@@ -192,8 +190,8 @@ pub async fn kol(
 }
 
 /// A member's scores (`None` until a scores run has covered them).
-pub async fn member(db: &Db, t: TenantId, member_id: i64) -> Result<Option<MemberInfluence>> {
-    Ok(store::scores_of(db, t, &[member_id])
+pub async fn member(db: &Db, t: TenantId, member_id: MemberId) -> Result<Option<MemberInfluence>> {
+    Ok(store::scores_of(db, t, &[member_id.0])
         .await?
         .into_iter()
         .next()
@@ -244,7 +242,8 @@ fn parse_neighbours(s: &str) -> Vec<(i64, f64, f64)> {
 }
 
 /// The neighbourhood of a scored member.
-pub async fn neighbourhood(db: &Db, t: TenantId, member_id: i64) -> Result<Neighbourhood> {
+pub async fn neighbourhood(db: &Db, t: TenantId, member_id: MemberId) -> Result<Neighbourhood> {
+    let member_id = member_id.0;
     let centre = store::scores_of(db, t, &[member_id])
         .await?
         .into_iter()

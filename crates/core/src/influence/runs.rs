@@ -2,7 +2,7 @@
 //! its job), the nightly scores schedule, and reading runs back as the API shows them.
 
 use quanzi_domain::influence::RunParams;
-use quanzi_domain::{Invalid, TenantId};
+use quanzi_domain::{Invalid, RunId, TenantId};
 use quanzi_store::influence::{self as store, RunRow};
 use quanzi_store::jobs::NewJob;
 use quanzi_store::{Db, now_ms};
@@ -17,7 +17,8 @@ use crate::{CoreError, Result};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Run {
     /// Id.
-    pub run_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub run_id: RunId,
     /// `scores`, `seeds` or `simulate`.
     pub kind: String,
     /// `pending`, `running`, `done` or `failed`.
@@ -43,7 +44,7 @@ pub struct Run {
 impl From<RunRow> for Run {
     fn from(r: RunRow) -> Self {
         Run {
-            run_id: r.run_id,
+            run_id: RunId(r.run_id),
             kind: r.kind,
             state: r.state,
             progress: r.progress,
@@ -86,7 +87,7 @@ pub async fn request(db: &Db, t: TenantId, req: &RunRequest) -> Result<Run> {
         .await?;
     }
     tx.commit().await?;
-    get(db, t, run_id).await
+    get(db, t, RunId(run_id)).await
 }
 
 /// The name of the nightly scores schedule.
@@ -139,8 +140,8 @@ async fn check_references(db: &Db, t: TenantId, params: &RunParams) -> Result<()
 }
 
 /// One run of the tenant.
-pub async fn get(db: &Db, t: TenantId, run_id: i64) -> Result<Run> {
-    store::get_run(db, t, run_id)
+pub async fn get(db: &Db, t: TenantId, run_id: RunId) -> Result<Run> {
+    store::get_run(db, t, run_id.0)
         .await?
         .map(Run::from)
         .ok_or(CoreError::NotFound("run"))

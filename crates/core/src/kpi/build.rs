@@ -6,7 +6,7 @@ use quanzi_analytics::index::EventIndex;
 use quanzi_analytics::kpi::{activity, commerce, funnel, retention};
 use quanzi_analytics::{Scope, zone};
 use quanzi_domain::TenantId;
-use quanzi_store::{Db, group, member};
+use quanzi_store::{Db, member};
 
 use super::index::{Analytics, TenantIndex, blocking};
 use super::query::Params;
@@ -95,7 +95,7 @@ fn group_rows(
     scope: &Scope,
     p: &Params,
     th: usize,
-    all: Vec<group::Group>,
+    all: Vec<crate::views::Group>,
 ) -> Vec<GroupKpi> {
     let s = activity::range_activity(ix, scope, th);
     let quiet = activity::silence(ix, scope, p.lurker_days, th);
@@ -106,12 +106,12 @@ fn group_rows(
         .filter(|g| {
             p.groups
                 .as_ref()
-                .is_none_or(|ids| ids.contains(&g.group_id))
+                .is_none_or(|ids| ids.contains(&g.group_id.0))
         })
         .map(|g| {
-            let Some(n) = ix.groups.get(&g.group_id).map(|n| n as usize) else {
+            let Some(n) = ix.groups.get(&g.group_id.0).map(|n| n as usize) else {
                 return GroupKpi {
-                    group_id: g.group_id,
+                    group_id: g.group_id.0,
                     name: g.name,
                     members: 0,
                     active_members: 0,
@@ -131,7 +131,7 @@ fn group_rows(
             let dau_sum = s.group_dau_sum[n];
             let sl = sales.groups[n];
             GroupKpi {
-                group_id: g.group_id,
+                group_id: g.group_id.0,
                 name: g.name,
                 members,
                 active_members: s.group_active[n],

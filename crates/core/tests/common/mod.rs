@@ -65,7 +65,7 @@ pub async fn community(db: &Db, slug: &str) -> (TenantId, i64, i64) {
     .await
     .unwrap()
     .group_id;
-    (t, m, g)
+    (t, m.0, g.0)
 }
 
 pub fn params() -> kpi::Params {

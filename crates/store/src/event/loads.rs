@@ -3,13 +3,11 @@
 //! notice a load that committed after rows with higher ids were read.
 
 use quanzi_domain::TenantId;
-use serde::Serialize;
 
 use crate::{Db, Result, on_pool};
 
 /// One bulk load of a tenant.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct EventLoad {
     /// Id, increasing in commit order.
     pub event_load_id: i64,

@@ -5,7 +5,6 @@
 //! on strictly after the last one shown, equal times included.
 
 use quanzi_domain::{GroupId, MemberId, TenantId};
-use serde::Serialize;
 
 use crate::{Db, Result, on_pool};
 
@@ -19,8 +18,7 @@ pub(crate) enum Scope {
 }
 
 /// One entry of the join/leave history.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MembershipChange {
     /// Group.
     pub group_id: i64,
@@ -41,8 +39,6 @@ pub struct MembershipChange {
     /// When.
     pub at_ms: i64,
     /// The change's `membership_change_id`.
-    #[serde(skip)]
-    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub sort_id: i64,
 }
 

@@ -100,9 +100,10 @@ pub async fn revoke(
     c: Caller,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
-    let ok = quanzi_core::read::access::revoke_api_key(&s.db, c.admin()?, id)
-        .await
-        .map_err(quanzi_core::CoreError::from)?;
+    let ok =
+        quanzi_core::read::access::revoke_api_key(&s.db, c.admin()?, quanzi_domain::ApiKeyId(id))
+            .await
+            .map_err(quanzi_core::CoreError::from)?;
     s.keys.clear();
     if ok {
         Ok(StatusCode::NO_CONTENT)

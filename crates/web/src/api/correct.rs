@@ -46,7 +46,7 @@ pub async fn void_event(
     AppJson(i): AppJson<VoidInput>,
 ) -> Result<Json<EventVoid>, ApiError> {
     let t = c.write()?;
-    let v = correct::void_event(&s.db, t, id, &i.reason, c.actor).await?;
+    let v = correct::void_event(&s.db, t, quanzi_domain::EventId(id), &i.reason, c.actor).await?;
     s.analytics.appended(&s.db, t);
     Ok(Json(v))
 }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use quanzi_core::influence::{self, KolEntry, MemberInfluence, Neighbourhood, Run, RunRequest};
+use quanzi_domain::{GroupId, MemberId, RunId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -68,7 +69,7 @@ pub async fn get_one(
     c: Caller,
     IdPath(id): IdPath,
 ) -> Result<Json<Run>, ApiError> {
-    Ok(Json(influence::get(&s.db, c.tenant, id).await?))
+    Ok(Json(influence::get(&s.db, c.tenant, RunId(id)).await?))
 }
 
 /// Parameters of the KOL list.
@@ -123,7 +124,7 @@ pub async fn kol(
     AppQuery(q): AppQuery<KolQuery>,
 ) -> Result<Json<KolList>, ApiError> {
     let (role, group, limit) = q.args()?;
-    let items = influence::kol(&s.db, c.tenant, &role, group, limit).await?;
+    let items = influence::kol(&s.db, c.tenant, &role, group.map(GroupId), limit).await?;
     let run = influence::latest_scores(&s.db, c.tenant).await?;
     Ok(Json(KolList { role, run, items }))
 }
@@ -137,7 +138,7 @@ pub async fn member(
     c: Caller,
     IdPath(id): IdPath,
 ) -> Result<Json<MemberInfluence>, ApiError> {
-    influence::member(&s.db, c.tenant, id)
+    influence::member(&s.db, c.tenant, MemberId(id))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("member scores"))
@@ -152,7 +153,9 @@ pub async fn graph(
     c: Caller,
     IdPath(id): IdPath,
 ) -> Result<Json<Neighbourhood>, ApiError> {
-    Ok(Json(influence::neighbourhood(&s.db, c.tenant, id).await?))
+    Ok(Json(
+        influence::neighbourhood(&s.db, c.tenant, MemberId(id)).await?,
+    ))
 }
 
 /// Routes of this module, each with its OpenAPI path.

@@ -326,7 +326,11 @@ pub async fn bulk_tag(
             group: i.group,
             name: i.name,
         },
-        &i.member_ids,
+        &i.member_ids
+            .iter()
+            .copied()
+            .map(MemberId)
+            .collect::<Vec<_>>(),
         i.remove,
     )
     .await?;

@@ -65,7 +65,7 @@ pub fn params(query: Option<&str>) -> Result<CallbackParams, ApiError> {
 
 async fn tenant(s: &AppState, slug: &str) -> Result<TenantId, ApiError> {
     match quanzi_core::read::tenant::by_slug(&s.db, slug).await {
-        Ok(Some(t)) => Ok(TenantId(t.tenant_id)),
+        Ok(Some(t)) => Ok(t.tenant_id),
         Ok(None) => Err(ApiError::not_found("tenant")),
         Err(e) => Err(quanzi_core::CoreError::from(e).into()),
     }

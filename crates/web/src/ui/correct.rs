@@ -62,7 +62,15 @@ pub async fn void_event(
         return refusal;
     }
     let actor = quanzi_domain::access::Actor::Operator(u.session.operator_id);
-    match quanzi_core::correct::void_event(&s.db, u.tenant(), id, &f.reason, actor).await {
+    match quanzi_core::correct::void_event(
+        &s.db,
+        u.tenant(),
+        quanzi_domain::EventId(id),
+        &f.reason,
+        actor,
+    )
+    .await
+    {
         Ok(_) => {
             s.analytics.appended(&s.db, u.tenant());
             Redirect::to(&back).into_response()

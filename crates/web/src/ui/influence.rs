@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use quanzi_core::CoreError;
 use quanzi_core::influence::{self, Run, RunRequest};
+use quanzi_domain::GroupId;
 use quanzi_domain::access::OperatorRole;
 use serde::Deserialize;
 
@@ -62,7 +63,7 @@ impl ProgressView {
     /// The progress of `run`, when it is pending or running.
     fn of(l: &Layout, run: &Run) -> Option<ProgressView> {
         under_way(run).then(|| ProgressView {
-            run_id: run.run_id,
+            run_id: run.run_id.0,
             pct: (run.progress.clamp(0.0, 1.0) * 100.0).round() as u32,
             label: stage_label(l.lang, run),
         })
@@ -285,7 +286,7 @@ pub async fn index(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuery) 
         hint: l.t(&format!("inf.hint.{role}")).to_string(),
         groups: groups
             .into_iter()
-            .map(|g| (g.group_id, g.name, Some(g.group_id) == chosen))
+            .map(|g| (g.group_id.0, g.name, Some(g.group_id.0) == chosen))
             .collect(),
         latest: latest.as_ref().map(|r| latest_view(&l, r)),
         progress: newest.as_ref().and_then(|r| ProgressView::of(&l, r)),
@@ -333,7 +334,7 @@ pub async fn kol_rows(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuer
         Ok(None) => 0,
         Err(e) => return server_error(e),
     };
-    let entries = match influence::kol(&s.db, t, role, group, KOL_ROWS).await {
+    let entries = match influence::kol(&s.db, t, role, group.map(GroupId), KOL_ROWS).await {
         Ok(e) => e,
         Err(CoreError::Invalid(_)) => return kol_error(l, "inf.err.group_id"),
         Err(e) => return server_error(e),

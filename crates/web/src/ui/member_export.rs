@@ -57,11 +57,11 @@ pub async fn export_members(
             Err(e) => return server_error(e),
         };
         let full = page.len() as i64 == f.limit;
-        f.after = page.last().map(|m| m.member_id);
+        f.after = page.last().map(|m| m.member_id.0);
         for m in page {
             let text = |v: &Option<String>| Cell::Text(v.clone().unwrap_or_default());
             rows.push(vec![
-                Cell::Int(m.member_id),
+                Cell::Int(m.member_id.0),
                 Cell::Text(m.name.clone()),
                 Cell::Text(l.t(&format!("gender.{}", m.gender)).to_string()),
                 text(&m.district),

@@ -91,7 +91,7 @@ pub struct UiUser {
 impl UiUser {
     /// The tenant.
     pub fn tenant(&self) -> TenantId {
-        TenantId(self.session.tenant_id)
+        self.session.tenant_id
     }
 
     /// What the operator may do, from their role.

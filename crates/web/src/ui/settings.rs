@@ -74,7 +74,7 @@ async fn page(
             .into_iter()
             .map(|k| {
                 (
-                    k.api_key_id,
+                    k.api_key_id.0,
                     k.name,
                     k.prefix,
                     k.scope,

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use quanzi_core::influence::{self, MemberInfluence, Neighbourhood};
-use quanzi_domain::MemberId;
+use quanzi_domain::{MemberId, RunId};
 use serde_json::json;
 
 use super::{explain, fill, finished_text, graph_nodes, parse_id};
@@ -44,7 +44,7 @@ pub async fn section(State(s): State<AppState>, u: UiUser, Path(raw): Path<Strin
         return missing();
     };
     // Scores are only found for the tenant's members; without them, ask whether it is one.
-    let scores = match influence::member(&s.db, t, id).await {
+    let scores = match influence::member(&s.db, t, MemberId(id)).await {
         Ok(m) => m,
         Err(e) => return server_error(e),
     };
@@ -61,11 +61,11 @@ pub async fn section(State(s): State<AppState>, u: UiUser, Path(raw): Path<Strin
             chart: String::new(),
         });
     };
-    let (n, computed) = match influence::get(&s.db, t, m.run_id).await {
+    let (n, computed) = match influence::get(&s.db, t, RunId(m.run_id)).await {
         Ok(run) => (graph_nodes(&run), finished_text(&l, &run)),
         Err(_) => (0, String::new()),
     };
-    let chart = match influence::neighbourhood(&s.db, t, id).await {
+    let chart = match influence::neighbourhood(&s.db, t, MemberId(id)).await {
         Ok(nb) if nb.nodes.len() > 1 => graph_chart(&nb, n),
         Ok(_) | Err(quanzi_core::CoreError::NotFound(_)) => String::new(),
         Err(e) => return server_error(e),

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use quanzi_core::CoreError;
 use quanzi_core::influence::{self, ModelName, Probability, Run, RunParams, RunRequest};
+use quanzi_domain::RunId;
 use serde_json::json;
 
 use super::result::{self, ResultView};
@@ -69,7 +70,7 @@ pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>)
         _ => ResultView::default(),
     };
     render(RunPage {
-        run_id: run.run_id,
+        run_id: run.run_id.0,
         title: fill(l.t("inf.run.title"), &[("id", run.run_id.to_string())]),
         kind_name: run.kind.clone(),
         kind: kind_label(l.lang, &run),
@@ -97,7 +98,7 @@ async fn load(s: &AppState, u: &UiUser, raw: &str) -> Result<Run, Response> {
     let Some(id) = parse_id(raw) else {
         return Err(not_found(u));
     };
-    influence::get(&s.db, u.tenant(), id)
+    influence::get(&s.db, u.tenant(), RunId(id))
         .await
         .map_err(|e| match e {
             CoreError::NotFound(_) => not_found(u),
@@ -198,7 +199,7 @@ pub async fn simulate(
         return not_found(&u);
     };
     match influence::request(&s.db, u.tenant(), &req).await {
-        Ok(new) => Redirect::to(&href(new.run_id)).into_response(),
+        Ok(new) => Redirect::to(&href(new.run_id.0)).into_response(),
         // E.g. a seed merged away since: say so rather than fail.
         Err(CoreError::Invalid(inv)) => notice_text(
             &u,

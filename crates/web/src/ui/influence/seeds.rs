@@ -203,7 +203,7 @@ fn recent_view(l: &Layout, r: &Run, names: &Names) -> RecentView {
         .map(|x| format!("{x:.1}"))
         .unwrap_or_default();
     RecentView {
-        run_id: r.run_id,
+        run_id: r.run_id.0,
         kind: kind_label(l.lang, r),
         state: r.state.clone(),
         state_label: state_label(l.lang, r),
@@ -237,7 +237,7 @@ impl Names {
             groups: quanzi_core::read::group::names(&s.db, t).await?,
             tags: tags
                 .into_iter()
-                .map(|x| (x.tag_id, format!("{} · {}", x.group_name, x.name)))
+                .map(|x| (x.tag_id.0, format!("{} · {}", x.group_name, x.name)))
                 .collect(),
         })
     }
@@ -405,7 +405,7 @@ pub async fn submit(State(s): State<AppState>, u: UiUser, Form(f): Form<SeedsFor
     }
     if errs.is_empty() {
         match influence::request(&s.db, u.tenant(), &req).await {
-            Ok(run) => return Redirect::to(&runs::href(run.run_id)).into_response(),
+            Ok(run) => return Redirect::to(&runs::href(run.run_id.0)).into_response(),
             Err(CoreError::Invalid(inv)) => errs.extend(&l, &inv.0),
             Err(e) => return server_error(e),
         }

@@ -192,7 +192,7 @@ async fn shell(
         to,
         groups: groups
             .into_iter()
-            .map(|g| (g.group_id, g.name, chosen.contains(&g.group_id)))
+            .map(|g| (g.group_id.0, g.name, chosen.contains(&g.group_id.0)))
             .collect(),
         stages: LifecycleStage::ALL
             .iter()
@@ -218,7 +218,7 @@ async fn shell(
             .into_iter()
             .map(|x| {
                 let on = q.tag_id.as_deref() == Some(x.tag_id.to_string().as_str());
-                (x.tag_id, format!("{} · {}", x.group_name, x.name), on)
+                (x.tag_id.0, format!("{} · {}", x.group_name, x.name), on)
             })
             .collect(),
         period: q.period.clone().unwrap_or_default(),

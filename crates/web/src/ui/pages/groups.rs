@@ -93,7 +93,7 @@ pub async fn group(
             .map(|h| {
                 (
                     u.fmt_ms(h.at_ms),
-                    h.member_id,
+                    h.member_id.0,
                     h.member_name,
                     format!("change.{}", h.change),
                     h.join_scene.unwrap_or_default(),
@@ -104,7 +104,7 @@ pub async fn group(
             .into_iter()
             .map(|m| {
                 (
-                    m.member_id,
+                    m.member_id.0,
                     m.name,
                     format!("role.{}", m.role),
                     u.fmt_ms(m.joined_at_ms),

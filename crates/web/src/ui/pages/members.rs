@@ -74,7 +74,7 @@ struct MemberRowView {
 impl From<&Member> for MemberRowView {
     fn from(m: &Member) -> Self {
         MemberRowView {
-            member_id: m.member_id,
+            member_id: m.member_id.0,
             name: m.name.clone(),
             gender: format!("gender.{}", m.gender),
             district: m.district.clone().unwrap_or_default(),
@@ -252,10 +252,6 @@ pub async fn member(
     };
     let page = try_ui!(quanzi_core::events::list(&s.db, t, f, cursor.as_deref()).await);
     let (events, timeline_next) = (page.items, page.next_cursor);
-    let mut events = events;
-    if let Err(e) = quanzi_core::correct::mark_voids(&s.db, t, &mut events).await {
-        return server_error(e);
-    }
     let names = try_ui!(group::names(&s.db, t).await);
     let erased = try_ui!(quanzi_core::read::correct::is_erased(&s.db, t, MemberId(id)).await);
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
@@ -277,7 +273,7 @@ pub async fn member(
         .unwrap_or_default();
     render(MemberPage {
         l: u.layout("members"),
-        merged_into: m.merged_into,
+        merged_into: m.merged_into.map(|x| x.0),
         gender: format!("gender.{}", m.gender),
         district: o(&m.district),
         interests: m.interests.join("、"),
@@ -294,7 +290,7 @@ pub async fn member(
             .into_iter()
             .map(|g| {
                 (
-                    g.group_id,
+                    g.group_id.0,
                     g.name,
                     format!("role.{}", g.role),
                     u.fmt_ms(g.joined_at_ms),
@@ -317,7 +313,7 @@ pub async fn member(
         timeline: events
             .into_iter()
             .map(|e| EventView {
-                event_id: e.event_id,
+                event_id: e.event_id.0,
                 void: e.void.map(|v| v.reason),
                 time: u.fmt_ms(e.occurred_at_ms),
                 kind_key: if quanzi_domain::event::BUILTIN_KINDS.contains(&e.kind.as_str()) {
@@ -328,7 +324,7 @@ pub async fn member(
                 kind: e.kind,
                 group: e
                     .group_id
-                    .and_then(|g| names.get(&g).cloned())
+                    .and_then(|g| names.get(&g.0).cloned())
                     .unwrap_or_default(),
                 amount: e
                     .amount_fen

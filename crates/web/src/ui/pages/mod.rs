@@ -80,7 +80,7 @@ struct GroupRow {
 impl From<&Group> for GroupRow {
     fn from(g: &Group) -> Self {
         GroupRow {
-            group_id: g.group_id,
+            group_id: g.group_id.0,
             name: g.name.clone(),
             dimension_key: format!("dim.{}", g.dimension),
             theme: g.theme.clone().unwrap_or_default(),

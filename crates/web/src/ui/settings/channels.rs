@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use quanzi_core::CoreError;
-use quanzi_core::read::jobs::JobRow;
+use quanzi_core::read::jobs::Job;
 use quanzi_core::read::webhook::{Delivery, Subscription};
 use quanzi_core::wecom::{ConnectionInput, ConnectionView};
 use quanzi_domain::access::OperatorRole;
+use quanzi_domain::{JobId, WebhookDeliveryId, WebhookSubscriptionId};
 use serde::Deserialize;
 
 use super::super::{UiUser, server_error};
@@ -33,7 +34,7 @@ pub struct ChannelsView {
     /// Jobs per state.
     pub job_counts: Vec<(String, i64)>,
     /// Latest jobs (below `?jobs_before=`).
-    pub jobs: Vec<JobRow>,
+    pub jobs: Vec<Job>,
     /// The cursor of the next, older page of jobs.
     pub jobs_next: Option<i64>,
     /// Event types a subscription may name.
@@ -82,19 +83,25 @@ pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView
     };
     // Each table pages on its own keyset cursor, carried in the page's query.
     let deliveries_before = before_of(&u.path, "deliveries_before");
-    let deliveries =
-        quanzi_core::webhooks::deliveries_before(&s.db, t, deliveries_before, PAGE).await?;
+    let deliveries = quanzi_core::webhooks::deliveries_before(
+        &s.db,
+        t,
+        deliveries_before.map(WebhookDeliveryId),
+        PAGE,
+    )
+    .await?;
     let jobs_before = before_of(&u.path, "jobs_before");
-    let jobs = quanzi_core::read::jobs::list_before(&s.db, t, None, jobs_before, PAGE).await?;
+    let jobs =
+        quanzi_core::read::jobs::list_before(&s.db, t, None, jobs_before.map(JobId), PAGE).await?;
     Ok(ChannelsView {
         callback_url: format!("{origin}/hooks/wecom/{slug}"),
         wecom,
         problem,
         subscriptions: quanzi_core::webhooks::subscriptions(&s.db, t).await?,
-        deliveries_next: next_of(&deliveries, |d| d.webhook_delivery_id),
+        deliveries_next: next_of(&deliveries, |d| d.webhook_delivery_id.0),
         deliveries,
         job_counts: quanzi_core::read::jobs::counts(&s.db, t).await?,
-        jobs_next: next_of(&jobs, |j| j.job_id),
+        jobs_next: next_of(&jobs, |j| j.job_id.0),
         jobs,
         event_types: quanzi_core::webhooks::EVENT_TYPES.join(", "),
     })
@@ -280,7 +287,15 @@ async fn rotate(
         let e = "overlap_hours: must be a whole number of hours".to_string();
         return refuse(&s, &u, &h, StatusCode::UNPROCESSABLE_ENTITY, e).await;
     };
-    match quanzi_core::webhooks::rotate(&s.db, &s.server, u.tenant(), id, hours).await {
+    match quanzi_core::webhooks::rotate(
+        &s.db,
+        &s.server,
+        u.tenant(),
+        WebhookSubscriptionId(id),
+        hours,
+    )
+    .await
+    {
         Ok(secret) => page(&s, &u, &h, Some(secret), None).await,
         Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
     }
@@ -297,11 +312,15 @@ async fn toggle(
         return r;
     }
     let t = u.tenant();
-    let r = match quanzi_core::read::webhook::subscription(&s.db, t, id).await {
-        Ok(Some(sub)) => quanzi_core::webhooks::set_active(&s.db, t, id, !sub.active).await,
-        Ok(None) => Err(CoreError::NotFound("subscription")),
-        Err(e) => Err(e.into()),
-    };
+    let r =
+        match quanzi_core::read::webhook::subscription(&s.db, t, WebhookSubscriptionId(id)).await {
+            Ok(Some(sub)) => {
+                quanzi_core::webhooks::set_active(&s.db, t, WebhookSubscriptionId(id), !sub.active)
+                    .await
+            }
+            Ok(None) => Err(CoreError::NotFound("subscription")),
+            Err(e) => Err(e.into()),
+        };
     done(&s, &u, &h, r, "webhooks").await
 }
 
@@ -315,7 +334,7 @@ async fn replay(
     if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
         return r;
     }
-    let r = quanzi_core::webhooks::replay(&s.db, u.tenant(), id).await;
+    let r = quanzi_core::webhooks::replay(&s.db, u.tenant(), WebhookDeliveryId(id)).await;
     done(&s, &u, &h, r, "deliveries").await
 }
 
@@ -329,6 +348,6 @@ async fn retry(
     if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
         return r;
     }
-    let r = quanzi_core::jobs::retry(&s.db, u.tenant(), id).await;
+    let r = quanzi_core::jobs::retry(&s.db, u.tenant(), JobId(id)).await;
     done(&s, &u, &h, r, "jobs").await
 }
