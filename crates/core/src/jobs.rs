@@ -11,8 +11,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use quanzi_domain::job::NewJob;
 use quanzi_domain::{JobId, TenantId};
-pub use quanzi_store::jobs::NewJob;
 use quanzi_store::jobs::{self, Failed, JobRow};
 use quanzi_store::{Db, Tx, now_ms};
 

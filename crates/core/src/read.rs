@@ -65,7 +65,8 @@ pub mod member {
 
     use super::{Db, Result, views};
     pub use crate::views::Member;
-    pub use quanzi_store::member::{MemberFilter, count, districts, names};
+    pub use quanzi_domain::query::MemberFilter;
+    pub use quanzi_store::member::{count, districts, names};
 
     /// The member (merged ones included).
     pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Option<Member>> {
@@ -147,7 +148,7 @@ pub mod event {
 
     use super::{Db, Result};
     pub use crate::views::{DayCount, Event, EventLoad, Totals};
-    pub use quanzi_store::event::EventFilter;
+    pub use quanzi_domain::query::EventFilter;
 
     /// The tenant's totals (events, active members, orders, GMV) since `since_ms`.
     pub async fn totals_since(db: &Db, t: TenantId, since_ms: i64) -> Result<Totals> {

@@ -249,30 +249,7 @@ pub async fn update(
     get_tx(tx, tenant, id).await
 }
 
-/// Filters for listing members; every field narrows the list.
-#[derive(Debug, Clone, Default)]
-pub struct MemberFilter {
-    /// Substring of name, phone, external_userid or unionid.
-    pub q: Option<String>,
-    /// Exact district.
-    pub district: Option<String>,
-    /// Exact gender.
-    pub gender: Option<String>,
-    /// Exact spending tier.
-    pub spending_tier: Option<String>,
-    /// Exact lifecycle stage.
-    pub lifecycle_stage: Option<String>,
-    /// Exact source channel.
-    pub source_channel: Option<String>,
-    /// Carries this tag.
-    pub tag_id: Option<i64>,
-    /// Currently in this group.
-    pub group_id: Option<i64>,
-    /// Only ids greater than this (the cursor).
-    pub after: Option<i64>,
-    /// Page size.
-    pub limit: i64,
-}
+pub use quanzi_domain::query::MemberFilter;
 
 /// The `select … where` of a member filter, before paging.
 fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {

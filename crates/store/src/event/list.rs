@@ -8,33 +8,9 @@ use quanzi_domain::TenantId;
 
 use super::Event;
 use crate::{Arg, Db, Result, SqlBuf, bind_args, on_pool};
+pub use quanzi_domain::query::EventFilter;
 
 const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties";
-
-/// Filters and cursor for listing events.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    /// Only this member's.
-    pub member_id: Option<i64>,
-    /// Only this group's.
-    pub group_id: Option<i64>,
-    /// Only this kind.
-    pub kind: Option<String>,
-    /// Cursor: only events below this id (newest id first), or, in a timeline (a member or a
-    /// group asked for), below the pair (`before_at_ms`, `before`).
-    pub before: Option<i64>,
-    /// The time half of a timeline's cursor (none: any time).
-    pub before_at_ms: Option<i64>,
-    /// Page size.
-    pub limit: i64,
-}
-
-impl EventFilter {
-    /// Whether the listing is a timeline: ordered by (time, id) rather than id.
-    pub fn by_time(&self) -> bool {
-        self.member_id.is_some() || self.group_id.is_some()
-    }
-}
 
 /// Events newest first: by id, or by time then id when a member or group is asked for.
 pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
