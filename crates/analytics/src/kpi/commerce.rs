@@ -208,34 +208,39 @@ pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSa
                 ..ProductSales::default()
             })
             .collect();
-        let mut per: Vec<(u32, u32)> = Vec::with_capacity(8);
+        // Per product: the last member seen buying it in this part and how many times. A
+        // member's orders are contiguous, so a product's buyer changes exactly when a new
+        // member buys it: distinct buyers and repeat buyers without a per-member set.
+        let mut last: Vec<(u32, u32)> = vec![(u32::MAX, 0); np];
+        let (day, product, refund, group, amount) =
+            (&o.day, &o.product, &o.refund, &o.group, &o.amount);
         for m in ms {
             if !scope.keeps_member(m as u32) {
                 continue;
             }
-            per.clear();
+            let m32 = m as u32;
             for i in ix.ord_starts[m] as usize..ix.ord_starts[m + 1] as usize {
-                let d = i32::from(o.day[i]);
-                let p = o.product[i];
-                if o.refund[i]
+                let d = i32::from(day[i]);
+                let p = product[i];
+                if refund[i]
                     || p == NO_PRODUCT
                     || d < days.start
                     || d >= days.end
-                    || !scope.keeps_group(o.group[i])
+                    || !scope.keeps_group(group[i])
                 {
                     continue;
                 }
                 let r = &mut rows[p as usize];
-                r.revenue_fen = r.revenue_fen.saturating_add(o.amount[i]);
+                r.revenue_fen = r.revenue_fen.saturating_add(amount[i]);
                 r.orders += 1;
-                match per.iter_mut().find(|x| x.0 == p) {
-                    Some(x) => x.1 += 1,
-                    None => per.push((p, 1)),
+                let seen = &mut last[p as usize];
+                if seen.0 == m32 {
+                    seen.1 += 1;
+                    r.repeat_buyers += u32::from(seen.1 == 2);
+                } else {
+                    *seen = (m32, 1);
+                    r.buyers += 1;
                 }
-            }
-            for &(p, n) in &per {
-                rows[p as usize].buyers += 1;
-                rows[p as usize].repeat_buyers += u32::from(n >= 2);
             }
         }
         rows
