@@ -199,7 +199,7 @@ row "psql \\copy, plain table (no key, no index)" "$t_copy" "$t_q_pg" -
 echo
 echo "peer/Quanzi = the peer's time / Quanzi's time on the same store (> 1: Quanzi was faster)."
 echo "Target: Quanzi >= 1x the indexed peer: SQLite ${r_sqlite}x ($(verdict "$r_sqlite")), PostgreSQL ${r_pg}x ($(verdict "$r_pg"))."
-echo "The peers' indexes: id primary key, (tenant_id, id), (tenant_id, kind, id), (tenant_id, member_id,"
+echo "The peers' indexes: primary key (tenant_id, id), (tenant_id, kind, id), (tenant_id, member_id,"
 echo "ts, id), (tenant_id, group_id, ts, id); Quanzi's event table has these and a unique (tenant_id,"
 echo "idempotency_key). Quanzi's load also creates the members and groups, a key per event, and the"
 echo "memberships and their history."

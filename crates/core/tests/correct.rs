@@ -109,7 +109,7 @@ async fn a_voided_event_is_left_out_of_every_kpi() {
             db,
             t,
             EventFilter {
-                member_id: Some(m),
+                member_id: Some(MemberId(m)),
                 limit: 50,
                 ..Default::default()
             },
@@ -212,7 +212,7 @@ async fn an_erased_member_keeps_no_personal_data_but_the_totals_hold() {
             db,
             t,
             EventFilter {
-                member_id: Some(m),
+                member_id: Some(MemberId(m)),
                 limit: 50,
                 ..Default::default()
             },

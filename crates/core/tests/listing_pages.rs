@@ -111,8 +111,8 @@ async fn walk(
 /// `all` in the listing's order, computed here: by id, or by (time, id) for a timeline.
 fn expected(mut all: Vec<Event>, f: &EventFilter) -> Vec<i64> {
     all.retain(|e| {
-        f.member_id.is_none_or(|m| e.member_id == m)
-            && f.group_id.is_none_or(|g| e.group_id == Some(g))
+        f.member_id.is_none_or(|m| e.member_id == m.0)
+            && f.group_id.is_none_or(|g| e.group_id == Some(g.0))
             && f.kind.as_deref().is_none_or(|k| e.kind == k)
     });
     if f.by_time() {
@@ -189,15 +189,15 @@ async fn every_event_listing_walks_each_event_once_in_order_across_imports_and_e
                 ..Default::default()
             },
             EventFilter {
-                member_id: Some(ms[1]),
+                member_id: Some(MemberId(ms[1])),
                 ..Default::default()
             },
             EventFilter {
-                group_id: Some(gs[0]),
+                group_id: Some(GroupId(gs[0])),
                 ..Default::default()
             },
             EventFilter {
-                member_id: Some(ms[2]),
+                member_id: Some(MemberId(ms[2])),
                 kind: order,
                 ..Default::default()
             },

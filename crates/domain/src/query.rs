@@ -1,5 +1,8 @@
 //! What a page of a listing asks for: the filters and cursors of the member and event
-//! listings, built by the edges from a request and read by the store's queries.
+//! listings, built by the edges from a request and read by the store's queries. Ids are
+//! typed; cursors are the listing's sort keys.
+
+use crate::{GroupId, MemberId, TagId};
 
 /// Filters for listing members; every field narrows the list.
 #[derive(Debug, Clone, Default)]
@@ -17,9 +20,9 @@ pub struct MemberFilter {
     /// Exact source channel.
     pub source_channel: Option<String>,
     /// Carries this tag.
-    pub tag_id: Option<i64>,
+    pub tag_id: Option<TagId>,
     /// Currently in this group.
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     /// Only ids greater than this (the cursor).
     pub after: Option<i64>,
     /// Page size.
@@ -30,9 +33,9 @@ pub struct MemberFilter {
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
     /// Only this member's.
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     /// Only this group's.
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     /// Only this kind.
     pub kind: Option<String>,
     /// Cursor: only events below this id (newest id first), or, in a timeline (a member or a

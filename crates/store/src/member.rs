@@ -285,12 +285,12 @@ fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {
     }
     if let Some(t) = f.tag_id {
         b.push(" and exists (select 1 from member_tag mt where mt.tenant_id = m.tenant_id and mt.member_id = m.member_id and mt.tag_id = ");
-        b.bind(Arg::I64(t));
+        b.bind(Arg::I64(t.0));
         b.push(")");
     }
     if let Some(g) = f.group_id {
         b.push(" and exists (select 1 from group_membership gm where gm.tenant_id = m.tenant_id and gm.member_id = m.member_id and gm.left_at_ms is null and gm.group_id = ");
-        b.bind(Arg::I64(g));
+        b.bind(Arg::I64(g.0));
         b.push(")");
     }
     if let Some(a) = f.after {

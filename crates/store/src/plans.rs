@@ -1,7 +1,7 @@
 //! The statements of every listing, as they run, and their query plans: what the test that
 //! no listing sorts or scans a whole tenant checks, on both stores.
 
-use quanzi_domain::TenantId;
+use quanzi_domain::{GroupId, MemberId, TenantId};
 use sqlx::Row;
 
 use crate::event::EventFilter;
@@ -50,8 +50,10 @@ pub fn listings(tenant: TenantId, sqlite: bool) -> Vec<Listing> {
             ..Default::default()
         }),
     );
-    for (who, member_id, group_id) in [("a member's", Some(3), None), ("a group's", None, Some(2))]
-    {
+    for (who, member_id, group_id) in [
+        ("a member's", Some(MemberId(3)), None),
+        ("a group's", None, Some(GroupId(2))),
+    ] {
         add(
             &format!("{who} timeline"),
             ev(EventFilter {

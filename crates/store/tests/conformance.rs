@@ -443,7 +443,7 @@ async fn merging_moves_events_groups_tags_and_ids_to_the_target() {
             db,
             ten,
             &event::EventFilter {
-                member_id: Some(target.0),
+                member_id: Some(target),
                 limit: 10,
                 ..Default::default()
             },

@@ -156,8 +156,8 @@ pub(super) async fn candidate_mask(
         return Ok(None);
     }
     let filter = MemberFilter {
-        group_id: c.group_id,
-        tag_id: c.tag_id,
+        group_id: c.group_id.map(quanzi_domain::GroupId),
+        tag_id: c.tag_id.map(quanzi_domain::TagId),
         lifecycle_stage: c.lifecycle_stage.clone(),
         ..MemberFilter::default()
     };
@@ -168,7 +168,7 @@ pub(super) async fn candidate_mask(
     let excluded: HashSet<i64> = match c.exclude_tag_id {
         Some(tag) => {
             let f = MemberFilter {
-                tag_id: Some(tag),
+                tag_id: Some(quanzi_domain::TagId(tag)),
                 ..MemberFilter::default()
             };
             quanzi_store::member::ids(db, t, &f)

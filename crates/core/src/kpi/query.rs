@@ -65,9 +65,7 @@ pub async fn resolve(db: &Db, t: TenantId, q: &KpiQuery) -> Result<Params> {
         }
     }
     if let Some(tag) = p.segment.as_ref().and_then(|s| s.tag_id)
-        && quanzi_store::tag::get(db, t, quanzi_domain::TagId(tag))
-            .await?
-            .is_none()
+        && quanzi_store::tag::get(db, t, tag).await?.is_none()
     {
         bad.push("tag_id", "no such tag");
     }
@@ -147,7 +145,7 @@ impl KpiQuery {
                 .map(str::to_string)
         };
         let segment = MemberFilter {
-            tag_id: self.tag_id,
+            tag_id: self.tag_id.map(quanzi_domain::TagId),
             lifecycle_stage: text(&self.lifecycle_stage),
             spending_tier: text(&self.spending_tier),
             source_channel: text(&self.source_channel),

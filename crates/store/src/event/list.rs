@@ -24,7 +24,11 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
 pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (String, Vec<Arg>) {
     let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
     b.bind(Arg::I64(tenant.0));
-    for (col, v) in [("member_id", f.member_id), ("group_id", f.group_id)] {
+    let ids = [
+        ("member_id", f.member_id.map(|m| m.0)),
+        ("group_id", f.group_id.map(|g| g.0)),
+    ];
+    for (col, v) in ids {
         if let Some(v) = v {
             b.push(" and ").push(col).push(" = ");
             b.bind(Arg::I64(v));

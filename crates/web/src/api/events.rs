@@ -70,8 +70,8 @@ pub async fn list(
     AppQuery(q): AppQuery<EventQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
     let f = EventFilter {
-        member_id: id_param(&q.member_id, "member_id")?,
-        group_id: id_param(&q.group_id, "group_id")?,
+        member_id: id_param(&q.member_id, "member_id")?.map(quanzi_domain::MemberId),
+        group_id: id_param(&q.group_id, "group_id")?.map(quanzi_domain::GroupId),
         kind: q.kind.filter(|k| !k.is_empty()),
         limit: quanzi_core::page_limit(int_param(&q.limit, "limit")?)?,
         ..Default::default()

@@ -101,8 +101,8 @@ impl MemberQuery {
             spending_tier: nonblank(&self.spending_tier),
             lifecycle_stage: nonblank(&self.lifecycle_stage),
             source_channel: nonblank(&self.source_channel),
-            tag_id: id_param(&self.tag_id, "tag_id")?,
-            group_id: id_param(&self.group_id, "group_id")?,
+            tag_id: id_param(&self.tag_id, "tag_id")?.map(quanzi_domain::TagId),
+            group_id: id_param(&self.group_id, "group_id")?.map(quanzi_domain::GroupId),
             after,
             limit,
         })
@@ -251,7 +251,7 @@ pub async fn events(
 ) -> Result<Json<EventPage>, ApiError> {
     members::get(&s.db, c.tenant, MemberId(id)).await?;
     let f = EventFilter {
-        member_id: Some(id),
+        member_id: Some(MemberId(id)),
         limit: quanzi_core::page_limit(crate::error::int_param(&q.limit, "limit")?)?,
         ..Default::default()
     };

@@ -571,7 +571,7 @@ async fn imported_and_api_events_read_as_one_event_store() -> TestResult {
         assert_eq!(paged, ids, "{}", db.backend());
         // A member's events, newest first by time.
         let f = event::EventFilter {
-            member_id: Some(some.member_id),
+            member_id: Some(MemberId(some.member_id)),
             limit: 1_000,
             ..Default::default()
         };
@@ -706,7 +706,7 @@ async fn merging_a_member_moves_their_imported_events() -> TestResult {
         member::merge(&mut tx, t, MemberId(target), MemberId(source)).await?;
         tx.commit().await?;
         let of = |m: i64| event::EventFilter {
-            member_id: Some(m),
+            member_id: Some(MemberId(m)),
             limit: 10_000,
             ..Default::default()
         };

@@ -246,7 +246,7 @@ pub async fn member(
         .events_cursor
         .filter(|c| quanzi_core::parse_keyset::<2>(Some(c)).is_ok());
     let f = EventFilter {
-        member_id: Some(id),
+        member_id: Some(MemberId(id)),
         limit: 100,
         ..Default::default()
     };
