@@ -21,24 +21,10 @@ pub struct Tenant {
     pub created_at_ms: i64,
 }
 
-impl From<quanzi_store::tenant::Tenant> for Tenant {
-    fn from(row: quanzi_store::tenant::Tenant) -> Self {
-        let quanzi_store::tenant::Tenant {
-            tenant_id,
-            slug,
-            name,
-            time_zone,
-            created_at_ms,
-        } = row;
-        Tenant {
-            tenant_id: TenantId(tenant_id),
-            slug,
-            name,
-            time_zone,
-            created_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::tenant::Tenant => Tenant {
+    slug, name, time_zone, created_at_ms;
+    tenant_id: TenantId;
+});
 
 /// An operator account.
 #[derive(Debug, Clone, Serialize)]
@@ -108,32 +94,10 @@ pub struct SessionView {
     pub tenant_time_zone: String,
 }
 
-impl From<quanzi_store::access::SessionView> for SessionView {
-    fn from(row: quanzi_store::access::SessionView) -> Self {
-        let quanzi_store::access::SessionView {
-            tenant_id,
-            operator_id,
-            display_name,
-            email,
-            role,
-            csrf_token,
-            expires_at_ms,
-            tenant_name,
-            tenant_time_zone,
-        } = row;
-        SessionView {
-            tenant_id: TenantId(tenant_id),
-            operator_id: OperatorId(operator_id),
-            display_name,
-            email,
-            role,
-            csrf_token,
-            expires_at_ms,
-            tenant_name,
-            tenant_time_zone,
-        }
-    }
-}
+from_row!(quanzi_store::access::SessionView => SessionView {
+    display_name, email, role, csrf_token, expires_at_ms, tenant_name, tenant_time_zone;
+    tenant_id: TenantId, operator_id: OperatorId;
+});
 
 /// An API key's public part.
 #[derive(Debug, Clone, Serialize)]
@@ -157,28 +121,10 @@ pub struct ApiKey {
     pub revoked_at_ms: Option<i64>,
 }
 
-impl From<quanzi_store::access::ApiKey> for ApiKey {
-    fn from(row: quanzi_store::access::ApiKey) -> Self {
-        let quanzi_store::access::ApiKey {
-            api_key_id,
-            tenant_id,
-            name,
-            prefix,
-            scope,
-            created_at_ms,
-            revoked_at_ms,
-        } = row;
-        ApiKey {
-            api_key_id: ApiKeyId(api_key_id),
-            tenant_id: TenantId(tenant_id),
-            name,
-            prefix,
-            scope,
-            created_at_ms,
-            revoked_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::access::ApiKey => ApiKey {
+    name, prefix, scope, created_at_ms, revoked_at_ms;
+    api_key_id: ApiKeyId, tenant_id: TenantId;
+});
 
 /// A tag with its group's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -196,22 +142,10 @@ pub struct Tag {
     pub name: String,
 }
 
-impl From<quanzi_store::tag::Tag> for Tag {
-    fn from(row: quanzi_store::tag::Tag) -> Self {
-        let quanzi_store::tag::Tag {
-            tag_id,
-            tag_group_id,
-            group_name,
-            name,
-        } = row;
-        Tag {
-            tag_id: TagId(tag_id),
-            tag_group_id: TagGroupId(tag_group_id),
-            group_name,
-            name,
-        }
-    }
-}
+from_row!(quanzi_store::tag::Tag => Tag {
+    group_name, name;
+    tag_id: TagId, tag_group_id: TagGroupId;
+});
 
 impl Operator {
     /// The parsed role (viewer if the stored value is unknown).

@@ -90,30 +90,11 @@ pub struct EventLoad {
     pub loaded_at_ms: i64,
 }
 
-impl From<quanzi_store::event::loads::EventLoad> for EventLoad {
-    fn from(row: quanzi_store::event::loads::EventLoad) -> Self {
-        let quanzi_store::event::loads::EventLoad {
-            event_load_id,
-            first_event_id,
-            last_event_id,
-            events,
-            duplicates,
-            members_created,
-            groups_created,
-            loaded_at_ms,
-        } = row;
-        EventLoad {
-            event_load_id: EventLoadId(event_load_id),
-            first_event_id: first_event_id.map(EventId),
-            last_event_id: last_event_id.map(EventId),
-            events,
-            duplicates,
-            members_created,
-            groups_created,
-            loaded_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::event::loads::EventLoad => EventLoad {
+    events, duplicates, members_created, groups_created, loaded_at_ms;
+    event_load_id: EventLoadId;
+    first_event_id: EventId, last_event_id: EventId
+});
 
 /// Activity of one day: events by kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,22 +110,10 @@ pub struct DayCount {
     pub members: i64,
 }
 
-impl From<quanzi_store::totals::DayCount> for DayCount {
-    fn from(row: quanzi_store::totals::DayCount) -> Self {
-        let quanzi_store::totals::DayCount {
-            day,
-            kind,
-            events,
-            members,
-        } = row;
-        DayCount {
-            day,
-            kind,
-            events,
-            members,
-        }
-    }
-}
+from_row!(quanzi_store::totals::DayCount => DayCount {
+    day, kind, events, members;
+    ;
+});
 
 /// The mark on a voided event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,22 +130,10 @@ pub struct EventVoid {
     pub voided_at_ms: i64,
 }
 
-impl From<quanzi_store::void::EventVoid> for EventVoid {
-    fn from(row: quanzi_store::void::EventVoid) -> Self {
-        let quanzi_store::void::EventVoid {
-            event_id,
-            reason,
-            voided_by,
-            voided_at_ms,
-        } = row;
-        EventVoid {
-            event_id: EventId(event_id),
-            reason,
-            voided_by,
-            voided_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::void::EventVoid => EventVoid {
+    reason, voided_by, voided_at_ms;
+    event_id: EventId;
+});
 
 /// Totals of a tenant's events since a time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -192,19 +149,7 @@ pub struct Totals {
     pub gmv_fen: i64,
 }
 
-impl From<quanzi_store::totals::Totals> for Totals {
-    fn from(row: quanzi_store::totals::Totals) -> Self {
-        let quanzi_store::totals::Totals {
-            events,
-            active_members,
-            orders,
-            gmv_fen,
-        } = row;
-        Totals {
-            events,
-            active_members,
-            orders,
-            gmv_fen,
-        }
-    }
-}
+from_row!(quanzi_store::totals::Totals => Totals {
+    events, active_members, orders, gmv_fen;
+    ;
+});

@@ -36,38 +36,11 @@ pub struct Group {
     pub updated_at_ms: i64,
 }
 
-impl From<quanzi_store::group::Group> for Group {
-    fn from(row: quanzi_store::group::Group) -> Self {
-        let quanzi_store::group::Group {
-            group_id,
-            tenant_id,
-            name,
-            dimension,
-            theme,
-            rules,
-            capacity_hard,
-            capacity_advised,
-            external_chat_id,
-            size,
-            created_at_ms,
-            updated_at_ms,
-        } = row;
-        Group {
-            group_id: GroupId(group_id),
-            tenant_id: TenantId(tenant_id),
-            name,
-            dimension,
-            theme,
-            rules,
-            capacity_hard,
-            capacity_advised,
-            external_chat_id,
-            size,
-            created_at_ms,
-            updated_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::group::Group => Group {
+    name, dimension, theme, rules, capacity_hard, capacity_advised, external_chat_id, size,
+    created_at_ms, updated_at_ms;
+    group_id: GroupId, tenant_id: TenantId;
+});
 
 /// A current member of a group, with their name.
 #[derive(Debug, Clone, Serialize)]
@@ -89,26 +62,11 @@ pub struct GroupMember {
     pub inviter_member_id: Option<MemberId>,
 }
 
-impl From<quanzi_store::group::GroupMember> for GroupMember {
-    fn from(row: quanzi_store::group::GroupMember) -> Self {
-        let quanzi_store::group::GroupMember {
-            member_id,
-            name,
-            role,
-            joined_at_ms,
-            join_scene,
-            inviter_member_id,
-        } = row;
-        GroupMember {
-            member_id: MemberId(member_id),
-            name,
-            role,
-            joined_at_ms,
-            join_scene,
-            inviter_member_id: inviter_member_id.map(MemberId),
-        }
-    }
-}
+from_row!(quanzi_store::group::GroupMember => GroupMember {
+    name, role, joined_at_ms, join_scene;
+    member_id: MemberId;
+    inviter_member_id: MemberId
+});
 
 /// A member's current groups with their role.
 #[derive(Debug, Clone, Serialize)]
@@ -125,22 +83,10 @@ pub struct MemberGroup {
     pub joined_at_ms: i64,
 }
 
-impl From<quanzi_store::group::MemberGroup> for MemberGroup {
-    fn from(row: quanzi_store::group::MemberGroup) -> Self {
-        let quanzi_store::group::MemberGroup {
-            group_id,
-            name,
-            role,
-            joined_at_ms,
-        } = row;
-        MemberGroup {
-            group_id: GroupId(group_id),
-            name,
-            role,
-            joined_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::group::MemberGroup => MemberGroup {
+    name, role, joined_at_ms;
+    group_id: GroupId;
+});
 
 /// One entry of the join/leave history.
 #[derive(Debug, Clone, Serialize)]
@@ -173,34 +119,11 @@ pub struct MembershipChange {
     pub sort_id: i64,
 }
 
-impl From<quanzi_store::group::MembershipChange> for MembershipChange {
-    fn from(row: quanzi_store::group::MembershipChange) -> Self {
-        let quanzi_store::group::MembershipChange {
-            group_id,
-            group_name,
-            member_id,
-            member_name,
-            change,
-            role,
-            join_scene,
-            inviter_member_id,
-            at_ms,
-            sort_id,
-        } = row;
-        MembershipChange {
-            group_id: GroupId(group_id),
-            group_name,
-            member_id: MemberId(member_id),
-            member_name,
-            change,
-            role,
-            join_scene,
-            inviter_member_id: inviter_member_id.map(MemberId),
-            at_ms,
-            sort_id,
-        }
-    }
-}
+from_row!(quanzi_store::group::MembershipChange => MembershipChange {
+    group_name, member_name, change, role, join_scene, at_ms, sort_id;
+    group_id: GroupId, member_id: MemberId;
+    inviter_member_id: MemberId
+});
 
 impl MembershipChange {
     /// This change's place in the history's order: (time, id); newer is greater.

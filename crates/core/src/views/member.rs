@@ -45,46 +45,12 @@ pub struct Member {
     pub updated_at_ms: i64,
 }
 
-impl From<quanzi_store::member::Member> for Member {
-    fn from(row: quanzi_store::member::Member) -> Self {
-        let quanzi_store::member::Member {
-            member_id,
-            tenant_id,
-            name,
-            gender,
-            district,
-            interests,
-            spending_tier,
-            lifecycle_stage,
-            source_channel,
-            external_userid,
-            unionid,
-            phone,
-            custom,
-            merged_into,
-            created_at_ms,
-            updated_at_ms,
-        } = row;
-        Member {
-            member_id: MemberId(member_id),
-            tenant_id: TenantId(tenant_id),
-            name,
-            gender,
-            district,
-            interests,
-            spending_tier,
-            lifecycle_stage,
-            source_channel,
-            external_userid,
-            unionid,
-            phone,
-            custom,
-            merged_into: merged_into.map(MemberId),
-            created_at_ms,
-            updated_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::member::Member => Member {
+    name, gender, district, interests, spending_tier, lifecycle_stage, source_channel,
+    external_userid, unionid, phone, custom, created_at_ms, updated_at_ms;
+    member_id: MemberId, tenant_id: TenantId;
+    merged_into: MemberId
+});
 
 /// One logged erasure: who erased which member id, and when; no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,17 +65,7 @@ pub struct MemberErasure {
     pub erased_at_ms: i64,
 }
 
-impl From<quanzi_store::erasure::MemberErasure> for MemberErasure {
-    fn from(row: quanzi_store::erasure::MemberErasure) -> Self {
-        let quanzi_store::erasure::MemberErasure {
-            member_id,
-            erased_by,
-            erased_at_ms,
-        } = row;
-        MemberErasure {
-            member_id: MemberId(member_id),
-            erased_by,
-            erased_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::erasure::MemberErasure => MemberErasure {
+    erased_by, erased_at_ms;
+    member_id: MemberId;
+});

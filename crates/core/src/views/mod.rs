@@ -2,6 +2,29 @@
 //! store's row by naming every column, so a column renamed or added in the store is a
 //! compile error here, never a silent change of the public API. Ids are typed.
 
+/// `impl From<row> for view`, naming every column of the row: the columns shown as they are,
+/// then the ids put in their newtype, then the optional ids (`;` between the three lists).
+/// The row is destructured without `..`, so a column added to the store is a compile error
+/// here until the view says what becomes of it.
+macro_rules! from_row {
+    ($row:path => $view:ident {
+        $($same:ident),* ;
+        $($id:ident : $id_type:ident),* ;
+        $($opt:ident : $opt_type:ident),* $(,)?
+    }) => {
+        impl From<$row> for $view {
+            fn from(row: $row) -> Self {
+                let $row { $($same,)* $($id,)* $($opt,)* } = row;
+                $view {
+                    $($same,)*
+                    $($id: $id_type($id),)*
+                    $($opt: $opt.map($opt_type),)*
+                }
+            }
+        }
+    };
+}
+
 mod access;
 mod event;
 mod group;

@@ -37,40 +37,11 @@ pub struct Job {
     pub updated_at_ms: i64,
 }
 
-impl From<quanzi_store::jobs::JobRow> for Job {
-    fn from(row: quanzi_store::jobs::JobRow) -> Self {
-        let quanzi_store::jobs::JobRow {
-            job_id,
-            tenant_id,
-            kind,
-            payload,
-            state,
-            run_at_ms,
-            attempts,
-            max_attempts,
-            backoff_ms,
-            locked_by,
-            locked_until_ms,
-            last_error,
-            updated_at_ms,
-        } = row;
-        Job {
-            job_id: JobId(job_id),
-            tenant_id: TenantId(tenant_id),
-            kind,
-            payload,
-            state,
-            run_at_ms,
-            attempts,
-            max_attempts,
-            backoff_ms,
-            locked_by,
-            locked_until_ms,
-            last_error,
-            updated_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::jobs::JobRow => Job {
+    kind, payload, state, run_at_ms, attempts, max_attempts, backoff_ms, locked_by,
+    locked_until_ms, last_error, updated_at_ms;
+    job_id: JobId, tenant_id: TenantId;
+});
 
 /// A subscription as the settings page shows it: its secret only by its first characters.
 #[derive(Debug, Clone, Serialize)]
@@ -158,37 +129,9 @@ pub struct Delivery {
     pub delivered_at_ms: Option<i64>,
 }
 
-impl From<quanzi_store::webhook::Delivery> for Delivery {
-    fn from(row: quanzi_store::webhook::Delivery) -> Self {
-        let quanzi_store::webhook::Delivery {
-            webhook_delivery_id,
-            tenant_id,
-            webhook_subscription_id,
-            url,
-            webhook_outbox_id,
-            event_type,
-            payload,
-            state,
-            attempts,
-            last_status,
-            last_error,
-            created_at_ms,
-            delivered_at_ms,
-        } = row;
-        Delivery {
-            webhook_delivery_id: WebhookDeliveryId(webhook_delivery_id),
-            tenant_id: TenantId(tenant_id),
-            webhook_subscription_id: WebhookSubscriptionId(webhook_subscription_id),
-            url,
-            webhook_outbox_id: WebhookOutboxId(webhook_outbox_id),
-            event_type,
-            payload,
-            state,
-            attempts,
-            last_status,
-            last_error,
-            created_at_ms,
-            delivered_at_ms,
-        }
-    }
-}
+from_row!(quanzi_store::webhook::Delivery => Delivery {
+    url, event_type, payload, state, attempts, last_status, last_error, created_at_ms,
+    delivered_at_ms;
+    webhook_delivery_id: WebhookDeliveryId, tenant_id: TenantId,
+    webhook_subscription_id: WebhookSubscriptionId, webhook_outbox_id: WebhookOutboxId;
+});
