@@ -125,7 +125,7 @@ pub async fn subscribe(
     t: TenantId,
     url: &str,
     event_types: &str,
-) -> Result<(i64, String)> {
+) -> Result<(WebhookSubscriptionId, String)> {
     let checked = srv.egress.check_url(url, "url").await;
     let (url, types) = match (checked, parse_event_types(event_types)) {
         (Ok(u), Ok(ty)) => (u, ty),
@@ -142,7 +142,7 @@ pub async fn subscribe(
     let mut tx = db.begin().await?;
     let id = repo::create_subscription(&mut tx, t, &url, &types, &sealed, now_ms()).await?;
     tx.commit().await?;
-    Ok((id, secret))
+    Ok((WebhookSubscriptionId(id), secret))
 }
 
 /// Rotates a subscription's secret; the old one is still sent for `overlap_hours` (0–168).

@@ -14,9 +14,10 @@ use quanzi_core::Db;
 use quanzi_core::jobs::{JobContext, WorkerOptions, run_once};
 use quanzi_core::read::now_ms;
 use quanzi_core::webhooks;
+use quanzi_domain::TenantId;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
-use quanzi_domain::{TenantId, WebhookSubscriptionId};
+use quanzi_testkit::http::logged_in;
 use quanzi_testkit::{TestDb, drain_jobs_at, spawn_app, tenant};
 use serde_json::json;
 
@@ -257,15 +258,9 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         )
         .await
         .unwrap();
-        let new = webhooks::rotate(
-            db,
-            &quanzi_testkit::server(),
-            acme.id,
-            WebhookSubscriptionId(id),
-            24,
-        )
-        .await
-        .unwrap();
+        let new = webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 24)
+            .await
+            .unwrap();
         assert_ne!(old, new);
         let (m, g) = member_and_group(db, acme.id).await;
         post_join(
@@ -284,15 +279,24 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         verify(sig, body.as_bytes(), &[old.as_bytes()], now, 300).unwrap();
         verify(sig, body.as_bytes(), &[new.as_bytes()], now, 300).unwrap();
         // Without overlap, only the new secret signs.
-        let newest = webhooks::rotate(
-            db,
-            &quanzi_testkit::server(),
-            acme.id,
-            WebhookSubscriptionId(id),
-            0,
-        )
-        .await
-        .unwrap();
+        let newest = webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 0)
+            .await
+            .unwrap();
+        // The settings page shows the subscription, its secret only by its first characters,
+        // and none of the three secrets it has had.
+        let (c, _) = logged_in(&app.url, &acme.owner_email, &acme.password).await;
+        let page = c
+            .get(format!("{}/ui/settings", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("whsec_…"), "the masked secret is shown");
+        for secret in [&old, &new, &newest] {
+            assert!(!page.contains(secret.as_str()), "a secret on the page");
+        }
         post_join(
             &reqwest::Client::new(),
             &app.url,
@@ -315,15 +319,9 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
             "{e}"
         );
         assert!(
-            webhooks::rotate(
-                db,
-                &quanzi_testkit::server(),
-                acme.id,
-                WebhookSubscriptionId(id),
-                1000
-            )
-            .await
-            .is_err()
+            webhooks::rotate(db, &quanzi_testkit::server(), acme.id, id, 1000)
+                .await
+                .is_err()
         );
     }
 }
