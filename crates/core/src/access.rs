@@ -5,12 +5,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use quanzi_domain::{Invalid, OperatorId, TenantId};
 use quanzi_store::access as repo;
-use quanzi_store::tenant;
-
-use crate::views::{ApiKey, Operator, SessionView, Tenant};
-use quanzi_store::{Db, unique};
+use quanzi_store::{Db, tenant, unique};
 use sha2::{Digest, Sha256};
 
+use crate::views::{ApiKey, Operator, SessionView, Tenant};
 use crate::{CoreError, Result, ResultExt};
 
 /// How long a login lasts.

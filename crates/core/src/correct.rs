@@ -3,13 +3,10 @@
 
 use quanzi_domain::access::Actor;
 use quanzi_domain::{EventId, Invalid, MemberId, TenantId};
-use quanzi_store::erasure;
 use quanzi_store::event::Event;
-use quanzi_store::void;
+use quanzi_store::{Db, erasure, member, void};
 
 use crate::views::{EventVoid, MemberErasure};
-use quanzi_store::{Db, member};
-
 use crate::{CoreError, Page, Result, page_of};
 
 /// The longest reason a void may give, in characters.

@@ -8,7 +8,7 @@ use quanzi_store::group;
 use quanzi_store::{Db, Tx, member, now_ms, tenant};
 use serde::Serialize;
 
-use crate::views::{DayCount, Event};
+use crate::views::{self, DayCount, Event};
 use crate::{Page, Result};
 
 /// What happened to a batch.
@@ -131,7 +131,7 @@ pub async fn list(
         Some(e) if full => Some(crate::keyset_cursor(&[e.event_id])),
         _ => None,
     };
-    let items = items.into_iter().map(Event::from).collect();
+    let items = views::all(items);
     Ok(Page { items, next_cursor })
 }
 
@@ -146,7 +146,7 @@ pub async fn daily(
     let tz = crate::zone::offset_secs(db, t).await?;
     let since = quanzi_domain::zone::day_start_ms(from_day, tz);
     let days = repo::daily(db, t, group, since, tz).await?;
-    Ok(days.into_iter().map(DayCount::from).collect())
+    Ok(views::all(days))
 }
 
 /// Adds a tenant-defined event kind.

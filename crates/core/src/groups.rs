@@ -6,7 +6,7 @@ use quanzi_domain::{GroupId, Invalid, MemberId, TenantId};
 use quanzi_store::group as repo;
 use quanzi_store::{Db, StoreError, member, now_ms, unique};
 
-use crate::views::{Group, GroupMember, MembershipChange};
+use crate::views::{self, Group, GroupMember, MembershipChange};
 use crate::{CoreError, Page, Result, ResultExt, page_of};
 
 /// A write of a group whose external_chat_id another group of the tenant has is a conflict
@@ -90,7 +90,7 @@ pub async fn list(
         .into());
     }
     let items = repo::list(db, t, dimension, cursor, limit).await?;
-    let items = items.into_iter().map(Group::from).collect();
+    let items = views::all(items);
     Ok(page_of(items, limit, |g| g.group_id.0))
 }
 
@@ -104,7 +104,7 @@ pub async fn members(
 ) -> Result<Page<GroupMember>> {
     get(db, t, id).await?;
     let items = repo::members(db, t, id, cursor, limit).await?;
-    let items = items.into_iter().map(GroupMember::from).collect();
+    let items = views::all(items);
     Ok(page_of(items, limit, |m| m.member_id.0))
 }
 

@@ -7,7 +7,7 @@ use quanzi_store::member::{self as repo, MemberFilter};
 use quanzi_store::tag;
 use quanzi_store::{Db, StoreError, tenant, unique};
 
-use crate::views::{Member, Tag};
+use crate::views::{self, Member, Tag};
 use crate::{CoreError, Page, Result, ResultExt, page_of};
 
 /// A write of a member whose phone, unionid or external_userid another member of the tenant
@@ -53,7 +53,7 @@ pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Member> {
 pub async fn list(db: &Db, t: TenantId, filter: MemberFilter) -> Result<Page<Member>> {
     let limit = filter.limit;
     let items = repo::list(db, t, &filter).await?;
-    let items = items.into_iter().map(Member::from).collect();
+    let items = views::all(items);
     Ok(page_of(items, limit, |m| m.member_id.0))
 }
 
@@ -110,7 +110,7 @@ pub async fn custom_fields(db: &Db, t: TenantId) -> Result<Vec<CustomFieldDef>> 
 
 /// The tenant's tags.
 pub async fn tags(db: &Db, t: TenantId) -> Result<Vec<Tag>> {
-    Ok(tag::list(db, t).await?.into_iter().map(Tag::from).collect())
+    Ok(views::all(tag::list(db, t).await?))
 }
 
 /// Result of a bulk tag change.

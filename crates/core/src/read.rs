@@ -8,28 +8,24 @@
 
 pub use quanzi_store::{Db, StoreError, now_ms};
 
+use crate::views::all;
 use quanzi_store::Result;
-
-/// Every row of `rows` as its view.
-fn views<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
-    rows.into_iter().map(V::from).collect()
-}
 
 /// Operators, sessions and API keys.
 pub mod access {
     use quanzi_domain::{ApiKeyId, TenantId};
 
-    use super::{Db, Result, views};
+    use super::{Db, Result, all};
     pub use crate::views::{ApiKey, Operator, SessionView};
 
     /// The tenant's API keys, revoked ones included.
     pub async fn api_keys(db: &Db, t: TenantId) -> Result<Vec<ApiKey>> {
-        Ok(views(quanzi_store::access::api_keys(db, t).await?))
+        Ok(all(quanzi_store::access::api_keys(db, t).await?))
     }
 
     /// The tenant's operators.
     pub async fn operators(db: &Db, t: TenantId) -> Result<Vec<Operator>> {
-        Ok(views(quanzi_store::access::operators(db, t).await?))
+        Ok(all(quanzi_store::access::operators(db, t).await?))
     }
 
     /// Revokes one of the tenant's API keys; false when it has no such key.
@@ -63,7 +59,7 @@ pub mod tenant {
 pub mod member {
     use quanzi_domain::{MemberId, TenantId};
 
-    use super::{Db, Result, views};
+    use super::{Db, Result, all};
     pub use crate::views::Member;
     pub use quanzi_domain::query::MemberFilter;
     pub use quanzi_store::member::{count, districts, names};
@@ -75,7 +71,7 @@ pub mod member {
 
     /// A page of the tenant's members as `f` filters them.
     pub async fn list(db: &Db, t: TenantId, f: &MemberFilter) -> Result<Vec<Member>> {
-        Ok(views(quanzi_store::member::list(db, t, f).await?))
+        Ok(all(quanzi_store::member::list(db, t, f).await?))
     }
 }
 
@@ -83,7 +79,7 @@ pub mod member {
 pub mod group {
     use quanzi_domain::{GroupId, MemberId, TenantId};
 
-    use super::{Db, Result, views};
+    use super::{Db, Result, all};
     pub use crate::views::{Group, GroupMember, MemberGroup, MembershipChange};
     pub use quanzi_store::group::{names, role_counts};
 
@@ -101,7 +97,7 @@ pub mod group {
         limit: i64,
     ) -> Result<Vec<Group>> {
         let rows = quanzi_store::group::list(db, t, dimension, after.map(|g| g.0), limit).await?;
-        Ok(views(rows))
+        Ok(all(rows))
     }
 
     /// A page of the group's current members, after the member id `after`.
@@ -113,14 +109,12 @@ pub mod group {
         limit: i64,
     ) -> Result<Vec<GroupMember>> {
         let rows = quanzi_store::group::members(db, t, group, after.map(|m| m.0), limit).await?;
-        Ok(views(rows))
+        Ok(all(rows))
     }
 
     /// The groups the member is in now.
     pub async fn groups_of_member(db: &Db, t: TenantId, m: MemberId) -> Result<Vec<MemberGroup>> {
-        Ok(views(
-            quanzi_store::group::groups_of_member(db, t, m).await?,
-        ))
+        Ok(all(quanzi_store::group::groups_of_member(db, t, m).await?))
     }
 }
 
@@ -128,17 +122,17 @@ pub mod group {
 pub mod tag {
     use quanzi_domain::{MemberId, TenantId};
 
-    use super::{Db, Result, views};
+    use super::{Db, Result, all};
     pub use crate::views::Tag;
 
     /// The tenant's tags.
     pub async fn list(db: &Db, t: TenantId) -> Result<Vec<Tag>> {
-        Ok(views(quanzi_store::tag::list(db, t).await?))
+        Ok(all(quanzi_store::tag::list(db, t).await?))
     }
 
     /// The member's tags.
     pub async fn of_member(db: &Db, t: TenantId, m: MemberId) -> Result<Vec<Tag>> {
-        Ok(views(quanzi_store::tag::of_member(db, t, m).await?))
+        Ok(all(quanzi_store::tag::of_member(db, t, m).await?))
     }
 }
 
@@ -168,7 +162,7 @@ pub mod correct {
 pub mod jobs {
     use quanzi_domain::{JobId, TenantId};
 
-    use super::{Db, Result, views};
+    use super::{Db, Result, all};
     pub use crate::views::Job;
     pub use quanzi_store::jobs::counts;
 
@@ -182,7 +176,7 @@ pub mod jobs {
     ) -> Result<Vec<Job>> {
         let rows =
             quanzi_store::jobs::list_before(db, t, state, before.map(|j| j.0), limit).await?;
-        Ok(views(rows))
+        Ok(all(rows))
     }
 }
 

@@ -12,7 +12,7 @@ use quanzi_store::{Db, now_ms};
 
 use crate::jobs::{Claimed, JobContext, JobError};
 use crate::server::ServerSettings;
-use crate::views::{Delivery, Subscription};
+use crate::views::{self, Delivery, Subscription};
 use crate::{CoreError, Result};
 
 /// What a failed delivery records, whatever the reason (unreachable, refused, an error
@@ -82,12 +82,15 @@ pub fn outbox_items(events: &[NewEvent]) -> Vec<Option<OutboxItem>> {
         .collect()
 }
 
-/// A new signing secret: `whsec_` and 32 random bytes in hex.
+/// How every signing secret starts; the only part of one ever shown again.
+pub(crate) const SECRET_PREFIX: &str = "whsec_";
+
+/// A new signing secret: [`SECRET_PREFIX`] and 32 random bytes in hex.
 fn new_secret() -> Result<String> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b)
         .map_err(|e| CoreError::Invalid(Invalid::one("secret", e.to_string())))?;
-    Ok(format!("whsec_{}", hex::encode(b)))
+    Ok(format!("{SECRET_PREFIX}{}", hex::encode(b)))
 }
 
 /// Checks a list of event types (comma or space separated); returns them comma-joined.
@@ -199,16 +202,13 @@ fn seal(srv: &ServerSettings, secret: &str) -> Result<String> {
         .map_err(|e| CoreError::ServerKey(e.to_string()))
 }
 
-/// The tenant's subscriptions, their secrets reduced to the part that may be shown.
+/// The tenant's subscriptions (their views show no secret), URLs redacted.
 pub async fn subscriptions(db: &Db, t: TenantId) -> Result<Vec<Subscription>> {
     let mut subs = repo::subscriptions(db, t).await?;
     for s in &mut subs {
-        // Every secret starts `whsec_`; nothing more of it is ever shown again.
-        s.secret = "whsec_".into();
-        s.previous_secret = None;
         s.url = crate::egress::redact_url(&s.url);
     }
-    Ok(subs.into_iter().map(Subscription::from).collect())
+    Ok(views::all(subs))
 }
 
 /// The tenant's latest deliveries, their URLs without query or credentials (a receiver's
@@ -229,7 +229,7 @@ pub async fn deliveries_before(
     for d in &mut ds {
         d.url = crate::egress::redact_url(&d.url);
     }
-    Ok(ds.into_iter().map(Delivery::from).collect())
+    Ok(views::all(ds))
 }
 
 /// Registers the delivery job with the worker.

@@ -1,5 +1,6 @@
 //! HTTP helpers for tests against a spawned app: JSON calls with an API key, and a browser-like
-//! client (cookies kept, redirects not followed) logged in through the login form.
+//! client (cookies kept, redirects not followed) logged in through the login form, and the
+//! text of a page it reads.
 
 use reqwest::{Client, Method, StatusCode, redirect};
 use serde_json::Value;
@@ -68,4 +69,11 @@ pub async fn logged_in(base: &str, email: &str, password: &str) -> (Client, Stat
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     };
     (c, status)
+}
+
+/// The body of a `GET url` that answered 200 (any other status fails the test, naming `url`).
+pub async fn page(c: &Client, url: &str) -> String {
+    let r = c.get(url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{url}");
+    r.text().await.unwrap()
 }

@@ -66,14 +66,8 @@ async fn operator(s: &Served, t: &TestTenant, role: OperatorRole) -> (Client, St
         .unwrap();
     let (c, st) = http::logged_in(&s.app.url, &email, "password123").await;
     assert_eq!(st, StatusCode::SEE_OTHER);
-    let html = text(&c, &format!("{}/ui/settings", s.app.url)).await;
+    let html = http::page(&c, &format!("{}/ui/settings", s.app.url)).await;
     (c, http::hidden(&html, "_csrf"))
-}
-
-async fn text(c: &Client, url: &str) -> String {
-    let r = c.get(url).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{url}");
-    r.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -104,7 +98,7 @@ async fn viewers_see_masked_phones_in_the_api_the_pages_and_the_exports() {
             "/ui/members".to_string(),
             "/ui/members/export?format=csv".to_string(),
         ] {
-            let body = text(c, &format!("{base}{path}")).await;
+            let body = http::page(c, &format!("{base}{path}")).await;
             assert!(body.contains(show), "{path} should show {show}");
             assert!(!body.contains(hide), "{path} must not show {hide}");
         }
@@ -177,7 +171,7 @@ async fn a_voided_event_over_the_api_leaves_the_kpis_and_stays_listed_as_void() 
     assert_eq!(voided[0]["event_id"], id);
     // The member's timeline shows it as void.
     let (owner, _) = operator(&s, &t, OperatorRole::Admin).await;
-    let page = text(&owner, &format!("{}/ui/members/{m}", s.app.url)).await;
+    let page = http::page(&owner, &format!("{}/ui/members/{m}", s.app.url)).await;
     assert!(page.contains("badge void"));
 
     // The timeline's button: viewers are refused, operators void and come back.
@@ -256,7 +250,7 @@ async fn erasing_a_member_is_for_admins_idempotent_and_logged() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = text(&admin, &format!("{}/ui/members/{m}", s.app.url)).await;
+    let page = http::page(&admin, &format!("{}/ui/members/{m}", s.app.url)).await;
     assert!(!page.contains("13800138000") && !page.contains("王芳"));
     let v = s.get_ok(&t, &format!("/api/v1/members/{m}")).await;
     assert_eq!(
@@ -307,8 +301,8 @@ async fn events_at_the_amount_bound_keep_the_dashboard_and_kpis_correct_and_200(
         s.get_ok(&t, &format!("/api/v1/kpi/{path}?{RANGE}")).await;
     }
     let (owner, _) = operator(&s, &t, OperatorRole::Admin).await;
-    text(&owner, &format!("{}/ui", s.app.url)).await;
-    text(&owner, &format!("{}/ui/members/{m}", s.app.url)).await;
+    http::page(&owner, &format!("{}/ui", s.app.url)).await;
+    http::page(&owner, &format!("{}/ui/members/{m}", s.app.url)).await;
 }
 
 #[tokio::test]

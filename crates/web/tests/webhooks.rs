@@ -17,7 +17,7 @@ use quanzi_core::webhooks;
 use quanzi_domain::TenantId;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
-use quanzi_testkit::http::logged_in;
+use quanzi_testkit::http::{logged_in, page};
 use quanzi_testkit::{TestDb, drain_jobs_at, spawn_app, tenant};
 use serde_json::json;
 
@@ -285,14 +285,7 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         // The settings page shows the subscription, its secret only by its first characters,
         // and none of the three secrets it has had.
         let (c, _) = logged_in(&app.url, &acme.owner_email, &acme.password).await;
-        let page = c
-            .get(format!("{}/ui/settings", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page(&c, &format!("{}/ui/settings", app.url)).await;
         assert!(page.contains("whsec_…"), "the masked secret is shown");
         for secret in [&old, &new, &newest] {
             assert!(!page.contains(secret.as_str()), "a secret on the page");

@@ -25,6 +25,11 @@ macro_rules! from_row {
     };
 }
 
+/// Every row of `rows` as its view.
+pub(crate) fn all<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
+    rows.into_iter().map(V::from).collect()
+}
+
 mod access;
 mod event;
 mod group;

@@ -43,7 +43,7 @@ from_row!(quanzi_store::jobs::JobRow => Job {
     job_id: JobId, tenant_id: TenantId;
 });
 
-/// A subscription as the settings page shows it: its secret only by its first characters.
+/// A subscription as the settings page shows it: of its secrets, only how they start.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Subscription {
@@ -59,7 +59,7 @@ pub struct Subscription {
     pub event_types: String,
     /// End of the rotation overlap, unix ms.
     pub previous_secret_until_ms: Option<i64>,
-    /// The secret as it may be shown again: its first 6 characters.
+    /// The secret as it may be shown again: its prefix (`whsec_…`).
     pub masked_secret: String,
     /// Receives deliveries.
     pub active: bool,
@@ -74,7 +74,7 @@ impl From<quanzi_store::webhook::Subscription> for Subscription {
             tenant_id,
             url,
             event_types,
-            secret,
+            secret: _,
             previous_secret: _,
             previous_secret_until_ms,
             active,
@@ -86,7 +86,7 @@ impl From<quanzi_store::webhook::Subscription> for Subscription {
             url,
             event_types,
             previous_secret_until_ms,
-            masked_secret: format!("{}…", secret.chars().take(6).collect::<String>()),
+            masked_secret: format!("{}…", crate::webhooks::SECRET_PREFIX),
             active,
             created_at_ms,
         }

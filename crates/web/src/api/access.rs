@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use quanzi_core::read::access::ApiKey;
 use quanzi_core::read::tenant::Tenant;
+use quanzi_domain::ApiKeyId;
 use quanzi_domain::access::ApiScope;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -98,12 +99,11 @@ pub async fn create(
 pub async fn revoke(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ApiKeyId>,
 ) -> Result<StatusCode, ApiError> {
-    let ok =
-        quanzi_core::read::access::revoke_api_key(&s.db, c.admin()?, quanzi_domain::ApiKeyId(id))
-            .await
-            .map_err(quanzi_core::CoreError::from)?;
+    let ok = quanzi_core::read::access::revoke_api_key(&s.db, c.admin()?, id)
+        .await
+        .map_err(quanzi_core::CoreError::from)?;
     s.keys.clear();
     if ok {
         Ok(StatusCode::NO_CONTENT)

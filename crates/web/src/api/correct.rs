@@ -6,7 +6,7 @@ use axum::extract::State;
 use quanzi_core::correct;
 use quanzi_core::read::correct::EventVoid;
 use quanzi_core::read::correct::MemberErasure;
-use quanzi_domain::MemberId;
+use quanzi_domain::{EventId, MemberId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -42,11 +42,11 @@ pub struct VoidInput {
 pub async fn void_event(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<EventId>,
     AppJson(i): AppJson<VoidInput>,
 ) -> Result<Json<EventVoid>, ApiError> {
     let t = c.write()?;
-    let v = correct::void_event(&s.db, t, quanzi_domain::EventId(id), &i.reason, c.actor).await?;
+    let v = correct::void_event(&s.db, t, id, &i.reason, c.actor).await?;
     s.analytics.appended(&s.db, t);
     Ok(Json(v))
 }
@@ -62,12 +62,10 @@ pub async fn void_event(
 pub async fn erase_member(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
 ) -> Result<Json<MemberErasure>, ApiError> {
     let t = c.admin()?;
-    Ok(Json(
-        correct::erase_member(&s.db, t, MemberId(id), c.actor).await?,
-    ))
+    Ok(Json(correct::erase_member(&s.db, t, id, c.actor).await?))
 }
 
 /// The erasure log, newest first (admins only): who erased which member id, and when.

@@ -74,9 +74,9 @@ pub async fn create(
 pub async fn get_one(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
 ) -> Result<Json<Group>, ApiError> {
-    Ok(Json(groups::get(&s.db, c.tenant, GroupId(id)).await?))
+    Ok(Json(groups::get(&s.db, c.tenant, id).await?))
 }
 
 /// Update a group.
@@ -85,12 +85,10 @@ pub async fn get_one(
 pub async fn update(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
     AppJson(i): AppJson<GroupInput>,
 ) -> Result<Json<Group>, ApiError> {
-    Ok(Json(
-        groups::update(&s.db, c.write()?, GroupId(id), i).await?,
-    ))
+    Ok(Json(groups::update(&s.db, c.write()?, id, i).await?))
 }
 
 /// Current members of a group with their roles.
@@ -99,11 +97,11 @@ pub async fn update(
 pub async fn members(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<GroupMemberPage>, ApiError> {
     let (limit, after) = q.args()?;
-    let p = groups::members(&s.db, c.tenant, GroupId(id), after, limit).await?;
+    let p = groups::members(&s.db, c.tenant, id, after, limit).await?;
     Ok(Json(GroupMemberPage {
         items: p.items,
         next_cursor: p.next_cursor,
@@ -130,7 +128,7 @@ pub struct AddMemberInput {
 pub async fn add_member(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
     AppJson(i): AppJson<AddMemberInput>,
 ) -> Result<Json<Group>, ApiError> {
     let scene = i
@@ -141,7 +139,7 @@ pub async fn add_member(
         groups::add_member(
             &s.db,
             c.write()?,
-            GroupId(id),
+            id,
             MemberId(i.member_id),
             i.role.as_deref(),
             scene,
@@ -171,11 +169,11 @@ pub async fn remove_member(
 pub async fn history(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let limit = quanzi_core::page_limit(int_param(&q.limit, "limit")?)?;
-    let p = groups::history(&s.db, c.tenant, GroupId(id), q.cursor.as_deref(), limit).await?;
+    let p = groups::history(&s.db, c.tenant, id, q.cursor.as_deref(), limit).await?;
     Ok(Json(HistoryPage {
         items: p.items,
         next_cursor: p.next_cursor,
@@ -197,18 +195,18 @@ pub struct ActivityQuery {
 pub async fn activity(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
     AppQuery(q): AppQuery<ActivityQuery>,
 ) -> Result<Json<Vec<DayCount>>, ApiError> {
     let days = int_param(&q.days, "days")?.unwrap_or(30);
     if !(1..=366).contains(&days) {
         return Err(ApiError::field("days", "must be between 1 and 366"));
     }
-    groups::get(&s.db, c.tenant, GroupId(id)).await?;
+    groups::get(&s.db, c.tenant, id).await?;
     let today = quanzi_core::zone::today(&s.db, c.tenant).await?;
     let from = today - days + 1;
     Ok(Json(
-        quanzi_core::events::daily(&s.db, c.tenant, Some(GroupId(id)), from).await?,
+        quanzi_core::events::daily(&s.db, c.tenant, Some(id), from).await?,
     ))
 }
 

@@ -67,9 +67,9 @@ pub async fn list(
 pub async fn get_one(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<RunId>,
 ) -> Result<Json<Run>, ApiError> {
-    Ok(Json(influence::get(&s.db, c.tenant, RunId(id)).await?))
+    Ok(Json(influence::get(&s.db, c.tenant, id).await?))
 }
 
 /// Parameters of the KOL list.
@@ -136,9 +136,9 @@ pub async fn kol(
 pub async fn member(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
 ) -> Result<Json<MemberInfluence>, ApiError> {
-    influence::member(&s.db, c.tenant, MemberId(id))
+    influence::member(&s.db, c.tenant, id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("member scores"))
@@ -151,11 +151,9 @@ pub async fn member(
 pub async fn graph(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
 ) -> Result<Json<Neighbourhood>, ApiError> {
-    Ok(Json(
-        influence::neighbourhood(&s.db, c.tenant, MemberId(id)).await?,
-    ))
+    Ok(Json(influence::neighbourhood(&s.db, c.tenant, id).await?))
 }
 
 /// Routes of this module, each with its OpenAPI path.

@@ -204,12 +204,10 @@ pub async fn get_one(
 pub async fn update(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
     AppJson(input): AppJson<MemberInput>,
 ) -> Result<Json<Member>, ApiError> {
-    Ok(Json(
-        members::update(&s.db, c.write()?, MemberId(id), input).await?,
-    ))
+    Ok(Json(members::update(&s.db, c.write()?, id, input).await?))
 }
 
 /// Which member to merge into this one.
@@ -226,17 +224,11 @@ pub struct MergeInput {
 pub async fn merge(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
     AppJson(input): AppJson<MergeInput>,
 ) -> Result<Json<Member>, ApiError> {
     Ok(Json(
-        members::merge(
-            &s.db,
-            c.write()?,
-            MemberId(id),
-            MemberId(input.source_member_id),
-        )
-        .await?,
+        members::merge(&s.db, c.write()?, id, MemberId(input.source_member_id)).await?,
     ))
 }
 
@@ -246,12 +238,12 @@ pub async fn merge(
 pub async fn events(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
-    members::get(&s.db, c.tenant, MemberId(id)).await?;
+    members::get(&s.db, c.tenant, id).await?;
     let f = EventFilter {
-        member_id: Some(MemberId(id)),
+        member_id: Some(id),
         limit: quanzi_core::page_limit(crate::error::int_param(&q.limit, "limit")?)?,
         ..Default::default()
     };
@@ -268,19 +260,13 @@ pub async fn events(
 pub async fn history(
     State(s): State<AppState>,
     c: Caller,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<super::groups::HistoryPage>, ApiError> {
-    members::get(&s.db, c.tenant, MemberId(id)).await?;
+    members::get(&s.db, c.tenant, id).await?;
     let limit = quanzi_core::page_limit(int_param(&q.limit, "limit")?)?;
-    let p = quanzi_core::groups::member_history(
-        &s.db,
-        c.tenant,
-        MemberId(id),
-        q.cursor.as_deref(),
-        limit,
-    )
-    .await?;
+    let p = quanzi_core::groups::member_history(&s.db, c.tenant, id, q.cursor.as_deref(), limit)
+        .await?;
     Ok(Json(super::groups::HistoryPage {
         items: p.items,
         next_cursor: p.next_cursor,
@@ -296,7 +282,8 @@ pub struct BulkTagInput {
     /// The tag's name (created if missing).
     pub name: String,
     /// The members (1-10000), all of this tenant.
-    pub member_ids: Vec<i64>,
+    #[schema(value_type = Vec<i64>)]
+    pub member_ids: Vec<MemberId>,
     /// Remove instead of add.
     #[serde(default)]
     pub remove: bool,
@@ -326,11 +313,7 @@ pub async fn bulk_tag(
             group: i.group,
             name: i.name,
         },
-        &i.member_ids
-            .iter()
-            .copied()
-            .map(MemberId)
-            .collect::<Vec<_>>(),
+        &i.member_ids,
         i.remove,
     )
     .await?;

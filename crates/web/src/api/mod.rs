@@ -68,10 +68,11 @@ pub fn page_params(
     )?)
 }
 
-/// A numeric `{id}` path segment; anything else is a 404 (no such object can exist).
-pub struct IdPath(pub i64);
+/// A numeric `{id}` path segment as the id it names (`IdPath<MemberId>`; a bare `i64` by
+/// default); anything else is a 404 (no such object can exist).
+pub struct IdPath<T = i64>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+impl<S: Send + Sync, T: From<i64>> FromRequestParts<S> for IdPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
@@ -81,7 +82,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         raw.parse::<i64>()
             .ok()
             .filter(|v| *v > 0)
-            .map(IdPath)
+            .map(|v| IdPath(T::from(v)))
             .ok_or_else(|| ApiError::not_found("object"))
     }
 }

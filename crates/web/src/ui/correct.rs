@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use quanzi_core::CoreError;
-use quanzi_domain::MemberId;
+use quanzi_domain::{EventId, MemberId};
 use serde::Deserialize;
 
 use super::{Layout, UiUser, render, server_error};
@@ -54,7 +54,7 @@ pub struct VoidForm {
 pub async fn void_event(
     State(s): State<AppState>,
     u: UiUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<EventId>,
     Form(f): Form<VoidForm>,
 ) -> Response {
     let back = format!("/ui/members/{}", f.member_id.max(0));
@@ -62,15 +62,7 @@ pub async fn void_event(
         return refusal;
     }
     let actor = quanzi_domain::access::Actor::Operator(u.session.operator_id);
-    match quanzi_core::correct::void_event(
-        &s.db,
-        u.tenant(),
-        quanzi_domain::EventId(id),
-        &f.reason,
-        actor,
-    )
-    .await
-    {
+    match quanzi_core::correct::void_event(&s.db, u.tenant(), id, &f.reason, actor).await {
         Ok(_) => {
             s.analytics.appended(&s.db, u.tenant());
             Redirect::to(&back).into_response()

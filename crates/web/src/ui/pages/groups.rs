@@ -57,22 +57,21 @@ pub struct GroupQuery {
 pub async fn group(
     State(s): State<AppState>,
     u: UiUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<GroupId>,
     AppQuery(q): AppQuery<GroupQuery>,
 ) -> Response {
     let t = u.tenant();
-    let Some(g) = try_ui!(group::get(&s.db, t, GroupId(id)).await) else {
+    let Some(g) = try_ui!(group::get(&s.db, t, id).await) else {
         return not_found();
     };
     let today = try_ui!(quanzi_core::zone::today(&s.db, t).await);
     let from = today - 29;
-    let daily = try_ui!(quanzi_core::events::daily(&s.db, t, Some(GroupId(id)), from).await);
-    let roles = try_ui!(group::role_counts(&s.db, t, GroupId(id)).await);
+    let daily = try_ui!(quanzi_core::events::daily(&s.db, t, Some(id), from).await);
+    let roles = try_ui!(group::role_counts(&s.db, t, id).await);
     let cursor = history_cursor(q.history_cursor);
-    let history =
-        try_ui!(quanzi_core::groups::history(&s.db, t, GroupId(id), cursor.as_deref(), 30).await);
+    let history = try_ui!(quanzi_core::groups::history(&s.db, t, id, cursor.as_deref(), 30).await);
     let (history, history_next) = (history.items, history.next_cursor);
-    let members = try_ui!(group::members(&s.db, t, GroupId(id), None, 100).await);
+    let members = try_ui!(group::members(&s.db, t, id, None, 100).await);
     let l = u.layout("groups");
     let chart = activity_chart(&l, &daily, from, today);
     let roles_chart = json!({

@@ -226,34 +226,33 @@ pub struct MemberQuery {
 pub async fn member(
     State(s): State<AppState>,
     u: UiUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MemberId>,
     AppQuery(q): AppQuery<MemberQuery>,
 ) -> Response {
     let t = u.tenant();
-    let Some(mut m) = try_ui!(member::get(&s.db, t, MemberId(id)).await) else {
+    let Some(mut m) = try_ui!(member::get(&s.db, t, id).await) else {
         return not_found();
     };
     m.phone = m.phone.map(|p| u.phone(&p));
-    let tags = try_ui!(tag::of_member(&s.db, t, MemberId(id)).await);
-    let groups = try_ui!(group::groups_of_member(&s.db, t, MemberId(id)).await);
+    let tags = try_ui!(tag::of_member(&s.db, t, id).await);
+    let groups = try_ui!(group::groups_of_member(&s.db, t, id).await);
     let cursor = history_cursor(q.history_cursor);
-    let history = try_ui!(
-        quanzi_core::groups::member_history(&s.db, t, MemberId(id), cursor.as_deref(), 50).await
-    );
+    let history =
+        try_ui!(quanzi_core::groups::member_history(&s.db, t, id, cursor.as_deref(), 50).await);
     let (history, history_next) = (history.items, history.next_cursor);
     // A cursor this page did not make starts the timeline again rather than failing.
     let cursor = q
         .events_cursor
         .filter(|c| quanzi_core::parse_keyset::<2>(Some(c)).is_ok());
     let f = EventFilter {
-        member_id: Some(MemberId(id)),
+        member_id: Some(id),
         limit: 100,
         ..Default::default()
     };
     let page = try_ui!(quanzi_core::events::list(&s.db, t, f, cursor.as_deref()).await);
     let (events, timeline_next) = (page.items, page.next_cursor);
     let names = try_ui!(group::names(&s.db, t).await);
-    let erased = try_ui!(quanzi_core::read::correct::is_erased(&s.db, t, MemberId(id)).await);
+    let erased = try_ui!(quanzi_core::read::correct::is_erased(&s.db, t, id).await);
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let custom = m
         .custom
