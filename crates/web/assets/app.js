@@ -118,7 +118,17 @@
       });
     });
   }
-  document.addEventListener('DOMContentLoaded', function () { enhance(document); });
+  // On a phone the side bar is a top bar whose menu button folds the navigation in and out.
+  function menu() {
+    var button = document.getElementById('menu-toggle');
+    if (!button) return;
+    button.addEventListener('click', function () {
+      var side = button.closest('.side');
+      var open = side.classList.toggle('open');
+      button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+  }
+  document.addEventListener('DOMContentLoaded', function () { menu(); enhance(document); });
   document.addEventListener('htmx:afterSwap', function (ev) { enhance(ev.target); });
   document.addEventListener('htmx:configRequest', function (ev) {
     var meta = document.querySelector('meta[name=csrf-token]');
