@@ -77,3 +77,21 @@ pub async fn page(c: &Client, url: &str) -> String {
     assert_eq!(r.status(), StatusCode::OK, "{url}");
     r.text().await.unwrap()
 }
+
+/// Sends a form as the logged-in browser `c` does: answers the status, the `Location` it
+/// redirects to (empty when none) and the body.
+pub async fn post_form(
+    c: &Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let r = c.post(url).form(form).send().await.unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, location, r.text().await.unwrap())
+}

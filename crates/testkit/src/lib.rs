@@ -319,6 +319,18 @@ impl Served {
         http::call(&self.c, &self.app.url, key, method, path, body).await
     }
 
+    /// A browser logged in as a new operator of `t` with `role`, and its session's CSRF token.
+    pub async fn operator(&self, t: &TestTenant, role: OperatorRole) -> (reqwest::Client, String) {
+        let email = format!("{}@{}.test", role.as_str(), t.slug);
+        quanzi_core::access::create_operator(&self.app.db, t.id, &email, "Op", role, "password123")
+            .await
+            .expect("operator");
+        let (c, st) = http::logged_in(&self.app.url, &email, "password123").await;
+        assert_eq!(st, reqwest::StatusCode::SEE_OTHER, "login of {email}");
+        let html = http::page(&c, &format!("{}/ui/settings", self.app.url)).await;
+        (c, http::hidden(&html, "_csrf"))
+    }
+
     /// GETs `path` with `t`'s read key and asserts it answered 200; returns the JSON.
     pub async fn get_ok(&self, t: &TestTenant, path: &str) -> serde_json::Value {
         let (s, v) = self

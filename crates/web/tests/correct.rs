@@ -60,14 +60,7 @@ async fn shop(s: &Served, slug: &str) -> (TestTenant, i64, i64) {
 
 /// A browser logged in as a new operator of `t` with `role`, and its CSRF token.
 async fn operator(s: &Served, t: &TestTenant, role: OperatorRole) -> (Client, String) {
-    let email = format!("{}@{}.test", role.as_str(), t.slug);
-    quanzi_core::access::create_operator(&s.app.db, t.id, &email, "Op", role, "password123")
-        .await
-        .unwrap();
-    let (c, st) = http::logged_in(&s.app.url, &email, "password123").await;
-    assert_eq!(st, StatusCode::SEE_OTHER);
-    let html = http::page(&c, &format!("{}/ui/settings", s.app.url)).await;
-    (c, http::hidden(&html, "_csrf"))
+    s.operator(t, role).await
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod correct;
 mod error_page;
+mod form;
 mod format;
 pub mod i18n;
 mod influence;
@@ -218,7 +219,15 @@ pub fn router() -> Router<AppState> {
         .route("/ui/members", get(pages::members))
         .route("/ui/members/rows", get(pages::member_rows))
         .route("/ui/members/export", get(member_export::export_members))
+        .route(
+            "/ui/members/new",
+            get(pages::new_member_form).post(pages::create_member),
+        )
         .route("/ui/members/{id}", get(pages::member))
+        .route(
+            "/ui/members/{id}/edit",
+            get(pages::edit_member_form).post(pages::update_member),
+        )
         .route("/ui/members/{id}/erase", post(correct::erase_member))
         .route("/ui/events/{id}/void", post(correct::void_event))
         .route("/ui/groups", get(pages::groups))

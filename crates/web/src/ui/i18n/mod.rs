@@ -30,12 +30,27 @@ impl Lang {
         }
     }
 
-    /// The translation of a use-case's reason (given in English); the reason itself when the
-    /// locale files have no `reason.*` entry for it.
-    pub fn reason<'a>(&self, en: &'a str) -> &'a str {
-        match (self, REASONS.get(en)) {
-            (Lang::Zh, Some(zh)) => zh,
-            _ => en,
+    /// The translation of a use-case's reason (given in English): the `reason.*` entry that
+    /// says it, or one whose `{…}` placeholder stands for the part that varies ("must be at
+    /// most {n} characters"); the reason itself when the locale files have neither.
+    pub fn reason(&self, en: &str) -> String {
+        if *self == Lang::En {
+            return en.to_string();
+        }
+        if let Some(zh) = REASONS.get(en) {
+            return zh.to_string();
+        }
+        TEMPLATES
+            .iter()
+            .find_map(|t| t.fill(en))
+            .unwrap_or_else(|| en.to_string())
+    }
+
+    /// A field's label and what is wrong with it, as a sentence of this language.
+    pub fn labelled(&self, label: &str, reason: &str) -> String {
+        match self {
+            Lang::Zh => format!("{label}：{reason}"),
+            Lang::En => format!("{label}: {reason}"),
         }
     }
 
@@ -70,6 +85,44 @@ static REASONS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
         .filter(|(k, _)| k.starts_with("reason."))
         .filter_map(|(k, en)| Some((en.as_str(), ZH.get(k)?.as_str())))
         .collect()
+});
+
+/// A `reason.*` entry with one `{…}` placeholder: the English text around it, and the
+/// zh-CN text with its own placeholder.
+struct Template {
+    prefix: &'static str,
+    suffix: &'static str,
+    placeholder: String,
+    zh: &'static str,
+}
+
+impl Template {
+    /// The zh-CN text of `en` when `en` is this template with something in the placeholder.
+    fn fill(&self, en: &str) -> Option<String> {
+        let middle = en.strip_prefix(self.prefix)?.strip_suffix(self.suffix)?;
+        (!middle.is_empty()).then(|| self.zh.replace(&self.placeholder, middle))
+    }
+}
+
+/// The `reason.*` entries with a placeholder, longest fixed text first (the most specific
+/// template wins).
+static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    let mut out: Vec<Template> = EN
+        .iter()
+        .filter(|(k, _)| k.starts_with("reason."))
+        .filter_map(|(k, en)| {
+            let open = en.find('{')?;
+            let close = open + en[open..].find('}')?;
+            Some(Template {
+                prefix: &en[..open],
+                suffix: &en[close + 1..],
+                placeholder: en[open..=close].to_string(),
+                zh: ZH.get(k)?.as_str(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|t| std::cmp::Reverse(t.prefix.len() + t.suffix.len()));
+    out
 });
 
 /// A flat `"key" = "text"` table. The files are built in and a test parses them, so a

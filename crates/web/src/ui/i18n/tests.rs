@@ -171,8 +171,16 @@ fn lookups_answer_in_the_language_and_fall_back_to_the_key() {
         .iter()
         .find(|(k, _)| k.starts_with("reason."))
         .expect("a reason");
-    assert_eq!(Lang::Zh.reason(en), ZH[key]);
-    assert_eq!(Lang::En.reason(en), en);
+    assert_eq!(&Lang::Zh.reason(en), &ZH[key]);
+    assert_eq!(
+        Lang::Zh.reason("must be at most 64 characters"),
+        "最多 64 个字符"
+    );
+    assert_eq!(
+        Lang::Zh.reason("must be between 1 and capacity_hard"),
+        "须在 1 到人数上限之间"
+    );
+    assert_eq!(&Lang::En.reason(en), en);
     assert_eq!(Lang::Zh.reason("an unknown reason"), "an unknown reason");
     assert_eq!(keys().count(), ZH.len());
 }

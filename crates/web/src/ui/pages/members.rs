@@ -101,6 +101,8 @@ struct MembersPage {
     tiers: Vec<(String, String)>,
     rows: Vec<MemberRowView>,
     next: Option<String>,
+    /// May create members.
+    can_write: bool,
 }
 
 #[derive(Template)]
@@ -154,6 +156,7 @@ pub async fn members(
             .collect(),
         rows,
         next,
+        can_write: u.perms().write,
     })
 }
 

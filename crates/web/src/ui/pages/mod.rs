@@ -22,11 +22,16 @@ macro_rules! try_ui {
 mod coming;
 mod dashboard;
 mod groups;
+mod member_form;
 mod members;
 
 pub use coming::{campaigns, growth};
 pub use dashboard::dashboard;
 pub use groups::{group, groups};
+pub use member_form::{
+    create as create_member, edit_form as edit_member_form, new_form as new_member_form,
+    update as update_member,
+};
 pub use members::{MemberPageQuery, member, member_rows, members};
 
 fn not_found() -> Response {
