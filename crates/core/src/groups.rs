@@ -161,6 +161,47 @@ pub async fn add_member(
     get(db, t, id).await
 }
 
+/// What adding a selection of members to a group did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Added {
+    /// Members who joined.
+    pub added: usize,
+    /// Members who were in the group already.
+    pub already: usize,
+    /// Members left out because the group reached its hard capacity.
+    pub full: usize,
+}
+
+/// Adds each member of `ids` to the group (a join each, as [`add_member`]), until the group
+/// reaches its hard capacity; the members it leaves out are counted, not refused one by one.
+pub async fn add_members(db: &Db, t: TenantId, id: GroupId, ids: &[MemberId]) -> Result<Added> {
+    let mut g = get(db, t, id).await?;
+    let mut done = Added::default();
+    let current: std::collections::HashSet<i64> =
+        repo::member_ids(db, t, id).await?.into_iter().collect();
+    for (i, m) in ids.iter().enumerate() {
+        if current.contains(&m.0) {
+            done.already += 1;
+            continue;
+        }
+        if g.size >= g.capacity_hard {
+            done.full += ids[i..].iter().filter(|m| !current.contains(&m.0)).count();
+            break;
+        }
+        match add_member(db, t, id, *m, None, Some("operator".into()), None).await {
+            Ok(now) => {
+                g = now;
+                done.added += 1;
+            }
+            Err(CoreError::Invalid(_)) => {
+                done.full += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
 /// Stores a join or leave made through the API as the event it is, in `tx`: the same path
 /// as an ingested event — membership applied by the event, and the outbox rows
 /// (`member.joined`, `member.left`, `group.full`) written by `events::store`.

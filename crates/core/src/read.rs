@@ -62,7 +62,7 @@ pub mod member {
     use super::{Db, Result, all};
     pub use crate::views::Member;
     pub use quanzi_domain::query::MemberFilter;
-    pub use quanzi_store::member::{count, districts, names};
+    pub use quanzi_store::member::{count, count_matching, districts, ids, names};
 
     /// The member (merged ones included).
     pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Option<Member>> {

@@ -23,11 +23,17 @@ pub struct MemberFilter {
     pub tag_id: Option<TagId>,
     /// Currently in this group.
     pub group_id: Option<GroupId>,
+    /// Only these members (a selection), at most [`MAX_SELECTION`].
+    pub ids: Option<Vec<MemberId>>,
     /// Only ids greater than this (the cursor).
     pub after: Option<i64>,
     /// Page size.
     pub limit: i64,
 }
+
+/// The most members one selection (of a list, for tagging, exporting or adding to a group)
+/// may hold.
+pub const MAX_SELECTION: usize = 10_000;
 
 /// Filters and cursor for listing events.
 #[derive(Debug, Clone, Default)]

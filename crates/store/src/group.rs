@@ -267,6 +267,13 @@ pub async fn members(
         .bind(tenant.0).bind(group.0).bind(after.unwrap_or(0)).bind(limit).fetch_all(p).await.map_err(Into::into))
 }
 
+/// The ids of a group's current members.
+pub async fn member_ids(db: &Db, tenant: TenantId, group: GroupId) -> Result<Vec<i64>> {
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>(
+        "select member_id from group_membership where tenant_id = $1 and group_id = $2 and left_at_ms is null")
+        .bind(tenant.0).bind(group.0).fetch_all(p).await.map_err(Into::into))
+}
+
 /// Count of current members by role.
 pub async fn role_counts(db: &Db, tenant: TenantId, group: GroupId) -> Result<Vec<(String, i64)>> {
     on_pool!(db, p => sqlx::query_as::<_, (String, i64)>(

@@ -293,6 +293,19 @@ fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {
         b.bind(Arg::I64(g.0));
         b.push(")");
     }
+    if let Some(ids) = &f.ids {
+        b.push(" and member_id in (");
+        if ids.is_empty() {
+            b.push("null");
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(Arg::I64(id.0));
+        }
+        b.push(")");
+    }
     if let Some(a) = f.after {
         b.push(" and member_id > ");
         b.bind(Arg::I64(a));
@@ -319,6 +332,16 @@ pub(crate) fn list_query(tenant: TenantId, f: &MemberFilter, sqlite: bool) -> (S
 pub async fn ids(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<i64>> {
     let (sql, args) = filtered("member_id", tenant, f).finish(db.is_sqlite());
     on_pool!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Counts the members the filter keeps, ignoring the cursor and `limit`.
+pub async fn count_matching(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<i64> {
+    let f = MemberFilter {
+        after: None,
+        ..f.clone()
+    };
+    let (sql, args) = filtered("count(*)", tenant, &f).finish(db.is_sqlite());
+    on_pool!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)), args).fetch_one(p).await.map_err(Into::into))
 }
 
 /// Counts the tenant's (unmerged) members.

@@ -93,7 +93,25 @@
       });
     });
   }
-  function enhance(root) { renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); confirmForms(root); }
+  // A member list's selection: the page's checkbox ticks every row, the counter follows, and
+  // "all N matching" counts the whole filter.
+  function selection(root) {
+    var form = document.getElementById('selection');
+    if (!form || form.dataset.bound) return;
+    form.dataset.bound = '1';
+    var picked = document.getElementById('picked'), all = document.getElementById('all-matching');
+    var page = document.getElementById('pick-page'), total = document.getElementById('member-total');
+    function count() {
+      var n = document.querySelectorAll('input.pick:checked').length;
+      picked.textContent = all && all.checked && total ? total.textContent : n;
+    }
+    document.addEventListener('change', function (ev) {
+      if (ev.target === page) document.querySelectorAll('input.pick').forEach(function (c) { c.checked = page.checked; });
+      if (ev.target === page || ev.target === all || ev.target.classList.contains('pick')) count();
+    });
+    count();
+  }
+  function enhance(root) { selection(root); renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); confirmForms(root); }
   // Tables marked sortable sort by a column when its header is clicked (numbers by value).
   function sortable(root) {
     root.querySelectorAll('table.sortable').forEach(function (table) {

@@ -103,6 +103,7 @@ impl MemberQuery {
             source_channel: nonblank(&self.source_channel),
             tag_id: id_param(&self.tag_id, "tag_id")?.map(quanzi_domain::TagId),
             group_id: id_param(&self.group_id, "group_id")?.map(quanzi_domain::GroupId),
+            ids: None,
             after,
             limit,
         })

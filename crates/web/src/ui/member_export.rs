@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use quanzi_channels::export::{Cell, Table};
-use quanzi_core::read::member;
+use quanzi_core::read::member::{self, MemberFilter};
 use serde::Deserialize;
 
 use super::pages::MemberPageQuery;
@@ -34,6 +34,17 @@ pub async fn export_members(
         "xlsx" => false,
         _ => return ApiError::field("format", "must be csv or xlsx").into_response(),
     };
+    export(&s, &u, q.filter(), csv).await
+}
+
+/// The members `f` keeps (at most [`MAX_EXPORT_ROWS`]) as a CSV or XLSX download, in the
+/// operator's language, phones as the operator may see them.
+pub(in crate::ui) async fn export(
+    s: &AppState,
+    u: &UiUser,
+    mut f: MemberFilter,
+    csv: bool,
+) -> Response {
     let l = u.layout("members");
     let headers = [
         "col.id",
@@ -48,7 +59,6 @@ pub async fn export_members(
     .iter()
     .map(|k| l.t(k).to_string())
     .collect();
-    let mut f = q.filter();
     f.limit = 500;
     let mut rows = Vec::new();
     while rows.len() < MAX_EXPORT_ROWS {

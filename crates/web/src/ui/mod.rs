@@ -219,6 +219,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/members", get(pages::members))
         .route("/ui/members/rows", get(pages::member_rows))
         .route("/ui/members/export", get(member_export::export_members))
+        .route("/ui/members/selection", post(pages::act_on_selection))
         .route(
             "/ui/members/new",
             get(pages::new_member_form).post(pages::create_member),

@@ -7,8 +7,8 @@ use quanzi_core::read::event::EventFilter;
 use quanzi_core::read::member::{Member, MemberFilter};
 use quanzi_core::read::tag::Tag;
 use quanzi_core::read::{group, member, tag};
-use quanzi_domain::MemberId;
 use quanzi_domain::member::{LifecycleStage, SpendingTier};
+use quanzi_domain::{GroupId, MemberId, TagId};
 use serde::Deserialize;
 
 use super::super::{Layout, UiUser, render, server_error, urlencode};
@@ -24,6 +24,8 @@ pub struct MemberPageQuery {
     district: Option<String>,
     lifecycle_stage: Option<String>,
     spending_tier: Option<String>,
+    tag_id: Option<String>,
+    group_id: Option<String>,
     cursor: Option<String>,
 }
 
@@ -37,25 +39,44 @@ impl MemberPageQuery {
             lifecycle_stage: clean(&self.lifecycle_stage)
                 .filter(|v| LifecycleStage::parse(v).is_some()),
             spending_tier: clean(&self.spending_tier).filter(|v| SpendingTier::parse(v).is_some()),
+            tag_id: clean(&self.tag_id).and_then(|v| v.parse().ok()).map(TagId),
+            group_id: clean(&self.group_id)
+                .and_then(|v| v.parse().ok())
+                .map(GroupId),
             after: self.cursor.as_deref().and_then(|c| c.parse().ok()),
             limit: 50,
             ..Default::default()
         }
     }
 
-    fn next_query(&self, cursor: &str) -> String {
-        let mut q = format!("cursor={}", urlencode(cursor));
-        for (k, v) in [
+    /// The filters as they are named here, those set only.
+    pub(in crate::ui) fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
             ("q", &self.q),
             ("district", &self.district),
             ("lifecycle_stage", &self.lifecycle_stage),
             ("spending_tier", &self.spending_tier),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                q.push_str(&format!("&{k}={}", urlencode(v)));
-            }
-        }
-        q
+            ("tag_id", &self.tag_id),
+            ("group_id", &self.group_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v.as_deref().filter(|v| !v.trim().is_empty())?)))
+        .collect()
+    }
+
+    /// The filters as a query string (no cursor).
+    pub(in crate::ui) fn query(&self) -> String {
+        self.pairs()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    fn next_query(&self, cursor: &str) -> String {
+        let q = self.query();
+        let sep = if q.is_empty() { "" } else { "&" };
+        format!("cursor={}{sep}{q}", urlencode(cursor))
     }
 }
 
@@ -87,6 +108,67 @@ impl From<&Member> for MemberRowView {
     }
 }
 
+/// What the last action on a selection did, as the redirect after it says
+/// ([`super::selection`]).
+#[derive(Debug, Default, Deserialize)]
+pub struct Outcome {
+    done: Option<String>,
+    err: Option<String>,
+    n: Option<u64>,
+    c: Option<u64>,
+    tag: Option<String>,
+    already: Option<u64>,
+    full: Option<u64>,
+    group: Option<i64>,
+}
+
+impl Outcome {
+    /// The sentence shown above the list, in the operator's language, and whether it is an
+    /// error; none when nothing was done.
+    fn notice(&self, l: &Layout, groups: &[(i64, String)]) -> Option<(String, bool)> {
+        if let Some(key) = self.err.as_deref().filter(|k| k.starts_with("sel.err.")) {
+            return Some((l.t(key).to_string(), true));
+        }
+        let n = self.n.unwrap_or(0).to_string();
+        let text = match self.done.as_deref()? {
+            "tagged" | "untagged" => l
+                .t(if self.done.as_deref() == Some("tagged") {
+                    "sel.done.tagged"
+                } else {
+                    "sel.done.untagged"
+                })
+                .replace("{n}", &n)
+                .replace("{c}", &self.c.unwrap_or(0).to_string())
+                .replace("{tag}", self.tag.as_deref().unwrap_or_default()),
+            "added" => {
+                let group = groups
+                    .iter()
+                    .find(|g| Some(g.0) == self.group)
+                    .map_or("", |g| g.1.as_str());
+                let mut t = l
+                    .t("sel.done.added")
+                    .replace("{n}", &n)
+                    .replace("{group}", group);
+                if self.already.unwrap_or(0) > 0 {
+                    t.push_str(
+                        &l.t("sel.done.already")
+                            .replace("{n}", &self.already.unwrap_or(0).to_string()),
+                    );
+                }
+                if self.full.unwrap_or(0) > 0 {
+                    t.push_str(
+                        &l.t("sel.done.full")
+                            .replace("{n}", &self.full.unwrap_or(0).to_string()),
+                    );
+                }
+                t
+            }
+            _ => return None,
+        };
+        Some((text, false))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "members.html")]
 struct MembersPage {
@@ -96,6 +178,16 @@ struct MembersPage {
     district: String,
     stage: String,
     tier: String,
+    tag_id: String,
+    group_id: String,
+    /// The filters set, for the selection form to carry.
+    filters: Vec<(&'static str, String)>,
+    /// The tenant's tags and groups (filters, and the selection's targets).
+    tags: Vec<(i64, String)>,
+    /// The names of the tenant's tag groups (suggested when tagging).
+    tag_groups: Vec<String>,
+    groups: Vec<(i64, String)>,
+    notice: Option<(String, bool)>,
     districts: Vec<String>,
     stages: Vec<(String, String)>,
     tiers: Vec<(String, String)>,
@@ -133,18 +225,43 @@ pub async fn members(
     State(s): State<AppState>,
     u: UiUser,
     AppQuery(q): AppQuery<MemberPageQuery>,
+    AppQuery(outcome): AppQuery<Outcome>,
 ) -> Response {
+    let t = u.tenant();
     let (rows, next) = try_ui!(member_rows_of(&s, &u, &q).await);
-    let total = try_ui!(member::count(&s.db, u.tenant()).await);
-    let districts = try_ui!(member::districts(&s.db, u.tenant()).await);
+    let total = try_ui!(member::count_matching(&s.db, t, &q.filter()).await);
+    let districts = try_ui!(member::districts(&s.db, t).await);
+    let all_tags = try_ui!(tag::list(&s.db, t).await);
+    let mut tag_groups: Vec<String> = all_tags.iter().map(|g| g.group_name.clone()).collect();
+    tag_groups.sort();
+    tag_groups.dedup();
+    let tags: Vec<(i64, String)> = all_tags
+        .into_iter()
+        .map(|g| (g.tag_id.0, format!("{} · {}", g.group_name, g.name)))
+        .collect();
+    let mut groups: Vec<(i64, String)> =
+        try_ui!(group::names(&s.db, t).await).into_iter().collect();
+    groups.sort_by(|a, b| a.1.cmp(&b.1));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let l = u.layout("members");
     render(MembersPage {
-        l: u.layout("members"),
+        notice: outcome.notice(&l, &groups),
+        l,
         total,
         q: v(&q.q),
         district: v(&q.district),
         stage: v(&q.lifecycle_stage),
         tier: v(&q.spending_tier),
+        tag_id: v(&q.tag_id),
+        group_id: v(&q.group_id),
+        filters: q
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect(),
+        tags,
+        tag_groups,
+        groups,
         districts,
         stages: LifecycleStage::ALL
             .iter()

@@ -24,6 +24,7 @@ mod dashboard;
 mod groups;
 mod member_form;
 mod members;
+mod selection;
 
 pub use coming::{campaigns, growth};
 pub use dashboard::dashboard;
@@ -33,6 +34,7 @@ pub use member_form::{
     update as update_member,
 };
 pub use members::{MemberPageQuery, member, member_rows, members};
+pub use selection::act as act_on_selection;
 
 fn not_found() -> Response {
     (axum::http::StatusCode::NOT_FOUND, "not found").into_response()

@@ -1,0 +1,186 @@
+//! Acting on a selection of members (`POST /ui/members/selection`): the members ticked in a
+//! list, or every member its filters keep ("select all N matching"); tag or untag them, add
+//! them to a group, or export them. Lists that offer it (the member list, the KOL list, a seed
+//! choice) send the same form; a write answers 303 back to the list with what was done.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+use quanzi_core::read::member::{self, MemberFilter};
+use quanzi_core::{CoreError, groups, members};
+use quanzi_domain::query::MAX_SELECTION;
+use quanzi_domain::tag::TagInput;
+use quanzi_domain::{GroupId, MemberId};
+
+use super::super::form::{refusal, see_other};
+use super::super::{UiUser, server_error, urlencode};
+use super::MemberPageQuery;
+use super::member_form::refused;
+use crate::AppState;
+
+/// What the operator asked for, from the form's `action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Tag,
+    Untag,
+    AddToGroup,
+    Export { csv: bool },
+}
+
+impl Action {
+    fn parse(v: &str) -> Option<Action> {
+        Some(match v {
+            "tag" => Action::Tag,
+            "untag" => Action::Untag,
+            "add_to_group" => Action::AddToGroup,
+            "export_csv" => Action::Export { csv: true },
+            "export_xlsx" => Action::Export { csv: false },
+            _ => return None,
+        })
+    }
+}
+
+/// The form as sent: repeated `member_id`s, the list's filters as `f.<name>`, and the
+/// action's own fields.
+struct SelectionForm {
+    csrf: String,
+    action: Option<Action>,
+    ids: Vec<MemberId>,
+    all_matching: bool,
+    filters: MemberPageQuery,
+    tag_group: String,
+    tag_name: String,
+    target_group: Option<GroupId>,
+    /// The list to come back to (a path under `/ui/`).
+    back: String,
+}
+
+impl SelectionForm {
+    fn of(pairs: Vec<(String, String)>) -> SelectionForm {
+        let mut f = SelectionForm {
+            csrf: String::new(),
+            action: None,
+            ids: Vec::new(),
+            all_matching: false,
+            filters: MemberPageQuery::default(),
+            tag_group: String::new(),
+            tag_name: String::new(),
+            target_group: None,
+            back: "/ui/members".into(),
+        };
+        let mut filters = Vec::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "_csrf" => f.csrf = v,
+                "action" => f.action = Action::parse(&v),
+                "member_id" => f.ids.extend(v.trim().parse().ok().map(MemberId)),
+                "all_matching" => f.all_matching = !v.is_empty(),
+                "tag_group" => f.tag_group = v,
+                "tag_name" => f.tag_name = v,
+                "target_group_id" => f.target_group = v.trim().parse().ok().map(GroupId),
+                "back" if v.starts_with("/ui/") && !v.starts_with("//") => f.back = v,
+                _ => {
+                    if let Some(name) = k.strip_prefix("f.") {
+                        filters.push((name.to_string(), v));
+                    }
+                }
+            }
+        }
+        f.filters = serde_urlencoded::to_string(&filters)
+            .ok()
+            .and_then(|q| serde_urlencoded::from_str(&q).ok())
+            .unwrap_or_default();
+        f.ids.sort_unstable_by_key(|m| m.0);
+        f.ids.dedup();
+        f
+    }
+
+    /// The list page again, its filters kept, with `outcome` (`done=…&n=…` or `err=…`).
+    fn back_to(&self, outcome: &str) -> String {
+        let sep = if self.back.contains('?') { '&' } else { '?' };
+        let query = self.filters.query();
+        let query = if query.is_empty() || self.back.contains('?') {
+            String::new()
+        } else {
+            format!("{query}&")
+        };
+        format!("{}{sep}{query}{outcome}", self.back)
+    }
+}
+
+/// POST /ui/members/selection.
+pub async fn act(
+    State(s): State<AppState>,
+    u: UiUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = SelectionForm::of(pairs);
+    let Some(action) = f.action else {
+        return see_other(&f.back_to("err=sel.err.action"));
+    };
+    let writes = !matches!(action, Action::Export { .. });
+    if let Some(why) = refusal(&u, &f.csrf, !writes || u.perms().write, "correct.forbidden") {
+        return refused(why);
+    }
+    let t = u.tenant();
+    let ids = if f.all_matching {
+        let filter = MemberFilter {
+            after: None,
+            ..f.filters.filter()
+        };
+        match member::ids(&s.db, t, &filter).await {
+            Ok(ids) => ids.into_iter().map(MemberId).collect(),
+            Err(e) => return server_error(e),
+        }
+    } else {
+        f.ids.clone()
+    };
+    if ids.is_empty() {
+        return see_other(&f.back_to("err=sel.err.none"));
+    }
+    if ids.len() > MAX_SELECTION {
+        return see_other(&f.back_to("err=sel.err.too_many"));
+    }
+    let n = ids.len();
+    match action {
+        Action::Export { csv } => {
+            let filter = MemberFilter {
+                ids: Some(ids),
+                ..MemberFilter::default()
+            };
+            super::super::member_export::export(&s, &u, filter, csv).await
+        }
+        Action::Tag | Action::Untag => {
+            let input = TagInput {
+                group: f.tag_group.trim().to_string(),
+                name: f.tag_name.trim().to_string(),
+            };
+            let remove = action == Action::Untag;
+            match members::bulk_tag(&s.db, t, input, &ids, remove).await {
+                Ok(r) => {
+                    let done = if remove { "untagged" } else { "tagged" };
+                    let tag = urlencode(&format!("{}: {}", r.tag.group_name, r.tag.name));
+                    see_other(&f.back_to(&format!("done={done}&n={n}&c={}&tag={tag}", r.changed)))
+                }
+                Err(CoreError::Invalid(_)) => see_other(&f.back_to("err=sel.err.tag")),
+                Err(e) => server_error(e),
+            }
+        }
+        Action::AddToGroup => {
+            let Some(g) = f.target_group else {
+                return see_other(&f.back_to("err=sel.err.group"));
+            };
+            match groups::add_members(&s.db, t, g, &ids).await {
+                Ok(a) => {
+                    s.analytics.appended(&s.db, t);
+                    see_other(&f.back_to(&format!(
+                        "done=added&n={}&already={}&full={}&group={}",
+                        a.added, a.already, a.full, g.0
+                    )))
+                }
+                Err(CoreError::NotFound(_)) => see_other(&f.back_to("err=sel.err.group")),
+                Err(e) => server_error(e),
+            }
+        }
+    }
+}
