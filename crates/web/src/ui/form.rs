@@ -63,6 +63,11 @@ impl FormErrors {
             .collect()
     }
 
+    /// True when nothing was wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Adds one error on `field`, already in the operator's language.
     pub fn push(&mut self, field: &str, text: String) {
         if self.get(field).is_empty() {

@@ -232,7 +232,15 @@ pub fn router() -> Router<AppState> {
         .route("/ui/members/{id}/erase", post(correct::erase_member))
         .route("/ui/events/{id}/void", post(correct::void_event))
         .route("/ui/groups", get(pages::groups))
+        .route(
+            "/ui/groups/new",
+            get(pages::new_group_form).post(pages::create_group),
+        )
         .route("/ui/groups/{id}", get(pages::group))
+        .route(
+            "/ui/groups/{id}/edit",
+            get(pages::edit_group_form).post(pages::update_group),
+        )
         .route("/ui/kpi", get(kpi::index))
         .route("/ui/kpi/{page}", get(kpi::page))
         .route("/ui/kpi/{page}/body", get(kpi::body))

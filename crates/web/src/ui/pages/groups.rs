@@ -20,6 +20,8 @@ use crate::error::AppQuery;
 struct GroupsPage {
     l: Layout,
     rows: Vec<GroupRow>,
+    /// May create groups.
+    can_write: bool,
 }
 
 /// GET /ui/groups.
@@ -28,6 +30,7 @@ pub async fn groups(State(s): State<AppState>, u: UiUser) -> Response {
     render(GroupsPage {
         l: u.layout("groups"),
         rows: groups.iter().map(GroupRow::from).collect(),
+        can_write: u.perms().write,
     })
 }
 
@@ -45,6 +48,8 @@ struct GroupPage {
     history: Vec<(String, i64, String, String, String)>,
     history_next: Option<String>,
     members: Vec<(i64, String, String, String, String)>,
+    /// May edit the group.
+    can_write: bool,
 }
 
 /// The group page's query: where its history resumes.
@@ -80,6 +85,7 @@ pub async fn group(
     })
     .to_string();
     render(GroupPage {
+        can_write: u.perms().write,
         dimension_key: format!("dim.{}", g.dimension),
         theme: g.theme.clone().unwrap_or_default(),
         rules: g.rules.clone().unwrap_or_default(),

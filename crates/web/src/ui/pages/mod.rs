@@ -21,6 +21,7 @@ macro_rules! try_ui {
 
 mod coming;
 mod dashboard;
+mod group_form;
 mod groups;
 mod member_form;
 mod members;
@@ -28,6 +29,10 @@ mod selection;
 
 pub use coming::{campaigns, growth};
 pub use dashboard::dashboard;
+pub use group_form::{
+    create as create_group, edit_form as edit_group_form, new_form as new_group_form,
+    update as update_group,
+};
 pub use groups::{group, groups};
 pub use member_form::{
     create as create_member, edit_form as edit_member_form, new_form as new_member_form,
