@@ -20,6 +20,9 @@ pub(crate) fn on_member_keys<T>(r: std::result::Result<T, StoreError>) -> Result
         })
 }
 
+mod preview;
+pub use preview::{MergePreview, merge_preview};
+
 /// Creates a member.
 pub async fn create(db: &Db, t: TenantId, input: MemberInput) -> Result<Member> {
     let defs = tenant::custom_fields(db, t).await?;

@@ -356,6 +356,9 @@ impl MemberInput {
     }
 }
 
+mod merge;
+pub use merge::{MAX_INTERESTS, MergeSide, merge_patch};
+
 #[cfg(test)]
 mod tests {
     use super::*;

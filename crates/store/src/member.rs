@@ -344,6 +344,12 @@ pub async fn count_matching(db: &Db, tenant: TenantId, f: &MemberFilter) -> Resu
     on_pool!(db, p => bind_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)), args).fetch_one(p).await.map_err(Into::into))
 }
 
+/// How many events name the member.
+pub async fn event_count(db: &Db, tenant: TenantId, member: MemberId) -> Result<i64> {
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1 and member_id = $2")
+        .bind(tenant.0).bind(member.0).fetch_one(p).await.map_err(Into::into))
+}
+
 /// Counts the tenant's (unmerged) members.
 pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
     on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from member where tenant_id = $1 and merged_into is null")
@@ -381,6 +387,25 @@ pub async fn names(
     Ok(out)
 }
 
+impl Member {
+    /// What the merge rule reads of this member.
+    pub fn merge_side(&self) -> quanzi_domain::member::MergeSide {
+        quanzi_domain::member::MergeSide {
+            district: self.district.clone(),
+            interests: self.interests.clone(),
+            source_channel: self.source_channel.clone(),
+            external_userid: self.external_userid.clone(),
+            unionid: self.unionid.clone(),
+            phone: self.phone.clone(),
+            custom: self
+                .custom
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// Merges `source` into `target`: events, memberships and tags move to the target, external
 /// ids the target lacks are taken over, custom values the target lacks are copied, and the
 /// source is marked `merged_into`. Returns the merged target.
@@ -416,32 +441,7 @@ pub async fn merge(
     for sql in stmts {
         on_tx!(tx, c => sqlx::query(sql).bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
     }
-    let mut custom = s.custom.as_object().cloned().unwrap_or_default();
-    custom.extend(t.custom.as_object().cloned().unwrap_or_default());
-    let patch = MemberPatch {
-        external_userid: t
-            .external_userid
-            .is_none()
-            .then(|| s.external_userid.clone())
-            .filter(|v| v.is_some()),
-        unionid: t
-            .unionid
-            .is_none()
-            .then(|| s.unionid.clone())
-            .filter(|v| v.is_some()),
-        phone: t
-            .phone
-            .is_none()
-            .then(|| s.phone.clone())
-            .filter(|v| v.is_some()),
-        district: t
-            .district
-            .is_none()
-            .then(|| s.district.clone())
-            .filter(|v| v.is_some()),
-        custom: Some(custom.into_iter().collect()),
-        ..Default::default()
-    };
+    let patch = quanzi_domain::member::merge_patch(&t.merge_side(), &s.merge_side());
     update(tx, tenant, target, &patch).await
 }
 

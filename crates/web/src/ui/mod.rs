@@ -230,6 +230,10 @@ pub fn router() -> Router<AppState> {
             get(pages::edit_member_form).post(pages::update_member),
         )
         .route("/ui/members/{id}/erase", post(correct::erase_member))
+        .route(
+            "/ui/members/{id}/merge",
+            get(pages::merge_page).post(pages::confirm_merge),
+        )
         .route("/ui/events/{id}/void", post(correct::void_event))
         .route("/ui/groups", get(pages::groups))
         .route(

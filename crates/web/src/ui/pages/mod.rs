@@ -25,6 +25,7 @@ mod group_form;
 mod groups;
 mod member_form;
 mod members;
+mod merge;
 mod selection;
 
 pub use coming::{campaigns, growth};
@@ -39,6 +40,7 @@ pub use member_form::{
     update as update_member,
 };
 pub use members::{MemberPageQuery, member, member_rows, members};
+pub use merge::{confirm as confirm_merge, page as merge_page};
 pub use selection::act as act_on_selection;
 
 fn not_found() -> Response {
