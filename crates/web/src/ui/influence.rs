@@ -25,6 +25,7 @@ use quanzi_domain::access::OperatorRole;
 use serde::Deserialize;
 
 use super::i18n::Lang;
+use super::pages::{Outcome, SelectionBar};
 use super::{Layout, UiUser, render, server_error, urlencode};
 use crate::AppState;
 use crate::auth::constant_time_eq;
@@ -245,12 +246,16 @@ struct KolPage {
     write: bool,
     query: String,
     group_q: String,
+    /// What the last action on a selection of the list did.
+    notice: Option<(String, bool)>,
 }
 
 /// GET /ui/influence: the KOL list's frame (role tabs, group filter, latest run, recompute);
 /// the rows come from [`kol_rows`].
-pub async fn index(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuery) -> Response {
-    let q = KolQuery::parse(q.as_deref());
+pub async fn index(State(s): State<AppState>, u: UiUser, RawQuery(raw): RawQuery) -> Response {
+    let q = KolQuery::parse(raw.as_deref());
+    let outcome: Outcome =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let t = u.tenant();
     let l = u.layout("influence");
     let role = role_of(q.role.as_deref());
@@ -277,7 +282,12 @@ pub async fn index(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuery) 
         .map(|g| format!("&group_id={}", urlencode(g)))
         .unwrap_or_default();
     let query = format!("role={role}{group_q}");
+    let names: Vec<(i64, String)> = groups
+        .iter()
+        .map(|g| (g.group_id.0, g.name.clone()))
+        .collect();
     render(KolPage {
+        notice: outcome.notice(&l, &names),
         role,
         tabs: influence::ROLES
             .iter()
@@ -316,6 +326,8 @@ struct KolRows {
     l: Layout,
     rows: Vec<KolRowView>,
     error: Option<String>,
+    /// The selection bar over the rows (none with an error).
+    sel: Option<SelectionBar>,
 }
 
 /// GET /ui/influence/kol: the KOL list's rows for a role and group (htmx partial).
@@ -350,10 +362,21 @@ pub async fn kol_rows(State(s): State<AppState>, u: UiUser, RawQuery(q): RawQuer
             why: explain::why(l.lang, role, &e.member, n),
         })
         .collect();
+    let back = format!(
+        "/ui/influence?role={role}{}",
+        q.group_raw()
+            .map(|g| format!("&group_id={}", urlencode(g)))
+            .unwrap_or_default()
+    );
+    let sel = match SelectionBar::load(&s, &u, &back).await {
+        Ok(b) => b,
+        Err(e) => return server_error(e),
+    };
     render(KolRows {
         l,
         rows,
         error: None,
+        sel: Some(sel),
     })
 }
 
@@ -369,6 +392,7 @@ fn kol_error(l: Layout, key: &str) -> Response {
     let error = Some(l.t(key).to_string());
     render(KolRows {
         l,
+        sel: None,
         rows: Vec::new(),
         error,
     })

@@ -19,6 +19,8 @@ use super::{
     stage_label, state_label,
 };
 use crate::AppState;
+use crate::error::AppQuery;
+use crate::ui::pages::{Outcome, SelectionBar};
 use crate::ui::{Layout, UiUser, render, server_error};
 
 /// The page of run `id`.
@@ -43,10 +45,19 @@ struct RunPage {
     error: Option<String>,
     r: ResultView,
     write: bool,
+    /// The selection bar over the chosen seeds.
+    sel: Option<SelectionBar>,
+    /// What the last action on a selection of the seeds did.
+    notice: Option<(String, bool)>,
 }
 
 /// GET /ui/influence/runs/{id}: the run's progress or result; 404 for another tenant's run.
-pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>) -> Response {
+pub async fn page(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(raw): Path<String>,
+    AppQuery(outcome): AppQuery<Outcome>,
+) -> Response {
     let run = match load(&s, &u, &raw).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -69,7 +80,18 @@ pub async fn page(State(s): State<AppState>, u: UiUser, Path(raw): Path<String>)
         ("done", _) => result::scores_view(&l, &run),
         _ => ResultView::default(),
     };
+    let sel = if r.seeds.is_empty() {
+        None
+    } else {
+        match SelectionBar::load(&s, &u, &href(run.run_id.0)).await {
+            Ok(b) => Some(b),
+            Err(e) => return server_error(e),
+        }
+    };
+    let notice = sel.as_ref().and_then(|b| outcome.notice(&l, &b.groups));
     render(RunPage {
+        sel,
+        notice,
         run_id: run.run_id.0,
         title: fill(l.t("inf.run.title"), &[("id", run.run_id.to_string())]),
         kind_name: run.kind.clone(),

@@ -12,6 +12,7 @@ use quanzi_domain::{GroupId, MemberId, TagId};
 use serde::Deserialize;
 
 use super::super::{Layout, UiUser, render, server_error, urlencode};
+use super::selection::SelectionBar;
 use super::{history_cursor, not_found};
 use crate::AppState;
 use crate::api::IdPath;
@@ -111,7 +112,7 @@ impl From<&Member> for MemberRowView {
 /// What the last action on a selection did, as the redirect after it says
 /// ([`super::selection`]).
 #[derive(Debug, Default, Deserialize)]
-pub struct Outcome {
+pub(in crate::ui) struct Outcome {
     done: Option<String>,
     err: Option<String>,
     n: Option<u64>,
@@ -125,7 +126,11 @@ pub struct Outcome {
 impl Outcome {
     /// The sentence shown above the list, in the operator's language, and whether it is an
     /// error; none when nothing was done.
-    fn notice(&self, l: &Layout, groups: &[(i64, String)]) -> Option<(String, bool)> {
+    pub(in crate::ui) fn notice(
+        &self,
+        l: &Layout,
+        groups: &[(i64, String)],
+    ) -> Option<(String, bool)> {
         if let Some(key) = self.err.as_deref().filter(|k| k.starts_with("sel.err.")) {
             return Some((l.t(key).to_string(), true));
         }
@@ -180,13 +185,11 @@ struct MembersPage {
     tier: String,
     tag_id: String,
     group_id: String,
-    /// The filters set, for the selection form to carry.
-    filters: Vec<(&'static str, String)>,
-    /// The tenant's tags and groups (filters, and the selection's targets).
+    /// The tenant's tags and groups, to filter by.
     tags: Vec<(i64, String)>,
-    /// The names of the tenant's tag groups (suggested when tagging).
-    tag_groups: Vec<String>,
     groups: Vec<(i64, String)>,
+    /// The selection bar.
+    sel: SelectionBar,
     notice: Option<(String, bool)>,
     districts: Vec<String>,
     stages: Vec<(String, String)>,
@@ -231,17 +234,18 @@ pub async fn members(
     let (rows, next) = try_ui!(member_rows_of(&s, &u, &q).await);
     let total = try_ui!(member::count_matching(&s.db, t, &q.filter()).await);
     let districts = try_ui!(member::districts(&s.db, t).await);
-    let all_tags = try_ui!(tag::list(&s.db, t).await);
-    let mut tag_groups: Vec<String> = all_tags.iter().map(|g| g.group_name.clone()).collect();
-    tag_groups.sort();
-    tag_groups.dedup();
-    let tags: Vec<(i64, String)> = all_tags
+    let tags: Vec<(i64, String)> = try_ui!(tag::list(&s.db, t).await)
         .into_iter()
         .map(|g| (g.tag_id.0, format!("{} · {}", g.group_name, g.name)))
         .collect();
-    let mut groups: Vec<(i64, String)> =
-        try_ui!(group::names(&s.db, t).await).into_iter().collect();
-    groups.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut sel = try_ui!(SelectionBar::load(&s, &u, "/ui/members").await);
+    sel.filters = q
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    sel.total = Some(total);
+    let groups = sel.groups.clone();
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let l = u.layout("members");
     render(MembersPage {
@@ -254,14 +258,9 @@ pub async fn members(
         tier: v(&q.spending_tier),
         tag_id: v(&q.tag_id),
         group_id: v(&q.group_id),
-        filters: q
-            .pairs()
-            .into_iter()
-            .map(|(k, v)| (k, v.to_string()))
-            .collect(),
         tags,
-        tag_groups,
         groups,
+        sel,
         districts,
         stages: LifecycleStage::ALL
             .iter()

@@ -39,8 +39,10 @@ pub use member_form::{
     create as create_member, edit_form as edit_member_form, new_form as new_member_form,
     update as update_member,
 };
+pub(in crate::ui) use members::Outcome;
 pub use members::{MemberPageQuery, member, member_rows, members};
 pub use merge::{confirm as confirm_merge, page as merge_page};
+pub(in crate::ui) use selection::SelectionBar;
 pub use selection::act as act_on_selection;
 
 fn not_found() -> Response {

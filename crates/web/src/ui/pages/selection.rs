@@ -18,6 +18,54 @@ use super::MemberPageQuery;
 use super::member_form::refused;
 use crate::AppState;
 
+/// The selection bar a list shows above its rows (`selection_bar.html`): the tenant's groups
+/// and tag groups to choose from, the list's filters to carry, and where to come back to.
+pub struct SelectionBar {
+    /// `(id, name)` of the tenant's groups, by name.
+    pub groups: Vec<(i64, String)>,
+    /// The names of the tenant's tag groups.
+    pub tag_groups: Vec<String>,
+    /// The member list's filters (`f.<name>` fields), for "all matching".
+    pub filters: Vec<(&'static str, String)>,
+    /// How many members the filters keep, when "all matching" is offered.
+    pub total: Option<i64>,
+    /// The list to come back to.
+    pub back: String,
+    /// May tag and add to groups (everyone may export).
+    pub can_write: bool,
+}
+
+impl SelectionBar {
+    /// The bar for the list at `back`, its choices read from the store.
+    pub async fn load(
+        s: &AppState,
+        u: &UiUser,
+        back: &str,
+    ) -> Result<SelectionBar, quanzi_core::read::StoreError> {
+        let t = u.tenant();
+        let mut tag_groups: Vec<String> = quanzi_core::read::tag::list(&s.db, t)
+            .await?
+            .into_iter()
+            .map(|g| g.group_name)
+            .collect();
+        tag_groups.sort();
+        tag_groups.dedup();
+        let mut groups: Vec<(i64, String)> = quanzi_core::read::group::names(&s.db, t)
+            .await?
+            .into_iter()
+            .collect();
+        groups.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(SelectionBar {
+            groups,
+            tag_groups,
+            filters: Vec::new(),
+            total: None,
+            back: back.to_string(),
+            can_write: u.perms().write,
+        })
+    }
+}
+
 /// What the operator asked for, from the form's `action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
