@@ -126,7 +126,7 @@ fn overview_figures(
         last(&s.wau),
         last(&s.mau),
         s.stickiness(),
-        ratio(f64::from(s.active_members), f64::from(quiet.members)),
+        ratio(f64::from(quiet.active_members), f64::from(quiet.members)),
         dead as f64,
         f64::from(quiet.lurkers),
         sales.gmv_fen as f64,

@@ -12,6 +12,12 @@ pub struct Silence {
     pub lurkers: u32,
     /// Members in a kept group as of the end of the range.
     pub members: u32,
+    /// Of [`Silence::members`], those active (an event of the scope's active kinds in a kept
+    /// group, or in none when the scope keeps every group) in the range ending there: the
+    /// numerator of the active rate, never above `members`.
+    pub active_members: u32,
+    /// Per dense group: of its members at the end, those active in it during the range.
+    pub group_active: Vec<u32>,
     /// Per dense group: its lurkers.
     pub group_lurkers: Vec<u32>,
     /// Per dense group: members as of the end of the range (joins minus leaves seen).
@@ -53,19 +59,24 @@ pub fn silence_at(
     let ng = ix.groups.len();
     let c = &ix.ev;
     let speaking = KindMask::SPEAKING;
+    // Each end's range starts the scope's length before it.
+    let span = scope.days.end - scope.days.start;
     let empty = || Silence {
+        group_active: vec![0; ng],
         group_lurkers: vec![0; ng],
         group_members: vec![0; ng],
         group_last_message: vec![None; ng],
         ..Silence::default()
     };
-    // Per member and group: (group, in it now, last day spoken, last day with a message).
-    type State = Vec<(u32, bool, i32, i32)>;
-    let tally = |s: &mut Silence, state: &State, end: i32| {
+    // Per member and group: (group, in it now, last day spoken, last day with a message,
+    // last active day).
+    type State = Vec<(u32, bool, i32, i32, i32)>;
+    let tally = |s: &mut Silence, state: &State, active: i32, end: i32| {
         let quiet_from = end - n_days;
+        let from = end - span;
         let mut member_here = false;
         let mut spoke_anywhere = false;
-        for &(g, inside, spoke, wrote) in state {
+        for &(g, inside, spoke, wrote, acted) in state {
             let gi = g as usize;
             if wrote > i32::MIN {
                 let last = &mut s.group_last_message[gi];
@@ -74,6 +85,7 @@ pub fn silence_at(
             if inside {
                 member_here = true;
                 s.group_members[gi] += 1;
+                s.group_active[gi] += u32::from(acted >= from);
                 if spoke >= quiet_from {
                     spoke_anywhere = true;
                 } else {
@@ -84,6 +96,7 @@ pub fn silence_at(
         if member_here {
             s.members += 1;
             s.lurkers += u32::from(!spoke_anywhere);
+            s.active_members += u32::from(active >= from);
         }
     };
     let parts = par_members(&ix.ev_starts, threads, |ms| {
@@ -94,21 +107,28 @@ pub fn silence_at(
                 continue;
             }
             state.clear();
-            let (mut k, mut last) = (0, 0);
+            let (mut k, mut last, mut active) = (0, 0, i32::MIN);
             for i in ix.ev_starts[m] as usize..ix.ev_starts[m + 1] as usize {
                 let d = i32::from(c.day[i]);
                 while k < ends.len() && d >= ends[k] {
-                    tally(&mut out[k], &state, ends[k]);
+                    tally(&mut out[k], &state, active, ends[k]);
                     k += 1;
                 }
                 if d >= last_end {
                     break;
                 }
                 let g = c.group[i];
-                if g == NO_GROUP || !scope.keeps_group(g) {
+                if !scope.keeps_group(g) {
                     continue;
                 }
                 let kind = c.kind[i];
+                let acts = scope.active_kinds.has(kind);
+                if acts {
+                    active = d;
+                }
+                if g == NO_GROUP {
+                    continue;
+                }
                 // Most of a member's events are in the group of the one before.
                 let slot = if state.get(last).is_some_and(|s| s.0 == g) {
                     last
@@ -116,12 +136,15 @@ pub fn silence_at(
                     match state.iter().position(|s| s.0 == g) {
                         Some(p) => p,
                         None => {
-                            state.push((g, false, i32::MIN, i32::MIN));
+                            state.push((g, false, i32::MIN, i32::MIN, i32::MIN));
                             state.len() - 1
                         }
                     }
                 };
                 last = slot;
+                if acts {
+                    state[slot].4 = d;
+                }
                 if kind == Kind::Join as u8 {
                     state[slot].1 = true;
                 } else if kind == Kind::Leave as u8 {
@@ -134,7 +157,7 @@ pub fn silence_at(
                 }
             }
             while k < ends.len() {
-                tally(&mut out[k], &state, ends[k]);
+                tally(&mut out[k], &state, active, ends[k]);
                 k += 1;
             }
         }
@@ -146,7 +169,9 @@ pub fn silence_at(
         for (a, p) in acc.iter_mut().zip(part) {
             a.lurkers += p.lurkers;
             a.members += p.members;
+            a.active_members += p.active_members;
             for g in 0..ng {
+                a.group_active[g] += p.group_active[g];
                 a.group_lurkers[g] += p.group_lurkers[g];
                 a.group_members[g] += p.group_members[g];
                 a.group_last_message[g] = match (a.group_last_message[g], p.group_last_message[g]) {

@@ -58,18 +58,16 @@ pub(super) fn groups_view(l: &Layout, r: &kpi::GroupsReport) -> View {
     let dead = r.groups.iter().filter(|g| g.dead).count();
     View {
         cards: vec![
-            CardView {
-                label: l.t("kpi.c.groups").into(),
-                value: num(r.groups.len() as f64),
-                change: String::new(),
-                trend: "flat",
-            },
-            CardView {
-                label: l.t("kpi.card.dead_groups").into(),
-                value: num(dead as f64),
-                change: String::new(),
-                trend: "flat",
-            },
+            CardView::plain(
+                l.t("kpi.c.groups").into(),
+                num(r.groups.len() as f64),
+                l.t("kpi.def.groups").into(),
+            ),
+            CardView::plain(
+                l.t("kpi.card.dead_groups").into(),
+                num(dead as f64),
+                l.t("kpi.def.dead_groups").into(),
+            ),
         ],
         tables: vec![TableView {
             title: l.t("kpi.tab.groups").into(),

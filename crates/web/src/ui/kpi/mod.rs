@@ -46,6 +46,21 @@ pub struct CardView {
     value: String,
     change: String,
     trend: &'static str,
+    /// How the figure is computed (`kpi.def.<key>`), shown on hover.
+    definition: String,
+}
+
+impl CardView {
+    /// A card with no comparison to the period before.
+    pub fn plain(label: String, value: String, definition: String) -> CardView {
+        CardView {
+            label,
+            value,
+            change: String::new(),
+            trend: "flat",
+            definition,
+        }
+    }
 }
 
 /// One table cell: what is shown, what it sorts by, what is exported.

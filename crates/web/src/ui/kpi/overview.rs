@@ -33,6 +33,7 @@ pub(super) fn overview_view(l: &Layout, o: &kpi::Overview, visits: &kpi::VisitsR
                 value: card_value(c.key, c.value),
                 change,
                 trend,
+                definition: l.t(&format!("kpi.def.{}", c.key)).to_string(),
             }
         })
         .collect();

@@ -12,21 +12,20 @@ pub(super) fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
     let cards = r
         .concentration
         .iter()
-        .map(|c| CardView {
-            label: l
-                .t("kpi.top_share")
-                .replace("{p}", &format!("{}", (c.fraction * 100.0).round()))
-                .replace("{n}", &c.products.to_string()),
-            value: pct(c.share),
-            change: String::new(),
-            trend: "flat",
+        .map(|c| {
+            CardView::plain(
+                l.t("kpi.top_share")
+                    .replace("{p}", &format!("{}", (c.fraction * 100.0).round()))
+                    .replace("{n}", &c.products.to_string()),
+                pct(c.share),
+                l.t("kpi.def.top_share").into(),
+            )
         })
-        .chain([CardView {
-            label: l.t("kpi.c.products").into(),
-            value: num(r.products as f64),
-            change: String::new(),
-            trend: "flat",
-        }])
+        .chain([CardView::plain(
+            l.t("kpi.c.products").into(),
+            num(r.products as f64),
+            l.t("kpi.def.products").into(),
+        )])
         .collect();
     let top: Vec<&kpi::ProductRow> = r.rows.iter().take(50).collect();
     let (rev, cum) = (l.t("kpi.c.revenue"), l.t("kpi.c.cumulative_share"));
