@@ -171,14 +171,18 @@ pub async fn retention(
         .map(|k| {
             // Periods a cohort has had time to live through by the end of the range.
             let start_day = p.from_day + (k as i64 * period) / 86_400;
-            let lived = ((p.to_day + 1 - start_day) * 86_400 + period - 1) / period;
+            let lived_secs = (p.to_day + 1 - start_day) * 86_400;
+            let lived = (lived_secs + period - 1) / period;
             let n = (lived.max(1) as usize).min(c.n_periods);
+            // The last period listed is unfinished when the range ends inside it.
+            let last_partial = lived_secs < n as i64 * period;
             CohortRow {
                 start: zone::format_date(start_day),
                 size: c.size[k],
                 active: (0..n).map(|q| c.active(k, q)).collect(),
                 rates: (0..n).map(|q| c.rate(k, q)).collect(),
                 value_per_member_fen: (0..n).map(|q| lt.per_member(k, q)).collect(),
+                last_partial,
             }
         })
         .collect();

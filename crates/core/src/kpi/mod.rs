@@ -3,6 +3,7 @@
 //! dashboard and the API show — overview, groups, retention, funnel, products, store visits.
 
 mod build;
+mod dashboard;
 mod index;
 mod overview;
 mod query;
@@ -12,6 +13,7 @@ mod report;
 pub use quanzi_analytics::zone::format_date;
 
 pub use build::{funnel, groups, products, retention};
+pub use dashboard::{Attention, Dashboard, dashboard};
 pub use index::{Analytics, IndexStats, TenantIndex, build_index};
 pub use overview::{overview, overview_and_visits, visits};
 pub use query::{KpiQuery, MAX_RANGE_DAYS, Params, resolve};

@@ -125,6 +125,9 @@ pub struct CohortRow {
     pub rates: Vec<f64>,
     /// Average cumulative GMV per member by the end of each period, fen.
     pub value_per_member_fen: Vec<f64>,
+    /// True when the last period listed had not ended by the end of the range: its figures
+    /// cover only the days lived so far (shown as partial, never as a drop).
+    pub last_partial: bool,
 }
 
 /// Retention cohorts and lifetime value.

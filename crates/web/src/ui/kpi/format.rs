@@ -4,6 +4,8 @@
 use quanzi_channels::export::Cell;
 use serde_json::json;
 
+use crate::ui::Layout;
+
 use super::CellView;
 
 use crate::ui::format::thousands;
@@ -105,6 +107,30 @@ pub(super) fn card_value(key: &str, v: f64) -> String {
         "gmv_fen" | "average_order_fen" => yuan(v),
         "stickiness" | "active_rate" | "conversion_rate" | "repurchase_rate" => pct(v),
         _ => num(v),
+    }
+}
+
+/// Shades today on a chart over days (`YYYY-MM-DD` categories) when the range reaches it:
+/// today is unfinished, so its figures are partial, never a plunge.
+pub(in crate::ui) fn mark_today(l: &Layout, option: &mut serde_json::Value) {
+    let today = crate::ui::fmt_ms_in(quanzi_core::read::now_ms(), l.zone_offset_secs);
+    let today = &today[..10];
+    let days = option.pointer("/xAxis/data").and_then(|d| d.as_array());
+    let Some(label) = days
+        .and_then(|d| d.last())
+        .and_then(|d| d.as_str())
+        .filter(|d| *d == today || today.ends_with(*d))
+        .map(str::to_string)
+    else {
+        return;
+    };
+    if let Some(first) = option.pointer_mut("/series/0") {
+        first["markArea"] = json!({
+            "silent": true,
+            "itemStyle": {"color": "rgba(107,114,128,0.12)"},
+            "label": {"show": true, "position": "insideTop", "color": "#6b7280", "formatter": l.t("chart.partial_today")},
+            "data": [[{"xAxis": label}, {"xAxis": label}]],
+        });
     }
 }
 

@@ -31,8 +31,10 @@ mod retention;
 // Re-exported so the other UI pages keep their `super::kpi::…` paths.
 pub(super) use export::download;
 pub use export::export_table;
+pub(in crate::ui) use format::mark_today;
 use funnel::funnel_view;
 use groups::groups_view;
+pub(in crate::ui) use overview::card_views;
 use overview::overview_view;
 use products::products_view;
 use retention::retention_view;
@@ -42,12 +44,12 @@ const PAGES: [&str; 5] = ["overview", "groups", "retention", "funnel", "products
 
 /// A KPI card as shown.
 pub struct CardView {
-    label: String,
-    value: String,
-    change: String,
-    trend: &'static str,
+    pub(crate) label: String,
+    pub(crate) value: String,
+    pub(crate) change: String,
+    pub(crate) trend: &'static str,
     /// How the figure is computed (`kpi.def.<key>`), shown on hover.
-    definition: String,
+    pub(crate) definition: String,
 }
 
 impl CardView {
@@ -70,6 +72,14 @@ pub struct CellView {
     href: String,
     class: &'static str,
     raw: Cell,
+}
+
+impl CellView {
+    /// Marks the figure as covering an unfinished period: starred, and greyed.
+    pub fn mark_partial(&mut self) {
+        self.text.push('*');
+        self.class = "num partial";
+    }
 }
 
 /// A table as shown and exported.

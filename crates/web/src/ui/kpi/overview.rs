@@ -4,14 +4,14 @@
 use quanzi_core::kpi;
 use serde_json::json;
 
-use super::format::{card_value, int_cell, line, money_cell, num_cell, text_cell};
+use super::format::{card_value, int_cell, line, mark_today, money_cell, num_cell, text_cell};
 use super::{CardView, CellView, ChartView, TableView, View};
 use crate::ui::Layout;
 
-/// The overview page body.
-pub(super) fn overview_view(l: &Layout, o: &kpi::Overview, visits: &kpi::VisitsReport) -> View {
-    let cards = o
-        .cards
+/// The cards as shown: value, change against the period before (green when it is the good
+/// direction), and how each is computed.
+pub(in crate::ui) fn card_views(l: &Layout, cards: &[kpi::Card]) -> Vec<CardView> {
+    cards
         .iter()
         .map(|c| {
             // Fewer leaves, dead groups and lurkers are the good direction.
@@ -36,7 +36,12 @@ pub(super) fn overview_view(l: &Layout, o: &kpi::Overview, visits: &kpi::VisitsR
                 definition: l.t(&format!("kpi.def.{}", c.key)).to_string(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The overview page body.
+pub(super) fn overview_view(l: &Layout, o: &kpi::Overview, visits: &kpi::VisitsReport) -> View {
+    let cards = card_views(l, &o.cards);
     let s = &o.series;
     let days = json!(s.days);
     let axis = |extra: serde_json::Value| {
@@ -48,6 +53,7 @@ pub(super) fn overview_view(l: &Layout, o: &kpi::Overview, visits: &kpi::VisitsR
         if let (Some(o), Some(e)) = (o.as_object_mut(), extra.as_object()) {
             o.extend(e.clone());
         }
+        mark_today(l, &mut o);
         o.to_string()
     };
     let (dau, wau, mau) = (

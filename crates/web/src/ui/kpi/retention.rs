@@ -26,7 +26,14 @@ pub(super) fn retention_view(l: &Layout, r: &kpi::RetentionReport) -> View {
     let mut data = Vec::new();
     for (y, c) in r.cohorts.iter().enumerate() {
         for (x, rate) in c.rates.iter().enumerate() {
-            data.push(json!([x, y, (rate * 1000.0).round() / 10.0]));
+            let v = json!([x, y, (rate * 1000.0).round() / 10.0]);
+            // An unfinished period is drawn faded and starred, never as a drop.
+            if c.last_partial && x + 1 == c.rates.len() {
+                data.push(json!({"value": v, "itemStyle": {"opacity": 0.45},
+                    "label": {"formatter": "{@[2]}%*"}}));
+            } else {
+                data.push(v);
+            }
         }
     }
     let heat = json!({
@@ -48,10 +55,14 @@ pub(super) fn retention_view(l: &Layout, r: &kpi::RetentionReport) -> View {
         .iter()
         .map(|c| {
             let mut row = vec![text_cell(c.start.clone()), int_cell(i64::from(c.size))];
-            row.extend((0..n).map(|i| {
-                c.rates
-                    .get(i)
-                    .map_or_else(|| text_cell(""), |v| pct_cell(*v))
+            row.extend((0..n).map(|i| match c.rates.get(i) {
+                None => text_cell(""),
+                Some(v) if c.last_partial && i + 1 == c.rates.len() => {
+                    let mut cell = pct_cell(*v);
+                    cell.mark_partial();
+                    cell
+                }
+                Some(v) => pct_cell(*v),
             }));
             row
         })
@@ -92,7 +103,10 @@ pub(super) fn retention_view(l: &Layout, r: &kpi::RetentionReport) -> View {
                 rows: ltv_rows,
             },
         ],
-        notes: vec![l.t("kpi.note.retention").to_string()],
+        notes: vec![
+            l.t("kpi.note.retention").to_string(),
+            l.t("kpi.note.partial").to_string(),
+        ],
         ..View::default()
     }
 }

@@ -1,51 +1,151 @@
-//! The dashboard page (`/ui`): headline totals, the 30-day activity chart and the largest groups.
+//! The dashboard page (`/ui`): the analytics page's default 30 days (the same cards, from the
+//! same index), what needs attention today with links, the activity chart and the largest
+//! groups with their dead flags.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use quanzi_core::read::{event, group, member, now_ms};
+use quanzi_core::kpi::{self, Attention};
+use serde_json::json;
 
+use super::super::kpi::{CardView, card_views, mark_today};
 use super::super::{Layout, UiUser, render, server_error};
-use super::{DAY_MS, GroupRow, activity_chart};
+use super::GroupRow;
 use crate::AppState;
+
+/// The cards the dashboard shows, of the analytics overview's.
+const CARDS: [&str; 6] = [
+    "members",
+    "active_rate",
+    "mau",
+    "orders",
+    "gmv_fen",
+    "dead_groups",
+];
+
+/// One line of the attention list: what, and where to look.
+struct AttentionView {
+    kind: &'static str,
+    text: String,
+    href: String,
+}
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     l: Layout,
-    members: i64,
-    groups: usize,
-    active7: i64,
-    events30: i64,
-    orders30: i64,
-    gmv30: String,
+    cards: Vec<CardView>,
+    range: String,
+    attention: Vec<AttentionView>,
     chart: String,
-    top_groups: Vec<GroupRow>,
+    top_groups: Vec<(GroupRow, bool)>,
+}
+
+fn attention_view(l: &Layout, a: &Attention) -> AttentionView {
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    match a {
+        Attention::DeadGroup {
+            group_id,
+            name,
+            members,
+            last_message,
+        } => AttentionView {
+            kind: "dead",
+            text: l
+                .t("dash.att.dead")
+                .replace("{group}", name)
+                .replace("{n}", &members.to_string())
+                .replace(
+                    "{last}",
+                    last_message.as_deref().unwrap_or(l.t("dash.att.never")),
+                ),
+            href: format!("/ui/groups/{group_id}"),
+        },
+        Attention::OverAdvised {
+            group_id,
+            name,
+            size,
+            advised,
+            hard,
+        } => AttentionView {
+            kind: if size >= hard { "full" } else { "over" },
+            text: l
+                .t(if size >= hard {
+                    "dash.att.full"
+                } else {
+                    "dash.att.over"
+                })
+                .replace("{group}", name)
+                .replace("{size}", &size.to_string())
+                .replace("{advised}", &advised.to_string())
+                .replace("{hard}", &hard.to_string()),
+            href: format!("/ui/groups/{group_id}"),
+        },
+        Attention::Churn { leaves, joins } => AttentionView {
+            kind: "churn",
+            text: l
+                .t("dash.att.churn")
+                .replace("{leaves}", &leaves.to_string())
+                .replace("{joins}", &joins.to_string()),
+            href: "/ui/kpi/overview".into(),
+        },
+        Attention::LurkersRising { share, previous } => AttentionView {
+            kind: "lurkers",
+            text: l
+                .t("dash.att.lurkers")
+                .replace("{share}", &pct(*share))
+                .replace("{previous}", &pct(*previous)),
+            href: "/ui/kpi/groups".into(),
+        },
+    }
 }
 
 /// GET /ui.
 pub async fn dashboard(State(s): State<AppState>, u: UiUser) -> Response {
     let t = u.tenant();
-    let now = now_ms();
-    let members = try_ui!(member::count(&s.db, t).await);
-    let mut groups = try_ui!(group::list(&s.db, t, None, None, 1000).await);
-    let t7 = try_ui!(event::totals_since(&s.db, t, now - 7 * DAY_MS).await);
-    let t30 = try_ui!(event::totals_since(&s.db, t, now - 30 * DAY_MS).await);
-    let today = try_ui!(quanzi_core::zone::today(&s.db, t).await);
-    let from = today - 29;
-    let daily = try_ui!(quanzi_core::events::daily(&s.db, t, None, from).await);
+    let d = try_ui!(kpi::dashboard(&s.analytics, &s.db, t).await);
+    let mut groups = try_ui!(quanzi_core::groups::all(&s.db, t).await);
     let l = u.layout("dashboard");
-    let chart = activity_chart(&l, &daily, from, today);
+    let o = &d.overview;
+    let picked: Vec<kpi::Card> = CARDS
+        .iter()
+        .filter_map(|k| o.cards.iter().find(|c| c.key == *k).cloned())
+        .collect();
+    let (dau, orders, joins) = (
+        l.t("kpi.card.dau"),
+        l.t("kpi.card.orders"),
+        l.t("kpi.card.joins"),
+    );
+    let mut chart = json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [dau, orders, joins]},
+        "grid": {"left": 50, "right": 50, "top": 40, "bottom": 30, "containLabel": true},
+        "xAxis": {"type": "category", "data": o.series.days.iter().map(|d| d.get(5..).unwrap_or(d)).collect::<Vec<_>>()},
+        "yAxis": [{"type": "value"}, {"type": "value"}],
+        "series": [
+            {"name": dau, "type": "line", "smooth": true, "areaStyle": {"opacity": 0.15}, "data": o.series.dau},
+            {"name": orders, "type": "bar", "yAxisIndex": 1, "data": o.series.orders},
+            {"name": joins, "type": "bar", "yAxisIndex": 1, "data": o.series.joins},
+        ]
+    });
+    mark_today(&l, &mut chart);
     groups.sort_by_key(|g| std::cmp::Reverse(g.size));
-    let top_groups = groups.iter().take(8).map(GroupRow::from).collect();
+    let dead: Vec<i64> = d
+        .groups
+        .iter()
+        .filter(|g| g.dead && g.members > 0)
+        .map(|g| g.group_id)
+        .collect();
+    let top_groups = groups
+        .iter()
+        .take(8)
+        .map(|g| (GroupRow::from(g), dead.contains(&g.group_id.0)))
+        .collect();
     render(DashboardPage {
-        members,
-        groups: groups.len(),
-        active7: t7.active_members,
-        events30: t30.events,
-        orders30: t30.orders,
-        gmv30: crate::ui::format::yuan(t30.gmv_fen),
-        chart,
+        cards: card_views(&l, &picked),
+        range: format!("{} – {}", o.range.from, o.range.to),
+        attention: d.attention.iter().map(|a| attention_view(&l, a)).collect(),
+        chart: chart.to_string(),
         top_groups,
         l,
     })

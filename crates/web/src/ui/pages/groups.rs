@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::super::{Layout, UiUser, render, server_error};
-use super::{GroupRow, activity_chart, history_cursor, not_found};
+use super::{GroupRow, activity_chart, dead_groups, history_cursor, not_found};
 use crate::AppState;
 use crate::api::IdPath;
 use crate::error::AppQuery;
@@ -22,6 +22,8 @@ struct GroupsPage {
     rows: Vec<GroupRow>,
     /// May create groups.
     can_write: bool,
+    /// The dead groups' ids.
+    dead: Vec<i64>,
 }
 
 /// GET /ui/groups.
@@ -31,6 +33,7 @@ pub async fn groups(State(s): State<AppState>, u: UiUser) -> Response {
         l: u.layout("groups"),
         rows: groups.iter().map(GroupRow::from).collect(),
         can_write: u.perms().write,
+        dead: try_ui!(dead_groups(&s, u.tenant()).await),
     })
 }
 
@@ -50,6 +53,8 @@ struct GroupPage {
     members: Vec<(i64, String, String, String, String)>,
     /// May edit the group.
     can_write: bool,
+    /// Nobody wrote in it for the dead-group threshold.
+    dead: bool,
 }
 
 /// The group page's query: where its history resumes.
@@ -84,7 +89,9 @@ pub async fn group(
         "series": [{"type": "pie", "radius": ["40%", "70%"], "data": roles.iter().map(|(r, n)| json!({"name": l.t(&format!("role.{r}")).to_string(), "value": n})).collect::<Vec<_>>()}]
     })
     .to_string();
+    let dead = try_ui!(dead_groups(&s, t).await).contains(&id.0);
     render(GroupPage {
+        dead,
         can_write: u.perms().write,
         dimension_key: format!("dim.{}", g.dimension),
         theme: g.theme.clone().unwrap_or_default(),

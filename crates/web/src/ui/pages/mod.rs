@@ -8,8 +8,6 @@ use serde_json::json;
 
 use super::{Layout, fmt_day};
 
-const DAY_MS: i64 = 86_400_000;
-
 macro_rules! try_ui {
     ($e:expr) => {
         match $e {
@@ -67,7 +65,7 @@ fn activity_chart(l: &Layout, days: &[DayCount], from_day: i64, to_day: i64) -> 
         }
     }
     let labels: Vec<String> = (from_day..=to_day).map(fmt_day).collect();
-    json!({
+    let mut option = json!({
         "tooltip": {"trigger": "axis"},
         "legend": {"data": [l.t("chart.interactions"), l.t("kind.order"), l.t("kind.join")]},
         "grid": {"left": 50, "right": 50, "top": 40, "bottom": 30},
@@ -78,8 +76,25 @@ fn activity_chart(l: &Layout, days: &[DayCount], from_day: i64, to_day: i64) -> 
             {"name": l.t("kind.order"), "type": "bar", "yAxisIndex": 1, "data": orders},
             {"name": l.t("kind.join"), "type": "bar", "yAxisIndex": 1, "data": joins},
         ]
-    })
-    .to_string()
+    });
+    super::kpi::mark_today(l, &mut option);
+    option.to_string()
+}
+
+/// The ids of the tenant's dead groups over the analytics page's default range (the same
+/// flags as 数据分析 and the dashboard).
+async fn dead_groups(
+    s: &crate::AppState,
+    t: quanzi_domain::TenantId,
+) -> Result<Vec<i64>, quanzi_core::CoreError> {
+    let p = quanzi_core::kpi::resolve(&s.db, t, &quanzi_core::kpi::KpiQuery::default()).await?;
+    Ok(quanzi_core::kpi::groups(&s.analytics, &s.db, t, &p)
+        .await?
+        .groups
+        .into_iter()
+        .filter(|g| g.dead && g.members > 0)
+        .map(|g| g.group_id)
+        .collect())
 }
 
 struct GroupRow {

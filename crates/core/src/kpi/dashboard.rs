@@ -1,0 +1,115 @@
+//! The dashboard: the analytics page's default 30 days (the same figures, from the same
+//! index) and what needs the operator's attention today: dead groups, groups over their
+//! advised size, churn and a rising lurker share.
+
+use quanzi_domain::TenantId;
+use quanzi_store::Db;
+
+use super::{Analytics, GroupKpi, KpiQuery, Overview, groups, overview, resolve};
+use crate::Result;
+
+/// Something the operator should look at, with what it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attention {
+    /// A group with members where nobody wrote for the dead-group threshold.
+    DeadGroup {
+        /// Group id.
+        group_id: i64,
+        /// Name.
+        name: String,
+        /// Members.
+        members: u32,
+        /// The last day anyone wrote, YYYY-MM-DD, if ever.
+        last_message: Option<String>,
+    },
+    /// A group above its advised size (still below its hard capacity, or at it).
+    OverAdvised {
+        /// Group id.
+        group_id: i64,
+        /// Name.
+        name: String,
+        /// Members now.
+        size: i64,
+        /// Advised size.
+        advised: i64,
+        /// Hard capacity.
+        hard: i64,
+    },
+    /// More members left than joined over the period.
+    Churn {
+        /// Leaves over the period.
+        leaves: u32,
+        /// Joins over the period.
+        joins: u32,
+    },
+    /// The share of lurkers among members grew against the period before.
+    LurkersRising {
+        /// Lurker share now.
+        share: f64,
+        /// Lurker share over the period before.
+        previous: f64,
+    },
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The analytics overview of the default range (the last 30 days up to today).
+    pub overview: Overview,
+    /// Per group, over the same range.
+    pub groups: Vec<GroupKpi>,
+    /// What needs attention, most urgent kind first.
+    pub attention: Vec<Attention>,
+}
+
+/// The dashboard of tenant `t`: the analytics page's default query, and the attention list.
+pub async fn dashboard(a: &Analytics, db: &Db, t: TenantId) -> Result<Dashboard> {
+    let p = resolve(db, t, &KpiQuery::default()).await?;
+    let o = overview(a, db, t, &p).await?;
+    let g = groups(a, db, t, &p).await?.groups;
+    let all = crate::groups::all(db, t).await?;
+    let mut attention: Vec<Attention> = g
+        .iter()
+        .filter(|x| x.dead && x.members > 0)
+        .map(|x| Attention::DeadGroup {
+            group_id: x.group_id,
+            name: x.name.clone(),
+            members: x.members,
+            last_message: x.last_message.clone(),
+        })
+        .collect();
+    attention.extend(all.iter().filter(|x| x.size > x.capacity_advised).map(|x| {
+        Attention::OverAdvised {
+            group_id: x.group_id.0,
+            name: x.name.clone(),
+            size: x.size,
+            advised: x.capacity_advised,
+            hard: x.capacity_hard,
+        }
+    }));
+    let card = |key: &str| o.cards.iter().find(|c| c.key == key);
+    if let (Some(j), Some(l)) = (card("joins"), card("leaves"))
+        && l.value > j.value
+    {
+        attention.push(Attention::Churn {
+            leaves: l.value as u32,
+            joins: j.value as u32,
+        });
+    }
+    if let (Some(lk), Some(m)) = (card("lurkers"), card("members")) {
+        let share = |l: f64, m: f64| if m > 0.0 { l / m } else { 0.0 };
+        let (now, before) = (share(lk.value, m.value), share(lk.previous, m.previous));
+        // A rise of at least two points is worth a look; smaller moves are noise.
+        if now > before + 0.02 {
+            attention.push(Attention::LurkersRising {
+                share: now,
+                previous: before,
+            });
+        }
+    }
+    Ok(Dashboard {
+        overview: o,
+        groups: g,
+        attention,
+    })
+}
