@@ -68,7 +68,7 @@ async fn an_operator_previews_and_merges_a_duplicate() {
     let preview = http::page(&c, &format!("{base}/ui/members/{k}/merge?source={d}")).await;
     for shown in [
         "宝妈、烘焙",
-        "poster",
+        "海报",
         "南山区",
         "烘焙群",
         "活动 · 试吃",

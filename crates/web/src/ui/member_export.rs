@@ -77,7 +77,12 @@ pub(in crate::ui) async fn export(
                 text(&m.district),
                 Cell::Text(l.t(&format!("tier.{}", m.spending_tier)).to_string()),
                 Cell::Text(l.t(&format!("stage.{}", m.lifecycle_stage)).to_string()),
-                text(&m.source_channel),
+                Cell::Text(
+                    m.source_channel
+                        .as_deref()
+                        .map(|c| l.code("channel", c))
+                        .unwrap_or_default(),
+                ),
                 Cell::Text(m.phone.as_deref().map(|p| u.phone(p)).unwrap_or_default()),
             ]);
         }

@@ -56,6 +56,17 @@ impl Layout {
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
     }
+
+    /// The display name of a stored code (`code.<kind>.<code>` in the locale files): a
+    /// channel, a scope, a state, a job kind. A code the files do not know (a WeCom `State`
+    /// a merchant made up) is shown as it is.
+    pub fn code(&self, kind: &str, code: &str) -> String {
+        let key = format!("code.{kind}.{code}");
+        match self.t(&key) {
+            t if t == key => code.to_string(),
+            t => t.to_string(),
+        }
+    }
 }
 
 /// The UI language of a request (cookie `lang`, default zh-CN).

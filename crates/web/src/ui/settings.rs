@@ -65,8 +65,18 @@ async fn page(
         Err(e) => return server_error(e),
     };
     let error = error.or_else(|| ch.problem.clone());
+    let l = u.layout("settings");
+    // Built-in kinds by their name in the operator's language; the tenant's own as defined.
+    let kinds = kinds
+        .into_iter()
+        .map(
+            |k| match quanzi_domain::event::BUILTIN_KINDS.contains(&k.as_str()) {
+                true => l.t(&format!("kind.{k}")).to_string(),
+                false => k,
+            },
+        )
+        .collect();
     render(SettingsPage {
-        l: u.layout("settings"),
         admin,
         new_secret,
         error,
@@ -85,14 +95,15 @@ async fn page(
             .collect(),
         operators: operators
             .into_iter()
-            .map(|o| (o.display_name, o.email, o.role))
+            .map(|o| (o.display_name, o.email, l.code("oprole", &o.role)))
             .collect(),
         fields: fields
             .into_iter()
-            .map(|f| (f.key, f.label, f.kind.to_string()))
+            .map(|f| (f.key, f.label, l.code("field", f.kind.as_str())))
             .collect(),
         kinds,
         ch,
+        l,
     })
 }
 

@@ -61,6 +61,10 @@ struct Preview {
 fn preview_of(u: &UiUser, p: MergePreview) -> Preview {
     let l = u.layout("members");
     let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let channel = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "—".into(), |c| l.code("channel", c))
+    };
     let phone = |v: &Option<String>| v.as_deref().map_or_else(|| "—".into(), |p| u.phone(p));
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -92,9 +96,9 @@ fn preview_of(u: &UiUser, p: MergePreview) -> Preview {
         ),
         line(
             "mf.source_channel",
-            o(&t.source_channel),
-            o(&s.source_channel),
-            o(&a.source_channel),
+            channel(&t.source_channel),
+            channel(&s.source_channel),
+            channel(&a.source_channel),
         ),
         line(
             "mf.phone",
