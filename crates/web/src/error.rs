@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod code;
+pub mod lang;
 
 pub use code::Code;
 

@@ -102,10 +102,14 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/ui") }))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(api::router().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            cache::invalidate_after_writes,
-        )))
+        .merge(
+            api::router()
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    cache::invalidate_after_writes,
+                ))
+                .layer(axum::middleware::from_fn(error::lang::in_callers_language)),
+        )
         .merge(hooks::router())
         .merge(ui::router().layer(axum::middleware::from_fn_with_state(
             state.clone(),

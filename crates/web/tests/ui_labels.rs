@@ -198,3 +198,61 @@ fn the_check_sees_a_code_in_text_and_not_in_markup() {
         ["partner_shop"]
     );
 }
+
+#[tokio::test]
+async fn api_errors_follow_accept_language_and_keep_their_code() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "apilang").await;
+    let ask = |lang: Option<&'static str>| {
+        let mut rq =
+            s.c.post(format!("{}/api/v1/members", s.app.url))
+                .bearer_auth(&t.write_key)
+                .json(&json!({"name": "x", "phone": "123"}));
+        if let Some(l) = lang {
+            rq = rq.header("accept-language", l);
+        }
+        async move {
+            let r = rq.send().await.unwrap();
+            (r.status(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (st, zh) = ask(Some("zh-CN,zh;q=0.9,en;q=0.8")).await;
+    let (st_en, en) = ask(None).await;
+    assert_eq!(
+        (st, st_en),
+        (
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY
+        )
+    );
+    assert_eq!(zh["error"]["code"], en["error"]["code"]);
+    assert_eq!(zh["error"]["fields"][0]["field"], "phone");
+    assert_eq!(
+        zh["error"]["fields"][0]["reason"],
+        "须为 11 位中国大陆手机号"
+    );
+    assert_eq!(
+        en["error"]["fields"][0]["reason"],
+        "must be an 11-digit mainland mobile number"
+    );
+    assert!(
+        zh["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("输入不符合规则"),
+        "{zh}"
+    );
+    // A 404 too.
+    let r =
+        s.c.get(format!("{}/api/v1/members/999999", s.app.url))
+            .bearer_auth(&t.read_key)
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["message"].as_str()),
+        (Some("not_found"), Some("本商户下没有这个对象。"))
+    );
+}
