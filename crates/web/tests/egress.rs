@@ -79,21 +79,21 @@ async fn private_loopback_link_local_and_credential_webhook_urls_are_refused_nam
             .unwrap();
         let csrf = hidden(&page.text().await.unwrap(), "_csrf");
         let refused = [
-            ("https://127.0.0.1/hook", "url: 必须是公网地址"),
-            ("https://10.0.0.7/hook", "url: 必须是公网地址"),
+            ("https://127.0.0.1/hook", "地址：必须是公网地址"),
+            ("https://10.0.0.7/hook", "地址：必须是公网地址"),
             (
                 "https://169.254.169.254/latest/meta-data",
-                "url: 必须是公网地址",
+                "地址：必须是公网地址",
             ),
-            ("https://[::1]:8443/hook", "url: 必须是公网地址"),
-            ("https://localhost/hook", "url: 必须是公网地址"),
+            ("https://[::1]:8443/hook", "地址：必须是公网地址"),
+            ("https://localhost/hook", "地址：必须是公网地址"),
             (
                 "https://admin:pw@example.com/hook",
-                "url: 不能包含用户名或密码",
+                "地址：不能包含用户名或密码",
             ),
             (
                 "http://example.com/hook",
-                "url: 必须是带主机名的 https:// 地址",
+                "地址：必须是带主机名的 https:// 地址",
             ),
         ];
         for (url, reason) in refused {
@@ -127,7 +127,7 @@ async fn private_loopback_link_local_and_credential_webhook_urls_are_refused_nam
             r.text()
                 .await
                 .unwrap()
-                .contains("url: must be a public address")
+                .contains("URL: must be a public address")
         );
         assert!(
             webhooks::subscriptions(db, acme.id)

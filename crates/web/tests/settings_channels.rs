@@ -138,8 +138,8 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
                 .is_none()
         );
 
-        // A subscription: the secret is shown once.
-        let (status, body) = form(
+        // A subscription: redirected, the secret shown once in the webhooks card.
+        let (status, _) = form(
             &c,
             &app.url,
             "/ui/settings/webhooks",
@@ -150,7 +150,10 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
             ],
         )
         .await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let body = settings(&c, &app.url).await;
+        let webhooks_card = body.split("id=\"webhooks\"").nth(1).unwrap_or_default();
+        assert!(webhooks_card.contains("id=\"new-secret\">whsec_"), "{body}");
         let secret = body
             .split("whsec_")
             .nth(1)
@@ -172,7 +175,10 @@ async fn an_admin_connects_wecom_subscribes_a_webhook_and_retries_a_dead_job() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("url"));
+        // The reason lands in the webhooks card, not the API keys'.
+        let (keys_card, rest) = body.split_once("id=\"webhooks\"").unwrap();
+        assert!(rest.contains("role=\"alert\""), "{body}");
+        assert!(!keys_card.contains("role=\"alert\""), "{body}");
 
         // A dead job is shown and retried; another tenant's ids are not found.
         let mut job = NewJob::new("no.such.kind", serde_json::json!({}), now_ms());
@@ -258,4 +264,29 @@ async fn a_viewer_sees_the_channels_but_cannot_change_them() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_refused_wecom_form_keeps_what_was_typed_and_says_why_in_its_card() {
+    let tdb = TestDb::new().await;
+    let app = spawn_app(tdb.db.clone()).await;
+    let t = tenant(&tdb.db, "typed").await;
+    let (c, _) = logged_in(&app.url, &t.owner_email, &t.password).await;
+    let csrf = hidden(&settings(&c, &app.url).await, "_csrf");
+    let (status, body) = form(
+        &c,
+        &app.url,
+        "/ui/settings/wecom",
+        &[
+            ("_csrf", &csrf),
+            ("corp_id", "wx5823bf96d3bd56c7"),
+            ("token", "QDG6eK"),
+            ("encoding_aes_key", "too-short"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (keys_card, wecom) = body.split_once("id=\"wecom\"").unwrap();
+    assert!(wecom.contains("value=\"wx5823bf96d3bd56c7\"") && wecom.contains("value=\"QDG6eK\""));
+    assert!(wecom.contains("role=\"alert\"") && !keys_card.contains("role=\"alert\""));
 }

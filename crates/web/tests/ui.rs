@@ -216,7 +216,17 @@ async fn cookie_sessions_need_the_csrf_header_to_write_through_the_api() {
         .send()
         .await
         .unwrap();
-    let html = r.text().await.unwrap();
+    // Redirected after the POST: the settings page shows the secret once; a reload does
+    // not show it again and creates nothing.
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = format!("{}/ui/settings", app.url);
+    let html = c.get(&page).send().await.unwrap().text().await.unwrap();
+    let again = c.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(
+        !again.contains("id=\"new-secret\""),
+        "the secret is shown once"
+    );
+    assert_eq!(again.matches("shop sync").count(), 1, "one key, once");
     let secret = html
         .split("id=\"new-secret\">")
         .nth(1)

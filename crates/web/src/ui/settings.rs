@@ -20,8 +20,12 @@ use crate::auth::constant_time_eq;
 struct SettingsPage {
     l: Layout,
     admin: bool,
-    new_secret: Option<String>,
-    error: Option<String>,
+    /// A secret shown once, in the card it belongs to: `(card, secret)`.
+    new_secret: Option<(&'static str, String)>,
+    /// Why the last form was refused, in the card of that form: `(card, text)`.
+    error: Option<(&'static str, String)>,
+    /// What was typed into the WeCom form when it was refused.
+    wecom_typed: Option<quanzi_core::wecom::ConnectionInput>,
     keys: Vec<(i64, String, String, String, String, bool)>,
     operators: Vec<(String, String, String)>,
     fields: Vec<(String, String, String)>,
@@ -29,13 +33,48 @@ struct SettingsPage {
     ch: channels::ChannelsView,
 }
 
-async fn page(
-    s: &AppState,
-    u: &UiUser,
-    headers: &HeaderMap,
-    new_secret: Option<String>,
-    error: Option<String>,
-) -> Response {
+/// What the settings page shows besides its data: a secret to show once, a refusal, and
+/// what was typed into a refused WeCom form; each in the card of its form.
+#[derive(Default)]
+pub struct Flash {
+    /// `(card, secret)`.
+    pub secret: Option<(&'static str, String)>,
+    /// `(card, why)`.
+    pub error: Option<(&'static str, String)>,
+    /// The refused WeCom form's values.
+    pub wecom: Option<quanzi_core::wecom::ConnectionInput>,
+}
+
+impl Flash {
+    /// A refusal shown in `card`.
+    pub fn error(card: &'static str, text: String) -> Flash {
+        Flash {
+            error: Some((card, text)),
+            ..Flash::default()
+        }
+    }
+}
+
+/// The cards a secret can be shown in after the redirect (the cookie names the card).
+const SECRET_CARDS: [&str; 2] = ["keys", "webhooks"];
+
+/// The answer to a form that made a secret: 303 back to its card, the secret carried by a
+/// short-lived cookie that the next settings page shows once and clears. A reload of the
+/// page the browser lands on sends nothing again.
+pub fn secret_made(s: &AppState, u: &UiUser, card: &'static str, secret: &str) -> Response {
+    let mut r = super::form::see_other(&format!("/ui/settings#{card}"));
+    let value = format!("{card}.{secret}");
+    let c = super::session::cookie_header(s, u.client, NEW_SECRET_COOKIE, &value, Some(120));
+    r.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    r
+}
+
+async fn page(s: &AppState, u: &UiUser, headers: &HeaderMap, flash: Flash) -> Response {
+    let Flash {
+        secret: new_secret,
+        error,
+        wecom: wecom_typed,
+    } = flash;
     let t = u.tenant();
     let admin = OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin());
     let keys = match quanzi_core::read::access::api_keys(&s.db, t).await {
@@ -64,7 +103,7 @@ async fn page(
         Ok(c) => c,
         Err(e) => return server_error(e),
     };
-    let error = error.or_else(|| ch.problem.clone());
+    let error = error.or_else(|| ch.problem.clone().map(|p| ("wecom", p)));
     let l = u.layout("settings");
     // Built-in kinds by their name in the operator's language; the tenant's own as defined.
     let kinds = kinds
@@ -80,6 +119,7 @@ async fn page(
         admin,
         new_secret,
         error,
+        wecom_typed,
         keys: keys
             .into_iter()
             .map(|k| {
@@ -107,9 +147,30 @@ async fn page(
     })
 }
 
-/// GET /ui/settings.
+/// The cookie that carries a new secret (`<card>.<secret>`) across the redirect after it was
+/// made, to be shown once: the next settings page shows it and clears it.
+const NEW_SECRET_COOKIE: &str = "qz_new_secret";
+
+/// GET /ui/settings: a secret made just before is shown once, in its card (and its cookie
+/// cleared).
 pub async fn settings(State(s): State<AppState>, u: UiUser, h: HeaderMap) -> Response {
-    page(&s, &u, &h, None, None).await
+    let secret = crate::auth::cookie(&h, NEW_SECRET_COOKIE).and_then(|v| {
+        let (card, secret) = v.split_once('.')?;
+        let card = SECRET_CARDS.into_iter().find(|c| *c == card)?;
+        Some((card, secret.to_string()))
+    });
+    let shown = secret.is_some();
+    let flash = Flash {
+        secret,
+        ..Flash::default()
+    };
+    let mut r = page(&s, &u, &h, flash).await;
+    if shown {
+        let clear = super::session::cookie_header(&s, u.client, NEW_SECRET_COOKIE, "", Some(0));
+        r.headers_mut()
+            .append(axum::http::header::SET_COOKIE, clear);
+    }
+    r
 }
 
 /// The new-key form.
@@ -133,39 +194,41 @@ pub async fn create_key(
             &s,
             &u,
             &h,
-            None,
-            Some("CSRF check failed; reload the page.".into()),
+            Flash::error("keys", u.lang.t("correct.csrf").into()),
         )
         .await;
         *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
         return r;
     }
     if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
-        let mut r = page(
-            &s,
-            &u,
-            &h,
-            None,
-            Some(u.lang.t("settings.admin_only").to_string()),
-        )
-        .await;
+        let why = u.lang.t("settings.admin_only").to_string();
+        let mut r = page(&s, &u, &h, Flash::error("keys", why)).await;
         *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
         return r;
     }
     let Some(scope) = ApiScope::parse(&f.scope) else {
-        return page(
-            &s,
-            &u,
-            &h,
-            None,
-            Some(format!("scope: must be one of {}", ApiScope::expected())),
-        )
-        .await;
+        let why = u.lang.labelled(
+            u.lang.t("settings.scope"),
+            &u.lang
+                .reason(&format!("must be one of: {}", ApiScope::expected())),
+        );
+        return page(&s, &u, &h, Flash::error("keys", why)).await;
     };
     match quanzi_core::access::create_api_key(&s.db, u.tenant(), &f.name, scope).await {
-        Ok(k) => page(&s, &u, &h, Some(k.secret), None).await,
+        // Redirect after the POST, so a reload never creates a second key.
+        Ok(k) => secret_made(&s, &u, "keys", &k.secret),
         Err(quanzi_core::CoreError::Invalid(e)) => {
-            page(&s, &u, &h, None, Some(e.to_string())).await
+            let text =
+                e.0.iter()
+                    .map(|f| {
+                        u.lang
+                            .labelled(u.lang.t("settings.key_name"), &u.lang.reason(&f.reason))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            let mut r = page(&s, &u, &h, Flash::error("keys", text)).await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
         }
         Err(e) => server_error(e),
     }

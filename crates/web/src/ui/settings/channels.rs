@@ -15,7 +15,7 @@ use quanzi_domain::{JobId, WebhookDeliveryId, WebhookSubscriptionId};
 use serde::Deserialize;
 
 use super::super::{UiUser, server_error};
-use super::page;
+use super::{Flash, page, secret_made};
 use crate::AppState;
 use crate::auth::constant_time_eq;
 
@@ -151,24 +151,30 @@ async fn refuse(
     u: &UiUser,
     h: &HeaderMap,
     status: StatusCode,
-    error: String,
+    flash: Flash,
 ) -> Response {
-    let mut r = page(s, u, h, None, Some(error)).await;
+    let mut r = page(s, u, h, flash).await;
     *r.status_mut() = status;
     r
 }
 
 /// The CSRF and role checks every write here passes first.
-async fn guard(s: &AppState, u: &UiUser, h: &HeaderMap, csrf: &str) -> Option<Response> {
-    if !constant_time_eq(csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
-        let e = "CSRF check failed; reload the page.".to_string();
-        return Some(refuse(s, u, h, StatusCode::FORBIDDEN, e).await);
-    }
-    if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
-        let e = u.lang.t("settings.admin_only").to_string();
-        return Some(refuse(s, u, h, StatusCode::FORBIDDEN, e).await);
-    }
-    None
+async fn guard(
+    s: &AppState,
+    u: &UiUser,
+    h: &HeaderMap,
+    csrf: &str,
+    card: &'static str,
+) -> Option<Response> {
+    let why = if !constant_time_eq(csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
+        "correct.csrf"
+    } else if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
+        "settings.admin_only"
+    } else {
+        return None;
+    };
+    let flash = Flash::error(card, u.lang.t(why).to_string());
+    Some(refuse(s, u, h, StatusCode::FORBIDDEN, flash).await)
 }
 
 /// Maps a use-case's outcome: done → back to the section; bad input or unknown id → the page
@@ -178,28 +184,50 @@ async fn done(
     u: &UiUser,
     h: &HeaderMap,
     r: Result<(), CoreError>,
-    anchor: &str,
+    anchor: &'static str,
 ) -> Response {
-    match r {
-        Ok(()) => Redirect::to(&format!("/ui/settings#{anchor}")).into_response(),
+    done_with(s, u, h, r, anchor, None).await
+}
+
+/// [`done`], keeping what was typed into the WeCom form when it is refused.
+async fn done_with(
+    s: &AppState,
+    u: &UiUser,
+    h: &HeaderMap,
+    r: Result<(), CoreError>,
+    anchor: &'static str,
+    typed: Option<ConnectionInput>,
+) -> Response {
+    let (status, text) = match r {
+        Ok(()) => return Redirect::to(&format!("/ui/settings#{anchor}")).into_response(),
         Err(CoreError::Invalid(e)) => {
             let text =
                 e.0.iter()
-                    .map(|f| format!("{}: {}", f.field, u.lang.reason(&f.reason)))
+                    .map(|f| {
+                        let label = crate::ui::form::label(&u.layout("settings"), "chf", &f.field);
+                        u.lang.labelled(&label, &u.lang.reason(&f.reason))
+                    })
                     .collect::<Vec<_>>()
                     .join("; ");
-            refuse(s, u, h, StatusCode::UNPROCESSABLE_ENTITY, text).await
+            (StatusCode::UNPROCESSABLE_ENTITY, text)
         }
         Err(CoreError::ServerKey(e)) => {
             tracing::error!(error = %e, "server key");
             let text = u.lang.t("settings.server_key").to_string();
-            refuse(s, u, h, StatusCode::SERVICE_UNAVAILABLE, text).await
+            (StatusCode::SERVICE_UNAVAILABLE, text)
         }
-        Err(CoreError::NotFound(what)) => {
-            refuse(s, u, h, StatusCode::NOT_FOUND, format!("{what} not found")).await
-        }
-        Err(e) => server_error(e),
-    }
+        Err(CoreError::NotFound(_)) => (
+            StatusCode::NOT_FOUND,
+            u.lang.t("error.404.body").to_string(),
+        ),
+        Err(e) => return server_error(e),
+    };
+    let flash = Flash {
+        error: Some((anchor, text)),
+        wecom: typed,
+        ..Flash::default()
+    };
+    refuse(s, u, h, status, flash).await
 }
 
 /// The WeCom connection form.
@@ -217,11 +245,12 @@ async fn save_wecom(
     h: HeaderMap,
     Form(f): Form<WecomForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "wecom").await {
         return r;
     }
+    let typed = f.input.clone();
     let r = quanzi_core::wecom::save_connection(&s.db, &s.server, u.tenant(), f.input).await;
-    done(&s, &u, &h, r, "wecom").await
+    done_with(&s, &u, &h, r, "wecom", Some(typed)).await
 }
 
 async fn sync_wecom(
@@ -230,7 +259,7 @@ async fn sync_wecom(
     h: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "wecom").await {
         return r;
     }
     let r = quanzi_core::wecom::request_sync(&s.db, u.tenant())
@@ -254,13 +283,13 @@ async fn subscribe(
     h: HeaderMap,
     Form(f): Form<SubscribeForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "webhooks").await {
         return r;
     }
     match quanzi_core::webhooks::subscribe(&s.db, &s.server, u.tenant(), &f.url, &f.event_types)
         .await
     {
-        Ok((_, secret)) => page(&s, &u, &h, Some(secret), None).await,
+        Ok((_, secret)) => secret_made(&s, &u, "webhooks", &secret),
         Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
     }
 }
@@ -280,12 +309,22 @@ async fn rotate(
     Path(id): Path<i64>,
     Form(f): Form<RotateForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "webhooks").await {
         return r;
     }
     let Ok(hours) = f.overlap_hours.trim().parse::<i64>() else {
-        let e = "overlap_hours: must be a whole number of hours".to_string();
-        return refuse(&s, &u, &h, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+        let e = u.lang.labelled(
+            u.lang.t("chf.overlap_hours"),
+            u.lang.t("reason.whole_number"),
+        );
+        return refuse(
+            &s,
+            &u,
+            &h,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Flash::error("webhooks", e),
+        )
+        .await;
     };
     match quanzi_core::webhooks::rotate(
         &s.db,
@@ -296,7 +335,7 @@ async fn rotate(
     )
     .await
     {
-        Ok(secret) => page(&s, &u, &h, Some(secret), None).await,
+        Ok(secret) => secret_made(&s, &u, "webhooks", &secret),
         Err(e) => done(&s, &u, &h, Err(e), "webhooks").await,
     }
 }
@@ -308,7 +347,7 @@ async fn toggle(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "webhooks").await {
         return r;
     }
     let t = u.tenant();
@@ -331,7 +370,7 @@ async fn replay(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "deliveries").await {
         return r;
     }
     let r = quanzi_core::webhooks::replay(&s.db, u.tenant(), WebhookDeliveryId(id)).await;
@@ -345,7 +384,7 @@ async fn retry(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = guard(&s, &u, &h, &f.csrf).await {
+    if let Some(r) = guard(&s, &u, &h, &f.csrf, "jobs").await {
         return r;
     }
     let r = quanzi_core::jobs::retry(&s.db, u.tenant(), JobId(id)).await;
