@@ -120,3 +120,128 @@ async fn an_operator_creates_and_edits_a_group_and_a_bad_capacity_is_explained_i
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn members_are_added_removed_and_given_roles_from_the_group_page_which_pages_them() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "gmembers").await;
+    let (c, csrf) = s.operator(&t, OperatorRole::Operator).await;
+    let (_, g) = s
+        .post(
+            &t,
+            "/api/v1/groups",
+            serde_json::json!({"name": "满员群", "capacity_hard": 60, "capacity_advised": 60}),
+        )
+        .await;
+    let g = g["group_id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for i in 0..61 {
+        let (_, m) = s
+            .post(
+                &t,
+                "/api/v1/members",
+                serde_json::json!({"name": format!("成员{i:02}")}),
+            )
+            .await;
+        ids.push(m["member_id"].as_i64().unwrap().to_string());
+    }
+    let url = format!("{}/ui/groups/{g}/members", s.app.url);
+    for id in &ids[..60] {
+        let (st, location, _) = http::post_form(
+            &c,
+            &url,
+            &[
+                ("_csrf", &csrf),
+                ("action", "add"),
+                ("member_id", id),
+                ("role", "member"),
+            ],
+        )
+        .await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        assert!(location.contains("gm=done.add"), "{location}");
+    }
+    // The 61st: the group is full, said on the page.
+    let (_, location, _) = http::post_form(
+        &c,
+        &url,
+        &[("_csrf", &csrf), ("action", "add"), ("member_id", &ids[60])],
+    )
+    .await;
+    assert!(location.contains("gm=err.full"), "{location}");
+    let page = http::page(&c, &format!("{}{location}", s.app.url)).await;
+    assert!(page.contains("社群已满"), "{page}");
+    // Fifty members on the first page, ten on the next.
+    assert_eq!(page.matches("class=\"inline role-form\"").count(), 50);
+    let next = page
+        .split("id=\"members-next\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .to_string();
+    let second = http::page(
+        &c,
+        &format!(
+            "{}{}",
+            s.app.url,
+            next.split('"').next().unwrap().replace("&amp;", "&")
+        ),
+    )
+    .await;
+    assert_eq!(
+        second.matches("class=\"inline role-form\"").count(),
+        10,
+        "{next}"
+    );
+    // A role, then a removal.
+    let (_, location, _) = http::post_form(
+        &c,
+        &url,
+        &[
+            ("_csrf", &csrf),
+            ("action", "role"),
+            ("member_id", &ids[0]),
+            ("role", "kol"),
+        ],
+    )
+    .await;
+    assert!(location.contains("gm=done.role"), "{location}");
+    let v = s.get_ok(&t, &format!("/api/v1/members/{}", ids[0])).await;
+    assert_eq!(v["groups"][0]["role"], "kol", "{v}");
+    let (_, location, _) = http::post_form(
+        &c,
+        &url,
+        &[
+            ("_csrf", &csrf),
+            ("action", "remove"),
+            ("member_id", &ids[1]),
+        ],
+    )
+    .await;
+    assert!(location.contains("gm=done.remove"), "{location}");
+    assert_eq!(
+        s.get_ok(&t, &format!("/api/v1/groups/{g}")).await["size"],
+        59
+    );
+    // Removing someone not in it, or a member of no one: said so.
+    let (_, location, _) = http::post_form(
+        &c,
+        &url,
+        &[
+            ("_csrf", &csrf),
+            ("action", "remove"),
+            ("member_id", &ids[1]),
+        ],
+    )
+    .await;
+    assert!(location.contains("gm=err.not_in"), "{location}");
+    let (_, location, _) = http::post_form(
+        &c,
+        &url,
+        &[("_csrf", &csrf), ("action", "add"), ("member_id", "abc")],
+    )
+    .await;
+    assert!(location.contains("gm=err.member"), "{location}");
+}

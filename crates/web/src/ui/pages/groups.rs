@@ -50,17 +50,34 @@ struct GroupPage {
     roles_chart: String,
     history: Vec<(String, i64, String, String, String)>,
     history_next: Option<String>,
-    members: Vec<(i64, String, String, String, String)>,
+    /// `(id, name, role label key, joined, scene, role)`.
+    members: Vec<(i64, String, String, String, String, String)>,
     /// May edit the group.
     can_write: bool,
     /// Nobody wrote in it for the dead-group threshold.
     dead: bool,
+    /// Where the next page of members starts (the last member id shown).
+    members_next: Option<i64>,
+    /// The members page starts after a member (a link back to the first page is shown).
+    members_paged: bool,
+    /// `(code, label)` of the roles a member can have.
+    roles: Vec<(&'static str, String)>,
+    /// What the last change of membership did, and whether it was refused.
+    notice: Option<(String, bool)>,
 }
+
+/// Members shown per page of a group.
+const MEMBERS_PAGE: i64 = 50;
 
 /// The group page's query: where its history resumes.
 #[derive(Debug, Default, Deserialize)]
 pub struct GroupQuery {
     history_cursor: Option<String>,
+    /// The member id the members page starts after.
+    members_after: Option<String>,
+    /// The outcome of a membership change (`done.add`, `err.full`, …) and its member.
+    gm: Option<String>,
+    m: Option<i64>,
 }
 
 /// GET /ui/groups/{id}[?history_cursor=…]: its history page by page.
@@ -81,7 +98,25 @@ pub async fn group(
     let cursor = history_cursor(q.history_cursor);
     let history = try_ui!(quanzi_core::groups::history(&s.db, t, id, cursor.as_deref(), 30).await);
     let (history, history_next) = (history.items, history.next_cursor);
-    let members = try_ui!(group::members(&s.db, t, id, None, 100).await);
+    let after = q
+        .members_after
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0);
+    let mut members = try_ui!(
+        group::members(
+            &s.db,
+            t,
+            id,
+            after.map(quanzi_domain::MemberId),
+            MEMBERS_PAGE + 1
+        )
+        .await
+    );
+    let members_next = (members.len() as i64 > MEMBERS_PAGE).then(|| {
+        members.truncate(MEMBERS_PAGE as usize);
+        members.last().map(|m| m.member_id.0)
+    });
     let l = u.layout("groups");
     let chart = activity_chart(&l, &daily, from, today);
     let roles_chart = json!({
@@ -90,8 +125,25 @@ pub async fn group(
     })
     .to_string();
     let dead = try_ui!(dead_groups(&s, t).await).contains(&id.0);
+    let notice =
+        q.gm.as_deref()
+            .filter(|k| k.starts_with("done.") || k.starts_with("err."))
+            .map(|k| {
+                let text = l
+                    .t(&format!("gm.{k}"))
+                    .replace("{m}", &q.m.unwrap_or_default().to_string());
+                (text, k.starts_with("err."))
+            });
+    let roles = quanzi_domain::group::GroupRole::ALL
+        .iter()
+        .map(|r| (r.as_str(), l.t(&format!("role.{}", r.as_str())).to_string()))
+        .collect();
     render(GroupPage {
         dead,
+        members_next: members_next.flatten(),
+        members_paged: after.is_some(),
+        roles,
+        notice,
         can_write: u.perms().write,
         dimension_key: format!("dim.{}", g.dimension),
         theme: g.theme.clone().unwrap_or_default(),
@@ -121,6 +173,7 @@ pub async fn group(
                     format!("role.{}", m.role),
                     u.fmt_ms(m.joined_at_ms),
                     m.join_scene.unwrap_or_default(),
+                    m.role,
                 )
             })
             .collect(),

@@ -20,6 +20,7 @@ macro_rules! try_ui {
 mod coming;
 mod dashboard;
 mod group_form;
+mod group_members;
 mod groups;
 mod member_form;
 mod members;
@@ -32,6 +33,7 @@ pub use group_form::{
     create as create_group, edit_form as edit_group_form, new_form as new_group_form,
     update as update_group,
 };
+pub use group_members::change as change_group_members;
 pub use groups::{group, groups};
 pub use member_form::{
     create as create_member, edit_form as edit_member_form, new_form as new_member_form,
