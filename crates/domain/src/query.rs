@@ -27,6 +27,9 @@ pub struct MemberFilter {
     pub ids: Option<Vec<MemberId>>,
     /// Only ids greater than this (the cursor).
     pub after: Option<i64>,
+    /// Only ids smaller than this, the page just before it (the cursor back); the page is
+    /// still listed by ascending id.
+    pub before: Option<i64>,
     /// Page size.
     pub limit: i64,
 }

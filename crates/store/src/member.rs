@@ -310,6 +310,10 @@ fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {
         b.push(" and member_id > ");
         b.bind(Arg::I64(a));
     }
+    if let Some(x) = f.before {
+        b.push(" and member_id < ");
+        b.bind(Arg::I64(x));
+    }
     b
 }
 
@@ -317,13 +321,19 @@ fn filtered(select: &str, tenant: TenantId, f: &MemberFilter) -> SqlBuf {
 pub async fn list(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<Member>> {
     let (sql, args) = list_query(tenant, f, db.is_sqlite());
     let rows: Vec<MemberRow> = on_pool!(db, p => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    let mut out: Vec<Member> = rows.into_iter().map(Into::into).collect();
+    // A page before a cursor is read backwards from it; it is listed forwards.
+    if f.before.is_some() {
+        out.reverse();
+    }
+    Ok(out)
 }
 
 /// The statement and arguments of a page of [`list`]: on the key `member_pkey` in its order.
 pub(crate) fn list_query(tenant: TenantId, f: &MemberFilter, sqlite: bool) -> (String, Vec<Arg>) {
     let mut b = filtered(COLS, tenant, f);
-    b.push(" order by member_id limit ");
+    let order = if f.before.is_some() { " desc" } else { "" };
+    b.push(" order by member_id").push(order).push(" limit ");
     b.bind(Arg::I64(f.limit));
     b.finish(sqlite)
 }
@@ -338,6 +348,7 @@ pub async fn ids(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<Vec<i64>
 pub async fn count_matching(db: &Db, tenant: TenantId, f: &MemberFilter) -> Result<i64> {
     let f = MemberFilter {
         after: None,
+        before: None,
         ..f.clone()
     };
     let (sql, args) = filtered("count(*)", tenant, &f).finish(db.is_sqlite());

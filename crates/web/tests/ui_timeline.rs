@@ -202,3 +202,64 @@ async fn a_groups_history_pages_through_every_change_once_in_the_operator_ui() {
     unique.dedup();
     assert_eq!((seen.len(), unique.len()), (75, 75), "{seen:?}");
 }
+
+/// The member ids a member-list page shows, in order, and its previous and next links.
+fn list_page(html: &str) -> (Vec<i64>, Option<String>, Option<String>) {
+    let ids = html
+        .split("name=\"member_id\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect();
+    let link = |id: &str| {
+        let i = html.find(&format!("id=\"{id}\""))?;
+        let start = html[..i].rfind("href=\"")? + 6;
+        Some(html[start..].split('"').next()?.replace("&amp;", "&"))
+    };
+    (ids, link("members-prev"), link("members-next"))
+}
+
+#[tokio::test]
+async fn the_member_list_pages_forward_and_back_by_keyset() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "pager").await;
+    for i in 0..120 {
+        let (st, _) = s
+            .post(
+                &t,
+                "/api/v1/members",
+                json!({ "name": format!("会员{i:03}") }),
+            )
+            .await;
+        assert!(st.is_success());
+    }
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let mut url = format!("{}/ui/members", s.app.url);
+    let mut pages = Vec::new();
+    loop {
+        let (ids, prev, next) = list_page(&http::page(&c, &url).await);
+        assert_eq!(
+            prev.is_some(),
+            !pages.is_empty(),
+            "a previous link except on the first page"
+        );
+        pages.push(ids);
+        match next {
+            Some(n) => url = format!("{}{n}", s.app.url),
+            None => break,
+        }
+    }
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [50, 50, 20]);
+    let all: Vec<i64> = pages.concat();
+    assert!(
+        all.windows(2).all(|w| w[0] < w[1]),
+        "each member once, in order"
+    );
+    // Back from the last page: the same pages again, the first with no previous link.
+    let (_, prev, _) = list_page(&http::page(&c, &url).await);
+    let (ids, prev, _) =
+        list_page(&http::page(&c, &format!("{}{}", s.app.url, prev.unwrap())).await);
+    assert_eq!(ids, pages[1]);
+    let (ids, prev, next) =
+        list_page(&http::page(&c, &format!("{}{}", s.app.url, prev.unwrap())).await);
+    assert_eq!((ids, prev, next.is_some()), (pages[0].clone(), None, true));
+}

@@ -105,6 +105,7 @@ impl MemberQuery {
             group_id: id_param(&self.group_id, "group_id")?.map(quanzi_domain::GroupId),
             ids: None,
             after,
+            before: None,
             limit,
         })
     }

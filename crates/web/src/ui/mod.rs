@@ -228,7 +228,6 @@ pub fn router() -> Router<AppState> {
         .route("/ui/lang/{lang}", get(session::set_lang))
         .route("/ui", get(pages::dashboard))
         .route("/ui/members", get(pages::members))
-        .route("/ui/members/rows", get(pages::member_rows))
         .route("/ui/members/export", get(member_export::export_members))
         .route("/ui/members/selection", post(pages::act_on_selection))
         .route(

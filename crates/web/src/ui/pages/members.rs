@@ -28,6 +28,8 @@ pub struct MemberPageQuery {
     tag_id: Option<String>,
     group_id: Option<String>,
     cursor: Option<String>,
+    /// The page just before this member id (the link back).
+    before: Option<String>,
 }
 
 impl MemberPageQuery {
@@ -45,6 +47,7 @@ impl MemberPageQuery {
                 .and_then(|v| v.parse().ok())
                 .map(GroupId),
             after: self.cursor.as_deref().and_then(|c| c.parse().ok()),
+            before: self.before.as_deref().and_then(|c| c.parse().ok()),
             limit: 50,
             ..Default::default()
         }
@@ -74,10 +77,11 @@ impl MemberPageQuery {
             .join("&")
     }
 
-    fn next_query(&self, cursor: &str) -> String {
+    /// The query of the page after (`cursor`) or before (`before`) member `id`.
+    fn page_query(&self, key: &str, id: i64) -> String {
         let q = self.query();
         let sep = if q.is_empty() { "" } else { "&" };
-        format!("cursor={}{sep}{q}", urlencode(cursor))
+        format!("{key}={id}{sep}{q}")
     }
 }
 
@@ -195,32 +199,49 @@ struct MembersPage {
     stages: Vec<(String, String)>,
     tiers: Vec<(String, String)>,
     rows: Vec<MemberRowView>,
-    next: Option<String>,
+    pager: Pager,
     /// May create members.
     can_write: bool,
 }
 
-#[derive(Template)]
-#[template(path = "members_partial.html")]
-struct MemberRowsPartial {
-    l: Layout,
-    rows: Vec<MemberRowView>,
-    next: Option<String>,
-}
-
+/// A page of the member list and the queries of the pages before and after it (keyset on
+/// the member id both ways; one row more than shown tells whether there is more).
 async fn member_rows_of(
     s: &AppState,
     u: &UiUser,
     q: &MemberPageQuery,
-) -> Result<(Vec<MemberRowView>, Option<String>), quanzi_core::read::StoreError> {
-    let f = q.filter();
-    let items = member::list(&s.db, u.tenant(), &f).await?;
-    let next = (items.len() as i64 == f.limit)
-        .then(|| items.last().map(|m| q.next_query(&m.member_id.to_string())))
-        .flatten();
+) -> Result<(Vec<MemberRowView>, Pager), quanzi_core::read::StoreError> {
+    let mut f = q.filter();
+    let limit = f.limit as usize;
+    f.limit += 1;
+    let mut items = member::list(&s.db, u.tenant(), &f).await?;
+    let backwards = f.before.is_some();
+    let more = items.len() > limit;
+    if more && backwards {
+        items.remove(0);
+    } else if more {
+        items.truncate(limit);
+    }
+    let (has_prev, has_next) = if backwards {
+        (more, true)
+    } else {
+        (f.after.is_some(), more)
+    };
+    let page = |key: &str, m: Option<&Member>| m.map(|m| q.page_query(key, m.member_id.0));
+    let pager = Pager {
+        prev: has_prev.then(|| page("before", items.first())).flatten(),
+        next: has_next.then(|| page("cursor", items.last())).flatten(),
+    };
     let mut rows: Vec<MemberRowView> = items.iter().map(MemberRowView::from).collect();
     rows.iter_mut().for_each(|r| r.phone = u.phone(&r.phone));
-    Ok((rows, next))
+    Ok((rows, pager))
+}
+
+/// The queries of the pages before and after the one shown.
+#[derive(Debug, Default)]
+pub(in crate::ui) struct Pager {
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 /// GET /ui/members.
@@ -231,7 +252,7 @@ pub async fn members(
     AppQuery(outcome): AppQuery<Outcome>,
 ) -> Response {
     let t = u.tenant();
-    let (rows, next) = try_ui!(member_rows_of(&s, &u, &q).await);
+    let (rows, pager) = try_ui!(member_rows_of(&s, &u, &q).await);
     let total = try_ui!(member::count_matching(&s.db, t, &q.filter()).await);
     let districts = try_ui!(member::districts(&s.db, t).await);
     let tags: Vec<(i64, String)> = try_ui!(tag::list(&s.db, t).await)
@@ -271,22 +292,8 @@ pub async fn members(
             .map(|s| (s.as_str().to_string(), format!("tier.{s}")))
             .collect(),
         rows,
-        next,
+        pager,
         can_write: u.perms().write,
-    })
-}
-
-/// GET /ui/members/rows: the table body only (htmx search and paging).
-pub async fn member_rows(
-    State(s): State<AppState>,
-    u: UiUser,
-    AppQuery(q): AppQuery<MemberPageQuery>,
-) -> Response {
-    let (rows, next) = try_ui!(member_rows_of(&s, &u, &q).await);
-    render(MemberRowsPartial {
-        l: u.layout("members"),
-        rows,
-        next,
     })
 }
 

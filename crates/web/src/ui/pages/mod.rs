@@ -40,7 +40,7 @@ pub use member_form::{
     update as update_member,
 };
 pub(in crate::ui) use members::Outcome;
-pub use members::{MemberPageQuery, member, member_rows, members};
+pub use members::{MemberPageQuery, member, members};
 pub use merge::{confirm as confirm_merge, page as merge_page};
 pub(in crate::ui) use selection::SelectionBar;
 pub use selection::act as act_on_selection;

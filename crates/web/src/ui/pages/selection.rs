@@ -174,6 +174,7 @@ pub async fn act(
     let ids = if f.all_matching {
         let filter = MemberFilter {
             after: None,
+            before: None,
             ..f.filters.filter()
         };
         match member::ids(&s.db, t, &filter).await {
