@@ -263,3 +263,36 @@ async fn the_member_list_pages_forward_and_back_by_keyset() {
         list_page(&http::page(&c, &format!("{}{}", s.app.url, prev.unwrap())).await);
     assert_eq!((ids, prev, next.is_some()), (pages[0].clone(), None, true));
 }
+
+#[tokio::test]
+async fn a_members_timeline_is_narrowed_to_one_kind() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "tlkind").await;
+    let (_, m) = s
+        .post(&t, "/api/v1/members", json!({ "name": "王芳" }))
+        .await;
+    let m = m["member_id"].as_i64().unwrap_or_default();
+    let at = quanzi_core::read::now_ms() - 3_600_000;
+    let events: Vec<Value> = (0..30)
+        .map(|i| {
+            let kind = if i % 3 == 0 { "order" } else { "message" };
+            let mut e = json!({"idempotency_key": format!("k{i}"), "kind": kind, "member_id": m,
+                "occurred_at_ms": at + i, "reference": format!("ref-{i:03}")});
+            if kind == "order" {
+                e["amount_fen"] = json!(100);
+            }
+            e
+        })
+        .collect();
+    let (st, _) = s
+        .post(&t, "/api/v1/events", json!({ "events": events }))
+        .await;
+    assert!(st.is_success());
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let html = http::page(&c, &format!("{}/ui/members/{m}?kind=order", s.app.url)).await;
+    assert_eq!(html.matches("ref-").count(), 10, "only the orders");
+    assert!(html.contains("<option value=\"order\" selected>"));
+    // An unknown kind is ignored rather than answering an empty timeline.
+    let html = http::page(&c, &format!("{}/ui/members/{m}?kind=nope", s.app.url)).await;
+    assert_eq!(html.matches("ref-").count(), 30);
+}

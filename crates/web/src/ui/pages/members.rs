@@ -339,6 +339,11 @@ struct MemberPage {
     /// The member was erased on request.
     erased: bool,
     timeline_next: Option<String>,
+    /// The timeline's kind filter (`""` for all) and the kinds to choose from, labelled.
+    kind: String,
+    kinds: Vec<(String, String)>,
+    /// The timeline starts from a cursor (a link back to its first page is shown).
+    timeline_paged: bool,
 }
 
 /// The member page's query: where its timeline resumes.
@@ -346,6 +351,8 @@ struct MemberPage {
 pub struct MemberQuery {
     events_cursor: Option<String>,
     history_cursor: Option<String>,
+    /// Only events of this kind on the timeline.
+    kind: Option<String>,
 }
 
 /// GET /ui/members/{id}[?events_cursor=…]: the timeline page by page.
@@ -370,8 +377,13 @@ pub async fn member(
     let cursor = q
         .events_cursor
         .filter(|c| quanzi_core::parse_keyset::<2>(Some(c)).is_ok());
+    let cursor_given = cursor.is_some();
+    // The kinds the timeline can be narrowed to: the built-in ones and the tenant's.
+    let kinds = try_ui!(quanzi_core::events::kinds(&s.db, t).await);
+    let kind = q.kind.filter(|k| kinds.contains(k));
     let f = EventFilter {
         member_id: Some(id),
+        kind: kind.clone(),
         limit: 100,
         ..Default::default()
     };
@@ -433,6 +445,18 @@ pub async fn member(
                 )
             })
             .collect(),
+        timeline_paged: cursor_given,
+        kinds: kinds
+            .iter()
+            .map(|k| {
+                let label = match quanzi_domain::event::BUILTIN_KINDS.contains(&k.as_str()) {
+                    true => u.lang.t(&format!("kind.{k}")).to_string(),
+                    false => k.clone(),
+                };
+                (k.clone(), label)
+            })
+            .collect(),
+        kind: kind.unwrap_or_default(),
         timeline_next,
         history_next,
         timeline: events
