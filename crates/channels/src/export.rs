@@ -12,6 +12,9 @@ pub enum Cell {
     Int(i64),
     /// A number.
     Num(f64),
+    /// A fraction shown as a percentage (0.25 is 25.00%): a percent-formatted number in
+    /// XLSX, `25.00%` in CSV.
+    Percent(f64),
 }
 
 /// A table to export: a sheet name, column headers and rows.
@@ -77,6 +80,8 @@ pub fn to_csv(t: &Table) -> Vec<u8> {
                 Cell::Text(s) => csv_field(&mut out, &inert(s)),
                 Cell::Int(v) => out.push_str(&v.to_string()),
                 Cell::Num(v) => out.push_str(&num_text(*v)),
+                Cell::Percent(v) if v.is_finite() => out.push_str(&format!("{:.2}%", v * 100.0)),
+                Cell::Percent(_) => {}
             }
         }
         out.push_str("\r\n");
@@ -134,10 +139,47 @@ fn text_cell(out: &mut String, r: &str, s: &str) {
     ));
 }
 
+/// How wide a column's text is, in character widths: a CJK character counts two.
+fn text_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) < 0x2e80 { 1 } else { 2 })
+        .sum()
+}
+
+/// Each column as wide as its widest cell (header included), between 6 and 60 characters.
+fn cols_xml(t: &Table) -> String {
+    let mut widths: Vec<usize> = t.headers.iter().map(|h| text_width(h)).collect();
+    for row in &t.rows {
+        for (i, c) in row.iter().enumerate() {
+            let w = match c {
+                Cell::Text(s) => text_width(s),
+                Cell::Int(v) => v.to_string().len(),
+                Cell::Num(v) => num_text(*v).len(),
+                Cell::Percent(_) => 8,
+            };
+            if let Some(slot) = widths.get_mut(i) {
+                *slot = (*slot).max(w);
+            }
+        }
+    }
+    let mut out = String::from("<cols>");
+    for (i, w) in widths.iter().enumerate() {
+        out.push_str(&format!(
+            "<col min=\"{n}\" max=\"{n}\" width=\"{}\" customWidth=\"1\"/>",
+            (w + 2).clamp(6, 60),
+            n = i + 1
+        ));
+    }
+    out.push_str("</cols>");
+    out
+}
+
 fn sheet_xml(t: &Table) -> String {
     let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">",
     );
+    out.push_str(&cols_xml(t));
+    out.push_str("<sheetData>");
     let mut row_xml =
         |n: usize, cells: &mut dyn Iterator<Item = (usize, Option<&Cell>, Option<&str>)>| {
             out.push_str(&format!("<row r=\"{n}\">"));
@@ -151,6 +193,10 @@ fn sheet_xml(t: &Table) -> String {
                     }
                     (Some(Cell::Num(v)), _) if v.is_finite() => {
                         out.push_str(&format!("<c r=\"{r}\"><v>{v}</v></c>"))
+                    }
+                    // Style 1 of styles.xml: the built-in 0.00% format.
+                    (Some(Cell::Percent(v)), _) if v.is_finite() => {
+                        out.push_str(&format!("<c r=\"{r}\" s=\"1\"><v>{v}</v></c>"))
                     }
                     _ => {}
                 }
@@ -203,7 +249,7 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
         ),
         (
             "xl/styles.xml",
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><fonts count=\"1\"><font><sz val=\"11\"/><name val=\"Calibri\"/></font></fonts><fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills><borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs><cellXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/></cellXfs></styleSheet>".into(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><fonts count=\"1\"><font><sz val=\"11\"/><name val=\"Calibri\"/></font></fonts><fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills><borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs><cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/><xf numFmtId=\"10\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/></cellXfs></styleSheet>".into(),
         ),
         ("xl/worksheets/sheet1.xml", sheet_xml(t)),
     ];
@@ -270,5 +316,31 @@ mod tests {
         assert_eq!(column_name(26), "AA");
         assert_eq!(column_name(701), "ZZ");
         assert_eq!(column_name(702), "AAA");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn percentages_are_percent_formatted_and_columns_sized_to_their_text() {
+        let t = Table {
+            name: "t".into(),
+            headers: vec!["社群名称".into(), "rate".into()],
+            rows: vec![vec![
+                Cell::Text("南山店1群（宝妈）".into()),
+                Cell::Percent(0.25),
+            ]],
+        };
+        let xml = sheet_xml(&t);
+        assert!(xml.contains("<c r=\"B2\" s=\"1\"><v>0.25</v></c>"), "{xml}");
+        // 南山店1群（宝妈） is 8 CJK characters and one digit: 17 widths, plus 2.
+        assert!(
+            xml.contains("<col min=\"1\" max=\"1\" width=\"19\" customWidth=\"1\"/>"),
+            "{xml}"
+        );
+        assert!(String::from_utf8_lossy(&to_csv(&t)).contains(",25.00%"));
+        assert!(to_xlsx(&t).is_ok());
     }
 }

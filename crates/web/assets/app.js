@@ -111,7 +111,21 @@
     });
     count();
   }
-  function enhance(root) { selection(root); renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); confirmForms(root); }
+  // Checkboxes marked data-joins fill the hidden field they name with their checked values,
+  // comma-separated (the KPI pages' several groups).
+  function joins(root) {
+    root.querySelectorAll('input[data-joins]').forEach(function (box) {
+      if (box.dataset.bound) return;
+      box.dataset.bound = '1';
+      box.addEventListener('change', function () {
+        var target = document.getElementById(box.dataset.joins);
+        if (!target) return;
+        var all = document.querySelectorAll('input[data-joins="' + box.dataset.joins + '"]:checked');
+        target.value = Array.prototype.map.call(all, function (b) { return b.value; }).join(',');
+      });
+    });
+  }
+  function enhance(root) { joins(root); selection(root); renderCharts(root); sortable(root); followProgress(root); autosubmit(root); seedsForm(root); busyForms(root); confirmForms(root); }
   // Tables marked sortable sort by a column when its header is clicked (numbers by value).
   function sortable(root) {
     root.querySelectorAll('table.sortable').forEach(function (table) {

@@ -123,3 +123,61 @@ async fn a_retention_period_that_has_not_ended_is_marked_partial() {
         .await;
     assert_eq!(partial(&cut), [false, true], "{cut}");
 }
+
+#[tokio::test]
+async fn the_analytics_pages_offer_range_presets_several_groups_and_name_their_exports() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "presets").await;
+    let (_, a) = s.post(&t, "/api/v1/groups", json!({"name": "一群"})).await;
+    let (_, b) = s.post(&t, "/api/v1/groups", json!({"name": "二群"})).await;
+    let ids = format!("{},{}", a["group_id"], b["group_id"]);
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let url = format!(
+        "{}/ui/kpi/groups?from=2026-11-02&to=2026-11-12&groups={}",
+        s.app.url,
+        ids.replace(',', "%2C")
+    );
+    let html = http::page(&c, &url).await;
+    assert!(
+        html.contains(&format!("id=\"kpi-groups-value\" value=\"{ids}\"")),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("data-joins=\"kpi-groups-value\" checked")
+            .count(),
+        2
+    );
+    for preset in ["近7天", "近30天", "本月", "上月", "近90天"] {
+        assert!(html.contains(preset), "{preset}");
+    }
+    // Last month of the tenant's today, whole: from its first day to its last.
+    let presets = html
+        .split("id=\"kpi-presets\"")
+        .nth(1)
+        .unwrap()
+        .split("</nav>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        presets.matches("groups=").count(),
+        5,
+        "the other filters are kept"
+    );
+    let r = c
+        .get(format!(
+            "{}/ui/kpi/groups/export?format=xlsx&from=2026-11-02&to=2026-11-12",
+            s.app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    let name = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        name.contains("quanzi-groups-0-2026-11-02_2026-11-12.xlsx"),
+        "{name}"
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+}

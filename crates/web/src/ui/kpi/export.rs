@@ -49,7 +49,16 @@ pub async fn export_table(
             .map(|r| r.into_iter().map(|c| c.raw).collect())
             .collect(),
     };
-    download(&table, csv, &format!("quanzi-{page}-{index}"))
+    // The file says what it holds: the page, the table and the range.
+    let range = match q.kpi.resolve(&s, u.tenant()).await {
+        Ok(p) => format!(
+            "-{}_{}",
+            quanzi_core::kpi::format_date(p.from_day),
+            quanzi_core::kpi::format_date(p.to_day)
+        ),
+        Err(_) => String::new(),
+    };
+    download(&table, csv, &format!("quanzi-{page}-{index}{range}"))
 }
 
 /// `table` as a CSV or XLSX attachment named `file` (without extension).

@@ -58,7 +58,7 @@ pub(super) fn pct_cell(v: f64) -> CellView {
         sort: format!("{v:.6}"),
         href: String::new(),
         class: "num",
-        raw: Cell::Num(v),
+        raw: Cell::Percent(v),
     }
 }
 

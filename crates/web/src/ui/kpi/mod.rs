@@ -115,6 +115,11 @@ struct KpiPage {
     from: String,
     to: String,
     groups: Vec<(i64, String, bool)>,
+    /// The groups chosen, comma-separated (the `groups` field the checkboxes fill).
+    groups_csv: String,
+    /// `(label, query)` of the range presets: the last 7 and 30 days, this month, last month,
+    /// the last 90 days, each with the other filters kept.
+    presets: Vec<(String, String)>,
     stages: Vec<(String, String, bool)>,
     tiers: Vec<(String, String, bool)>,
     tags: Vec<(i64, String, bool)>,
@@ -147,6 +152,25 @@ fn explain(l: &Layout, e: ApiError) -> Result<Vec<String>, Box<Response>> {
             .collect()),
         true => Err(Box::new(e.into_response())),
     }
+}
+
+/// The range presets as of `today` (days since 1970): `(label key, first day, last day)`.
+fn presets(today: i64) -> [(&'static str, i64, i64); 5] {
+    use quanzi_domain::date::{civil_from_days, days_from_civil};
+    let (y, m, _) = civil_from_days(today);
+    let month_start = days_from_civil(y, m, 1);
+    let (py, pm) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+    [
+        ("kpi.preset.7", today - 6, today),
+        ("kpi.preset.30", today - 29, today),
+        ("kpi.preset.month", month_start, today),
+        (
+            "kpi.preset.last_month",
+            days_from_civil(py, pm, 1),
+            month_start - 1,
+        ),
+        ("kpi.preset.90", today - 89, today),
+    ]
 }
 
 /// GET /ui/kpi: the overview.
@@ -205,12 +229,35 @@ async fn shell(
         });
     let eq = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
     let query = serde_urlencoded::to_string(&q).unwrap_or_default();
+    let today = match quanzi_core::zone::today(&s.db, t).await {
+        Ok(d) => d,
+        Err(e) => return server_error(e),
+    };
+    let presets = presets(today)
+        .into_iter()
+        .map(|(key, from, to)| {
+            let mut p = q.clone();
+            p.from = Some(kpi::format_date(from));
+            p.to = Some(kpi::format_date(to));
+            (
+                l.t(key).to_string(),
+                serde_urlencoded::to_string(&p).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let groups_csv = chosen
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let tabs = PAGES
         .iter()
         .map(|p| (*p, l.t(&format!("kpi.tab.{p}")).to_string()))
         .collect();
     render(KpiPage {
         page,
+        groups_csv,
+        presets,
         tabs,
         query,
         from,
