@@ -147,28 +147,51 @@ pub struct ProductSales {
     pub buyers: u32,
     /// Members who bought it at least twice.
     pub repeat_buyers: u32,
+    /// The median number of days between one member's successive purchases of it (on
+    /// different days), over the range; none when nobody bought it on two days.
+    pub median_interval_days: Option<u32>,
+    /// How many such intervals there were (repurchases on another day).
+    pub intervals: u32,
 }
 
 /// How often a product is bought again, and what the articles advise for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepurchaseClass {
-    /// Bought again by at least a quarter of its buyers.
+    /// Bought again sooner than the tenant's typical product: its median interval between
+    /// one member's purchases is at most the median of the tenant's products' intervals.
     High,
-    /// Rarely bought again.
+    /// Bought again later than the typical product, or hardly ever.
     Low,
     /// Too few buyers (under 5) to tell.
     Unknown,
 }
 
+/// Repurchases on another day a product needs before its interval is taken as its own.
+pub const MIN_INTERVALS: u32 = 3;
+
+/// The tenant's typical repurchase interval: the median of the median intervals of its
+/// products with at least [`MIN_INTERVALS`] repurchases. Products are classed against it, so
+/// a grocer's eggs and milk (bought again every few days) come out high and its gift boxes
+/// low, whatever the length of the range.
+pub fn typical_interval(ranked: &[ProductSales]) -> Option<u32> {
+    let mut medians: Vec<u32> = ranked
+        .iter()
+        .filter(|p| p.intervals >= MIN_INTERVALS)
+        .filter_map(|p| p.median_interval_days)
+        .collect();
+    medians.sort_unstable();
+    medians.get(medians.len().checked_sub(1)? / 2).copied()
+}
+
 impl RepurchaseClass {
-    /// The class of a product from its buyers.
-    pub fn of(p: &ProductSales) -> RepurchaseClass {
-        if p.buyers < 5 {
-            RepurchaseClass::Unknown
-        } else if ratio(p.repeat_buyers, p.buyers) >= 0.25 {
-            RepurchaseClass::High
-        } else {
-            RepurchaseClass::Low
+    /// The class of a product against the tenant's typical interval ([`typical_interval`]):
+    /// high when it is bought again at least as soon, low when later or too rarely to have an
+    /// interval of its own, unknown under 5 buyers.
+    pub fn of(p: &ProductSales, typical: Option<u32>) -> RepurchaseClass {
+        match (p.median_interval_days, typical) {
+            _ if p.buyers < 5 => RepurchaseClass::Unknown,
+            (Some(m), Some(t)) if p.intervals >= MIN_INTERVALS && m <= t => RepurchaseClass::High,
+            _ => RepurchaseClass::Low,
         }
     }
 
@@ -208,10 +231,12 @@ pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSa
                 ..ProductSales::default()
             })
             .collect();
-        // Per product: the last member seen buying it in this part and how many times. A
-        // member's orders are contiguous, so a product's buyer changes exactly when a new
-        // member buys it: distinct buyers and repeat buyers without a per-member set.
-        let mut last: Vec<(u32, u32)> = vec![(u32::MAX, 0); np];
+        // Per product: the last member seen buying it in this part, how many times, and the
+        // day of that purchase. A member's orders are contiguous and in time order, so a
+        // product's buyer changes exactly when a new member buys it: distinct buyers, repeat
+        // buyers and the intervals between one member's purchases without a per-member set.
+        let mut last: Vec<(u32, u32, i32)> = vec![(u32::MAX, 0, 0); np];
+        let mut gaps: Vec<Vec<u32>> = vec![Vec::new(); np];
         let (day, product, refund, group, amount) =
             (&o.day, &o.product, &o.refund, &o.group, &o.amount);
         for m in ms {
@@ -237,22 +262,36 @@ pub fn products(ix: &EventIndex, scope: &Scope, threads: usize) -> Vec<ProductSa
                 if seen.0 == m32 {
                     seen.1 += 1;
                     r.repeat_buyers += u32::from(seen.1 == 2);
+                    if d > seen.2 {
+                        gaps[p as usize].push((d - seen.2) as u32);
+                    }
+                    seen.2 = d;
                 } else {
-                    *seen = (m32, 1);
+                    *seen = (m32, 1, d);
                     r.buyers += 1;
                 }
             }
         }
-        rows
+        (rows, gaps)
     });
     let mut it = parts.into_iter();
-    let mut rows = it.next().unwrap_or_default();
-    for part in it {
+    let (mut rows, mut gaps) = it.next().unwrap_or_default();
+    for (part, part_gaps) in it {
         for (a, b) in rows.iter_mut().zip(part) {
             a.revenue_fen = a.revenue_fen.saturating_add(b.revenue_fen);
             a.orders += b.orders;
             a.buyers += b.buyers;
             a.repeat_buyers += b.repeat_buyers;
+        }
+        for (a, b) in gaps.iter_mut().zip(part_gaps) {
+            a.extend(b);
+        }
+    }
+    for (r, g) in rows.iter_mut().zip(gaps.iter_mut()) {
+        r.intervals = g.len() as u32;
+        if !g.is_empty() {
+            let mid = (g.len() - 1) / 2;
+            r.median_interval_days = Some(*g.select_nth_unstable(mid).1);
         }
     }
     rows.retain(|r| r.orders > 0);

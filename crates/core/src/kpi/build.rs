@@ -238,13 +238,14 @@ pub async fn products(
     let total = quanzi_domain::money::sum_i128(ranked.iter().map(|r| r.revenue_fen));
     let conc = commerce::concentration(&ranked, &[0.01, 0.02, 0.2]);
     let mut cum = 0i128;
+    let typical = commerce::typical_interval(&ranked);
     let rows = ranked
         .iter()
         .take(limit)
         .enumerate()
         .map(|(i, r)| {
             cum += i128::from(r.revenue_fen);
-            let class = commerce::RepurchaseClass::of(r);
+            let class = commerce::RepurchaseClass::of(r, typical);
             ProductRow {
                 rank: i + 1,
                 product: names.get(i).cloned().unwrap_or_default(),
@@ -254,6 +255,7 @@ pub async fn products(
                 orders: r.orders,
                 buyers: r.buyers,
                 repeat_buyers: r.repeat_buyers,
+                repurchase_interval_days: r.median_interval_days,
                 repurchase_class: class.code(),
                 hint: class.hint(),
             }
@@ -262,6 +264,7 @@ pub async fn products(
     Ok(ProductsReport {
         range: range_of(p),
         products: ranked.len(),
+        typical_interval_days: typical,
         revenue_fen: quanzi_domain::money::saturate(total),
         concentration: conc
             .iter()

@@ -186,7 +186,12 @@ pub struct ProductRow {
     pub buyers: u32,
     /// Buyers who bought it twice or more.
     pub repeat_buyers: u32,
-    /// high, low or unknown.
+    /// The median days between one member's purchases of it on different days, if anyone
+    /// bought it on two days in the range.
+    pub repurchase_interval_days: Option<u32>,
+    /// high (bought again at least as soon as the tenant's typical product, see
+    /// `typical_interval_days`), low (later, or too rarely to tell its interval) or unknown
+    /// (under 5 buyers).
     pub repurchase_class: &'static str,
     /// What to do with it.
     pub hint: &'static str,
@@ -212,6 +217,10 @@ pub struct ProductsReport {
     pub range: Range,
     /// Products with revenue.
     pub products: usize,
+    /// The tenant's typical repurchase interval, days: the median of its products' median
+    /// intervals (products with at least 3 repurchases on another day). Products bought again
+    /// at least this soon are classed high.
+    pub typical_interval_days: Option<u32>,
     /// All revenue, fen.
     pub revenue_fen: i64,
     /// Top 1%, 2% and 20%.

@@ -59,6 +59,8 @@ pub(super) fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
                 int_cell(i64::from(p.orders)),
                 int_cell(i64::from(p.buyers)),
                 int_cell(i64::from(p.repeat_buyers)),
+                p.repurchase_interval_days
+                    .map_or_else(|| text_cell(String::new()), |d| int_cell(i64::from(d))),
                 badge_cell(l.t(&format!("kpi.class.{}", p.repurchase_class)), class),
             ]
         })
@@ -81,6 +83,7 @@ pub(super) fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
                 "kpi.card.orders",
                 "kpi.card.buyers",
                 "kpi.c.repeat_buyers",
+                "kpi.c.interval",
                 "kpi.c.class",
             ]
             .iter()
@@ -90,8 +93,12 @@ pub(super) fn products_view(l: &Layout, r: &kpi::ProductsReport) -> View {
         }],
         notes: vec![
             l.t("kpi.note.products").to_string(),
-            format!("{}: {}", l.t("kpi.class.high"), l.t("kpi.hint.high")),
-            format!("{}: {}", l.t("kpi.class.low"), l.t("kpi.hint.low")),
+            match r.typical_interval_days {
+                Some(d) => l.t("kpi.note.interval").replace("{n}", &d.to_string()),
+                None => l.t("kpi.note.no_interval").to_string(),
+            },
+            l.t("kpi.hint.high").to_string(),
+            l.t("kpi.hint.low").to_string(),
         ],
     }
 }
