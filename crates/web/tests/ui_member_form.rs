@@ -161,3 +161,62 @@ async fn viewers_and_forged_forms_cannot_create_members() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_defines_a_custom_field_in_settings_and_the_member_form_shows_it() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "cfields").await;
+    let (c, csrf) = s.operator(&t, OperatorRole::Admin).await;
+    let url = format!("{}/ui/settings/custom-fields", s.app.url);
+    let (st, _, html) = http::post_form(
+        &c,
+        &url,
+        &[
+            ("_csrf", &csrf),
+            ("key", "bad key!"),
+            ("label", "生日"),
+            ("kind", "date"),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let card = html.split("id=\"fields\"").nth(1).unwrap();
+    assert!(
+        card.contains("字段键：只能包含字母、数字和 _ - . :"),
+        "{card}"
+    );
+    let (st, location, _) = http::post_form(
+        &c,
+        &url,
+        &[
+            ("_csrf", &csrf),
+            ("key", "birthday"),
+            ("label", "生日"),
+            ("kind", "date"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, location.as_str()),
+        (StatusCode::SEE_OTHER, "/ui/settings#fields")
+    );
+    let form = http::page(&c, &format!("{}/ui/members/new", s.app.url)).await;
+    assert!(
+        form.contains("<span>生日</span><input type=\"date\" name=\"custom.birthday\""),
+        "{form}"
+    );
+    // Operators may not define fields.
+    let (op, ocsrf) = s.operator(&t, OperatorRole::Operator).await;
+    let (st, _, _) = http::post_form(
+        &op,
+        &url,
+        &[
+            ("_csrf", &ocsrf),
+            ("key", "vip_no"),
+            ("label", "会员号"),
+            ("kind", "text"),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

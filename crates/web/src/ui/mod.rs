@@ -264,6 +264,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/growth", get(pages::growth))
         .route("/ui/settings", get(settings::settings))
         .route("/ui/settings/api-keys", post(settings::create_key))
+        .route("/ui/settings/custom-fields", post(settings::fields::define))
         .merge(settings::channels::router())
         .merge(influence::router())
         .route(

@@ -2,6 +2,7 @@
 //! channels' sections (in [`channels`]).
 
 pub mod channels;
+pub mod fields;
 
 use askama::Template;
 use axum::Form;
@@ -69,7 +70,7 @@ pub fn secret_made(s: &AppState, u: &UiUser, card: &'static str, secret: &str) -
     r
 }
 
-async fn page(s: &AppState, u: &UiUser, headers: &HeaderMap, flash: Flash) -> Response {
+pub(super) async fn page(s: &AppState, u: &UiUser, headers: &HeaderMap, flash: Flash) -> Response {
     let Flash {
         secret: new_secret,
         error,
