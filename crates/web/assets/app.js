@@ -19,6 +19,11 @@
       if (el.dataset.rendered) return;
       try {
         var option = JSON.parse(el.dataset.chart);
+        // Labels never spill out of the chart nor over each other, on a desktop or a phone.
+        if (option.grid && option.grid.containLabel === undefined) option.grid.containLabel = true;
+        [].concat(option.xAxis || []).forEach(function (ax) {
+          ax.axisLabel = Object.assign({ hideOverlap: true }, ax.axisLabel || {});
+        });
         (option.series || []).forEach(function (s) { if (s.renderItem === 'errorbar') s.renderItem = errorBar; });
         var chart = echarts.init(el);
         chart.setOption(option);
