@@ -22,6 +22,7 @@ mod dashboard;
 mod group_form;
 mod group_members;
 mod groups;
+mod member;
 mod member_form;
 mod members;
 mod merge;
@@ -35,13 +36,14 @@ pub use group_form::{
 };
 pub use group_members::change as change_group_members;
 pub use groups::{group, groups};
+pub use member::member;
 pub use member_form::{
     create as create_member, edit_form as edit_member_form, new_form as new_member_form,
     update as update_member,
 };
-pub(in crate::ui) use members::Outcome;
-pub use members::{MemberPageQuery, member, members};
+pub use members::{MemberPageQuery, members};
 pub use merge::{confirm as confirm_merge, page as merge_page};
+pub(in crate::ui) use selection::Outcome;
 pub(in crate::ui) use selection::SelectionBar;
 pub use selection::act as act_on_selection;
 

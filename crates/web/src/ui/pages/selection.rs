@@ -13,10 +13,76 @@ use quanzi_domain::tag::TagInput;
 use quanzi_domain::{GroupId, MemberId};
 
 use super::super::form::{refusal, see_other};
-use super::super::{UiUser, server_error, urlencode};
+use super::super::{Layout, UiUser, server_error, urlencode};
 use super::MemberPageQuery;
 use super::member_form::refused;
 use crate::AppState;
+use serde::Deserialize;
+
+/// What the last action on a selection did, as the redirect after it says
+/// (the redirect of [`act`]).
+#[derive(Debug, Default, Deserialize)]
+pub(in crate::ui) struct Outcome {
+    done: Option<String>,
+    err: Option<String>,
+    n: Option<u64>,
+    c: Option<u64>,
+    tag: Option<String>,
+    already: Option<u64>,
+    full: Option<u64>,
+    group: Option<i64>,
+}
+
+impl Outcome {
+    /// The sentence shown above the list, in the operator's language, and whether it is an
+    /// error; none when nothing was done.
+    pub(in crate::ui) fn notice(
+        &self,
+        l: &Layout,
+        groups: &[(i64, String)],
+    ) -> Option<(String, bool)> {
+        if let Some(key) = self.err.as_deref().filter(|k| k.starts_with("sel.err.")) {
+            return Some((l.t(key).to_string(), true));
+        }
+        let n = self.n.unwrap_or(0).to_string();
+        let text = match self.done.as_deref()? {
+            "tagged" | "untagged" => l
+                .t(if self.done.as_deref() == Some("tagged") {
+                    "sel.done.tagged"
+                } else {
+                    "sel.done.untagged"
+                })
+                .replace("{n}", &n)
+                .replace("{c}", &self.c.unwrap_or(0).to_string())
+                .replace("{tag}", self.tag.as_deref().unwrap_or_default()),
+            "added" => {
+                let group = groups
+                    .iter()
+                    .find(|g| Some(g.0) == self.group)
+                    .map_or("", |g| g.1.as_str());
+                let mut t = l
+                    .t("sel.done.added")
+                    .replace("{n}", &n)
+                    .replace("{group}", group);
+                if self.already.unwrap_or(0) > 0 {
+                    t.push_str(
+                        &l.t("sel.done.already")
+                            .replace("{n}", &self.already.unwrap_or(0).to_string()),
+                    );
+                }
+                if self.full.unwrap_or(0) > 0 {
+                    t.push_str(
+                        &l.t("sel.done.full")
+                            .replace("{n}", &self.full.unwrap_or(0).to_string()),
+                    );
+                }
+                t
+            }
+            _ => return None,
+        };
+        Some((text, false))
+    }
+}
 
 /// The selection bar a list shows above its rows (`selection_bar.html`): the tenant's groups
 /// and tag groups to choose from, the list's filters to carry, and where to come back to.
