@@ -157,8 +157,8 @@ pub struct ProductSales {
 /// How often a product is bought again, and what the articles advise for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepurchaseClass {
-    /// Bought again sooner than the tenant's typical product: its median interval between
-    /// one member's purchases is at most the median of the tenant's products' intervals.
+    /// Bought again within the shop's repurchase horizon: its median interval between one
+    /// member's purchases is at most [`typical_interval`].
     High,
     /// Bought again later than the typical product, or hardly ever.
     Low,
@@ -169,18 +169,28 @@ pub enum RepurchaseClass {
 /// Repurchases on another day a product needs before its interval is taken as its own.
 pub const MIN_INTERVALS: u32 = 3;
 
-/// The tenant's typical repurchase interval: the median of the median intervals of its
-/// products with at least [`MIN_INTERVALS`] repurchases. Products are classed against it, so
-/// a grocer's eggs and milk (bought again every few days) come out high and its gift boxes
-/// low, whatever the length of the range.
+/// The share of the shop's repurchases that [`typical_interval`] covers.
+pub const TYPICAL_SHARE: f64 = 0.9;
+
+/// The shop's repurchase horizon: the interval within which [`TYPICAL_SHARE`] of its
+/// repurchases happen, taken over its products with at least [`MIN_INTERVALS`] repurchases,
+/// each product's median interval weighted by its number of repurchases. Products whose own
+/// median interval is within it are classed high: a grocer's eggs and milk (bought again
+/// every few days, most of its repurchases) come out high, its gift boxes (bought again, if
+/// ever, weeks later) low, whatever the length of the range.
 pub fn typical_interval(ranked: &[ProductSales]) -> Option<u32> {
-    let mut medians: Vec<u32> = ranked
+    let mut medians: Vec<(u32, u32)> = ranked
         .iter()
         .filter(|p| p.intervals >= MIN_INTERVALS)
-        .filter_map(|p| p.median_interval_days)
+        .filter_map(|p| Some((p.median_interval_days?, p.intervals)))
         .collect();
     medians.sort_unstable();
-    medians.get(medians.len().checked_sub(1)? / 2).copied()
+    let total: u64 = medians.iter().map(|m| u64::from(m.1)).sum();
+    let mut seen = 0u64;
+    medians.iter().find_map(|&(days, n)| {
+        seen += u64::from(n);
+        (seen as f64 >= TYPICAL_SHARE * total as f64).then_some(days)
+    })
 }
 
 impl RepurchaseClass {

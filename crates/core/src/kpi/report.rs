@@ -189,9 +189,8 @@ pub struct ProductRow {
     /// The median days between one member's purchases of it on different days, if anyone
     /// bought it on two days in the range.
     pub repurchase_interval_days: Option<u32>,
-    /// high (bought again at least as soon as the tenant's typical product, see
-    /// `typical_interval_days`), low (later, or too rarely to tell its interval) or unknown
-    /// (under 5 buyers).
+    /// high (bought again within the shop's repurchase horizon, `typical_interval_days`), low
+    /// (later, or too rarely to tell its interval) or unknown (under 5 buyers).
     pub repurchase_class: &'static str,
     /// What to do with it.
     pub hint: &'static str,
@@ -217,9 +216,9 @@ pub struct ProductsReport {
     pub range: Range,
     /// Products with revenue.
     pub products: usize,
-    /// The tenant's typical repurchase interval, days: the median of its products' median
-    /// intervals (products with at least 3 repurchases on another day). Products bought again
-    /// at least this soon are classed high.
+    /// The shop's repurchase horizon, days: the interval within which 90% of its repurchases
+    /// happen (each product's median interval weighted by its repurchases; products with at
+    /// least 3 repurchases on another day). Products bought again within it are classed high.
     pub typical_interval_days: Option<u32>,
     /// All revenue, fen.
     pub revenue_fen: i64,
