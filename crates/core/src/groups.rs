@@ -46,6 +46,18 @@ pub async fn update(db: &Db, t: TenantId, id: GroupId, input: GroupInput) -> Res
     Ok(g.into())
 }
 
+/// Archives a group (kept with its history, hidden from the lists, closed to joins) or,
+/// with `archived` false, brings it back.
+pub async fn set_archived(db: &Db, t: TenantId, id: GroupId, archived: bool) -> Result<Group> {
+    let mut tx = db.begin().await?;
+    let at = archived.then(now_ms);
+    let g = repo::set_archived(&mut tx, t, id, at)
+        .await?
+        .ok_or(CoreError::NotFound("group"))?;
+    tx.commit().await?;
+    Ok(g.into())
+}
+
 /// Gets a group.
 pub async fn get(db: &Db, t: TenantId, id: GroupId) -> Result<Group> {
     repo::get(db, t, id)
@@ -133,6 +145,9 @@ pub async fn add_member(
             .await?
             .ok_or_else(|| Invalid::one("inviter_member_id", "no such member"))?;
     }
+    if g.archived_at_ms.is_some() {
+        return Err(Invalid::one("group_id", "the group is archived").into());
+    }
     let mut tx = db.begin().await?;
     let already = repo::groups_of_member_tx(&mut tx, t, member_id)
         .await?
@@ -176,6 +191,9 @@ pub struct Added {
 /// reaches its hard capacity; the members it leaves out are counted, not refused one by one.
 pub async fn add_members(db: &Db, t: TenantId, id: GroupId, ids: &[MemberId]) -> Result<Added> {
     let mut g = get(db, t, id).await?;
+    if g.archived_at_ms.is_some() {
+        return Err(Invalid::one("group_id", "the group is archived").into());
+    }
     let mut done = Added::default();
     let current: std::collections::HashSet<i64> =
         repo::member_ids(db, t, id).await?.into_iter().collect();

@@ -40,12 +40,14 @@ pub struct Group {
     pub created_at_ms: i64,
     /// Last change.
     pub updated_at_ms: i64,
+    /// When the group was archived, if it is.
+    pub archived_at_ms: Option<i64>,
 }
 
 const SELECT: &str = "select g.group_id, g.tenant_id, g.name, g.dimension, g.theme, g.rules, g.capacity_hard, g.capacity_advised,
     g.external_chat_id,
     (select count(*) from group_membership gm where gm.tenant_id = g.tenant_id and gm.group_id = g.group_id and gm.left_at_ms is null) as size,
-    g.created_at_ms, g.updated_at_ms from chat_group g";
+    g.created_at_ms, g.updated_at_ms, g.archived_at_ms from chat_group g";
 
 /// Creates a group.
 pub async fn create(
@@ -265,6 +267,20 @@ pub async fn members(
 ) -> Result<Vec<GroupMember>> {
     on_pool!(db, p => sqlx::query_as::<_, GroupMember>(MEMBERS)
         .bind(tenant.0).bind(group.0).bind(after.unwrap_or(0)).bind(limit).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Archives the group (`at` the time) or brings it back (`None`); `None` when there is no
+/// such group.
+pub async fn set_archived(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: GroupId,
+    at: Option<i64>,
+) -> Result<Option<Group>> {
+    on_tx!(tx, c => sqlx::query("update chat_group set archived_at_ms = $3, updated_at_ms = $4 where tenant_id = $1 and group_id = $2")
+        .bind(tenant.0).bind(id.0).bind(at).bind(now_ms()).execute(c).await.map(|_| ()))?;
+    let sql = format!("{SELECT} where g.tenant_id = $1 and g.group_id = $2");
+    on_tx!(tx, c => sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await.map_err(Into::into))
 }
 
 /// The ids of a group's current members.

@@ -245,3 +245,69 @@ async fn members_are_added_removed_and_given_roles_from_the_group_page_which_pag
     .await;
     assert!(location.contains("gm=err.member"), "{location}");
 }
+
+#[tokio::test]
+async fn an_archived_group_leaves_the_list_closes_to_joins_and_comes_back() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "garchive").await;
+    let (c, csrf) = s.operator(&t, OperatorRole::Operator).await;
+    let (_, g) = s
+        .post(
+            &t,
+            "/api/v1/groups",
+            serde_json::json!({"name": "旧活动群"}),
+        )
+        .await;
+    let g = g["group_id"].as_i64().unwrap();
+    let (_, m) = s
+        .post(&t, "/api/v1/members", serde_json::json!({"name": "m"}))
+        .await;
+    let m = m["member_id"].as_i64().unwrap().to_string();
+    let archive = format!("{}/ui/groups/{g}/archive", s.app.url);
+    let (st, location, _) =
+        http::post_form(&c, &archive, &[("_csrf", &csrf), ("archived", "1")]).await;
+    assert_eq!(
+        (st, location),
+        (StatusCode::SEE_OTHER, format!("/ui/groups/{g}"))
+    );
+    let list = http::page(&c, &format!("{}/ui/groups", s.app.url)).await;
+    assert!(
+        !list.contains("旧活动群") && list.contains("1 个已归档社群"),
+        "{list}"
+    );
+    let archived = http::page(&c, &format!("{}/ui/groups?archived=1", s.app.url)).await;
+    assert!(archived.contains("旧活动群"));
+    // Closed to joins, from the page and the API alike; the reason is said.
+    let (_, location, _) = http::post_form(
+        &c,
+        &format!("{}/ui/groups/{g}/members", s.app.url),
+        &[("_csrf", &csrf), ("action", "add"), ("member_id", &m)],
+    )
+    .await;
+    assert!(location.contains("gm=err.archived"), "{location}");
+    let (st, v) = s
+        .post(
+            &t,
+            &format!("/api/v1/groups/{g}/members"),
+            serde_json::json!({"member_id": m.parse::<i64>().unwrap()}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(s.get_ok(&t, &format!("/api/v1/groups/{g}")).await["archived_at_ms"].is_i64());
+    // Brought back: listed and open again.
+    let (st, _, _) = http::post_form(&c, &archive, &[("_csrf", &csrf), ("archived", "0")]).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(
+        http::page(&c, &format!("{}/ui/groups", s.app.url))
+            .await
+            .contains("旧活动群")
+    );
+    let (st, _) = s
+        .post(
+            &t,
+            &format!("/api/v1/groups/{g}/members"),
+            serde_json::json!({"member_id": m.parse::<i64>().unwrap()}),
+        )
+        .await;
+    assert!(st.is_success());
+}

@@ -67,10 +67,16 @@ pub async fn dashboard(a: &Analytics, db: &Db, t: TenantId) -> Result<Dashboard>
     let p = resolve(db, t, &KpiQuery::default()).await?;
     let o = overview(a, db, t, &p).await?;
     let g = groups(a, db, t, &p).await?.groups;
-    let all = crate::groups::all(db, t).await?;
+    // Archived groups need no attention.
+    let all: Vec<_> = crate::groups::all(db, t)
+        .await?
+        .into_iter()
+        .filter(|x| x.archived_at_ms.is_none())
+        .collect();
+    let live = |id: i64| all.iter().any(|x| x.group_id.0 == id);
     let mut attention: Vec<Attention> = g
         .iter()
-        .filter(|x| x.dead && x.members > 0)
+        .filter(|x| x.dead && x.members > 0 && live(x.group_id))
         .map(|x| Attention::DeadGroup {
             group_id: x.group_id,
             name: x.name.clone(),

@@ -34,11 +34,13 @@ pub struct Group {
     pub created_at_ms: i64,
     /// Last change.
     pub updated_at_ms: i64,
+    /// When the group was archived (hidden from the lists, closed to joins), if it is.
+    pub archived_at_ms: Option<i64>,
 }
 
 from_row!(quanzi_store::group::Group => Group {
     name, dimension, theme, rules, capacity_hard, capacity_advised, external_chat_id, size,
-    created_at_ms, updated_at_ms;
+    created_at_ms, updated_at_ms, archived_at_ms;
     group_id: GroupId, tenant_id: TenantId;
 });
 

@@ -252,6 +252,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/ui/groups/{id}", get(pages::group))
         .route("/ui/groups/{id}/members", post(pages::change_group_members))
+        .route("/ui/groups/{id}/archive", post(pages::archive_group))
         .route(
             "/ui/groups/{id}/edit",
             get(pages::edit_group_form).post(pages::update_group),

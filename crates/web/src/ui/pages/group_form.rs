@@ -211,3 +211,29 @@ async fn save(s: &AppState, u: &UiUser, id: Option<GroupId>, f: GroupForm) -> Re
     }
     unprocessable(page(u, id.map(|i| i.0), f, errs))
 }
+
+/// The archive form: archive (`archived=1`) or bring back (`archived=0`).
+#[derive(Debug, Deserialize)]
+pub struct ArchiveForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    archived: String,
+}
+
+/// POST /ui/groups/{id}/archive: archives the group or brings it back, then opens it.
+pub async fn archive(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath<GroupId>,
+    Form(f): Form<ArchiveForm>,
+) -> Response {
+    if let Some(why) = refusal(&u, &f.csrf, u.perms().write, "correct.forbidden") {
+        return refused(why);
+    }
+    match groups::set_archived(&s.db, u.tenant(), id, f.archived == "1").await {
+        Ok(_) => see_other(&format!("/ui/groups/{id}")),
+        Err(CoreError::NotFound(_)) => not_found(),
+        Err(e) => server_error(e),
+    }
+}

@@ -64,8 +64,12 @@ pub async fn change(
             back(&format!("gm=done.{}&m={}", urlencode(&f.action), m.0))
         }
         Err(CoreError::Invalid(inv)) => {
-            let full = inv.0.iter().any(|e| e.field == "group_id");
-            back(if full { "gm=err.full" } else { "gm=err.role" })
+            let on_group = inv.0.iter().find(|e| e.field == "group_id");
+            back(match on_group {
+                Some(e) if e.reason.contains("archived") => "gm=err.archived",
+                Some(_) => "gm=err.full",
+                None => "gm=err.role",
+            })
         }
         Err(CoreError::NotFound("membership")) => back("gm=err.not_in"),
         Err(CoreError::NotFound("group")) => super::not_found(),

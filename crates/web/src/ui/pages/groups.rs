@@ -20,16 +20,38 @@ use crate::error::AppQuery;
 struct GroupsPage {
     l: Layout,
     rows: Vec<GroupRow>,
+    /// The archived groups are listed (instead of the others).
+    archived: bool,
+    /// How many groups are archived.
+    n_archived: usize,
     /// May create groups.
     can_write: bool,
     /// The dead groups' ids.
     dead: Vec<i64>,
 }
 
-/// GET /ui/groups.
-pub async fn groups(State(s): State<AppState>, u: UiUser) -> Response {
-    let groups = try_ui!(group::list(&s.db, u.tenant(), None, None, 1000).await);
+/// The group list's query: archived groups are listed only when asked for.
+#[derive(Debug, Default, Deserialize)]
+pub struct GroupsQuery {
+    archived: Option<String>,
+}
+
+/// GET /ui/groups[?archived=1].
+pub async fn groups(
+    State(s): State<AppState>,
+    u: UiUser,
+    AppQuery(q): AppQuery<GroupsQuery>,
+) -> Response {
+    let all = try_ui!(group::list(&s.db, u.tenant(), None, None, 1000).await);
+    let archived = q.archived.as_deref() == Some("1");
+    let n_archived = all.iter().filter(|g| g.archived_at_ms.is_some()).count();
+    let groups: Vec<_> = all
+        .into_iter()
+        .filter(|g| g.archived_at_ms.is_some() == archived)
+        .collect();
     render(GroupsPage {
+        archived,
+        n_archived,
         l: u.layout("groups"),
         rows: groups.iter().map(GroupRow::from).collect(),
         can_write: u.perms().write,

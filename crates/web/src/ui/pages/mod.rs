@@ -31,8 +31,8 @@ mod selection;
 pub use coming::{campaigns, growth};
 pub use dashboard::dashboard;
 pub use group_form::{
-    create as create_group, edit_form as edit_group_form, new_form as new_group_form,
-    update as update_group,
+    archive as archive_group, create as create_group, edit_form as edit_group_form,
+    new_form as new_group_form, update as update_group,
 };
 pub use group_members::change as change_group_members;
 pub use groups::{group, groups};

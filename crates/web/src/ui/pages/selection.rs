@@ -294,6 +294,7 @@ pub async fn act(
                     )))
                 }
                 Err(CoreError::NotFound(_)) => see_other(&f.back_to("err=sel.err.group")),
+                Err(CoreError::Invalid(_)) => see_other(&f.back_to("err=sel.err.archived")),
                 Err(e) => server_error(e),
             }
         }
