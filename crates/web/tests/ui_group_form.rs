@@ -311,3 +311,34 @@ async fn an_archived_group_leaves_the_list_closes_to_joins_and_comes_back() {
         .await;
     assert!(st.is_success());
 }
+
+#[tokio::test]
+async fn a_new_group_starts_from_another_as_its_template() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "gtemplate").await;
+    let (c, _) = s.operator(&t, OperatorRole::Operator).await;
+    let (_, g) = s
+        .post(&t, "/api/v1/groups", serde_json::json!({"name": "南山店1群", "dimension": "district", "theme": "南山", "rules": "不发广告", "capacity_hard": 400, "capacity_advised": 180}))
+        .await;
+    let html = http::page(
+        &c,
+        &format!("{}/ui/groups/new?from={}", s.app.url, g["group_id"]),
+    )
+    .await;
+    for v in [
+        "value=\"南山店1群 2\"",
+        "value=\"南山\"",
+        "value=\"400\"",
+        "value=\"180\"",
+        ">不发广告</textarea>",
+        "value=\"district\" selected",
+    ] {
+        assert!(html.contains(v), "{v}: {html}");
+    }
+    let r = c
+        .get(format!("{}/ui/groups/new?from=999999", s.app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

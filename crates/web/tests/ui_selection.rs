@@ -214,3 +214,34 @@ async fn viewers_export_a_selection_but_cannot_tag_it() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn one_member_is_tagged_from_their_own_page() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "selone").await;
+    let (ids, _) = shop(&s, &t).await;
+    let (c, csrf) = s.operator(&t, OperatorRole::Operator).await;
+    let page = http::page(&c, &format!("{}/ui/members/{}", s.app.url, ids[2])).await;
+    assert!(page.contains("id=\"member-tag\""));
+    let a = ids[2].to_string();
+    let back = format!("/ui/members/{a}");
+    let (st, location, _) = http::post_form(
+        &c,
+        &format!("{}/ui/members/selection", s.app.url),
+        &[
+            ("_csrf", &csrf),
+            ("action", "tag"),
+            ("tag_group", "价值"),
+            ("tag_name", "老客"),
+            ("member_id", &a),
+            ("back", &back),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with(&format!("{back}?done=tagged")),
+        "{location}"
+    );
+    assert_eq!(tagged(&s, &t, ids[2]).await, ["老客"]);
+}

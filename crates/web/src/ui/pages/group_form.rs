@@ -19,6 +19,7 @@ use super::member_form::refused;
 use super::not_found;
 use crate::AppState;
 use crate::api::IdPath;
+use crate::error::AppQuery;
 
 /// The fields the form shows.
 const FIELDS: [&str; 7] = [
@@ -132,16 +133,39 @@ fn page(u: &UiUser, group_id: Option<i64>, f: GroupForm, errs: FormErrors) -> Re
     })
 }
 
-/// GET /ui/groups/new: an empty form (operators and above).
-pub async fn new_form(u: UiUser) -> Response {
+/// The new-group form's query: the group to use as a template.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewGroupQuery {
+    from: Option<String>,
+}
+
+/// GET /ui/groups/new[?from={id}]: an empty form, or one filled from a group used as a
+/// template (its dimension, theme, rules and capacities; the name numbered on).
+pub async fn new_form(
+    State(s): State<AppState>,
+    u: UiUser,
+    AppQuery(q): AppQuery<NewGroupQuery>,
+) -> Response {
     if !u.perms().write {
         return refused("correct.forbidden");
     }
-    let f = GroupForm {
-        dimension: GroupDimension::Interest.as_str().into(),
-        capacity_hard: HARD_CAPACITY_MAX.to_string(),
-        capacity_advised: ADVISED_CAPACITY_DEFAULT.to_string(),
-        ..GroupForm::default()
+    let template = q.from.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+    let f = match template {
+        Some(id) => match groups::get(&s.db, u.tenant(), GroupId(id)).await {
+            Ok(g) => GroupForm {
+                name: format!("{} 2", g.name),
+                external_chat_id: String::new(),
+                ..GroupForm::of(&g)
+            },
+            Err(CoreError::NotFound(_)) => return not_found(),
+            Err(e) => return server_error(e),
+        },
+        None => GroupForm {
+            dimension: GroupDimension::Interest.as_str().into(),
+            capacity_hard: HARD_CAPACITY_MAX.to_string(),
+            capacity_advised: ADVISED_CAPACITY_DEFAULT.to_string(),
+            ..GroupForm::default()
+        },
     };
     page(&u, None, f, FormErrors::default())
 }
