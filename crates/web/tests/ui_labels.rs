@@ -256,3 +256,20 @@ async fn api_errors_follow_accept_language_and_keep_their_code() {
         (Some("not_found"), Some("本商户下没有这个对象。"))
     );
 }
+
+#[tokio::test]
+async fn the_analytics_filters_are_refused_in_the_operators_language() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "kpilang").await;
+    let (c, _) = http::logged_in(&s.app.url, &t.owner_email, &t.password).await;
+    let html = http::page(
+        &c,
+        &format!(
+            "{}/ui/kpi/overview?from=2026-11-20&to=2026-11-02",
+            s.app.url
+        ),
+    )
+    .await;
+    assert!(html.contains("开始日期：不能晚于结束日期"), "{html}");
+    assert!(!html.contains("must not"), "no English reason in zh-CN");
+}

@@ -148,7 +148,10 @@ fn explain(l: &Layout, e: ApiError) -> Result<Vec<String>, Box<Response>> {
         false => Ok(e
             .fields
             .iter()
-            .map(|f| format!("{}: {}", l.t(&format!("kpi.f.{}", f.field)), f.reason))
+            .map(|f| {
+                let label = crate::ui::form::label(l, "kpi.f", &f.field);
+                l.lang.labelled(&label, &l.lang.reason(&f.reason))
+            })
             .collect()),
         true => Err(Box::new(e.into_response())),
     }
