@@ -149,8 +149,12 @@ fn explain(l: &Layout, e: ApiError) -> Result<Vec<String>, Box<Response>> {
             .fields
             .iter()
             .map(|f| {
-                let label = crate::ui::form::label(l, "kpi.f", &f.field);
-                l.lang.labelled(&label, &l.lang.reason(&f.reason))
+                let key = format!("kpi.f.{}", f.field);
+                let label = match l.t(&key) {
+                    t if t == key => f.field.as_str(),
+                    t => t,
+                };
+                l.lang.labelled(label, &l.lang.reason(&f.reason))
             })
             .collect()),
         true => Err(Box::new(e.into_response())),
