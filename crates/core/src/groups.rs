@@ -136,7 +136,7 @@ pub async fn add_member(
             Invalid::one("role", format!("must be one of: {}", GroupRole::expected()))
         })?),
     };
-    let g = get(db, t, id).await?;
+    get(db, t, id).await?;
     member::get(db, t, member_id)
         .await?
         .ok_or(CoreError::NotFound("member"))?;
@@ -145,19 +145,22 @@ pub async fn add_member(
             .await?
             .ok_or_else(|| Invalid::one("inviter_member_id", "no such member"))?;
     }
-    if g.archived_at_ms.is_some() {
+    let mut tx = db.begin().await?;
+    // Size, capacity and archive are read in the transaction that joins, the group's row
+    // locked: two joins at the same moment cannot both take the last place.
+    let (size, hard, archived) = repo::lock_for_join(&mut tx, t, id)
+        .await?
+        .ok_or(CoreError::NotFound("group"))?;
+    if archived.is_some() {
         return Err(Invalid::one("group_id", "the group is archived").into());
     }
-    let mut tx = db.begin().await?;
     let already = repo::groups_of_member_tx(&mut tx, t, member_id)
         .await?
         .contains(&id.0);
-    if !already && g.size >= g.capacity_hard {
-        return Err(Invalid::one(
-            "group_id",
-            format!("the group is full ({} of {})", g.size, g.capacity_hard),
-        )
-        .into());
+    if !already && size >= hard {
+        return Err(
+            Invalid::one("group_id", format!("the group is full ({size} of {hard})")).into(),
+        );
     }
     if !already {
         let mut props = serde_json::Map::new();

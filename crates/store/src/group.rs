@@ -283,6 +283,29 @@ pub async fn set_archived(
     on_tx!(tx, c => sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await.map_err(Into::into))
 }
 
+/// A group's current size, hard capacity and archive time, read in `tx` after locking the
+/// group's row (on PostgreSQL; SQLite's write transactions are serial already), so a join
+/// decided on them cannot race another: `None` when there is no such group.
+pub async fn lock_for_join(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group: GroupId,
+) -> Result<Option<(i64, i64, Option<i64>)>> {
+    let lock = if tx.is_sqlite() { "" } else { " for update" };
+    let sql = format!(
+        "select capacity_hard, archived_at_ms from chat_group where tenant_id = $1 and group_id = $2{lock}"
+    );
+    let row: Option<(i64, Option<i64>)> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0).bind(group.0).fetch_optional(c).await)?;
+    let Some((hard, archived)) = row else {
+        return Ok(None);
+    };
+    let size: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "select count(*) from group_membership where tenant_id = $1 and group_id = $2 and left_at_ms is null")
+        .bind(tenant.0).bind(group.0).fetch_one(c).await)?;
+    Ok(Some((size, hard, archived)))
+}
+
 /// The ids of a group's current members.
 pub async fn member_ids(db: &Db, tenant: TenantId, group: GroupId) -> Result<Vec<i64>> {
     on_pool!(db, p => sqlx::query_scalar::<_, i64>(
