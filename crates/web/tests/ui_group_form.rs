@@ -294,9 +294,19 @@ async fn an_archived_group_leaves_the_list_closes_to_joins_and_comes_back() {
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(s.get_ok(&t, &format!("/api/v1/groups/{g}")).await["archived_at_ms"].is_i64());
-    // Brought back: listed and open again.
-    let (st, _, _) = http::post_form(&c, &archive, &[("_csrf", &csrf), ("archived", "0")]).await;
-    assert_eq!(st, StatusCode::SEE_OTHER);
+    // Brought back through the API: listed and open again.
+    let (st, v) = s
+        .post(
+            &t,
+            &format!("/api/v1/groups/{g}/archive"),
+            serde_json::json!({"archived": false}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["archived_at_ms"].is_null()),
+        (StatusCode::OK, true),
+        "{v}"
+    );
     assert!(
         http::page(&c, &format!("{}/ui/groups", s.app.url))
             .await

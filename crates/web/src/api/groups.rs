@@ -210,6 +210,29 @@ pub async fn activity(
     ))
 }
 
+/// Whether the group is archived.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveInput {
+    /// True to archive the group (kept with its history, hidden from the lists, closed to
+    /// joins), false to bring it back.
+    pub archived: bool,
+}
+
+/// Archive a group, or bring it back.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/archive", tag = "groups", params(("id" = i64, Path, description = "Group id")), request_body = ArchiveInput,
+    responses((status = 200, body = Group), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn archive(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath<GroupId>,
+    AppJson(i): AppJson<ArchiveInput>,
+) -> Result<Json<Group>, ApiError> {
+    Ok(Json(
+        groups::set_archived(&s.db, c.write()?, id, i.archived).await?,
+    ))
+}
+
 /// Routes of this module, each with its OpenAPI path.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -219,4 +242,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_member))
         .routes(routes!(history))
         .routes(routes!(activity))
+        .routes(routes!(archive))
 }
