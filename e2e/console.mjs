@@ -3,27 +3,9 @@
 // group with a bad capacity (the error in place) then a good one, add the KOL list's top 10 to
 // it, export a seed choice; reloading after a POST creates nothing.
 // Usage: QUANZI_URL=http://127.0.0.1:18080 QUANZI_EMAIL=… QUANZI_PASSWORD=… node console.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { base, expect, finish, launch, login, shots, step } from './lib.mjs';
 
-const base = process.env.QUANZI_URL ?? 'http://127.0.0.1:18080';
-const email = process.env.QUANZI_EMAIL ?? 'owner@demo.quanzi.local';
-const password = process.env.QUANZI_PASSWORD ?? 'quanzi-demo';
-const shots = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(shots, { recursive: true });
-
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try { await fn(); passed++; console.log(`  ok   ${name}`); }
-  catch (e) { failed++; console.log(`  FAIL ${name}: ${e.message.split('\n')[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 const texts = {
   zh: { capacity: '人数上限：须在 1 到 500 之间', tagged: '已为 3 位成员添加标签', added: '已将 10 位成员加入', merged: '将 ' },
@@ -40,11 +22,7 @@ async function journey(lang, viewport, tag) {
   const name = `测试${tag}${stamp}`;
 
   await step(`${tag}: logs in`, async () => {
-    await page.goto(`${base}/ui/login`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/\/ui$/);
+    await login(page);
     await page.goto(`${base}/ui/lang/${lang}?next=/ui`);
     await page.waitForURL(/\/ui$/);
   });
@@ -147,6 +125,4 @@ async function journey(lang, viewport, tag) {
 
 await journey('zh', { width: 1400, height: 900 }, 'desktop-zh');
 await journey('en', { width: 390, height: 844 }, 'phone-en');
-await browser.close();
-console.log(`console: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser, 'console');

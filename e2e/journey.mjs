@@ -2,27 +2,9 @@
 // log in, open the member list, search, open a member, switch to English, read the analytics
 // and the KOL list, open the seed choice.
 // Usage: QUANZI_URL=http://127.0.0.1:18080 QUANZI_EMAIL=… QUANZI_PASSWORD=… node journey.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { base, email, expect, finish, launch, password, shots, step } from './lib.mjs';
 
-const base = process.env.QUANZI_URL ?? 'http://127.0.0.1:18080';
-const email = process.env.QUANZI_EMAIL ?? 'owner@demo.quanzi.local';
-const password = process.env.QUANZI_PASSWORD ?? 'quanzi-demo';
-const shots = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(shots, { recursive: true });
-
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try { await fn(); passed++; console.log(`  ok   ${name}`); }
-  catch (e) { failed++; console.log(`  FAIL ${name}: ${e.message}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
 const errors = [];
 page.on('pageerror', e => errors.push(String(e)));
@@ -126,6 +108,4 @@ await step('opens the KOL list by role and the seed choice', async () => {
 
 await step('no script errors on any page', async () => { expect(errors.length === 0, errors.join('; ')); });
 
-await browser.close();
-console.log(`e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser, 'e2e');

@@ -2,27 +2,9 @@
 // (the document's scrollWidth stays within the viewport), the navigation is a menu that opens,
 // and the screenshots land in e2e/screenshots/phone-*.png.
 // Usage: QUANZI_URL=http://127.0.0.1:18080 QUANZI_EMAIL=… QUANZI_PASSWORD=… node phone.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { base, expect, finish, launch, login, shots, step } from './lib.mjs';
 
-const base = process.env.QUANZI_URL ?? 'http://127.0.0.1:18080';
-const email = process.env.QUANZI_EMAIL ?? 'owner@demo.quanzi.local';
-const password = process.env.QUANZI_PASSWORD ?? 'quanzi-demo';
-const shots = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(shots, { recursive: true });
-
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try { await fn(); passed++; console.log(`  ok   ${name}`); }
-  catch (e) { failed++; console.log(`  FAIL ${name}: ${e.message}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
 const errors = [];
 page.on('pageerror', e => errors.push(String(e)));
@@ -53,10 +35,7 @@ async function overflow() {
 await step('logs in on a phone', async () => {
   await page.goto(`${base}/ui/login`);
   expect(!(await overflow()), `login page overflows: ${await overflow()}`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/ui$/);
+  await login(page);
 });
 
 // The pages an operator opens, with what to wait for before measuring.
@@ -121,6 +100,4 @@ await step('the menu opens and leads to a page', async () => {
 
 await step('no script errors on any page', async () => { expect(errors.length === 0, errors.join('; ')); });
 
-await browser.close();
-console.log(`phone: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish(browser, 'phone');

@@ -58,6 +58,8 @@ pub struct Dashboard {
     pub overview: Overview,
     /// Per group, over the same range.
     pub groups: Vec<GroupKpi>,
+    /// Every group as it is now (archived ones included).
+    pub all: Vec<crate::views::Group>,
     /// What needs attention, most urgent kind first.
     pub attention: Vec<Attention>,
 }
@@ -67,16 +69,16 @@ pub async fn dashboard(a: &Analytics, db: &Db, t: TenantId) -> Result<Dashboard>
     let p = resolve(db, t, &KpiQuery::default()).await?;
     let o = overview(a, db, t, &p).await?;
     let g = groups(a, db, t, &p).await?.groups;
+    let all = crate::groups::all(db, t).await?;
     // Archived groups need no attention.
-    let all: Vec<_> = crate::groups::all(db, t)
-        .await?
-        .into_iter()
+    let live: std::collections::HashSet<i64> = all
+        .iter()
         .filter(|x| x.archived_at_ms.is_none())
+        .map(|x| x.group_id.0)
         .collect();
-    let live = |id: i64| all.iter().any(|x| x.group_id.0 == id);
     let mut attention: Vec<Attention> = g
         .iter()
-        .filter(|x| x.dead && x.members > 0 && live(x.group_id))
+        .filter(|x| x.dead && x.members > 0 && live.contains(&x.group_id))
         .map(|x| Attention::DeadGroup {
             group_id: x.group_id,
             name: x.name.clone(),
@@ -84,15 +86,17 @@ pub async fn dashboard(a: &Analytics, db: &Db, t: TenantId) -> Result<Dashboard>
             last_message: x.last_message.clone(),
         })
         .collect();
-    attention.extend(all.iter().filter(|x| x.size > x.capacity_advised).map(|x| {
-        Attention::OverAdvised {
-            group_id: x.group_id.0,
-            name: x.name.clone(),
-            size: x.size,
-            advised: x.capacity_advised,
-            hard: x.capacity_hard,
-        }
-    }));
+    attention.extend(
+        all.iter()
+            .filter(|x| x.archived_at_ms.is_none() && x.size > x.capacity_advised)
+            .map(|x| Attention::OverAdvised {
+                group_id: x.group_id.0,
+                name: x.name.clone(),
+                size: x.size,
+                advised: x.capacity_advised,
+                hard: x.capacity_hard,
+            }),
+    );
     let card = |key: &str| o.cards.iter().find(|c| c.key == key);
     if let (Some(j), Some(l)) = (card("joins"), card("leaves"))
         && l.value > j.value
@@ -116,6 +120,7 @@ pub async fn dashboard(a: &Analytics, db: &Db, t: TenantId) -> Result<Dashboard>
     Ok(Dashboard {
         overview: o,
         groups: g,
+        all,
         attention,
     })
 }

@@ -16,12 +16,7 @@ const MAX_ERROR_BODY: usize = 1 << 20;
 
 /// The language the caller asked for first: zh-CN when it is Chinese, English otherwise.
 pub fn api_lang(headers: &HeaderMap) -> Lang {
-    let first = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    match first {
+    match crate::ui::first_language(headers) {
         Some(l) if l.starts_with("zh") => Lang::Zh,
         _ => Lang::En,
     }

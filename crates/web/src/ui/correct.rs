@@ -14,7 +14,6 @@ use serde::Deserialize;
 use super::{Layout, UiUser, render, server_error};
 use crate::AppState;
 use crate::api::IdPath;
-use crate::auth::constant_time_eq;
 
 #[derive(Template)]
 #[template(path = "correct_notice.html")]
@@ -73,14 +72,14 @@ pub async fn void_event(
 
 /// The 403 page of a correction form sent without the session's CSRF token, or by an
 /// operator whose role is not `allowed` (explained by the message `denied`); `None` to go on.
-fn guard(u: &UiUser, csrf: &str, allowed: bool, denied: &str, back: &str) -> Option<Response> {
-    let why = if !constant_time_eq(csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
-        "correct.csrf"
-    } else if !allowed {
-        denied
-    } else {
-        return None;
-    };
+fn guard(
+    u: &UiUser,
+    csrf: &str,
+    allowed: bool,
+    denied: &'static str,
+    back: &str,
+) -> Option<Response> {
+    let why = super::form::refusal(u, csrf, allowed, denied)?;
     Some(notice(
         u,
         StatusCode::FORBIDDEN,

@@ -86,10 +86,31 @@ impl FormErrors {
     ) {
         for e in errors {
             let field = e.field.split('[').next().unwrap_or(&e.field);
-            let reason = l.lang.reason(&e.reason);
-            self.push(field, l.lang.labelled(&label(field), &reason));
+            self.push(field, sentence(l, &label, e));
         }
     }
+}
+
+/// A field error as the operator reads it: the field's label (`label(field)`) and the reason,
+/// both in the operator's language.
+pub fn sentence(l: &Layout, label: impl Fn(&str) -> String, e: &FieldError) -> String {
+    let field = e.field.split('[').next().unwrap_or(&e.field);
+    l.lang.labelled(&label(field), &l.lang.reason(&e.reason))
+}
+
+/// Every error of a refused form as one line, the errors joined by `; `.
+pub fn sentences(l: &Layout, label: impl Fn(&str) -> String, errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| sentence(l, &label, e))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A page that refuses a form: a 403 saying why (`why`, a locale key), in the operator's
+/// language.
+pub fn refused(why: &'static str) -> Response {
+    super::ErrorPage::new(StatusCode::FORBIDDEN, why).into_response()
 }
 
 /// The label of `field` under `prefix` in the locale files (`{prefix}.{field}`), or the

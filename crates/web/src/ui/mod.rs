@@ -80,12 +80,16 @@ pub fn lang_from(headers: &axum::http::HeaderMap) -> Lang {
     if let Some(c) = cookie(headers, "lang") {
         return Lang::from_code(Some(&c));
     }
-    let first = headers
+    Lang::from_code(first_language(headers).as_deref())
+}
+
+/// The caller's first choice in `Accept-Language`, lower-cased (`zh-cn`, `en-us`), if any.
+pub fn first_language(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get(axum::http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    Lang::from_code(first.as_deref())
+        .map(|v| v.trim().to_ascii_lowercase())
 }
 
 /// A logged-in operator; pages that need one redirect to the login otherwise.

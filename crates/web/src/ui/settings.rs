@@ -7,14 +7,13 @@ pub mod fields;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use quanzi_domain::access::{ApiScope, OperatorRole};
 use serde::Deserialize;
 
 use super::{Layout, UiUser, render, server_error};
 use crate::AppState;
-use crate::auth::constant_time_eq;
 
 #[derive(Template)]
 #[template(path = "settings.html")]
@@ -107,15 +106,7 @@ pub(super) async fn page(s: &AppState, u: &UiUser, headers: &HeaderMap, flash: F
     let error = error.or_else(|| ch.problem.clone().map(|p| ("wecom", p)));
     let l = u.layout("settings");
     // Built-in kinds by their name in the operator's language; the tenant's own as defined.
-    let kinds = kinds
-        .into_iter()
-        .map(
-            |k| match quanzi_domain::event::BUILTIN_KINDS.contains(&k.as_str()) {
-                true => l.t(&format!("kind.{k}")).to_string(),
-                false => k,
-            },
-        )
-        .collect();
+    let kinds = kinds.into_iter().map(|k| l.lang.kind(&k)).collect();
     render(SettingsPage {
         admin,
         new_secret,
@@ -151,6 +142,19 @@ pub(super) async fn page(s: &AppState, u: &UiUser, headers: &HeaderMap, flash: F
 /// The cookie that carries a new secret (`<card>.<secret>`) across the redirect after it was
 /// made, to be shown once: the next settings page shows it and clears it.
 const NEW_SECRET_COOKIE: &str = "qz_new_secret";
+
+/// Renders the settings page with `flash` and answers `status`: a refused form.
+pub(super) async fn refuse(
+    s: &AppState,
+    u: &UiUser,
+    h: &HeaderMap,
+    status: StatusCode,
+    flash: Flash,
+) -> Response {
+    let mut r = page(s, u, h, flash).await;
+    *r.status_mut() = status;
+    r
+}
 
 /// GET /ui/settings: a secret made just before is shown once, in its card (and its cookie
 /// cleared).
@@ -190,22 +194,9 @@ pub async fn create_key(
     h: HeaderMap,
     Form(f): Form<NewKeyForm>,
 ) -> Response {
-    if !constant_time_eq(f.csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
-        let mut r = page(
-            &s,
-            &u,
-            &h,
-            Flash::error("keys", u.lang.t("correct.csrf").into()),
-        )
-        .await;
-        *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
-        return r;
-    }
-    if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
-        let why = u.lang.t("settings.admin_only").to_string();
-        let mut r = page(&s, &u, &h, Flash::error("keys", why)).await;
-        *r.status_mut() = axum::http::StatusCode::FORBIDDEN;
-        return r;
+    if let Some(why) = super::form::refusal(&u, &f.csrf, u.perms().admin, "settings.admin_only") {
+        let flash = Flash::error("keys", u.lang.t(why).into());
+        return refuse(&s, &u, &h, StatusCode::FORBIDDEN, flash).await;
     }
     let Some(scope) = ApiScope::parse(&f.scope) else {
         let why = u.lang.labelled(
@@ -219,17 +210,16 @@ pub async fn create_key(
         // Redirect after the POST, so a reload never creates a second key.
         Ok(k) => secret_made(&s, &u, "keys", &k.secret),
         Err(quanzi_core::CoreError::Invalid(e)) => {
-            let text =
-                e.0.iter()
-                    .map(|f| {
-                        u.lang
-                            .labelled(u.lang.t("settings.key_name"), &u.lang.reason(&f.reason))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-            let mut r = page(&s, &u, &h, Flash::error("keys", text)).await;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            let l = u.layout("settings");
+            let text = super::form::sentences(&l, |_| l.t("settings.key_name").into(), &e.0);
+            refuse(
+                &s,
+                &u,
+                &h,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Flash::error("keys", text),
+            )
+            .await
         }
         Err(e) => server_error(e),
     }

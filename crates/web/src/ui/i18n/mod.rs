@@ -46,6 +46,16 @@ impl Lang {
             .unwrap_or_else(|| en.to_string())
     }
 
+    /// The display name of an event kind: a built-in one's (`kind.<kind>`) in this language,
+    /// a tenant's own as it was defined.
+    pub fn kind(&self, kind: &str) -> String {
+        if quanzi_domain::event::BUILTIN_KINDS.contains(&kind) {
+            self.t(&format!("kind.{kind}")).to_string()
+        } else {
+            kind.to_string()
+        }
+    }
+
     /// A field's label and what is wrong with it, as a sentence of this language.
     pub fn labelled(&self, label: &str, reason: &str) -> String {
         match self {

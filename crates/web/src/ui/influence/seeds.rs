@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::{can_write, fill, guard, kind_label, runs, state_label};
 use crate::AppState;
+use crate::ui::form::FormErrors;
 use crate::ui::{Layout, UiUser, render, server_error};
 
 /// The fields the form shows; errors on others are listed above it.
@@ -85,45 +86,16 @@ impl Default for SeedsForm {
     }
 }
 
-/// Field errors in the UI language.
-#[derive(Default)]
-pub struct Errors(Vec<(String, String)>);
-
-impl Errors {
-    /// The error of `field` ("" when none).
-    pub fn get(&self, field: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map_or("", |(_, m)| m.as_str())
-    }
-
-    /// Errors on fields the form does not show.
-    pub fn others(&self) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(f, _)| !FIELDS.contains(&f.as_str()))
-            .map(|(_, m)| m.as_str())
-            .collect()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Adds each field's first error, in the UI language where it has words for it.
-    fn extend<'a>(&mut self, l: &Layout, errors: impl IntoIterator<Item = &'a FieldError>) {
-        for e in errors {
-            if !self.get(&e.field).is_empty() {
-                continue;
-            }
-            let key = format!("inf.err.{}", e.field);
-            let text = match l.t(&key) {
-                t if t == key => format!("{}: {}", e.field, e.reason),
-                t => t.to_string(),
-            };
-            self.0.push((e.field.clone(), text));
-        }
+/// Adds each field's first error to `errs`: the sentence the locale files have for the field
+/// (`inf.err.<field>`), else the field and the reason as the use-case gave them.
+fn extend<'a>(errs: &mut FormErrors, l: &Layout, errors: impl IntoIterator<Item = &'a FieldError>) {
+    for e in errors {
+        let key = format!("inf.err.{}", e.field);
+        let text = match l.t(&key) {
+            t if t == key => format!("{}: {}", e.field, e.reason),
+            t => t.to_string(),
+        };
+        errs.push(&e.field, text);
     }
 }
 
@@ -326,7 +298,9 @@ pub fn params_text(l: &Layout, p: &RunParams, names: &Names) -> String {
 struct SeedsPage {
     l: Layout,
     f: SeedsForm,
-    errs: Errors,
+    errs: FormErrors,
+    /// Errors on fields the form does not show, listed above it.
+    others: Vec<String>,
     groups: Vec<(i64, String)>,
     tags: Vec<(i64, String)>,
     stages: Vec<(String, String)>,
@@ -335,7 +309,7 @@ struct SeedsPage {
     write: bool,
 }
 
-async fn page(s: &AppState, u: &UiUser, f: SeedsForm, errs: Errors) -> Response {
+async fn page(s: &AppState, u: &UiUser, f: SeedsForm, errs: FormErrors) -> Response {
     let t = u.tenant();
     let l = u.layout("influence");
     let names = match Names::load(s, u).await {
@@ -363,6 +337,7 @@ async fn page(s: &AppState, u: &UiUser, f: SeedsForm, errs: Errors) -> Response 
     let (groups, tags) = (by_name(&names.groups), by_name(&names.tags));
     render(SeedsPage {
         f,
+        others: errs.others(&FIELDS),
         errs,
         groups,
         tags,
@@ -387,7 +362,7 @@ async fn page(s: &AppState, u: &UiUser, f: SeedsForm, errs: Errors) -> Response 
 
 /// GET /ui/influence/seeds: the form with its defaults and the recent runs.
 pub async fn form(State(s): State<AppState>, u: UiUser) -> Response {
-    page(&s, &u, SeedsForm::default(), Errors::default()).await
+    page(&s, &u, SeedsForm::default(), FormErrors::default()).await
 }
 
 /// POST /ui/influence/seeds: starts a seeds run and opens it, or shows the form's errors
@@ -398,15 +373,15 @@ pub async fn submit(State(s): State<AppState>, u: UiUser, Form(f): Form<SeedsFor
     }
     let l = u.layout("influence");
     let (req, bad) = f.request();
-    let mut errs = Errors::default();
-    errs.extend(&l, &bad);
+    let mut errs = FormErrors::default();
+    extend(&mut errs, &l, &bad);
     if let Err(inv) = req.parse() {
-        errs.extend(&l, &inv.0);
+        extend(&mut errs, &l, &inv.0);
     }
     if errs.is_empty() {
         match influence::request(&s.db, u.tenant(), &req).await {
             Ok(run) => return Redirect::to(&runs::href(run.run_id.0)).into_response(),
-            Err(CoreError::Invalid(inv)) => errs.extend(&l, &inv.0),
+            Err(CoreError::Invalid(inv)) => extend(&mut errs, &l, &inv.0),
             Err(e) => return server_error(e),
         }
     }

@@ -104,7 +104,6 @@ fn attention_view(l: &Layout, a: &Attention) -> AttentionView {
 pub async fn dashboard(State(s): State<AppState>, u: UiUser) -> Response {
     let t = u.tenant();
     let d = try_ui!(kpi::dashboard(&s.analytics, &s.db, t).await);
-    let mut groups = try_ui!(quanzi_core::groups::all(&s.db, t).await);
     let l = u.layout("dashboard");
     let o = &d.overview;
     let picked: Vec<kpi::Card> = CARDS
@@ -129,6 +128,7 @@ pub async fn dashboard(State(s): State<AppState>, u: UiUser) -> Response {
         ]
     });
     mark_today(&l, &mut chart);
+    let mut groups = d.all.clone();
     groups.sort_by_key(|g| std::cmp::Reverse(g.size));
     let dead: Vec<i64> = d
         .groups

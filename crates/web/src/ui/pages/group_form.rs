@@ -13,9 +13,9 @@ use quanzi_domain::group::{
 };
 use serde::Deserialize;
 
+use super::super::form::refused;
 use super::super::form::{FormErrors, label, refusal, see_other, unprocessable};
 use super::super::{Layout, UiUser, render, server_error};
-use super::member_form::refused;
 use super::not_found;
 use crate::AppState;
 use crate::api::IdPath;

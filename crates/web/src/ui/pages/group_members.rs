@@ -9,9 +9,9 @@ use quanzi_core::{CoreError, groups};
 use quanzi_domain::{GroupId, MemberId};
 use serde::Deserialize;
 
+use super::super::form::refused;
 use super::super::form::{refusal, see_other};
 use super::super::{UiUser, server_error, urlencode};
-use super::member_form::refused;
 use crate::AppState;
 use crate::api::IdPath;
 

@@ -23,7 +23,7 @@ struct EventView {
     void: Option<String>,
     time: String,
     kind: String,
-    kind_key: String,
+    kind_label: String,
     group: String,
     amount: String,
     product: String,
@@ -166,16 +166,7 @@ pub async fn member(
             })
             .collect(),
         timeline_paged: cursor_given,
-        kinds: kinds
-            .iter()
-            .map(|k| {
-                let label = match quanzi_domain::event::BUILTIN_KINDS.contains(&k.as_str()) {
-                    true => u.lang.t(&format!("kind.{k}")).to_string(),
-                    false => k.clone(),
-                };
-                (k.clone(), label)
-            })
-            .collect(),
+        kinds: kinds.iter().map(|k| (k.clone(), u.lang.kind(k))).collect(),
         kind: kind.unwrap_or_default(),
         timeline_next,
         history_next,
@@ -185,11 +176,7 @@ pub async fn member(
                 event_id: e.event_id.0,
                 void: e.void.map(|v| v.reason),
                 time: u.fmt_ms(e.occurred_at_ms),
-                kind_key: if quanzi_domain::event::BUILTIN_KINDS.contains(&e.kind.as_str()) {
-                    format!("kind.{}", e.kind)
-                } else {
-                    e.kind.clone()
-                },
+                kind_label: u.lang.kind(&e.kind),
                 kind: e.kind,
                 group: e
                     .group_id

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use quanzi_core::CoreError;
 use quanzi_core::members;
 use quanzi_domain::MemberId;
@@ -17,8 +16,8 @@ use quanzi_domain::member::{
 };
 use serde::Deserialize;
 
-use super::super::form::{FormErrors, label, refusal, see_other, unprocessable};
-use super::super::{ErrorPage, Layout, UiUser, render, server_error};
+use super::super::form::{FormErrors, label, refusal, refused, see_other, unprocessable};
+use super::super::{Layout, UiUser, render, server_error};
 use super::not_found;
 use crate::AppState;
 use crate::api::IdPath;
@@ -205,11 +204,6 @@ fn page(
         stages,
         custom,
     })
-}
-
-/// A page that refuses the form: a 403 saying why, in the operator's language.
-pub(in crate::ui) fn refused(why: &'static str) -> Response {
-    ErrorPage::new(StatusCode::FORBIDDEN, why).into_response()
 }
 
 /// GET /ui/members/new: an empty form (operators and above).

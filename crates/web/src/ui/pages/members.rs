@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use quanzi_core::read::member::{Member, MemberFilter};
-use quanzi_core::read::{member, tag};
+use quanzi_core::read::{group, member, tag};
 use quanzi_domain::member::{LifecycleStage, SpendingTier};
 use quanzi_domain::{GroupId, TagId};
 use serde::Deserialize;
@@ -187,11 +187,14 @@ pub async fn members(
     let (rows, pager) = try_ui!(member_rows_of(&s, &u, &q).await);
     let total = try_ui!(member::count_matching(&s.db, t, &q.filter()).await);
     let districts = try_ui!(member::districts(&s.db, t).await);
-    let tags: Vec<(i64, String)> = try_ui!(tag::list(&s.db, t).await)
-        .into_iter()
+    // The tenant's tags and groups serve both the filters and the selection bar.
+    let all_tags = try_ui!(tag::list(&s.db, t).await);
+    let names = try_ui!(group::names(&s.db, t).await);
+    let mut sel = SelectionBar::of(&u, "/ui/members", &all_tags, names);
+    let tags: Vec<(i64, String)> = all_tags
+        .iter()
         .map(|g| (g.tag_id.0, format!("{} · {}", g.group_name, g.name)))
         .collect();
-    let mut sel = try_ui!(SelectionBar::load(&s, &u, "/ui/members").await);
     sel.filters = q
         .pairs()
         .into_iter()

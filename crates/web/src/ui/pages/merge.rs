@@ -12,9 +12,9 @@ use quanzi_core::read::member::{self, MemberFilter};
 use quanzi_domain::MemberId;
 use serde::Deserialize;
 
+use super::super::form::refused;
 use super::super::form::{refusal, see_other, unprocessable};
 use super::super::{Layout, UiUser, render, server_error};
-use super::member_form::refused;
 use super::not_found;
 use crate::AppState;
 use crate::api::IdPath;

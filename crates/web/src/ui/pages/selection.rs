@@ -12,10 +12,10 @@ use quanzi_domain::query::MAX_SELECTION;
 use quanzi_domain::tag::TagInput;
 use quanzi_domain::{GroupId, MemberId};
 
+use super::super::form::refused;
 use super::super::form::{refusal, see_other};
 use super::super::{Layout, UiUser, server_error, urlencode};
 use super::MemberPageQuery;
-use super::member_form::refused;
 use crate::AppState;
 use serde::Deserialize;
 
@@ -44,39 +44,32 @@ impl Outcome {
         if let Some(key) = self.err.as_deref().filter(|k| k.starts_with("sel.err.")) {
             return Some((l.t(key).to_string(), true));
         }
-        let n = self.n.unwrap_or(0).to_string();
-        let text = match self.done.as_deref()? {
-            "tagged" | "untagged" => l
-                .t(if self.done.as_deref() == Some("tagged") {
-                    "sel.done.tagged"
-                } else {
-                    "sel.done.untagged"
-                })
-                .replace("{n}", &n)
+        // A count into a sentence, or nothing when the count is none or 0.
+        let count = |key: &str, n: Option<u64>| match n.unwrap_or(0) {
+            0 => String::new(),
+            n => l.t(key).replace("{n}", &n.to_string()),
+        };
+        let tagged = |key: &str| {
+            l.t(key)
+                .replace("{n}", &self.n.unwrap_or(0).to_string())
                 .replace("{c}", &self.c.unwrap_or(0).to_string())
-                .replace("{tag}", self.tag.as_deref().unwrap_or_default()),
+                .replace("{tag}", self.tag.as_deref().unwrap_or_default())
+        };
+        let text = match self.done.as_deref()? {
+            "tagged" => tagged("sel.done.tagged"),
+            "untagged" => tagged("sel.done.untagged"),
             "added" => {
                 let group = groups
                     .iter()
                     .find(|g| Some(g.0) == self.group)
                     .map_or("", |g| g.1.as_str());
-                let mut t = l
+                let added = l
                     .t("sel.done.added")
-                    .replace("{n}", &n)
+                    .replace("{n}", &self.n.unwrap_or(0).to_string())
                     .replace("{group}", group);
-                if self.already.unwrap_or(0) > 0 {
-                    t.push_str(
-                        &l.t("sel.done.already")
-                            .replace("{n}", &self.already.unwrap_or(0).to_string()),
-                    );
-                }
-                if self.full.unwrap_or(0) > 0 {
-                    t.push_str(
-                        &l.t("sel.done.full")
-                            .replace("{n}", &self.full.unwrap_or(0).to_string()),
-                    );
-                }
-                t
+                added
+                    + &count("sel.done.already", self.already)
+                    + &count("sel.done.full", self.full)
             }
             _ => return None,
         };
@@ -109,26 +102,31 @@ impl SelectionBar {
         back: &str,
     ) -> Result<SelectionBar, quanzi_core::read::StoreError> {
         let t = u.tenant();
-        let mut tag_groups: Vec<String> = quanzi_core::read::tag::list(&s.db, t)
-            .await?
-            .into_iter()
-            .map(|g| g.group_name)
-            .collect();
+        let tags = quanzi_core::read::tag::list(&s.db, t).await?;
+        let groups = quanzi_core::read::group::names(&s.db, t).await?;
+        Ok(SelectionBar::of(u, back, &tags, groups))
+    }
+
+    /// The bar for the list at `back`, from the tenant's tags and group names already read.
+    pub fn of(
+        u: &UiUser,
+        back: &str,
+        tags: &[quanzi_core::read::tag::Tag],
+        groups: std::collections::HashMap<i64, String>,
+    ) -> SelectionBar {
+        let mut tag_groups: Vec<String> = tags.iter().map(|g| g.group_name.clone()).collect();
         tag_groups.sort();
         tag_groups.dedup();
-        let mut groups: Vec<(i64, String)> = quanzi_core::read::group::names(&s.db, t)
-            .await?
-            .into_iter()
-            .collect();
+        let mut groups: Vec<(i64, String)> = groups.into_iter().collect();
         groups.sort_by(|a, b| a.1.cmp(&b.1));
-        Ok(SelectionBar {
+        SelectionBar {
             groups,
             tag_groups,
             filters: Vec::new(),
             total: None,
             back: back.to_string(),
             can_write: u.perms().write,
-        })
+        }
     }
 }
 

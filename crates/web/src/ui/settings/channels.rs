@@ -10,14 +10,12 @@ use quanzi_core::CoreError;
 use quanzi_core::read::jobs::Job;
 use quanzi_core::read::webhook::{Delivery, Subscription};
 use quanzi_core::wecom::{ConnectionInput, ConnectionView};
-use quanzi_domain::access::OperatorRole;
 use quanzi_domain::{JobId, WebhookDeliveryId, WebhookSubscriptionId};
 use serde::Deserialize;
 
 use super::super::{UiUser, server_error};
-use super::{Flash, page, secret_made};
+use super::{Flash, refuse, secret_made};
 use crate::AppState;
-use crate::auth::constant_time_eq;
 
 /// What the settings page shows of the channels.
 pub struct ChannelsView {
@@ -145,19 +143,6 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-/// Renders the page with `error` and `status`.
-async fn refuse(
-    s: &AppState,
-    u: &UiUser,
-    h: &HeaderMap,
-    status: StatusCode,
-    flash: Flash,
-) -> Response {
-    let mut r = page(s, u, h, flash).await;
-    *r.status_mut() = status;
-    r
-}
-
 /// The CSRF and role checks every write here passes first.
 async fn guard(
     s: &AppState,
@@ -166,13 +151,7 @@ async fn guard(
     csrf: &str,
     card: &'static str,
 ) -> Option<Response> {
-    let why = if !constant_time_eq(csrf.as_bytes(), u.session.csrf_token.as_bytes()) {
-        "correct.csrf"
-    } else if !OperatorRole::parse(&u.session.role).is_some_and(|r| r.can_admin()) {
-        "settings.admin_only"
-    } else {
-        return None;
-    };
+    let why = crate::ui::form::refusal(u, csrf, u.perms().admin, "settings.admin_only")?;
     let flash = Flash::error(card, u.lang.t(why).to_string());
     Some(refuse(s, u, h, StatusCode::FORBIDDEN, flash).await)
 }
@@ -201,14 +180,9 @@ async fn done_with(
     let (status, text) = match r {
         Ok(()) => return Redirect::to(&format!("/ui/settings#{anchor}")).into_response(),
         Err(CoreError::Invalid(e)) => {
+            let l = u.layout("settings");
             let text =
-                e.0.iter()
-                    .map(|f| {
-                        let label = crate::ui::form::label(&u.layout("settings"), "chf", &f.field);
-                        u.lang.labelled(&label, &u.lang.reason(&f.reason))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                crate::ui::form::sentences(&l, |f| crate::ui::form::label(&l, "chf", f), &e.0);
             (StatusCode::UNPROCESSABLE_ENTITY, text)
         }
         Err(CoreError::ServerKey(e)) => {

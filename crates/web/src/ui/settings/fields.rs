@@ -9,9 +9,9 @@ use axum::response::Response;
 use quanzi_core::CoreError;
 use serde::Deserialize;
 
-use super::super::form::{label, refusal, see_other};
+use super::super::form::{label, refusal, see_other, sentences};
 use super::super::{UiUser, server_error};
-use super::{Flash, page};
+use super::{Flash, refuse};
 use crate::AppState;
 
 /// The new-field form.
@@ -34,28 +34,18 @@ pub async fn define(
     h: HeaderMap,
     Form(f): Form<FieldForm>,
 ) -> Response {
-    let admin = u.perms().admin;
-    if let Some(why) = refusal(&u, &f.csrf, admin, "settings.admin_only") {
-        let mut r = page(&s, &u, &h, Flash::error("fields", u.lang.t(why).into())).await;
-        *r.status_mut() = StatusCode::FORBIDDEN;
-        return r;
+    if let Some(why) = refusal(&u, &f.csrf, u.perms().admin, "settings.admin_only") {
+        let flash = Flash::error("fields", u.lang.t(why).into());
+        return refuse(&s, &u, &h, StatusCode::FORBIDDEN, flash).await;
     }
     let t = u.tenant();
     match quanzi_core::members::define_custom_field(&s.db, t, &f.key, &f.label, &f.kind).await {
         Ok(_) => see_other("/ui/settings#fields"),
         Err(CoreError::Invalid(e)) => {
             let l = u.layout("settings");
-            let text =
-                e.0.iter()
-                    .map(|x| {
-                        l.lang
-                            .labelled(&label(&l, "cf", &x.field), &l.lang.reason(&x.reason))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-            let mut r = page(&s, &u, &h, Flash::error("fields", text)).await;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            let text = sentences(&l, |f| label(&l, "cf", f), &e.0);
+            let flash = Flash::error("fields", text);
+            refuse(&s, &u, &h, StatusCode::UNPROCESSABLE_ENTITY, flash).await
         }
         Err(e) => server_error(e),
     }
