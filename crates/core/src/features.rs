@@ -4,11 +4,13 @@
 use crate::jobs::JobRegistry;
 
 /// Each feature's registration of its jobs. A new feature with jobs adds its line here.
-const FEATURES: [fn(&mut JobRegistry); 4] = [
+const FEATURES: [fn(&mut JobRegistry); 6] = [
     crate::jobs::register,
     crate::wecom::register,
     crate::webhooks::register,
     crate::influence::register,
+    crate::live_codes::qr_expiry::register,
+    crate::referrals::tick::register,
 ];
 
 /// The registry of every feature's jobs, which a worker runs by.
@@ -38,7 +40,9 @@ mod tests {
             job_registry().kinds(),
             [
                 crate::influence::RUN_JOB,
+                crate::live_codes::qr_expiry::ALERT_JOB,
                 TEST_JOB,
+                crate::referrals::tick::TICK_JOB,
                 quanzi_store::webhook::DELIVERY_JOB,
                 crate::wecom::EVENT_JOB,
                 crate::wecom::RESYNC_JOB,

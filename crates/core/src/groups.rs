@@ -146,15 +146,34 @@ pub async fn add_member(
             .ok_or_else(|| Invalid::one("inviter_member_id", "no such member"))?;
     }
     let mut tx = db.begin().await?;
+    let already = join_in(&mut tx, t, id, member_id, join_scene, inviter).await?;
+    if let Some(r) = role.filter(|r| already || *r != GroupRole::Member) {
+        repo::set_role(&mut tx, t, id, member_id, r).await?;
+    }
+    tx.commit().await?;
+    get(db, t, id).await
+}
+
+/// Joins `member_id` to the group in an open transaction, refusing when the group is
+/// archived or at its hard capacity; answers true when they were a member already (nothing
+/// is written then).
+pub(crate) async fn join_in(
+    tx: &mut quanzi_store::Tx,
+    t: TenantId,
+    id: GroupId,
+    member_id: MemberId,
+    join_scene: Option<String>,
+    inviter: Option<MemberId>,
+) -> Result<bool> {
     // Size, capacity and archive are read in the transaction that joins, the group's row
     // locked: two joins at the same moment cannot both take the last place.
-    let (size, hard, archived) = repo::lock_for_join(&mut tx, t, id)
+    let (size, hard, archived) = repo::lock_for_join(tx, t, id)
         .await?
         .ok_or(CoreError::NotFound("group"))?;
     if archived.is_some() {
         return Err(Invalid::one("group_id", "the group is archived").into());
     }
-    let already = repo::groups_of_member_tx(&mut tx, t, member_id)
+    let already = repo::groups_of_member_tx(tx, t, member_id)
         .await?
         .contains(&id.0);
     if !already && size >= hard {
@@ -170,13 +189,9 @@ pub async fn add_member(
         if let Some(inv) = inviter {
             props.insert("inviter_member_id".into(), inv.0.into());
         }
-        membership_event(&mut tx, t, id, member_id, Builtin::Join.as_str(), props).await?;
+        membership_event(tx, t, id, member_id, Builtin::Join.as_str(), props).await?;
     }
-    if let Some(r) = role.filter(|r| already || *r != GroupRole::Member) {
-        repo::set_role(&mut tx, t, id, member_id, r).await?;
-    }
-    tx.commit().await?;
-    get(db, t, id).await
+    Ok(already)
 }
 
 /// What adding a selection of members to a group did.

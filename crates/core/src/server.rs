@@ -22,6 +22,10 @@ pub struct ServerSettings {
     pub wecom_api_base: String,
     /// A WeCom callback whose `timestamp` is further than this from now is refused, seconds.
     pub wecom_callback_window_secs: i64,
+    /// Base URL of WeChat's web authorization page (`open.weixin.qq.com`), no trailing slash.
+    pub wechat_open_base: String,
+    /// Base URL of WeChat's official-account API (`api.weixin.qq.com`), no trailing slash.
+    pub wechat_api_base: String,
 }
 
 impl ServerSettings {
@@ -32,6 +36,8 @@ impl ServerSettings {
             egress: Egress::default(),
             wecom_api_base: crate::wecom_api::DEFAULT_BASE.to_string(),
             wecom_callback_window_secs: DEFAULT_CALLBACK_WINDOW_SECS,
+            wechat_open_base: "https://open.weixin.qq.com".to_string(),
+            wechat_api_base: "https://api.weixin.qq.com".to_string(),
         }
     }
 

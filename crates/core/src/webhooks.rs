@@ -29,6 +29,11 @@ pub const EVENT_TYPES: &[&str] = &[
     "contact.removed",
     "transfer.failed",
     "group.full",
+    "live_code.scanned",
+    "group.needs_new",
+    "group_qr.expiring",
+    "reward.granted",
+    "reward.reversed",
 ];
 
 /// The outbound type of a Quanzi event kind, when it has one.

@@ -388,3 +388,7 @@ pub struct CorpTag {
     /// Name.
     pub name: String,
 }
+
+mod ways;
+
+pub use ways::{AddedWay, ContactWay, JoinWay};

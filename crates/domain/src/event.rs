@@ -57,6 +57,11 @@ impl EventKind {
         MONEY_KINDS.contains(&self.0.as_str())
     }
 
+    /// A built-in kind.
+    pub fn of(kind: Builtin) -> Self {
+        EventKind(kind.as_str().to_string())
+    }
+
     /// Built-in kind by name (for code that creates events itself).
     pub fn builtin(name: &str) -> Option<Self> {
         BUILTIN_KINDS

@@ -34,8 +34,13 @@ pub const EVENT_VOID_EVENT: &str = "event_void_tenant_id_event_id_key";
 /// `member_erasure (tenant_id, member_id)`.
 pub const MEMBER_ERASURE_MEMBER: &str = "member_erasure_tenant_id_member_id_key";
 
+/// `live_code (tenant_id, slug)`.
+pub const LIVE_CODE_SLUG: &str = "live_code_tenant_id_slug_key";
+/// `referral_program (tenant_id, slug)`.
+pub const REFERRAL_PROGRAM_SLUG: &str = "referral_program_tenant_id_slug_key";
+
 /// Every unique key: its name, its table and its columns in the order SQLite lists them.
-pub const KEYS: [(&str, &str, &[&str]); 14] = [
+pub const KEYS: [(&str, &str, &[&str]); 16] = [
     (MEMBER_PHONE, "member", &["tenant_id", "phone"]),
     (MEMBER_UNIONID, "member", &["tenant_id", "unionid"]),
     (
@@ -69,6 +74,12 @@ pub const KEYS: [(&str, &str, &[&str]); 14] = [
         MEMBER_ERASURE_MEMBER,
         "member_erasure",
         &["tenant_id", "member_id"],
+    ),
+    (LIVE_CODE_SLUG, "live_code", &["tenant_id", "slug"]),
+    (
+        REFERRAL_PROGRAM_SLUG,
+        "referral_program",
+        &["tenant_id", "slug"],
     ),
 ];
 

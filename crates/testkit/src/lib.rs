@@ -1,5 +1,6 @@
 //! Test helpers: a fresh database on either store, the app's router for `oneshot` calls, a
-//! live app on `127.0.0.1:0`, and the job worker run until nothing is due.
+//! live app on `127.0.0.1:0`, the job worker run until nothing is due, and a stand-in for
+//! WeChat web OAuth ([`wechat_stub`]).
 //!
 //! `TestDb::new()` gives an empty, migrated SQLite file; `TestDb::postgres()` gives a fresh
 //! PostgreSQL database when `TEST_DATABASE_URL` is set (and `None` otherwise), dropped again
@@ -10,6 +11,7 @@
 pub mod http;
 pub mod routed;
 pub mod rows;
+pub mod wechat_stub;
 
 pub use routed::Routed;
 

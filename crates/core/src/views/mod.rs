@@ -33,11 +33,13 @@ pub(crate) fn all<R, V: From<R>>(rows: Vec<R>) -> Vec<V> {
 mod access;
 mod event;
 mod group;
+mod growth;
 mod member;
 mod ops;
 
 pub use access::{ApiKey, Operator, SessionView, Tag, Tenant};
 pub use event::{DayCount, Event, EventLoad, EventVoid, Totals};
 pub use group::{Group, GroupMember, MemberGroup, MembershipChange};
+pub use growth::{Decision, Funnel, Gift, GiftCost, LiveCode, Program, Redemption, Reward};
 pub use member::{Member, MemberErasure};
 pub use ops::{Delivery, Job, Subscription};

@@ -1,0 +1,306 @@
+//! The growth loop under a rush, on both stores: 500 concurrent scans of one live code never
+//! put a group above its hard capacity and open exactly one new group when they fill the
+//! last one; a gift code redeemed by two staff at once is redeemed once; duplicate referral
+//! causes racing are rewarded once, within the budget.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::HashMap;
+
+use quanzi_core::live_codes::scan::{ScanInput, scan};
+use quanzi_core::{access, gifts, groups, live_codes, members, referrals};
+use quanzi_domain::gift::GiftInput;
+use quanzi_domain::group::GroupInput;
+use quanzi_domain::live_code::LiveCodeInput;
+use quanzi_domain::member::MemberInput;
+use quanzi_domain::referral::{InviteRule, ProgramInput, ReferralRules, RewardKind, RewardSpec};
+use quanzi_domain::{GroupId, MemberId, TenantId};
+use quanzi_store::Db;
+use quanzi_testkit::TestDb;
+
+async fn tenant(db: &Db, slug: &str) -> TenantId {
+    access::create_tenant(db, slug, slug)
+        .await
+        .unwrap()
+        .tenant_id
+}
+
+async fn people(db: &Db, t: TenantId, n: usize) -> Vec<MemberId> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let m = members::create(
+            db,
+            t,
+            MemberInput {
+                name: Some(format!("访客{i}")),
+                lifecycle_stage: Some("prospect".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        out.push(m.member_id);
+    }
+    out
+}
+
+async fn group(db: &Db, t: TenantId, name: &str, hard: i64, advised: i64) -> GroupId {
+    groups::create(
+        db,
+        t,
+        GroupInput {
+            name: Some(name.into()),
+            capacity_hard: Some(hard),
+            capacity_advised: Some(advised),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .group_id
+}
+
+#[tokio::test]
+async fn five_hundred_concurrent_scans_never_pass_a_cap_and_open_one_group() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let backend = db.backend();
+        let t = tenant(db, "rush").await;
+        let a = group(db, t, "南山店群 1", 200, 150).await;
+        let b = group(db, t, "南山店群 2", 200, 150).await;
+        let gift = gifts::create(
+            db,
+            t,
+            GiftInput {
+                name: Some("试吃装".into()),
+                cost_fen: Some(250),
+                stock: Some(450),
+                valid_days: Some(30),
+            },
+        )
+        .await
+        .unwrap();
+        let code = live_codes::create(
+            db,
+            t,
+            LiveCodeInput {
+                name: Some("门口海报".into()),
+                slug: Some("poster-door".into()),
+                group_ids: Some(vec![a, b]),
+                template_group_id: Some(b),
+                gift_id: Some(gift.gift_id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let who = people(db, t, 500).await;
+        let tasks: Vec<_> = who
+            .iter()
+            .map(|m| {
+                let (db, m, id) = (db.clone(), *m, code.live_code_id);
+                tokio::spawn(async move {
+                    let input = ScanInput {
+                        member: Some(m),
+                        ..Default::default()
+                    };
+                    scan(&db, t, id, input).await
+                })
+            })
+            .collect();
+        let mut per_group: HashMap<i64, i64> = HashMap::new();
+        let (mut opened, mut redeemable) = (0, 0);
+        for task in tasks {
+            let landing = task.await.unwrap().unwrap();
+            let g = landing.group.expect("every scan gets a group").group_id;
+            *per_group.entry(g.0).or_default() += 1;
+            opened += usize::from(landing.opened);
+            redeemable += usize::from(landing.redemption.is_some());
+        }
+        assert_eq!(
+            redeemable, 450,
+            "{backend}: one code per scan while the stock lasts"
+        );
+        assert_eq!(opened, 1, "{backend}: exactly one group opened");
+        assert_eq!(per_group.len(), 3, "{backend}: {per_group:?}");
+        assert_eq!(per_group[&a.0], 200, "{backend}");
+        assert_eq!(per_group[&b.0], 200, "{backend}");
+        let code = live_codes::get(db, t, code.live_code_id).await.unwrap();
+        assert_eq!(code.group_ids.len(), 3);
+        let new = groups::get(db, t, code.group_ids[2]).await.unwrap();
+        assert_eq!(new.name, "南山店群 3");
+        assert_eq!(new.capacity_hard, 200);
+        // The gift's stock held too: 450 codes, no more.
+        assert_eq!(gifts::get(db, t, gift.gift_id).await.unwrap().issued, 450);
+        // Scans are visits attributed to the code.
+        let f = live_codes::funnel_of(db, t, code.live_code_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (f.scans, f.visitors, f.seated),
+            (500, 500, 500),
+            "{backend}"
+        );
+        // A join through the landing page becomes membership, attributed to the code.
+        let first = who[0];
+        let g = live_codes::scan::confirm_join(db, t, code.live_code_id, first)
+            .await
+            .unwrap();
+        assert_eq!(g.size, 1);
+        let f = live_codes::funnel_of(db, t, code.live_code_id)
+            .await
+            .unwrap();
+        assert_eq!(f.joined, 1);
+        let m = members::get(db, t, first).await.unwrap();
+        assert_eq!(m.source_channel.as_deref(), Some("live_code:poster-door"));
+    }
+}
+
+#[tokio::test]
+async fn a_code_redeemed_by_two_staff_at_once_is_redeemed_once() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = tenant(db, "redeem").await;
+        let g = group(db, t, "群", 500, 200).await;
+        let gift = gifts::create(
+            db,
+            t,
+            GiftInput {
+                name: Some("纸巾".into()),
+                cost_fen: Some(100),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let code = live_codes::create(
+            db,
+            t,
+            LiveCodeInput {
+                name: Some("门店码".into()),
+                slug: Some("store".into()),
+                kind: Some("store".into()),
+                group_ids: Some(vec![g]),
+                gift_id: Some(gift.gift_id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let m = people(db, t, 1).await[0];
+        let input = ScanInput {
+            member: Some(m),
+            ..Default::default()
+        };
+        let landing = scan(db, t, code.live_code_id, input).await.unwrap();
+        let text = landing.redemption.unwrap().0.code;
+        for _ in 0..10 {
+            let tasks: Vec<_> = ["店员甲", "店员乙"]
+                .into_iter()
+                .map(|by| {
+                    let (db, text) = (db.clone(), text.clone());
+                    tokio::spawn(async move { gifts::redeem(&db, t, &text, by).await.unwrap() })
+                })
+                .collect();
+            let mut ok = 0;
+            for task in tasks {
+                ok += usize::from(task.await.unwrap().is_ok());
+            }
+            assert!(ok <= 1);
+        }
+        let r = &gifts::of_member(db, t, m).await.unwrap()[0];
+        assert!(r.redeemed_at_ms.is_some(), "{}", db.backend());
+    }
+}
+
+#[tokio::test]
+async fn duplicate_referral_causes_racing_are_rewarded_once_within_the_budget() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let backend = db.backend();
+        let t = tenant(db, "fission").await;
+        let g = group(db, t, "裂变群", 500, 400).await;
+        let code = live_codes::create(
+            db,
+            t,
+            LiveCodeInput {
+                name: Some("分享码".into()),
+                slug: Some("share".into()),
+                group_ids: Some(vec![g]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let spec = RewardSpec {
+            kind: RewardKind::Points,
+            amount: 100,
+            value_fen: 100,
+        };
+        let p = referrals::create(
+            db,
+            t,
+            ProgramInput {
+                name: Some("老带新".into()),
+                slug: Some("invite".into()),
+                live_code_id: Some(code.live_code_id),
+                rules: Some(ReferralRules {
+                    invite: Some(InviteRule {
+                        stay_days: 0,
+                        reward: spec,
+                        invitee_reward: None,
+                    }),
+                    ..Default::default()
+                }),
+                budget_fen: Some(1_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let all = people(db, t, 31).await;
+        let (inviters, friends) = (&all[..3], &all[3..]);
+        // Each friend scans through an inviter's share, then the join is confirmed by four
+        // racing requests (retries, double taps).
+        for (i, f) in friends.iter().enumerate() {
+            let input = ScanInput {
+                member: Some(*f),
+                referral: Some((p.program_id, inviters[i % 3])),
+                ip: Some(format!("10.{i}.0.1")),
+                ..Default::default()
+            };
+            scan(db, t, code.live_code_id, input).await.unwrap();
+        }
+        let tasks: Vec<_> = friends
+            .iter()
+            .flat_map(|f| std::iter::repeat_n(*f, 4))
+            .map(|f| {
+                let (db, id) = (db.clone(), code.live_code_id);
+                tokio::spawn(async move { live_codes::scan::confirm_join(&db, t, id, f).await })
+            })
+            .collect();
+        for task in tasks {
+            if let Err(e) = task.await.unwrap() {
+                assert!(e.to_string().contains("full"), "{backend}: {e}");
+            }
+        }
+        let rewards = referrals::rewards(db, t, Some(p.program_id), None, None, 1000)
+            .await
+            .unwrap();
+        let mut causes: Vec<_> = rewards
+            .iter()
+            .map(|r| (r.member_id, r.cause.clone()))
+            .collect();
+        causes.sort();
+        causes.dedup();
+        assert_eq!(
+            causes.len(),
+            rewards.len(),
+            "{backend}: a cause rewarded twice"
+        );
+        assert_eq!(rewards.len(), 10, "{backend}: the budget pays 10 rewards");
+        let p = referrals::get(db, t, p.program_id).await.unwrap();
+        assert_eq!(p.spent_fen, 1_000);
+        assert!(p.spent_fen <= p.budget_fen);
+    }
+}

@@ -1,0 +1,288 @@
+//! Live codes, the groups each fills, the seats scans hold in them, and groups' own QR images.
+
+use quanzi_domain::live_code::NewLiveCode;
+use quanzi_domain::{GroupId, MemberId, TenantId};
+
+use crate::{Db, Result, Tx, on_pool, on_tx};
+
+/// A live code as stored (rules, staff and tags as JSON text).
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct LiveCode {
+    /// Id.
+    pub live_code_id: i64,
+    /// URL slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Store.
+    pub store: Option<String>,
+    /// Template group.
+    pub template_group_id: Option<i64>,
+    /// Lead gift.
+    pub gift_id: Option<i64>,
+    /// Two-question form (0/1).
+    pub ask: i64,
+    /// Routing rules, JSON.
+    pub rules: String,
+    /// Staff, JSON.
+    pub staff: String,
+    /// Backup staff.
+    pub backup_staff: Option<String>,
+    /// Welcome message.
+    pub welcome: Option<String>,
+    /// Auto tags, JSON.
+    pub auto_tags: String,
+    /// WeCom contact-way or join-way config id.
+    pub wecom_config_id: Option<String>,
+    /// WeCom's QR for it.
+    pub wecom_qr_url: Option<String>,
+    /// When archived.
+    pub archived_at_ms: Option<i64>,
+    /// Created.
+    pub created_at_ms: i64,
+    /// Changed.
+    pub updated_at_ms: i64,
+}
+
+const COLS: &str = "live_code_id, slug, name, kind, store, template_group_id, gift_id, ask, rules, staff, backup_staff, welcome, auto_tags, wecom_config_id, wecom_qr_url, archived_at_ms, created_at_ms, updated_at_ms";
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+/// Creates a code with its pool of groups.
+pub async fn create(tx: &mut Tx, tenant: TenantId, c: &NewLiveCode, now: i64) -> Result<LiveCode> {
+    let sql = format!("insert into live_code (tenant_id, slug, name, kind, store, template_group_id, gift_id, ask, rules, staff,
+        backup_staff, welcome, auto_tags, created_at_ms, updated_at_ms)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning {COLS}");
+    let row = on_tx!(tx, k => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(&c.slug).bind(&c.name)
+        .bind(c.kind.as_str()).bind(&c.store).bind(c.template_group_id.map(|g| g.0)).bind(c.gift_id).bind(i64::from(c.ask))
+        .bind(json(&c.rules)).bind(json(&c.staff)).bind(&c.backup_staff).bind(&c.welcome).bind(json(&c.auto_tags)).bind(now)
+        .fetch_one(k).await)?;
+    set_pool(tx, tenant, row.live_code_id, &c.group_ids).await?;
+    Ok(row)
+}
+
+/// Replaces a code's settings and pool; groups it opened itself stay in its pool.
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    c: &NewLiveCode,
+    now: i64,
+) -> Result<Option<LiveCode>> {
+    let sql = format!("update live_code set slug = $3, name = $4, kind = $5, store = $6, template_group_id = $7, gift_id = $8,
+        ask = $9, rules = $10, staff = $11, backup_staff = $12, welcome = $13, auto_tags = $14, updated_at_ms = $15
+        where tenant_id = $1 and live_code_id = $2 returning {COLS}");
+    let row = on_tx!(tx, k => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id).bind(&c.slug).bind(&c.name)
+        .bind(c.kind.as_str()).bind(&c.store).bind(c.template_group_id.map(|g| g.0)).bind(c.gift_id).bind(i64::from(c.ask))
+        .bind(json(&c.rules)).bind(json(&c.staff)).bind(&c.backup_staff).bind(&c.welcome).bind(json(&c.auto_tags)).bind(now)
+        .fetch_optional(k).await)?;
+    if row.is_some() {
+        on_tx!(tx, k => sqlx::query("delete from live_code_group where tenant_id = $1 and live_code_id = $2 and opened_at_ms is null")
+            .bind(tenant.0).bind(id).execute(k).await.map(|_| ()))?;
+        set_pool(tx, tenant, id, &c.group_ids).await?;
+    }
+    Ok(row)
+}
+
+async fn set_pool(tx: &mut Tx, tenant: TenantId, code: i64, groups: &[GroupId]) -> Result<()> {
+    for (i, g) in groups.iter().enumerate() {
+        on_tx!(tx, k => sqlx::query("insert into live_code_group (tenant_id, live_code_id, group_id, position) values ($1, $2, $3, $4)
+            on conflict (tenant_id, live_code_id, group_id) do update set position = excluded.position")
+            .bind(tenant.0).bind(code).bind(g.0).bind(i as i64).execute(k).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Adds a group the code opened itself at the end of its pool.
+pub async fn add_opened(
+    tx: &mut Tx,
+    tenant: TenantId,
+    code: i64,
+    group: GroupId,
+    now: i64,
+) -> Result<()> {
+    on_tx!(tx, k => sqlx::query("insert into live_code_group (tenant_id, live_code_id, group_id, position, opened_at_ms)
+        values ($1, $2, $3, (select coalesce(max(position), -1) + 1 from live_code_group where tenant_id = $1 and live_code_id = $2), $4)")
+        .bind(tenant.0).bind(code).bind(group.0).bind(now).execute(k).await.map(|_| ()).map_err(Into::into))
+}
+
+/// A code by id.
+pub async fn get(db: &Db, tenant: TenantId, id: i64) -> Result<Option<LiveCode>> {
+    let sql = format!("select {COLS} from live_code where tenant_id = $1 and live_code_id = $2");
+    on_pool!(db, p => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id).fetch_optional(p).await.map_err(Into::into))
+}
+
+/// A code by its slug.
+pub async fn by_slug(db: &Db, tenant: TenantId, slug: &str) -> Result<Option<LiveCode>> {
+    let sql = format!("select {COLS} from live_code where tenant_id = $1 and slug = $2");
+    on_pool!(db, p => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(slug).fetch_optional(p).await.map_err(Into::into))
+}
+
+/// Every code of the tenant, newest first.
+pub async fn list(db: &Db, tenant: TenantId) -> Result<Vec<LiveCode>> {
+    let sql = format!(
+        "select {COLS} from live_code where tenant_id = $1 order by live_code_id desc limit 500"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Archives a code or brings it back.
+pub async fn set_archived(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    at: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let n = on_tx!(tx, k => sqlx::query("update live_code set archived_at_ms = $3, updated_at_ms = $4 where tenant_id = $1 and live_code_id = $2")
+        .bind(tenant.0).bind(id).bind(at).bind(now).execute(k).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Records WeCom's config id and QR for the code.
+pub async fn set_wecom(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    config_id: &str,
+    qr_url: Option<&str>,
+) -> Result<()> {
+    on_tx!(tx, k => sqlx::query("update live_code set wecom_config_id = $3, wecom_qr_url = $4 where tenant_id = $1 and live_code_id = $2")
+        .bind(tenant.0).bind(id).bind(config_id).bind(qr_url).execute(k).await.map(|_| ()).map_err(Into::into))
+}
+
+/// Locks the code's row for a scan's routing (PostgreSQL; SQLite's writes are serial), so
+/// two scans cannot both take a group's last place or both open a new group.
+pub async fn lock(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<()> {
+    if !tx.is_sqlite() {
+        on_tx!(tx, k => sqlx::query("select 1 from live_code where tenant_id = $1 and live_code_id = $2 for update")
+            .bind(tenant.0).bind(id).execute(k).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// A group of a code's pool: (group, position, opened by the code at).
+pub async fn pool(db: &Db, tenant: TenantId, code: i64) -> Result<Vec<(i64, i64, Option<i64>)>> {
+    on_pool!(db, p => sqlx::query_as("select group_id, position, opened_at_ms from live_code_group where tenant_id = $1 and live_code_id = $2 order by position")
+        .bind(tenant.0).bind(code).fetch_all(p).await.map_err(Into::into))
+}
+
+/// The pool read in a transaction: (group, opened by the code at).
+pub async fn pool_tx(tx: &mut Tx, tenant: TenantId, code: i64) -> Result<Vec<(i64, Option<i64>)>> {
+    on_tx!(tx, k => sqlx::query_as("select group_id, opened_at_ms from live_code_group where tenant_id = $1 and live_code_id = $2 order by position")
+        .bind(tenant.0).bind(code).fetch_all(k).await.map_err(Into::into))
+}
+
+/// A group as routing reads it: (group, members + live seats, advised, hard, archived at).
+pub type RoomRow = (i64, i64, i64, i64, Option<i64>);
+
+/// The rooms of `groups` at `now`: members plus seats held and not yet joined or expired.
+pub async fn rooms(
+    tx: &mut Tx,
+    tenant: TenantId,
+    groups: &[i64],
+    now: i64,
+) -> Result<Vec<RoomRow>> {
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let row: Option<RoomRow> = on_tx!(tx, k => sqlx::query_as(
+            "select g.group_id,
+                (select count(*) from group_membership m where m.tenant_id = g.tenant_id and m.group_id = g.group_id and m.left_at_ms is null)
+                + (select count(*) from live_code_seat s where s.tenant_id = g.tenant_id and s.group_id = g.group_id
+                    and s.joined_at_ms is null and s.expires_at_ms > $3),
+                g.capacity_advised, g.capacity_hard, g.archived_at_ms
+             from chat_group g where g.tenant_id = $1 and g.group_id = $2")
+            .bind(tenant.0).bind(*g).bind(now).fetch_optional(k).await)?;
+        out.extend(row);
+    }
+    Ok(out)
+}
+
+/// A member's seat in a code.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct Seat {
+    /// The group held, none for a staff code or when every group was full.
+    pub group_id: Option<i64>,
+    /// The staff member chosen by a staff code.
+    pub staff_userid: Option<String>,
+    /// Scanned.
+    pub scanned_at_ms: i64,
+    /// Held until.
+    pub expires_at_ms: i64,
+    /// When the member joined the group.
+    pub joined_at_ms: Option<i64>,
+    /// The referral programme whose share link brought them.
+    pub program_id: Option<i64>,
+    /// Who shared that link.
+    pub inviter_member_id: Option<i64>,
+    /// The visitor's network (/24), for the fraud guards.
+    pub network: Option<String>,
+}
+
+const SEAT_COLS: &str = "group_id, staff_userid, scanned_at_ms, expires_at_ms, joined_at_ms, program_id, inviter_member_id, network";
+
+/// The member's seat in the code, if any.
+pub async fn seat(
+    tx: &mut Tx,
+    tenant: TenantId,
+    code: i64,
+    member: MemberId,
+) -> Result<Option<Seat>> {
+    let sql = format!(
+        "select {SEAT_COLS} from live_code_seat where tenant_id = $1 and live_code_id = $2 and member_id = $3"
+    );
+    on_tx!(tx, k => sqlx::query_as::<_, Seat>(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.0).bind(code).bind(member.0).fetch_optional(k).await.map_err(Into::into))
+}
+
+/// Holds (or moves, or renews) the member's seat in the code; a referral already recorded
+/// on the seat is kept.
+pub async fn hold(
+    tx: &mut Tx,
+    tenant: TenantId,
+    code: i64,
+    member: MemberId,
+    s: &Seat,
+) -> Result<()> {
+    on_tx!(tx, k => sqlx::query("insert into live_code_seat (tenant_id, live_code_id, member_id, group_id, staff_userid, scanned_at_ms,
+            expires_at_ms, joined_at_ms, program_id, inviter_member_id, network)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        on conflict (tenant_id, live_code_id, member_id) do update set group_id = excluded.group_id,
+            staff_userid = excluded.staff_userid, scanned_at_ms = excluded.scanned_at_ms, expires_at_ms = excluded.expires_at_ms,
+            joined_at_ms = excluded.joined_at_ms,
+            program_id = coalesce(live_code_seat.program_id, excluded.program_id),
+            inviter_member_id = coalesce(live_code_seat.inviter_member_id, excluded.inviter_member_id),
+            network = excluded.network")
+        .bind(tenant.0).bind(code).bind(member.0).bind(s.group_id).bind(&s.staff_userid).bind(s.scanned_at_ms)
+        .bind(s.expires_at_ms).bind(s.joined_at_ms).bind(s.program_id).bind(s.inviter_member_id).bind(&s.network)
+        .execute(k).await.map(|_| ()).map_err(Into::into))
+}
+
+/// Marks the member's seats in `group` joined; answers the codes whose seat it was.
+pub async fn joined(
+    tx: &mut Tx,
+    tenant: TenantId,
+    member: MemberId,
+    group: GroupId,
+    now: i64,
+) -> Result<Vec<i64>> {
+    on_tx!(tx, k => sqlx::query_scalar("update live_code_seat set joined_at_ms = $4
+        where tenant_id = $1 and member_id = $2 and group_id = $3 and joined_at_ms is null returning live_code_id")
+        .bind(tenant.0).bind(member.0).bind(group.0).bind(now).fetch_all(k).await.map_err(Into::into))
+}
+
+/// Contacts each staff member of a staff code took since `since_ms`.
+pub async fn served_since(
+    tx: &mut Tx,
+    tenant: TenantId,
+    code: i64,
+    since_ms: i64,
+) -> Result<Vec<(String, i64)>> {
+    on_tx!(tx, k => sqlx::query_as("select staff_userid, count(*) from live_code_seat where tenant_id = $1 and live_code_id = $2
+        and staff_userid is not null and scanned_at_ms >= $3 group by staff_userid")
+        .bind(tenant.0).bind(code).bind(since_ms).fetch_all(k).await.map_err(Into::into))
+}
