@@ -79,7 +79,12 @@ pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
     Ok(t.into())
 }
 
-/// The id of the tenant with this slug, if there is one.
+/// The tenant with this slug, if there is one.
+pub async fn tenant_by_slug(db: &Db, slug: &str) -> Result<Option<crate::views::Tenant>> {
+    Ok(tenant::by_slug(db, slug).await?.map(Into::into))
+}
+
+/// The id of the tenant with this slug, if any.
 pub async fn tenant_id_by_slug(db: &Db, slug: &str) -> Result<Option<TenantId>> {
     Ok(tenant::by_slug(db, slug)
         .await?

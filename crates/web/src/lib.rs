@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cache;
 pub mod client;
 pub mod error;
+pub mod h5;
 pub mod headers;
 pub mod heavy;
 pub mod hooks;
@@ -111,6 +112,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(error::lang::in_callers_language)),
         )
         .merge(hooks::router())
+        .merge(h5::router())
         .merge(ui::router().layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ui::error_pages,

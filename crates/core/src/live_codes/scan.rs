@@ -91,6 +91,10 @@ pub async fn scan(db: &Db, t: TenantId, id: i64, input: ScanInput) -> Result<Lan
         seat.inviter_member_id = Some(inviter.0);
     }
     repo::hold(&mut tx, t, id, m, &seat).await?;
+    if let Some((program, sharer)) = input.referral.filter(|_| held.is_none()) {
+        let net = seat.network.clone();
+        crate::referrals::on_visit(&mut tx, t, program, sharer, m, net.as_deref(), now).await?;
+    }
     visit(&mut tx, t, &code, m, &seat, now).await?;
     if who.source_channel.is_none() {
         let patch = MemberPatch {

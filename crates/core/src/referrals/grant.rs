@@ -220,3 +220,38 @@ async fn signals(
         left_soon: repo::left_soon(tx, t, p.program_id, inviter).await?,
     })
 }
+
+/// Rewards a share that brought a new visitor (`visitor` seen for the first time on the
+/// programme's code through `sharer`'s link), when the programme rewards share visits.
+pub(crate) async fn on_visit(
+    tx: &mut Tx,
+    t: TenantId,
+    program: i64,
+    sharer: MemberId,
+    visitor: MemberId,
+    network: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let Some(p) = repo::lock(tx, t, program).await? else {
+        return Ok(());
+    };
+    let rules: ReferralRules = serde_json::from_str(&p.rules).unwrap_or_default();
+    let Some(spec) = rules.share_visit.filter(|_| p.archived_at_ms.is_none()) else {
+        return Ok(());
+    };
+    let ask = Ask {
+        beneficiary: sharer,
+        cause: &ledger::visit_cause(visitor.0),
+        invitee: Some(visitor),
+        spec,
+        signals: Signals {
+            self_invite: sharer == visitor,
+            ..Default::default()
+        },
+        network,
+        mature_at_ms: now,
+    };
+    // A duplicate or an empty budget simply rewards nothing.
+    let _ = grant(tx, t, &p, &ask, now).await?;
+    Ok(())
+}

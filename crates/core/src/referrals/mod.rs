@@ -13,7 +13,7 @@ use crate::{CoreError, Result, ResultExt};
 mod grant;
 pub mod tick;
 
-pub(crate) use grant::on_join;
+pub(crate) use grant::{on_join, on_visit};
 
 /// How often a programme's rewards are looked at (maturity, leaves, first orders).
 pub const TICK_CRON: &str = "*/10 * * * *";

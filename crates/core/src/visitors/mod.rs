@@ -235,6 +235,11 @@ pub async fn visitor(db: &Db, t: TenantId, key: &str, source: Option<&str>) -> R
     .await
 }
 
+/// The member a visitor key belongs to, if it was recorded.
+pub async fn known_visitor(db: &Db, t: TenantId, key: &str) -> Result<Option<MemberId>> {
+    Ok(identity::member_of_db(db, t, "visitor", key).await?)
+}
+
 /// Finds the member of identity (`kind`, `value`), else creates `input` as a prospect with it.
 /// A race with another request for the same identity ends with one member, theirs or ours.
 pub(crate) async fn prospect(

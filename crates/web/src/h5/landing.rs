@@ -1,0 +1,327 @@
+//! A live code's landing page: who the visitor is, the two-question form when the code asks,
+//! the scan routed to a group (its QR image) or a staff member, the lead gift's code, and the
+//! "I have joined" confirmation.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use quanzi_core::CoreError;
+use quanzi_core::live_codes::{self, scan};
+use quanzi_core::visitors;
+use quanzi_domain::live_code::Traits;
+use quanzi_domain::{GroupId, MemberId};
+use serde::Deserialize;
+
+use super::{Chrome, REFERRAL_COOKIE, VISITOR_COOKIE, Visit, page_html, random_key, text};
+use crate::AppState;
+use crate::client::Client;
+
+/// The landing page's query.
+#[derive(Debug, Default, Deserialize)]
+pub struct LandingQuery {
+    /// A signed member link.
+    m: Option<String>,
+    /// District (from the poster's link or the form).
+    d: Option<String>,
+    /// Interest.
+    i: Option<String>,
+    /// The form was answered or skipped.
+    asked: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "h5_ask.html")]
+struct AskPage {
+    p: Chrome,
+    action: String,
+    districts: Vec<String>,
+}
+
+/// A gift's code as the page shows it.
+pub struct GiftCode {
+    /// Gift name.
+    pub name: String,
+    /// The code.
+    pub code: String,
+    /// Redeemable until (local time).
+    pub until: String,
+    /// Redeemed already.
+    pub redeemed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "h5_landing.html")]
+struct LandingPage {
+    p: Chrome,
+    code_name: String,
+    group: Option<quanzi_core::views::Group>,
+    qr_src: Option<String>,
+    opened: bool,
+    joined: bool,
+    joined_action: String,
+    held_until: String,
+    staff: Option<String>,
+    staff_qr: Option<String>,
+    welcome: Option<String>,
+    gift: Option<GiftCode>,
+    me_href: String,
+}
+
+/// Who is on the page: a signed link, the page session, WeChat OAuth, else a visitor key
+/// (a new prospect the first time). `Err` is the answer to give instead (a refusal page or
+/// the OAuth redirect); the cookies to set come with the member.
+async fn identify(
+    s: &AppState,
+    v: &Visit,
+    headers: &HeaderMap,
+    link: Option<&str>,
+    source: &str,
+) -> Result<(MemberId, Vec<axum::http::HeaderValue>), Response> {
+    if let Some(token) = link {
+        return match visitors::open_link(&s.db, &s.server, v.tenant, token).await {
+            Ok(Ok(m)) => Ok((m, vec![v.session_cookie(s, m).await?])),
+            Ok(Err(r)) => Err(v.refused(&r)),
+            Err(e) => Err(crate::ui::server_error(e)),
+        };
+    }
+    if let Some(m) = v.session(s, headers).await? {
+        return Ok((m, Vec::new()));
+    }
+    let oauth = visitors::oauth_config(&s.db, &s.server, v.tenant)
+        .await
+        .map_err(crate::ui::server_error)?;
+    if let Some(config) = oauth {
+        let back = v.absolute(headers, &format!("/h/{}/oauth", v.slug));
+        let url = visitors::begin_oauth(&s.db, &s.server, v.tenant, &config, &back, &v.path)
+            .await
+            .map_err(crate::ui::server_error)?;
+        return Err(Redirect::to(&url).into_response());
+    }
+    let (key, fresh) = match crate::auth::cookie(headers, VISITOR_COOKIE)
+        .filter(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(k) => (k, false),
+        None => (
+            random_key().ok_or_else(|| crate::ui::server_error("no randomness"))?,
+            true,
+        ),
+    };
+    let m = visitors::visitor(&s.db, v.tenant, &key, Some(source))
+        .await
+        .map_err(crate::ui::server_error)?;
+    let mut cookies = Vec::new();
+    if fresh {
+        cookies.push(v.cookie(s, VISITOR_COOKIE, &key, 400 * 86_400));
+    }
+    Ok((m, cookies))
+}
+
+fn with_cookies(mut r: Response, cookies: Vec<axum::http::HeaderValue>) -> Response {
+    for c in cookies {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
+}
+
+/// GET /h/{tenant}/c/{slug}: the landing page of a live code.
+pub async fn landing(
+    State(s): State<AppState>,
+    Path((tenant, slug)): Path<(String, String)>,
+    Query(q): Query<LandingQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    client: Client,
+) -> Response {
+    let v = match Visit::of(&s, &tenant, &headers, &uri, client).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let code = match live_codes::by_slug(&s.db, v.tenant, &slug).await {
+        Ok(c) => c,
+        Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
+        Err(e) => return crate::ui::server_error(e),
+    };
+    if code.archived_at_ms.is_some() {
+        let (h, b) = (
+            text::t(v.lang, "ended.title"),
+            text::t(v.lang, "ended.body"),
+        );
+        return v.message(StatusCode::GONE, h, b);
+    }
+    let source = format!("live_code:{}", code.slug);
+    let (m, cookies) = match identify(&s, &v, &headers, q.m.as_deref(), &source).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let action = format!("/h/{}/c/{}", v.slug, code.slug);
+    if code.ask && q.asked.is_none() && q.d.is_none() {
+        let districts = quanzi_core::read::member::districts(&s.db, v.tenant)
+            .await
+            .unwrap_or_default();
+        let page = AskPage {
+            p: v.chrome(text::t(v.lang, "ask.title")),
+            action,
+            districts,
+        };
+        return with_cookies(page_html(page), cookies);
+    }
+    let key = match visitors::secret(&s.db, &s.server, v.tenant).await {
+        Ok(k) => k,
+        Err(e) => return crate::ui::server_error(e),
+    };
+    let referral = crate::auth::cookie(&headers, REFERRAL_COOKIE)
+        .and_then(|t| visitors::open_referral(&key, v.tenant, &t));
+    let clean = |x: Option<String>| {
+        x.map(|s| s.trim().chars().take(32).collect::<String>())
+            .filter(|s| !s.is_empty())
+    };
+    let input = scan::ScanInput {
+        member: Some(m),
+        traits: Traits {
+            district: clean(q.d),
+            interests: clean(q.i).into_iter().collect(),
+            tier: None,
+        },
+        referral,
+        ip: Some(v.client.ip.to_string()),
+    };
+    let landing = match scan::scan(&s.db, v.tenant, code.live_code_id, input).await {
+        Ok(l) => l,
+        Err(CoreError::Invalid(e)) => {
+            let msg =
+                e.0.first()
+                    .map(|f| v.lang.reason(&f.reason))
+                    .unwrap_or_default();
+            return with_cookies(
+                v.message(StatusCode::UNPROCESSABLE_ENTITY, &code.name, &msg),
+                cookies,
+            );
+        }
+        Err(e) => return crate::ui::server_error(e),
+    };
+    let offset = quanzi_core::zone::offset_secs(&s.db, v.tenant)
+        .await
+        .unwrap_or(8 * 3600);
+    let qr_src = match &landing.group {
+        Some(g) => match live_codes::group_qr(&s.db, v.tenant, g.group_id).await {
+            Ok(Some(_)) => Some(format!("/h/{}/g/{}/qr", v.slug, g.group_id)),
+            Ok(None) => None,
+            Err(e) => return crate::ui::server_error(e),
+        },
+        None => None,
+    };
+    let gift = landing.redemption.as_ref().map(|(r, g)| GiftCode {
+        name: g.name.clone(),
+        code: r.code.clone(),
+        until: crate::ui::fmt_ms_in(r.expires_at_ms, offset),
+        redeemed: r.redeemed_at_ms.is_some(),
+    });
+    let page = LandingPage {
+        p: v.chrome(&code.name),
+        code_name: code.name.clone(),
+        qr_src,
+        opened: landing.opened,
+        joined: landing.joined,
+        joined_action: format!("{action}/joined"),
+        held_until: crate::ui::fmt_ms_in(now_ms() + quanzi_domain::live_code::SEAT_HOLD_MS, offset),
+        staff: landing.staff.clone(),
+        staff_qr: code.wecom_qr_url.clone(),
+        welcome: code.welcome.clone(),
+        gift,
+        me_href: format!("/h/{}/me", v.slug),
+        group: landing.group,
+    };
+    with_cookies(page_html(page), cookies)
+}
+
+/// Now, unix ms.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The member of a page request that carries no link: the session, else the visitor key.
+async fn known(s: &AppState, v: &Visit, headers: &HeaderMap) -> Result<Option<MemberId>, Response> {
+    if let Some(m) = v.session(s, headers).await? {
+        return Ok(Some(m));
+    }
+    let Some(key) = crate::auth::cookie(headers, VISITOR_COOKIE) else {
+        return Ok(None);
+    };
+    quanzi_core::visitors::known_visitor(&s.db, v.tenant, &key)
+        .await
+        .map_err(crate::ui::server_error)
+}
+
+/// POST /h/{tenant}/c/{slug}/joined: the member says they joined the group shown.
+pub async fn joined(
+    State(s): State<AppState>,
+    Path((tenant, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+    client: Client,
+) -> Response {
+    let v = match Visit::of(&s, &tenant, &headers, &uri, client).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let back = format!("/h/{}/c/{}", v.slug, slug);
+    let m = match known(&s, &v, &headers).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return Redirect::to(&back).into_response(),
+        Err(r) => return r,
+    };
+    let code = match live_codes::by_slug(&s.db, v.tenant, &slug).await {
+        Ok(c) => c,
+        Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
+        Err(e) => return crate::ui::server_error(e),
+    };
+    match scan::confirm_join(&s.db, v.tenant, code.live_code_id, m).await {
+        Ok(_) => Redirect::to(&format!("{back}?asked=1")).into_response(),
+        Err(CoreError::Invalid(e)) => {
+            let msg =
+                e.0.first()
+                    .map(|f| v.lang.reason(&f.reason))
+                    .unwrap_or_default();
+            v.message(StatusCode::UNPROCESSABLE_ENTITY, &code.name, &msg)
+        }
+        Err(e) => crate::ui::server_error(e),
+    }
+}
+
+/// GET /h/{tenant}/g/{group}/qr: a group's own QR image, to members of the tenant's pages,
+/// only while it has not expired.
+pub async fn group_qr(
+    State(s): State<AppState>,
+    Path((tenant, group)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+    client: Client,
+) -> Response {
+    let v = match Visit::of(&s, &tenant, &headers, &uri, client).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(g) = group.parse::<i64>() else {
+        return super::not_found(v.lang, &v.shop);
+    };
+    match known(&s, &v, &headers).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return StatusCode::FORBIDDEN.into_response(),
+        Err(r) => return r,
+    }
+    match live_codes::group_qr(&s.db, v.tenant, GroupId(g)).await {
+        Ok(Some((image, ct, _))) => (
+            [
+                (header::CONTENT_TYPE, ct),
+                (header::CACHE_CONTROL, "private, max-age=300".into()),
+            ],
+            image,
+        )
+            .into_response(),
+        Ok(None) | Err(CoreError::NotFound(_)) => super::not_found(v.lang, &v.shop),
+        Err(e) => crate::ui::server_error(e),
+    }
+}
