@@ -13,6 +13,7 @@ mod catalog;
 mod convert;
 mod event;
 mod groups;
+mod growth;
 mod names;
 mod people;
 mod plan;
@@ -219,6 +220,12 @@ async fn fill(
         ..Default::default()
     };
     crate::influence::request(db, tid, &scores).await?;
+    // The growth loop plays out now: a demo pinned to a past window keeps its history exact.
+    if opts.end_ms.is_none() {
+        progress("growth", 0, 1);
+        growth::fill(db, tid, &group_ids, &member_ids).await?;
+        progress("growth", 1, 1);
+    }
     Ok((group_ids.len(), member_ids.len(), stored))
 }
 

@@ -219,3 +219,28 @@ async fn the_demo_future_can_move_between_threads() -> TestResult {
     send(&create_demo(&tmp.db, &opts, &quiet));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_demo_ending_now_has_live_codes_a_gift_and_rewards_some_held() -> TestResult {
+    let tmp = fresh_db("growth").await?;
+    let db = &tmp.db;
+    let opts = DemoOptions {
+        end_ms: None,
+        ..small()
+    };
+    let r = create_demo(db, &opts, &quiet).await?;
+    let t = TenantId(r.tenant_id);
+    let codes = crate::live_codes::list(db, t).await?;
+    assert_eq!(codes.len(), 4);
+    assert!(codes.iter().any(|(_, f)| f.joined > 30), "{codes:?}");
+    assert_eq!(crate::gifts::list(db, t).await?.len(), 1);
+    let rewards = crate::referrals::rewards(db, t, None, None, None, 1000).await?;
+    assert!(rewards.len() >= 30, "{} rewards", rewards.len());
+    for state in ["held", "reversed", "paid", "approved"] {
+        assert!(
+            rewards.iter().any(|r| r.state == state),
+            "no {state} reward"
+        );
+    }
+    Ok(())
+}

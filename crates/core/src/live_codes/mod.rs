@@ -9,6 +9,7 @@ use crate::views::{self, Funnel, LiveCode};
 use crate::{CoreError, Result, ResultExt};
 
 pub mod qr_expiry;
+pub mod qr_image;
 pub mod scan;
 
 fn on_slug<T>(r: std::result::Result<T, quanzi_store::StoreError>) -> Result<T> {
