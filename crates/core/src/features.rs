@@ -4,12 +4,13 @@
 use crate::jobs::JobRegistry;
 
 /// Each feature's registration of its jobs. A new feature with jobs adds its line here.
-const FEATURES: [fn(&mut JobRegistry); 6] = [
+const FEATURES: [fn(&mut JobRegistry); 7] = [
     crate::jobs::register,
     crate::wecom::register,
     crate::webhooks::register,
     crate::influence::register,
     crate::live_codes::qr_expiry::register,
+    crate::live_codes::wecom::register,
     crate::referrals::tick::register,
 ];
 
@@ -41,6 +42,8 @@ mod tests {
             [
                 crate::influence::RUN_JOB,
                 crate::live_codes::qr_expiry::ALERT_JOB,
+                crate::live_codes::wecom::WAY_JOB,
+                crate::live_codes::wecom::WELCOME_JOB,
                 TEST_JOB,
                 crate::referrals::tick::TICK_JOB,
                 quanzi_store::webhook::DELIVERY_JOB,

@@ -72,7 +72,12 @@ async fn contact(
         ContactChange::AddExternalContact
         | ContactChange::AddHalfExternalContact
         | ContactChange::EditExternalContact => {
-            ensure_member(tx, t, &c.external_user_id, state).await?;
+            let m = ensure_member(tx, t, &c.external_user_id, state).await?;
+            let code = state.and_then(crate::live_codes::wecom::code_of_state);
+            if let (Some(code), ContactChange::AddExternalContact) = (code, &c.change) {
+                let welcome = c.welcome_code.as_deref();
+                crate::live_codes::wecom::on_contact(tx, t, code, m, &c.user_id, welcome).await?;
+            }
         }
         ContactChange::DelFollowUser => {
             let props =

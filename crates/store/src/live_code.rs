@@ -116,6 +116,12 @@ pub async fn get(db: &Db, tenant: TenantId, id: i64) -> Result<Option<LiveCode>>
     on_pool!(db, p => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id).fetch_optional(p).await.map_err(Into::into))
 }
 
+/// A code by id, in a transaction.
+pub async fn get_tx(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<LiveCode>> {
+    let sql = format!("select {COLS} from live_code where tenant_id = $1 and live_code_id = $2");
+    on_tx!(tx, k => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id).fetch_optional(k).await.map_err(Into::into))
+}
+
 /// A code by its slug.
 pub async fn by_slug(db: &Db, tenant: TenantId, slug: &str) -> Result<Option<LiveCode>> {
     let sql = format!("select {COLS} from live_code where tenant_id = $1 and slug = $2");

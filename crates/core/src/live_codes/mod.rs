@@ -11,6 +11,7 @@ use crate::{CoreError, Result, ResultExt};
 pub mod qr_expiry;
 pub mod qr_image;
 pub mod scan;
+pub mod wecom;
 
 fn on_slug<T>(r: std::result::Result<T, quanzi_store::StoreError>) -> Result<T> {
     r.on_constraint(quanzi_store::unique::LIVE_CODE_SLUG, |_| {
@@ -45,6 +46,7 @@ pub async fn create(db: &Db, t: TenantId, input: LiveCodeInput) -> Result<LiveCo
     check_refs(db, t, &c).await?;
     let mut tx = db.begin().await?;
     let row = on_slug(repo::create(&mut tx, t, &c, now_ms()).await)?;
+    wecom::request_way(&mut tx, t, row.live_code_id).await?;
     tx.commit().await?;
     view(db, t, row).await
 }
@@ -56,6 +58,7 @@ pub async fn update(db: &Db, t: TenantId, id: i64, input: LiveCodeInput) -> Resu
     let mut tx = db.begin().await?;
     let row = on_slug(repo::update(&mut tx, t, id, &c, now_ms()).await)?
         .ok_or(CoreError::NotFound("live code"))?;
+    wecom::request_way(&mut tx, t, id).await?;
     tx.commit().await?;
     view(db, t, row).await
 }

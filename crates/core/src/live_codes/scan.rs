@@ -95,7 +95,7 @@ pub async fn scan(db: &Db, t: TenantId, id: i64, input: ScanInput) -> Result<Lan
         let net = seat.network.clone();
         crate::referrals::on_visit(&mut tx, t, program, sharer, m, net.as_deref(), now).await?;
     }
-    visit(&mut tx, t, &code, m, &seat, now).await?;
+    record_visit(&mut tx, t, &code, m, &seat, now).await?;
     if who.source_channel.is_none() {
         let patch = MemberPatch {
             source_channel: Some(Some(format!("live_code:{}", code.slug))),
@@ -273,6 +273,7 @@ async fn open_group(
         "at_ms": now,
     });
     webhook::emit(tx, t, "group.needs_new", &payload, now).await?;
+    super::wecom::request_way(tx, t, code.live_code_id).await?;
     Ok(Some(id))
 }
 
@@ -301,8 +302,8 @@ async fn choose_staff(
     Ok(pick(slots, &counts, hour, code.backup_staff.as_deref()).map(str::to_string))
 }
 
-/// Records the scan as a `visit` event referencing the code, and tells the webhooks.
-async fn visit(
+/// Records a scan as a `visit` event referencing the code, and tells the webhooks.
+pub(crate) async fn record_visit(
     tx: &mut Tx,
     t: TenantId,
     code: &LiveCode,

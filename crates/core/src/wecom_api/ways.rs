@@ -135,4 +135,14 @@ impl Client<'_> {
             .await?;
         Ok(a.join_way.qr_code)
     }
+
+    /// `externalcontact/send_welcome_msg`: greets a customer who just added a staff member,
+    /// with the `WelcomeCode` of their add event (valid 20 seconds).
+    pub async fn send_welcome(&self, welcome_code: &str, text: &str) -> Result<(), ApiError> {
+        let body = json!({ "welcome_code": welcome_code, "text": { "content": text } });
+        let _: IgnoredAny = self
+            .call("/cgi-bin/externalcontact/send_welcome_msg", &[], Some(body))
+            .await?;
+        Ok(())
+    }
 }
