@@ -39,7 +39,10 @@ pub struct SyncReport {
 }
 
 /// Runs `f` with a client for the tenant's connection; `Ok(None)` when it has no API secret.
-pub(crate) async fn with_client(ctx: &JobContext, t: TenantId) -> Result<Option<Client<'_>>, JobError> {
+pub(crate) async fn with_client(
+    ctx: &JobContext,
+    t: TenantId,
+) -> Result<Option<Client<'_>>, JobError> {
     let Some(conn) = repo::connection(&ctx.db, t).await? else {
         return Ok(None);
     };

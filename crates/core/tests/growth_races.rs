@@ -304,3 +304,55 @@ async fn duplicate_referral_causes_racing_are_rewarded_once_within_the_budget() 
         assert!(p.spent_fen <= p.budget_fen);
     }
 }
+
+#[tokio::test]
+async fn scans_sharing_commits_keep_the_caps_and_record_every_new_visitor() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let backend = db.backend();
+        let t = tenant(db, "lane").await;
+        let a = group(db, t, "分享群 1", 100, 80).await;
+        let code = live_codes::create(
+            db,
+            t,
+            LiveCodeInput {
+                name: Some("海报".into()),
+                slug: Some("lane".into()),
+                group_ids: Some(vec![a]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let scanner = std::sync::Arc::new(live_codes::lane::Scanner::new(db.clone()));
+        let tasks: Vec<_> = (0..300)
+            .map(|i| {
+                let (scanner, id) = (scanner.clone(), code.live_code_id);
+                tokio::spawn(async move {
+                    let input = ScanInput {
+                        // Thirty visitors scan twice (a reload): still one prospect each.
+                        visitor: Some(format!("{:032x}", i % 270)),
+                        ..Default::default()
+                    };
+                    scanner.scan(t, id, input).await
+                })
+            })
+            .collect();
+        let mut per_group: HashMap<i64, std::collections::HashSet<i64>> = HashMap::new();
+        for task in tasks {
+            let l = task.await.unwrap().unwrap();
+            per_group
+                .entry(l.group.unwrap().group_id.0)
+                .or_default()
+                .insert(l.member.0);
+        }
+        let seated: usize = per_group.values().map(|s| s.len()).sum();
+        assert_eq!(seated, 270, "{backend}: {per_group:?}");
+        assert_eq!(per_group.len(), 3, "{backend}: two groups opened");
+        assert!(per_group.values().all(|s| s.len() <= 100), "{backend}");
+        let f = live_codes::funnel_of(db, t, code.live_code_id)
+            .await
+            .unwrap();
+        assert_eq!((f.scans, f.seated), (300, seated as i64), "{backend}");
+    }
+}

@@ -296,6 +296,27 @@ impl Tx {
         matches!(self, Tx::Sqlite(..))
     }
 
+    /// Marks a point the transaction can roll back to ([`Tx::rollback_to`]) and forget
+    /// ([`Tx::release`]): one unit of work among several that share a commit.
+    pub async fn savepoint(&mut self) -> Result<()> {
+        self.run("savepoint unit").await
+    }
+
+    /// Keeps the work since the savepoint.
+    pub async fn release(&mut self) -> Result<()> {
+        self.run("release savepoint unit").await
+    }
+
+    /// Undoes the work since the savepoint (and releases it).
+    pub async fn rollback_to(&mut self) -> Result<()> {
+        self.run("rollback to savepoint unit").await?;
+        self.release().await
+    }
+
+    async fn run(&mut self, sql: &'static str) -> Result<()> {
+        on_tx!(self, c => sqlx::query(sql).execute(c).await.map(|_| ()).map_err(Into::into))
+    }
+
     /// Commits; only after this returns may the change be acknowledged.
     pub async fn commit(self) -> Result<()> {
         match self {

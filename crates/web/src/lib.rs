@@ -65,6 +65,8 @@ pub struct Shared {
     pub server: quanzi_core::server::ServerSettings,
     /// Heavy requests running per tenant, and their limits.
     pub heavy: Arc<heavy::HeavyLimiter>,
+    /// Live-code scans, sharing commits.
+    pub scanner: Arc<quanzi_core::live_codes::lane::Scanner>,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
     /// trusted proxy.
     pub fn new(db: Db, server: quanzi_core::server::ServerSettings) -> Self {
         AppState(Arc::new(Shared {
+            scanner: Arc::new(quanzi_core::live_codes::lane::Scanner::new(db.clone())),
             db,
             throttle: quanzi_core::login_throttle::ThrottlePolicy::default(),
             trusted_proxies: Arc::new(client::TrustedProxies::default()),

@@ -21,8 +21,10 @@ use crate::{CoreError, Result};
 /// What a visitor brings to a scan.
 #[derive(Debug, Clone, Default)]
 pub struct ScanInput {
-    /// Who scanned.
+    /// Who scanned, when known.
     pub member: Option<MemberId>,
+    /// Else the browser's visitor key: a prospect is recorded for it the first time.
+    pub visitor: Option<String>,
     /// District and interest from the link or the two-question form (over the member's own).
     pub traits: Traits,
     /// The referral share that brought them: (programme, inviter).
@@ -36,6 +38,8 @@ pub struct ScanInput {
 pub struct Landing {
     /// The code.
     pub code: LiveCode,
+    /// Who scanned (a new visitor's prospect included).
+    pub member: MemberId,
     /// The group chosen, if any.
     pub group: Option<Group>,
     /// The staff member chosen by a staff code.
@@ -54,83 +58,161 @@ struct Decided {
     opened: Option<GroupId>,
 }
 
-/// Routes a scan of code `id` by `input.member` (see the module's note).
+/// A scan read and checked, ready for its transaction.
+pub(crate) struct Prepared {
+    code: LiveCode,
+    who: Who,
+    traits: Traits,
+    referral: Option<(i64, MemberId)>,
+    network: Option<String>,
+    offset: i64,
+}
+
+/// Who scanned: a known member, or a new browser's visitor key (a prospect is recorded for
+/// it in the scan's transaction).
+enum Who {
+    Member {
+        id: MemberId,
+        fresh: bool,
+        has_source: bool,
+    },
+    Visitor(String),
+}
+
+/// What the transaction did.
+pub(crate) struct Applied {
+    member: MemberId,
+    seat: Seat,
+    opened: bool,
+    redemption: Option<gift::Redemption>,
+}
+
+/// Routes a scan of code `id` (see the module's note), in a transaction of its own.
 pub async fn scan(db: &Db, t: TenantId, id: i64, input: ScanInput) -> Result<Landing> {
+    let p = prepare(db, t, id, input).await?;
+    let mut tx = db.begin().await?;
+    let a = apply(&mut tx, t, &p).await?;
+    tx.commit().await?;
+    finish(db, t, p, a).await
+}
+
+/// Reads what a scan needs before its transaction: the code, the member and their traits.
+pub(crate) async fn prepare(db: &Db, t: TenantId, id: i64, input: ScanInput) -> Result<Prepared> {
     let code = super::get(db, t, id).await?;
-    let m = input
-        .member
-        .ok_or_else(|| Invalid::one("member", "the visitor is not known"))?;
     if code.archived_at_ms.is_some() {
         return Err(Invalid::one("live_code", "the code has ended").into());
     }
-    let who = member::get(db, t, m)
-        .await?
-        .ok_or(CoreError::NotFound("member"))?;
     let mut traits = input.traits.clone();
-    if traits.district.is_none() {
-        traits.district = who.district.clone();
-    }
-    if traits.interests.is_empty() {
-        traits.interests = who.interests.clone();
-    }
-    traits.tier = SpendingTier::parse(&who.spending_tier);
-    let offset = crate::zone::offset_secs(db, t).await?;
+    let who = match (input.member, input.visitor) {
+        (Some(m), _) => {
+            let who = member::get(db, t, m)
+                .await?
+                .ok_or(CoreError::NotFound("member"))?;
+            if traits.district.is_none() {
+                traits.district = who.district.clone();
+            }
+            if traits.interests.is_empty() {
+                traits.interests = who.interests.clone();
+            }
+            traits.tier = SpendingTier::parse(&who.spending_tier);
+            let fresh = LifecycleStage::parse(&who.lifecycle_stage)
+                .is_some_and(|s| matches!(s, LifecycleStage::Prospect | LifecycleStage::New));
+            Who::Member {
+                id: m,
+                fresh,
+                has_source: who.source_channel.is_some(),
+            }
+        }
+        (None, Some(key)) => Who::Visitor(key),
+        (None, None) => return Err(Invalid::one("member", "the visitor is not known").into()),
+    };
+    Ok(Prepared {
+        code,
+        who,
+        traits,
+        referral: input.referral,
+        network: input
+            .ip
+            .as_deref()
+            .and_then(quanzi_domain::referral::guard::network),
+        offset: crate::zone::offset_secs(db, t).await?,
+    })
+}
+
+/// The scan's writes, in `tx` (its own, or a savepoint of a shared one).
+pub(crate) async fn apply(tx: &mut Tx, t: TenantId, p: &Prepared) -> Result<Applied> {
+    let code = &p.code;
+    let id = code.live_code_id;
     let now = now_ms();
-    let network = input
-        .ip
-        .as_deref()
-        .and_then(quanzi_domain::referral::guard::network);
-    let mut tx = db.begin().await?;
-    repo::lock(&mut tx, t, id).await?;
-    let held = repo::seat(&mut tx, t, id, m).await?;
-    let d = decide(&mut tx, t, &code, held.clone(), &traits, now, offset).await?;
+    repo::lock(tx, t, id).await?;
+    let (m, fresh, has_source) = match &p.who {
+        Who::Member {
+            id,
+            fresh,
+            has_source,
+        } => (*id, *fresh, *has_source),
+        Who::Visitor(key) => {
+            let source = format!("live_code:{}", code.slug);
+            // A visitor is a prospect: the code's gift is theirs (issued once).
+            let (m, _) = crate::visitors::visitor_in(tx, t, key, &source, now).await?;
+            (m, true, true)
+        }
+    };
+    let held = repo::seat(tx, t, id, m).await?;
+    let d = decide(tx, t, code, held.clone(), &p.traits, now, p.offset).await?;
     let mut seat = d.seat;
-    seat.network = network;
-    if let Some((program, inviter)) = input.referral {
+    seat.network = p.network.clone();
+    if let Some((program, inviter)) = p.referral {
         seat.program_id = Some(program);
         seat.inviter_member_id = Some(inviter.0);
     }
-    repo::hold(&mut tx, t, id, m, &seat).await?;
-    if let Some((program, sharer)) = input.referral.filter(|_| held.is_none()) {
+    repo::hold(tx, t, id, m, &seat).await?;
+    if let Some((program, sharer)) = p.referral.filter(|_| held.is_none()) {
         let net = seat.network.clone();
-        crate::referrals::on_visit(&mut tx, t, program, sharer, m, net.as_deref(), now).await?;
+        crate::referrals::on_visit(tx, t, program, sharer, m, net.as_deref(), now).await?;
     }
-    record_visit(&mut tx, t, &code, m, &seat, now).await?;
-    if who.source_channel.is_none() {
+    record_visit(tx, t, code, m, &seat, now).await?;
+    if !has_source {
         let patch = MemberPatch {
             source_channel: Some(Some(format!("live_code:{}", code.slug))),
             ..Default::default()
         };
-        member::update(&mut tx, t, m, &patch).await?;
+        member::update(tx, t, m, &patch).await?;
     }
-    let fresh = LifecycleStage::parse(&who.lifecycle_stage)
-        .is_some_and(|s| matches!(s, LifecycleStage::Prospect | LifecycleStage::New));
     let redemption = match code.gift_id.filter(|_| fresh) {
-        Some(g) => issue_gift(&mut tx, t, g, m, id, now).await?,
+        Some(g) => issue_gift(tx, t, g, m, id, now).await?,
         None => None,
     };
-    tx.commit().await?;
-    let group = match seat.group_id {
+    Ok(Applied {
+        member: m,
+        seat,
+        opened: d.opened.is_some(),
+        redemption,
+    })
+}
+
+/// The landing after the commit: the group's and the gift's views.
+pub(crate) async fn finish(db: &Db, t: TenantId, p: Prepared, a: Applied) -> Result<Landing> {
+    let group = match a.seat.group_id {
         Some(g) => Some(crate::groups::get(db, t, GroupId(g)).await?),
         None => None,
     };
-    let redemption = match redemption {
-        Some(r) => Some((
-            Redemption::from(r.clone()),
-            Gift::from(
-                gift::get(db, t, r.gift_id)
-                    .await?
-                    .ok_or(CoreError::NotFound("gift"))?,
-            ),
-        )),
+    let redemption = match a.redemption {
+        Some(r) => {
+            let g = gift::get(db, t, r.gift_id)
+                .await?
+                .ok_or(CoreError::NotFound("gift"))?;
+            Some((Redemption::from(r), Gift::from(g)))
+        }
         None => None,
     };
     Ok(Landing {
-        code,
+        code: p.code,
+        member: a.member,
         group,
-        staff: seat.staff_userid,
-        opened: d.opened.is_some(),
-        joined: seat.joined_at_ms.is_some(),
+        staff: a.seat.staff_userid,
+        opened: a.opened,
+        joined: a.seat.joined_at_ms.is_some(),
         redemption,
     })
 }

@@ -235,6 +235,31 @@ pub async fn visitor(db: &Db, t: TenantId, key: &str, source: Option<&str>) -> R
     .await
 }
 
+/// The member of a visitor key in an open transaction, recording a new prospect (with the
+/// source channel given) the first time; answers whether it was new.
+pub(crate) async fn visitor_in(
+    tx: &mut quanzi_store::Tx,
+    t: TenantId,
+    key: &str,
+    source: &str,
+    now: i64,
+) -> Result<(MemberId, bool)> {
+    if let Some(m) = identity::member_of(tx, t, "visitor", key).await? {
+        return Ok((m, false));
+    }
+    let short: String = key.chars().take(4).collect();
+    let new = MemberInput {
+        name: Some(format!("访客 {short}")),
+        source_channel: Some(source.to_string()),
+        lifecycle_stage: Some("prospect".into()),
+        ..Default::default()
+    }
+    .into_new(&[])?;
+    let m = crate::members::on_member_keys(member::create(tx, t, &new).await)?;
+    identity::add(tx, t, "visitor", key, MemberId(m.member_id), now).await?;
+    Ok((MemberId(m.member_id), true))
+}
+
 /// The member a visitor key belongs to, if it was recorded.
 pub async fn known_visitor(db: &Db, t: TenantId, key: &str) -> Result<Option<MemberId>> {
     Ok(identity::member_of_db(db, t, "visitor", key).await?)

@@ -68,25 +68,30 @@ struct LandingPage {
     me_href: String,
 }
 
-/// Who is on the page: a signed link, the page session, WeChat OAuth, else a visitor key
-/// (a new prospect the first time). `Err` is the answer to give instead (a refusal page or
-/// the OAuth redirect); the cookies to set come with the member.
+/// Who is on the page: a member (by a signed link, the page session or WeChat OAuth), or a
+/// browser's visitor key (a prospect is recorded for it with its first scan).
+enum Visitor {
+    Member(MemberId),
+    Key(String),
+}
+
+/// Works out who is on the page. `Err` is the answer to give instead (a refusal page or the
+/// OAuth redirect); the cookies to set come with the visitor.
 async fn identify(
     s: &AppState,
     v: &Visit,
     headers: &HeaderMap,
     link: Option<&str>,
-    source: &str,
-) -> Result<(MemberId, Vec<axum::http::HeaderValue>), Response> {
+) -> Result<(Visitor, Vec<axum::http::HeaderValue>), Response> {
     if let Some(token) = link {
         return match visitors::open_link(&s.db, &s.server, v.tenant, token).await {
-            Ok(Ok(m)) => Ok((m, vec![v.session_cookie(s, m).await?])),
+            Ok(Ok(m)) => Ok((Visitor::Member(m), vec![v.session_cookie(s, m).await?])),
             Ok(Err(r)) => Err(v.refused(&r)),
             Err(e) => Err(crate::ui::server_error(e)),
         };
     }
     if let Some(m) = v.session(s, headers).await? {
-        return Ok((m, Vec::new()));
+        return Ok((Visitor::Member(m), Vec::new()));
     }
     let oauth = visitors::oauth_config(&s.db, &s.server, v.tenant)
         .await
@@ -98,23 +103,16 @@ async fn identify(
             .map_err(crate::ui::server_error)?;
         return Err(Redirect::to(&url).into_response());
     }
-    let (key, fresh) = match crate::auth::cookie(headers, VISITOR_COOKIE)
+    match crate::auth::cookie(headers, VISITOR_COOKIE)
         .filter(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        Some(k) => (k, false),
-        None => (
-            random_key().ok_or_else(|| crate::ui::server_error("no randomness"))?,
-            true,
-        ),
-    };
-    let m = visitors::visitor(&s.db, v.tenant, &key, Some(source))
-        .await
-        .map_err(crate::ui::server_error)?;
-    let mut cookies = Vec::new();
-    if fresh {
-        cookies.push(v.cookie(s, VISITOR_COOKIE, &key, 400 * 86_400));
+        Some(k) => Ok((Visitor::Key(k), Vec::new())),
+        None => {
+            let key = random_key().ok_or_else(|| crate::ui::server_error("no randomness"))?;
+            let cookie = v.cookie(s, VISITOR_COOKIE, &key, 400 * 86_400);
+            Ok((Visitor::Key(key), vec![cookie]))
+        }
     }
-    Ok((m, cookies))
 }
 
 fn with_cookies(mut r: Response, cookies: Vec<axum::http::HeaderValue>) -> Response {
@@ -149,8 +147,7 @@ pub async fn landing(
         );
         return v.message(StatusCode::GONE, h, b);
     }
-    let source = format!("live_code:{}", code.slug);
-    let (m, cookies) = match identify(&s, &v, &headers, q.m.as_deref(), &source).await {
+    let (who, cookies) = match identify(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -176,8 +173,13 @@ pub async fn landing(
         x.map(|s| s.trim().chars().take(32).collect::<String>())
             .filter(|s| !s.is_empty())
     };
+    let (member, visitor) = match who {
+        Visitor::Member(m) => (Some(m), None),
+        Visitor::Key(k) => (None, Some(k)),
+    };
     let input = scan::ScanInput {
-        member: Some(m),
+        member,
+        visitor,
         traits: Traits {
             district: clean(q.d),
             interests: clean(q.i).into_iter().collect(),
@@ -186,7 +188,7 @@ pub async fn landing(
         referral,
         ip: Some(v.client.ip.to_string()),
     };
-    let landing = match scan::scan(&s.db, v.tenant, code.live_code_id, input).await {
+    let landing = match s.scanner.scan(v.tenant, code.live_code_id, input).await {
         Ok(l) => l,
         Err(CoreError::Invalid(e)) => {
             let msg =
