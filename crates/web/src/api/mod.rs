@@ -4,6 +4,7 @@ pub mod access;
 pub mod correct;
 pub mod events;
 pub mod groups;
+pub mod growth;
 pub mod influence;
 pub mod kpi;
 pub mod members;
@@ -109,8 +110,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Quanzi API", version = "1"),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError)),
-    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"))
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, quanzi_domain::FieldError,
+        quanzi_domain::live_code::RouteRule, quanzi_domain::live_code::staff::StaffSlot,
+        quanzi_domain::referral::ReferralRules, quanzi_domain::referral::InviteRule,
+        quanzi_domain::referral::Milestone, quanzi_domain::referral::FirstOrderRule,
+        quanzi_domain::referral::RewardSpec, quanzi_domain::referral::RewardKind)),
+    tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"),
+        (name = "live_codes"), (name = "gifts"), (name = "referrals"), (name = "member_pages"))
 )]
 pub struct ApiDoc;
 
@@ -124,6 +130,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(access::router())
         .merge(kpi::router())
         .merge(influence::router())
+        .merge(growth::router())
 }
 
 /// The API's routes and its whole OpenAPI document: the paths collected from the routes,
