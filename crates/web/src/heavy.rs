@@ -122,7 +122,9 @@ pub fn is_heavy(method: &Method, path: &str) -> bool {
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     matches!(
         segs.as_slice(),
-        ["api", "v1", "events" | "members" | "groups"]
+        ["api", "v1", "events" | "members" | "groups" | "live-codes" | "rewards"]
+            | ["api", "v1", "gifts", "costs"]
+            | ["api", "v1", "referral-programs", _, "leaderboard" | "cash-export"]
             | ["api", "v1", "members", _, "events" | "history"]
             | ["api", "v1", "groups", _, "members" | "history" | "activity"]
             | ["api", "v1", "kpi" | "influence", ..]
@@ -197,6 +199,10 @@ mod tests {
             "/api/v1/groups/3/activity",
             "/api/v1/kpi/overview",
             "/api/v1/influence/kol",
+            "/api/v1/live-codes",
+            "/api/v1/rewards",
+            "/api/v1/gifts/costs",
+            "/api/v1/referral-programs/2/cash-export",
             "/ui",
             "/ui/members",
             "/ui/kpi/retention/export",
