@@ -48,6 +48,10 @@ pub struct Config {
     pub wecom_api_base: String,
     /// WeCom callbacks whose `timestamp` is further than this from now are refused, seconds.
     pub wecom_callback_window_secs: i64,
+    /// Base URL of WeChat's web authorization page (the member pages' sign-in).
+    pub wechat_open_base: String,
+    /// Base URL of WeChat's official-account API (the app secrets are sent there).
+    pub wechat_api_base: String,
     /// Heavy-request and statement limits (`[limits]`); a TOML table, so it stays the last
     /// field (plain values must come before tables when the config is shown).
     pub limits: Limits,
@@ -73,6 +77,8 @@ impl Default for Config {
             allow_private_targets: false,
             wecom_api_base: "https://qyapi.weixin.qq.com".into(),
             wecom_callback_window_secs: 600,
+            wechat_open_base: "https://open.weixin.qq.com".into(),
+            wechat_api_base: "https://api.weixin.qq.com".into(),
             limits: Limits::default(),
         }
     }
@@ -89,6 +95,8 @@ pub const ENV_KEYS: &[&str] = &[
     "QUANZI_ALLOW_PRIVATE_TARGETS",
     "QUANZI_WECOM_API_BASE",
     "QUANZI_WECOM_CALLBACK_WINDOW_SECS",
+    "QUANZI_WECHAT_OPEN_BASE",
+    "QUANZI_WECHAT_API_BASE",
     "QUANZI_HEAVY_REQUESTS_PER_TENANT",
     "QUANZI_STATEMENT_TIMEOUT_MS",
 ];
@@ -145,6 +153,8 @@ impl Config {
                     cfg.allow_private_targets = parse_bool("QUANZI_ALLOW_PRIVATE_TARGETS", v)?
                 }
                 "QUANZI_WECOM_API_BASE" => cfg.wecom_api_base = v.clone(),
+                "QUANZI_WECHAT_OPEN_BASE" => cfg.wechat_open_base = v.clone(),
+                "QUANZI_WECHAT_API_BASE" => cfg.wechat_api_base = v.clone(),
                 "QUANZI_WECOM_CALLBACK_WINDOW_SECS" => {
                     cfg.wecom_callback_window_secs = v.parse().map_err(|_| {
                         anyhow::anyhow!("QUANZI_WECOM_CALLBACK_WINDOW_SECS must be whole seconds")
@@ -181,8 +191,14 @@ impl Config {
         let egress = quanzi_core::egress::Egress {
             allow_private: self.allow_private_targets,
         };
-        if let Err(reason) = egress.check_static(&self.wecom_api_base) {
-            anyhow::bail!("wecom_api_base: {reason} (or set allow_private_targets)");
+        for (key, url) in [
+            ("wecom_api_base", &self.wecom_api_base),
+            ("wechat_open_base", &self.wechat_open_base),
+            ("wechat_api_base", &self.wechat_api_base),
+        ] {
+            if let Err(reason) = egress.check_static(url) {
+                anyhow::bail!("{key}: {reason} (or set allow_private_targets)");
+            }
         }
         if !(1..=86_400).contains(&self.wecom_callback_window_secs) {
             anyhow::bail!("wecom_callback_window_secs: must be between 1 and 86400");

@@ -48,6 +48,8 @@ pub(crate) async fn server_settings(
     let mut s = quanzi_core::server::ServerSettings::new(sealer);
     s.egress.allow_private = cfg.allow_private_targets;
     s.wecom_api_base = cfg.wecom_api_base.trim_end_matches('/').to_string();
+    s.wechat_open_base = cfg.wechat_open_base.trim_end_matches('/').to_string();
+    s.wechat_api_base = cfg.wechat_api_base.trim_end_matches('/').to_string();
     s.wecom_callback_window_secs = cfg.wecom_callback_window_secs;
     Ok(s)
 }
