@@ -186,26 +186,33 @@ pub async fn pool_tx(tx: &mut Tx, tenant: TenantId, code: i64) -> Result<Vec<(i6
 /// A group as routing reads it: (group, members + live seats, advised, hard, archived at).
 pub type RoomRow = (i64, i64, i64, i64, Option<i64>);
 
-/// The rooms of `groups` at `now`: members plus seats held and not yet joined or expired.
-pub async fn rooms(
-    tx: &mut Tx,
-    tenant: TenantId,
-    groups: &[i64],
-    now: i64,
-) -> Result<Vec<RoomRow>> {
-    let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
-        let row: Option<RoomRow> = on_tx!(tx, k => sqlx::query_as(
-            "select g.group_id,
-                (select count(*) from group_membership m where m.tenant_id = g.tenant_id and m.group_id = g.group_id and m.left_at_ms is null)
-                + (select count(*) from live_code_seat s where s.tenant_id = g.tenant_id and s.group_id = g.group_id
-                    and s.joined_at_ms is null and s.expires_at_ms > $3),
-                g.capacity_advised, g.capacity_hard, g.archived_at_ms
-             from chat_group g where g.tenant_id = $1 and g.group_id = $2")
-            .bind(tenant.0).bind(*g).bind(now).fetch_optional(k).await)?;
-        out.extend(row);
+/// The rooms of `groups` at `now`, in their order: members plus seats held and not yet
+/// joined or expired. One statement for all of them.
+pub async fn rooms(tx: &mut Tx, tenant: TenantId, groups: &[i64], now: i64) -> Result<Vec<RoomRow>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let list: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "select g.group_id,
+            (select count(*) from group_membership m where m.tenant_id = g.tenant_id and m.group_id = g.group_id and m.left_at_ms is null)
+            + (select count(*) from live_code_seat s where s.tenant_id = g.tenant_id and s.group_id = g.group_id
+                and s.joined_at_ms is null and s.expires_at_ms > $2),
+            g.capacity_advised, g.capacity_hard, g.archived_at_ms
+         from chat_group g where g.tenant_id = $1 and g.group_id in ({})",
+        list.join(", ")
+    );
+    let rows: Vec<RoomRow> = on_tx!(tx, k => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(tenant.0).bind(now);
+        for g in groups {
+            q = q.bind(*g);
+        }
+        q.fetch_all(k).await
+    })?;
+    Ok(groups
+        .iter()
+        .filter_map(|g| rows.iter().find(|r| r.0 == *g).copied())
+        .collect())
 }
 
 /// A member's seat in a code.
