@@ -188,7 +188,12 @@ pub type RoomRow = (i64, i64, i64, i64, Option<i64>);
 
 /// The rooms of `groups` at `now`, in their order: members plus seats held and not yet
 /// joined or expired. One statement for all of them.
-pub async fn rooms(tx: &mut Tx, tenant: TenantId, groups: &[i64], now: i64) -> Result<Vec<RoomRow>> {
+pub async fn rooms(
+    tx: &mut Tx,
+    tenant: TenantId,
+    groups: &[i64],
+    now: i64,
+) -> Result<Vec<RoomRow>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }

@@ -122,9 +122,18 @@ pub fn is_heavy(method: &Method, path: &str) -> bool {
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     matches!(
         segs.as_slice(),
-        ["api", "v1", "events" | "members" | "groups" | "live-codes" | "rewards"]
-            | ["api", "v1", "gifts", "costs"]
-            | ["api", "v1", "referral-programs", _, "leaderboard" | "cash-export"]
+        [
+            "api",
+            "v1",
+            "events" | "members" | "groups" | "live-codes" | "rewards"
+        ] | ["api", "v1", "gifts", "costs"]
+            | [
+                "api",
+                "v1",
+                "referral-programs",
+                _,
+                "leaderboard" | "cash-export"
+            ]
             | ["api", "v1", "members", _, "events" | "history"]
             | ["api", "v1", "groups", _, "members" | "history" | "activity"]
             | ["api", "v1", "kpi" | "influence", ..]

@@ -158,13 +158,13 @@ async fn render_me(
                         format!(
                             "{} {}",
                             quanzi_domain::Fen(r.amount).yuan_string(),
-                            text::t(v.lang, "kind.cash")
+                            text::t(v.lang, "unit.cash")
                         )
                     } else {
                         format!(
                             "{} {}",
                             r.amount,
-                            text::t(v.lang, &format!("kind.{}", r.kind))
+                            text::t(v.lang, &format!("unit.{}", r.kind))
                         )
                     };
                     RewardLine {

@@ -4,6 +4,7 @@ mod correct;
 mod error_page;
 mod form;
 mod format;
+mod growth;
 pub mod i18n;
 mod influence;
 mod kpi;
@@ -266,12 +267,12 @@ pub fn router() -> Router<AppState> {
         .route("/ui/kpi/{page}/body", get(kpi::body))
         .route("/ui/kpi/{page}/export", get(kpi::export_table))
         .route("/ui/campaigns", get(pages::campaigns))
-        .route("/ui/growth", get(pages::growth))
         .route("/ui/settings", get(settings::settings))
         .route("/ui/settings/api-keys", post(settings::create_key))
         .route("/ui/settings/custom-fields", post(settings::fields::define))
         .merge(settings::channels::router())
         .merge(influence::router())
+        .merge(growth::router())
         .route(
             "/ui/{*rest}",
             axum::routing::any(|| async {

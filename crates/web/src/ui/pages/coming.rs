@@ -1,4 +1,4 @@
-//! The placeholder pages for features still to come (`/ui/campaigns`, `/ui/growth`).
+//! The placeholder page for a feature still to come (`/ui/campaigns`).
 
 use askama::Template;
 use axum::response::Response;
@@ -19,14 +19,5 @@ pub async fn campaigns(u: UiUser) -> Response {
         l: u.layout("campaigns"),
         title_key: "nav.campaigns",
         body_key: "coming.campaigns",
-    })
-}
-
-/// GET /ui/growth.
-pub async fn growth(u: UiUser) -> Response {
-    render(ComingPage {
-        l: u.layout("growth"),
-        title_key: "nav.growth",
-        body_key: "coming.growth",
     })
 }

@@ -28,7 +28,7 @@ mod members;
 mod merge;
 mod selection;
 
-pub use coming::{campaigns, growth};
+pub use coming::campaigns;
 pub use dashboard::dashboard;
 pub use group_form::{
     archive as archive_group, create as create_group, edit_form as edit_group_form,
