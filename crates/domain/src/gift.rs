@@ -45,13 +45,7 @@ impl GiftInput {
     /// Validates the input.
     pub fn into_new(self) -> Result<NewGift, Invalid> {
         let mut e = Invalid::default();
-        let name = match self.name.as_deref() {
-            Some(n) => text::required(&mut e, "name", n, 64),
-            None => {
-                e.push("name", "is required");
-                None
-            }
-        };
+        let name = text::present(&mut e, "name", self.name.as_deref(), 64);
         let cost_fen = self.cost_fen.unwrap_or(0);
         if !(0..=10_000_000).contains(&cost_fen) {
             e.push("cost_fen", "must be between 0 and 10000000");

@@ -205,20 +205,9 @@ impl ProgramInput {
     /// Validates the input.
     pub fn into_new(self) -> Result<NewProgram, Invalid> {
         let mut e = Invalid::default();
-        let name = match self.name.as_deref() {
-            Some(n) => text::required(&mut e, "name", n, 64),
-            None => {
-                e.push("name", "is required");
-                None
-            }
-        };
-        let slug = match self.slug.as_deref() {
-            Some(s) => crate::live_code::check_slug(&mut e, "slug", s.trim()),
-            None => {
-                e.push("slug", "is required");
-                None
-            }
-        };
+        let name = text::present(&mut e, "name", self.name.as_deref(), 64);
+        let slug = text::present(&mut e, "slug", self.slug.as_deref(), 40)
+            .and_then(|s| crate::live_code::check_slug(&mut e, "slug", s.trim()));
         let rules = self.rules.unwrap_or_default();
         rules.check(&mut e);
         let budget_fen = self.budget_fen.unwrap_or(0);

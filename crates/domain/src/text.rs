@@ -38,6 +38,23 @@ fn bounded(errors: &mut Invalid, field: &str, v: &str, max: usize) -> Option<Str
     Some(v.to_string())
 }
 
+/// A required text field of a create request: "is required" when absent, else as
+/// [`required`].
+pub fn present(
+    errors: &mut Invalid,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    match value {
+        Some(v) => required(errors, field, v, max),
+        None => {
+            errors.push(field, "is required");
+            None
+        }
+    }
+}
+
 /// Checks a machine key (idempotency key, custom field key, event kind): ASCII letters,
 /// digits and `_-.:` only, 1..=`max` long.
 pub fn key(errors: &mut Invalid, field: &str, value: &str, max: usize) -> Option<String> {

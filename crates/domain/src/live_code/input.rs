@@ -89,20 +89,9 @@ impl LiveCodeInput {
     /// Validates the input.
     pub fn into_new(self) -> Result<NewLiveCode, Invalid> {
         let mut e = Invalid::default();
-        let name = match self.name.as_deref() {
-            Some(n) => text::required(&mut e, "name", n, 64),
-            None => {
-                e.push("name", "is required");
-                None
-            }
-        };
-        let slug = match self.slug.as_deref() {
-            Some(s) => check_slug(&mut e, "slug", s.trim()),
-            None => {
-                e.push("slug", "is required");
-                None
-            }
-        };
+        let name = text::present(&mut e, "name", self.name.as_deref(), 64);
+        let slug = text::present(&mut e, "slug", self.slug.as_deref(), 40)
+            .and_then(|s| check_slug(&mut e, "slug", s.trim()));
         let kind = match self.kind.as_deref().map(str::trim) {
             None => Some(LiveCodeKind::Poster),
             Some(k) => {

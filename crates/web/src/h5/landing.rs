@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use quanzi_core::CoreError;
 use quanzi_core::live_codes::{self, scan};
@@ -15,7 +15,6 @@ use serde::Deserialize;
 
 use super::{Chrome, REFERRAL_COOKIE, VISITOR_COOKIE, Visit, page_html, random_key, text};
 use crate::AppState;
-use crate::client::Client;
 
 /// The landing page's query.
 #[derive(Debug, Default, Deserialize)]
@@ -125,16 +124,11 @@ fn with_cookies(mut r: Response, cookies: Vec<axum::http::HeaderValue>) -> Respo
 /// GET /h/{tenant}/c/{slug}: the landing page of a live code.
 pub async fn landing(
     State(s): State<AppState>,
-    Path((tenant, slug)): Path<(String, String)>,
+    Path((_, slug)): Path<(String, String)>,
     Query(q): Query<LandingQuery>,
     headers: HeaderMap,
-    uri: Uri,
-    client: Client,
+    v: Visit,
 ) -> Response {
-    let v = match Visit::of(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let code = match live_codes::by_slug(&s.db, v.tenant, &slug).await {
         Ok(c) => c,
         Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
@@ -260,15 +254,10 @@ async fn known(s: &AppState, v: &Visit, headers: &HeaderMap) -> Result<Option<Me
 /// POST /h/{tenant}/c/{slug}/joined: the member says they joined the group shown.
 pub async fn joined(
     State(s): State<AppState>,
-    Path((tenant, slug)): Path<(String, String)>,
+    Path((_, slug)): Path<(String, String)>,
     headers: HeaderMap,
-    uri: Uri,
-    client: Client,
+    v: Visit,
 ) -> Response {
-    let v = match Visit::of(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let back = format!("/h/{}/c/{}", v.slug, slug);
     let m = match known(&s, &v, &headers).await {
         Ok(Some(m)) => m,
@@ -282,13 +271,7 @@ pub async fn joined(
     };
     match scan::confirm_join(&s.db, v.tenant, code.live_code_id, m).await {
         Ok(_) => Redirect::to(&format!("{back}?asked=1")).into_response(),
-        Err(CoreError::Invalid(e)) => {
-            let msg =
-                e.0.first()
-                    .map(|f| v.lang.reason(&f.reason))
-                    .unwrap_or_default();
-            v.message(StatusCode::UNPROCESSABLE_ENTITY, &code.name, &msg)
-        }
+        Err(CoreError::Invalid(e)) => v.invalid(&code.name, &e),
         Err(e) => crate::ui::server_error(e),
     }
 }
@@ -297,15 +280,10 @@ pub async fn joined(
 /// only while it has not expired.
 pub async fn group_qr(
     State(s): State<AppState>,
-    Path((tenant, group)): Path<(String, String)>,
+    Path((_, group)): Path<(String, String)>,
     headers: HeaderMap,
-    uri: Uri,
-    client: Client,
+    v: Visit,
 ) -> Response {
-    let v = match Visit::of(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let Ok(g) = group.parse::<i64>() else {
         return super::not_found(v.lang, &v.shop);
     };

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use quanzi_core::{gifts, referrals, visitors};
 use serde::Deserialize;
@@ -12,7 +12,6 @@ use serde::Deserialize;
 use super::landing::GiftCode;
 use super::{Chrome, REFERRAL_COOKIE, Visit, page_html, text};
 use crate::AppState;
-use crate::client::Client;
 
 /// A programme on the member's page.
 pub struct ProgramCard {
@@ -49,29 +48,13 @@ struct MePage {
     gifts: Vec<GiftCode>,
 }
 
-async fn visit(
-    s: &AppState,
-    tenant: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-    client: Client,
-) -> Result<Visit, Response> {
-    Visit::of(s, tenant, headers, uri, client).await
-}
-
 /// GET /h/{tenant}/m/{token}: opens a signed member link; a refused link gets a page saying
 /// why, and nothing is written.
 pub async fn open_link(
     State(s): State<AppState>,
-    Path((tenant, token)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Client,
+    Path((_, token)): Path<(String, String)>,
+    v: Visit,
 ) -> Response {
-    let v = match visit(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     match visitors::open_link(&s.db, &s.server, v.tenant, &token).await {
         Ok(Ok(m)) => match v.session_cookie(&s, m).await {
             Ok(c) => {
@@ -87,17 +70,7 @@ pub async fn open_link(
 }
 
 /// GET /h/{tenant}/me: the member's own page.
-pub async fn me(
-    State(s): State<AppState>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Client,
-) -> Response {
-    let v = match visit(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn me(State(s): State<AppState>, headers: HeaderMap, v: Visit) -> Response {
     let m = match v.session(&s, &headers).await {
         Ok(Some(m)) => m,
         Ok(None) => {
@@ -199,15 +172,9 @@ async fn render_me(
 /// share is remembered and the friend sent on to the programme's live code.
 pub async fn shared(
     State(s): State<AppState>,
-    Path((tenant, program, token)): Path<(String, String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Client,
+    Path((_, program, token)): Path<(String, String, String)>,
+    v: Visit,
 ) -> Response {
-    let v = match visit(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let key = match visitors::secret(&s.db, &s.server, v.tenant).await {
         Ok(k) => k,
         Err(e) => return crate::ui::server_error(e),
@@ -247,16 +214,9 @@ pub struct OAuthBack {
 /// `state` gets a page saying so, and nothing is written.
 pub async fn oauth_back(
     State(s): State<AppState>,
-    Path(tenant): Path<String>,
     Query(q): Query<OAuthBack>,
-    headers: HeaderMap,
-    uri: Uri,
-    client: Client,
+    v: Visit,
 ) -> Response {
-    let v = match visit(&s, &tenant, &headers, &uri, client).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let (Some(code), Some(state)) = (q.code, q.state) else {
         return v.refused(&visitors::Refusal::BadState);
     };

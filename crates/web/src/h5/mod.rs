@@ -114,6 +114,15 @@ impl Visit {
         })
     }
 
+    /// The page naming the first field error of a refused request (422).
+    pub fn invalid(&self, title: &str, e: &quanzi_domain::Invalid) -> Response {
+        let msg =
+            e.0.first()
+                .map(|f| self.lang.reason(&f.reason))
+                .unwrap_or_default();
+        self.message(StatusCode::UNPROCESSABLE_ENTITY, title, &msg)
+    }
+
     /// The page chrome with `title`.
     pub fn chrome(&self, title: &str) -> Chrome {
         let base = self.path.split('?').next().unwrap_or("/");
@@ -199,6 +208,27 @@ impl Visit {
             self.slug
         );
         HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
+    }
+}
+
+/// Every member page knows its tenant from the path's first segment after `/h/`; an
+/// unknown tenant is the not-found page.
+impl axum::extract::FromRequestParts<AppState> for Visit {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let slug = parts
+            .uri
+            .path()
+            .strip_prefix("/h/")
+            .and_then(|p| p.split('/').next())
+            .unwrap_or_default()
+            .to_string();
+        let client = Client::of(parts, &s.trusted_proxies);
+        Visit::of(s, &slug, &parts.headers, &parts.uri, client).await
     }
 }
 
