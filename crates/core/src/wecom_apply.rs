@@ -75,8 +75,9 @@ async fn contact(
             let m = ensure_member(tx, t, &c.external_user_id, state).await?;
             let code = state.and_then(crate::live_codes::wecom::code_of_state);
             if let (Some(code), ContactChange::AddExternalContact) = (code, &c.change) {
-                let welcome = c.welcome_code.as_deref();
-                crate::live_codes::wecom::on_contact(tx, t, code, m, &c.user_id, welcome).await?;
+                use crate::live_codes::wecom::{Through, attribute};
+                let through = Through::Staff(&c.user_id, c.welcome_code.as_deref());
+                attribute(tx, t, code, m, through).await?;
             }
         }
         ContactChange::DelFollowUser => {
@@ -196,7 +197,10 @@ async fn update(
     }
     store_events(tx, t, inputs).await?;
     let changed_meta = !matches!(u.detail, UpdateDetail::AddMember | UpdateDetail::DelMember);
-    if gap || changed_meta {
+    // Who joined through a live code's join way is told only by the group's details.
+    let through_way = u.detail == UpdateDetail::AddMember
+        && quanzi_store::live_code::has_join_way(tx, t, g).await?;
+    if gap || changed_meta || through_way {
         let mut job = NewJob::new(
             RESYNC_JOB,
             serde_json::json!({ "chat_id": chat_id }),

@@ -269,10 +269,22 @@ pub async fn sync_chat(
     let version = gc.member_version.clone().unwrap_or_else(|| now.to_string());
     let mut inputs = Vec::new();
     for cm in &customers {
-        if current.contains_key(&cm.userid) {
+        // A join through one of Quanzi's join ways is the live code's (once).
+        let code = cm
+            .state
+            .as_deref()
+            .and_then(crate::live_codes::wecom::code_of_state);
+        if current.contains_key(&cm.userid) && code.is_none() {
             continue;
         }
         let m = ensure_member(&mut tx, t, &cm.userid, cm.state.as_deref()).await?;
+        if let Some(code) = code {
+            use crate::live_codes::wecom::{Through, attribute};
+            attribute(&mut tx, t, code, m, Through::Group(g)).await?;
+        }
+        if current.contains_key(&cm.userid) {
+            continue;
+        }
         let at = if cm.join_time > 0 {
             cm.join_time * 1000
         } else {

@@ -161,6 +161,15 @@ pub async fn set_wecom(
         .bind(tenant.0).bind(id).bind(config_id).bind(qr_url).execute(k).await.map(|_| ()).map_err(Into::into))
 }
 
+/// Whether a live code with a WeCom join way fills `group`.
+pub async fn has_join_way(tx: &mut Tx, tenant: TenantId, group: GroupId) -> Result<bool> {
+    let n: i64 = on_tx!(tx, k => sqlx::query_scalar("select count(*) from live_code_group p join live_code c
+        on c.tenant_id = p.tenant_id and c.live_code_id = p.live_code_id
+        where p.tenant_id = $1 and p.group_id = $2 and c.wecom_config_id is not null and c.kind <> 'staff'")
+        .bind(tenant.0).bind(group.0).fetch_one(k).await)?;
+    Ok(n > 0)
+}
+
 /// Locks the code's row for a scan's routing (PostgreSQL; SQLite's writes are serial), so
 /// two scans cannot both take a group's last place or both open a new group.
 pub async fn lock(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<()> {

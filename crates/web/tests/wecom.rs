@@ -22,22 +22,6 @@ use wecom_common::*;
 
 const OTHER_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
-fn chat_update(detail: &str, who: &str, t: i64, last: &str, cur: &str) -> String {
-    let scene = if detail == "add_member" {
-        "<JoinScene>1</JoinScene>"
-    } else {
-        "<QuitScene>0</QuitScene>"
-    };
-    format!(
-        "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
-         <CreateTime>{t}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
-         <Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA]]></ChatId>\
-         <ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[{detail}]]></UpdateDetail>{scene}\
-         <MemChangeCnt>1</MemChangeCnt><MemChangeList><Item>{who}</Item></MemChangeList>\
-         <LastMemVer>{last}</LastMemVer><CurMemVer>{cur}</CurMemVer></xml>"
-    )
-}
-
 /// The tenant's events (up to 100), newest first.
 async fn events_of(db: &Db, t: TenantId) -> Vec<quanzi_core::read::event::Event> {
     let all = quanzi_core::read::event::EventFilter {

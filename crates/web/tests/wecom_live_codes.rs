@@ -24,6 +24,8 @@ use wecom_common::*;
 
 type Seen = Arc<Mutex<Vec<(String, Value)>>>;
 
+const CHAT: &str = "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA";
+
 async fn wecom_api(seen: Seen) -> String {
     async fn call(
         State(seen): State<Seen>,
@@ -31,10 +33,25 @@ async fn wecom_api(seen: Seen) -> String {
         Json(body): Json<Value>,
     ) -> Json<Value> {
         seen.lock().unwrap().push((rest.clone(), body));
+        // The group's details name who joined through which way (the last way's state).
+        let state = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find_map(|(p, b)| (p == "groupchat/add_join_way").then(|| b["state"].clone()));
+        let joiner = json!({"userid": "wmJOINER", "type": 2, "join_time": now_ms() / 1000,
+            "join_scene": 3, "state": state});
         Json(match rest.as_str() {
-            "add_contact_way" => {
-                json!({"errcode": 0, "errmsg": "ok", "config_id": "cfg-1", "qr_code": "https://wework.qpic.cn/wwpic/c1/0"})
+            "add_contact_way" => json!({"errcode": 0, "errmsg": "ok", "config_id": "cfg-1",
+                "qr_code": "https://wework.qpic.cn/wwpic/c1/0"}),
+            "groupchat/add_join_way" => {
+                json!({"errcode": 0, "errmsg": "ok", "config_id": "cfg-join"})
             }
+            "groupchat/get_join_way" => json!({"errcode": 0, "errmsg": "ok",
+                "join_way": {"qr_code": "https://wework.qpic.cn/wwpic/j1/0"}}),
+            "groupchat/get" => json!({"errcode": 0, "errmsg": "ok", "group_chat": {"chat_id": CHAT,
+                "name": "南山店1群", "owner": "zhangsan", "member_version": "v1", "member_list": [joiner]}}),
             _ => json!({"errcode": 0, "errmsg": "ok"}),
         })
     }
@@ -165,5 +182,80 @@ async fn a_staff_code_becomes_a_contact_way_and_its_contacts_are_attributed_tagg
             .expect("a welcome");
         assert_eq!(welcome["welcome_code"], "WELCOMECODE");
         assert_eq!(welcome["text"]["content"], "欢迎加入，回复「福利」领券");
+    }
+}
+
+#[tokio::test]
+async fn a_join_through_a_codes_join_way_is_attributed_to_the_code_once() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let backend = db.backend();
+        let seen = Seen::default();
+        let mut server = quanzi_testkit::server();
+        server.wecom_api_base = wecom_api(seen.clone()).await;
+        let t = tenant(db, "joinway").await;
+        let connection = ConnectionInput {
+            corp_id: CORP.into(),
+            token: TOKEN.into(),
+            encoding_aes_key: KEY.into(),
+            api_secret: "contact-secret".into(),
+        };
+        save_connection(db, &server, t.id, connection)
+            .await
+            .unwrap();
+        let g = quanzi_core::groups::create(
+            db,
+            t.id,
+            quanzi_domain::group::GroupInput {
+                name: Some("南山店1群".into()),
+                external_chat_id: Some(CHAT.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let code = live_codes::create(
+            db,
+            t.id,
+            LiveCodeInput {
+                name: Some("海报".into()),
+                slug: Some("poster".into()),
+                group_ids: Some(vec![g.group_id]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let ctx = JobContext::new(db.clone(), server.clone());
+        drain(&ctx).await;
+        let made = live_codes::get(db, t.id, code.live_code_id).await.unwrap();
+        assert_eq!(
+            made.wecom_config_id.as_deref(),
+            Some("cfg-join"),
+            "{backend}"
+        );
+        let app = spawn_app_with(db.clone(), server.clone()).await;
+        let http = reqwest::Client::new();
+        for (n, nonce) in [(1, "j1"), (2, "j2")] {
+            let ts = now_ms() / 1000;
+            let xml = chat_update("add_member", "wmJOINER", ts + n, "v0", "v1");
+            let status = post(
+                &http,
+                &app.url,
+                &t.slug,
+                &sealed(TOKEN, KEY, CORP, &xml, nonce),
+            )
+            .await;
+            assert_eq!(status, 200);
+            drain(&ctx).await;
+        }
+        let f = live_codes::funnel_of(db, t.id, code.live_code_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (f.scans, f.seated, f.joined),
+            (1, 1, 1),
+            "{backend}: attributed once"
+        );
     }
 }

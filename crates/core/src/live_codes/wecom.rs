@@ -7,7 +7,7 @@
 use quanzi_domain::job::NewJob;
 use quanzi_domain::live_code::LiveCodeKind;
 use quanzi_domain::tag::{TagInput, TagName};
-use quanzi_domain::{MemberId, TenantId};
+use quanzi_domain::{GroupId, MemberId, TenantId};
 use quanzi_store::live_code::{self as repo, Seat};
 use quanzi_store::{Tx, group, jobs, now_ms, tag};
 use serde_json::json;
@@ -132,24 +132,43 @@ async fn run_way(ctx: &JobContext, c: &Claimed) -> std::result::Result<(), JobEr
     Ok(())
 }
 
-/// A customer added staff member `staff` through code `code`'s WeCom way: their seat is
-/// recorded as joined with that staff member, the code's tags put on them, the scan counted
-/// as a visit, and the welcome message queued.
-pub(crate) async fn on_contact(
+/// Where a customer came in through a code's WeCom way: a staff member (contact way) or a
+/// group (join way).
+pub(crate) enum Through<'a> {
+    /// Added this staff member; the add event's welcome code, if any.
+    Staff(&'a str, Option<&'a str>),
+    /// Joined this group.
+    Group(GroupId),
+}
+
+/// A customer came in through code `code`'s WeCom way: their seat is recorded as joined
+/// (with the staff member or in the group), the code's tags put on them, the scan counted as
+/// a visit, and a contact's welcome message queued.
+pub(crate) async fn attribute(
     tx: &mut Tx,
     t: TenantId,
     code: i64,
     m: MemberId,
-    staff: &str,
-    welcome_code: Option<&str>,
+    through: Through<'_>,
 ) -> Result<()> {
     let Some(row) = repo::get_tx(tx, t, code).await? else {
         return Ok(());
     };
+    let (staff, group, welcome_code) = match through {
+        Through::Staff(s, w) => (Some(s.to_string()), None, w),
+        Through::Group(g) => (None, Some(g.0), None),
+    };
+    if let Some(held) = repo::seat(tx, t, code, m).await?
+        && held.joined_at_ms.is_some()
+        && held.group_id == group
+        && (staff.is_none() || held.staff_userid == staff)
+    {
+        return Ok(()); // attributed already: a resync sees the same member again
+    }
     let now = now_ms();
     let seat = Seat {
-        group_id: None,
-        staff_userid: Some(staff.to_string()),
+        group_id: group,
+        staff_userid: staff,
         scanned_at_ms: now,
         expires_at_ms: now,
         joined_at_ms: Some(now),
@@ -166,11 +185,7 @@ pub(crate) async fn on_contact(
         }
     }
     let view = crate::views::LiveCode::of(row, Vec::new());
-    let visit = Seat {
-        staff_userid: Some(staff.to_string()),
-        ..seat
-    };
-    super::scan::record_visit(tx, t, &view, m, &visit, now).await?;
+    super::scan::record_visit(tx, t, &view, m, &seat, now).await?;
     if let (Some(code_text), Some(text)) = (welcome_code, view.welcome.as_deref()) {
         let payload = json!({ "welcome_code": code_text, "text": text });
         jobs::enqueue(tx, t, &NewJob::new(WELCOME_JOB, payload, now), now).await?;

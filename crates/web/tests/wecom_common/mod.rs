@@ -87,3 +87,20 @@ pub async fn post(c: &Client, url: &str, slug: &str, (q, body): &(String, String
         .unwrap()
         .status()
 }
+
+/// A group's member change, as WeCom sends it (`add_member` or `del_member`).
+pub fn chat_update(detail: &str, who: &str, t: i64, last: &str, cur: &str) -> String {
+    let scene = if detail == "add_member" {
+        "<JoinScene>1</JoinScene>"
+    } else {
+        "<QuitScene>0</QuitScene>"
+    };
+    format!(
+        "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+         <CreateTime>{t}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[change_external_chat]]></Event><ChatId><![CDATA[wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA]]></ChatId>\
+         <ChangeType><![CDATA[update]]></ChangeType><UpdateDetail><![CDATA[{detail}]]></UpdateDetail>{scene}\
+         <MemChangeCnt>1</MemChangeCnt><MemChangeList><Item>{who}</Item></MemChangeList>\
+         <LastMemVer>{last}</LastMemVer><CurMemVer>{cur}</CurMemVer></xml>"
+    )
+}
