@@ -76,6 +76,18 @@ pub async fn live_qr(
         .bind(tenant.0).bind(group.0).bind(now).fetch_optional(p).await.map_err(Into::into))
 }
 
+/// Until when a group's QR image is valid, if it has one that is at `now` (the image itself
+/// is not read).
+pub async fn qr_valid_until(
+    db: &Db,
+    tenant: TenantId,
+    group: GroupId,
+    now: i64,
+) -> Result<Option<i64>> {
+    on_pool!(db, p => sqlx::query_scalar("select expires_at_ms from group_qr where tenant_id = $1 and group_id = $2 and expires_at_ms > $3")
+        .bind(tenant.0).bind(group.0).bind(now).fetch_optional(p).await.map_err(Into::into))
+}
+
 /// Each group's QR expiry (expired ones included), for the operator's pages.
 pub async fn qr_expiries(db: &Db, tenant: TenantId) -> Result<Vec<(i64, i64)>> {
     on_pool!(db, p => sqlx::query_as("select group_id, expires_at_ms from group_qr where tenant_id = $1")

@@ -11,7 +11,8 @@ use quanzi_domain::TenantId;
 use quanzi_store::{Db, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::scan::{Applied, Landing, Prepared, ScanInput, apply, finish, prepare};
+use super::scan::{Applied, Landing, Prepared, ScanInput, apply, finish, prepare, prepare_code};
+use crate::views::LiveCode;
 use crate::{CoreError, Result};
 
 /// Scans per shared transaction at most.
@@ -48,6 +49,21 @@ impl Scanner {
     /// scans queued at the same time.
     pub async fn scan(&self, t: TenantId, id: i64, input: ScanInput) -> Result<Landing> {
         let p = prepare(&self.db, t, id, input).await?;
+        self.queue(t, p).await
+    }
+
+    /// [`Scanner::scan`] of a code the caller has read already.
+    pub async fn scan_code(
+        &self,
+        t: TenantId,
+        code: LiveCode,
+        input: ScanInput,
+    ) -> Result<Landing> {
+        let p = prepare_code(&self.db, t, code, input).await?;
+        self.queue(t, p).await
+    }
+
+    async fn queue(&self, t: TenantId, p: Prepared) -> Result<Landing> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(run(self.db.clone(), rx));

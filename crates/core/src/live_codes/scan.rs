@@ -50,6 +50,10 @@ pub struct Landing {
     pub joined: bool,
     /// The member's lead-gift code, if the code gives one.
     pub redemption: Option<(Redemption, Gift)>,
+    /// Until when the chosen group's own QR image is valid, when it has one that is.
+    pub group_qr_until: Option<i64>,
+    /// The tenant's offset from UTC, seconds (for showing times).
+    pub offset_secs: i64,
 }
 
 /// The seat a scan decided, with what it did along the way.
@@ -99,6 +103,16 @@ pub async fn scan(db: &Db, t: TenantId, id: i64, input: ScanInput) -> Result<Lan
 /// Reads what a scan needs before its transaction: the code, the member and their traits.
 pub(crate) async fn prepare(db: &Db, t: TenantId, id: i64, input: ScanInput) -> Result<Prepared> {
     let code = super::get(db, t, id).await?;
+    prepare_code(db, t, code, input).await
+}
+
+/// [`prepare`] with the code already read.
+pub(crate) async fn prepare_code(
+    db: &Db,
+    t: TenantId,
+    code: LiveCode,
+    input: ScanInput,
+) -> Result<Prepared> {
     if code.archived_at_ms.is_some() {
         return Err(Invalid::one("live_code", "the code has ended").into());
     }
@@ -197,6 +211,12 @@ pub(crate) async fn finish(db: &Db, t: TenantId, p: Prepared, a: Applied) -> Res
         Some(g) => Some(crate::groups::get(db, t, GroupId(g)).await?),
         None => None,
     };
+    let group_qr_until = match a.seat.group_id {
+        Some(g) => {
+            quanzi_store::live_code_funnel::qr_valid_until(db, t, GroupId(g), now_ms()).await?
+        }
+        None => None,
+    };
     let redemption = match a.redemption {
         Some(r) => {
             let g = gift::get(db, t, r.gift_id)
@@ -214,6 +234,8 @@ pub(crate) async fn finish(db: &Db, t: TenantId, p: Prepared, a: Applied) -> Res
         opened: a.opened,
         joined: a.seat.joined_at_ms.is_some(),
         redemption,
+        group_qr_until,
+        offset_secs: p.offset,
     })
 }
 

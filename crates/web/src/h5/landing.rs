@@ -157,12 +157,13 @@ pub async fn landing(
         };
         return with_cookies(page_html(page), cookies);
     }
-    let key = match visitors::secret(&s.db, &s.server, v.tenant).await {
-        Ok(k) => k,
-        Err(e) => return crate::ui::server_error(e),
+    let referral = match crate::auth::cookie(&headers, REFERRAL_COOKIE) {
+        Some(token) => match visitors::secret(&s.db, &s.server, v.tenant).await {
+            Ok(key) => visitors::open_referral(&key, v.tenant, &token),
+            Err(e) => return crate::ui::server_error(e),
+        },
+        None => None,
     };
-    let referral = crate::auth::cookie(&headers, REFERRAL_COOKIE)
-        .and_then(|t| visitors::open_referral(&key, v.tenant, &t));
     let clean = |x: Option<String>| {
         x.map(|s| s.trim().chars().take(32).collect::<String>())
             .filter(|s| !s.is_empty())
@@ -182,30 +183,16 @@ pub async fn landing(
         referral,
         ip: Some(v.client.ip.to_string()),
     };
-    let landing = match s.scanner.scan(v.tenant, code.live_code_id, input).await {
+    let name = code.name.clone();
+    let landing = match s.scanner.scan_code(v.tenant, code, input).await {
         Ok(l) => l,
-        Err(CoreError::Invalid(e)) => {
-            let msg =
-                e.0.first()
-                    .map(|f| v.lang.reason(&f.reason))
-                    .unwrap_or_default();
-            return with_cookies(
-                v.message(StatusCode::UNPROCESSABLE_ENTITY, &code.name, &msg),
-                cookies,
-            );
-        }
+        Err(CoreError::Invalid(e)) => return with_cookies(v.invalid(&name, &e), cookies),
         Err(e) => return crate::ui::server_error(e),
     };
-    let offset = quanzi_core::zone::offset_secs(&s.db, v.tenant)
-        .await
-        .unwrap_or(8 * 3600);
-    let qr_src = match &landing.group {
-        Some(g) => match live_codes::group_qr(&s.db, v.tenant, g.group_id).await {
-            Ok(Some(_)) => Some(format!("/h/{}/g/{}/qr", v.slug, g.group_id)),
-            Ok(None) => None,
-            Err(e) => return crate::ui::server_error(e),
-        },
-        None => None,
+    let offset = landing.offset_secs;
+    let qr_src = match (&landing.group, landing.group_qr_until) {
+        (Some(g), Some(_)) => Some(format!("/h/{}/g/{}/qr", v.slug, g.group_id)),
+        _ => None,
     };
     let gift = landing.redemption.as_ref().map(|(r, g)| GiftCode {
         name: g.name.clone(),
@@ -213,17 +200,18 @@ pub async fn landing(
         until: crate::ui::fmt_ms_in(r.expires_at_ms, offset),
         redeemed: r.redeemed_at_ms.is_some(),
     });
+    let held = now_ms() + quanzi_domain::live_code::SEAT_HOLD_MS;
     let page = LandingPage {
-        p: v.chrome(&code.name),
-        code_name: code.name.clone(),
+        p: v.chrome(&name),
+        code_name: name,
         qr_src,
         opened: landing.opened,
         joined: landing.joined,
         joined_action: format!("{action}/joined"),
-        held_until: crate::ui::fmt_ms_in(now_ms() + quanzi_domain::live_code::SEAT_HOLD_MS, offset),
+        held_until: crate::ui::fmt_ms_in(held, offset),
         staff: landing.staff.clone(),
-        staff_qr: code.wecom_qr_url.clone(),
-        welcome: code.welcome.clone(),
+        staff_qr: landing.code.wecom_qr_url.clone(),
+        welcome: landing.code.welcome.clone(),
         gift,
         me_href: format!("/h/{}/me", v.slug),
         group: landing.group,
