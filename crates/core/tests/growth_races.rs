@@ -356,3 +356,49 @@ async fn scans_sharing_commits_keep_the_caps_and_record_every_new_visitor() {
         assert_eq!((f.scans, f.seated), (300, seated as i64), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_group_believed_full_that_has_room_again_is_used_before_a_new_group_is_opened() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let backend = db.backend();
+        let t = tenant(db, "hint").await;
+        let a = group(db, t, "群 A", 2, 2).await;
+        let b = group(db, t, "群 B", 2, 2).await;
+        let code = live_codes::create(
+            db,
+            t,
+            LiveCodeInput {
+                name: Some("海报".into()),
+                slug: Some("hint".into()),
+                group_ids: Some(vec![a, b]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let who = people(db, t, 5).await;
+        let scanner = live_codes::lane::Scanner::new(db.clone());
+        let scan_as = |m: MemberId| {
+            let input = ScanInput {
+                member: Some(m),
+                ..Default::default()
+            };
+            scanner.scan(t, code.live_code_id, input)
+        };
+        let placed = |l: live_codes::scan::Landing| l.group.unwrap().group_id;
+        assert_eq!(placed(scan_as(who[0]).await.unwrap()), a);
+        assert_eq!(placed(scan_as(who[1]).await.unwrap()), a); // A is full now
+        assert_eq!(placed(scan_as(who[2]).await.unwrap()), b);
+        // who[0] joins A and leaves again: A has a place, though the scanner believes it full.
+        live_codes::scan::confirm_join(db, t, code.live_code_id, who[0])
+            .await
+            .unwrap();
+        groups::remove_member(db, t, a, who[0]).await.unwrap();
+        assert_eq!(placed(scan_as(who[3]).await.unwrap()), b); // B's last place
+        let l = scan_as(who[4]).await.unwrap();
+        assert_eq!((placed(l.clone()), l.opened), (a, false), "{backend}");
+        let code = live_codes::get(db, t, code.live_code_id).await.unwrap();
+        assert_eq!(code.group_ids.len(), 2, "{backend}: no group opened");
+    }
+}

@@ -5,10 +5,11 @@
 //! only then answers each — an answered scan is on disk. The rules are [`super::scan`]'s,
 //! the same on both stores.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use quanzi_domain::TenantId;
-use quanzi_store::{Db, StoreError};
+use quanzi_store::{Db, StoreError, now_ms};
 use tokio::sync::{mpsc, oneshot};
 
 use super::scan::{Applied, Landing, Prepared, ScanInput, apply, finish, prepare, prepare_code};
@@ -24,10 +25,18 @@ struct Job {
     reply: oneshot::Sender<(Prepared, Result<Applied>)>,
 }
 
+/// How long a group found at its hard capacity is believed full (a member may leave, a
+/// seat expire): routing looks at it last meanwhile.
+const FULL_HINT_MS: i64 = 30_000;
+
 /// The scans of one store, queued for shared commits; the lane starts with the first scan.
 pub struct Scanner {
     db: Db,
     queue: OnceLock<mpsc::UnboundedSender<Job>>,
+    /// (tenant, group) → until when it is believed full. A hint only: it can make routing
+    /// look at a group later, never put anyone past a cap (the loads are read in the scan's
+    /// transaction, and a new group is opened only on the loads of every group).
+    full: std::sync::Mutex<HashMap<(i64, i64), i64>>,
 }
 
 impl std::fmt::Debug for Scanner {
@@ -42,6 +51,7 @@ impl Scanner {
         Scanner {
             db,
             queue: OnceLock::new(),
+            full: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -63,7 +73,12 @@ impl Scanner {
         self.queue(t, p).await
     }
 
-    async fn queue(&self, t: TenantId, p: Prepared) -> Result<Landing> {
+    async fn queue(&self, t: TenantId, mut p: Prepared) -> Result<Landing> {
+        let now = now_ms();
+        if let Ok(mut full) = self.full.lock() {
+            full.retain(|_, until| *until > now);
+            p.skip = full.keys().filter(|k| k.0 == t.0).map(|k| k.1).collect();
+        }
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(run(self.db.clone(), rx));
@@ -76,7 +91,13 @@ impl Scanner {
         let (p, applied) = answer
             .await
             .map_err(|_| StoreError::Commit("the scan lane stopped before the commit".into()))?;
-        finish(&self.db, t, p, applied?).await
+        let applied = applied?;
+        if let Ok(mut full) = self.full.lock() {
+            for g in &applied.full {
+                full.insert((t.0, *g), now + FULL_HINT_MS);
+            }
+        }
+        finish(&self.db, t, p, applied).await
     }
 }
 

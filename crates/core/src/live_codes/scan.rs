@@ -60,10 +60,13 @@ pub struct Landing {
 struct Decided {
     seat: Seat,
     opened: Option<GroupId>,
+    full: Vec<i64>,
 }
 
 /// A scan read and checked, ready for its transaction.
 pub(crate) struct Prepared {
+    /// Groups the caller believes full: routing looks at the others first.
+    pub(crate) skip: Vec<i64>,
     code: LiveCode,
     who: Who,
     traits: Traits,
@@ -85,6 +88,8 @@ enum Who {
 
 /// What the transaction did.
 pub(crate) struct Applied {
+    /// Groups found at their hard capacity, for the caller's hints.
+    pub(crate) full: Vec<i64>,
     member: MemberId,
     seat: Seat,
     opened: bool,
@@ -141,6 +146,7 @@ pub(crate) async fn prepare_code(
         (None, None) => return Err(Invalid::one("member", "the visitor is not known").into()),
     };
     Ok(Prepared {
+        skip: Vec::new(),
         code,
         who,
         traits,
@@ -173,7 +179,7 @@ pub(crate) async fn apply(tx: &mut Tx, t: TenantId, p: &Prepared) -> Result<Appl
         }
     };
     let held = repo::seat(tx, t, id, m).await?;
-    let d = decide(tx, t, code, held.clone(), &p.traits, now, p.offset).await?;
+    let d = decide(tx, t, code, held.clone(), p, now).await?;
     let mut seat = d.seat;
     seat.network = p.network.clone();
     if let Some((program, inviter)) = p.referral {
@@ -198,6 +204,7 @@ pub(crate) async fn apply(tx: &mut Tx, t: TenantId, p: &Prepared) -> Result<Appl
         None => None,
     };
     Ok(Applied {
+        full: d.full,
         member: m,
         seat,
         opened: d.opened.is_some(),
@@ -246,10 +253,10 @@ async fn decide(
     t: TenantId,
     code: &LiveCode,
     held: Option<Seat>,
-    traits: &Traits,
+    p: &Prepared,
     now: i64,
-    offset: i64,
 ) -> Result<Decided> {
+    let (traits, offset) = (&p.traits, p.offset);
     let expires = now + SEAT_HOLD_MS;
     if let Some(s) = held.filter(|s| s.joined_at_ms.is_some() || s.expires_at_ms > now) {
         let keep = match s.group_id {
@@ -271,6 +278,7 @@ async fn decide(
                     ..s
                 },
                 opened: None,
+                full: Vec::new(),
             });
         }
     }
@@ -292,6 +300,7 @@ async fn decide(
                 ..blank
             },
             opened: None,
+            full: Vec::new(),
         });
     }
     let pool = repo::pool_tx(tx, t, code.live_code_id).await?;
@@ -306,7 +315,55 @@ async fn decide(
         None => pool.iter().map(|p| p.0).collect(),
     };
     let pool: Vec<GroupId> = pool.iter().map(|p| GroupId(p.0)).collect();
-    let rooms: Vec<Room> = repo::rooms(tx, t, &ids, now)
+    // The groups believed full are looked at only when the others have no room, so a code
+    // that opened many groups reads the loads of few; a full verdict is always made on all.
+    let likely: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|g| !p.skip.contains(g))
+        .collect();
+    let mut rooms = rooms_of(tx, t, &likely, now).await?;
+    let mut choice = route(&rooms);
+    if choice == Route::Full && likely.len() < ids.len() {
+        rooms = rooms_of(tx, t, &ids, now).await?;
+        choice = route(&rooms);
+    }
+    let mut full: Vec<i64> = rooms
+        .iter()
+        .filter(|r| r.load >= r.hard)
+        .map(|r| r.group.0)
+        .collect();
+    match choice {
+        Route::Group(g) => {
+            if rooms.iter().any(|r| r.group == g && r.load + 1 >= r.hard) {
+                full.push(g.0);
+            }
+            Ok(Decided {
+                seat: Seat {
+                    group_id: Some(g.0),
+                    ..blank
+                },
+                opened: None,
+                full,
+            })
+        }
+        Route::Full => {
+            let g = open_group(tx, t, code, &pool, now).await?;
+            Ok(Decided {
+                seat: Seat {
+                    group_id: g.map(|g| g.0),
+                    ..blank
+                },
+                opened: g,
+                full,
+            })
+        }
+    }
+}
+
+/// The rooms of `ids` that are open (not archived), in their order.
+async fn rooms_of(tx: &mut Tx, t: TenantId, ids: &[i64], now: i64) -> Result<Vec<Room>> {
+    Ok(repo::rooms(tx, t, ids, now)
         .await?
         .into_iter()
         .filter(|r| r.4.is_none())
@@ -316,26 +373,7 @@ async fn decide(
             advised,
             hard,
         })
-        .collect();
-    match route(&rooms) {
-        Route::Group(g) => Ok(Decided {
-            seat: Seat {
-                group_id: Some(g.0),
-                ..blank
-            },
-            opened: None,
-        }),
-        Route::Full => {
-            let g = open_group(tx, t, code, &pool, now).await?;
-            Ok(Decided {
-                seat: Seat {
-                    group_id: g.map(|g| g.0),
-                    ..blank
-                },
-                opened: g,
-            })
-        }
-    }
+        .collect())
 }
 
 /// Opens the next group from the code's template (or its last group): a new group in
