@@ -181,3 +181,42 @@ async fn the_analytics_pages_offer_range_presets_several_groups_and_name_their_e
     );
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_dashboard_asks_for_the_qr_a_live_codes_group_is_missing() {
+    let s = Served::new().await;
+    let t = tenant(&s.app.db, "dashgrowth").await;
+    let (_, g) = s
+        .post(&t, "/api/v1/groups", json!({"name": "新开的群"}))
+        .await;
+    let (st, _) = s
+        .post(
+            &t,
+            "/api/v1/live-codes",
+            json!({"name": "海报", "slug": "poster", "group_ids": [g["group_id"]]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (c, _) = s
+        .operator(&t, quanzi_domain::access::OperatorRole::Admin)
+        .await;
+    let html = http::page(&c, &format!("{}/ui", s.app.url)).await;
+    assert!(
+        html.contains("新开的群：活码开出的新群还没有群二维码"),
+        "{html}"
+    );
+    // With its QR uploaded, the group needs no attention.
+    let png = b"\x89PNG\r\n\x1a\n....";
+    quanzi_core::live_codes::upload_group_qr(
+        &s.app.db,
+        t.id,
+        quanzi_domain::GroupId(g["group_id"].as_i64().unwrap()),
+        png,
+        "image/png",
+        None,
+    )
+    .await
+    .unwrap();
+    let html = http::page(&c, &format!("{}/ui", s.app.url)).await;
+    assert!(!html.contains("还没有群二维码"));
+}

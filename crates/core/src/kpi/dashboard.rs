@@ -42,6 +42,21 @@ pub enum Attention {
         /// Joins over the period.
         joins: u32,
     },
+    /// A group a live code fills shows no valid QR image to its scanners: a group the code
+    /// opened waits for one, or WeChat's 7 days run out within a day.
+    GroupQr {
+        /// Group id.
+        group_id: i64,
+        /// Name.
+        name: String,
+        /// When its image expires (or expired); none when it never had one.
+        expires_at_ms: Option<i64>,
+    },
+    /// Referral rewards held by the fraud guards wait for a decision.
+    RewardsHeld {
+        /// How many.
+        count: usize,
+    },
     /// The share of lurkers among members grew against the period before.
     LurkersRising {
         /// Lurker share now.
@@ -49,6 +64,48 @@ pub enum Attention {
         /// Lurker share over the period before.
         previous: f64,
     },
+}
+
+/// The growth loop's part of the attention list: groups of live codes without a valid QR
+/// image (or about to lose it), and held rewards.
+async fn growth_attention(
+    db: &Db,
+    t: TenantId,
+    all: &[crate::views::Group],
+) -> Result<Vec<Attention>> {
+    let now = quanzi_store::now_ms();
+    let soon = now + quanzi_domain::live_code::GROUP_QR_ALERT_MS;
+    let expiries = crate::live_codes::qr_expiries(db, t).await?;
+    let mut shown = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for code in crate::live_codes::all(db, t).await? {
+        if code.archived_at_ms.is_some() || code.kind == "staff" {
+            continue;
+        }
+        for g in &code.group_ids {
+            let Some(group) = all
+                .iter()
+                .find(|x| x.group_id == *g && x.archived_at_ms.is_none())
+            else {
+                continue;
+            };
+            let expires = expiries.iter().find(|(id, _)| id == g).map(|(_, e)| *e);
+            if expires.is_none_or(|e| e < soon) && shown.insert(g.0) {
+                out.push(Attention::GroupQr {
+                    group_id: g.0,
+                    name: group.name.clone(),
+                    expires_at_ms: expires,
+                });
+            }
+        }
+    }
+    let held = crate::referrals::rewards(db, t, None, Some("held"), None, 1000)
+        .await?
+        .len();
+    if held > 0 {
+        out.push(Attention::RewardsHeld { count: held });
+    }
+    Ok(out)
 }
 
 /// The dashboard's figures.
@@ -97,6 +154,7 @@ pub async fn dashboard(a: &Analytics, db: &Db, t: TenantId) -> Result<Dashboard>
                 hard: x.capacity_hard,
             }),
     );
+    attention.extend(growth_attention(db, t, &all).await?);
     let card = |key: &str| o.cards.iter().find(|c| c.key == key);
     if let (Some(j), Some(l)) = (card("joins"), card("leaves"))
         && l.value > j.value

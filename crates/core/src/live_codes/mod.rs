@@ -107,6 +107,15 @@ pub async fn list(db: &Db, t: TenantId) -> Result<Vec<(LiveCode, Funnel)>> {
     Ok(out)
 }
 
+/// Every code of the tenant, newest first, without their funnels.
+pub async fn all(db: &Db, t: TenantId) -> Result<Vec<LiveCode>> {
+    let mut out = Vec::new();
+    for row in repo::list(db, t).await? {
+        out.push(view(db, t, row).await?);
+    }
+    Ok(out)
+}
+
 /// A code's funnel.
 pub async fn funnel_of(db: &Db, t: TenantId, id: i64) -> Result<Funnel> {
     Ok(funnel::funnels(db, t)

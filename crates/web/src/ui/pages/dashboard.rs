@@ -89,6 +89,28 @@ fn attention_view(l: &Layout, a: &Attention) -> AttentionView {
                 .replace("{joins}", &joins.to_string()),
             href: "/ui/kpi/overview".into(),
         },
+        Attention::GroupQr {
+            group_id,
+            name,
+            expires_at_ms,
+        } => AttentionView {
+            kind: "qr",
+            text: match expires_at_ms {
+                Some(e) => l
+                    .t("dash.att.qr_expiring")
+                    .replace("{group}", name)
+                    .replace("{at}", &l.fmt_ms(*e)),
+                None => l.t("dash.att.qr_missing").replace("{group}", name),
+            },
+            href: format!("/ui/groups/{group_id}"),
+        },
+        Attention::RewardsHeld { count } => AttentionView {
+            kind: "held",
+            text: l
+                .t("dash.att.rewards_held")
+                .replace("{n}", &count.to_string()),
+            href: "/ui/growth/review".into(),
+        },
         Attention::LurkersRising { share, previous } => AttentionView {
             kind: "lurkers",
             text: l
