@@ -402,3 +402,72 @@ async fn a_group_believed_full_that_has_room_again_is_used_before_a_new_group_is
         assert_eq!(code.group_ids.len(), 2, "{backend}: no group opened");
     }
 }
+
+#[tokio::test]
+async fn a_friend_is_one_inviters_even_through_two_shares() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let backend = db.backend();
+        let t = tenant(db, "onefriend").await;
+        let g = group(db, t, "群", 500, 400).await;
+        let code = live_codes::create(
+            db,
+            t,
+            LiveCodeInput {
+                name: Some("码".into()),
+                slug: Some("one".into()),
+                group_ids: Some(vec![g]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let spec = RewardSpec {
+            kind: RewardKind::Points,
+            amount: 10,
+            value_fen: 10,
+        };
+        let p = referrals::create(
+            db,
+            t,
+            ProgramInput {
+                name: Some("邀请".into()),
+                slug: Some("one".into()),
+                live_code_id: Some(code.live_code_id),
+                rules: Some(ReferralRules {
+                    invite: Some(InviteRule {
+                        stay_days: 0,
+                        reward: spec,
+                        invitee_reward: None,
+                    }),
+                    share_visit: Some(spec),
+                    ..Default::default()
+                }),
+                budget_fen: Some(10_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let who = people(db, t, 3).await;
+        let (a, b, friend) = (who[0], who[1], who[2]);
+        for inviter in [a, b] {
+            let input = ScanInput {
+                member: Some(friend),
+                referral: Some((p.program_id, inviter)),
+                ..Default::default()
+            };
+            scan(db, t, code.live_code_id, input).await.unwrap();
+            let _ = live_codes::scan::confirm_join(db, t, code.live_code_id, friend).await;
+        }
+        let rewards = referrals::rewards(db, t, Some(p.program_id), None, None, 100)
+            .await
+            .unwrap();
+        let causes: Vec<_> = rewards
+            .iter()
+            .map(|r| (r.member_id, r.cause.clone()))
+            .collect();
+        assert_eq!(causes.len(), 2, "{backend}: {causes:?}");
+        assert!(causes.iter().all(|(m, _)| *m == a), "{backend}: {causes:?}");
+    }
+}

@@ -49,12 +49,18 @@ pub async fn erase(tx: &mut Tx, tenant: TenantId, id: MemberId, by: &str) -> Res
         .bind(t).bind(id.0).bind(erased_name(id.0)).bind(now_ms()).execute(c).await.map(|r| r.rows_affected()))?;
     for sql in [
         "delete from member_tag where tenant_id = $1 and member_id = $2",
+        // The member pages forget how they knew them; their networks are dropped.
+        "delete from member_identity where tenant_id = $1 and member_id = $2",
+        "update live_code_seat set network = null where tenant_id = $1 and member_id = $2",
+        "update reward set network = null where tenant_id = $1 and (member_id = $2 or invitee_member_id = $2)",
         "update event set properties = '{}', reference = null
            where tenant_id = $1 and member_id = $2 and (properties <> '{}' or reference is not null)",
     ] {
         on_tx!(tx, c => sqlx::query(sql).bind(t).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     }
     redact_outbox(tx, t, id.0).await?;
+    // Links and page sessions made until now no longer open the member's page.
+    crate::identity::revoke(tx, tenant, id, now_ms()).await?;
     on_tx!(tx, c => sqlx::query(
         "insert into member_erasure (tenant_id, member_id, erased_by, erased_at_ms)
          values ($1, $2, $3, $4) on conflict (tenant_id, member_id) do nothing")

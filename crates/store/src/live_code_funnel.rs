@@ -1,7 +1,7 @@
 //! What each live code did: scans, visitors, seats and joins, and groups' own QR images
 //! with their expiry.
 
-use quanzi_domain::{GroupId, TenantId};
+use quanzi_domain::{GroupId, MemberId, TenantId};
 
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
@@ -86,6 +86,21 @@ pub async fn qr_valid_until(
 ) -> Result<Option<i64>> {
     on_pool!(db, p => sqlx::query_scalar("select expires_at_ms from group_qr where tenant_id = $1 and group_id = $2 and expires_at_ms > $3")
         .bind(tenant.0).bind(group.0).bind(now).fetch_optional(p).await.map_err(Into::into))
+}
+
+/// Whether the member holds a place in the group through some code: joined, or held and
+/// not expired at `now`.
+pub async fn has_place(
+    db: &Db,
+    tenant: TenantId,
+    member: MemberId,
+    group: GroupId,
+    now: i64,
+) -> Result<bool> {
+    let n: i64 = on_pool!(db, p => sqlx::query_scalar("select count(*) from live_code_seat where tenant_id = $1 and member_id = $2
+        and group_id = $3 and (joined_at_ms is not null or expires_at_ms > $4)")
+        .bind(tenant.0).bind(member.0).bind(group.0).bind(now).fetch_one(p).await)?;
+    Ok(n > 0)
 }
 
 /// Each group's QR expiry (expired ones included), for the operator's pages.

@@ -436,7 +436,7 @@ pub async fn merge(
         return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
-    let stmts: [&str; 8] = [
+    let stmts: [&str; 13] = [
         "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
@@ -447,6 +447,16 @@ pub async fn merge(
            where tenant_id = $1 and member_id = $3 on conflict do nothing",
         "delete from member_tag where tenant_id = $1 and member_id = $3 and $2 = $2",
         "update group_membership set inviter_member_id = $2 where tenant_id = $1 and inviter_member_id = $3",
+        // The member pages know the kept member by the merged one's identities from now on.
+        "update member_identity set member_id = $2 where tenant_id = $1 and member_id = $3",
+        // A place held for the merged member is freed; the kept member's own seats stay.
+        "delete from live_code_seat where tenant_id = $1 and member_id = $3 and $2 = $2",
+        // Gift codes and rewards move unless the kept member has the same one (theirs stays).
+        "update redemption set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
+           (select 1 from redemption k where k.tenant_id = $1 and k.member_id = $2 and k.gift_id = redemption.gift_id)",
+        "update reward set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
+           (select 1 from reward k where k.tenant_id = $1 and k.member_id = $2 and k.program_id = reward.program_id and k.cause = reward.cause)",
+        "update reward set invitee_member_id = $2 where tenant_id = $1 and invitee_member_id = $3",
         "update member set merged_into = $2, external_userid = null, unionid = null, phone = null where tenant_id = $1 and member_id = $3",
     ];
     for sql in stmts {

@@ -163,6 +163,19 @@ pub async fn cause_taken(
     Ok(n > 0)
 }
 
+/// Whether any member of the programme has a reward for `cause` (a friend's join or visit
+/// is one inviter's, never several).
+pub async fn cause_taken_any(
+    tx: &mut Tx,
+    tenant: TenantId,
+    program: i64,
+    cause: &str,
+) -> Result<bool> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("select count(*) from reward where tenant_id = $1 and program_id = $2 and cause = $3")
+        .bind(tenant.0).bind(program).bind(cause).fetch_one(c).await)?;
+    Ok(n > 0)
+}
+
 /// What the member's rewards that count are worth in the programme, fen.
 pub async fn member_fen(
     tx: &mut Tx,

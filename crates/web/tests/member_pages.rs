@@ -88,6 +88,26 @@ async fn a_scan_lands_in_a_group_with_a_gift_and_the_join_is_attributed() {
         .unwrap();
     assert_eq!(qr.status(), 200);
     assert_eq!(qr.bytes().await.unwrap().as_ref(), png);
+    // Another group's QR is not the visitor's to see: routing decides where they go.
+    let other = groups::create(
+        db,
+        t.id,
+        GroupInput {
+            name: Some("别的群".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    live_codes::upload_group_qr(db, t.id, other.group_id, png, "image/png", None)
+        .await
+        .unwrap();
+    let theirs = b
+        .get(format!("{}/h/shop/g/{}/qr", app.url, other.group_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 404);
     // Without the visitor's cookie the group's QR is not shown.
     let anon = browser()
         .get(format!("{}/h/shop/g/{}/qr", app.url, g.group_id))
@@ -320,6 +340,9 @@ async fn wechat_sign_in_exchanges_the_code_once_and_refuses_replayed_or_forged_s
         .unwrap();
     let back = r.headers()["location"].to_str().unwrap().to_string();
     let before = member_count(db, t.id).await;
+    // Another browser given the way back (a login CSRF) is refused, and the state kept.
+    let stolen = browser().get(&back).send().await.unwrap();
+    assert_eq!(stolen.status(), 400);
     let r = b.get(&back).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/h/wx/c/wx-code");

@@ -166,6 +166,20 @@ pub async fn upload_group_qr(
     Ok(expires)
 }
 
+/// A group's QR image for member `m`: only when a code sent them to that group (they hold a
+/// place there), and only while the image has not expired.
+pub async fn group_qr_for(
+    db: &Db,
+    t: TenantId,
+    g: GroupId,
+    m: quanzi_domain::MemberId,
+) -> Result<Option<(Vec<u8>, String, i64)>> {
+    if !funnel::has_place(db, t, m, g, now_ms()).await? {
+        return Ok(None);
+    }
+    group_qr(db, t, g).await
+}
+
 /// A group's QR image if it has one that has not expired: an expired image is never shown.
 pub async fn group_qr(db: &Db, t: TenantId, g: GroupId) -> Result<Option<(Vec<u8>, String, i64)>> {
     Ok(funnel::live_qr(db, t, g, now_ms())

@@ -145,12 +145,20 @@ pub(crate) async fn prepare_code(
         (None, Some(key)) => Who::Visitor(key),
         (None, None) => return Err(Invalid::one("member", "the visitor is not known").into()),
     };
+    // A share counts on the programme's own code only.
+    let referral = match input.referral {
+        Some((program, inviter)) => quanzi_store::referral::get(db, t, program)
+            .await?
+            .filter(|p| p.live_code_id == Some(code.live_code_id))
+            .map(|_| (program, inviter)),
+        None => None,
+    };
     Ok(Prepared {
         skip: Vec::new(),
         code,
         who,
         traits,
-        referral: input.referral,
+        referral,
         network: input
             .ip
             .as_deref()
@@ -500,10 +508,28 @@ async fn issue_gift(
     code: i64,
     now: i64,
 ) -> Result<Option<gift::Redemption>> {
-    let mut raw = [0u8; 8];
-    getrandom::fill(&mut raw).map_err(|e| CoreError::ServerKey(e.to_string()))?;
-    let text = quanzi_domain::gift::redemption_code(u64::from_le_bytes(raw));
-    Ok(gift::issue(tx, t, gift_id, m, Some(code), &text, now).await?)
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let mut raw = [0u8; 8];
+        getrandom::fill(&mut raw).map_err(|e| CoreError::ServerKey(e.to_string()))?;
+        let text = quanzi_domain::gift::redemption_code(u64::from_le_bytes(raw));
+        tx.savepoint().await?;
+        match gift::issue(tx, t, gift_id, m, Some(code), &text, now).await {
+            Ok(r) => {
+                tx.release().await?;
+                return Ok(r);
+            }
+            // Another member holds this code (one chance in a trillion): draw again.
+            Err(quanzi_store::StoreError::Conflict { .. }) if tries < 4 => {
+                tx.rollback_to().await?;
+            }
+            Err(e) => {
+                tx.rollback_to().await?;
+                return Err(e.into());
+            }
+        }
+    }
 }
 
 /// The member says they joined the group the code showed: the join is recorded (with the

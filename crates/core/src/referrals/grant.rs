@@ -147,11 +147,18 @@ pub(crate) async fn on_join(
     let Some(invite) = rules.invite else {
         return Ok(());
     };
+    // A friend is one inviter's: the first to bring them; an inviter who is gone gets nothing.
+    let cause = ledger::join_cause(invitee.0);
+    if repo::cause_taken_any(tx, t, program, &cause).await?
+        || member::get_tx(tx, t, inviter).await?.is_none()
+    {
+        return Ok(());
+    }
     let signals = signals(tx, t, &p, inviter, invitee, network, now).await?;
     let mature = now + invite.stay_days * 86_400_000;
     let ask = Ask {
         beneficiary: inviter,
-        cause: &ledger::join_cause(invitee.0),
+        cause: &cause,
         invitee: Some(invitee),
         spec: invite.reward,
         signals,
@@ -239,9 +246,15 @@ pub(crate) async fn on_visit(
     let Some(spec) = rules.share_visit.filter(|_| p.archived_at_ms.is_none()) else {
         return Ok(());
     };
+    let cause = ledger::visit_cause(visitor.0);
+    if repo::cause_taken_any(tx, t, program, &cause).await?
+        || member::get_tx(tx, t, sharer).await?.is_none()
+    {
+        return Ok(());
+    }
     let ask = Ask {
         beneficiary: sharer,
-        cause: &ledger::visit_cause(visitor.0),
+        cause: &cause,
         invitee: Some(visitor),
         spec,
         signals: Signals {

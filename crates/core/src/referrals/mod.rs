@@ -231,21 +231,16 @@ pub async fn mark_paid(
             continue;
         };
         let mut tx = db.begin().await?;
-        let ok = match repo::get_tx(&mut tx, t, id).await? {
-            Some(r) if r.program_id == program && r.state == "approved" => grant::act(
-                &mut tx,
-                t,
-                id,
-                RewardAction::Pay,
-                actor,
-                Some("payment file"),
-                now_ms(),
-            )
-            .await
-            .is_ok(),
-            _ => false,
-        };
-        tx.commit().await?;
+        let due = matches!(repo::get_tx(&mut tx, t, id).await?,
+            Some(r) if r.program_id == program && r.state == "approved");
+        let note = Some("payment file");
+        let ok = due
+            && grant::act(&mut tx, t, id, RewardAction::Pay, actor, note, now_ms())
+                .await
+                .is_ok();
+        if ok {
+            tx.commit().await?;
+        }
         if ok {
             paid += 1;
         } else {

@@ -75,9 +75,10 @@ pub async fn upkeep(db: &Db, t: TenantId, now: i64) -> Result<Upkeep> {
         .await
         .is_ok()
         {
+            // A move that failed part-way is dropped whole, never half-committed.
+            tx.commit().await?;
             done.reversed += 1;
         }
-        tx.commit().await?;
     }
     for r in repo::matured_of(db, t, now, 1000).await? {
         let mut tx = db.begin().await?;
@@ -93,9 +94,9 @@ pub async fn upkeep(db: &Db, t: TenantId, now: i64) -> Result<Upkeep> {
         .await
         .is_ok()
         {
+            tx.commit().await?;
             done.approved += 1;
         }
-        tx.commit().await?;
     }
     for p in repo::list(db, t)
         .await?

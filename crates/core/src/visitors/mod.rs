@@ -128,10 +128,11 @@ async fn open_member_token(
     {
         return Ok(Err(Refusal::Revoked));
     }
-    if member::get(db, t, member).await?.is_none() {
-        return Ok(Err(Refusal::Revoked));
+    // A merged member's links open the member they were merged into.
+    match member::get(db, t, member).await? {
+        None => Ok(Err(Refusal::Revoked)),
+        Some(row) => Ok(Ok(row.merged_into.map_or(member, MemberId))),
     }
-    Ok(Ok(member))
 }
 
 /// The member a signed link names, or why it is refused. A link signed with another

@@ -91,7 +91,8 @@ pub async fn set_oauth(
 }
 
 /// Starts a sign-in: records a single-use nonce and answers WeChat's authorize URL, which
-/// comes back to `redirect_uri` with a code and the signed `state` naming `return_to`.
+/// comes back to `redirect_uri` with a code and the signed `state` naming `return_to`, and
+/// the nonce, for the browser to keep (the way back must come from the same browser).
 pub async fn begin_oauth(
     db: &Db,
     server: &ServerSettings,
@@ -99,20 +100,21 @@ pub async fn begin_oauth(
     config: &OAuthConfig,
     redirect_uri: &str,
     return_to: &str,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let key = secret(db, server, t).await?;
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).map_err(|e| CoreError::ServerKey(e.to_string()))?;
     let nonce = hex::encode(raw);
     identity::new_state(db, t, &nonce, now_ms() + STATE_MS).await?;
     let state = signed::sign(&key, STATE, &format!("{}:{nonce}:{return_to}", t.0));
-    Ok(wechat_oauth::authorize_url(
+    let url = wechat_oauth::authorize_url(
         &server.wechat_open_base,
         &config.appid,
         redirect_uri,
         config.scope,
         &state,
-    ))
+    );
+    Ok((url, nonce))
 }
 
 async fn fetch(server: &ServerSettings, url: &str) -> std::result::Result<Vec<u8>, Refusal> {
@@ -129,7 +131,8 @@ async fn fetch(server: &ServerSettings, url: &str) -> std::result::Result<Vec<u8
         .map_err(|e| Refusal::WeChat(crate::egress::describe(e)))
 }
 
-/// Ends a sign-in: checks the `state` (signed by this tenant, not expired, used once),
+/// Ends a sign-in: checks the `state` (signed by this tenant, started by this browser —
+/// `browser_nonce` is what [`begin_oauth`] gave it —, not expired, used once),
 /// exchanges the code, and finds the member by unionid, then openid, else records a
 /// prospect. Answers the member and where to go back to.
 pub async fn finish_oauth(
@@ -138,6 +141,7 @@ pub async fn finish_oauth(
     t: TenantId,
     code: &str,
     state: &str,
+    browser_nonce: Option<&str>,
 ) -> Result<std::result::Result<(MemberId, String), Refusal>> {
     let Some(config) = oauth_config(db, server, t).await? else {
         return Ok(Err(Refusal::BadState));
@@ -149,7 +153,7 @@ pub async fn finish_oauth(
     else {
         return Ok(Err(Refusal::BadState));
     };
-    if tenant != t.0.to_string() {
+    if tenant != t.0.to_string() || browser_nonce != Some(nonce.as_str()) {
         return Ok(Err(Refusal::BadState));
     }
     let mut tx = db.begin().await?;

@@ -97,10 +97,16 @@ async fn identify(
         .map_err(crate::ui::server_error)?;
     if let Some(config) = oauth {
         let back = v.absolute(headers, &format!("/h/{}/oauth", v.slug));
-        let url = visitors::begin_oauth(&s.db, &s.server, v.tenant, &config, &back, &v.path)
-            .await
-            .map_err(crate::ui::server_error)?;
-        return Err(Redirect::to(&url).into_response());
+        let (url, nonce) =
+            visitors::begin_oauth(&s.db, &s.server, v.tenant, &config, &back, &v.path)
+                .await
+                .map_err(crate::ui::server_error)?;
+        let mut r = Redirect::to(&url).into_response();
+        r.headers_mut().append(
+            header::SET_COOKIE,
+            v.cookie(s, super::OAUTH_COOKIE, &nonce, 600),
+        );
+        return Err(r);
     }
     match crate::auth::cookie(headers, VISITOR_COOKIE)
         .filter(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -275,12 +281,13 @@ pub async fn group_qr(
     let Ok(g) = group.parse::<i64>() else {
         return super::not_found(v.lang, &v.shop);
     };
-    match known(&s, &v, &headers).await {
-        Ok(Some(_)) => {}
+    let m = match known(&s, &v, &headers).await {
+        Ok(Some(m)) => m,
         Ok(None) => return StatusCode::FORBIDDEN.into_response(),
         Err(r) => return r,
-    }
-    match live_codes::group_qr(&s.db, v.tenant, GroupId(g)).await {
+    };
+    // Only the group a code sent this visitor to: no way around routing and capacity.
+    match live_codes::group_qr_for(&s.db, v.tenant, GroupId(g), m).await {
         Ok(Some((image, ct, _))) => (
             [
                 (header::CONTENT_TYPE, ct),

@@ -215,12 +215,23 @@ pub struct OAuthBack {
 pub async fn oauth_back(
     State(s): State<AppState>,
     Query(q): Query<OAuthBack>,
+    headers: HeaderMap,
     v: Visit,
 ) -> Response {
     let (Some(code), Some(state)) = (q.code, q.state) else {
         return v.refused(&visitors::Refusal::BadState);
     };
-    match visitors::finish_oauth(&s.db, &s.server, v.tenant, &code, &state).await {
+    let started = crate::auth::cookie(&headers, super::OAUTH_COOKIE);
+    let finished = visitors::finish_oauth(
+        &s.db,
+        &s.server,
+        v.tenant,
+        &code,
+        &state,
+        started.as_deref(),
+    )
+    .await;
+    match finished {
         Ok(Ok((m, back))) => {
             let prefix = format!("/h/{}/", v.slug);
             let back = if back.starts_with(&prefix) && !back.contains("//") && !back.contains('\\')

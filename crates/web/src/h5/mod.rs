@@ -24,6 +24,8 @@ const SESSION_COOKIE: &str = "qzm";
 const VISITOR_COOKIE: &str = "qzv";
 /// The referral share cookie.
 const REFERRAL_COOKIE: &str = "qzr";
+/// The nonce of the sign-in this browser started (WeChat OAuth).
+const OAUTH_COOKIE: &str = "qzo";
 
 /// The member pages' routes.
 pub fn router() -> Router<AppState> {
