@@ -60,6 +60,52 @@ async fn group(db: &Db, t: TenantId, name: &str, hard: i64, advised: i64) -> Gro
     .group_id
 }
 
+/// A poster code filling `groups` in order.
+async fn poster(
+    db: &Db,
+    t: TenantId,
+    slug: &str,
+    groups: Vec<GroupId>,
+) -> quanzi_core::views::LiveCode {
+    let input = LiveCodeInput {
+        name: Some("海报".into()),
+        slug: Some(slug.into()),
+        group_ids: Some(groups),
+        ..Default::default()
+    };
+    live_codes::create(db, t, input).await.unwrap()
+}
+
+/// A programme on `code` rewarding each friend's join (and, with `visits`, each share's
+/// visit) with `spec`, within `budget_fen`.
+async fn invite(
+    db: &Db,
+    t: TenantId,
+    code: i64,
+    spec: RewardSpec,
+    visits: bool,
+    budget_fen: i64,
+) -> quanzi_core::views::Program {
+    let rules = ReferralRules {
+        invite: Some(InviteRule {
+            stay_days: 0,
+            reward: spec,
+            invitee_reward: None,
+        }),
+        share_visit: visits.then_some(spec),
+        ..Default::default()
+    };
+    let input = ProgramInput {
+        name: Some("邀请".into()),
+        slug: Some(format!("invite-{code}")),
+        live_code_id: Some(code),
+        rules: Some(rules),
+        budget_fen: Some(budget_fen),
+        ..Default::default()
+    };
+    referrals::create(db, t, input).await.unwrap()
+}
+
 #[tokio::test]
 async fn five_hundred_concurrent_scans_never_pass_a_cap_and_open_one_group() {
     for tdb in TestDb::all().await {
@@ -220,44 +266,13 @@ async fn duplicate_referral_causes_racing_are_rewarded_once_within_the_budget() 
         let backend = db.backend();
         let t = tenant(db, "fission").await;
         let g = group(db, t, "裂变群", 500, 400).await;
-        let code = live_codes::create(
-            db,
-            t,
-            LiveCodeInput {
-                name: Some("分享码".into()),
-                slug: Some("share".into()),
-                group_ids: Some(vec![g]),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let code = poster(db, t, "share", vec![g]).await;
         let spec = RewardSpec {
             kind: RewardKind::Points,
             amount: 100,
             value_fen: 100,
         };
-        let p = referrals::create(
-            db,
-            t,
-            ProgramInput {
-                name: Some("老带新".into()),
-                slug: Some("invite".into()),
-                live_code_id: Some(code.live_code_id),
-                rules: Some(ReferralRules {
-                    invite: Some(InviteRule {
-                        stay_days: 0,
-                        reward: spec,
-                        invitee_reward: None,
-                    }),
-                    ..Default::default()
-                }),
-                budget_fen: Some(1_000),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let p = invite(db, t, code.live_code_id, spec, false, 1_000).await;
         let all = people(db, t, 31).await;
         let (inviters, friends) = (&all[..3], &all[3..]);
         // Each friend scans through an inviter's share, then the join is confirmed by four
@@ -312,18 +327,7 @@ async fn scans_sharing_commits_keep_the_caps_and_record_every_new_visitor() {
         let backend = db.backend();
         let t = tenant(db, "lane").await;
         let a = group(db, t, "分享群 1", 100, 80).await;
-        let code = live_codes::create(
-            db,
-            t,
-            LiveCodeInput {
-                name: Some("海报".into()),
-                slug: Some("lane".into()),
-                group_ids: Some(vec![a]),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let code = poster(db, t, "lane", vec![a]).await;
         let scanner = std::sync::Arc::new(live_codes::lane::Scanner::new(db.clone()));
         let tasks: Vec<_> = (0..300)
             .map(|i| {
@@ -365,18 +369,7 @@ async fn a_group_believed_full_that_has_room_again_is_used_before_a_new_group_is
         let t = tenant(db, "hint").await;
         let a = group(db, t, "群 A", 2, 2).await;
         let b = group(db, t, "群 B", 2, 2).await;
-        let code = live_codes::create(
-            db,
-            t,
-            LiveCodeInput {
-                name: Some("海报".into()),
-                slug: Some("hint".into()),
-                group_ids: Some(vec![a, b]),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let code = poster(db, t, "hint", vec![a, b]).await;
         let who = people(db, t, 5).await;
         let scanner = live_codes::lane::Scanner::new(db.clone());
         let scan_as = |m: MemberId| {
@@ -410,45 +403,13 @@ async fn a_friend_is_one_inviters_even_through_two_shares() {
         let backend = db.backend();
         let t = tenant(db, "onefriend").await;
         let g = group(db, t, "群", 500, 400).await;
-        let code = live_codes::create(
-            db,
-            t,
-            LiveCodeInput {
-                name: Some("码".into()),
-                slug: Some("one".into()),
-                group_ids: Some(vec![g]),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let code = poster(db, t, "one", vec![g]).await;
         let spec = RewardSpec {
             kind: RewardKind::Points,
             amount: 10,
             value_fen: 10,
         };
-        let p = referrals::create(
-            db,
-            t,
-            ProgramInput {
-                name: Some("邀请".into()),
-                slug: Some("one".into()),
-                live_code_id: Some(code.live_code_id),
-                rules: Some(ReferralRules {
-                    invite: Some(InviteRule {
-                        stay_days: 0,
-                        reward: spec,
-                        invitee_reward: None,
-                    }),
-                    share_visit: Some(spec),
-                    ..Default::default()
-                }),
-                budget_fen: Some(10_000),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let p = invite(db, t, code.live_code_id, spec, true, 10_000).await;
         let who = people(db, t, 3).await;
         let (a, b, friend) = (who[0], who[1], who[2]);
         for inviter in [a, b] {
