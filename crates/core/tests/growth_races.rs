@@ -432,3 +432,34 @@ async fn a_friend_is_one_inviters_even_through_two_shares() {
         assert!(causes.iter().all(|(m, _)| *m == a), "{backend}: {causes:?}");
     }
 }
+
+/// PostgreSQL resolves two transactions locking two codes in opposite orders by aborting one:
+/// that error is the one the lane and the join try again.
+#[tokio::test]
+async fn a_deadlock_victim_is_a_retryable_error() {
+    let Some(tdb) = TestDb::postgres().await else {
+        return;
+    };
+    let db = &tdb.db;
+    let t = tenant(db, "deadlock").await;
+    let g = group(db, t, "群", 500, 400).await;
+    let a = poster(db, t, "dl-a", vec![g]).await.live_code_id;
+    let b = poster(db, t, "dl-b", vec![g]).await.live_code_id;
+    let mut one = db.begin().await.unwrap();
+    let mut two = db.begin().await.unwrap();
+    quanzi_store::live_code::lock(&mut one, t, a).await.unwrap();
+    quanzi_store::live_code::lock(&mut two, t, b).await.unwrap();
+    let first = tokio::spawn(async move {
+        let r = quanzi_store::live_code::lock(&mut one, t, b).await;
+        (r, one)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = quanzi_store::live_code::lock(&mut two, t, a).await;
+    drop(two);
+    let (first, _one) = first.await.unwrap();
+    let victim = match (first, second) {
+        (Err(e), _) | (_, Err(e)) => e,
+        _ => panic!("no deadlock was detected"),
+    };
+    assert!(victim.is_retryable(), "{victim}");
+}

@@ -73,7 +73,25 @@ impl Scanner {
         self.queue(t, p).await
     }
 
-    async fn queue(&self, t: TenantId, mut p: Prepared) -> Result<Landing> {
+    async fn queue(&self, t: TenantId, p: Prepared) -> Result<Landing> {
+        // A scan PostgreSQL chose as a deadlock victim (locks of codes and programmes taken
+        // by concurrent transactions in different orders) is tried again, twice at most.
+        let mut p = p;
+        for _ in 0..2 {
+            match self.queue_once(t, p).await {
+                Err((Some(back), e)) if retryable(&e) => p = back,
+                Err((_, e)) => return Err(e),
+                Ok(landing) => return Ok(landing),
+            }
+        }
+        self.queue_once(t, p).await.map_err(|(_, e)| e)
+    }
+
+    async fn queue_once(
+        &self,
+        t: TenantId,
+        mut p: Prepared,
+    ) -> std::result::Result<Landing, (Option<Prepared>, CoreError)> {
         let now = now_ms();
         if let Ok(mut full) = self.full.lock() {
             full.retain(|_, until| *until > now);
@@ -84,21 +102,30 @@ impl Scanner {
             tokio::spawn(run(self.db.clone(), rx));
             tx
         });
+        let stopped = |m: &str| (None, CoreError::Store(StoreError::Commit(m.into())));
         let (reply, answer) = oneshot::channel();
         queue
             .send(Job { t, p, reply })
-            .map_err(|_| StoreError::Commit("the scan lane stopped".into()))?;
+            .map_err(|_| stopped("the scan lane stopped"))?;
         let (p, applied) = answer
             .await
-            .map_err(|_| StoreError::Commit("the scan lane stopped before the commit".into()))?;
-        let applied = applied?;
+            .map_err(|_| stopped("the scan lane stopped before the commit"))?;
+        let applied = match applied {
+            Ok(a) => a,
+            Err(e) => return Err((Some(p), e)),
+        };
         if let Ok(mut full) = self.full.lock() {
             for g in &applied.full {
                 full.insert((t.0, *g), now + FULL_HINT_MS);
             }
         }
-        finish(&self.db, t, p, applied).await
+        finish(&self.db, t, p, applied).await.map_err(|e| (None, e))
     }
+}
+
+/// Whether a scan's error is a race the database resolved by aborting it.
+fn retryable(e: &CoreError) -> bool {
+    matches!(e, CoreError::Store(s) if s.is_retryable())
 }
 
 async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Job>) {

@@ -536,6 +536,19 @@ async fn issue_gift(
 /// code as its scene and the inviter who shared it), the seat marked joined, and referral
 /// rewards granted in the same transaction.
 pub async fn confirm_join(db: &Db, t: TenantId, id: i64, m: MemberId) -> Result<Group> {
+    // A join PostgreSQL chose as a deadlock victim (against the scan lane's locks) is tried
+    // again, twice at most: nothing of the aborted try was kept.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match confirm_join_once(db, t, id, m).await {
+            Err(CoreError::Store(e)) if e.is_retryable() && tries < 3 => continue,
+            r => return r,
+        }
+    }
+}
+
+async fn confirm_join_once(db: &Db, t: TenantId, id: i64, m: MemberId) -> Result<Group> {
     let code = super::get(db, t, id).await?;
     let now = now_ms();
     let mut tx = db.begin().await?;
