@@ -121,10 +121,23 @@ pub async fn revoke(tx: &mut Tx, tenant: TenantId, member: MemberId, now: i64) -
         .bind(tenant.0).bind(member.0).bind(now).execute(c).await.map(|_| ()).map_err(Into::into))
 }
 
-/// Records a fresh OAuth state's nonce, valid until `expires_at_ms`.
-pub async fn new_state(db: &Db, tenant: TenantId, nonce: &str, expires_at_ms: i64) -> Result<()> {
-    on_pool!(db, p => sqlx::query("insert into oauth_state (tenant_id, nonce, expires_at_ms) values ($1, $2, $3)")
-        .bind(tenant.0).bind(nonce).bind(expires_at_ms).execute(p).await.map(|_| ()).map_err(Into::into))
+/// Records a fresh OAuth state's nonce, valid until `expires_at_ms`, and drops the
+/// tenant's states that expired before `now` (the table holds only what may still come back).
+pub async fn new_state(
+    db: &Db,
+    tenant: TenantId,
+    nonce: &str,
+    now: i64,
+    expires_at_ms: i64,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, c => {
+        sqlx::query("delete from oauth_state where tenant_id = $1 and expires_at_ms < $2")
+            .bind(tenant.0).bind(now).execute(&mut *c).await?;
+        sqlx::query("insert into oauth_state (tenant_id, nonce, expires_at_ms) values ($1, $2, $3)")
+            .bind(tenant.0).bind(nonce).bind(expires_at_ms).execute(&mut *c).await.map(|_| ())
+    })?;
+    tx.commit().await
 }
 
 /// Uses a state's nonce: true the first time, before it expires; false when it is unknown,
@@ -133,13 +146,6 @@ pub async fn use_state(tx: &mut Tx, tenant: TenantId, nonce: &str, now: i64) -> 
     let n = on_tx!(tx, c => sqlx::query("update oauth_state set used_at_ms = $3 where tenant_id = $1 and nonce = $2 and used_at_ms is null and expires_at_ms > $3")
         .bind(tenant.0).bind(nonce).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
-}
-
-/// Drops the states that expired before `before_ms` (a day's states are small; a job keeps
-/// the table short).
-pub async fn sweep_states(db: &Db, before_ms: i64) -> Result<u64> {
-    on_pool!(db, p => sqlx::query("delete from oauth_state where expires_at_ms < $1")
-        .bind(before_ms).execute(p).await.map(|r| r.rows_affected()).map_err(Into::into))
 }
 
 /// The member with this unionid, if any (merged members are followed by the caller).

@@ -186,6 +186,12 @@ pub async fn pool(db: &Db, tenant: TenantId, code: i64) -> Result<Vec<(i64, i64,
         .bind(tenant.0).bind(code).fetch_all(p).await.map_err(Into::into))
 }
 
+/// The pools of every code of the tenant: (code, group), in each code's order.
+pub async fn pools(db: &Db, tenant: TenantId) -> Result<Vec<(i64, i64)>> {
+    on_pool!(db, p => sqlx::query_as("select live_code_id, group_id from live_code_group where tenant_id = $1 order by live_code_id, position")
+        .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
+}
+
 /// The pool read in a transaction: (group, opened by the code at).
 pub async fn pool_tx(tx: &mut Tx, tenant: TenantId, code: i64) -> Result<Vec<(i64, Option<i64>)>> {
     on_tx!(tx, k => sqlx::query_as("select group_id, opened_at_ms from live_code_group where tenant_id = $1 and live_code_id = $2 order by position")

@@ -20,17 +20,17 @@ pub struct Funnel {
     pub joined: i64,
 }
 
-/// The funnel of every code of the tenant; scans are the `visit` events whose reference is
-/// `lc:{id}`.
-pub async fn funnels(db: &Db, tenant: TenantId) -> Result<Vec<Funnel>> {
+/// The funnel of every code of the tenant, or of code `only`; scans are the `visit` events
+/// whose reference is `lc:{id}`.
+pub async fn funnels(db: &Db, tenant: TenantId, only: Option<i64>) -> Result<Vec<Funnel>> {
     on_pool!(db, p => sqlx::query_as::<_, Funnel>(
         "select c.live_code_id,
             (select count(*) from event e where e.tenant_id = c.tenant_id and e.kind = 'visit' and e.reference = 'lc:' || c.live_code_id) as scans,
             (select count(distinct e.member_id) from event e where e.tenant_id = c.tenant_id and e.kind = 'visit' and e.reference = 'lc:' || c.live_code_id) as visitors,
             (select count(*) from live_code_seat s where s.tenant_id = c.tenant_id and s.live_code_id = c.live_code_id) as seated,
             (select count(*) from live_code_seat s where s.tenant_id = c.tenant_id and s.live_code_id = c.live_code_id and s.joined_at_ms is not null) as joined
-         from live_code c where c.tenant_id = $1 order by c.live_code_id desc")
-        .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
+         from live_code c where c.tenant_id = $1 and ($2 is null or c.live_code_id = $2) order by c.live_code_id desc")
+        .bind(tenant.0).bind(only).fetch_all(p).await.map_err(Into::into))
 }
 
 /// A group's own QR image.

@@ -284,21 +284,6 @@ pub async fn rewards(
         .bind(member.map(|m| m.0)).bind(limit).fetch_all(p).await.map_err(Into::into))
 }
 
-/// Pending rewards of every tenant that matured by `now`: (tenant, reward).
-pub async fn matured(db: &Db, now: i64, limit: i64) -> Result<Vec<(i64, Reward)>> {
-    let sql = format!(
-        "select tenant_id, {REWARD_COLS} from reward where state = 'pending' and mature_at_ms <= $1 order by mature_at_ms limit $2"
-    );
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        tenant_id: i64,
-        #[sqlx(flatten)]
-        reward: Reward,
-    }
-    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(p).await)?;
-    Ok(rows.into_iter().map(|r| (r.tenant_id, r.reward)).collect())
-}
-
 /// Counts among the inviter's `join:` rewards of a programme: made since `since_ms`, and
 /// (of those) from `network`.
 pub async fn recent_joins(
@@ -331,6 +316,12 @@ pub async fn friends(tx: &mut Tx, tenant: TenantId, program: i64, member: Member
     on_tx!(tx, c => sqlx::query_scalar("select count(*) from reward where tenant_id = $1 and program_id = $2 and member_id = $3
         and cause like 'join:%' and state not in ('reversed', 'rejected')")
         .bind(tenant.0).bind(program).bind(member.0).fetch_one(c).await.map_err(Into::into))
+}
+
+/// The tenant's rewards counted per programme and state: (programme, state, rewards).
+pub async fn state_counts(db: &Db, tenant: TenantId) -> Result<Vec<(i64, String, i64)>> {
+    on_pool!(db, p => sqlx::query_as("select program_id, state, count(*) from reward where tenant_id = $1 group by program_id, state")
+        .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
 }
 
 /// A programme's leaderboard: (member, friends, value earned in fen), best first.

@@ -134,6 +134,44 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
+/// The origin the caller reached us at, for the absolute URLs the API hands out (a live
+/// code's page, a member link): the `Host` asked for, over https when the request came over
+/// HTTPS (or `secure_cookies` says the server is behind it); a forwarded host only from a
+/// trusted proxy. A host that is not a host name or address (with a port) is not echoed.
+pub fn origin(headers: &HeaderMap, client: &Client, secure: bool) -> String {
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| is_host(v))
+            .map(str::to_string)
+    };
+    let scheme = if client.https || secure {
+        "https"
+    } else {
+        "http"
+    };
+    let host = h("x-forwarded-host")
+        .filter(|_| client.proxied)
+        .or_else(|| h("host"))
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    format!("{scheme}://{host}")
+}
+
+/// A host name or address with an optional port: what may go into a URL we print.
+fn is_host(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 255
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+/// The public URL of a member page: `{origin}/h/{tenant}/{kind}/{last}`.
+pub fn page_url(origin: &str, tenant: &str, kind: &str, last: &str) -> String {
+    format!("{origin}/h/{tenant}/{kind}/{last}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +215,52 @@ mod tests {
     fn a_bad_proxy_entry_is_named() {
         let e = TrustedProxies::parse(&["10.0.0.0/8", "nope"]).err();
         assert!(e.is_some_and(|e| e.contains("nope")));
+    }
+
+    // The origin of absolute URLs.
+
+    fn caller(https: bool, proxied: bool) -> Client {
+        Client {
+            ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            https,
+            proxied,
+        }
+    }
+
+    fn header_map(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap_or_else(|e| panic!("{e}")));
+        }
+        h
+    }
+
+    #[test]
+    fn the_origin_is_the_host_asked_for_and_a_forwarded_host_only_from_a_proxy() {
+        let h = header_map(&[
+            ("host", "shop.example:8443"),
+            ("x-forwarded-host", "evil.example"),
+        ]);
+        assert_eq!(
+            origin(&h, &caller(false, false), false),
+            "http://shop.example:8443"
+        );
+        assert_eq!(
+            origin(&h, &caller(true, true), false),
+            "https://evil.example"
+        );
+        assert_eq!(
+            origin(&h, &caller(false, false), true),
+            "https://shop.example:8443"
+        );
+    }
+
+    #[test]
+    fn a_host_header_that_is_no_host_is_not_echoed_into_a_url() {
+        let h = header_map(&[("host", "a.example/<script>")]);
+        assert_eq!(
+            origin(&h, &caller(false, false), false),
+            "http://127.0.0.1:8080"
+        );
     }
 }

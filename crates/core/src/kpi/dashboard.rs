@@ -99,11 +99,11 @@ async fn growth_attention(
             }
         }
     }
-    let held = crate::referrals::rewards(db, t, None, Some("held"), None, 1000)
-        .await?
-        .len();
+    let held = crate::referrals::held(db, t).await?;
     if held > 0 {
-        out.push(Attention::RewardsHeld { count: held });
+        out.push(Attention::RewardsHeld {
+            count: held as usize,
+        });
     }
     Ok(out)
 }

@@ -93,32 +93,35 @@ pub async fn by_slug(db: &Db, t: TenantId, slug: &str) -> Result<LiveCode> {
 
 /// Every code of the tenant with its funnel, newest first.
 pub async fn list(db: &Db, t: TenantId) -> Result<Vec<(LiveCode, Funnel)>> {
-    let rows = repo::list(db, t).await?;
-    let funnels: Vec<Funnel> = views::all(funnel::funnels(db, t).await?);
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let f = funnels
-            .iter()
-            .find(|f| f.live_code_id == row.live_code_id)
-            .cloned()
-            .unwrap_or_default();
-        out.push((view(db, t, row).await?, f));
-    }
-    Ok(out)
+    let funnels: Vec<Funnel> = views::all(funnel::funnels(db, t, None).await?);
+    Ok(all(db, t)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let id = c.live_code_id;
+            let f = funnels.iter().find(|f| f.live_code_id == id).cloned();
+            (c, f.unwrap_or_default())
+        })
+        .collect())
 }
 
-/// Every code of the tenant, newest first, without their funnels.
+/// Every code of the tenant, newest first, without their funnels (two reads in all).
 pub async fn all(db: &Db, t: TenantId) -> Result<Vec<LiveCode>> {
-    let mut out = Vec::new();
-    for row in repo::list(db, t).await? {
-        out.push(view(db, t, row).await?);
-    }
-    Ok(out)
+    let pools = repo::pools(db, t).await?;
+    Ok(repo::list(db, t)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let id = row.live_code_id;
+            let pool = pools.iter().filter(|p| p.0 == id).map(|p| p.1).collect();
+            LiveCode::of(row, pool)
+        })
+        .collect())
 }
 
 /// A code's funnel.
 pub async fn funnel_of(db: &Db, t: TenantId, id: i64) -> Result<Funnel> {
-    Ok(funnel::funnels(db, t)
+    Ok(funnel::funnels(db, t, Some(id))
         .await?
         .into_iter()
         .find(|f| f.live_code_id == id)
@@ -174,15 +177,12 @@ pub async fn group_qr_for(
     g: GroupId,
     m: quanzi_domain::MemberId,
 ) -> Result<Option<(Vec<u8>, String, i64)>> {
-    if !funnel::has_place(db, t, m, g, now_ms()).await? {
+    let now = now_ms();
+    if !funnel::has_place(db, t, m, g, now).await? {
         return Ok(None);
     }
-    group_qr(db, t, g).await
-}
-
-/// A group's QR image if it has one that has not expired: an expired image is never shown.
-pub async fn group_qr(db: &Db, t: TenantId, g: GroupId) -> Result<Option<(Vec<u8>, String, i64)>> {
-    Ok(funnel::live_qr(db, t, g, now_ms())
+    // An expired image is never shown.
+    Ok(funnel::live_qr(db, t, g, now)
         .await?
         .map(|q| (q.image, q.content_type, q.expires_at_ms)))
 }

@@ -106,6 +106,21 @@ pub async fn rewards(
     ))
 }
 
+/// The tenant's rewards counted per programme and state: (programme, state, rewards).
+pub async fn state_counts(db: &Db, t: TenantId) -> Result<Vec<(i64, String, i64)>> {
+    Ok(repo::state_counts(db, t).await?)
+}
+
+/// Rewards held for review, in every programme of the tenant.
+pub async fn held(db: &Db, t: TenantId) -> Result<i64> {
+    Ok(state_counts(db, t)
+        .await?
+        .iter()
+        .filter(|(_, s, _)| s == "held")
+        .map(|(_, _, n)| n)
+        .sum())
+}
+
 /// A reward with every decision made on it.
 pub async fn reward(db: &Db, t: TenantId, id: i64) -> Result<(Reward, Vec<Decision>)> {
     let mut tx = db.begin().await?;

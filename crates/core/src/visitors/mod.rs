@@ -215,27 +215,6 @@ pub async fn open_session(
         .ok())
 }
 
-/// The member a browser's visitor key belongs to, recording a new prospect (with the source
-/// channel given) the first time.
-pub async fn visitor(db: &Db, t: TenantId, key: &str, source: Option<&str>) -> Result<MemberId> {
-    if let Some(m) = identity::member_of_db(db, t, "visitor", key).await? {
-        return Ok(m);
-    }
-    let short: String = key.chars().take(4).collect();
-    prospect(
-        db,
-        t,
-        "visitor",
-        key,
-        MemberInput {
-            name: Some(format!("访客 {short}")),
-            source_channel: source.map(str::to_string),
-            ..Default::default()
-        },
-    )
-    .await
-}
-
 /// The member of a visitor key in an open transaction, recording a new prospect (with the
 /// source channel given) the first time; answers whether it was new.
 pub(crate) async fn visitor_in(

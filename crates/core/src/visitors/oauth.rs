@@ -105,7 +105,8 @@ pub async fn begin_oauth(
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).map_err(|e| CoreError::ServerKey(e.to_string()))?;
     let nonce = hex::encode(raw);
-    identity::new_state(db, t, &nonce, now_ms() + STATE_MS).await?;
+    let now = now_ms();
+    identity::new_state(db, t, &nonce, now, now + STATE_MS).await?;
     let state = signed::sign(&key, STATE, &format!("{}:{nonce}:{return_to}", t.0));
     let url = wechat_oauth::authorize_url(
         &server.wechat_open_base,

@@ -8,7 +8,7 @@ use utoipa::openapi::schema::{
 };
 
 /// An integer in `min..=max` (or up to `i64::MAX`), or blank for the default.
-fn integer(min: i64, max: Option<i64>) -> Schema {
+pub(crate) fn integer(min: i64, max: Option<i64>) -> Schema {
     let n = ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::Integer))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))

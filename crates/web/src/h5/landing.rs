@@ -96,7 +96,7 @@ async fn identify(
         .await
         .map_err(crate::ui::server_error)?;
     if let Some(config) = oauth {
-        let back = v.absolute(headers, &format!("/h/{}/oauth", v.slug));
+        let back = v.absolute(s, headers, &format!("/h/{}/oauth", v.slug));
         let (url, nonce) =
             visitors::begin_oauth(&s.db, &s.server, v.tenant, &config, &back, &v.path)
                 .await
@@ -206,7 +206,7 @@ pub async fn landing(
         until: crate::ui::fmt_ms_in(r.expires_at_ms, offset),
         redeemed: r.redeemed_at_ms.is_some(),
     });
-    let held = now_ms() + quanzi_domain::live_code::SEAT_HOLD_MS;
+    let held = quanzi_core::read::now_ms() + quanzi_domain::live_code::SEAT_HOLD_MS;
     let page = LandingPage {
         p: v.chrome(&name),
         code_name: name,
@@ -223,13 +223,6 @@ pub async fn landing(
         group: landing.group,
     };
     with_cookies(page_html(page), cookies)
-}
-
-/// Now, unix ms.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The member of a page request that carries no link: the session, else the visitor key.

@@ -122,7 +122,7 @@ async fn render_me(
             friends,
             next,
             pct: next.map(|n| (friends * 100 / n.max(1)).min(100)),
-            share_url: v.absolute(headers, &format!("/h/{}/r/{}/{token}", v.slug, p.slug)),
+            share_url: v.absolute(s, headers, &format!("/h/{}/r/{}/{token}", v.slug, p.slug)),
             rewards: rewards
                 .iter()
                 .map(|r| {

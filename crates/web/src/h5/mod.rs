@@ -8,7 +8,7 @@ pub mod text;
 
 use askama::Template;
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use quanzi_core::visitors::Refusal;
@@ -138,13 +138,9 @@ impl Visit {
     }
 
     /// The absolute URL of `path` on this server, as the visitor reached it.
-    pub fn absolute(&self, headers: &HeaderMap, path: &str) -> String {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if self.client.https { "https" } else { "http" };
-        format!("{scheme}://{host}{path}")
+    pub fn absolute(&self, s: &AppState, headers: &HeaderMap, path: &str) -> String {
+        let origin = crate::client::origin(headers, &self.client, s.secure_cookies);
+        format!("{origin}{path}")
     }
 
     /// A message page with `status`.
@@ -200,16 +196,8 @@ impl Visit {
 
     /// A cookie for this tenant's member pages.
     pub fn cookie(&self, s: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-        let secure = if s.secure_cookies || self.client.https {
-            "; Secure"
-        } else {
-            ""
-        };
-        let v = format!(
-            "{name}={value}; Path=/h/{}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-            self.slug
-        );
-        HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
+        let path = format!("/h/{}", self.slug);
+        crate::ui::session::cookie_header_at(s, self.client, &path, name, value, Some(max_age))
     }
 }
 

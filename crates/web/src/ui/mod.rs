@@ -10,7 +10,7 @@ mod influence;
 mod kpi;
 mod member_export;
 mod pages;
-mod session;
+pub(crate) mod session;
 mod settings;
 
 use askama::Template;

@@ -48,6 +48,19 @@ pub fn cookie_header(
     value: &str,
     max_age: Option<i64>,
 ) -> HeaderValue {
+    cookie_header_at(state, client, "/", name, value, max_age)
+}
+
+/// [`cookie_header`] for the pages under `path` only (the member pages keep theirs to one
+/// merchant's `/h/{tenant}`).
+pub fn cookie_header_at(
+    state: &AppState,
+    client: Client,
+    path: &str,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let secure = if state.secure_cookies || client.https {
         "; Secure"
     } else {
@@ -57,7 +70,7 @@ pub fn cookie_header(
         .map(|a| format!("; Max-Age={a}"))
         .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax{age}{secure}"
     ))
     .unwrap_or(HeaderValue::from_static(""))
 }

@@ -96,7 +96,7 @@ pub(super) async fn page(s: &AppState, u: &UiUser, headers: &HeaderMap, flash: F
     let ch = match channels::load(
         s,
         u,
-        &channels::origin(headers, &u.client, s.secure_cookies),
+        &crate::client::origin(headers, &u.client, s.secure_cookies),
     )
     .await
     {

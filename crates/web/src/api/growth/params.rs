@@ -3,10 +3,9 @@
 
 use quanzi_domain::referral::ledger::RewardState;
 use utoipa::ToSchema;
-use utoipa::openapi::KnownFormat;
-use utoipa::openapi::schema::{
-    AnyOfBuilder, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
-};
+
+use crate::api::params::integer;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
 
 /// Pixels per module of a QR PNG, and its default.
 pub const SCALE: (i64, i64, i64) = (1, 32, 8);
@@ -17,41 +16,24 @@ pub const LINK_DAYS: (i64, i64, i64) = (1, 365, quanzi_core::visitors::LINK_DAYS
 /// Rewards listed at most, and the default.
 pub const REWARDS: (i64, i64, i64) = (1, 1000, 100);
 
-/// An integer in `min..=max`, or blank for the default.
-fn integer(min: i64, max: i64) -> Schema {
-    let n = ObjectBuilder::new()
-        .schema_type(SchemaType::Type(Type::Integer))
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-        .minimum(Some(min as f64))
-        .maximum(Some(max as f64));
-    let blank = ObjectBuilder::new()
-        .schema_type(SchemaType::Type(Type::String))
-        .enum_values(Some([""]));
-    AnyOfBuilder::new()
-        .item(n)
-        .item(blank)
-        .description(Some("blank means the default"))
-        .into()
-}
-
 /// A QR PNG's pixels per module.
 pub fn scale() -> Schema {
-    integer(SCALE.0, SCALE.1)
+    integer(SCALE.0, Some(SCALE.1))
 }
 
 /// A QR SVG's side in pixels.
 pub fn px() -> Schema {
-    integer(PX.0, PX.1)
+    integer(PX.0, Some(PX.1))
 }
 
 /// A rewards list size.
 pub fn rewards_limit() -> Schema {
-    integer(REWARDS.0, REWARDS.1)
+    integer(REWARDS.0, Some(REWARDS.1))
 }
 
 /// When a group QR image was taken, unix ms (not in the future; at most 7 days ago).
 pub fn uploaded_at_ms() -> Schema {
-    integer(0, i64::MAX)
+    integer(0, Some(i64::MAX))
 }
 
 /// A reward state, or blank for any.

@@ -7,7 +7,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use quanzi_channels::qr::Qr;
 use quanzi_core::live_codes;
 use quanzi_domain::GroupId;
 use serde::{Deserialize, Serialize};
@@ -89,10 +88,6 @@ fn image(content_type: &'static str, file: String, body: impl IntoResponse) -> R
         .into_response()
 }
 
-fn encode(url: &str) -> Result<Qr, ApiError> {
-    Qr::new(url).map_err(|e| ApiError::field("url", e.to_string()))
-}
-
 /// The live code's QR as a PNG: it encodes the code's page, `{origin}/h/{tenant}/c/{slug}`.
 #[utoipa::path(get, path = "/api/v1/live-codes/{id}/qr.png", tag = "live_codes",
     params(("id" = i64, Path, description = "Live code id"), PngQuery),
@@ -108,12 +103,8 @@ pub async fn png(
 ) -> Result<Response, ApiError> {
     let scale = bounded(&q.scale, "scale", params::SCALE)?;
     let (url, slug) = code_url(&s, &c, id, &headers, &client).await?;
-    let png = encode(&url)?
-        .png(u32::try_from(scale).unwrap_or(8), None)
-        .map_err(|e| {
-            tracing::error!(error = %e, "qr png");
-            ApiError::new(Code::Internal, "internal error")
-        })?;
+    let png = live_codes::qr_image::png(&url, u32::try_from(scale).unwrap_or(8))
+        .map_err(|e| ApiError::field("url", e))?;
     Ok(image("image/png", format!("{slug}.png"), png))
 }
 
@@ -132,7 +123,8 @@ pub async fn svg(
 ) -> Result<Response, ApiError> {
     let px = bounded(&q.px, "px", params::PX)?;
     let (url, slug) = code_url(&s, &c, id, &headers, &client).await?;
-    let svg = encode(&url)?.svg(u32::try_from(px).unwrap_or(512));
+    let svg = live_codes::qr_image::svg(&url, u32::try_from(px).unwrap_or(512))
+        .map_err(|e| ApiError::field("url", e))?;
     Ok(image("image/svg+xml", format!("{slug}.svg"), svg))
 }
 

@@ -16,11 +16,11 @@ use serde::Deserialize;
 
 use super::super::form::{refusal, refused, see_other, unprocessable};
 use super::super::format::thousands;
-use super::super::settings::channels::origin;
 use super::super::{Layout, UiUser, render, server_error};
 use super::{not_found, pct, upload};
 use crate::AppState;
 use crate::api::IdPath;
+use crate::client::{origin, page_url};
 
 /// Pixels per module of the QR image shown and downloaded.
 const QR_SCALE: u32 = 8;
@@ -172,10 +172,11 @@ async fn show(
         })
         .collect();
     let slug = tenant.map(|t| t.slug).unwrap_or_default();
-    let url = format!(
-        "{}/h/{slug}/c/{}",
-        origin(headers, &u.client, s.secure_cookies),
-        c.slug
+    let url = page_url(
+        &origin(headers, &u.client, s.secure_cookies),
+        &slug,
+        "c",
+        &c.slug,
     );
     let page = render(CodePage {
         kind: l.code("lc_kind", &c.kind),
@@ -232,12 +233,13 @@ pub async fn qr_png(
         Err(e) => return server_error(e),
     };
     let slug = tenant.map(|t| t.slug).unwrap_or_default();
-    let url = format!(
-        "{}/h/{slug}/c/{}",
-        origin(&headers, &u.client, s.secure_cookies),
-        c.slug
+    let url = page_url(
+        &origin(&headers, &u.client, s.secure_cookies),
+        &slug,
+        "c",
+        &c.slug,
     );
-    match quanzi_channels::qr::Qr::new(&url).and_then(|q| q.png(QR_SCALE, None)) {
+    match live_codes::qr_image::png(&url, QR_SCALE) {
         Ok(png) => (
             [
                 (header::CONTENT_TYPE, "image/png".to_string()),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use quanzi_core::views::{Funnel, GiftCost, LiveCode, Reward};
+use quanzi_core::views::{Funnel, GiftCost, LiveCode};
 use quanzi_core::{gifts, live_codes, referrals};
 use quanzi_domain::gift::TARGET_COST_FEN;
 use quanzi_domain::referral::ledger::RewardState;
@@ -16,9 +16,6 @@ use super::super::format::{thousands, yuan};
 use super::super::{Layout, UiUser, render, server_error};
 use super::pct;
 use crate::AppState;
-
-/// Rewards read for the counts by state (the newest).
-const REWARDS_READ: i64 = 1000;
 
 /// A live code's row.
 struct CodeRow {
@@ -98,7 +95,7 @@ struct OverviewPage {
     gifts: Vec<GiftRow>,
     costs: Vec<CostRow>,
     programs: Vec<ProgramRow>,
-    /// Rewards held for review ("1000+" past what was read).
+    /// Rewards held for review (blank when none).
     held: String,
     target: String,
     can_write: bool,
@@ -113,15 +110,18 @@ pub async fn page(State(s): State<AppState>, u: UiUser) -> Response {
         gifts::list(&s.db, t),
         gifts::costs(&s.db, t),
         referrals::list(&s.db, t),
-        referrals::rewards(&s.db, t, None, None, None, REWARDS_READ),
+        referrals::state_counts(&s.db, t),
     ) {
         Ok(v) => v,
         Err(e) => return server_error(e),
     };
-    let held = rewards.iter().filter(|r| r.state == "held").count();
+    let held: i64 = rewards
+        .iter()
+        .filter(|(_, s, _)| s == "held")
+        .map(|(_, _, n)| n)
+        .sum();
     let held = match held {
         0 => String::new(),
-        n if n as i64 >= REWARDS_READ => format!("{n}+"),
         n => n.to_string(),
     };
     let code_name = |id: Option<i64>| {
@@ -194,11 +194,16 @@ fn cost_row(c: &GiftCost, gift: String, code: String) -> CostRow {
 }
 
 /// A programme's rewards counted by state, in the ledger's order, states with none left out.
-fn by_state(l: &Layout, rewards: &[Reward], program: i64) -> Vec<(String, &'static str, usize)> {
-    let mut n: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in rewards.iter().filter(|r| r.program_id == program) {
-        *n.entry(r.state.as_str()).or_default() += 1;
-    }
+fn by_state(
+    l: &Layout,
+    counts: &[(i64, String, i64)],
+    program: i64,
+) -> Vec<(String, &'static str, usize)> {
+    let n: BTreeMap<&str, usize> = counts
+        .iter()
+        .filter(|(p, _, _)| *p == program)
+        .map(|(_, s, c)| (s.as_str(), *c as usize))
+        .collect();
     RewardState::ALL
         .iter()
         .filter_map(|s| {

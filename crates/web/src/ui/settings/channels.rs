@@ -42,28 +42,6 @@ pub struct ChannelsView {
     pub problem: Option<String>,
 }
 
-/// The origin the operator reached us at: the `Host` they asked for, over https when the
-/// request came over HTTPS (or `secure_cookies` says the server is behind it); a forwarded
-/// host only from a trusted proxy.
-pub fn origin(headers: &HeaderMap, client: &crate::client::Client, secure: bool) -> String {
-    let h = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let scheme = if client.https || secure {
-        "https"
-    } else {
-        "http"
-    };
-    let forwarded = h("x-forwarded-host").filter(|_| client.proxied);
-    let host = forwarded
-        .or_else(|| h("host"))
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
-    format!("{scheme}://{host}")
-}
-
 /// Loads the channels' part of the page.
 pub async fn load(s: &AppState, u: &UiUser, origin: &str) -> Result<ChannelsView, CoreError> {
     let t = u.tenant();
