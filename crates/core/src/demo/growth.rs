@@ -214,5 +214,25 @@ async fn play(db: &Db, t: TenantId, code: i64, program: i64, people: &[MemberId]
     for r in referrals::rewards(db, t, Some(program), Some("approved"), None, 5).await? {
         referrals::decide(db, t, r.reward_id, "pay", "system", Some("demo")).await?;
     }
+    walk_ins(db, t, code).await
+}
+
+/// Forty newcomers scan the poster in store: each gets the gift's code, most join, and the
+/// staff redeem half of the codes, so the gift's cost per member has figures.
+async fn walk_ins(db: &Db, t: TenantId, code: i64) -> Result<()> {
+    for i in 0..40u32 {
+        let input = ScanInput {
+            visitor: Some(format!("{:032x}", 0xd3_0000 + i)),
+            ip: Some(format!("10.20.{i}.7")),
+            ..Default::default()
+        };
+        let landing = scan(db, t, code, input).await?;
+        if i % 5 != 4 {
+            let _ = confirm_join(db, t, code, landing.member).await;
+        }
+        if let (Some((r, _)), true) = (&landing.redemption, i % 2 == 0) {
+            let _ = gifts::redeem(db, t, &r.code, "店员 林小雨").await?;
+        }
+    }
     Ok(())
 }

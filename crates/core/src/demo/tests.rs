@@ -234,6 +234,11 @@ async fn a_demo_ending_now_has_live_codes_a_gift_and_rewards_some_held() -> Test
     assert_eq!(codes.len(), 4);
     assert!(codes.iter().any(|(_, f)| f.joined > 30), "{codes:?}");
     assert_eq!(crate::gifts::list(db, t).await?.len(), 1);
+    let costs = crate::gifts::costs(db, t).await?;
+    assert!(
+        costs.iter().any(|c| c.issued >= 40 && c.redeemed >= 20),
+        "{costs:?}"
+    );
     let rewards = crate::referrals::rewards(db, t, None, None, None, 1000).await?;
     assert!(rewards.len() >= 30, "{} rewards", rewards.len());
     for state in ["held", "reversed", "paid", "approved"] {
