@@ -4,7 +4,7 @@
 use crate::jobs::JobRegistry;
 
 /// Each feature's registration of its jobs. A new feature with jobs adds its line here.
-const FEATURES: [fn(&mut JobRegistry); 7] = [
+const FEATURES: [fn(&mut JobRegistry); 8] = [
     crate::jobs::register,
     crate::wecom::register,
     crate::webhooks::register,
@@ -12,6 +12,7 @@ const FEATURES: [fn(&mut JobRegistry); 7] = [
     crate::live_codes::qr_expiry::register,
     crate::live_codes::wecom::register,
     crate::referrals::tick::register,
+    crate::flash_sales::release::register,
 ];
 
 /// The registry of every feature's jobs, which a worker runs by.
@@ -40,6 +41,7 @@ mod tests {
         assert_eq!(
             job_registry().kinds(),
             [
+                crate::flash_sales::release::RELEASE_JOB,
                 crate::influence::RUN_JOB,
                 crate::live_codes::qr_expiry::ALERT_JOB,
                 crate::live_codes::wecom::WAY_JOB,

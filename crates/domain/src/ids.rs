@@ -52,4 +52,20 @@ id_type! {
     EventLoadId,
     /// An influence run (scores, seed selection or a spread simulation).
     RunId,
+    /// A flash sale (限时抢购).
+    FlashSaleId,
+    /// An order: a flash-sale hold, paid or not.
+    OrderId,
+    /// A lottery (抽奖).
+    LotteryId,
+    /// A group buy (拼团).
+    GroupBuyId,
+    /// A team of a group buy.
+    TeamId,
+    /// A bargain (砍一刀) a member opened.
+    BargainId,
+    /// An offer (买满送) or coupon batch.
+    OfferId,
+    /// A red-envelope plan (红包).
+    RedEnvelopePlanId,
 }

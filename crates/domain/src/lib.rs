@@ -5,22 +5,28 @@
 //! that is wrong before anything touches the store.
 
 pub mod access;
+pub mod bargain;
 pub mod date;
 pub mod error;
 pub mod event;
+pub mod flash_sale;
 pub mod gift;
 pub mod group;
+pub mod group_buy;
 pub mod ids;
 pub mod influence;
 pub mod job;
 pub mod live_code;
+pub mod lottery;
 pub mod member;
 pub mod membership;
 pub mod money;
 pub mod query;
+pub mod red_envelope;
 pub mod referral;
 pub mod tag;
 pub mod text;
+pub mod wallet;
 pub mod zone;
 
 pub use error::{FieldError, Invalid};

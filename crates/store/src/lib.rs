@@ -9,6 +9,7 @@ pub mod bulk;
 mod checkpoint;
 pub mod erasure;
 pub mod event;
+pub mod flash_sale;
 pub mod gift;
 pub mod group;
 pub mod identity;

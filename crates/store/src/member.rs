@@ -436,7 +436,7 @@ pub async fn merge(
         return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
-    let stmts: [&str; 13] = [
+    let stmts: [&str; 16] = [
         "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
@@ -457,6 +457,12 @@ pub async fn merge(
         "update reward set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
            (select 1 from reward k where k.tenant_id = $1 and k.member_id = $2 and k.program_id = reward.program_id and k.cause = reward.cause)",
         "update reward set invitee_member_id = $2 where tenant_id = $1 and invitee_member_id = $3",
+        // Flash-sale orders and the units counted against the limit follow the person.
+        "update flash_order set member_id = $2 where tenant_id = $1 and member_id = $3",
+        "insert into flash_buyer (tenant_id, flash_sale_id, member_id, taken)
+           select tenant_id, flash_sale_id, $2, taken from flash_buyer where tenant_id = $1 and member_id = $3
+           on conflict (tenant_id, flash_sale_id, member_id) do update set taken = flash_buyer.taken + excluded.taken",
+        "delete from flash_buyer where tenant_id = $1 and member_id = $3 and $2 = $2",
         "update member set merged_into = $2, external_userid = null, unionid = null, phone = null where tenant_id = $1 and member_id = $3",
     ];
     for sql in stmts {

@@ -67,6 +67,8 @@ pub struct Shared {
     pub heavy: Arc<heavy::HeavyLimiter>,
     /// Live-code scans, sharing commits.
     pub scanner: Arc<quanzi_core::live_codes::lane::Scanner>,
+    /// Flash-sale buys, sharing commits.
+    pub buyer: Arc<quanzi_core::flash_sales::buy::Buyer>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
     pub fn new(db: Db, server: quanzi_core::server::ServerSettings) -> Self {
         AppState(Arc::new(Shared {
             scanner: Arc::new(quanzi_core::live_codes::lane::Scanner::new(db.clone())),
+            buyer: Arc::new(quanzi_core::flash_sales::buy::Buyer::new(db.clone())),
             db,
             throttle: quanzi_core::login_throttle::ThrottlePolicy::default(),
             trusted_proxies: Arc::new(client::TrustedProxies::default()),

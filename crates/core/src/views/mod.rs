@@ -36,6 +36,7 @@ mod group;
 mod growth;
 mod member;
 mod ops;
+mod promotion;
 
 pub use access::{ApiKey, Operator, SessionView, Tag, Tenant};
 pub use event::{DayCount, Event, EventLoad, EventVoid, Totals};
@@ -43,3 +44,4 @@ pub use group::{Group, GroupMember, MemberGroup, MembershipChange};
 pub use growth::{Decision, Funnel, Gift, GiftCost, LiveCode, Program, Redemption, Reward};
 pub use member::{Member, MemberErasure};
 pub use ops::{Delivery, Job, Subscription};
+pub use promotion::{FlashOrder, FlashSale, OrderTally};

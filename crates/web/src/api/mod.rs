@@ -10,6 +10,7 @@ pub mod kpi;
 pub mod members;
 pub mod openapi;
 pub mod params;
+pub mod promotions;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -116,7 +117,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
         quanzi_domain::referral::Milestone, quanzi_domain::referral::FirstOrderRule,
         quanzi_domain::referral::RewardSpec, quanzi_domain::referral::RewardKind)),
     tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"),
-        (name = "live_codes"), (name = "gifts"), (name = "referrals"), (name = "member_pages"))
+        (name = "live_codes"), (name = "gifts"), (name = "referrals"), (name = "member_pages"), (name = "flash_sales"))
 )]
 pub struct ApiDoc;
 
@@ -131,6 +132,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(kpi::router())
         .merge(influence::router())
         .merge(growth::router())
+        .merge(promotions::router())
 }
 
 /// The API's routes and its whole OpenAPI document: the paths collected from the routes,

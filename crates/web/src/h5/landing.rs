@@ -69,14 +69,14 @@ struct LandingPage {
 
 /// Who is on the page: a member (by a signed link, the page session or WeChat OAuth), or a
 /// browser's visitor key (a prospect is recorded for it with its first scan).
-enum Visitor {
+pub(super) enum Visitor {
     Member(MemberId),
     Key(String),
 }
 
 /// Works out who is on the page. `Err` is the answer to give instead (a refusal page or the
 /// OAuth redirect); the cookies to set come with the visitor.
-async fn identify(
+pub(super) async fn identify(
     s: &AppState,
     v: &Visit,
     headers: &HeaderMap,
@@ -120,7 +120,7 @@ async fn identify(
     }
 }
 
-fn with_cookies(mut r: Response, cookies: Vec<axum::http::HeaderValue>) -> Response {
+pub(super) fn with_cookies(mut r: Response, cookies: Vec<axum::http::HeaderValue>) -> Response {
     for c in cookies {
         r.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -226,7 +226,11 @@ pub async fn landing(
 }
 
 /// The member of a page request that carries no link: the session, else the visitor key.
-async fn known(s: &AppState, v: &Visit, headers: &HeaderMap) -> Result<Option<MemberId>, Response> {
+pub(super) async fn known(
+    s: &AppState,
+    v: &Visit,
+    headers: &HeaderMap,
+) -> Result<Option<MemberId>, Response> {
     if let Some(m) = v.session(s, headers).await? {
         return Ok(Some(m));
     }

@@ -1,10 +1,14 @@
-//! The member pages (H5) under `/h/{tenant}/…`: phone-first, server-rendered, no script.
+//! The member pages (H5) under `/h/{tenant}/…`: phone-first, server-rendered, no framework
+//! (a flash sale's countdown ticks with a few lines of inline script; without it the page
+//! still says when).
 //! Who the visitor is comes from a signed member link, the page session cookie, WeChat web
 //! OAuth when the tenant configured it, or else a visitor key recorded as a prospect.
 
 mod landing;
 mod me;
+mod sale;
 pub mod text;
+mod text_promo;
 
 use askama::Template;
 use axum::Router;
@@ -37,6 +41,12 @@ pub fn router() -> Router<AppState> {
         .route("/h/{tenant}/me", get(me::me))
         .route("/h/{tenant}/r/{program}/{token}", get(me::shared))
         .route("/h/{tenant}/oauth", get(me::oauth_back))
+        .route("/h/{tenant}/s/{id}", get(sale::page))
+        .route("/h/{tenant}/s/{id}/buy", post(sale::buy))
+        .route(
+            "/h/{tenant}/s/{id}/orders/{order}/cancel",
+            post(sale::cancel),
+        )
 }
 
 /// What every member page shows around its body.

@@ -154,6 +154,7 @@ const TEXT: &[(&str, &str, &str)] = &[
 /// The string `key` in `lang`; the key itself when unknown (a test keeps that from happening).
 pub fn t(lang: Lang, key: &str) -> &'static str {
     TEXT.iter()
+        .chain(super::text_promo::TEXT)
         .find(|(k, _, _)| *k == key)
         .map_or("", |(_, zh, en)| if lang == Lang::En { en } else { zh })
 }
@@ -164,15 +165,13 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_every_string_is_said_in_both_languages() {
-        let mut keys: Vec<_> = TEXT.iter().map(|(k, _, _)| *k).collect();
+        let all = || TEXT.iter().chain(super::super::text_promo::TEXT);
+        let mut keys: Vec<_> = all().map(|(k, _, _)| *k).collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();
         assert_eq!(keys.len(), n, "a key is defined twice");
-        assert!(
-            TEXT.iter()
-                .all(|(_, zh, en)| !zh.is_empty() && !en.is_empty())
-        );
+        assert!(all().all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
         assert_eq!(t(Lang::En, "me.title"), "Me");
         assert_eq!(t(Lang::Zh, "me.title"), "我的");
     }

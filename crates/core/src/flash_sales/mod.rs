@@ -1,0 +1,206 @@
+//! Flash sales (限时抢购): the operator's sales, a member's buy (a hold on units taken from
+//! the stock and the member's limit, see [`buy`]), payment that turns a hold into an `order`
+//! event, and holds returned to stock when they expire (see [`release`]).
+
+pub mod buy;
+pub mod release;
+
+use quanzi_domain::event::{Builtin, EventKind, NewEvent};
+use quanzi_domain::flash_sale::{FlashSaleInput, NewFlashSale, OrderState};
+use quanzi_domain::{FlashSaleId, Invalid, MemberId, OrderId, TenantId};
+use quanzi_store::{Db, flash_sale as repo, group, now_ms};
+
+use crate::views::{self, FlashOrder, FlashSale, OrderTally};
+use crate::{CoreError, Result};
+
+async fn validated(db: &Db, t: TenantId, input: FlashSaleInput) -> Result<NewFlashSale> {
+    let s = input.into_new()?;
+    let ids: Vec<i64> = s.group_ids.iter().map(|g| g.0).collect();
+    let known = group::existing(db, t, &ids).await?;
+    if let Some(g) = ids.iter().find(|g| !known.contains(g)) {
+        return Err(Invalid::one("group_ids", format!("group {g} does not exist")).into());
+    }
+    Ok(s)
+}
+
+/// Creates a sale and schedules the return of its expired holds.
+pub async fn create(db: &Db, t: TenantId, input: FlashSaleInput) -> Result<FlashSale> {
+    let s = validated(db, t, input).await?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let row = repo::create(&mut tx, t, &s, now).await?;
+    release::schedule(&mut tx, t, now).await?;
+    tx.commit().await?;
+    Ok(FlashSale::at(row, now))
+}
+
+/// Replaces a sale's settings; its stock cannot fall below the units taken.
+pub async fn update(
+    db: &Db,
+    t: TenantId,
+    id: FlashSaleId,
+    input: FlashSaleInput,
+) -> Result<FlashSale> {
+    let s = validated(db, t, input).await?;
+    get(db, t, id).await?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let row = repo::update(&mut tx, t, id, &s, now)
+        .await?
+        .ok_or_else(|| Invalid::one("stock", "is below the units already held or paid"))?;
+    tx.commit().await?;
+    Ok(FlashSale::at(row, now))
+}
+
+/// Closes a sale now: no more buys; held units may still be paid.
+pub async fn close(db: &Db, t: TenantId, id: FlashSaleId) -> Result<FlashSale> {
+    let now = now_ms();
+    let row = repo::close(db, t, id, now)
+        .await?
+        .ok_or(CoreError::NotFound("flash sale"))?;
+    Ok(FlashSale::at(row, now))
+}
+
+/// A sale.
+pub async fn get(db: &Db, t: TenantId, id: FlashSaleId) -> Result<FlashSale> {
+    let row = repo::get(db, t, id)
+        .await?
+        .ok_or(CoreError::NotFound("flash sale"))?;
+    Ok(FlashSale::at(row, now_ms()))
+}
+
+/// Every sale, newest first.
+pub async fn list(db: &Db, t: TenantId) -> Result<Vec<FlashSale>> {
+    let now = now_ms();
+    Ok(repo::list(db, t)
+        .await?
+        .into_iter()
+        .map(|r| FlashSale::at(r, now))
+        .collect())
+}
+
+/// A sale's orders, newest first, a page at a time.
+pub async fn orders(
+    db: &Db,
+    t: TenantId,
+    id: FlashSaleId,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<crate::Page<FlashOrder>> {
+    get(db, t, id).await?;
+    let (limit, before) = crate::page_args(limit, cursor)?;
+    let rows = repo::orders(db, t, id, before, limit).await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|o| o.order_id.to_string()))
+        .flatten();
+    Ok(crate::Page {
+        items: views::all(rows),
+        next_cursor: next,
+    })
+}
+
+/// A member's orders in a sale, newest first.
+pub async fn orders_of(
+    db: &Db,
+    t: TenantId,
+    id: FlashSaleId,
+    m: MemberId,
+) -> Result<Vec<FlashOrder>> {
+    Ok(views::all(repo::of_member(db, t, id, m).await?))
+}
+
+/// A sale's orders counted by state.
+pub async fn tally(db: &Db, t: TenantId, id: FlashSaleId) -> Result<Vec<OrderTally>> {
+    Ok(repo::figures(db, t, id)
+        .await?
+        .into_iter()
+        .filter_map(|(state, orders, units, amount_fen, buyers)| {
+            Some(OrderTally {
+                state: OrderState::parse(&state)?,
+                orders,
+                units,
+                amount_fen,
+                buyers,
+            })
+        })
+        .collect())
+}
+
+/// An order of the tenant.
+pub async fn order(db: &Db, t: TenantId, id: OrderId) -> Result<FlashOrder> {
+    Ok(repo::order(db, t, id)
+        .await?
+        .ok_or(CoreError::NotFound("order"))?
+        .into())
+}
+
+/// Marks a held order paid (the payment tool confirmed it) and records it as an `order`
+/// event referencing the sale, which tells the webhooks (`order.created`). Paying a paid
+/// order again answers it unchanged; an expired or cancelled one is refused.
+pub async fn pay(
+    db: &Db,
+    t: TenantId,
+    id: OrderId,
+    payment_ref: Option<&str>,
+) -> Result<FlashOrder> {
+    let payment_ref = payment_ref.map(str::trim).filter(|r| !r.is_empty());
+    if payment_ref.is_some_and(|r| r.chars().count() > 128) {
+        return Err(Invalid::one("payment_ref", "must be at most 128 characters").into());
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let Some(o) = repo::settle(&mut tx, t, id, OrderState::Paid.as_str(), payment_ref, now).await?
+    else {
+        drop(tx);
+        let o = order(db, t, id).await?;
+        return match o.state {
+            OrderState::Paid => Ok(o),
+            s => Err(CoreError::Conflict(format!(
+                "the order is {}: its units went back to stock",
+                s.as_str()
+            ))),
+        };
+    };
+    let sale = repo::get_tx(&mut tx, t, FlashSaleId(o.flash_sale_id))
+        .await?
+        .ok_or(CoreError::NotFound("flash sale"))?;
+    let ev = NewEvent {
+        idempotency_key: format!("flash-order-{}", o.order_id),
+        kind: EventKind::of(Builtin::Order),
+        member_id: MemberId(o.member_id),
+        group_id: None,
+        occurred_at_ms: now,
+        amount_fen: Some(o.amount_fen),
+        product: Some(sale.product.clone()),
+        reference: Some(format!("fs:{}", o.flash_sale_id)),
+        properties: serde_json::json!({
+            "flash_sale_id": o.flash_sale_id,
+            "order_id": o.order_id,
+            "quantity": o.quantity,
+            "payment_ref": o.payment_ref,
+        })
+        .to_string(),
+    };
+    crate::events::store(&mut tx, t, &[ev]).await?;
+    tx.commit().await?;
+    Ok(o.into())
+}
+
+/// Cancels a held order (the member changed their mind, or the operator did it for them);
+/// its units go back to stock. Cancelling a cancelled order answers it unchanged.
+pub async fn cancel(db: &Db, t: TenantId, id: OrderId) -> Result<FlashOrder> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let settled = repo::settle(&mut tx, t, id, OrderState::Cancelled.as_str(), None, now).await?;
+    tx.commit().await?;
+    match settled {
+        Some(o) => Ok(o.into()),
+        None => {
+            let o = order(db, t, id).await?;
+            match o.state {
+                OrderState::Cancelled => Ok(o),
+                s => Err(CoreError::Conflict(format!("the order is {}", s.as_str()))),
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! `/api/v1` of the promotions: flash sales and their orders.
+
+pub mod flash_sales;
+pub mod orders;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+/// Routes of the promotions, each with its OpenAPI path.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .merge(flash_sales::router())
+        .merge(orders::router())
+}
