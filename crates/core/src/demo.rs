@@ -17,6 +17,7 @@ mod growth;
 mod names;
 mod people;
 mod plan;
+mod promotions;
 mod rng;
 mod sim;
 mod stats;
@@ -225,6 +226,9 @@ async fn fill(
         progress("growth", 0, 1);
         growth::fill(db, tid, &group_ids, &member_ids).await?;
         progress("growth", 1, 1);
+        progress("promotions", 0, 1);
+        promotions::fill(db, tid, &group_ids, &member_ids).await?;
+        progress("promotions", 1, 1);
     }
     Ok((group_ids.len(), member_ids.len(), stored))
 }

@@ -30,6 +30,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript",
         include_str!("../assets/app.js"),
     ),
+    (
+        "countdown.js",
+        "text/javascript",
+        include_str!("../assets/countdown.js"),
+    ),
 ];
 
 async fn asset(Path(name): Path<String>) -> impl IntoResponse {

@@ -143,11 +143,21 @@ pub async fn pay(
     id: OrderId,
     payment_ref: Option<&str>,
 ) -> Result<FlashOrder> {
+    pay_at(db, t, id, payment_ref, now_ms()).await
+}
+
+/// [`pay`] at `now` (the demo's history is paid in the past).
+pub(crate) async fn pay_at(
+    db: &Db,
+    t: TenantId,
+    id: OrderId,
+    payment_ref: Option<&str>,
+    now: i64,
+) -> Result<FlashOrder> {
     let payment_ref = payment_ref.map(str::trim).filter(|r| !r.is_empty());
     if payment_ref.is_some_and(|r| r.chars().count() > 128) {
         return Err(Invalid::one("payment_ref", "must be at most 128 characters").into());
     }
-    let now = now_ms();
     let mut tx = db.begin().await?;
     let Some(o) = repo::settle(&mut tx, t, id, OrderState::Paid.as_str(), payment_ref, now).await?
     else {

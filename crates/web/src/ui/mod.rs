@@ -10,6 +10,7 @@ mod influence;
 mod kpi;
 mod member_export;
 mod pages;
+mod promotions;
 pub(crate) mod session;
 mod settings;
 
@@ -266,13 +267,13 @@ pub fn router() -> Router<AppState> {
         .route("/ui/kpi/{page}", get(kpi::page))
         .route("/ui/kpi/{page}/body", get(kpi::body))
         .route("/ui/kpi/{page}/export", get(kpi::export_table))
-        .route("/ui/campaigns", get(pages::campaigns))
         .route("/ui/settings", get(settings::settings))
         .route("/ui/settings/api-keys", post(settings::create_key))
         .route("/ui/settings/custom-fields", post(settings::fields::define))
         .merge(settings::channels::router())
         .merge(influence::router())
         .merge(growth::router())
+        .merge(promotions::router())
         .route(
             "/ui/{*rest}",
             axum::routing::any(|| async {

@@ -86,7 +86,7 @@ pub struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
     /// The first value of `name`, trimmed ("" when absent).
-    fn get(&self, name: &str) -> &str {
+    pub(in crate::ui) fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(n, _)| n == name)
@@ -102,7 +102,7 @@ impl Pairs {
     }
 
     /// Every value of `name` that is an id (ticked checkboxes).
-    fn ids(&self, name: &str) -> Vec<i64> {
+    pub(in crate::ui) fn ids(&self, name: &str) -> Vec<i64> {
         self.0
             .iter()
             .filter(|(n, _)| n == name)
@@ -129,11 +129,17 @@ impl From<Vec<(String, String)>> for Pairs {
 }
 
 /// A form's field labels: the label of a field by its name.
-type Labels<'a> = &'a dyn Fn(&str) -> String;
+pub(in crate::ui) type Labels<'a> = &'a dyn Fn(&str) -> String;
 
 /// A whole number typed in `field`; blank is `None`, anything else not a number is an error
 /// beside the field, with its label from `labels`.
-fn whole(l: &Layout, errs: &mut FormErrors, labels: Labels, field: &str, v: &str) -> Option<i64> {
+pub(in crate::ui) fn whole(
+    l: &Layout,
+    errs: &mut FormErrors,
+    labels: Labels,
+    field: &str,
+    v: &str,
+) -> Option<i64> {
     let v = v.trim();
     if v.is_empty() {
         return None;
@@ -148,7 +154,13 @@ fn whole(l: &Layout, errs: &mut FormErrors, labels: Labels, field: &str, v: &str
 
 /// An amount typed in yuan (`2.5`, `¥12.34`) in `field`, as fen; blank is `None`, anything
 /// else not an amount is an error beside the field, with its label from `labels`.
-fn fen(l: &Layout, errs: &mut FormErrors, labels: Labels, field: &str, v: &str) -> Option<i64> {
+pub(in crate::ui) fn fen(
+    l: &Layout,
+    errs: &mut FormErrors,
+    labels: Labels,
+    field: &str,
+    v: &str,
+) -> Option<i64> {
     let v = v.trim();
     if v.is_empty() {
         return None;
@@ -162,7 +174,7 @@ fn fen(l: &Layout, errs: &mut FormErrors, labels: Labels, field: &str, v: &str) 
 }
 
 /// Fen shown in a form field as yuan (`250` → `2.50`).
-fn yuan_field(fen: i64) -> String {
+pub(in crate::ui) fn yuan_field(fen: i64) -> String {
     quanzi_domain::Fen(fen).yuan_string()
 }
 

@@ -17,7 +17,6 @@ macro_rules! try_ui {
     };
 }
 
-mod coming;
 mod dashboard;
 mod group_form;
 mod group_members;
@@ -28,7 +27,6 @@ mod members;
 mod merge;
 mod selection;
 
-pub use coming::campaigns;
 pub use dashboard::dashboard;
 pub use group_form::{
     archive as archive_group, create as create_group, edit_form as edit_group_form,

@@ -1,0 +1,79 @@
+//! The campaigns overview (`/ui/campaigns`): every flash sale with its status, the stock
+//! sold as a bar, what was paid, and the link to its member page.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use quanzi_core::flash_sales;
+use quanzi_core::views::FlashSale;
+use quanzi_domain::flash_sale::OrderState;
+
+use super::super::format::{thousands, yuan};
+use super::super::{Layout, UiUser, render, server_error};
+use crate::AppState;
+
+/// A sale's row.
+pub(super) struct SaleRow {
+    pub(super) id: i64,
+    pub(super) product: String,
+    pub(super) status: &'static str,
+    pub(super) status_label: String,
+    pub(super) price: String,
+    pub(super) taken: String,
+    pub(super) stock: String,
+    pub(super) pct: i64,
+    pub(super) paid: String,
+    pub(super) window: String,
+}
+
+impl SaleRow {
+    pub(super) fn of(l: &Layout, s: &FlashSale, paid_fen: i64) -> SaleRow {
+        SaleRow {
+            id: s.flash_sale_id.0,
+            product: s.product.clone(),
+            status: s.status.as_str(),
+            status_label: l.code("sale_status", s.status.as_str()),
+            price: yuan(s.price_fen),
+            taken: thousands(s.taken),
+            stock: thousands(s.stock),
+            pct: (s.taken * 100 / s.stock.max(1)).min(100),
+            paid: yuan(paid_fen),
+            window: format!("{} – {}", l.fmt_ms(s.starts_at_ms), l.fmt_ms(s.ends_at_ms)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "promo_overview.html")]
+struct OverviewPage {
+    l: Layout,
+    sales: Vec<SaleRow>,
+    can_write: bool,
+}
+
+/// GET /ui/campaigns: the tenant's promotions.
+pub async fn page(State(s): State<AppState>, u: UiUser) -> Response {
+    let t = u.tenant();
+    let l = u.layout("campaigns");
+    let sales = match flash_sales::list(&s.db, t).await {
+        Ok(v) => v,
+        Err(e) => return server_error(e),
+    };
+    let mut rows = Vec::with_capacity(sales.len());
+    for sale in &sales {
+        let paid = match flash_sales::tally(&s.db, t, sale.flash_sale_id).await {
+            Ok(tally) => tally
+                .iter()
+                .filter(|x| x.state == OrderState::Paid)
+                .map(|x| x.amount_fen)
+                .sum(),
+            Err(e) => return server_error(e),
+        };
+        rows.push(SaleRow::of(&l, sale, paid));
+    }
+    render(OverviewPage {
+        sales: rows,
+        can_write: u.perms().write,
+        l,
+    })
+}
