@@ -214,3 +214,21 @@ pub async fn cancel(db: &Db, t: TenantId, id: OrderId) -> Result<FlashOrder> {
         }
     }
 }
+
+/// The sales a member may take part in now or soon (open, sold out for the moment, or
+/// upcoming; for every member or for one of the member's groups), soonest end first.
+pub async fn for_member(db: &Db, t: TenantId, m: MemberId) -> Result<Vec<FlashSale>> {
+    let mine: Vec<i64> = group::groups_of_member(db, t, m)
+        .await?
+        .iter()
+        .map(|g| g.group_id)
+        .collect();
+    let mut sales: Vec<FlashSale> = list(db, t)
+        .await?
+        .into_iter()
+        .filter(|s| s.status != quanzi_domain::flash_sale::SaleStatus::Ended)
+        .filter(|s| s.group_ids.is_empty() || s.group_ids.iter().any(|g| mine.contains(&g.0)))
+        .collect();
+    sales.sort_by_key(|s| s.ends_at_ms);
+    Ok(sales)
+}

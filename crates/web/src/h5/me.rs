@@ -46,6 +46,8 @@ struct MePage {
     name: String,
     programs: Vec<ProgramCard>,
     gifts: Vec<GiftCode>,
+    /// The sales for the member: (page, product, price in yuan, status label).
+    sales: Vec<(String, String, String, &'static str)>,
 }
 
 /// GET /h/{tenant}/m/{token}: opens a signed member link; a refused link gets a page saying
@@ -159,11 +161,24 @@ async fn render_me(
             redeemed: r.redeemed_at_ms.is_some(),
         });
     }
+    let sales = quanzi_core::flash_sales::for_member(&s.db, v.tenant, m)
+        .await?
+        .into_iter()
+        .map(|sale| {
+            (
+                format!("/h/{}/s/{}", v.slug, sale.flash_sale_id.0),
+                sale.product,
+                quanzi_domain::Fen(sale.price_fen).yuan_string(),
+                text::t(v.lang, &format!("sale.status.{}", sale.status.as_str())),
+            )
+        })
+        .collect();
     let page = MePage {
         p: v.chrome(text::t(v.lang, "me.title")),
         name: member.name,
         programs,
         gifts: gift_cards,
+        sales,
     };
     Ok(page_html(page))
 }

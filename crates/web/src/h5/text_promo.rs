@@ -4,6 +4,10 @@
 pub(super) const TEXT: &[(&str, &str, &str)] = &[
     ("sale.title", "限时抢购", "Flash sale"),
     ("sale.kicker", "限时抢购", "Flash sale"),
+    ("sale.status.upcoming", "即将开抢", "Opening soon"),
+    ("sale.status.open", "抢购中", "On now"),
+    ("sale.status.sold_out", "已抢光", "Sold out"),
+    ("sale.status.ended", "已结束", "Ended"),
     ("sale.starts_in", "距开抢还有", "Starts in"),
     ("sale.starts_at", "开抢时间", "Opens at"),
     ("sale.ends_in", "距结束", "Ends in"),
