@@ -20,6 +20,7 @@ pub mod kpi;
 pub(crate) mod lane;
 pub mod live_codes;
 pub mod login_throttle;
+pub mod lotteries;
 pub mod members;
 pub mod read;
 pub mod referrals;

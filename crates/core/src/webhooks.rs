@@ -34,6 +34,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "group_qr.expiring",
     "reward.granted",
     "reward.reversed",
+    "lottery.won",
 ];
 
 /// The outbound type of a Quanzi event kind, when it has one.

@@ -20,6 +20,7 @@ mod legacy;
 pub mod live_code;
 pub mod live_code_funnel;
 pub mod login_throttle;
+pub mod lottery;
 pub mod member;
 pub mod membership;
 pub mod plans;

@@ -44,4 +44,4 @@ pub use group::{Group, GroupMember, MemberGroup, MembershipChange};
 pub use growth::{Decision, Funnel, Gift, GiftCost, LiveCode, Program, Redemption, Reward};
 pub use member::{Member, MemberErasure};
 pub use ops::{Delivery, Job, Subscription};
-pub use promotion::{FlashOrder, FlashSale, OrderTally};
+pub use promotion::{FlashOrder, FlashSale, Lottery, LotteryDraw, LotteryTier, OrderTally};

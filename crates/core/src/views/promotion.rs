@@ -2,7 +2,7 @@
 //! left, and the orders taken in them.
 
 use quanzi_domain::flash_sale::{OrderState, SaleStatus, status};
-use quanzi_domain::{FlashSaleId, GroupId, MemberId, OrderId};
+use quanzi_domain::{FlashSaleId, GroupId, LotteryId, MemberId, OrderId};
 use serde::Serialize;
 
 /// A flash sale (限时抢购), with its status at the time it was read.
@@ -167,4 +167,160 @@ pub struct OrderTally {
     pub amount_fen: i64,
     /// Distinct buyers.
     pub buyers: i64,
+}
+
+/// A lottery's prize tier with its counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LotteryTier {
+    /// Its position (0-based), as the record names it.
+    pub tier: usize,
+    /// Name (e.g. 一等奖).
+    pub name: String,
+    /// What one prize costs the merchant, fen.
+    pub cost_fen: i64,
+    /// Prizes at the start.
+    pub stock: i64,
+    /// Prizes left.
+    pub stock_left: i64,
+    /// Prizes given (upgrades move them between tiers).
+    pub given: i64,
+    /// Chance of a draw landing in this tier, parts per million (0 for the everyone-wins tier).
+    pub odds_ppm: u32,
+    /// Every draw that wins nothing else gets it while it lasts.
+    pub everyone_wins: bool,
+    /// The tier a prize of this one can be upgraded to.
+    pub upgrade_to: Option<usize>,
+    /// What the member pays for the upgrade, fen.
+    pub upgrade_price_fen: Option<i64>,
+    /// What the merchant keeps on an upgrade: its price less the extra cost, fen.
+    pub margin_fen: Option<i64>,
+}
+
+/// A lottery (抽奖), with its commitment (and its seed once it ended).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lottery {
+    /// Id.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub lottery_id: LotteryId,
+    /// Name.
+    pub name: String,
+    /// Prize tiers.
+    pub tiers: Vec<LotteryTier>,
+    /// Draws one member may make.
+    pub draws_per_member: u32,
+    /// Prizes one member may win (the everyone-wins tier not counted).
+    pub wins_per_member: u32,
+    /// Prize budget, fen.
+    pub budget_fen: i64,
+    /// Spent on prizes given, fen.
+    pub spent_fen: i64,
+    /// SHA-256 (hex) of the server seed, published before the first draw.
+    pub commitment: String,
+    /// The server seed, revealed when the lottery ends.
+    pub seed: Option<String>,
+    /// Draws and upgrades recorded.
+    pub events: i64,
+    /// Opens, unix ms.
+    pub starts_at_ms: i64,
+    /// Ends, unix ms.
+    pub ends_at_ms: i64,
+    /// Ended (and revealed), unix ms.
+    pub closed_at_ms: Option<i64>,
+    /// `upcoming`, `open` or `ended`.
+    pub status: String,
+    /// Created.
+    pub created_at_ms: i64,
+}
+
+impl Lottery {
+    /// The view of a stored lottery with its rules' limits and its tiers, at `now`.
+    pub fn of(
+        row: quanzi_store::lottery::Lottery,
+        draws_per_member: u32,
+        wins_per_member: u32,
+        tiers: Vec<LotteryTier>,
+        now: i64,
+    ) -> Lottery {
+        let status = if row.closed_at_ms.is_some() || now >= row.ends_at_ms {
+            "ended"
+        } else if now < row.starts_at_ms {
+            "upcoming"
+        } else {
+            "open"
+        };
+        Lottery {
+            lottery_id: LotteryId(row.lottery_id),
+            name: row.name,
+            tiers,
+            draws_per_member,
+            wins_per_member,
+            budget_fen: row.budget_fen,
+            spent_fen: row.spent_fen,
+            commitment: row.commitment,
+            seed: row.seed,
+            events: row.events,
+            starts_at_ms: row.starts_at_ms,
+            ends_at_ms: row.ends_at_ms,
+            closed_at_ms: row.closed_at_ms,
+            status: status.into(),
+            created_at_ms: row.created_at_ms,
+        }
+    }
+}
+
+/// A draw or an upgrade, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LotteryDraw {
+    /// Its place in the lottery's record.
+    pub seq: i64,
+    /// `draw` or `upgrade`.
+    pub kind: String,
+    /// The member.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub member_id: MemberId,
+    /// The member's draw number (of an upgrade: the draw upgraded).
+    pub draw_no: i64,
+    /// The draw's ticket.
+    pub ticket: Option<i64>,
+    /// The tier given, none for nothing.
+    pub tier: Option<i64>,
+    /// Its name.
+    pub prize: Option<String>,
+    /// Whether it is the everyone-wins tier.
+    pub everyone_wins: bool,
+    /// An upgrade's tier given back.
+    pub from_tier: Option<i64>,
+    /// An upgrade's price, fen (paid when the prize is collected).
+    pub price_fen: Option<i64>,
+    /// When, unix ms.
+    pub at_ms: i64,
+}
+
+impl LotteryDraw {
+    /// The view of a recorded event under `rules`.
+    pub fn of(
+        e: quanzi_store::lottery::LotteryEvent,
+        rules: &quanzi_domain::lottery::NewLottery,
+    ) -> LotteryDraw {
+        let tier = e
+            .tier
+            .and_then(|t| usize::try_from(t).ok())
+            .and_then(|t| rules.tiers.get(t));
+        LotteryDraw {
+            seq: e.seq,
+            kind: e.kind,
+            member_id: MemberId(e.member_id),
+            draw_no: e.draw_no,
+            ticket: e.ticket,
+            tier: e.tier,
+            prize: tier.map(|t| t.name.clone()),
+            everyone_wins: tier.is_some_and(|t| t.everyone_wins),
+            from_tier: e.from_tier,
+            price_fen: e.price_fen,
+            at_ms: e.at_ms,
+        }
+    }
 }
