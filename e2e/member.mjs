@@ -2,7 +2,9 @@
 // scan the poster's live code → landing with the group's QR and the gift's code → "I have
 // joined" attributed to the code → the member's page with the share link → a friend opens it
 // and joins → the inviter's progress says 已邀请 1/3 → the store's two-question code → staff
-// redeem the gift on the phone page, once. Every page stays under 50 KB and never scrolls
+// redeem the gift on the phone page, once → the member's page lists the open flash sale; its
+// countdown ticks, they buy 1 (held, 待付款 with a pay-by time), reach the limit of 1, and let
+// it go again (不要了 → 已取消, the buy button back). Every page stays under 50 KB and never scrolls
 // sideways; screenshots land in e2e/screenshots/member-*.png.
 // Usage: QUANZI_URL=http://127.0.0.1:18080 node member.mjs
 import { base, expect, finish, launch, login, shots, step } from './lib.mjs';
@@ -102,6 +104,66 @@ await step('staff redeem the gift on the phone page, once', async () => {
   expect((await s.textContent('body')).includes('已核销'), 'not redeemed');
   const again = await page.goto(`${base}/h/demo/me`);
   expect(again.status() === 200 && (await page.textContent('body')).includes('已核销'), 'member page not updated');
+});
+
+// The flash sale: the newcomer joined one of the open sale's two groups, so their page lists it.
+let sale = '';
+await step("the member's page lists the open flash sale; its link opens the sale page", async () => {
+  await open(page, '/h/demo/me', 'me-sales');
+  expect(await page.locator('#sales').count() === 1, 'no #sales card on the member page');
+  const row = page.locator('#sales li', { hasText: '抢购中' });
+  expect(await row.count() === 1, `one open sale in #sales, saw ${await row.count()}`);
+  const href = await row.locator('a').first().getAttribute('href');
+  expect(/\/h\/demo\/s\/\d+/.test(href ?? ''), `sale link ${href}`);
+  sale = new URL(href, base).pathname;
+  await open(page, sale, 'flash-sale');
+  expect(await page.locator('.price').count() === 1, 'no price');
+  expect(await page.locator('form[action$="/buy"] button.buy').count() === 1, 'no buy button');
+});
+
+await step('the countdown ticks (HH:MM:SS, changes within 2.5 s)', async () => {
+  const cd = page.locator('.cd').first();
+  await page.waitForFunction(() => /^(\d+d )?\d\d:\d\d:\d\d$/.test(document.querySelector('.cd')?.textContent ?? ''));
+  const before = (await cd.textContent()).trim();
+  await page.waitForTimeout(2500);
+  const after = (await cd.textContent()).trim();
+  expect(/^(\d+d )?\d\d:\d\d:\d\d$/.test(after), `countdown reads "${after}"`);
+  expect(before !== after, `countdown stuck at ${before}`);
+});
+
+await step('buys 1: the held notice, the order 待付款 with a pay-by time', async () => {
+  await Promise.all([page.waitForURL(/\?r=held$/), page.click('button.buy')]);
+  await fits(page, 'flash-sale-held');
+  await page.screenshot({ path: `${shots}member-flash-sale-held.png`, fullPage: true });
+  const text = await page.textContent('body');
+  expect(text.includes('抢到了！请按时付款。'), 'no held notice');
+  expect(text.includes('我的订单'), 'no 我的订单');
+  const order = page.locator('.rows li', { hasText: '待付款' });
+  expect(await order.count() === 1, 'no order 待付款');
+  const payBy = (await page.locator('.paybox b').first().textContent()).trim();
+  expect(/\d{1,2}:\d\d/.test(payBy), `pay-by time "${payBy}"`);
+});
+
+await step('the limit (1) is reached: no buy button, it says so; the old form buys nothing more', async () => {
+  expect(await page.locator('button.buy').count() === 0, 'the buy button is still there');
+  expect((await page.textContent('body')).includes('你已达到本活动的限购数量。'), 'no limit message');
+  // The back button's page still has the old form (same key): tapping it again holds nothing new.
+  await page.goBack();
+  if (await page.locator('button.buy').count() === 1) {
+    await Promise.all([page.waitForURL(/\?r=/), page.click('button.buy')]);
+    expect(await page.locator('.rows li', { hasText: '待付款' }).count() === 1, 'a second order was held');
+  }
+});
+
+await step('"不要了" cancels: 已取消, and the buy button is back', async () => {
+  await page.goto(`${base}${sale}`);
+  await Promise.all([page.waitForURL(/\?r=cancelled$/), page.click('.paybox button')]);
+  const text = await page.textContent('body');
+  expect(text.includes('已取消'), 'no 已取消');
+  expect(await page.locator('.rows li', { hasText: '待付款' }).count() === 0, 'still 待付款');
+  expect(await page.locator('form[action$="/buy"] button.buy').count() === 1, 'no buy button after cancelling');
+  await fits(page, 'flash-sale-cancelled');
+  await page.screenshot({ path: `${shots}member-flash-sale-cancelled.png`, fullPage: true });
 });
 
 await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });

@@ -40,7 +40,7 @@ const EVENTS_PER_TX: usize = 20_000;
 const MEMBERS_PER_STEP: usize = 1_000;
 
 /// What demo to make.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DemoOptions {
     /// Seed of every random choice; the same seed (and end) gives the same data.
     pub seed: u64,
@@ -58,6 +58,9 @@ pub struct DemoOptions {
     /// End of the window, unix ms, rounded down to midnight China time; default now. Events
     /// fall in the `days` days before it.
     pub end_ms: Option<i64>,
+    /// The server's settings, to seal the lotteries' seeds; without them the demo has no
+    /// lottery.
+    pub server: Option<crate::server::ServerSettings>,
 }
 
 impl Default for DemoOptions {
@@ -70,6 +73,7 @@ impl Default for DemoOptions {
             members: 8000,
             days: 90,
             end_ms: None,
+            server: None,
         }
     }
 }
@@ -227,7 +231,7 @@ async fn fill(
         growth::fill(db, tid, &group_ids, &member_ids).await?;
         progress("growth", 1, 1);
         progress("promotions", 0, 1);
-        promotions::fill(db, tid, &group_ids, &member_ids).await?;
+        promotions::fill(db, opts.server.as_ref(), tid, &group_ids, &member_ids).await?;
         progress("promotions", 1, 1);
     }
     Ok((group_ids.len(), member_ids.len(), stored))

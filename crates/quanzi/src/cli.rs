@@ -81,6 +81,13 @@ pub(crate) enum Cmd {
         #[arg(long)]
         create_missing: bool,
     },
+    /// Check a lottery's published record (the JSON of its member page's record link, or of
+    /// GET /api/v1/lotteries/{id}/record): the seed against the commitment, every ticket and
+    /// every outcome recomputed. Exit 0 when fair, 1 when not, 2 before the seed is revealed.
+    VerifyDraw {
+        /// The record's JSON file; `-` reads standard input.
+        record: std::path::PathBuf,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]

@@ -91,6 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", cfg.show());
             Ok(())
         }
+        Cmd::VerifyDraw { record } => verify_draw(record),
         Cmd::Admin { cmd } => {
             let cfg = load_config(&cli, None)?;
             let db = open(&cfg).await?;
@@ -118,6 +119,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 create_missing: *create_missing,
             };
             import(&db, t, *kind, file, &opts).await
+        }
+    }
+}
+
+/// `quanzi verify-draw`: reads a published record and says whether it checks out.
+fn verify_draw(path: &std::path::Path) -> anyhow::Result<()> {
+    use quanzi_core::lotteries::record::{Checked, LotteryRecord, check};
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
+    let record: LotteryRecord =
+        serde_json::from_str(&text).context("the file is not a lottery record (JSON)")?;
+    match check(&record) {
+        Checked::Fair { draws, upgrades } => {
+            println!(
+                "lottery {}: fair — the seed matches the commitment {} and all {draws} draws and {upgrades} upgrades recompute as published",
+                record.lottery_id, record.commitment
+            );
+            Ok(())
+        }
+        Checked::NotRevealed => {
+            println!(
+                "lottery {}: the seed is not revealed yet (commitment {}); check again after it ends",
+                record.lottery_id, record.commitment
+            );
+            std::process::exit(2);
+        }
+        Checked::Unfair(why) => {
+            println!("lottery {}: NOT fair — {why}", record.lottery_id);
+            std::process::exit(1);
         }
     }
 }

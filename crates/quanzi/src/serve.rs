@@ -131,6 +131,7 @@ pub(crate) async fn demo(
     let opts = quanzi_core::demo::DemoOptions {
         seed,
         members,
+        server: Some(server_settings(cfg, &db).await?),
         ..Default::default()
     };
     let progress = |stage: &str, done: u64, total: u64| {

@@ -1,14 +1,20 @@
 //! The demo's promotions: a flash sale that ended yesterday (most holds paid, some timed out
 //! and went back to stock), one open now in two groups with orders held, paid and timed out,
-//! and one opening tomorrow — so the campaigns pages and the member page show every state.
+//! and one opening tomorrow; a lucky draw that ended (its seed revealed, every draw checkable)
+//! and one running, with 三等奖 for everyone and its paid upgrade — so the campaigns pages and
+//! the member pages show every state.
 
 use quanzi_domain::flash_sale::{FlashSaleInput, OrderState};
-use quanzi_domain::{FlashSaleId, GroupId, MemberId, OrderId, TenantId};
+use quanzi_domain::lottery::PrizeTierInput;
+use quanzi_domain::{FlashSaleId, GroupId, LotteryId, MemberId, OrderId, TenantId};
 use quanzi_store::flash_sale::{self as repo, Buy, Take};
 use quanzi_store::{Db, group, now_ms};
 
 use crate::Result;
 use crate::flash_sales::{self, pay_at};
+use crate::lotteries::LotteryRequest;
+use crate::lotteries::draw::{Drawn, draw, upgrade};
+use crate::server::ServerSettings;
 
 const HOUR: i64 = 3_600_000;
 
@@ -24,15 +30,19 @@ fn sale(product: &str, price: i64, original: i64, stock: i64, limit: i64) -> Fla
     }
 }
 
-/// Makes the demo's sales and plays their rushes with `people`.
+/// Makes the demo's sales and lotteries and plays them with `people`.
 pub(super) async fn fill(
     db: &Db,
+    server: Option<&ServerSettings>,
     t: TenantId,
     groups: &[GroupId],
     people: &[MemberId],
 ) -> Result<()> {
-    if groups.len() < 2 || people.len() < 200 {
+    if groups.len() < 2 || people.len() < 400 {
         return Ok(());
+    }
+    if let Some(server) = server {
+        lotteries(db, server, t, &people[200..400]).await?;
     }
     let now = now_ms();
     let day = 24 * HOUR;
@@ -54,7 +64,7 @@ pub(super) async fn fill(
     .await?;
     // Open now, for two groups.
     let mut open = sale("周五鲜榨 · NFC 橙汁 1L 两瓶装", 1_990, 3_980, 200, 1);
-    open.description = Some("今晚 20:00 前付款，明天到店领取".into());
+    open.description = Some("抢到后 15 分钟内付款，明天起到店领取".into());
     open.starts_at_ms = Some(now - 2 * HOUR);
     open.ends_at_ms = Some(now + 22 * HOUR);
     open.group_ids = Some(groups[..2].to_vec());
@@ -144,6 +154,89 @@ async fn rush(
         } else {
             let paid_at = at + (1 + (i as i64) % pay_min) * 60_000;
             pay_at(db, t, id, Some(&format!("wx{:08}", o.order_id)), paid_at).await?;
+        }
+    }
+    Ok(())
+}
+
+fn prize(name: &str, cost: i64, stock: i64, odds: Option<i64>) -> PrizeTierInput {
+    PrizeTierInput {
+        name: Some(name.into()),
+        cost_fen: Some(cost),
+        stock: Some(stock),
+        odds_ppm: odds,
+        ..Default::default()
+    }
+}
+
+/// The seed's zero-cost scheme: 一等奖 a gift box, 二等奖 a voucher, 三等奖 for everyone a
+/// small pack that ¥19.90 turns into the gift box.
+fn scheme(name: &str, starts: i64, ends: i64) -> LotteryRequest {
+    let mut third = prize("三等奖 · 试吃小包", 150, 500, None);
+    third.everyone_wins = Some(true);
+    third.upgrade_to = Some(0);
+    third.upgrade_price_fen = Some(1_990);
+    LotteryRequest {
+        name: Some(name.into()),
+        tiers: Some(vec![
+            prize("一等奖 · 坚果礼盒", 1_500, 10, Some(30_000)),
+            prize("二等奖 · 20 元代金券", 600, 30, Some(120_000)),
+            third,
+        ]),
+        draws_per_member: Some(2),
+        wins_per_member: Some(1),
+        budget_fen: Some(120_000),
+        starts_at_ms: Some(starts),
+        ends_at_ms: Some(ends),
+    }
+}
+
+/// Two lotteries: one played by `people` and ended (its seed revealed), one still running
+/// with a few draws; some third prizes upgraded.
+async fn lotteries(
+    db: &Db,
+    server: &ServerSettings,
+    t: TenantId,
+    people: &[MemberId],
+) -> Result<()> {
+    let now = now_ms();
+    let ended = crate::lotteries::create(
+        db,
+        server,
+        t,
+        scheme("双十二 · 社群抽奖", now - 1_000, now + 86_400_000),
+    )
+    .await?;
+    play(db, server, t, ended.lottery_id, &people[..120]).await?;
+    crate::lotteries::close(db, server, t, ended.lottery_id).await?;
+    let running = crate::lotteries::create(
+        db,
+        server,
+        t,
+        scheme("周末福利 · 抽奖", now - 1_000, now + 3 * 86_400_000),
+    )
+    .await?;
+    play(db, server, t, running.lottery_id, &people[120..160]).await?;
+    Ok(())
+}
+
+/// Each of `people` draws once, some twice; one in five third prizes is upgraded.
+async fn play(
+    db: &Db,
+    server: &ServerSettings,
+    t: TenantId,
+    id: LotteryId,
+    people: &[MemberId],
+) -> Result<()> {
+    for (i, m) in people.iter().enumerate() {
+        let times = if i % 3 == 0 { 2 } else { 1 };
+        for _ in 0..times {
+            if let Drawn::Done(d) = draw(db, server, t, id, *m).await?
+                && d.everyone_wins
+                && i % 5 == 0
+            {
+                upgrade(db, server, t, id, *m, d.draw_no).await?;
+            }
         }
     }
     Ok(())

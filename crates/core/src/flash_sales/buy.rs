@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use quanzi_domain::flash_sale::{Refusal, SaleStatus};
 use quanzi_domain::{FlashSaleId, Invalid, MemberId, TenantId};
 use quanzi_store::flash_sale::{self as repo, Buy, Take};
-use quanzi_store::{Db, Tx, group, now_ms};
+use quanzi_store::{Db, Tx, now_ms};
 
 use crate::Result;
 use crate::lane::{Applying, Lane, Unit};
@@ -130,14 +130,8 @@ impl Buyer {
         if self.sold_out_until(hint) > now {
             return Ok(Bought::Refused(Refusal::SoldOut));
         }
-        if !sale.group_ids.is_empty() {
-            let mine = group::groups_of_member(&self.db, t, m).await?;
-            if !mine
-                .iter()
-                .any(|g| sale.group_ids.iter().any(|s| s.0 == g.group_id))
-            {
-                return Ok(Bought::Refused(Refusal::NotInvited));
-            }
+        if !super::invited(&self.db, t, sale, m).await? {
+            return Ok(Bought::Refused(Refusal::NotInvited));
         }
         let unit = BuyUnit {
             t,

@@ -232,3 +232,15 @@ pub async fn for_member(db: &Db, t: TenantId, m: MemberId) -> Result<Vec<FlashSa
     sales.sort_by_key(|s| s.ends_at_ms);
     Ok(sales)
 }
+
+/// Whether member `m` may buy in `sale`: a sale for every member, or one of the member's
+/// groups among the sale's.
+pub async fn invited(db: &Db, t: TenantId, sale: &FlashSale, m: MemberId) -> Result<bool> {
+    if sale.group_ids.is_empty() {
+        return Ok(true);
+    }
+    let mine = group::groups_of_member(db, t, m).await?;
+    Ok(mine
+        .iter()
+        .any(|g| sale.group_ids.iter().any(|s| s.0 == g.group_id)))
+}

@@ -233,3 +233,21 @@ async fn reveal(
             .ok_or(CoreError::NotFound("lottery")),
     }
 }
+
+/// A member's draws and upgrades in a lottery, in order.
+pub async fn events_of(
+    db: &Db,
+    t: TenantId,
+    id: LotteryId,
+    m: quanzi_domain::MemberId,
+) -> Result<Vec<crate::views::LotteryDraw>> {
+    let stored = repo::get(db, t, id)
+        .await?
+        .ok_or(CoreError::NotFound("lottery"))?;
+    let (_, rules) = rules_of(&stored)?;
+    Ok(repo::events_of(db, t, id, m)
+        .await?
+        .into_iter()
+        .map(|e| crate::views::LotteryDraw::of(e, &rules))
+        .collect())
+}

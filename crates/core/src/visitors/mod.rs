@@ -240,6 +240,18 @@ pub(crate) async fn visitor_in(
     Ok((MemberId(m.member_id), true))
 }
 
+/// The member of a visitor key, recording a prospect (with `source` as its channel) the first
+/// time it takes part in something (a flash sale's buy, a lottery's draw).
+pub async fn visitor(db: &Db, t: TenantId, key: &str, source: &str) -> Result<MemberId> {
+    let short: String = key.chars().take(4).collect();
+    let input = MemberInput {
+        name: Some(format!("访客 {short}")),
+        source_channel: Some(source.to_string()),
+        ..Default::default()
+    };
+    prospect(db, t, "visitor", key, input).await
+}
+
 /// The member a visitor key belongs to, if it was recorded.
 pub async fn known_visitor(db: &Db, t: TenantId, key: &str) -> Result<Option<MemberId>> {
     Ok(identity::member_of_db(db, t, "visitor", key).await?)

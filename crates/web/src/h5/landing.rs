@@ -242,6 +242,29 @@ pub(super) async fn known(
         .map_err(crate::ui::server_error)
 }
 
+/// The member taking part from a page request: the session, else the visitor key's member,
+/// recorded as a prospect from `source` the first time. `None` without either (a browser
+/// that refuses cookies).
+pub(super) async fn taking_part(
+    s: &AppState,
+    v: &Visit,
+    headers: &HeaderMap,
+    source: &str,
+) -> Result<Option<MemberId>, Response> {
+    if let Some(m) = v.session(s, headers).await? {
+        return Ok(Some(m));
+    }
+    let Some(key) = crate::auth::cookie(headers, VISITOR_COOKIE)
+        .filter(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+    else {
+        return Ok(None);
+    };
+    quanzi_core::visitors::visitor(&s.db, v.tenant, &key, source)
+        .await
+        .map(Some)
+        .map_err(crate::ui::server_error)
+}
+
 /// POST /h/{tenant}/c/{slug}/joined: the member says they joined the group shown.
 pub async fn joined(
     State(s): State<AppState>,

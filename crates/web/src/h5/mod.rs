@@ -5,6 +5,7 @@
 //! OAuth when the tenant configured it, or else a visitor key recorded as a prospect.
 
 mod landing;
+mod lottery;
 mod me;
 mod sale;
 pub mod text;
@@ -42,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/h/{tenant}/r/{program}/{token}", get(me::shared))
         .route("/h/{tenant}/oauth", get(me::oauth_back))
         .route("/h/{tenant}/s/{id}", get(sale::page))
+        .route("/h/{tenant}/l/{id}", get(lottery::page))
+        .route("/h/{tenant}/l/{id}/draw", post(lottery::draw_now))
+        .route("/h/{tenant}/l/{id}/upgrade", post(lottery::upgrade_now))
+        .route("/h/{tenant}/l/{id}/record.json", get(lottery::record_json))
         .route("/h/{tenant}/s/{id}/buy", post(sale::buy))
         .route(
             "/h/{tenant}/s/{id}/orders/{order}/cancel",

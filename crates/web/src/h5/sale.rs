@@ -47,12 +47,13 @@ struct SalePage {
     ends: String,
     /// Seconds to the start (upcoming) or the end (open), for the countdown.
     countdown_s: i64,
-    known: bool,
+    invited: bool,
     choices: Vec<i64>,
     key: String,
     buy_action: String,
     orders: Vec<OrderLine>,
-    notice: Option<String>,
+    /// What the last action came to, and whether it went well.
+    notice: Option<(bool, String)>,
 }
 
 fn sale_path(v: &Visit, id: FlashSaleId) -> String {
@@ -69,7 +70,7 @@ async fn sale_of(s: &AppState, v: &Visit, id: i64) -> Result<FlashSale, Response
 }
 
 /// The member on the page, if known (a new browser gets a visitor key, not a member).
-async fn member_of(
+pub(super) async fn member_of(
     s: &AppState,
     v: &Visit,
     visitor: &Visitor,
@@ -130,6 +131,11 @@ async fn render(
         Some(m) => flash_sales::orders_of(&s.db, v.tenant, sale.flash_sale_id, m).await?,
         None => Vec::new(),
     };
+    let invited = match member {
+        _ if sale.group_ids.is_empty() => true,
+        None => false,
+        Some(m) => flash_sales::invited(&s.db, v.tenant, &sale, m).await?,
+    };
     let counted: i64 = mine
         .iter()
         .filter(|o| o.state.takes_stock())
@@ -145,9 +151,8 @@ async fn render(
     }
     .max(0);
     let notice = result.and_then(|r| {
-        let key = format!("sale.result.{r}");
-        let said = t(&key);
-        (!said.is_empty()).then(|| said.to_string())
+        let said = t(&format!("sale.result.{r}"));
+        (!said.is_empty()).then(|| (matches!(r, "held" | "cancelled"), said.to_string()))
     });
     let page = SalePage {
         p: v.chrome(&sale.product),
@@ -158,7 +163,7 @@ async fn render(
         starts: crate::ui::fmt_ms_in(sale.starts_at_ms, offset),
         ends: crate::ui::fmt_ms_in(sale.ends_at_ms, offset),
         countdown_s,
-        known: member.is_some(),
+        invited,
         choices: (1..=room).collect(),
         key: random_key().unwrap_or_default(),
         buy_action: format!("{}/buy", sale_path(v, sale.flash_sale_id)),
@@ -210,7 +215,7 @@ pub async fn buy(
         Err(r) => return r,
     };
     let back = sale_path(&v, sale.flash_sale_id);
-    let m = match super::landing::known(&s, &v, &headers).await {
+    let m = match super::landing::taking_part(&s, &v, &headers, "flash_sale").await {
         Ok(Some(m)) => m,
         Ok(None) => return Redirect::to(&back).into_response(),
         Err(r) => return r,

@@ -1,6 +1,7 @@
-//! `/api/v1` of the promotions: flash sales and their orders.
+//! `/api/v1` of the promotions: flash sales and their orders, lotteries.
 
 pub mod flash_sales;
+pub mod lotteries;
 pub mod orders;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -12,4 +13,5 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .merge(flash_sales::router())
         .merge(orders::router())
+        .merge(lotteries::router())
 }
