@@ -4,7 +4,7 @@
 use crate::jobs::JobRegistry;
 
 /// Each feature's registration of its jobs. A new feature with jobs adds its line here.
-const FEATURES: [fn(&mut JobRegistry); 8] = [
+const FEATURES: [fn(&mut JobRegistry); 9] = [
     crate::jobs::register,
     crate::wecom::register,
     crate::webhooks::register,
@@ -13,6 +13,7 @@ const FEATURES: [fn(&mut JobRegistry); 8] = [
     crate::live_codes::wecom::register,
     crate::referrals::tick::register,
     crate::flash_sales::release::register,
+    crate::wallets::expiry::register,
 ];
 
 /// The registry of every feature's jobs, which a worker runs by.
@@ -48,6 +49,7 @@ mod tests {
                 crate::live_codes::wecom::WELCOME_JOB,
                 TEST_JOB,
                 crate::referrals::tick::TICK_JOB,
+                crate::wallets::expiry::LAPSE_JOB,
                 quanzi_store::webhook::DELIVERY_JOB,
                 crate::wecom::EVENT_JOB,
                 crate::wecom::RESYNC_JOB,

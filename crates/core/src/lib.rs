@@ -29,6 +29,7 @@ pub mod server;
 pub mod server_key;
 pub mod views;
 pub mod visitors;
+pub mod wallets;
 pub mod webhooks;
 pub mod wecom;
 pub mod wecom_api;

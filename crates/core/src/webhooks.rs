@@ -35,6 +35,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "reward.granted",
     "reward.reversed",
     "lottery.won",
+    "wallet.changed",
 ];
 
 /// The outbound type of a Quanzi event kind, when it has one.

@@ -31,6 +31,7 @@ pub mod tenant;
 pub mod totals;
 pub mod unique;
 pub mod void;
+pub mod wallet;
 pub mod webhook;
 pub mod wecom;
 mod writer;

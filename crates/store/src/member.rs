@@ -436,7 +436,7 @@ pub async fn merge(
         return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
-    let stmts: [&str; 16] = [
+    let stmts: [&str; 20] = [
         "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
@@ -463,6 +463,17 @@ pub async fn merge(
            select tenant_id, flash_sale_id, $2, taken from flash_buyer where tenant_id = $1 and member_id = $3
            on conflict (tenant_id, flash_sale_id, member_id) do update set taken = flash_buyer.taken + excluded.taken",
         "delete from flash_buyer where tenant_id = $1 and member_id = $3 and $2 = $2",
+        // The wallet follows the person: balances added to the kept member's, entries moved.
+        "insert into wallet (tenant_id, member_id, principal_fen, bonus_fen, updated_at_ms)
+           select tenant_id, $2, 0, 0, updated_at_ms from wallet where tenant_id = $1 and member_id = $3
+           on conflict (tenant_id, member_id) do nothing",
+        "update wallet set
+           principal_fen = principal_fen + (select w.principal_fen from wallet w where w.tenant_id = $1 and w.member_id = $3),
+           bonus_fen = bonus_fen + (select w.bonus_fen from wallet w where w.tenant_id = $1 and w.member_id = $3)
+         where tenant_id = $1 and member_id = $2
+           and exists (select 1 from wallet w where w.tenant_id = $1 and w.member_id = $3)",
+        "update wallet_entry set member_id = $2 where tenant_id = $1 and member_id = $3",
+        "delete from wallet where tenant_id = $1 and member_id = $3 and $2 = $2",
         "update member set merged_into = $2, external_userid = null, unionid = null, phone = null where tenant_id = $1 and member_id = $3",
     ];
     for sql in stmts {

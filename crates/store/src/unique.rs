@@ -39,8 +39,11 @@ pub const LIVE_CODE_SLUG: &str = "live_code_tenant_id_slug_key";
 /// `referral_program (tenant_id, slug)`.
 pub const REFERRAL_PROGRAM_SLUG: &str = "referral_program_tenant_id_slug_key";
 
+/// `wallet_entry (tenant_id, idempotency_key)`.
+pub const WALLET_ENTRY_KEY: &str = "wallet_entry_tenant_id_idempotency_key_key";
+
 /// Every unique key: its name, its table and its columns in the order SQLite lists them.
-pub const KEYS: [(&str, &str, &[&str]); 16] = [
+pub const KEYS: [(&str, &str, &[&str]); 17] = [
     (MEMBER_PHONE, "member", &["tenant_id", "phone"]),
     (MEMBER_UNIONID, "member", &["tenant_id", "unionid"]),
     (
@@ -59,6 +62,11 @@ pub const KEYS: [(&str, &str, &[&str]); 16] = [
         &["tenant_id", "idempotency_key"],
     ),
     (TENANT_SLUG, "tenant", &["slug"]),
+    (
+        WALLET_ENTRY_KEY,
+        "wallet_entry",
+        &["tenant_id", "idempotency_key"],
+    ),
     (OPERATOR_EMAIL, "operator", &["email"]),
     (API_KEY_HASH, "api_key", &["key_hash"]),
     (TAG_GROUP_NAME, "tag_group", &["tenant_id", "name"]),

@@ -37,6 +37,7 @@ mod growth;
 mod member;
 mod ops;
 mod promotion;
+mod wallet;
 
 pub use access::{ApiKey, Operator, SessionView, Tag, Tenant};
 pub use event::{DayCount, Event, EventLoad, EventVoid, Totals};
@@ -44,4 +45,5 @@ pub use group::{Group, GroupMember, MemberGroup, MembershipChange};
 pub use growth::{Decision, Funnel, Gift, GiftCost, LiveCode, Program, Redemption, Reward};
 pub use member::{Member, MemberErasure};
 pub use ops::{Delivery, Job, Subscription};
+pub use wallet::{WalletEntry, WalletView};
 pub use promotion::{FlashOrder, FlashSale, Lottery, LotteryDraw, LotteryTier, OrderTally};
