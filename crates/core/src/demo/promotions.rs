@@ -44,6 +44,7 @@ pub(super) async fn fill(
     if let Some(server) = server {
         lotteries(db, server, t, &people[200..400]).await?;
     }
+    wallets(db, t, &people[..60]).await?;
     let now = now_ms();
     let day = 24 * HOUR;
     // Yesterday's member day: opened at 10:00 two days ago for a day.
@@ -237,6 +238,63 @@ async fn play(
             {
                 upgrade(db, server, t, id, *m, d.draw_no).await?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// The top-up plan 充100送20 / 充300送80, and wallets: top-ups, spends, a refund.
+async fn wallets(db: &Db, t: TenantId, people: &[MemberId]) -> Result<()> {
+    use quanzi_domain::wallet::{TopUpPlanInput, TopUpTierInput, WalletOp};
+    let tier = |pay: i64, bonus: i64| TopUpTierInput {
+        min_top_up_fen: Some(pay),
+        bonus_fen: Some(bonus),
+    };
+    let plan = TopUpPlanInput {
+        tiers: Some(vec![tier(10_000, 2_000), tier(30_000, 8_000)]),
+        bonus_valid_days: Some(180),
+    };
+    crate::wallets::set_top_up_plan(db, t, plan).await?;
+    let ask = |op, amount: i64, key: String, note: &str| crate::wallets::Request {
+        op,
+        amount_fen: Some(amount),
+        refund_of: None,
+        key,
+        note: Some(note.to_string()),
+    };
+    for (i, m) in people.iter().enumerate() {
+        let top = if i % 4 == 0 { 30_000 } else { 10_000 };
+        crate::wallets::apply(
+            db,
+            t,
+            *m,
+            ask(WalletOp::TopUp, top, format!("demo-top-{i}"), "到店充值"),
+        )
+        .await?;
+        let spend = 1_990 + (i as i64 % 7) * 1_000;
+        let spent = crate::wallets::apply(
+            db,
+            t,
+            *m,
+            ask(
+                WalletOp::Spend,
+                spend,
+                format!("demo-spend-{i}"),
+                "门店消费",
+            ),
+        )
+        .await?;
+        if i % 15 == 0
+            && let crate::wallets::Moved::Done(e, _) = spent
+        {
+            let refund = crate::wallets::Request {
+                op: WalletOp::Refund,
+                amount_fen: None,
+                refund_of: Some(e.entry_id),
+                key: format!("demo-refund-{i}"),
+                note: Some("退货退款".into()),
+            };
+            crate::wallets::apply(db, t, *m, refund).await?;
         }
     }
     Ok(())

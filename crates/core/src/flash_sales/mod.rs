@@ -3,9 +3,12 @@
 //! event, and holds returned to stock when they expire (see [`release`]).
 
 pub mod buy;
+mod pay;
 pub mod release;
 
-use quanzi_domain::event::{Builtin, EventKind, NewEvent};
+pub(crate) use pay::pay_at;
+pub use pay::{pay, pay_with_wallet};
+
 use quanzi_domain::flash_sale::{FlashSaleInput, NewFlashSale, OrderState};
 use quanzi_domain::{FlashSaleId, Invalid, MemberId, OrderId, TenantId};
 use quanzi_store::{Db, flash_sale as repo, group, now_ms};
@@ -132,68 +135,6 @@ pub async fn order(db: &Db, t: TenantId, id: OrderId) -> Result<FlashOrder> {
         .await?
         .ok_or(CoreError::NotFound("order"))?
         .into())
-}
-
-/// Marks a held order paid (the payment tool confirmed it) and records it as an `order`
-/// event referencing the sale, which tells the webhooks (`order.created`). Paying a paid
-/// order again answers it unchanged; an expired or cancelled one is refused.
-pub async fn pay(
-    db: &Db,
-    t: TenantId,
-    id: OrderId,
-    payment_ref: Option<&str>,
-) -> Result<FlashOrder> {
-    pay_at(db, t, id, payment_ref, now_ms()).await
-}
-
-/// [`pay`] at `now` (the demo's history is paid in the past).
-pub(crate) async fn pay_at(
-    db: &Db,
-    t: TenantId,
-    id: OrderId,
-    payment_ref: Option<&str>,
-    now: i64,
-) -> Result<FlashOrder> {
-    let payment_ref = payment_ref.map(str::trim).filter(|r| !r.is_empty());
-    if payment_ref.is_some_and(|r| r.chars().count() > 128) {
-        return Err(Invalid::one("payment_ref", "must be at most 128 characters").into());
-    }
-    let mut tx = db.begin().await?;
-    let Some(o) = repo::settle(&mut tx, t, id, OrderState::Paid.as_str(), payment_ref, now).await?
-    else {
-        drop(tx);
-        let o = order(db, t, id).await?;
-        return match o.state {
-            OrderState::Paid => Ok(o),
-            s => Err(CoreError::Conflict(format!(
-                "the order is {}: its units went back to stock",
-                s.as_str()
-            ))),
-        };
-    };
-    let sale = repo::get_tx(&mut tx, t, FlashSaleId(o.flash_sale_id))
-        .await?
-        .ok_or(CoreError::NotFound("flash sale"))?;
-    let ev = NewEvent {
-        idempotency_key: format!("flash-order-{}", o.order_id),
-        kind: EventKind::of(Builtin::Order),
-        member_id: MemberId(o.member_id),
-        group_id: None,
-        occurred_at_ms: now,
-        amount_fen: Some(o.amount_fen),
-        product: Some(sale.product.clone()),
-        reference: Some(format!("fs:{}", o.flash_sale_id)),
-        properties: serde_json::json!({
-            "flash_sale_id": o.flash_sale_id,
-            "order_id": o.order_id,
-            "quantity": o.quantity,
-            "payment_ref": o.payment_ref,
-        })
-        .to_string(),
-    };
-    crate::events::store(&mut tx, t, &[ev]).await?;
-    tx.commit().await?;
-    Ok(o.into())
 }
 
 /// Cancels a held order (the member changed their mind, or the operator did it for them);

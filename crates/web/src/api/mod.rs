@@ -117,7 +117,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
         quanzi_domain::referral::Milestone, quanzi_domain::referral::FirstOrderRule,
         quanzi_domain::referral::RewardSpec, quanzi_domain::referral::RewardKind)),
     tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"),
-        (name = "live_codes"), (name = "gifts"), (name = "referrals"), (name = "member_pages"), (name = "flash_sales"), (name = "lotteries"))
+        (name = "live_codes"), (name = "gifts"), (name = "referrals"), (name = "member_pages"), (name = "flash_sales"), (name = "lotteries"), (name = "wallets"))
 )]
 pub struct ApiDoc;
 

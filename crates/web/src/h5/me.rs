@@ -48,6 +48,8 @@ struct MePage {
     gifts: Vec<GiftCode>,
     /// The sales for the member: (page, product, price in yuan, status label).
     sales: Vec<(String, String, String, &'static str)>,
+    /// The wallet's page and what it holds, yuan.
+    wallet: (String, String),
 }
 
 /// GET /h/{tenant}/m/{token}: opens a signed member link; a refused link gets a page saying
@@ -173,7 +175,15 @@ async fn render_me(
             )
         })
         .collect();
+    let held = quanzi_core::wallets::wallet(&s.db, v.tenant, m, 1)
+        .await?
+        .total_fen;
+    let wallet = (
+        format!("/h/{}/w", v.slug),
+        quanzi_domain::Fen(held).yuan_string(),
+    );
     let page = MePage {
+        wallet,
         p: v.chrome(text::t(v.lang, "me.title")),
         name: member.name,
         programs,

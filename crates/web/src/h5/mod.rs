@@ -10,6 +10,7 @@ mod me;
 mod sale;
 pub mod text;
 mod text_promo;
+mod wallet;
 
 use askama::Template;
 use axum::Router;
@@ -43,6 +44,11 @@ pub fn router() -> Router<AppState> {
         .route("/h/{tenant}/r/{program}/{token}", get(me::shared))
         .route("/h/{tenant}/oauth", get(me::oauth_back))
         .route("/h/{tenant}/s/{id}", get(sale::page))
+        .route("/h/{tenant}/w", get(wallet::page))
+        .route(
+            "/h/{tenant}/s/{id}/orders/{order}/wallet",
+            post(wallet::pay_order),
+        )
         .route("/h/{tenant}/l/{id}", get(lottery::page))
         .route("/h/{tenant}/l/{id}/draw", post(lottery::draw_now))
         .route("/h/{tenant}/l/{id}/upgrade", post(lottery::upgrade_now))

@@ -32,6 +32,8 @@ pub struct OrderLine {
     pub pay_by: Option<String>,
     /// Held: the cancel form's action.
     pub cancel_action: Option<String>,
+    /// Held, and the wallet holds enough: the pay-from-wallet form's action.
+    pub wallet_action: Option<String>,
 }
 
 #[derive(Template)]
@@ -142,7 +144,15 @@ async fn render(
         .map(|o| o.quantity)
         .sum();
     let room = (sale.per_member_limit - counted).min(sale.left).max(0);
-    let orders = mine.iter().map(|o| line(v, o, offset)).collect();
+    let in_wallet = match member {
+        Some(m) if mine.iter().any(|o| o.state == OrderState::Held) => {
+            quanzi_core::wallets::wallet(&s.db, v.tenant, m, 1)
+                .await?
+                .total_fen
+        }
+        _ => 0,
+    };
+    let orders = mine.iter().map(|o| line(v, o, offset, in_wallet)).collect();
     let now = now_ms();
     let countdown_s = match sale.status {
         SaleStatus::Upcoming => (sale.starts_at_ms - now) / 1000,
@@ -152,7 +162,7 @@ async fn render(
     .max(0);
     let notice = result.and_then(|r| {
         let said = t(&format!("sale.result.{r}"));
-        (!said.is_empty()).then(|| (matches!(r, "held" | "cancelled"), said.to_string()))
+        (!said.is_empty()).then(|| (matches!(r, "held" | "cancelled" | "paid"), said.to_string()))
     });
     let page = SalePage {
         p: v.chrome(&sale.product),
@@ -174,21 +184,17 @@ async fn render(
     Ok(page_html(page))
 }
 
-fn line(v: &Visit, o: &FlashOrder, offset: i64) -> OrderLine {
+fn line(v: &Visit, o: &FlashOrder, offset: i64, in_wallet: i64) -> OrderLine {
     let held = o.state == OrderState::Held;
+    let orders = format!("{}/orders/{}", sale_path(v, o.flash_sale_id), o.order_id.0);
     OrderLine {
         id: o.order_id.0,
         quantity: o.quantity,
         amount: Fen(o.amount_fen).yuan_string(),
         state: text::t(v.lang, &format!("sale.order.{}", o.state.as_str())).to_string(),
         pay_by: held.then(|| crate::ui::fmt_ms_in(o.hold_until_ms, offset)),
-        cancel_action: held.then(|| {
-            format!(
-                "{}/orders/{}/cancel",
-                sale_path(v, o.flash_sale_id),
-                o.order_id.0
-            )
-        }),
+        cancel_action: held.then(|| format!("{orders}/cancel")),
+        wallet_action: (held && in_wallet >= o.amount_fen).then(|| format!("{orders}/wallet")),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod flash_sales;
 pub mod lotteries;
 pub mod orders;
+pub mod wallets;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -14,4 +15,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(flash_sales::router())
         .merge(orders::router())
         .merge(lotteries::router())
+        .merge(wallets::router())
 }
