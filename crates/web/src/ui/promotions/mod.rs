@@ -1,6 +1,9 @@
 //! The promotions' operator pages (`/ui/campaigns`): flash sales with their stock and
-//! results, a sale's live page with its orders (mark paid, cancel, close), and its form.
+//! results, a sale's live page with its orders (mark paid, cancel, close), and its form;
+//! lotteries with their tiers, commitment and checked record, and the form that creates one.
 
+mod lottery;
+mod lottery_form;
 mod overview;
 mod sale;
 mod sale_form;
@@ -29,6 +32,12 @@ pub fn router() -> Router<AppState> {
         .route("/ui/campaigns/sales/{id}/close", post(sale::close))
         .route("/ui/campaigns/sales/{id}/qr.png", get(sale::qr_png))
         .route("/ui/campaigns/orders/{id}/{action}", post(sale::settle))
+        .route(
+            "/ui/campaigns/lotteries/new",
+            get(lottery_form::new_form).post(lottery_form::create),
+        )
+        .route("/ui/campaigns/lotteries/{id}", get(lottery::page))
+        .route("/ui/campaigns/lotteries/{id}/close", post(lottery::close))
 }
 
 /// The page of something that is not there (or not this tenant's).

@@ -1,15 +1,17 @@
 //! The campaigns overview (`/ui/campaigns`): every flash sale with its status, the stock
-//! sold as a bar, what was paid, and the link to its member page.
+//! sold as a bar, what was paid, and the link to its member page; every lottery with its
+//! status, draws and its budget spent as a bar.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use quanzi_core::flash_sales;
 use quanzi_core::views::FlashSale;
+use quanzi_core::{flash_sales, lotteries};
 use quanzi_domain::flash_sale::OrderState;
 
 use super::super::format::{thousands, yuan};
 use super::super::{Layout, UiUser, render, server_error};
+use super::lottery::LotteryRow;
 use crate::AppState;
 
 /// A sale's row.
@@ -48,6 +50,7 @@ impl SaleRow {
 struct OverviewPage {
     l: Layout,
     sales: Vec<SaleRow>,
+    lotteries: Vec<LotteryRow>,
     can_write: bool,
 }
 
@@ -71,8 +74,13 @@ pub async fn page(State(s): State<AppState>, u: UiUser) -> Response {
         };
         rows.push(SaleRow::of(&l, sale, paid));
     }
+    let lotteries = match lotteries::list(&s.db, &s.server, t).await {
+        Ok(v) => v.iter().map(|x| LotteryRow::of(&l, x)).collect(),
+        Err(e) => return server_error(e),
+    };
     render(OverviewPage {
         sales: rows,
+        lotteries,
         can_write: u.perms().write,
         l,
     })
