@@ -183,3 +183,91 @@ async fn a_wallet_is_topped_up_spent_and_refunded_and_pays_a_held_order_once() {
     let mine = page(&b, &format!("{}/h/shop/w", app.url)).await;
     assert!(mine.contains("¥70.00"), "{mine}");
 }
+
+#[tokio::test]
+async fn the_till_tops_up_once_per_form_and_the_plan_form_names_its_bad_fields() {
+    use quanzi_testkit::http::{logged_in, post_form};
+    let tdb = TestDb::new().await;
+    let db = &tdb.db;
+    let t = tenant(db, "till").await;
+    let app = spawn_app_with(db.clone(), quanzi_testkit::server()).await;
+    let m = members::create(
+        db,
+        t.id,
+        MemberInput {
+            name: Some("王阿姨".into()),
+            phone: Some("13800138001".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .member_id;
+    let (op, _) = logged_in(&app.url, &t.owner_email, &t.password).await;
+    let base = format!("{}/ui/campaigns/wallets", app.url);
+    let html = page(&op, &format!("{base}?who=13800138001")).await;
+    assert!(
+        html.contains("王阿姨") && html.contains("till-form"),
+        "{html}"
+    );
+    let (csrf, key) = (hidden(&html, "_csrf"), hidden(&html, "key"));
+    let id = m.0.to_string();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("member_id", id.as_str()),
+        ("op", "top_up"),
+        ("amount", "100"),
+        ("key", key.as_str()),
+    ];
+    for _ in 0..2 {
+        let (status, location, _) = post_form(&op, &format!("{base}/till"), &form).await;
+        assert_eq!(
+            (status, location),
+            (
+                StatusCode::SEE_OTHER,
+                format!("/ui/campaigns/wallets?who={id}&done=top_up")
+            )
+        );
+    }
+    let w = quanzi_core::wallets::wallet(db, t.id, m, 10).await.unwrap();
+    assert_eq!(
+        (w.total_fen, w.entries.len()),
+        (10_000, 1),
+        "one top-up for a form sent twice"
+    );
+    let short = [
+        ("_csrf", csrf.as_str()),
+        ("member_id", id.as_str()),
+        ("op", "spend"),
+        ("amount", "999"),
+        ("key", "k2"),
+    ];
+    let (status, _, body) = post_form(&op, &format!("{base}/till"), &short).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("余额不足"), "{body}");
+    let plan = [
+        ("_csrf", csrf.as_str()),
+        ("tier0_pay", "abc"),
+        ("tier0_bonus", "20"),
+        ("bonus_valid_days", "90"),
+    ];
+    let (status, _, body) = post_form(&op, &format!("{base}/plan"), &plan).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("充值满（元）"), "{body}");
+    let good = [
+        ("_csrf", csrf.as_str()),
+        ("tier0_pay", "100"),
+        ("tier0_bonus", "20"),
+        ("bonus_valid_days", "90"),
+    ];
+    let (status, _, _) = post_form(&op, &format!("{base}/plan"), &good).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        quanzi_core::wallets::top_up_plan(db, t.id)
+            .await
+            .unwrap()
+            .tiers
+            .len(),
+        1
+    );
+}

@@ -7,6 +7,7 @@ mod lottery_form;
 mod overview;
 mod sale;
 mod sale_form;
+mod wallet;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -31,6 +32,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/ui/campaigns/sales/{id}/close", post(sale::close))
         .route("/ui/campaigns/sales/{id}/qr.png", get(sale::qr_png))
+        .route("/ui/campaigns/wallets", get(wallet::page))
+        .route("/ui/campaigns/wallets/plan", post(wallet::save_plan))
+        .route("/ui/campaigns/wallets/till", post(wallet::till))
         .route("/ui/campaigns/orders/{id}/{action}", post(sale::settle))
         .route(
             "/ui/campaigns/lotteries/new",
