@@ -96,7 +96,7 @@ impl FlashSaleInput {
             (None, _) => e.push("starts_at_ms", "is required"),
             (_, None) => e.push("ends_at_ms", "is required"),
             (Some(s), Some(t)) if t <= s => e.push("ends_at_ms", "must be after starts_at_ms"),
-            (Some(s), Some(t)) if t - s > MAX_WINDOW_MS => {
+            (Some(s), Some(t)) if t.saturating_sub(s) > MAX_WINDOW_MS => {
                 e.push("ends_at_ms", "must be at most 31 days after starts_at_ms")
             }
             _ => {}

@@ -198,6 +198,12 @@ where
                 "strings must not contain NUL (\\u0000) characters",
             ));
         }
+        // Every body the API takes is an object; serde would also read a struct from an array
+        // of its fields in order (`[null, null]`), which no client means.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b == b'[') {
+            return Err(ApiError::field("body", "must be a JSON object"));
+        }
         // The plain parse is the fast path; the path-tracking one runs again only to say
         // where a bad body went wrong.
         if let Ok(v) = serde_json::from_slice::<T>(&bytes) {

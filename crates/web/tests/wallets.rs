@@ -48,6 +48,18 @@ async fn a_wallet_is_topped_up_spent_and_refunded_and_pays_a_held_order_once() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (s, array) = call(&c, k, Method::PUT, api("/wallet-plan"), json!([null, null])).await;
+    assert_eq!(
+        (s, array["error"]["fields"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("body"))
+    );
+    let early = json!({"product": "x", "price_fen": 1, "stock": 1, "starts_at_ms": i64::MIN, "ends_at_ms": 0});
+    let (s, _) = call(&c, k, Method::POST, api("/flash-sales"), early).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a window from the year -292 million is refused, not a crash"
+    );
     let (s, plan) = call(
         &c,
         k,

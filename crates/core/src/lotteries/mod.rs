@@ -56,10 +56,13 @@ fn window(r: &LotteryRequest, e: &mut Invalid) -> (i64, i64) {
         (None, _) => e.push("starts_at_ms", "is required"),
         (_, None) => e.push("ends_at_ms", "is required"),
         (Some(s), Some(t)) if t <= s => e.push("ends_at_ms", "must be after starts_at_ms"),
-        (Some(s), Some(t)) if t - s > MAX_WINDOW_MS => {
+        (Some(s), Some(t)) if t.saturating_sub(s) > MAX_WINDOW_MS => {
             e.push("ends_at_ms", "must be at most 31 days after starts_at_ms")
         }
         _ => {}
+    }
+    if r.starts_at_ms.is_some_and(|s| s < 0) {
+        e.push("starts_at_ms", "must be a unix time in ms");
     }
     (r.starts_at_ms.unwrap_or(0), r.ends_at_ms.unwrap_or(0))
 }
