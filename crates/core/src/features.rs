@@ -4,7 +4,7 @@
 use crate::jobs::JobRegistry;
 
 /// Each feature's registration of its jobs. A new feature with jobs adds its line here.
-const FEATURES: [fn(&mut JobRegistry); 9] = [
+const FEATURES: [fn(&mut JobRegistry); 10] = [
     crate::jobs::register,
     crate::wecom::register,
     crate::webhooks::register,
@@ -13,6 +13,7 @@ const FEATURES: [fn(&mut JobRegistry); 9] = [
     crate::live_codes::wecom::register,
     crate::referrals::tick::register,
     crate::flash_sales::release::register,
+    crate::group_buys::deadline::register,
     crate::wallets::expiry::register,
 ];
 
@@ -43,6 +44,7 @@ mod tests {
             job_registry().kinds(),
             [
                 crate::flash_sales::release::RELEASE_JOB,
+                crate::group_buys::deadline::DEADLINE_JOB,
                 crate::influence::RUN_JOB,
                 crate::live_codes::qr_expiry::ALERT_JOB,
                 crate::live_codes::wecom::WAY_JOB,

@@ -4,6 +4,7 @@
 //! domain's rules, write in one transaction, and return the stored result or a [`CoreError`].
 
 pub mod access;
+pub mod bargains;
 pub mod correct;
 pub mod demo;
 pub mod egress;
@@ -12,6 +13,7 @@ pub mod events;
 pub mod features;
 pub mod flash_sales;
 pub mod gifts;
+pub mod group_buys;
 pub mod groups;
 pub mod import;
 pub mod influence;
@@ -23,6 +25,7 @@ pub mod login_throttle;
 pub mod lotteries;
 pub mod members;
 pub mod read;
+pub mod red_envelopes;
 pub mod referrals;
 pub mod schedule;
 pub mod server;

@@ -35,6 +35,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "reward.granted",
     "reward.reversed",
     "lottery.won",
+    "team.succeeded",
+    "team.failed",
     "wallet.changed",
 ];
 

@@ -203,3 +203,45 @@ async fn a_spend_is_refunded_once_and_a_bonus_lapses_by_what_is_left_of_it() {
         assert_eq!((w.total_fen, w.entries.len()), (7_500, 5));
     }
 }
+
+#[tokio::test]
+async fn a_merged_members_wallet_moves_to_the_kept_member_whole() {
+    for tdb in TestDb::all().await {
+        let db = tdb.db.clone();
+        let (t, kept) = setup(&db, "merge").await;
+        let other = members::create(
+            &db,
+            t,
+            MemberInput {
+                name: Some("重复的人".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .member_id;
+        wallets::apply(&db, t, kept, req(WalletOp::TopUp, 10_000, "k1"))
+            .await
+            .unwrap();
+        wallets::apply(&db, t, other, req(WalletOp::TopUp, 5_000, "o1"))
+            .await
+            .unwrap();
+        members::merge(&db, t, kept, other).await.unwrap();
+        assert_eq!(
+            repo::balance(&db, t, kept).await.unwrap(),
+            (15_000, 2_000),
+            "{}",
+            db.backend()
+        );
+        assert_eq!(repo::balance(&db, t, other).await.unwrap(), (0, 0));
+        assert_eq!(
+            wallets::wallet(&db, t, kept, 10)
+                .await
+                .unwrap()
+                .entries
+                .len(),
+            2
+        );
+        balanced(&db, t).await;
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod bargain;
 pub mod bulk;
 mod checkpoint;
 pub mod erasure;
@@ -12,6 +13,7 @@ pub mod event;
 pub mod flash_sale;
 pub mod gift;
 pub mod group;
+pub mod group_buy;
 pub mod identity;
 pub mod inbound;
 pub mod influence;
@@ -24,6 +26,7 @@ pub mod lottery;
 pub mod member;
 pub mod membership;
 pub mod plans;
+pub mod red_envelope;
 pub mod referral;
 mod sqlite;
 pub mod tag;

@@ -436,7 +436,7 @@ pub async fn merge(
         return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
-    let stmts: [&str; 20] = [
+    let stmts: [&str; 25] = [
         "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
@@ -474,6 +474,20 @@ pub async fn merge(
            and exists (select 1 from wallet w where w.tenant_id = $1 and w.member_id = $3)",
         "update wallet_entry set member_id = $2 where tenant_id = $1 and member_id = $3",
         "delete from wallet where tenant_id = $1 and member_id = $3 and $2 = $2",
+        // Red-envelope shares follow the person, unless the kept member has one of that send.
+        "update red_envelope_share set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
+           (select 1 from red_envelope_share k where k.tenant_id = $1 and k.member_id = $2
+              and k.red_envelope_send_id = red_envelope_share.red_envelope_send_id)",
+        // Group-buy places and bargains follow the person where the kept member has none.
+        "update team_member set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
+           (select 1 from team_member k where k.tenant_id = $1 and k.team_id = team_member.team_id and k.member_id = $2)",
+        "update team set leader_member_id = $2 where tenant_id = $1 and leader_member_id = $3 and not exists
+           (select 1 from team k where k.tenant_id = $1 and k.group_buy_id = team.group_buy_id
+              and k.leader_member_id = $2 and k.state = 'open')",
+        "update bargain_run set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
+           (select 1 from bargain_run k where k.tenant_id = $1 and k.bargain_id = bargain_run.bargain_id and k.member_id = $2)",
+        "update bargain_cut set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
+           (select 1 from bargain_cut k where k.tenant_id = $1 and k.bargain_run_id = bargain_cut.bargain_run_id and k.member_id = $2)",
         "update member set merged_into = $2, external_userid = null, unionid = null, phone = null where tenant_id = $1 and member_id = $3",
     ];
     for sql in stmts {

@@ -37,6 +37,8 @@ mod growth;
 mod member;
 mod ops;
 mod promotion;
+mod red_envelope;
+mod team;
 mod wallet;
 
 pub use access::{ApiKey, Operator, SessionView, Tag, Tenant};
@@ -45,5 +47,12 @@ pub use group::{Group, GroupMember, MemberGroup, MembershipChange};
 pub use growth::{Decision, Funnel, Gift, GiftCost, LiveCode, Program, Redemption, Reward};
 pub use member::{Member, MemberErasure};
 pub use ops::{Delivery, Job, Subscription};
-pub use wallet::{WalletEntry, WalletView};
 pub use promotion::{FlashOrder, FlashSale, Lottery, LotteryDraw, LotteryTier, OrderTally};
+pub use red_envelope::{
+    OpenedEnvelope, RedEnvelopePlan, RedEnvelopePlanDetail, RedEnvelopeSend, RedEnvelopeShare,
+    SendStatus,
+};
+pub use team::{
+    Bargain, BargainCut, BargainRun, BargainRunDetail, GroupBuy, Team, TeamDetail, TeamMember,
+};
+pub use wallet::{WalletEntry, WalletView};

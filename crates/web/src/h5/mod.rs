@@ -4,12 +4,17 @@
 //! Who the visitor is comes from a signed member link, the page session cookie, WeChat web
 //! OAuth when the tenant configured it, or else a visitor key recorded as a prospect.
 
+mod bargain;
 mod landing;
 mod lottery;
 mod me;
+mod red_envelope;
 mod sale;
+mod team;
 pub mod text;
 mod text_promo;
+mod text_red;
+mod text_team;
 mod wallet;
 
 use askama::Template;
@@ -49,10 +54,21 @@ pub fn router() -> Router<AppState> {
             "/h/{tenant}/s/{id}/orders/{order}/wallet",
             post(wallet::pay_order),
         )
+        .route("/h/{tenant}/gb/{id}", get(team::offer))
+        .route("/h/{tenant}/gb/{id}/open", post(team::open))
+        .route("/h/{tenant}/t/{id}", get(team::page))
+        .route("/h/{tenant}/t/{id}/join", post(team::join))
+        .route("/h/{tenant}/bg/{id}", get(bargain::offer))
+        .route("/h/{tenant}/bg/{id}/open", post(bargain::open))
+        .route("/h/{tenant}/bk/{id}", get(bargain::page))
+        .route("/h/{tenant}/bk/{id}/cut", post(bargain::cut_now))
+        .route("/h/{tenant}/bk/{id}/buy", post(bargain::buy))
         .route("/h/{tenant}/l/{id}", get(lottery::page))
         .route("/h/{tenant}/l/{id}/draw", post(lottery::draw_now))
         .route("/h/{tenant}/l/{id}/upgrade", post(lottery::upgrade_now))
         .route("/h/{tenant}/l/{id}/record.json", get(lottery::record_json))
+        .route("/h/{tenant}/re/{id}", get(red_envelope::page))
+        .route("/h/{tenant}/re/{id}/claim", post(red_envelope::claim_now))
         .route("/h/{tenant}/s/{id}/buy", post(sale::buy))
         .route(
             "/h/{tenant}/s/{id}/orders/{order}/cancel",

@@ -155,6 +155,8 @@ const TEXT: &[(&str, &str, &str)] = &[
 pub fn t(lang: Lang, key: &str) -> &'static str {
     TEXT.iter()
         .chain(super::text_promo::TEXT)
+        .chain(super::text_team::TEXT)
+        .chain(super::text_red::TEXT)
         .find(|(k, _, _)| *k == key)
         .map_or("", |(_, zh, en)| if lang == Lang::En { en } else { zh })
 }
@@ -165,7 +167,12 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_every_string_is_said_in_both_languages() {
-        let all = || TEXT.iter().chain(super::super::text_promo::TEXT);
+        let all = || {
+            TEXT.iter()
+                .chain(super::super::text_promo::TEXT)
+                .chain(super::super::text_team::TEXT)
+                .chain(super::super::text_red::TEXT)
+        };
         let mut keys: Vec<_> = all().map(|(k, _, _)| *k).collect();
         keys.sort_unstable();
         let n = keys.len();

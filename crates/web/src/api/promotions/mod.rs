@@ -1,8 +1,12 @@
-//! `/api/v1` of the promotions: flash sales and their orders, lotteries.
+//! `/api/v1` of the promotions: flash sales and their orders, lotteries, wallets, group buys
+//! and bargains.
 
+pub mod bargains;
 pub mod flash_sales;
+pub mod group_buys;
 pub mod lotteries;
 pub mod orders;
+pub mod red_envelopes;
 pub mod wallets;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -15,5 +19,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(flash_sales::router())
         .merge(orders::router())
         .merge(lotteries::router())
+        .merge(group_buys::router())
+        .merge(bargains::router())
         .merge(wallets::router())
+        .merge(red_envelopes::router())
 }

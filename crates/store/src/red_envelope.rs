@@ -1,0 +1,386 @@
+//! Red-envelope plans (红包), their sends and shares: a plan and every share it will give
+//! written at once; a claim that takes a send's next share by a conditional update (so no rush
+//! gives more shares than a send has, nor two to one member); shares marked paid once.
+
+use quanzi_domain::red_envelope::NewRedEnvelopePlan;
+use quanzi_domain::{GroupId, MemberId, RedEnvelopePlanId, TenantId};
+
+use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, on_pool, on_tx};
+
+/// A plan as stored.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct Plan {
+    /// Id.
+    pub red_envelope_plan_id: i64,
+    /// Name.
+    pub name: String,
+    /// Target groups, a JSON array of ids.
+    pub group_ids: String,
+    /// Send times, a JSON array of unix ms, ascending.
+    pub at_ms: String,
+    /// What one envelope holds, fen.
+    pub total_fen: i64,
+    /// Shares per envelope.
+    pub share_count: i64,
+    /// `equal` or `random`.
+    pub split: String,
+    /// Budget, fen.
+    pub budget_fen: i64,
+    /// What its sends hold together, fen (never above the budget).
+    pub committed_fen: i64,
+    /// Created.
+    pub created_at_ms: i64,
+}
+
+const PLAN_COLS: &str = "red_envelope_plan_id, name, group_ids, at_ms, total_fen, share_count, split, budget_fen, committed_fen, created_at_ms";
+
+/// One envelope of a plan: a group, a time, its total split into shares.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct Send {
+    /// Id.
+    pub red_envelope_send_id: i64,
+    /// Plan.
+    pub red_envelope_plan_id: i64,
+    /// The group it is sent to.
+    pub group_id: i64,
+    /// Opens, unix ms.
+    pub at_ms: i64,
+    /// Total, fen.
+    pub total_fen: i64,
+    /// Shares.
+    pub share_count: i64,
+    /// `equal` or `random`.
+    pub split: String,
+    /// The split's seed, 16 hex digits.
+    pub seed: String,
+    /// Shares claimed.
+    pub claimed: i64,
+    /// Fen claimed.
+    pub claimed_fen: i64,
+}
+
+const SEND_COLS: &str = "red_envelope_send_id, red_envelope_plan_id, group_id, at_ms, total_fen, share_count, split, seed, claimed, claimed_fen";
+
+/// One share of a send.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct Share {
+    /// Id.
+    pub red_envelope_share_id: i64,
+    /// Send.
+    pub red_envelope_send_id: i64,
+    /// Its place in the split (1-based); shares are claimed in this order.
+    pub seq: i64,
+    /// Fen.
+    pub amount_fen: i64,
+    /// Who claimed it.
+    pub member_id: Option<i64>,
+    /// When.
+    pub claimed_at_ms: Option<i64>,
+    /// Paid out (by the payment tool), unix ms.
+    pub paid_at_ms: Option<i64>,
+    /// The payment tool's reference.
+    pub payment_ref: Option<String>,
+}
+
+const SHARE_COLS: &str = "red_envelope_share_id, red_envelope_send_id, seq, amount_fen, member_id, claimed_at_ms, paid_at_ms, payment_ref";
+
+/// A send to write with its plan.
+#[derive(Debug, Clone)]
+pub struct NewSend {
+    /// Group.
+    pub group: GroupId,
+    /// Opens, unix ms.
+    pub at_ms: i64,
+    /// The split's seed, 16 hex digits.
+    pub seed: String,
+    /// The shares, in claim order.
+    pub shares: Vec<i64>,
+}
+
+/// Rows one multi-row insert writes (5 parameters a share: far below either backend's limit).
+const CHUNK: usize = 500;
+
+/// Writes a plan, its sends and every share of them. The plan commits what its sends hold;
+/// the row refuses more than the budget.
+pub async fn create(
+    tx: &mut Tx,
+    t: TenantId,
+    p: &NewRedEnvelopePlan,
+    sends: &[NewSend],
+    now: i64,
+) -> Result<Plan> {
+    let groups: Vec<i64> = p.group_ids.iter().map(|g| g.0).collect();
+    let json = |v: &[i64]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let committed: i64 = sends.iter().flat_map(|s| &s.shares).sum();
+    let sql = format!(
+        "insert into red_envelope_plan (tenant_id, name, group_ids, at_ms, total_fen, share_count, split,
+            budget_fen, committed_fen, created_at_ms)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning {PLAN_COLS}"
+    );
+    let plan = on_tx!(tx, c => sqlx::query_as::<_, Plan>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(&p.name)
+        .bind(json(&groups)).bind(json(&p.at_ms)).bind(p.total_fen).bind(i64::from(p.count))
+        .bind(p.split.as_str()).bind(p.budget_fen).bind(committed).bind(now)
+        .fetch_one(c).await)?;
+    let id = plan.red_envelope_plan_id;
+    let mut ids = std::collections::HashMap::new();
+    for chunk in sends.chunks(CHUNK) {
+        let mut b = SqlBuf::new(
+            "insert into red_envelope_send (tenant_id, red_envelope_plan_id, group_id, at_ms, total_fen, share_count, split, seed) values ",
+        );
+        for (i, s) in chunk.iter().enumerate() {
+            b.push(if i == 0 { "(" } else { ", (" });
+            let total: i64 = s.shares.iter().sum();
+            let args = [
+                Arg::I64(t.0),
+                Arg::I64(id),
+                Arg::I64(s.group.0),
+                Arg::I64(s.at_ms),
+                Arg::I64(total),
+                Arg::I64(s.shares.len() as i64),
+                Arg::Str(p.split.as_str().into()),
+                Arg::Str(s.seed.clone()),
+            ];
+            for (j, a) in args.into_iter().enumerate() {
+                if j > 0 {
+                    b.push(", ");
+                }
+                b.bind(a);
+            }
+            b.push(")");
+        }
+        b.push(" returning red_envelope_send_id, group_id, at_ms");
+        let (sql, args) = b.finish(tx.is_sqlite());
+        let got: Vec<(i64, i64, i64)> = on_tx!(tx, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await)?;
+        // (group, time) is unique in a plan: it names each send whatever order RETURNING keeps.
+        ids.extend(got.into_iter().map(|(send, g, at)| ((g, at), send)));
+    }
+    let rows: Vec<(i64, i64, i64)> = sends
+        .iter()
+        .flat_map(|s| {
+            let send = ids.get(&(s.group.0, s.at_ms)).copied().unwrap_or(0);
+            s.shares
+                .iter()
+                .enumerate()
+                .map(move |(k, &fen)| (send, k as i64 + 1, fen))
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut b = SqlBuf::new(
+            "insert into red_envelope_share (tenant_id, red_envelope_send_id, seq, amount_fen) values ",
+        );
+        for (i, &(send, seq, fen)) in chunk.iter().enumerate() {
+            b.push(if i == 0 { "(" } else { ", (" });
+            b.bind(Arg::I64(t.0))
+                .push(", ")
+                .bind(Arg::I64(send))
+                .push(", ");
+            b.bind(Arg::I64(seq))
+                .push(", ")
+                .bind(Arg::I64(fen))
+                .push(")");
+        }
+        let (sql, args) = b.finish(tx.is_sqlite());
+        on_tx!(tx, c => bind_args!(sqlx::query(sqlx::AssertSqlSafe(sql)), args).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(plan)
+}
+
+/// A plan.
+pub async fn get(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<Option<Plan>> {
+    let sql = format!(
+        "select {PLAN_COLS} from red_envelope_plan where tenant_id = $1 and red_envelope_plan_id = $2"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Plan>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(id.0)
+        .fetch_optional(p).await.map_err(Into::into))
+}
+
+/// The tenant's plans, newest first.
+pub async fn list(db: &Db, t: TenantId) -> Result<Vec<Plan>> {
+    let sql = format!(
+        "select {PLAN_COLS} from red_envelope_plan where tenant_id = $1 order by red_envelope_plan_id desc limit 500"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Plan>(sqlx::AssertSqlSafe(sql)).bind(t.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Per plan (all, or one): shares claimed and their fen, shares paid and their fen.
+pub async fn figures(
+    db: &Db,
+    t: TenantId,
+    plan: Option<RedEnvelopePlanId>,
+) -> Result<Vec<(i64, i64, i64, i64, i64)>> {
+    on_pool!(db, p => sqlx::query_as(
+        "select s.red_envelope_plan_id, count(*), cast(sum(h.amount_fen) as bigint),
+           count(h.paid_at_ms), cast(coalesce(sum(case when h.paid_at_ms is not null then h.amount_fen end), 0) as bigint)
+         from red_envelope_send s join red_envelope_share h on h.tenant_id = s.tenant_id and h.red_envelope_send_id = s.red_envelope_send_id
+         where s.tenant_id = $1 and ($2 is null or s.red_envelope_plan_id = $2) and h.member_id is not null
+         group by s.red_envelope_plan_id")
+        .bind(t.0).bind(plan.map(|p| p.0)).fetch_all(p).await.map_err(Into::into))
+}
+
+/// A plan's sends, by time then group.
+pub async fn sends(db: &Db, t: TenantId, plan: RedEnvelopePlanId) -> Result<Vec<Send>> {
+    let sql = format!(
+        "select {SEND_COLS} from red_envelope_send where tenant_id = $1 and red_envelope_plan_id = $2
+        order by at_ms, red_envelope_send_id"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Send>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(plan.0)
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// A send.
+pub async fn send(db: &Db, t: TenantId, id: i64) -> Result<Option<Send>> {
+    let sql = format!(
+        "select {SEND_COLS} from red_envelope_send where tenant_id = $1 and red_envelope_send_id = $2"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Send>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(id)
+        .fetch_optional(p).await.map_err(Into::into))
+}
+
+/// Every share of a plan, by send then place.
+pub async fn shares_of_plan(db: &Db, t: TenantId, plan: RedEnvelopePlanId) -> Result<Vec<Share>> {
+    let sql = format!(
+        "select {SHARE_COLS} from red_envelope_share where tenant_id = $1 and red_envelope_send_id in
+          (select red_envelope_send_id from red_envelope_send where tenant_id = $1 and red_envelope_plan_id = $2)
+        order by red_envelope_send_id, seq"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(plan.0)
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// The shares of a send, in place order.
+pub async fn shares_of_send(db: &Db, t: TenantId, send: i64) -> Result<Vec<Share>> {
+    let sql = format!(
+        "select {SHARE_COLS} from red_envelope_share where tenant_id = $1 and red_envelope_send_id = $2 order by seq"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(send)
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// Whether a member is in a group now.
+pub async fn in_group(db: &Db, t: TenantId, group: i64, m: MemberId) -> Result<bool> {
+    let n: i64 = on_pool!(db, p => sqlx::query_scalar("select count(*) from group_membership
+        where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is null")
+        .bind(t.0).bind(group).bind(m.0).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
+async fn in_group_tx(tx: &mut Tx, t: TenantId, group: i64, m: MemberId) -> Result<bool> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("select count(*) from group_membership
+        where tenant_id = $1 and group_id = $2 and member_id = $3 and left_at_ms is null")
+        .bind(t.0).bind(group).bind(m.0).fetch_one(c).await)?;
+    Ok(n > 0)
+}
+
+async fn share_of_tx(tx: &mut Tx, t: TenantId, send: i64, m: MemberId) -> Result<Option<Share>> {
+    let sql = format!(
+        "select {SHARE_COLS} from red_envelope_share where tenant_id = $1 and red_envelope_send_id = $2 and member_id = $3"
+    );
+    on_tx!(tx, c => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(send).bind(m.0)
+        .fetch_optional(c).await.map_err(Into::into))
+}
+
+/// What a claim came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The member took this share (commit the transaction).
+    Got(Share),
+    /// The member holds this share of the send already (roll back: nothing to keep).
+    Again(Share),
+    /// The send opens later.
+    NotOpen,
+    /// Every share was taken.
+    AllClaimed,
+    /// The member is not in the send's group now.
+    NotInGroup,
+}
+
+/// Member `m` claims the next share of `send` at `now`. The send's `claimed` is raised by a
+/// conditional update (never past its shares, never before its time) that, on PostgreSQL,
+/// also makes the send's claims wait for each other; the share numbered by it is then the
+/// member's. Only a `Got` is to be committed: the others may have changed the counter.
+pub async fn claim(tx: &mut Tx, t: TenantId, send: i64, m: MemberId, now: i64) -> Result<Claim> {
+    if let Some(s) = share_of_tx(tx, t, send, m).await? {
+        return Ok(Claim::Again(s));
+    }
+    let group: Option<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(
+        "select group_id, at_ms from red_envelope_send where tenant_id = $1 and red_envelope_send_id = $2")
+        .bind(t.0).bind(send).fetch_optional(c).await)?;
+    let Some((group, at_ms)) = group else {
+        return Ok(Claim::AllClaimed);
+    };
+    if now < at_ms {
+        return Ok(Claim::NotOpen);
+    }
+    if !in_group_tx(tx, t, group, m).await? {
+        return Ok(Claim::NotInGroup);
+    }
+    let seq: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+        "update red_envelope_send set claimed = claimed + 1
+         where tenant_id = $1 and red_envelope_send_id = $2 and claimed < share_count and at_ms <= $3
+         returning claimed")
+        .bind(t.0).bind(send).bind(now).fetch_optional(c).await)?;
+    // Read again once the send is ours: the member's own racing claim may have won it.
+    if let Some(s) = share_of_tx(tx, t, send, m).await? {
+        return Ok(Claim::Again(s));
+    }
+    let Some(seq) = seq else {
+        return Ok(Claim::AllClaimed);
+    };
+    let sql = format!(
+        "update red_envelope_share set member_id = $4, claimed_at_ms = $5
+        where tenant_id = $1 and red_envelope_send_id = $2 and seq = $3 and member_id is null
+        returning {SHARE_COLS}"
+    );
+    let share = on_tx!(tx, c => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(send)
+        .bind(seq).bind(m.0).bind(now).fetch_one(c).await)?;
+    on_tx!(tx, c => sqlx::query("update red_envelope_send set claimed_fen = claimed_fen + $3
+        where tenant_id = $1 and red_envelope_send_id = $2")
+        .bind(t.0).bind(send).bind(share.amount_fen).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(Claim::Got(share))
+}
+
+/// A plan's claimed shares not paid yet, by send then place.
+pub async fn unpaid(db: &Db, t: TenantId, plan: RedEnvelopePlanId) -> Result<Vec<Share>> {
+    let sql = format!(
+        "select {SHARE_COLS} from red_envelope_share where tenant_id = $1 and member_id is not null and paid_at_ms is null
+          and red_envelope_send_id in (select red_envelope_send_id from red_envelope_send where tenant_id = $1 and red_envelope_plan_id = $2)
+        order by red_envelope_send_id, seq"
+    );
+    on_pool!(db, p => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(plan.0)
+        .fetch_all(p).await.map_err(Into::into))
+}
+
+/// Marks a claimed, unpaid share of the plan paid; `Ok(None)` when it is not one (of another
+/// plan, unknown, not claimed, or paid already), so a share is paid once whatever runs beside.
+pub async fn mark_paid(
+    tx: &mut Tx,
+    t: TenantId,
+    plan: RedEnvelopePlanId,
+    share: i64,
+    payment_ref: Option<&str>,
+    now: i64,
+) -> Result<Option<Share>> {
+    let sql = format!(
+        "update red_envelope_share set paid_at_ms = $4, payment_ref = $5
+        where tenant_id = $1 and red_envelope_share_id = $3 and member_id is not null and paid_at_ms is null
+          and red_envelope_send_id in (select red_envelope_send_id from red_envelope_send where tenant_id = $1 and red_envelope_plan_id = $2)
+        returning {SHARE_COLS}"
+    );
+    on_tx!(tx, c => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(plan.0).bind(share)
+        .bind(now).bind(payment_ref).fetch_optional(c).await.map_err(Into::into))
+}
+
+/// A share of the plan, read in a transaction (to say why it was not paid).
+pub async fn share_in_plan_tx(
+    tx: &mut Tx,
+    t: TenantId,
+    plan: RedEnvelopePlanId,
+    share: i64,
+) -> Result<Option<Share>> {
+    let sql = format!(
+        "select {SHARE_COLS} from red_envelope_share where tenant_id = $1 and red_envelope_share_id = $3
+          and red_envelope_send_id in (select red_envelope_send_id from red_envelope_send where tenant_id = $1 and red_envelope_plan_id = $2)"
+    );
+    on_tx!(tx, c => sqlx::query_as::<_, Share>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(plan.0).bind(share)
+        .fetch_optional(c).await.map_err(Into::into))
+}
