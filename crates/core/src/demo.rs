@@ -21,6 +21,7 @@ mod promotions;
 mod rng;
 mod sim;
 mod stats;
+mod teams;
 #[cfg(test)]
 mod tests;
 
@@ -232,6 +233,9 @@ async fn fill(
         progress("growth", 1, 1);
         progress("promotions", 0, 1);
         promotions::fill(db, opts.server.as_ref(), tid, &group_ids, &member_ids).await?;
+        if group_ids.len() >= 2 {
+            teams::fill(db, tid, &group_ids).await?;
+        }
         progress("promotions", 1, 1);
     }
     Ok((group_ids.len(), member_ids.len(), stored))
