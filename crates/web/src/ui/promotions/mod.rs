@@ -7,6 +7,7 @@ mod lottery_form;
 mod overview;
 mod sale;
 mod sale_form;
+mod teams;
 mod wallet;
 
 use axum::Router;

@@ -12,6 +12,7 @@ use quanzi_domain::flash_sale::OrderState;
 use super::super::format::{thousands, yuan};
 use super::super::{Layout, UiUser, render, server_error};
 use super::lottery::LotteryRow;
+use super::teams::{self, Teams};
 use crate::AppState;
 
 /// A sale's row.
@@ -51,6 +52,7 @@ struct OverviewPage {
     l: Layout,
     sales: Vec<SaleRow>,
     lotteries: Vec<LotteryRow>,
+    more: Teams,
     can_write: bool,
 }
 
@@ -78,9 +80,18 @@ pub async fn page(State(s): State<AppState>, u: UiUser) -> Response {
         Ok(v) => v.iter().map(|x| LotteryRow::of(&l, x)).collect(),
         Err(e) => return server_error(e),
     };
+    let slug = match quanzi_core::read::tenant::get(&s.db, t).await {
+        Ok(t) => t.map(|t| t.slug).unwrap_or_default(),
+        Err(e) => return server_error(e),
+    };
+    let more = match teams::load(&s, &l, t, &slug).await {
+        Ok(m) => m,
+        Err(e) => return server_error(e),
+    };
     render(OverviewPage {
         sales: rows,
         lotteries,
+        more,
         can_write: u.perms().write,
         l,
     })
