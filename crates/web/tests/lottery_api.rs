@@ -8,19 +8,13 @@
 use quanzi_core::lotteries::record::{Checked, LotteryRecord, check};
 use quanzi_core::{members, visitors};
 use quanzi_domain::member::MemberInput;
-use quanzi_testkit::http::page;
+
+use quanzi_testkit::http::{browser, page};
 use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
+/// The API at `url` with `key`; a null body sends none.
 async fn call(
     c: &reqwest::Client,
     key: &str,
@@ -28,15 +22,8 @@ async fn call(
     url: String,
     body: Value,
 ) -> (StatusCode, Value) {
-    let r = c
-        .request(m, url)
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    let body = (!body.is_null()).then_some(body);
+    quanzi_testkit::http::call(c, "", key, m, &url, body).await
 }
 
 #[tokio::test]

@@ -8,39 +8,26 @@
 
 use quanzi_core::{members, visitors};
 use quanzi_domain::member::MemberInput;
-use quanzi_testkit::http::{hidden, logged_in, page, post_form};
-use quanzi_testkit::{TestDb, spawn_app_with, tenant};
-use reqwest::StatusCode;
-use serde_json::{Value, json};
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use quanzi_testkit::http::{browser, hidden, logged_in, page, post_form};
+use quanzi_testkit::{TestDb, spawn_app_with, tenant};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
 
 fn now() -> i64 {
     quanzi_core::read::now_ms()
 }
 
+/// The API at `url` with `key`; a null body sends none.
 async fn call(
     c: &reqwest::Client,
     key: &str,
-    m: reqwest::Method,
+    m: Method,
     url: String,
     body: Value,
 ) -> (StatusCode, Value) {
-    let r = c
-        .request(m, url)
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    let body = (!body.is_null()).then_some(body);
+    quanzi_testkit::http::call(c, "", key, m, &url, body).await
 }
 
 #[tokio::test]
@@ -63,7 +50,7 @@ async fn the_api_sells_a_sale_once_per_key_refuses_with_the_field_and_pays_into_
     let (s, bad) = call(
         &c,
         k,
-        reqwest::Method::POST,
+        Method::POST,
         api("/flash-sales"),
         json!({"product": "", "price_fen": 0, "starts_at_ms": 5, "ends_at_ms": 1}),
     )
@@ -78,80 +65,38 @@ async fn the_api_sells_a_sale_once_per_key_refuses_with_the_field_and_pays_into_
     assert_eq!(fields, ["product", "price_fen", "stock", "ends_at_ms"]);
     let sale = json!({"product": "牛肉干", "price_fen": 990, "stock": 2, "per_member_limit": 1,
         "starts_at_ms": now() - 1000, "ends_at_ms": now() + 3_600_000});
-    let (s, created) = call(&c, k, reqwest::Method::POST, api("/flash-sales"), sale).await;
+    let (s, created) = call(&c, k, Method::POST, api("/flash-sales"), sale).await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     assert_eq!(created["status"], "open");
     let id = created["flash_sale_id"].as_i64().unwrap();
     let orders = api(&format!("/flash-sales/{id}/orders"));
     let buy = |m: i64, key: &str| json!({"member_id": m, "key": key});
-    let (s, first) = call(
-        &c,
-        k,
-        reqwest::Method::POST,
-        orders.clone(),
-        buy(ids[0], "a1"),
-    )
-    .await;
+    let (s, first) = call(&c, k, Method::POST, orders.clone(), buy(ids[0], "a1")).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
     assert_eq!(first["state"], "held");
-    let (s, again) = call(
-        &c,
-        k,
-        reqwest::Method::POST,
-        orders.clone(),
-        buy(ids[0], "a1"),
-    )
-    .await;
+    let (s, again) = call(&c, k, Method::POST, orders.clone(), buy(ids[0], "a1")).await;
     assert_eq!(
         (s, again["order_id"].clone()),
         (StatusCode::OK, first["order_id"].clone())
     );
-    let (s, over) = call(
-        &c,
-        k,
-        reqwest::Method::POST,
-        orders.clone(),
-        buy(ids[0], "a2"),
-    )
-    .await;
+    let (s, over) = call(&c, k, Method::POST, orders.clone(), buy(ids[0], "a2")).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(over["error"]["fields"][0]["field"], "quantity");
     assert_eq!(over["error"]["fields"][0]["reason"], "over_limit");
-    call(
-        &c,
-        k,
-        reqwest::Method::POST,
-        orders.clone(),
-        buy(ids[1], "b"),
-    )
-    .await;
-    let (s, sold) = call(
-        &c,
-        k,
-        reqwest::Method::POST,
-        orders.clone(),
-        buy(ids[2], "c"),
-    )
-    .await;
+    call(&c, k, Method::POST, orders.clone(), buy(ids[1], "b")).await;
+    let (s, sold) = call(&c, k, Method::POST, orders.clone(), buy(ids[2], "c")).await;
     assert_eq!(
         (s, sold["error"]["fields"][0]["reason"].clone()),
         (StatusCode::CONFLICT, json!("sold_out"))
     );
-    let (s, ghost) = call(
-        &c,
-        k,
-        reqwest::Method::POST,
-        orders.clone(),
-        buy(999_999, "g"),
-    )
-    .await;
+    let (s, ghost) = call(&c, k, Method::POST, orders.clone(), buy(999_999, "g")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{ghost}");
     // Paid: an order event; paid again: the same answer; cancel after paying: refused.
     let o = first["order_id"].as_i64().unwrap();
     let (s, paid) = call(
         &c,
         k,
-        reqwest::Method::POST,
+        Method::POST,
         api(&format!("/orders/{o}/pay")),
         json!({"payment_ref": "wx-1"}),
     )
@@ -160,7 +105,7 @@ async fn the_api_sells_a_sale_once_per_key_refuses_with_the_field_and_pays_into_
     let (s, _) = call(
         &c,
         k,
-        reqwest::Method::POST,
+        Method::POST,
         api(&format!("/orders/{o}/cancel")),
         json!({}),
     )
@@ -169,7 +114,7 @@ async fn the_api_sells_a_sale_once_per_key_refuses_with_the_field_and_pays_into_
     let (_, results) = call(
         &c,
         k,
-        reqwest::Method::GET,
+        Method::GET,
         api(&format!("/flash-sales/{id}/results")),
         Value::Null,
     )
@@ -195,14 +140,7 @@ async fn the_api_sells_a_sale_once_per_key_refuses_with_the_field_and_pays_into_
     let ev: Value = r.json().await.unwrap();
     assert_eq!(ev["items"][0]["reference"], format!("fs:{id}"));
     // A read key may look, not buy.
-    let (s, _) = call(
-        &c,
-        &t.read_key,
-        reqwest::Method::POST,
-        orders,
-        buy(ids[2], "r"),
-    )
-    .await;
+    let (s, _) = call(&c, &t.read_key, Method::POST, orders, buy(ids[2], "r")).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 

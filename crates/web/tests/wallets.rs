@@ -11,6 +11,7 @@ use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// The API at `url` with `key`; a null body sends none.
 async fn call(
     c: &reqwest::Client,
     key: &str,
@@ -18,15 +19,8 @@ async fn call(
     url: String,
     body: Value,
 ) -> (StatusCode, Value) {
-    let r = c
-        .request(m, url)
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    let body = (!body.is_null()).then_some(body);
+    quanzi_testkit::http::call(c, "", key, m, &url, body).await
 }
 
 #[tokio::test]

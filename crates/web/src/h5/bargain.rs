@@ -13,8 +13,8 @@ use quanzi_core::read::now_ms;
 use quanzi_core::views::{Bargain, BargainRunDetail};
 use quanzi_domain::{BargainId, Fen, MemberId};
 
-use super::landing::{identify, with_cookies};
-use super::sale::{SaleQuery, member_of};
+use super::landing::with_cookies;
+use super::sale::SaleQuery;
 use super::team::{masked, missing, notice};
 use super::{Chrome, Visit, page_html, text};
 use crate::AppState;
@@ -102,17 +102,6 @@ impl BargainPage {
     }
 }
 
-/// The visitor on a page: their member, if known, and the cookies to set.
-async fn visitor(
-    s: &AppState,
-    v: &Visit,
-    headers: &HeaderMap,
-    link: Option<&str>,
-) -> Result<(Option<MemberId>, Vec<axum::http::HeaderValue>), Response> {
-    let (visitor, cookies) = identify(s, v, headers, link).await?;
-    Ok((member_of(s, v, &visitor).await?, cookies))
-}
-
 /// GET /h/{tenant}/bg/{id}: the bargain offer's page.
 pub async fn offer(
     State(s): State<AppState>,
@@ -125,7 +114,7 @@ pub async fn offer(
         Ok(b) => b,
         Err(e) => return missing(&v, e),
     };
-    let (member, cookies) = match visitor(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -179,7 +168,7 @@ pub async fn page(
         Ok(d) => d,
         Err(e) => return missing(&v, e),
     };
-    let (member, cookies) = match visitor(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
         Err(r) => return r,
     };

@@ -15,8 +15,8 @@ use quanzi_domain::lottery::Refusal;
 use quanzi_domain::{Fen, LotteryId, MemberId};
 use serde::Deserialize;
 
-use super::landing::{identify, with_cookies};
-use super::sale::{SaleQuery, member_of};
+use super::landing::with_cookies;
+use super::sale::SaleQuery;
 use super::{Chrome, Visit, page_html, text};
 use crate::AppState;
 
@@ -80,12 +80,8 @@ pub async fn page(
         Ok(l) => l,
         Err(r) => return r,
     };
-    let (visitor, cookies) = match identify(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let member = match member_of(&s, &v, &visitor).await {
-        Ok(m) => m,
         Err(r) => return r,
     };
     match render(&s, &v, l, member, q.r.as_deref()).await {

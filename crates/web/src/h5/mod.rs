@@ -259,6 +259,19 @@ impl axum::extract::FromRequestParts<AppState> for Visit {
     }
 }
 
+/// The member on a page (by the `?m=` signed link, the page session, WeChat OAuth or a known
+/// visitor key), if known, with the cookies to set; `Err` is the answer to give instead (a
+/// refused link, or the redirect to WeChat's sign-in).
+pub(super) async fn participant(
+    s: &AppState,
+    v: &Visit,
+    headers: &HeaderMap,
+    link: Option<&str>,
+) -> Result<(Option<MemberId>, Vec<HeaderValue>), Response> {
+    let (visitor, cookies) = landing::identify(s, v, headers, link).await?;
+    Ok((sale::member_of(s, v, &visitor).await?, cookies))
+}
+
 /// Renders a page's HTML, or the 500 page.
 pub fn page_html<T: Template>(t: T) -> Response {
     match t.render() {

@@ -12,8 +12,8 @@ use quanzi_core::views::{OpenedEnvelope, SendStatus};
 use quanzi_domain::Fen;
 use quanzi_domain::red_envelope::Split;
 
-use super::landing::{identify, with_cookies};
-use super::sale::{SaleQuery, member_of};
+use super::landing::with_cookies;
+use super::sale::SaleQuery;
 use super::{Chrome, Visit, page_html, text};
 use crate::AppState;
 
@@ -62,12 +62,8 @@ pub async fn page(
     headers: HeaderMap,
     v: Visit,
 ) -> Response {
-    let (visitor, cookies) = match identify(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let member = match member_of(&s, &v, &visitor).await {
-        Ok(m) => m,
         Err(r) => return r,
     };
     match quanzi_core::red_envelopes::opened(&s.db, v.tenant, id, member).await {

@@ -14,7 +14,7 @@ use quanzi_domain::flash_sale::{OrderState, SaleStatus};
 use quanzi_domain::{Fen, FlashSaleId, MemberId, OrderId};
 use serde::Deserialize;
 
-use super::landing::{Visitor, identify, with_cookies};
+use super::landing::{Visitor, with_cookies};
 use super::{Chrome, Visit, page_html, random_key, text};
 use crate::AppState;
 
@@ -106,12 +106,8 @@ pub async fn page(
         Ok(sale) => sale,
         Err(r) => return r,
     };
-    let (visitor, cookies) = match identify(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let member = match member_of(&s, &v, &visitor).await {
-        Ok(m) => m,
         Err(r) => return r,
     };
     match render(&s, &v, sale, member, q.r.as_deref()).await {

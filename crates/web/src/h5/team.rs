@@ -14,8 +14,8 @@ use quanzi_core::views::{GroupBuy, TeamDetail};
 use quanzi_domain::group_buy::TeamState;
 use quanzi_domain::{Fen, GroupBuyId, MemberId, TeamId};
 
-use super::landing::{identify, with_cookies};
-use super::sale::{SaleQuery, member_of};
+use super::landing::with_cookies;
+use super::sale::SaleQuery;
 use super::{Chrome, Visit, page_html, text};
 use crate::AppState;
 
@@ -120,12 +120,8 @@ pub async fn offer(
         Ok(gb) => gb,
         Err(e) => return missing(&v, e),
     };
-    let (visitor, cookies) = match identify(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let member = match member_of(&s, &v, &visitor).await {
-        Ok(m) => m,
         Err(r) => return r,
     };
     match render_offer(&s, &v, gb, member, q.r.as_deref()).await {
@@ -209,12 +205,8 @@ pub async fn page(
         Ok(d) => d,
         Err(e) => return missing(&v, e),
     };
-    let (visitor, cookies) = match identify(&s, &v, &headers, q.m.as_deref()).await {
+    let (member, cookies) = match super::participant(&s, &v, &headers, q.m.as_deref()).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let member = match member_of(&s, &v, &visitor).await {
-        Ok(m) => m,
         Err(r) => return r,
     };
     match render_team(&s, &v, &headers, d, member, q.r.as_deref()).await {
