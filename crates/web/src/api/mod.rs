@@ -177,3 +177,37 @@ pub fn router() -> Router<AppState> {
         .route(rest, axum::routing::any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
 }
+
+/// The text of a payment tool's file sent as `text/csv` (or `text/plain`): 415 for another
+/// type, 413 when too large, 422 naming `body` when it is not UTF-8, holds a NUL or has more
+/// than `max_lines` lines.
+pub fn csv_text(
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    max_lines: usize,
+) -> Result<String, ApiError> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if !matches!(mime, "text/csv" | "text/plain") {
+        return Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "send the file as Content-Type: text/csv",
+        ));
+    }
+    let body = body.map_err(|_| ApiError::new(Code::PayloadTooLarge, "the file is too large"))?;
+    let file =
+        String::from_utf8(body.to_vec()).map_err(|_| ApiError::field("body", "must be UTF-8"))?;
+    if file.contains('\0') {
+        return Err(ApiError::field("body", "must not contain NUL characters"));
+    }
+    if file.lines().count() > max_lines {
+        return Err(ApiError::field(
+            "body",
+            format!("at most {max_lines} lines"),
+        ));
+    }
+    Ok(file)
+}

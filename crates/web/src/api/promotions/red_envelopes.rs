@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::api::IdPath;
 use crate::api::growth::params::PaidFile;
 use crate::auth::Caller;
-use crate::error::{ApiError, AppJson, Code, ErrorBody};
+use crate::error::{ApiError, AppJson, ErrorBody};
 
 /// Every plan, newest first, with what it gave and paid so far.
 #[utoipa::path(get, path = "/api/v1/red-envelope-plans", tag = "red_envelopes",
@@ -115,28 +115,8 @@ pub async fn paid(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<payout::PayoutReport>, ApiError> {
     let t = c.write()?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim();
-    if !matches!(mime, "text/csv" | "text/plain") {
-        return Err(ApiError::new(
-            Code::UnsupportedMediaType,
-            "send the file as Content-Type: text/csv",
-        ));
-    }
-    let body = body.map_err(|_| ApiError::new(Code::PayloadTooLarge, "the file is too large"))?;
-    let file = std::str::from_utf8(&body).map_err(|_| ApiError::field("body", "must be UTF-8"))?;
-    if file.contains('\0') {
-        return Err(ApiError::field("body", "must not contain NUL characters"));
-    }
-    if file.lines().count() > MAX_PAID_LINES {
-        return Err(ApiError::field(
-            "body",
-            format!("at most {MAX_PAID_LINES} lines"),
-        ));
-    }
+    let file = crate::api::csv_text(&headers, body, MAX_PAID_LINES)?;
+    let file = file.as_str();
     Ok(Json(payout::mark_paid(&s.db, t, id, file).await?))
 }
 
