@@ -147,6 +147,15 @@ pub async fn postings_tx(tx: &mut Tx, t: TenantId, entry: i64) -> Result<Vec<(St
         .bind(t.0).bind(entry).fetch_all(c).await.map_err(Into::into))
 }
 
+/// An entry with what it moved on the member's two accounts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct HistoryRow {
+    #[sqlx(flatten)]
+    entry: WalletEntry,
+    principal_moved: i64,
+    bonus_moved: i64,
+}
+
 /// A member's entries, newest first, with each one's principal and bonus change.
 pub async fn history(
     db: &Db,
@@ -154,27 +163,22 @@ pub async fn history(
     m: MemberId,
     limit: i64,
 ) -> Result<Vec<(WalletEntry, i64, i64)>> {
+    let moved = |account: &str| {
+        format!("cast(coalesce((select sum(p.amount_fen) from wallet_posting p where p.tenant_id = e.tenant_id
+            and p.entry_id = e.entry_id and p.account = '{account}'), 0) as bigint)")
+    };
     let sql = format!(
-        "select {COLS} from wallet_entry where tenant_id = $1 and member_id = $2 order by entry_id desc limit $3"
+        "select {COLS}, {} as principal_moved, {} as bonus_moved from wallet_entry e
+         where e.tenant_id = $1 and e.member_id = $2 order by e.entry_id desc limit $3",
+        moved("principal"),
+        moved("bonus")
     );
-    let rows = on_pool!(db, p => sqlx::query_as::<_, WalletEntry>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(m.0).bind(limit)
+    let rows = on_pool!(db, p => sqlx::query_as::<_, HistoryRow>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(m.0).bind(limit)
         .fetch_all(p).await)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for e in rows {
-        let moves: Vec<(String, i64)> = on_pool!(db, p => sqlx::query_as(
-            "select account, amount_fen from wallet_posting where tenant_id = $1 and entry_id = $2")
-            .bind(t.0).bind(e.entry_id).fetch_all(p).await)?;
-        let of = |a: &str| {
-            moves
-                .iter()
-                .filter(|(x, _)| x == a)
-                .map(|(_, v)| v)
-                .sum::<i64>()
-        };
-        let (p, b) = (of("principal"), of("bonus"));
-        out.push((e, p, b));
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.entry, r.principal_moved, r.bonus_moved))
+        .collect())
 }
 
 /// The sums of every posting of the tenant by account, and of each member's by account — a

@@ -163,13 +163,24 @@ fn view(l: repo::Lottery, counters: Vec<(i64, i64)>, now: i64) -> Result<Lottery
 
 /// A lottery; one past its end is closed and its seed revealed on the way.
 pub async fn get(db: &Db, server: &ServerSettings, t: TenantId, id: LotteryId) -> Result<Lottery> {
+    let now = now_ms();
+    let l = current(db, server, t, id, now).await?;
+    let counters = repo::tiers(db, t, id).await?;
+    view(l, counters, now)
+}
+
+/// The stored lottery as of `now`: one past its end is closed and its seed revealed first.
+pub(crate) async fn current(
+    db: &Db,
+    server: &ServerSettings,
+    t: TenantId,
+    id: LotteryId,
+    now: i64,
+) -> Result<repo::Lottery> {
     let l = repo::get(db, t, id)
         .await?
         .ok_or(CoreError::NotFound("lottery"))?;
-    let now = now_ms();
-    let l = reveal_if_over(db, server, t, l, now).await?;
-    let counters = repo::tiers(db, t, id).await?;
-    view(l, counters, now)
+    reveal_if_over(db, server, t, l, now).await
 }
 
 /// Every lottery, newest first.

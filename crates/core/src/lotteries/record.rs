@@ -55,11 +55,8 @@ pub async fn record(
     t: TenantId,
     id: LotteryId,
 ) -> Result<LotteryRecord> {
-    let l = super::get(db, server, t, id).await?;
-    let stored = repo::get(db, t, id)
-        .await?
-        .ok_or(crate::CoreError::NotFound("lottery"))?;
-    let (rules, _) = super::rules_of(&stored)?;
+    let l = super::current(db, server, t, id, quanzi_store::now_ms()).await?;
+    let (rules, _) = super::rules_of(&l)?;
     let events = repo::events(db, t, id)
         .await?
         .into_iter()

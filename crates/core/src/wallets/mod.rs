@@ -39,10 +39,22 @@ pub async fn set_top_up_plan(db: &Db, t: TenantId, input: TopUpPlanInput) -> Res
     Ok(p)
 }
 
+/// What a member's wallet holds (nothing without a wallet).
+pub async fn balance(db: &Db, t: TenantId, m: MemberId) -> Result<Balance> {
+    let (principal_fen, bonus_fen) = repo::balance(db, t, m).await?;
+    Ok(Balance {
+        principal_fen,
+        bonus_fen,
+    })
+}
+
 /// A member's wallet: balances and latest entries.
 pub async fn wallet(db: &Db, t: TenantId, m: MemberId, limit: i64) -> Result<WalletView> {
     crate::members::get(db, t, m).await?;
-    let (principal_fen, bonus_fen) = repo::balance(db, t, m).await?;
+    let Balance {
+        principal_fen,
+        bonus_fen,
+    } = balance(db, t, m).await?;
     let entries = repo::history(db, t, m, limit.clamp(1, 200))
         .await?
         .into_iter()

@@ -175,9 +175,9 @@ async fn render_me(
             )
         })
         .collect();
-    let held = quanzi_core::wallets::wallet(&s.db, v.tenant, m, 1)
+    let held = quanzi_core::wallets::balance(&s.db, v.tenant, m)
         .await?
-        .total_fen;
+        .total_fen();
     let wallet = (
         format!("/h/{}/w", v.slug),
         quanzi_domain::Fen(held).yuan_string(),

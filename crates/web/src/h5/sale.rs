@@ -142,9 +142,9 @@ async fn render(
     let room = (sale.per_member_limit - counted).min(sale.left).max(0);
     let in_wallet = match member {
         Some(m) if mine.iter().any(|o| o.state == OrderState::Held) => {
-            quanzi_core::wallets::wallet(&s.db, v.tenant, m, 1)
+            quanzi_core::wallets::balance(&s.db, v.tenant, m)
                 .await?
-                .total_fen
+                .total_fen()
         }
         _ => 0,
     };
