@@ -195,6 +195,60 @@ async fn an_unpaid_hold_returns_to_stock_and_cannot_be_paid_but_a_paid_one_is_an
     }
 }
 
+#[tokio::test]
+async fn a_sale_closed_or_moved_to_other_groups_is_seen_by_the_next_buy_and_an_unknown_member_is_not_found()
+ {
+    for tdb in TestDb::all().await {
+        let db = tdb.db.clone();
+        let (t, g, members) = community(&db, "copy", 3).await;
+        let s = sale(&db, t, 10, 1, vec![]).await;
+        let buyer = Buyer::new(db.clone());
+        let id = s.flash_sale_id;
+        let first = buyer.buy_id(t, id, members[0], one("a")).await.unwrap();
+        assert!(matches!(first, Bought::Held(_)), "{first:?}");
+        let ghost = buyer.buy_id(t, id, MemberId(9_999_999), one("g")).await;
+        assert!(
+            matches!(ghost, Err(quanzi_core::CoreError::NotFound("member"))),
+            "{ghost:?}"
+        );
+        // Moved to another group: a member outside it is refused at once.
+        let other = quanzi_core::groups::create(
+            &db,
+            t,
+            quanzi_domain::group::GroupInput {
+                name: Some("另一个群".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_ne!(other.group_id, g);
+        let moved = FlashSaleInput {
+            product: Some(s.product.clone()),
+            price_fen: Some(s.price_fen),
+            stock: Some(s.stock),
+            per_member_limit: Some(1),
+            starts_at_ms: Some(s.starts_at_ms),
+            ends_at_ms: Some(s.ends_at_ms),
+            hold_minutes: Some(5),
+            group_ids: Some(vec![other.group_id]),
+            ..Default::default()
+        };
+        flash_sales::update(&db, t, id, moved).await.unwrap();
+        let outside = buyer.buy_id(t, id, members[1], one("b")).await.unwrap();
+        assert_eq!(
+            outside,
+            Bought::Refused(Refusal::NotInvited),
+            "{}",
+            db.backend()
+        );
+        // Closed: the next buy is refused as ended, not as sold out.
+        flash_sales::close(&db, t, id).await.unwrap();
+        let closed = buyer.buy_id(t, id, members[2], one("c")).await.unwrap();
+        assert_eq!(closed, Bought::Refused(Refusal::Ended), "{}", db.backend());
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Buy {

@@ -36,7 +36,8 @@ pub(crate) fn open(path: &str, cache_kib: i64) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)?;
     set_up(&conn, cache_kib)?;
     conn.execute_batch("pragma journal_mode = wal;")?;
-    conn.set_prepared_statement_cache_capacity(16);
+    // The writer's statements: events, membership, outbox and the features' units.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 

@@ -23,8 +23,10 @@ use crate::event::{NEW_KEYS_SQLITE, new_indexes};
 use crate::webhook::OutboxItem;
 use crate::{Result, StoreError};
 
-/// Batches per shared transaction at most; the rest wait for the next one.
+/// Event batches per shared transaction at most; the rest wait for the next one.
 const MAX_GROUP: usize = 32;
+/// Jobs per shared transaction at most: event batches and units (a unit is a few rows).
+const MAX_JOBS: usize = 256;
 /// Page cache of the writer's connection, KiB (as a negative `cache_size`). Bigger is not
 /// better: SQLite walks the cache's hash table when a write transaction ends.
 const WRITER_CACHE_KIB: i64 = 16_384;
@@ -87,6 +89,21 @@ impl Statements {
     }
 }
 
+/// What the writer thread is asked to do.
+enum Job {
+    /// Append a batch of events.
+    Append(Append),
+    /// Run a feature's unit of work ([`Lane::unit`]).
+    Unit(Work),
+}
+
+/// A unit's statements, run in the shared transaction: whether to keep them, and how to
+/// answer once the commit's outcome (`None`: committed; `Some(reason)`: undone) is known.
+/// Given no connection (the transaction could not begin), it runs nothing and answers so.
+type Work = Box<dyn FnOnce(Option<&Connection>) -> (bool, Answer) + Send>;
+/// Sends a unit's outcome, given the commit's failure if there was one.
+type Answer = Box<dyn FnOnce(Option<String>) + Send>;
+
 /// A batch of events to append, and where to send the indexes of the new ones.
 struct Append {
     tenant: TenantId,
@@ -104,7 +121,7 @@ pub struct Lane {
     pub(crate) pool: SqlitePool,
     /// The database file, for readers that open their own connection.
     pub(crate) path: String,
-    jobs: std::sync::Mutex<Option<mpsc::Sender<Append>>>,
+    jobs: std::sync::Mutex<Option<mpsc::Sender<Job>>>,
     /// Dropped to stop the checkpoint thread ([`crate::checkpoint`]).
     checkpoints: std::sync::Mutex<Option<mpsc::Sender<()>>>,
 }
@@ -149,23 +166,60 @@ impl Lane {
         outbox: Vec<Option<OutboxItem>>,
     ) -> Result<Vec<usize>> {
         let (reply, answer) = oneshot::channel();
-        let job = Append {
+        self.send(Job::Append(Append {
             tenant,
             received_ms: crate::now_ms(),
             events,
             outbox,
             reply,
-        };
+        }))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
+    }
+
+    /// Runs `work` on the writer thread in a transaction shared with the batches and units
+    /// queued at the same time (in a savepoint of its own: an `Err` undoes only its
+    /// statements), and answers its outcome once the commit returned — an answered `Ok` is
+    /// on disk. For a feature's small writes that arrive in a rush (a flash sale's buys):
+    /// run here, each statement is a call on this thread instead of a round trip to the
+    /// async driver's. Once queued the unit runs even if this future is dropped.
+    pub(crate) async fn unit<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (reply, answer) = oneshot::channel::<Result<T>>();
+        let work: Work = Box::new(move |conn: Option<&Connection>| {
+            let outcome = match conn {
+                Some(conn) => work(conn),
+                None => Err(StoreError::Commit("the transaction could not begin".into())),
+            };
+            let kept = outcome.is_ok();
+            let answer: Answer = Box::new(move |failed: Option<String>| {
+                let _ = reply.send(match failed {
+                    None => outcome,
+                    Some(reason) if kept => Err(StoreError::Commit(reason)),
+                    Some(_) => outcome,
+                });
+            });
+            (kept, answer)
+        });
+        self.send(Job::Unit(work))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
+    }
+
+    fn send(&self, job: Job) -> Result<()> {
         let sent = match self.jobs.lock() {
             Ok(guard) => guard.as_ref().map(|s| s.send(job).is_ok()).unwrap_or(false),
             Err(_) => false,
         };
-        if !sent {
-            return Err(StoreError::Commit("the store is closed".into()));
+        if sent {
+            Ok(())
+        } else {
+            Err(StoreError::Commit("the store is closed".into()))
         }
-        answer
-            .await
-            .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
     }
 
     /// Stops the writer thread once the batches already queued are written.
@@ -187,33 +241,32 @@ fn open(path: &str) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The writer thread: takes every queued batch (up to [`MAX_GROUP`]), writes each in a
+/// The writer thread: takes every queued job (up to [`MAX_GROUP`]), runs each in a
 /// savepoint of one `BEGIN IMMEDIATE` transaction, commits once and answers them all.
-fn run(mut conn: Connection, lock: Arc<Mutex<()>>, rx: mpsc::Receiver<Append>) {
+fn run(mut conn: Connection, lock: Arc<Mutex<()>>, rx: mpsc::Receiver<Job>) {
     let sql = Statements::new();
     while let Ok(first) = rx.recv() {
+        let mut batches = usize::from(matches!(first, Job::Append(_)));
         let mut jobs = vec![first];
-        while jobs.len() < MAX_GROUP
+        while jobs.len() < MAX_JOBS
+            && batches < MAX_GROUP
             && let Ok(j) = rx.try_recv()
         {
+            batches += usize::from(matches!(j, Job::Append(_)));
             jobs.push(j);
         }
         let _guard = lock.blocking_lock();
-        let results = write_group(&mut conn, &sql, &jobs);
-        match results {
-            Ok(results) => {
-                for (job, r) in jobs.into_iter().zip(results) {
-                    // The caller may have gone away; its batch is committed all the same.
-                    let _ = job.reply.send(r);
-                }
-            }
+        let (answers, committed) = write_group(&mut conn, &sql, jobs);
+        let failed = match committed {
+            Ok(()) => None,
             Err(e) => {
-                tracing::error!(error = %e, batches = jobs.len(), "a group commit failed; its writes were rolled back");
-                let reason = e.to_string();
-                for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Commit(reason.clone())));
-                }
+                tracing::error!(error = %e, jobs = answers.len(), "a group commit failed; its writes were rolled back");
+                Some(e.to_string())
             }
+        };
+        for answer in answers {
+            // The caller may have gone away; its writes are committed all the same.
+            answer(failed.clone());
         }
     }
     if let Err((_, e)) = conn.close() {
@@ -221,37 +274,73 @@ fn run(mut conn: Connection, lock: Arc<Mutex<()>>, rx: mpsc::Receiver<Append>) {
     }
 }
 
-/// One transaction for the group: each batch's result, or the error that undid them all.
+/// One transaction for the group: each job's answer, and whether the commit held.
 fn write_group(
     conn: &mut Connection,
     sql: &Statements,
-    jobs: &[Append],
-) -> rusqlite::Result<Vec<Result<Vec<usize>>>> {
-    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut results = Vec::with_capacity(jobs.len());
-    if let [job] = jobs {
-        // A lone batch needs no savepoint: if it fails, the transaction is dropped.
-        match append(&tx, sql, job) {
-            Ok(new) => results.push(Ok(new)),
-            Err(e) => return Ok(vec![Err(e.into())]),
-        }
-    } else {
-        for job in jobs {
-            let sp = tx.savepoint()?;
-            match append(&sp, sql, job) {
-                Ok(new) => {
-                    sp.commit()?;
-                    results.push(Ok(new));
-                }
-                Err(e) => {
-                    drop(sp); // rolls back to the savepoint
-                    results.push(Err(e.into()));
-                }
+    jobs: Vec<Job>,
+) -> (Vec<Answer>, rusqlite::Result<()>) {
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut jobs = jobs.into_iter();
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            for job in jobs {
+                answers.push(run_job(None, sql, job).1);
             }
+            return (answers, Err(e));
+        }
+    };
+    if jobs.len() == 1 {
+        // A lone job needs no savepoint: if it fails, the transaction is dropped.
+        if let Some(job) = jobs.next() {
+            let (kept, answer) = run_job(Some(&tx), sql, job);
+            if !kept {
+                return (vec![answer], Ok(()));
+            }
+            answers.push(answer);
+        }
+        return (answers, tx.commit());
+    }
+    for job in jobs {
+        let sp = match tx.savepoint() {
+            Ok(sp) => sp,
+            Err(e) => {
+                answers.push(run_job(None, sql, job).1);
+                return (answers, Err(e));
+            }
+        };
+        let (kept, answer) = run_job(Some(&sp), sql, job);
+        answers.push(answer);
+        // Dropping a savepoint not kept rolls back to it.
+        if kept && let Err(e) = sp.commit() {
+            return (answers, Err(e));
         }
     }
-    tx.commit()?;
-    Ok(results)
+    (answers, tx.commit())
+}
+
+/// Runs a job on `conn` (`None`: the transaction could not be begun, so it does not run):
+/// whether to keep its writes, and its answer.
+fn run_job(conn: Option<&Connection>, sql: &Statements, job: Job) -> (bool, Answer) {
+    match job {
+        Job::Unit(work) => work(conn),
+        Job::Append(job) => {
+            let r = match conn {
+                Some(conn) => append(conn, sql, &job).map_err(StoreError::from),
+                None => Err(StoreError::Commit("the transaction could not begin".into())),
+            };
+            let kept = r.is_ok();
+            let reply = job.reply;
+            let answer: Answer = Box::new(move |failed: Option<String>| {
+                let _ = reply.send(match failed {
+                    Some(reason) if kept => Err(StoreError::Commit(reason)),
+                    _ => r,
+                });
+            });
+            (kept, answer)
+        }
+    }
 }
 
 /// Inserts one batch, applies the joins and leaves among its new events to membership and
@@ -333,3 +422,7 @@ pub(crate) fn numbered(sql: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "writer_units_test.rs"]
+mod units_test;

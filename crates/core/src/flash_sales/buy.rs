@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use quanzi_domain::flash_sale::{Refusal, SaleStatus};
 use quanzi_domain::{FlashSaleId, Invalid, MemberId, TenantId};
-use quanzi_store::flash_sale::{self as repo, Buy, Take};
+use quanzi_store::flash_sale::{self as repo, Rush, Take};
 use quanzi_store::{Db, Tx, now_ms};
 
 use crate::Result;
@@ -38,35 +38,13 @@ pub struct BuyInput {
 
 struct BuyUnit {
     t: TenantId,
-    sale: FlashSaleId,
-    member: MemberId,
-    quantity: i64,
-    key: String,
-    now: i64,
+    rush: Rush,
 }
 
 impl Unit for BuyUnit {
     type Out = Take;
     fn apply<'a>(&'a self, tx: &'a mut Tx) -> Applying<'a, Take> {
-        Box::pin(async move {
-            let b = Buy {
-                sale: self.sale,
-                member: self.member,
-                quantity: self.quantity,
-                key: &self.key,
-                now: self.now,
-            };
-            let first = repo::take(tx, self.t, &b).await?;
-            if first != Take::NoStock {
-                return Ok(first);
-            }
-            // Holds that ran out may not have been returned yet: return this sale's, then
-            // try once more.
-            if super::release::release_in(tx, self.t, Some(self.sale), self.now).await? == 0 {
-                return Ok(first);
-            }
-            Ok(repo::take(tx, self.t, &b).await?)
-        })
+        Box::pin(async move { Ok(repo::take_returning(tx, self.t, &self.rush).await?) })
     }
 }
 
@@ -74,11 +52,20 @@ impl Unit for BuyUnit {
 /// back, so it lasts a second).
 const SOLD_OUT_HINT_MS: i64 = 1_000;
 
+/// How long the buyer keeps its copy of a sale's settings. The copy decides only what the
+/// buy's transaction checks again (window, closing, limit, stock) and the target groups; a
+/// change made through this process drops it at once.
+const SALE_COPY_MS: i64 = 1_000;
+
+/// A sale as read, when, and the count of changes then.
+type SaleCopy = (FlashSale, i64, u64);
+
 /// The buys of one store, sharing commits.
 pub struct Buyer {
     db: Db,
     lane: Lane<BuyUnit>,
     sold_out: Mutex<HashMap<(i64, i64), i64>>,
+    sales: Mutex<HashMap<(i64, i64), SaleCopy>>,
 }
 
 impl std::fmt::Debug for Buyer {
@@ -94,6 +81,7 @@ impl Buyer {
             lane: Lane::new(db.clone()),
             db,
             sold_out: Mutex::new(HashMap::new()),
+            sales: Mutex::new(HashMap::new()),
         }
     }
 
@@ -133,19 +121,25 @@ impl Buyer {
         if !super::invited(&self.db, t, sale, m).await? {
             return Ok(Bought::Refused(Refusal::NotInvited));
         }
-        let unit = BuyUnit {
-            t,
+        let rush = Rush {
             sale: sale.flash_sale_id,
             member: m,
             quantity: input.quantity,
             key,
             now,
+            release_batch: super::release::BATCH,
         };
-        let (_, took) = self.lane.apply(unit).await?;
-        Ok(match took? {
+        // Where the store has a writer thread the buy runs there; elsewhere it shares
+        // commits through the lane.
+        let took = match repo::take_on_writer(&self.db, t, rush.clone()).await {
+            Some(took) => took?,
+            None => self.lane.apply(BuyUnit { t, rush }).await?.1?,
+        };
+        Ok(match took {
             Take::Held(o) => Bought::Held(o.into()),
             Take::Again(o) => Bought::Again(o.into()),
             Take::OverLimit => Bought::Refused(Refusal::OverLimit),
+            Take::NoMember => return Err(crate::CoreError::NotFound("member")),
             Take::NoStock => {
                 if input.quantity == 1 {
                     self.mark_sold_out(hint, now);
@@ -163,9 +157,34 @@ impl Buyer {
         m: MemberId,
         input: BuyInput,
     ) -> Result<Bought> {
-        let sale = super::get(&self.db, t, sale).await?;
-        crate::members::get(&self.db, t, m).await?;
+        let sale = self.sale(t, sale).await?;
+        let sold_out = self.sold_out_until((t.0, sale.flash_sale_id.0)) > now_ms();
+        if sold_out || !sale.group_ids.is_empty() {
+            // An unknown member is not found rather than refused. Otherwise the store checks
+            // the member in the buy's transaction.
+            crate::members::get(&self.db, t, m).await?;
+        }
         self.buy(t, &sale, m, input).await
+    }
+
+    /// The sale's settings: this buyer's copy while it is fresh, else read again.
+    async fn sale(&self, t: TenantId, id: FlashSaleId) -> Result<FlashSale> {
+        let key = (t.0, id.0);
+        let now = now_ms();
+        let changes = super::CHANGES.load(std::sync::atomic::Ordering::Acquire);
+        if let Ok(copies) = self.sales.lock()
+            && let Some((sale, at, seen)) = copies.get(&key)
+            && now - at < SALE_COPY_MS
+            && *seen == changes
+        {
+            return Ok(sale.clone());
+        }
+        let sale = super::get(&self.db, t, id).await?;
+        if let Ok(mut copies) = self.sales.lock() {
+            copies.retain(|_, (_, at, seen)| now - *at < SALE_COPY_MS && *seen == changes);
+            copies.insert(key, (sale.clone(), now, changes));
+        }
+        Ok(sale)
     }
 
     fn sold_out_until(&self, key: (i64, i64)) -> i64 {

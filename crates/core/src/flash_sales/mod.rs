@@ -16,6 +16,14 @@ use quanzi_store::{Db, flash_sale as repo, group, now_ms};
 use crate::views::{self, FlashOrder, FlashSale, OrderTally};
 use crate::{CoreError, Result};
 
+/// Bumped by every change of a sale's settings in this process: the buyer's copies of the
+/// sales read before it are dropped ([`buy::Buyer`]).
+static CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn changed() {
+    CHANGES.fetch_add(1, std::sync::atomic::Ordering::Release);
+}
+
 async fn validated(db: &Db, t: TenantId, input: FlashSaleInput) -> Result<NewFlashSale> {
     let s = input.into_new()?;
     let ids: Vec<i64> = s.group_ids.iter().map(|g| g.0).collect();
@@ -52,6 +60,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| Invalid::one("stock", "is below the units already held or paid"))?;
     tx.commit().await?;
+    changed();
     Ok(FlashSale::at(row, now))
 }
 
@@ -61,6 +70,7 @@ pub async fn close(db: &Db, t: TenantId, id: FlashSaleId) -> Result<FlashSale> {
     let row = repo::close(db, t, id, now)
         .await?
         .ok_or(CoreError::NotFound("flash sale"))?;
+    changed();
     Ok(FlashSale::at(row, now))
 }
 

@@ -13,7 +13,7 @@ use crate::jobs::{Claimed, JobContext, JobError};
 pub const RELEASE_JOB: &str = "flash_sale.release";
 const CRON: &str = "* * * * *";
 /// Holds returned per transaction.
-const BATCH: i64 = 500;
+pub(crate) const BATCH: i64 = 500;
 
 /// Registers the job's handler.
 pub fn register(registry: &mut crate::jobs::JobRegistry) {

@@ -7,6 +7,9 @@ use quanzi_domain::{FlashSaleId, MemberId, OrderId, TenantId};
 
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
+mod rush;
+pub use rush::{Rush, take_on_writer, take_returning};
+
 /// A flash sale as stored.
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct FlashSale {
@@ -138,7 +141,56 @@ pub struct FlashOrder {
     pub payment_ref: Option<String>,
 }
 
-const ORDER_COLS: &str = "order_id, flash_sale_id, member_id, quantity, amount_fen, state, request_key, held_at_ms, hold_until_ms, settled_at_ms, payment_ref";
+/// The order's columns in [`FlashOrder`]'s order (the writer thread reads them by place).
+macro_rules! order_cols {
+    () => {
+        "order_id, flash_sale_id, member_id, quantity, amount_fen, state, request_key, held_at_ms, hold_until_ms, settled_at_ms, payment_ref"
+    };
+}
+const ORDER_COLS: &str = order_cols!();
+
+/// A request's order, by its key.
+const BY_KEY: &str = concat!(
+    "select ",
+    order_cols!(),
+    " from flash_order where tenant_id = $1 and flash_sale_id = $2 and member_id = $3 and request_key = $4"
+);
+/// Whether member `$2` is the tenant's.
+const MEMBER: &str = "select exists(select 1 from member where tenant_id = $1 and member_id = $2)";
+/// Takes `$3` units of the sale's stock while it is open at `$4`.
+const TAKE_STOCK: &str =
+    "update flash_sale set taken = taken + $3 where tenant_id = $1 and flash_sale_id = $2
+       and taken + $3 <= stock and starts_at_ms <= $4 and ends_at_ms > $4 and closed_at_ms is null
+     returning price_fen, hold_minutes";
+/// Takes `$4` units of member `$3`'s limit (the sale's): first, so a refusal writes nothing.
+const TAKE_LIMIT: &str = "insert into flash_buyer (tenant_id, flash_sale_id, member_id, taken)
+       select $1, $2, $3, $4 from flash_sale where tenant_id = $1 and flash_sale_id = $2 and $4 <= per_member_limit
+     on conflict (tenant_id, flash_sale_id, member_id) do update set taken = flash_buyer.taken + excluded.taken
+       where flash_buyer.taken + excluded.taken
+         <= (select per_member_limit from flash_sale where tenant_id = $1 and flash_sale_id = $2)
+     returning taken";
+/// The held order.
+const HOLD: &str = concat!(
+    "insert into flash_order (tenant_id, flash_sale_id, member_id, quantity, amount_fen, state,
+        request_key, held_at_ms, hold_until_ms)
+    values ($1, $2, $3, $4, $5, 'held', $6, $7, $8) returning ",
+    order_cols!()
+);
+/// Returns `$3` units to the sale.
+const GIVE_BACK_STOCK: &str =
+    "update flash_sale set taken = taken - $3 where tenant_id = $1 and flash_sale_id = $2";
+/// Returns `$4` units to member `$3`'s limit.
+const GIVE_BACK_LIMIT: &str = "update flash_buyer set taken = taken - $4
+    where tenant_id = $1 and flash_sale_id = $2 and member_id = $3";
+/// Settles held order `$2` as `$3`.
+const SETTLE: &str = concat!(
+    "update flash_order set state = $3, settled_at_ms = $4, payment_ref = $5
+    where tenant_id = $1 and order_id = $2 and state = 'held' returning ",
+    order_cols!()
+);
+/// Held orders whose hold ran out by `$2` (of sale `$3`, or all), up to `$4`.
+const EXPIRED: &str = "select order_id from flash_order where tenant_id = $1 and state = 'held' and hold_until_ms <= $2
+       and ($3 is null or flash_sale_id = $3) order by hold_until_ms limit $4";
 
 /// What a buy did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +203,8 @@ pub enum Take {
     NoStock,
     /// The member would pass the limit.
     OverLimit,
+    /// The tenant has no such member.
+    NoMember,
 }
 
 /// A buy asked of the store.
@@ -175,60 +229,57 @@ pub async fn take(tx: &mut Tx, t: TenantId, b: &Buy<'_>) -> Result<Take> {
     if let Some(o) = by_key(tx, t, b).await? {
         return Ok(Take::Again(o));
     }
-    let taken: Option<(i64, i64, i64)> = on_tx!(tx, c => sqlx::query_as(
-        "update flash_sale set taken = taken + $3 where tenant_id = $1 and flash_sale_id = $2
-           and taken + $3 <= stock and starts_at_ms <= $4 and ends_at_ms > $4 and closed_at_ms is null
-         returning price_fen, per_member_limit, hold_minutes")
-        .bind(t.0).bind(b.sale.0).bind(b.quantity).bind(b.now).fetch_optional(c).await)?;
-    let Some((price, limit, hold_minutes)) = taken else {
-        return Ok(Take::NoStock);
-    };
-    let mine: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "insert into flash_buyer (tenant_id, flash_sale_id, member_id, taken) select $1, $2, $3, $4 where $4 <= $5
-         on conflict (tenant_id, flash_sale_id, member_id) do update set taken = flash_buyer.taken + excluded.taken
-           where flash_buyer.taken + excluded.taken <= $5
-         returning taken")
-        .bind(t.0).bind(b.sale.0).bind(b.member.0).bind(b.quantity).bind(limit).fetch_optional(c).await)?;
+    let known: bool =
+        on_tx!(tx, c => sqlx::query_scalar(MEMBER).bind(t.0).bind(b.member.0).fetch_one(c).await)?;
+    if !known {
+        return Ok(Take::NoMember);
+    }
+    let mine: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(TAKE_LIMIT)
+        .bind(t.0).bind(b.sale.0).bind(b.member.0).bind(b.quantity).fetch_optional(c).await)?;
     if mine.is_none() {
-        give_back(tx, t, b.sale, None, b.quantity).await?;
         return Ok(Take::OverLimit);
     }
-    let sql = format!(
-        "insert into flash_order (tenant_id, flash_sale_id, member_id, quantity, amount_fen, state,
-            request_key, held_at_ms, hold_until_ms)
-        values ($1, $2, $3, $4, $5, 'held', $6, $7, $8) returning {ORDER_COLS}"
-    );
+    let taken: Option<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(TAKE_STOCK)
+        .bind(t.0).bind(b.sale.0).bind(b.quantity).bind(b.now).fetch_optional(c).await)?;
+    let Some((price, hold_minutes)) = taken else {
+        give_back_limit(tx, t, b.sale, b.member, b.quantity).await?;
+        return Ok(Take::NoStock);
+    };
     let until = b.now + hold_minutes * 60_000;
-    let o = on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(b.sale.0)
+    let o = on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(HOLD).bind(t.0).bind(b.sale.0)
         .bind(b.member.0).bind(b.quantity).bind(price * b.quantity).bind(b.key).bind(b.now).bind(until)
         .fetch_one(c).await)?;
     Ok(Take::Held(o))
 }
 
 async fn by_key(tx: &mut Tx, t: TenantId, b: &Buy<'_>) -> Result<Option<FlashOrder>> {
-    let sql = format!(
-        "select {ORDER_COLS} from flash_order where tenant_id = $1 and flash_sale_id = $2
-        and member_id = $3 and request_key = $4"
-    );
-    on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(b.sale.0)
+    on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(BY_KEY).bind(t.0).bind(b.sale.0)
         .bind(b.member.0).bind(b.key).fetch_optional(c).await.map_err(Into::into))
 }
 
-/// Returns `quantity` units to the sale, and to the member's limit when a member is named.
+/// Returns `quantity` units to the sale and to the member's limit.
 async fn give_back(
     tx: &mut Tx,
     t: TenantId,
     sale: FlashSaleId,
-    member: Option<MemberId>,
+    member: MemberId,
     quantity: i64,
 ) -> Result<()> {
-    on_tx!(tx, c => sqlx::query("update flash_sale set taken = taken - $3 where tenant_id = $1 and flash_sale_id = $2")
+    on_tx!(tx, c => sqlx::query(GIVE_BACK_STOCK)
         .bind(t.0).bind(sale.0).bind(quantity).execute(c).await.map(|r| r.rows_affected()))?;
-    if let Some(m) = member {
-        on_tx!(tx, c => sqlx::query("update flash_buyer set taken = taken - $4
-            where tenant_id = $1 and flash_sale_id = $2 and member_id = $3")
-            .bind(t.0).bind(sale.0).bind(m.0).bind(quantity).execute(c).await.map(|r| r.rows_affected()))?;
-    }
+    give_back_limit(tx, t, sale, member, quantity).await
+}
+
+/// Returns `quantity` units to the member's limit.
+async fn give_back_limit(
+    tx: &mut Tx,
+    t: TenantId,
+    sale: FlashSaleId,
+    member: MemberId,
+    quantity: i64,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(GIVE_BACK_LIMIT)
+        .bind(t.0).bind(sale.0).bind(member.0).bind(quantity).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -242,11 +293,7 @@ pub async fn settle(
     payment_ref: Option<&str>,
     now: i64,
 ) -> Result<Option<FlashOrder>> {
-    let sql = format!(
-        "update flash_order set state = $3, settled_at_ms = $4, payment_ref = $5
-        where tenant_id = $1 and order_id = $2 and state = 'held' returning {ORDER_COLS}"
-    );
-    let o = on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(sqlx::AssertSqlSafe(sql)).bind(t.0).bind(id.0)
+    let o = on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(SETTLE).bind(t.0).bind(id.0)
         .bind(state).bind(now).bind(payment_ref).fetch_optional(c).await)?;
     if let Some(o) = &o
         && state != "paid"
@@ -255,7 +302,7 @@ pub async fn settle(
             tx,
             t,
             FlashSaleId(o.flash_sale_id),
-            Some(MemberId(o.member_id)),
+            MemberId(o.member_id),
             o.quantity,
         )
         .await?;
@@ -271,9 +318,7 @@ pub async fn expired_holds(
     now: i64,
     limit: i64,
 ) -> Result<Vec<i64>> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "select order_id from flash_order where tenant_id = $1 and state = 'held' and hold_until_ms <= $2
-           and ($3 is null or flash_sale_id = $3) order by hold_until_ms limit $4")
+    on_tx!(tx, c => sqlx::query_scalar(EXPIRED)
         .bind(t.0).bind(now).bind(sale.map(|s| s.0)).bind(limit).fetch_all(c).await.map_err(Into::into))
 }
 
