@@ -1,8 +1,6 @@
 //! The writer thread's units: racing units share commits, a unit that fails is undone alone
 //! (its rows gone, the others' kept), and an answered unit is on disk.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 
 use rusqlite::params;
@@ -67,7 +65,9 @@ async fn a_failed_unit_is_undone_alone_and_the_others_are_on_disk() {
     kept.sort_unstable();
     assert_eq!(rows, kept);
     let pairs: i64 = c
-        .query_row("select count(*) from scratch where x >= 1000", [], |r| r.get(0))
+        .query_row("select count(*) from scratch where x >= 1000", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(pairs, 200 - 29, "each kept unit's second row, and no other");
 }
