@@ -334,11 +334,12 @@ if [ "$skip_pg" != 1 ]; then
 fi
 
 # --- 3: the Redis peer -----------------------------------------------------------------------
-free_port() { # a TCP port nothing listens on
+free_port() { # a TCP port no socket uses, below the kernel's ephemeral range (32768 and up),
+    # where the rush's own connections linger in TIME_WAIT
     local p
     while :; do
-        p=$((20000 + RANDOM % 40000))
-        ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+        p=$((20000 + RANDOM % 12000))
+        ss -tanH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
     done
 }
 redis_dir="$work/redis"

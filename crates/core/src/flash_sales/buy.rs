@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use quanzi_domain::flash_sale::{Refusal, SaleStatus};
 use quanzi_domain::{FlashSaleId, Invalid, MemberId, TenantId};
 use quanzi_store::flash_sale::{self as repo, Rush, Take};
-use quanzi_store::{Db, Tx, now_ms};
+use quanzi_store::{Db, StoreError, Tx, now_ms};
 
 use crate::Result;
 use crate::lane::{Applying, Lane, Unit};
@@ -133,7 +133,10 @@ impl Buyer {
         // commits through the lane.
         let took = match repo::take_on_writer(&self.db, t, rush.clone()).await {
             Some(took) => took?,
-            None => self.lane.apply(BuyUnit { t, rush }).await?.1?,
+            None => match self.lane.apply(BuyUnit { t, rush }).await?.1 {
+                Err(crate::CoreError::Store(StoreError::MissingReference)) => Take::NoMember,
+                took => took?,
+            },
         };
         Ok(match took {
             Take::Held(o) => Bought::Held(o.into()),

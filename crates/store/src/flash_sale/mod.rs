@@ -155,27 +155,32 @@ const BY_KEY: &str = concat!(
     order_cols!(),
     " from flash_order where tenant_id = $1 and flash_sale_id = $2 and member_id = $3 and request_key = $4"
 );
-/// Whether member `$2` is the tenant's.
-const MEMBER: &str = "select exists(select 1 from member where tenant_id = $1 and member_id = $2)";
-/// Takes `$3` units of the sale's stock while it is open at `$4`.
-const TAKE_STOCK: &str =
-    "update flash_sale set taken = taken + $3 where tenant_id = $1 and flash_sale_id = $2
-       and taken + $3 <= stock and starts_at_ms <= $4 and ends_at_ms > $4 and closed_at_ms is null
-     returning price_fen, hold_minutes";
-/// Takes `$4` units of member `$3`'s limit (the sale's): first, so a refusal writes nothing.
+/// Holds `$4` units for member `$3` under request key `$5` at `$6`, priced and timed from
+/// the sale's row: first, so a retried key finds its order before anything is taken. No row
+/// when the key has its order (or the sale is gone); an unknown member breaks the member's
+/// foreign key.
+const HOLD: &str = concat!(
+    "insert into flash_order (tenant_id, flash_sale_id, member_id, quantity, amount_fen, state,
+        request_key, held_at_ms, hold_until_ms)
+     select $1, $2, $3, $4, price_fen * $4, 'held', $5, $6, $6 + hold_minutes * 60000
+       from flash_sale where tenant_id = $1 and flash_sale_id = $2
+     on conflict (tenant_id, member_id, flash_sale_id, request_key) do nothing
+     returning ",
+    order_cols!()
+);
+/// Takes `$4` units of member `$3`'s limit (the sale's).
 const TAKE_LIMIT: &str = "insert into flash_buyer (tenant_id, flash_sale_id, member_id, taken)
        select $1, $2, $3, $4 from flash_sale where tenant_id = $1 and flash_sale_id = $2 and $4 <= per_member_limit
      on conflict (tenant_id, flash_sale_id, member_id) do update set taken = flash_buyer.taken + excluded.taken
        where flash_buyer.taken + excluded.taken
          <= (select per_member_limit from flash_sale where tenant_id = $1 and flash_sale_id = $2)
      returning taken";
-/// The held order.
-const HOLD: &str = concat!(
-    "insert into flash_order (tenant_id, flash_sale_id, member_id, quantity, amount_fen, state,
-        request_key, held_at_ms, hold_until_ms)
-    values ($1, $2, $3, $4, $5, 'held', $6, $7, $8) returning ",
-    order_cols!()
-);
+/// Takes `$3` units of the sale's stock while it is open at `$4`.
+const TAKE_STOCK: &str =
+    "update flash_sale set taken = taken + $3 where tenant_id = $1 and flash_sale_id = $2
+       and taken + $3 <= stock and starts_at_ms <= $4 and ends_at_ms > $4 and closed_at_ms is null";
+/// Drops order `$2`, held a moment ago by a buy then refused.
+const UNHOLD: &str = "delete from flash_order where tenant_id = $1 and order_id = $2";
 /// Returns `$3` units to the sale.
 const GIVE_BACK_STOCK: &str =
     "update flash_sale set taken = taken - $3 where tenant_id = $1 and flash_sale_id = $2";
@@ -207,6 +212,16 @@ pub enum Take {
     NoMember,
 }
 
+/// What a buy's statements decide once its order is held: the refusal to undo it for, if
+/// any.
+fn refusal(limit_taken: bool, stock_taken: bool) -> Option<Take> {
+    match (limit_taken, stock_taken) {
+        (false, _) => Some(Take::OverLimit),
+        (true, false) => Some(Take::NoStock),
+        (true, true) => None,
+    }
+}
+
 /// A buy asked of the store.
 #[derive(Debug, Clone)]
 pub struct Buy<'a> {
@@ -222,34 +237,37 @@ pub struct Buy<'a> {
     pub now: i64,
 }
 
-/// Holds `quantity` units for a member, once per request key. The stock and the member's
-/// limit are each taken by one conditional update, so the rows never pass them whatever runs
-/// beside this transaction; a refused buy leaves nothing written.
+/// Holds `quantity` units for a member, once per request key. The order is inserted first
+/// (a retried key finds it); then the member's limit and the sale's stock are each taken by
+/// one conditional update, so the rows never pass them whatever runs beside this
+/// transaction; a refused buy leaves nothing written. An unknown member is
+/// [`crate::StoreError::MissingReference`].
 pub async fn take(tx: &mut Tx, t: TenantId, b: &Buy<'_>) -> Result<Take> {
-    if let Some(o) = by_key(tx, t, b).await? {
-        return Ok(Take::Again(o));
-    }
-    let known: bool =
-        on_tx!(tx, c => sqlx::query_scalar(MEMBER).bind(t.0).bind(b.member.0).fetch_one(c).await)?;
-    if !known {
-        return Ok(Take::NoMember);
-    }
+    let held = on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(HOLD).bind(t.0).bind(b.sale.0)
+        .bind(b.member.0).bind(b.quantity).bind(b.key).bind(b.now).fetch_optional(c).await)?;
+    let Some(o) = held else {
+        return Ok(match by_key(tx, t, b).await? {
+            Some(o) => Take::Again(o),
+            None => Take::NoStock,
+        });
+    };
     let mine: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(TAKE_LIMIT)
         .bind(t.0).bind(b.sale.0).bind(b.member.0).bind(b.quantity).fetch_optional(c).await)?;
-    if mine.is_none() {
-        return Ok(Take::OverLimit);
-    }
-    let taken: Option<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(TAKE_STOCK)
-        .bind(t.0).bind(b.sale.0).bind(b.quantity).bind(b.now).fetch_optional(c).await)?;
-    let Some((price, hold_minutes)) = taken else {
-        give_back_limit(tx, t, b.sale, b.member, b.quantity).await?;
-        return Ok(Take::NoStock);
+    let stock = match mine {
+        Some(_) => {
+            on_tx!(tx, c => sqlx::query(TAKE_STOCK).bind(t.0).bind(b.sale.0).bind(b.quantity)
+            .bind(b.now).execute(c).await.map(|r| r.rows_affected()))?
+        }
+        None => 0,
     };
-    let until = b.now + hold_minutes * 60_000;
-    let o = on_tx!(tx, c => sqlx::query_as::<_, FlashOrder>(HOLD).bind(t.0).bind(b.sale.0)
-        .bind(b.member.0).bind(b.quantity).bind(price * b.quantity).bind(b.key).bind(b.now).bind(until)
-        .fetch_one(c).await)?;
-    Ok(Take::Held(o))
+    let Some(refused) = refusal(mine.is_some(), stock == 1) else {
+        return Ok(Take::Held(o));
+    };
+    on_tx!(tx, c => sqlx::query(UNHOLD).bind(t.0).bind(o.order_id).execute(c).await.map(|r| r.rows_affected()))?;
+    if refused == Take::NoStock {
+        give_back_limit(tx, t, b.sale, b.member, b.quantity).await?;
+    }
+    Ok(refused)
 }
 
 async fn by_key(tx: &mut Tx, t: TenantId, b: &Buy<'_>) -> Result<Option<FlashOrder>> {

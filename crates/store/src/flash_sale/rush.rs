@@ -7,18 +7,18 @@ use quanzi_domain::{FlashSaleId, MemberId, TenantId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    BY_KEY, Buy, EXPIRED, FlashOrder, GIVE_BACK_LIMIT, GIVE_BACK_STOCK, HOLD, MEMBER, SETTLE,
-    TAKE_LIMIT, TAKE_STOCK, Take,
+    BY_KEY, Buy, EXPIRED, FlashOrder, GIVE_BACK_LIMIT, GIVE_BACK_STOCK, HOLD, SETTLE, TAKE_LIMIT,
+    TAKE_STOCK, Take, UNHOLD, refusal,
 };
 use std::sync::LazyLock;
 
 use crate::writer::numbered;
-use crate::{Db, Result, Tx};
+use crate::{Db, Result, StoreError, Tx};
 
 /// The statements with SQLite's `?N` placeholders, made once.
 struct Sql {
     by_key: String,
-    member: String,
+    unhold: String,
     take_stock: String,
     take_limit: String,
     give_back_stock: String,
@@ -30,7 +30,7 @@ struct Sql {
 
 static SQL: LazyLock<Sql> = LazyLock::new(|| Sql {
     by_key: numbered(BY_KEY),
-    member: numbered(MEMBER),
+    unhold: numbered(UNHOLD),
     take_stock: numbered(TAKE_STOCK),
     take_limit: numbered(TAKE_LIMIT),
     give_back_stock: numbered(GIVE_BACK_STOCK),
@@ -108,54 +108,49 @@ fn take_sync(c: &Connection, t: TenantId, r: &Rush) -> Result<Take> {
 }
 
 fn take_once(c: &Connection, t: TenantId, r: &Rush) -> Result<Take> {
-    let again = c
-        .prepare_cached(&SQL.by_key)?
-        .query_row(params![t.0, r.sale.0, r.member.0, r.key], order)
-        .optional()?;
-    if let Some(o) = again {
-        return Ok(Take::Again(o));
-    }
-    let known: bool = c
-        .prepare_cached(&SQL.member)?
-        .query_row(params![t.0, r.member.0], |row| row.get(0))?;
-    if !known {
-        return Ok(Take::NoMember);
-    }
+    let held = c
+        .prepare_cached(&SQL.hold)?
+        .query_row(
+            params![t.0, r.sale.0, r.member.0, r.quantity, r.key, r.now],
+            order,
+        )
+        .optional();
+    let o = match held.map_err(StoreError::from) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            let again = c
+                .prepare_cached(&SQL.by_key)?
+                .query_row(params![t.0, r.sale.0, r.member.0, r.key], order)
+                .optional()?;
+            return Ok(again.map_or(Take::NoStock, Take::Again));
+        }
+        // The statement was undone by SQLite and it was the buy's first write: nothing to
+        // undo here, so the group's transaction goes on without a savepoint.
+        Err(StoreError::MissingReference) => return Ok(Take::NoMember),
+        Err(e) => return Err(e),
+    };
     let mine: Option<i64> = c
         .prepare_cached(&SQL.take_limit)?
         .query_row(params![t.0, r.sale.0, r.member.0, r.quantity], |row| {
             row.get(0)
         })
         .optional()?;
-    if mine.is_none() {
-        return Ok(Take::OverLimit);
-    }
-    let taken: Option<(i64, i64)> = c
-        .prepare_cached(&SQL.take_stock)?
-        .query_row(params![t.0, r.sale.0, r.quantity, r.now], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .optional()?;
-    let Some((price, hold_minutes)) = taken else {
+    let stock = match mine {
+        Some(_) => c
+            .prepare_cached(&SQL.take_stock)?
+            .execute(params![t.0, r.sale.0, r.quantity, r.now])?,
+        None => 0,
+    };
+    let Some(refused) = refusal(mine.is_some(), stock == 1) else {
+        return Ok(Take::Held(o));
+    };
+    c.prepare_cached(&SQL.unhold)?
+        .execute(params![t.0, o.order_id])?;
+    if refused == Take::NoStock {
         c.prepare_cached(&SQL.give_back_limit)?
             .execute(params![t.0, r.sale.0, r.member.0, r.quantity])?;
-        return Ok(Take::NoStock);
-    };
-    let until = r.now + hold_minutes * 60_000;
-    let o = c.prepare_cached(&SQL.hold)?.query_row(
-        params![
-            t.0,
-            r.sale.0,
-            r.member.0,
-            r.quantity,
-            price * r.quantity,
-            r.key,
-            r.now,
-            until
-        ],
-        order,
-    )?;
-    Ok(Take::Held(o))
+    }
+    Ok(refused)
 }
 
 /// Returns the sale's holds that ran out by the buy's time (a batch at most); answers how
