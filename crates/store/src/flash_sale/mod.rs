@@ -8,7 +8,7 @@ use quanzi_domain::{FlashSaleId, MemberId, OrderId, TenantId};
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 mod rush;
-pub use rush::{Rush, take_on_writer, take_returning};
+pub use rush::{Rush, release_on_writer, take_on_writer, take_returning};
 
 /// A flash sale as stored.
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]

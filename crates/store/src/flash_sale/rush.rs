@@ -101,7 +101,7 @@ pub async fn take_returning(tx: &mut Tx, t: TenantId, r: &Rush) -> Result<Take> 
 
 fn take_sync(c: &Connection, t: TenantId, r: &Rush) -> Result<Take> {
     let first = take_once(c, t, r)?;
-    if first != Take::NoStock || return_expired(c, t, r)? == 0 {
+    if first != Take::NoStock || return_expired(c, t, Some(r.sale), r.now, r.release_batch)? == 0 {
         return Ok(first);
     }
     take_once(c, t, r)
@@ -153,12 +153,38 @@ fn take_once(c: &Connection, t: TenantId, r: &Rush) -> Result<Take> {
     Ok(refused)
 }
 
-/// Returns the sale's holds that ran out by the buy's time (a batch at most); answers how
+/// Returns, on the store's writer thread when it has one, up to `batch` holds that ran out
+/// by `now` (of one sale, or all); answers how many, or `None` on a store without a writer
+/// thread (the caller runs [`super::expired_holds`] and [`super::settle`] in its
+/// transaction).
+pub async fn release_on_writer(
+    db: &Db,
+    t: TenantId,
+    sale: Option<FlashSaleId>,
+    now: i64,
+    batch: i64,
+) -> Option<Result<usize>> {
+    let Db::Sqlite(_, lane) = db else {
+        return None;
+    };
+    Some(
+        lane.unit(move |c| return_expired(c, t, sale, now, batch))
+            .await,
+    )
+}
+
+/// Returns up to `batch` holds that ran out by `now` (of one sale, or all); answers how
 /// many.
-fn return_expired(c: &Connection, t: TenantId, r: &Rush) -> Result<usize> {
+fn return_expired(
+    c: &Connection,
+    t: TenantId,
+    sale: Option<FlashSaleId>,
+    now: i64,
+    batch: i64,
+) -> Result<usize> {
     let due = c
         .prepare_cached(&SQL.expired)?
-        .query_map(params![t.0, r.now, r.sale.0, r.release_batch], |row| {
+        .query_map(params![t.0, now, sale.map(|s| s.0), batch], |row| {
             row.get::<_, i64>(0)
         })?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
@@ -166,7 +192,7 @@ fn return_expired(c: &Connection, t: TenantId, r: &Rush) -> Result<usize> {
     for id in due {
         let settled = c
             .prepare_cached(&SQL.settle)?
-            .query_row(params![t.0, id, "expired", r.now, None::<String>], order)
+            .query_row(params![t.0, id, "expired", now, None::<String>], order)
             .optional()?;
         let Some(o) = settled else { continue };
         c.prepare_cached(&SQL.give_back_stock)?.execute(params![
