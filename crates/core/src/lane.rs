@@ -55,7 +55,7 @@ impl<U: Unit> Lane<U> {
     pub(crate) async fn apply(&self, unit: U) -> Result<(U, Result<U::Out>)> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            start(self.db.clone(), rx);
+            tokio::spawn(run(self.db.clone(), rx));
             tx
         });
         let stopped = |m: &str| CoreError::Store(StoreError::Commit(m.into()));
@@ -67,30 +67,6 @@ impl<U: Unit> Lane<U> {
             .await
             .map_err(|_| stopped("the lane stopped before the commit"))
     }
-}
-
-/// Starts the lane's task. On the embedded store it gets a thread of its own: its statements
-/// are hand-offs to the SQLite connection's thread, and on a busy runtime each wake-up of a
-/// task queued behind the requests' tasks cost more than the statement; a thread that only
-/// waits for the connection is woken at once. PostgreSQL's sockets belong to the main
-/// runtime, so there the lane is one task among the others.
-fn start<U: Unit>(db: Db, rx: mpsc::UnboundedReceiver<Job<U>>) {
-    if db.is_sqlite() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
-        if let Ok(runtime) = runtime {
-            let spawned = std::thread::Builder::new()
-                .name("quanzi-lane".into())
-                .spawn(move || runtime.block_on(run(db, rx)));
-            if spawned.is_ok() {
-                return;
-            }
-            tracing::error!("could not start a lane's thread");
-        }
-        return;
-    }
-    tokio::spawn(run(db, rx));
 }
 
 async fn run<U: Unit>(db: Db, mut rx: mpsc::UnboundedReceiver<Job<U>>) {
