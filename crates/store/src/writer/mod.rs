@@ -85,17 +85,15 @@ impl Lane {
         outbox: Vec<Option<OutboxItem>>,
     ) -> Result<Vec<usize>> {
         let (reply, answer) = oneshot::channel();
-        self.send(Box::new(Append {
+        let job = Append {
             tenant,
             received_ms: crate::now_ms(),
             events,
             outbox,
             outcome: None,
             reply,
-        }))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
+        };
+        self.queue(Box::new(job), answer).await
     }
 
     /// Runs `work` on the writer thread in a transaction shared with the batches and units
@@ -111,11 +109,17 @@ impl Lane {
         work: impl FnMut(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (reply, answer) = oneshot::channel::<Result<T>>();
-        self.send(Box::new(Unit {
+        let job = Unit {
             work,
             outcome: None,
             reply,
-        }))?;
+        };
+        self.queue(Box::new(job), answer).await
+    }
+
+    /// Queues `job` for the writer thread and waits for its answer.
+    async fn queue<T>(&self, job: Box<dyn Job>, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
+        self.send(job)?;
         answer
             .await
             .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
