@@ -6,7 +6,10 @@ import { mkdirSync } from 'node:fs';
 export const base = process.env.QUANZI_URL ?? 'http://127.0.0.1:18080';
 export const email = process.env.QUANZI_EMAIL ?? 'owner@demo.quanzi.local';
 export const password = process.env.QUANZI_PASSWORD ?? 'quanzi-demo';
-export const shots = new URL('./screenshots/', import.meta.url).pathname;
+/** Where the screenshots go: $E2E_SHOTS when set, e2e/screenshots/ otherwise. */
+export const shots = process.env.E2E_SHOTS
+  ? `${process.env.E2E_SHOTS.replace(/\/+$/, '')}/`
+  : new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(shots, { recursive: true });
 
 let passed = 0, failed = 0;

@@ -24,6 +24,7 @@ pub mod live_codes;
 pub mod login_throttle;
 pub mod lotteries;
 pub mod members;
+pub mod offers;
 pub mod read;
 pub mod red_envelopes;
 pub mod referrals;

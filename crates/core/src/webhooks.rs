@@ -38,6 +38,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "team.succeeded",
     "team.failed",
     "wallet.changed",
+    "offer.granted",
+    "coupon.used",
 ];
 
 /// The outbound type of a Quanzi event kind, when it has one.

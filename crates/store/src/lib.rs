@@ -25,6 +25,7 @@ pub mod login_throttle;
 pub mod lottery;
 pub mod member;
 pub mod membership;
+pub mod offer;
 pub mod plans;
 pub mod red_envelope;
 pub mod referral;

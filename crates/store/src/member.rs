@@ -436,7 +436,7 @@ pub async fn merge(
         return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
-    let stmts: [&str; 25] = [
+    let stmts: [&str; 26] = [
         "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
@@ -478,6 +478,8 @@ pub async fn merge(
         "update red_envelope_share set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
            (select 1 from red_envelope_share k where k.tenant_id = $1 and k.member_id = $2
               and k.red_envelope_send_id = red_envelope_share.red_envelope_send_id)",
+        // Offers applied and coupons held follow the person.
+        "update offer_grant set member_id = $2 where tenant_id = $1 and member_id = $3",
         // Group-buy places and bargains follow the person where the kept member has none.
         "update team_member set member_id = $2 where tenant_id = $1 and member_id = $3 and not exists
            (select 1 from team_member k where k.tenant_id = $1 and k.team_id = team_member.team_id and k.member_id = $2)",

@@ -41,9 +41,11 @@ pub const REFERRAL_PROGRAM_SLUG: &str = "referral_program_tenant_id_slug_key";
 
 /// `wallet_entry (tenant_id, idempotency_key)`.
 pub const WALLET_ENTRY_KEY: &str = "wallet_entry_tenant_id_idempotency_key_key";
+/// `offer_grant (tenant_id, code)`.
+pub const OFFER_GRANT_CODE: &str = "offer_grant_tenant_id_code_key";
 
 /// Every unique key: its name, its table and its columns in the order SQLite lists them.
-pub const KEYS: [(&str, &str, &[&str]); 17] = [
+pub const KEYS: [(&str, &str, &[&str]); 18] = [
     (MEMBER_PHONE, "member", &["tenant_id", "phone"]),
     (MEMBER_UNIONID, "member", &["tenant_id", "unionid"]),
     (
@@ -67,6 +69,7 @@ pub const KEYS: [(&str, &str, &[&str]); 17] = [
         "wallet_entry",
         &["tenant_id", "idempotency_key"],
     ),
+    (OFFER_GRANT_CODE, "offer_grant", &["tenant_id", "code"]),
     (OPERATOR_EMAIL, "operator", &["email"]),
     (API_KEY_HASH, "api_key", &["key_hash"]),
     (TAG_GROUP_NAME, "tag_group", &["tenant_id", "name"]),

@@ -35,6 +35,7 @@ mod event;
 mod group;
 mod growth;
 mod member;
+mod offer;
 mod ops;
 mod promotion;
 mod red_envelope;
@@ -46,6 +47,7 @@ pub use event::{DayCount, Event, EventLoad, EventVoid, Totals};
 pub use group::{Group, GroupMember, MemberGroup, MembershipChange};
 pub use growth::{Decision, Funnel, Gift, GiftCost, LiveCode, Program, Redemption, Reward};
 pub use member::{Member, MemberErasure};
+pub use offer::{Offer, OfferGrant};
 pub use ops::{Delivery, Job, Subscription};
 pub use promotion::{FlashOrder, FlashSale, Lottery, LotteryDraw, LotteryTier, OrderTally};
 pub use red_envelope::{

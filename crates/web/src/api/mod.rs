@@ -118,7 +118,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath2 {
         quanzi_domain::referral::RewardSpec, quanzi_domain::referral::RewardKind)),
     tags((name = "members"), (name = "groups"), (name = "events"), (name = "access"), (name = "kpi"), (name = "influence"),
         (name = "live_codes"), (name = "gifts"), (name = "referrals"), (name = "member_pages"), (name = "flash_sales"), (name = "lotteries"), (name = "wallets"),
-        (name = "group_buys"), (name = "bargains"), (name = "red_envelopes"))
+        (name = "group_buys"), (name = "bargains"), (name = "red_envelopes"), (name = "offers"))
 )]
 pub struct ApiDoc;
 

@@ -90,7 +90,7 @@ pub struct Redeemed {
 }
 
 /// `at_ms` as `YYYY-MM-DD HH:MM UTC`, for a message.
-fn when(at_ms: i64) -> String {
+pub(crate) fn when(at_ms: i64) -> String {
     let mins = at_ms.div_euclid(60_000);
     let (day, min) = (mins.div_euclid(1440), mins.rem_euclid(1440));
     format!("{} {:02}:{:02} UTC", format_date(day), min / 60, min % 60)

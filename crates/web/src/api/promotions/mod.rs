@@ -1,10 +1,11 @@
-//! `/api/v1` of the promotions: flash sales and their orders, lotteries, wallets, group buys
-//! and bargains.
+//! `/api/v1` of the promotions: flash sales and their orders, lotteries, wallets and offers,
+//! group buys, bargains and red envelopes.
 
 pub mod bargains;
 pub mod flash_sales;
 pub mod group_buys;
 pub mod lotteries;
+pub mod offers;
 pub mod orders;
 pub mod red_envelopes;
 pub mod wallets;
@@ -23,4 +24,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(bargains::router())
         .merge(wallets::router())
         .merge(red_envelopes::router())
+        .merge(offers::router())
 }
