@@ -15,6 +15,7 @@ mod event;
 mod groups;
 mod growth;
 mod names;
+mod offers;
 mod people;
 mod plan;
 mod promotions;
@@ -235,6 +236,9 @@ async fn fill(
         promotions::fill(db, opts.server.as_ref(), tid, &group_ids, &member_ids).await?;
         if group_ids.len() >= 2 {
             teams::fill(db, tid, &group_ids).await?;
+        }
+        if member_ids.len() >= 530 {
+            offers::fill(db, tid, &member_ids[400..]).await?;
         }
         progress("promotions", 1, 1);
     }

@@ -177,3 +177,117 @@ async fn an_offer_is_applied_once_per_order_and_a_coupon_used_once() {
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_member_takes_a_coupon_on_the_phone_and_staff_use_it_at_the_till_once() {
+    use quanzi_testkit::http::{browser, hidden, logged_in, page, post_form};
+    let tdb = TestDb::new().await;
+    let db = &tdb.db;
+    let t = tenant(db, "shop").await;
+    let app = spawn_app_with(db.clone(), quanzi_testkit::server()).await;
+    let c = reqwest::Client::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let coupon = json!({"name": "满50减10", "kind": "coupon", "threshold_fen": 5_000, "discount_fen": 1_000,
+        "stock": 1, "valid_from_ms": now - 1_000, "valid_until_ms": now + 3_600_000});
+    let (s, offer) = call(
+        &c,
+        &t.write_key,
+        Method::POST,
+        format!("{}/api/v1/offers", app.url),
+        coupon,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{offer}");
+    let id = offer["offer_id"].as_i64().unwrap();
+    let m = members::create(
+        db,
+        t.id,
+        MemberInput {
+            name: Some("小红".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .member_id;
+    let link = quanzi_core::visitors::link(db, &quanzi_testkit::server(), t.id, m, 30)
+        .await
+        .unwrap();
+    let phone = browser();
+    let url = format!("{}/h/shop/o/{id}", app.url);
+    let html = page(&phone, &format!("{url}?m={link}")).await;
+    assert!(
+        html.contains("立减 ¥10.00") && html.contains("满 ¥50.00 可用"),
+        "{html}"
+    );
+    assert!(
+        html.contains("还剩 1 份") && html.contains(">领取<"),
+        "{html}"
+    );
+    let r = phone.post(format!("{url}/claim")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = page(&phone, &format!("{url}?r=got")).await;
+    assert!(
+        html.contains("领取成功") && !html.contains(">领取<"),
+        "{html}"
+    );
+    let (_, mine) = call(
+        &c,
+        &t.read_key,
+        Method::GET,
+        format!("{}/api/v1/members/{}/offers", app.url, m.0),
+        Value::Null,
+    )
+    .await;
+    let code = mine[0]["code"].as_str().unwrap().to_string();
+    assert!(html.contains(&code), "the code is shown: {html}");
+    let me = page(&phone, &format!("{}/h/shop/me", app.url)).await;
+    assert!(me.contains(&code) && me.contains("满50减10"), "{me}");
+    // Sold out for anyone else, said before they tap.
+    let other = browser();
+    let html = page(&other, &format!("{url}?lang=en")).await;
+    assert!(
+        html.contains("all gone") && !html.contains(">Get it<"),
+        "{html}"
+    );
+
+    // At the till: the amount below the threshold is refused beside its field, then used once.
+    let (staff, _) = logged_in(&app.url, &t.owner_email, &t.password).await;
+    let till = page(
+        &staff,
+        &format!("{}/ui/redeem?code={}", app.url, code.to_lowercase()),
+    )
+    .await;
+    assert!(
+        till.contains("满50减10") && till.contains("redeem-amount"),
+        "{till}"
+    );
+    let csrf = hidden(&till, "_csrf");
+    let form = |amount: &'static str| {
+        [
+            ("_csrf", csrf.clone()),
+            ("code", code.clone()),
+            ("amount", amount.to_string()),
+        ]
+    };
+    let f = form("49.99");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, _, body) = post_form(&staff, &format!("{}/ui/redeem", app.url), &pairs).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("未达到使用门槛 ¥50.00"), "{body}");
+    let f = form("88");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, to, _) = post_form(&staff, &format!("{}/ui/redeem", app.url), &pairs).await;
+    assert_eq!((s, to.contains("done=1")), (StatusCode::SEE_OTHER, true));
+    let (s, _, body) = post_form(&staff, &format!("{}/ui/redeem", app.url), &pairs).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("已核销"),
+        "a second use says it was used: {body}"
+    );
+    let html = page(&phone, &url).await;
+    assert!(html.contains("已使用"), "{html}");
+}

@@ -187,6 +187,25 @@ pub async fn claim(
     }
 }
 
+/// Why member holding `held` of offer `o` could not take one now, before anyone asks (a
+/// race may still refuse what this allows; never the other way round).
+pub fn standing(o: &Offer, held: usize) -> Option<OfferRefusal> {
+    let now = now_ms();
+    if o.closed_at_ms.is_some() {
+        Some(OfferRefusal::Closed)
+    } else if now < o.valid_from_ms {
+        Some(OfferRefusal::NotStarted)
+    } else if now >= o.valid_until_ms {
+        Some(OfferRefusal::Ended)
+    } else if o.stock.is_some_and(|s| o.taken >= s) {
+        Some(OfferRefusal::SoldOut)
+    } else if i64::try_from(held).unwrap_or(i64::MAX) >= o.per_member {
+        Some(OfferRefusal::Limit)
+    } else {
+        None
+    }
+}
+
 /// The offer of a grant request, of the right kind, for a member of the tenant.
 async fn offered(
     db: &Db,

@@ -50,6 +50,8 @@ struct MePage {
     sales: Vec<(String, String, String, &'static str)>,
     /// The wallet's page and what it holds, yuan.
     wallet: (String, String),
+    /// The member's coupons: (offer page, name, what it gives, code, used).
+    coupons: Vec<(String, String, String, String, bool)>,
 }
 
 /// GET /h/{tenant}/m/{token}: opens a signed member link; a refused link gets a page saying
@@ -182,7 +184,20 @@ async fn render_me(
         format!("/h/{}/w", v.slug),
         quanzi_domain::Fen(held).yuan_string(),
     );
+    let mut coupons = Vec::new();
+    for g in quanzi_core::offers::of_member(&s.db, v.tenant, m).await? {
+        let Some(code) = g.code else { continue };
+        let o = quanzi_core::offers::get(&s.db, v.tenant, g.offer_id).await?;
+        let gives = format!(
+            "{} · {}",
+            super::offer::reward(v.lang, &o),
+            super::offer::threshold(v.lang, &o)
+        );
+        let href = format!("/h/{}/o/{}", v.slug, g.offer_id.0);
+        coupons.push((href, o.name, gives, code, g.used_at_ms.is_some()));
+    }
     let page = MePage {
+        coupons,
         wallet,
         p: v.chrome(text::t(v.lang, "me.title")),
         name: member.name,

@@ -8,10 +8,12 @@ mod bargain;
 mod landing;
 mod lottery;
 mod me;
+mod offer;
 mod red_envelope;
 mod sale;
 mod team;
 pub mod text;
+mod text_offer;
 mod text_promo;
 mod text_red;
 mod text_team;
@@ -67,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/h/{tenant}/l/{id}/draw", post(lottery::draw_now))
         .route("/h/{tenant}/l/{id}/upgrade", post(lottery::upgrade_now))
         .route("/h/{tenant}/l/{id}/record.json", get(lottery::record_json))
+        .route("/h/{tenant}/o/{id}", get(offer::page))
+        .route("/h/{tenant}/o/{id}/claim", post(offer::claim_now))
         .route("/h/{tenant}/re/{id}", get(red_envelope::page))
         .route("/h/{tenant}/re/{id}/claim", post(red_envelope::claim_now))
         .route("/h/{tenant}/s/{id}/buy", post(sale::buy))

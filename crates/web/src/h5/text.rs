@@ -157,6 +157,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .chain(super::text_promo::TEXT)
         .chain(super::text_team::TEXT)
         .chain(super::text_red::TEXT)
+        .chain(super::text_offer::TEXT)
         .find(|(k, _, _)| *k == key)
         .map_or("", |(_, zh, en)| if lang == Lang::En { en } else { zh })
 }
@@ -172,6 +173,7 @@ mod tests {
                 .chain(super::super::text_promo::TEXT)
                 .chain(super::super::text_team::TEXT)
                 .chain(super::super::text_red::TEXT)
+                .chain(super::super::text_offer::TEXT)
         };
         let mut keys: Vec<_> = all().map(|(k, _, _)| *k).collect();
         keys.sort_unstable();
