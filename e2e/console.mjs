@@ -2,7 +2,8 @@
 // phone (390×844) in English — create a member, tag a selection, merge two members, create a
 // group with a bad capacity (the error in place) then a good one, add the KOL list's top 10 to
 // it, export a seed choice; reloading after a POST creates nothing. Then, on the desktop, the
-// flash sales: mark a member's held order paid, a bad sale form explained in place, a new sale.
+// flash sales: mark a member's held order paid, a bad sale form explained in place, a new sale;
+// a group buy, a bargain and a red-envelope plan created by their forms.
 // Usage: QUANZI_URL=http://127.0.0.1:18080 QUANZI_EMAIL=… QUANZI_PASSWORD=… node console.mjs
 import { base, expect, finish, launch, login, shots, step } from './lib.mjs';
 
@@ -127,8 +128,9 @@ async function journey(lang, viewport, tag) {
 // Flash sales (限时抢购) on a desktop: a member buys one unit of the open sale on their phone,
 // the operator marks the held order paid (in store) and the paid units go up by one; the new
 // sale form explains a bad price and a zero stock beside their fields and creates nothing,
-// then creates the sale once they are fixed. Screenshots: console-<tag>-campaigns.png,
-// console-<tag>-flash-sale.png, console-<tag>-sale-form.png.
+// then creates the sale once they are fixed; then a group buy, a bargain and a red-envelope
+// plan through their forms, each listed in its section. Screenshots: console-<tag>-campaigns.png,
+// console-<tag>-flash-sale.png, console-<tag>-sale-form.png, console-<tag>-team-forms.png.
 const saleTexts = {
   zh: { paid: '已付款件数', held: '待付款（保留中）', paidState: '已付款', price: '抢购价（元）', stock: '库存件数' },
   en: { paid: 'Units paid', held: 'Held, awaiting payment', paidState: 'Paid', price: 'Sale price', stock: 'Units' },
@@ -234,6 +236,25 @@ async function campaigns(lang, viewport, tag) {
     expect(await page.locator('#no-orders').count() === 1, 'a new sale with orders');
     await page.goto(`${base}/ui/campaigns`);
     expect(await rows() === count + 1, `${count + 1} sales, saw ${await rows()}`);
+  });
+
+  await step(`${tag}: a group buy, a bargain and a red-envelope plan are created by their forms and listed`, async () => {
+    const stamp = String(Date.now()).slice(-6);
+    const made = [
+      ['#new-group-buy', 'group-buy-form', '#group-buys', { product_name: `拼团${stamp}`, price: '99', team_price: '69', team_size: '3' }],
+      ['#new-bargain', 'bargain-form', '#bargains', { product_name: `砍价${stamp}`, start_price: '199', floor_price: '99', cuts_to_floor: '10' }],
+      ['#new-red-envelope', 'red-envelope-form', '#envelopes', { name: `红包${stamp}`, total: '20', count: '10', budget: '20' }],
+    ];
+    for (const [button, form, section, values] of made) {
+      await page.goto(`${base}/ui/campaigns`);
+      await Promise.all([page.waitForURL(/\/new$/), page.click(button)]);
+      for (const [field, v] of Object.entries(values)) await page.fill(`#${form} input[name=${field}]`, v);
+      if (form === 'red-envelope-form') await page.locator('input[name=group_ids]').first().check();
+      await Promise.all([page.waitForURL(url => url.hash === section), page.click(`#${form}-save`)]);
+      const name = Object.values(values)[0];
+      expect((await page.textContent(section)).includes(name), `${section} does not list ${name}`);
+    }
+    await shot('team-forms');
   });
 
   await step(`${tag}: no script errors`, async () => { expect(errors.length === 0, errors.join('; ')); });

@@ -2,8 +2,9 @@
 // staff register a member and send them their member link → the wallet (储值) shows the
 // 充100送20 offers, the staff top up ¥100 at the till and the member sees ¥120.00 with the
 // ledger line → the demo's running lucky draw: its prizes, limits and published commitment,
-// two draws (the outcome said and listed, the count going down, a stale tap refused), the
-// 三等奖's paid upgrade offered → the ended draw's seed hashes to its commitment → a draw the
+// two draws (the outcome said and listed, the count going down, a stale tap refused in amber),
+// the 三等奖's paid upgrade offered while 一等奖 are left (已升级 · 领奖时补 ¥19.90 once taken;
+// a prize with none left reads 已抽完 and is not offered) → the ended draw's seed hashes to its commitment → a draw the
 // staff create with stock for the upgrade: 加 ¥19.90 升级为一等奖 goes through, once; closed,
 // its revealed seed matches the commitment shown before the first draw → a 三人团: the member
 // opens a team, a friend joins through the share link (1/3 → 2/3 on both phones), a stale
@@ -61,6 +62,8 @@ async function tap(p, button, url) {
 
 /** The notice of the last action, or ''. */
 const notice = async p => (await p.locator('.notice').count()) ? (await p.textContent('.notice')).trim() : '';
+/** Whether the notice wears the refusal (amber) style rather than the success (green) one. */
+const refusal = async p => (await p.locator('.notice.bad').count()) === 1;
 
 // ── The member ─────────────────────────────────────────────────────────────────────────────
 const stamp = String(Date.now()).slice(-6);
@@ -153,12 +156,17 @@ async function drawOnce(p, left) {
   const r = new URL(p.url()).searchParams.get('r');
   expect(r in said, `the draw came to ${r}`);
   expect(await notice(p) === said[r], `notice "${await notice(p)}" for ${r}`);
+  expect(await refusal(p) === (r === 'nothing'), `the notice for ${r} is ${await refusal(p) ? 'amber' : 'green'}`);
   return r;
 }
 
-/** Left of the prize whose name starts with `prefix`, as the page lists it. */
+/** Left of the prize whose name starts with `prefix`, as the page lists it (已抽完: none). */
 async function left(p, prefix) {
   const row = (await p.textContent(`.prizes li:has-text("${prefix}")`)).replace(/\s+/g, ' ');
+  if (row.includes('已抽完')) {
+    expect(!row.includes('剩') && !row.includes('%'), `a prize with none left still shows odds: ${row}`);
+    return 0;
+  }
   return Number(row.match(/剩 (\d+)/)[1]);
 }
 
@@ -196,28 +204,32 @@ await step('the second draw uses the limit up; a stale tap is refused, nothing m
   expect((await text(page)).includes('你的抽奖次数已用完。'), 'no word that the draws are used up');
   await tap(stale, 'button.draw', /\?r=no_draws_left$/);
   expect(await notice(stale) === '你的抽奖次数已用完。', 'the stale tap was not refused');
+  expect(await refusal(stale), 'the refusal is not amber');
   expect((await draws(stale)).rows.length === 2, 'a third draw was listed');
   await stale.close();
 });
 
-await step('a 三等奖 comes with the offer 加 ¥19.90 升级为一等奖; taking it is answered', async () => {
+await step('a 三等奖 comes with the offer 加 ¥19.90 升级为一等奖; taken: 已升级 · 领奖时补 ¥19.90', async () => {
   // With two draws and one win each, at least one of them is the everyone-wins 三等奖.
   const { rows, ups } = await draws(page);
   expect(rows.some(r => r.includes('三等奖')), `no 三等奖 in ${rows}`);
-  expect(ups.length >= 1 && ups.every(u => u === '加 ¥19.90 升级为一等奖 · 坚果礼盒'), `offers ${ups}`);
   await shot(page, 'lottery-offer');
   const firstLeft = await left(page, '一等奖');
+  if (firstLeft === 0) {
+    // The demo's upgrades and wins took every 一等奖 before the member came (rare with its
+    // stock): it reads 已抽完 and no upgrade is offered, since it could only be refused.
+    expect(ups.length === 0, `offers ${ups} with no 一等奖 left`);
+    console.log('  note the demo draw\'s 一等奖 ran out before the member came: no upgrade offered');
+    return;
+  }
+  expect(ups.length >= 1 && ups.every(u => u === '加 ¥19.90 升级为一等奖 · 坚果礼盒'), `offers ${ups}`);
   await tap(page, '#mine li.up button', /\?r=\w+$/);
   await shot(page, 'lottery-upgrade');
-  if (firstLeft > 0) {
-    expect(await notice(page) === '升级成功！领奖时支付差价。', `notice ${await notice(page)}`);
-    expect((await draws(page)).rows.some(r => r.includes('一等奖')), 'no 一等奖 among my draws');
-  } else {
-    // The demo's upgrades and wins took all ten 一等奖 before the member came: the page still
-    // offers the upgrade, and taking it can only be refused.
-    expect(await notice(page) === '升级的奖品已经没有了。', `notice ${await notice(page)}`);
-    console.log('  note the demo draw\'s 一等奖 is out (剩 0) yet its upgrade is offered; taking it is refused');
-  }
+  expect(await notice(page) === '升级成功！领奖时支付差价。', `notice ${await notice(page)}`);
+  expect(!await refusal(page), 'the upgrade is not green');
+  const up = (await draws(page)).rows.find(r => r.includes('一等奖'));
+  expect(up && up.includes('已升级 · 领奖时补 ¥19.90'), `no 一等奖 owing ¥19.90 among my draws: ${up}`);
+  expect(await left(page, '一等奖') === firstLeft - 1, 'the 一等奖 left did not go down');
 });
 
 await step('the ended draw shows its seed: sha256(seed) is its commitment, and it checks out', async () => {
@@ -282,6 +294,8 @@ await step('the member draws to a 三等奖 and upgrades it: 升级成功, #n no
   // The same offer tapped again on a stale page upgrades nothing more.
   await tap(stale, '#mine li.up button', /\?r=\w+$/);
   expect(await notice(stale) === '这次操作没有成功。', `stale upgrade: ${await notice(stale)}`);
+  expect(await refusal(stale), 'the refused upgrade is not amber');
+  expect((await draws(stale)).ups.length === 0, 'the refused upgrade is offered again');
   expect(await left(stale, '一等奖') === before - 1, 'a second 一等奖 was taken');
   await stale.close();
 });

@@ -180,7 +180,7 @@ fn scheme(name: &str, starts: i64, ends: i64) -> LotteryRequest {
     LotteryRequest {
         name: Some(name.into()),
         tiers: Some(vec![
-            prize("一等奖 · 坚果礼盒", 1_500, 10, Some(30_000)),
+            prize("一等奖 · 坚果礼盒", 1_500, 30, Some(30_000)),
             prize("二等奖 · 20 元代金券", 600, 30, Some(120_000)),
             third,
         ]),

@@ -4,7 +4,7 @@
 //! the record, the stock and the budget can never disagree, and the budget and each tier's
 //! stock are also checked by the rows themselves.
 
-use quanzi_domain::lottery::{self, LotteryState, Outcome, Refusal};
+use quanzi_domain::lottery::{self, LotteryState, NewLottery, Outcome, PrizeTier, Refusal};
 use quanzi_domain::{LotteryId, MemberId, TenantId};
 use quanzi_store::lottery::{self as repo, LotteryEvent, Recorded};
 use quanzi_store::{Db, Tx, now_ms, webhook};
@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::rules_of;
 use crate::server::ServerSettings;
-use crate::views::LotteryDraw;
+use crate::views::{Lottery, LotteryDraw};
 use crate::{CoreError, Result};
 
 /// What a draw or an upgrade came to.
@@ -134,6 +134,46 @@ pub async fn draw(
     }
     tx.commit().await?;
     Ok(Drawn::Done(LotteryDraw::of(r.event, &s.rules)))
+}
+
+/// The running state of lottery `l` as its view reads: its rules, each tier's stock left and
+/// prizes held, and what the budget has spent (no member's draws or wins: an upgrade needs none).
+fn state_of(l: &Lottery) -> LotteryState {
+    let tiers = l
+        .tiers
+        .iter()
+        .map(|t| PrizeTier {
+            name: t.name.clone(),
+            cost_fen: t.cost_fen,
+            stock: t.stock,
+            odds_ppm: t.odds_ppm,
+            everyone_wins: t.everyone_wins,
+            upgrade: t
+                .upgrade_to
+                .zip(t.upgrade_price_fen)
+                .map(|(to, price_fen)| lottery::Upgrade { to, price_fen }),
+        })
+        .collect();
+    let mut s = LotteryState::new(NewLottery {
+        name: l.name.clone(),
+        tiers,
+        draws_per_member: l.draws_per_member,
+        wins_per_member: l.wins_per_member,
+        budget_fen: l.budget_fen,
+    });
+    s.stock = l.tiers.iter().map(|t| t.stock_left).collect();
+    s.given = l.tiers.iter().map(|t| t.given).collect();
+    s.spent_fen = l.spent_fen;
+    s
+}
+
+/// Whether a prize of tier `from` can be upgraded as `l` stands: the tier it would become, or
+/// the refusal [`upgrade`] would meet (no upgrade, the better tier out of stock, over budget…).
+/// The very rule [`upgrade`] applies (`quanzi_domain::lottery::upgrade`), played on a copy of
+/// `l`'s counters: nothing is written. Whether the lottery is open, and whether this member's
+/// prize was already upgraded, are the caller's to know.
+pub fn upgradable(l: &Lottery, from: usize) -> std::result::Result<usize, Refusal> {
+    lottery::upgrade(&mut state_of(l), from)
 }
 
 /// Upgrades the prize of the member's draw `draw_no` to its better tier, for the price the

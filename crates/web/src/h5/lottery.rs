@@ -1,5 +1,6 @@
 //! A lottery's member page: the prizes and their odds, the member's draws, the draw button,
-//! the paid upgrade of a won prize (加 ¥X 升级), the commitment published before the first
+//! the paid upgrade of a won prize (加 ¥X 升级, offered only while the core would take it) and
+//! what an upgraded prize still owes, the commitment published before the first
 //! draw and, once the lottery ended, the seed and a check anyone can run — on the page or
 //! with `quanzi verify-draw` on the record's JSON.
 
@@ -8,7 +9,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use quanzi_core::CoreError;
-use quanzi_core::lotteries::draw::{Drawn, draw, upgrade};
+use quanzi_core::lotteries::draw::{Drawn, draw, upgradable, upgrade};
 use quanzi_core::lotteries::record::{Checked, check, record};
 use quanzi_core::views::Lottery;
 use quanzi_domain::lottery::Refusal;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 
 use super::landing::with_cookies;
 use super::sale::SaleQuery;
+use super::team::notice;
 use super::{Chrome, Visit, page_html, text};
 use crate::AppState;
 
@@ -28,6 +30,8 @@ pub struct PrizeLine {
     pub odds: String,
     /// Left.
     pub left: i64,
+    /// None left: the page says 已抽完 instead of the odds.
+    pub gone: bool,
 }
 
 /// One of the member's draws.
@@ -38,8 +42,10 @@ pub struct MyDraw {
     pub got: String,
     /// Whether it won something.
     pub won: bool,
-    /// The upgrade on offer: (label, draw number) while the lottery is open.
+    /// The upgrade on offer (its label) while the lottery is open and the core would take it.
     pub upgrade: Option<String>,
+    /// Of an upgraded prize: what is paid when collecting it, in words.
+    pub owed: Option<String>,
 }
 
 #[derive(Template)]
@@ -51,7 +57,8 @@ struct LotteryPage {
     mine: Vec<MyDraw>,
     left: i64,
     base: String,
-    notice: Option<String>,
+    /// The last action's result and whether it went well (green) or not (amber).
+    notice: Option<(bool, String)>,
     ends: String,
     verdict: Option<(bool, String)>,
 }
@@ -104,10 +111,11 @@ async fn render(
         Some(m) => quanzi_core::lotteries::events_of(&s.db, v.tenant, l.lottery_id, m).await?,
         None => Vec::new(),
     };
-    let upgraded: Vec<i64> = events
+    // The draws upgraded, with the price paid when collecting.
+    let upgraded: Vec<(i64, Option<i64>)> = events
         .iter()
         .filter(|e| e.kind == "upgrade")
-        .map(|e| e.draw_no)
+        .map(|e| (e.draw_no, e.price_fen))
         .collect();
     let mut mine = Vec::new();
     for e in events.iter().filter(|e| e.kind == "draw") {
@@ -118,9 +126,12 @@ async fn render(
             .and_then(|x| x.tier)
             .and_then(|x| usize::try_from(x).ok());
         let tier = now_tier.and_then(|i| l.tiers.get(i));
+        let done = upgraded.iter().find(|(no, _)| *no == e.draw_no);
+        // Offered only when the core would take it now: the better tier has stock left and
+        // the budget takes the extra cost — so a refused upgrade is not offered again.
         let offer = tier
-            .filter(|_| open && !upgraded.contains(&e.draw_no))
-            .and_then(|x| Some((x.upgrade_to?, x.upgrade_price_fen?)))
+            .filter(|_| open && done.is_none())
+            .and_then(|x| Some((upgradable(&l, x.tier).ok()?, x.upgrade_price_fen?)))
             .and_then(|(to, price)| {
                 let target = l.tiers.get(to)?;
                 Some(
@@ -129,11 +140,15 @@ async fn render(
                         .replace("{prize}", &target.name),
                 )
             });
+        let owed = done
+            .and_then(|(_, price)| *price)
+            .map(|p| t("lottery.upgraded_owed").replace("{price}", &Fen(p).yuan_string()));
         mine.push(MyDraw {
             no: e.draw_no,
             got: tier.map_or_else(|| t("lottery.nothing").to_string(), |x| x.name.clone()),
             won: tier.is_some(),
             upgrade: offer,
+            owed,
         });
     }
     let drawn = mine.len() as i64;
@@ -148,6 +163,7 @@ async fn render(
                 format!("{}%", f64::from(x.odds_ppm) / 10_000.0)
             },
             left: x.stock_left,
+            gone: x.stock_left <= 0,
         })
         .collect();
     let verdict = if l.seed.is_some() {
@@ -162,10 +178,8 @@ async fn render(
     } else {
         None
     };
-    let notice = result.and_then(|r| {
-        let said = t(&format!("lottery.result.{r}"));
-        (!said.is_empty()).then(|| said.to_string())
-    });
+    // Green for a prize and an upgrade; amber for a refusal and for no prize.
+    let notice = notice(v, "lottery", result, &["won", "everyone", "upgraded"]);
     let page = LotteryPage {
         p: v.chrome(&l.name),
         base: base(v, l.lottery_id.0),
@@ -239,7 +253,8 @@ pub async fn upgrade_now(
     let r = match upgrade(&s.db, &s.server, v.tenant, LotteryId(id), m, no).await {
         Ok(Drawn::Done(_)) => "upgraded",
         Ok(Drawn::NotOpen) => "not_open",
-        Ok(Drawn::Refused(Refusal::NoStock)) => "no_stock",
+        // To the member a budget that cannot take the better prize is the same: none left.
+        Ok(Drawn::Refused(Refusal::NoStock | Refusal::OverBudget)) => "no_stock",
         Ok(Drawn::Refused(_)) => "refused",
         Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
         Err(e) => return crate::ui::server_error(e),

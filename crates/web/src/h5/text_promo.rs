@@ -80,6 +80,7 @@ pub(super) const TEXT: &[(&str, &str, &str)] = &[
     ),
     ("lottery.title", "抽奖", "Lucky draw"),
     ("lottery.left", "剩", "left"),
+    ("lottery.gone", "已抽完", "All gone"),
     ("lottery.everyone", "人人有份", "Everyone else"),
     ("lottery.ends", "截止", "Ends"),
     ("lottery.draws_each", "每人可抽", "Draws each"),
@@ -102,6 +103,11 @@ pub(super) const TEXT: &[(&str, &str, &str)] = &[
         "lottery.upgrade_offer",
         "加 ¥{price} 升级为{prize}",
         "Add ¥{price} to upgrade to {prize}",
+    ),
+    (
+        "lottery.upgraded_owed",
+        "已升级 · 领奖时补 ¥{price}",
+        "Upgraded · pay ¥{price} when collecting",
     ),
     (
         "lottery.collect",

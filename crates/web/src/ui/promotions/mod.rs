@@ -1,10 +1,15 @@
 //! The promotions' operator pages (`/ui/campaigns`): flash sales with their stock and
 //! results, a sale's live page with its orders (mark paid, cancel, close), and its form;
-//! lotteries with their tiers, commitment and checked record, and the form that creates one.
+//! lotteries with their tiers, commitment and checked record, and the form that creates one;
+//! the forms that create group buys, bargains and red-envelope plans.
 
+mod bargain_form;
+mod campaign_form;
+mod group_buy_form;
 mod lottery;
 mod lottery_form;
 mod overview;
+mod red_envelope_form;
 mod sale;
 mod sale_form;
 mod teams;
@@ -17,6 +22,10 @@ use axum::routing::{get, post};
 
 use super::ErrorPage;
 use crate::AppState;
+use bargain_form::BargainForm;
+use campaign_form::{create, new_form};
+use group_buy_form::GroupBuyForm;
+use red_envelope_form::RedEnvelopeForm;
 
 /// The promotions pages' routes.
 pub fn router() -> Router<AppState> {
@@ -37,6 +46,18 @@ pub fn router() -> Router<AppState> {
         .route("/ui/campaigns/wallets/plan", post(wallet::save_plan))
         .route("/ui/campaigns/wallets/till", post(wallet::till))
         .route("/ui/campaigns/orders/{id}/{action}", post(sale::settle))
+        .route(
+            "/ui/campaigns/group-buys/new",
+            get(new_form::<GroupBuyForm>).post(create::<GroupBuyForm>),
+        )
+        .route(
+            "/ui/campaigns/bargains/new",
+            get(new_form::<BargainForm>).post(create::<BargainForm>),
+        )
+        .route(
+            "/ui/campaigns/red-envelopes/new",
+            get(new_form::<RedEnvelopeForm>).post(create::<RedEnvelopeForm>),
+        )
         .route(
             "/ui/campaigns/lotteries/new",
             get(lottery_form::new_form).post(lottery_form::create),

@@ -1,6 +1,6 @@
 //! The campaigns overview's group buys, bargains and red-envelope plans: each with its
 //! results so far (teams by state, bargains opened and bought, envelopes grabbed and paid)
-//! and the member pages to post in the groups. They are created through the API for now.
+//! and the member pages to post in the groups.
 
 use quanzi_core::{Result, bargains, group_buys, red_envelopes};
 use quanzi_domain::TenantId;
