@@ -291,3 +291,96 @@ async fn a_member_takes_a_coupon_on_the_phone_and_staff_use_it_at_the_till_once(
     let html = page(&phone, &url).await;
     assert!(html.contains("已使用"), "{html}");
 }
+
+#[tokio::test]
+async fn an_operator_creates_an_offer_by_its_form_sees_its_figures_and_closes_it() {
+    use quanzi_testkit::http::{hidden, logged_in, page, post_form};
+    let tdb = TestDb::new().await;
+    let db = &tdb.db;
+    let t = tenant(db, "shop").await;
+    let app = spawn_app_with(db.clone(), quanzi_testkit::server()).await;
+    let (op, _) = logged_in(&app.url, &t.owner_email, &t.password).await;
+    let new = format!("{}/ui/campaigns/offers/new", app.url);
+    let form = page(&op, &new).await;
+    assert!(
+        form.contains("减免金额（元）") && form.contains("datetime-local"),
+        "{form}"
+    );
+    let csrf = hidden(&form, "_csrf");
+    let from = hidden(&form, "valid_from");
+    let until = hidden(&form, "valid_until");
+    // Money off and a gift both, an end before the start: 422 beside each, nothing stored.
+    let (status, _, body) = post_form(
+        &op,
+        &new,
+        &[
+            ("_csrf", &csrf),
+            ("name", "满100减20"),
+            ("kind", "spend_get"),
+            ("threshold", "100"),
+            ("discount", "20"),
+            ("gift_name", "保温杯"),
+            ("valid_from", &until),
+            ("valid_until", &from),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("减免金额和赠品只能填一个"), "{body}");
+    assert!(
+        body.contains("须晚于开始时间") && body.contains("保温杯"),
+        "{body}"
+    );
+    assert!(
+        quanzi_core::offers::list(db, t.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (status, to, _) = post_form(
+        &op,
+        &new,
+        &[
+            ("_csrf", &csrf),
+            ("name", "满100减20"),
+            ("kind", "spend_get"),
+            ("threshold", "100"),
+            ("discount", "20"),
+            ("stock", "50"),
+            ("valid_from", &from),
+            ("valid_until", &until),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "/ui/campaigns#offers")
+    );
+    let stored = quanzi_core::offers::list(db, t.id).await.unwrap();
+    assert_eq!(
+        (stored[0].threshold_fen, stored[0].stock),
+        (10_000, Some(50))
+    );
+    let id = stored[0].offer_id.0;
+    let overview = page(&op, &format!("{}/ui/campaigns", app.url)).await;
+    assert!(
+        overview.contains("满 ¥100.00 · 减 ¥20.00") && overview.contains("0 / 50"),
+        "{overview}"
+    );
+    let close = format!("{}/ui/campaigns/offers/{id}/close", app.url);
+    let (status, _, _) = post_form(&op, &close, &[("_csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = post_form(&op, &close, &[("_csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let o = quanzi_core::offers::get(db, t.id, quanzi_domain::OfferId(id))
+        .await
+        .unwrap();
+    assert!(o.closed_at_ms.is_some());
+    let other = tenant(db, "other").await;
+    let (them, _) = logged_in(&app.url, &other.owner_email, &other.password).await;
+    let theirs = page(&them, &format!("{}/ui/campaigns", app.url)).await;
+    assert!(!theirs.contains("满100减20"));
+    let csrf = hidden(&theirs, "_csrf");
+    let (status, _, _) = post_form(&them, &close, &[("_csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

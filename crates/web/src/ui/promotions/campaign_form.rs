@@ -35,6 +35,8 @@ pub(super) enum Kind {
     Choice(&'static [&'static str]),
     /// The tenant's groups to tick, sent as ids.
     Groups,
+    /// One `datetime-local` time in the tenant's zone.
+    Time,
     /// Rows of `datetime-local` times named `{name}0`, `{name}1`…, at most so many.
     Times(usize),
 }
@@ -158,6 +160,7 @@ fn view<F: CampaignForm>(
         Kind::Choice(_) => ("choice", "", 0),
         Kind::Groups => ("groups", "", 0),
         Kind::Times(_) => ("times", "", 0),
+        Kind::Time => ("time", "", 0),
     };
     let value = p.get(name).to_string();
     let options = match kind {
@@ -274,6 +277,26 @@ pub(super) async fn create<F: CampaignForm>(
     unprocessable(page::<F>(&s, &u, &p, errs).await)
 }
 
+/// The time typed in field `name` (a form's `prefix`) in the tenant's zone, as unix ms; none
+/// when blank (the domain says whether it is required), an error beside it when it is not a
+/// time.
+pub(super) fn time(
+    p: &Pairs,
+    l: &Layout,
+    errs: &mut FormErrors,
+    prefix: &str,
+    name: &str,
+) -> Option<i64> {
+    match p.get(name).trim() {
+        "" => None,
+        v => super::parse_local(v, l.zone_offset_secs).or_else(|| {
+            let reason = l.t("reason.local_time");
+            errs.push(name, l.lang.labelled(&label(l, prefix, name), reason));
+            None
+        }),
+    }
+}
+
 /// The form's field of a domain field: `price_fen` → `price`, `at_ms` → `at`,
 /// `group_ids[2]` → `group_ids`.
 fn form_field(field: &str) -> &str {
@@ -363,15 +386,17 @@ mod tests {
     }
 
     #[test]
-    fn every_field_of_the_three_forms_is_labelled_in_both_languages() {
+    fn every_field_of_the_forms_is_labelled_in_both_languages() {
         use super::super::bargain_form::BargainForm;
         use super::super::group_buy_form::GroupBuyForm;
+        use super::super::offer_form::OfferForm;
         use super::super::red_envelope_form::RedEnvelopeForm;
         use crate::ui::i18n::Lang;
         let keys = [
             texts_of::<GroupBuyForm>(),
             texts_of::<BargainForm>(),
             texts_of::<RedEnvelopeForm>(),
+            texts_of::<OfferForm>(),
         ];
         for key in keys.iter().flatten() {
             for lang in [Lang::Zh, Lang::En] {

@@ -313,6 +313,13 @@ pub struct CloseForm {
     csrf: String,
 }
 
+impl CloseForm {
+    /// The form's CSRF token.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// POST /ui/campaigns/lotteries/{id}/close: no more draws; the seed is published now.
 pub async fn close(
     State(s): State<AppState>,

@@ -1,13 +1,16 @@
 //! The promotions' operator pages (`/ui/campaigns`): flash sales with their stock and
 //! results, a sale's live page with its orders (mark paid, cancel, close), and its form;
 //! lotteries with their tiers, commitment and checked record, and the form that creates one;
-//! the forms that create group buys, bargains and red-envelope plans.
+//! the forms that create group buys, bargains, red-envelope plans and offers, and the
+//! offers' figures.
 
 mod bargain_form;
 mod campaign_form;
 mod group_buy_form;
 mod lottery;
 mod lottery_form;
+mod offer_form;
+mod offers;
 mod overview;
 mod red_envelope_form;
 mod sale;
@@ -25,6 +28,7 @@ use crate::AppState;
 use bargain_form::BargainForm;
 use campaign_form::{create, new_form};
 use group_buy_form::GroupBuyForm;
+use offer_form::OfferForm;
 use red_envelope_form::RedEnvelopeForm;
 
 /// The promotions pages' routes.
@@ -54,6 +58,11 @@ pub fn router() -> Router<AppState> {
             "/ui/campaigns/bargains/new",
             get(new_form::<BargainForm>).post(create::<BargainForm>),
         )
+        .route(
+            "/ui/campaigns/offers/new",
+            get(new_form::<OfferForm>).post(create::<OfferForm>),
+        )
+        .route("/ui/campaigns/offers/{id}/close", post(offers::close))
         .route(
             "/ui/campaigns/red-envelopes/new",
             get(new_form::<RedEnvelopeForm>).post(create::<RedEnvelopeForm>),

@@ -1,6 +1,7 @@
 //! The campaigns overview (`/ui/campaigns`): every flash sale with its status, the stock
 //! sold as a bar, what was paid, and the link to its member page; every lottery with its
-//! status, draws and its budget spent as a bar.
+//! status, draws and its budget spent as a bar; group buys, bargains, red envelopes and
+//! offers with their results.
 
 use askama::Template;
 use axum::extract::State;
@@ -53,6 +54,7 @@ struct OverviewPage {
     sales: Vec<SaleRow>,
     lotteries: Vec<LotteryRow>,
     more: Teams,
+    offers: Vec<super::offers::OfferRow>,
     can_write: bool,
 }
 
@@ -88,7 +90,12 @@ pub async fn page(State(s): State<AppState>, u: UiUser) -> Response {
         Ok(m) => m,
         Err(e) => return server_error(e),
     };
+    let offers = match super::offers::load(&s, &l, t, &slug).await {
+        Ok(o) => o,
+        Err(e) => return server_error(e),
+    };
     render(OverviewPage {
+        offers,
         sales: rows,
         lotteries,
         more,
