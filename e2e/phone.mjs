@@ -67,6 +67,7 @@ const pages = [
   ['group-buy-form', '/ui/campaigns/group-buys/new', '#group-buy-form'],
   ['bargain-form', '/ui/campaigns/bargains/new', '#bargain-form'],
   ['red-envelope-form', '/ui/campaigns/red-envelopes/new', '#red-envelope-form'],
+  ['offer-form', '/ui/campaigns/offers/new', '#offer-form'],
   ['growth', '/ui/growth', 'main'],
   ['settings', '/ui/settings', 'main'],
   ['not-found', '/ui/no-such-page', 'main'],

@@ -9,7 +9,8 @@
 // its revealed seed matches the commitment shown before the first draw → a 三人团: the member
 // opens a team, a friend joins through the share link (1/3 → 2/3 on both phones), a stale
 // tap is told 你已经在这个团里了, a third fills it → 砍一刀: a friend cuts once, a second cut
-// is told 你已经帮TA砍过了, the member buys at the price reached. Every member page stays
+// is told 你已经帮TA砍过了, the member buys at the price reached → the shop's ¥5 coupon taken with
+// one tap, its code on the page and on 我的, used at the till once. Every member page stays
 // under 50 KB and never scrolls sideways; screenshots land in e2e/screenshots/promo-*.png
 // (or $E2E_SHOTS).
 // Usage: QUANZI_URL=http://127.0.0.1:18080 node promotions.mjs
@@ -425,6 +426,38 @@ await step('the member buys at the price reached', async () => {
   await shot(page, 'bargain-bought');
   expect(await notice(page) === '购买成功！到店或联系店员付款。', `notice ${await notice(page)}`);
   expect((await page.textContent('#bought')).includes(`实付 ¥${now}`), 'paid');
+});
+
+// ── 优惠券: the member takes the shop's ¥5 coupon, staff use it at the till once ──────────────
+let coupon = '';
+await step('the coupon: ¥5 off with no minimum, taken with one tap, its code on the page and on 我的', async () => {
+  await staff.goto(`${base}/ui/campaigns#offers`);
+  const row = staff.locator('#offers tr', { hasText: '新人无门槛5元券' });
+  expect(await row.count() === 1, 'the demo coupon is not listed');
+  expect((await row.textContent()).includes('无门槛 · 减 ¥5.00'), `rule ${await row.textContent()}`);
+  const href = await row.locator('a[target=_blank]').getAttribute('href');
+  await open(page, href, 'coupon');
+  expect((await page.textContent('#reward')).includes('立减 ¥5.00'), 'the reward');
+  expect((await text(page)).includes('无门槛'), 'no word on the threshold');
+  await tap(page, 'form[action$="/claim"] button', /\?r=got$/);
+  await shot(page, 'coupon-taken');
+  expect(await notice(page) === '领取成功！到店出示券码即可使用。', `notice ${await notice(page)}`);
+  coupon = (await page.textContent('.code')).trim();
+  expect(/^[0-9A-Z]{8}$/.test(coupon), `code ${coupon}`);
+  expect(await page.locator('form[action$="/claim"]').count() === 0, 'a second coupon is offered');
+  await open(page, '/h/demo/me', 'me-coupon');
+  expect((await page.textContent('#coupons')).includes(coupon), 'the code is not on 我的');
+});
+
+await step('staff use the coupon on an order at the till: once', async () => {
+  await staff.goto(`${base}/ui/redeem?code=${coupon.toLowerCase()}`);
+  expect((await staff.textContent('#redeem-found')).includes('新人无门槛5元券'), 'the coupon is not found');
+  await staff.fill('#redeem-amount', '58');
+  await Promise.all([staff.waitForURL(/done=1/), staff.click('#redeem-button')]);
+  await staff.waitForSelector('#redeem-done');
+  await staff.screenshot({ path: `${shots}promo-coupon-till.png`, fullPage: true });
+  await page.goto(local(`/h/demo/me`));
+  expect((await page.textContent('#coupons')).includes('已使用'), 'the member does not see it used');
 });
 
 await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });

@@ -27,6 +27,8 @@ struct Found {
     gift: String,
     /// A coupon: its threshold in words when it has one (the order's amount is asked).
     coupon: Option<String>,
+    /// A used coupon's order: its amount, yuan.
+    order: String,
     member_id: i64,
     member: String,
     issued: String,
@@ -236,6 +238,7 @@ fn found(u: &UiUser, r: &Redemption, gift: String, member: String) -> Found {
     Found {
         gift,
         coupon: None,
+        order: String::new(),
         member_id: r.member_id.0,
         member,
         issued: u.fmt_ms(r.issued_at_ms),
@@ -279,6 +282,10 @@ fn coupon_found(u: &UiUser, g: &OfferGrant, o: &Offer, member: String) -> Found 
     Found {
         gift: format!("{} · {gives}", o.name),
         coupon: Some(threshold.unwrap_or_default()),
+        order: g
+            .order_fen
+            .map(|f| format!("¥{}", Fen(f).yuan_string()))
+            .unwrap_or_default(),
         member_id: g.member_id.0,
         member,
         issued: u.fmt_ms(g.granted_at_ms),
