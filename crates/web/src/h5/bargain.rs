@@ -140,9 +140,8 @@ pub async fn open(
     v: Visit,
 ) -> Response {
     let back = offer_path(&v, id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "bargain").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "bargain", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     match bargains::open(&s.db, v.tenant, BargainId(id), m).await {
@@ -251,9 +250,8 @@ pub async fn cut_now(
     v: Visit,
 ) -> Response {
     let back = run_path(&v, id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "bargain").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "bargain", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     let r = match cut::cut(&s.db, v.tenant, BargainRunId(id), m).await {

@@ -265,6 +265,21 @@ pub(super) async fn taking_part(
         .map_err(crate::ui::server_error)
 }
 
+/// The member taking part in a page's action ([`taking_part`]), or the answer to give
+/// instead: back to `back` for a visitor the page does not know yet.
+pub(super) async fn taker(
+    s: &AppState,
+    v: &Visit,
+    headers: &HeaderMap,
+    source: &str,
+    back: &str,
+) -> Result<MemberId, Response> {
+    match taking_part(s, v, headers, source).await? {
+        Some(m) => Ok(m),
+        None => Err(Redirect::to(back).into_response()),
+    }
+}
+
 /// POST /h/{tenant}/c/{slug}/joined: the member says they joined the group shown.
 pub async fn joined(
     State(s): State<AppState>,

@@ -203,9 +203,8 @@ pub async fn draw_now(
     v: Visit,
 ) -> Response {
     let back = base(&v, id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "lottery").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "lottery", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     let r = match draw(&s.db, &s.server, v.tenant, LotteryId(id), m).await {

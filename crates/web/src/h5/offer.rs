@@ -160,9 +160,8 @@ pub async fn claim_now(
     v: Visit,
 ) -> Response {
     let back = format!("/h/{}/o/{id}", v.slug);
-    let m = match super::landing::taking_part(&s, &v, &headers, "offer").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "offer", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     let r = match offers::claim(&s.db, v.tenant, OfferId(id), m, None).await {

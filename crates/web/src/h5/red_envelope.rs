@@ -152,9 +152,8 @@ pub async fn claim_now(
     v: Visit,
 ) -> Response {
     let back = base(&v, id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "red_envelope").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "red_envelope", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     let r = match claim(&s.db, v.tenant, id, m).await {

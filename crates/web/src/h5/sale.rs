@@ -217,9 +217,8 @@ pub async fn buy(
         Err(r) => return r,
     };
     let back = sale_path(&v, sale.flash_sale_id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "flash_sale").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "flash_sale", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     let quantity = match f.quantity.as_deref().map(str::trim) {

@@ -176,9 +176,8 @@ pub async fn open(
     v: Visit,
 ) -> Response {
     let back = offer_path(&v, id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "group_buy").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "group_buy", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     match team::open(&s.db, v.tenant, GroupBuyId(id), m).await {
@@ -290,9 +289,8 @@ pub async fn join(
     v: Visit,
 ) -> Response {
     let back = team_path(&v, id);
-    let m = match super::landing::taking_part(&s, &v, &headers, "group_buy").await {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to(&back).into_response(),
+    let m = match super::landing::taker(&s, &v, &headers, "group_buy", &back).await {
+        Ok(m) => m,
         Err(r) => return r,
     };
     let r = match team::join(&s.db, v.tenant, TeamId(id), m).await {
