@@ -195,7 +195,11 @@ async fn racing_draws_keep_stock_budget_and_limits_and_the_record_recomputes_fro
         // Tampering is caught.
         let mut seed = r.clone();
         seed.seed = Some("0".repeat(64));
-        assert!(matches!(check(&seed), Checked::Unfair(_)));
+        assert_eq!(
+            check(&seed),
+            Checked::Unfair("the seed does not hash to the published commitment".into()),
+            "a tampered seed is named as such"
+        );
         let mut outcome = r.clone();
         let first = outcome
             .events

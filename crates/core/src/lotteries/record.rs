@@ -105,6 +105,11 @@ pub fn check(r: &LotteryRecord) -> Checked {
         Err(e) => return Checked::Unfair(format!("the rules are not valid: {e:?}")),
     };
     let lottery = LotteryId(r.lottery_id);
+    // The seed itself first: a tampered seed is named as such, not by the first ticket it
+    // changes.
+    if let Err(e) = verify(&rules, lottery, seed, &r.commitment, &[]) {
+        return Checked::Unfair(e.to_string());
+    }
     let tier = |v: Option<i64>| v.and_then(|t| usize::try_from(t).ok());
     let mut steps = Vec::with_capacity(r.events.len());
     let (mut draws, mut upgrades) = (0, 0);
