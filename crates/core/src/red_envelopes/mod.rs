@@ -192,3 +192,68 @@ pub async fn opened(
         in_group,
     })
 }
+
+/// An envelope member `m` may still open now, as their page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFor {
+    /// The send (its page is `/h/{tenant}/re/{send}`).
+    pub send: i64,
+    /// The plan's name.
+    pub name: String,
+    /// What the envelope holds, fen.
+    pub total_fen: i64,
+    /// Shares not claimed yet.
+    pub left: i64,
+    /// Opened at, unix ms.
+    pub at_ms: i64,
+}
+
+/// The envelopes open now in groups member `m` is in, with shares left and none of them the
+/// member's, newest first, at most `limit` (read only; a rush may take the last share
+/// meanwhile). A few queries: the member's groups, the plans, then each plan with an envelope
+/// that may be open.
+pub async fn open_for(db: &Db, t: TenantId, m: MemberId, limit: usize) -> Result<Vec<OpenFor>> {
+    let groups: Vec<i64> = group::groups_of_member(db, t, m)
+        .await?
+        .into_iter()
+        .map(|g| g.group_id)
+        .collect();
+    if groups.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    let mut out = Vec::new();
+    for p in list(db, t).await? {
+        let reaches = p.group_ids.iter().any(|g| groups.contains(&g.0));
+        let started = p.at_ms.first().is_some_and(|a| *a <= now);
+        if !reaches || !started || p.claimed_shares >= p.sends * p.count {
+            continue;
+        }
+        for s in repo::sends(db, t, p.red_envelope_plan_id).await? {
+            if s.at_ms <= now && s.claimed < s.share_count && groups.contains(&s.group_id) {
+                out.push((p.name.clone(), s));
+            }
+        }
+    }
+    out.sort_by_key(|(_, s)| std::cmp::Reverse((s.at_ms, s.red_envelope_send_id)));
+    let mut open = Vec::new();
+    for (name, s) in out {
+        if open.len() >= limit {
+            break;
+        }
+        let mine = repo::shares_of_send(db, t, s.red_envelope_send_id)
+            .await?
+            .iter()
+            .any(|x| x.member_id == Some(m.0));
+        if !mine {
+            open.push(OpenFor {
+                send: s.red_envelope_send_id,
+                name,
+                total_fen: s.total_fen,
+                left: s.share_count - s.claimed,
+                at_ms: s.at_ms,
+            });
+        }
+    }
+    Ok(open)
+}

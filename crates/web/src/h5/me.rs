@@ -29,6 +29,22 @@ pub struct ProgramCard {
     pub rewards: Vec<RewardLine>,
 }
 
+/// One line of the "happening now" list: a promotion open now, or the member's own team or
+/// bargain in one.
+pub struct Happening {
+    /// Its member page.
+    pub href: String,
+    /// What it is: name and kind.
+    pub title: String,
+    /// One line on where it stands for the member.
+    pub detail: String,
+    /// The member's own (their team, their bargain).
+    pub mine: bool,
+}
+
+/// At most this many red envelopes are listed (the newest).
+const ENVELOPES_LISTED: usize = 5;
+
 /// A reward as the member reads it.
 pub struct RewardLine {
     /// Why.
@@ -52,6 +68,8 @@ struct MePage {
     wallet: (String, String),
     /// The member's coupons: (offer page, name, what it gives, code, used).
     coupons: Vec<(String, String, String, String, bool)>,
+    /// What is open now for the member, their own first.
+    happening: Vec<Happening>,
 }
 
 /// GET /h/{tenant}/m/{token}: opens a signed member link; a refused link gets a page saying
@@ -184,8 +202,10 @@ async fn render_me(
         format!("/h/{}/w", v.slug),
         quanzi_domain::Fen(held).yuan_string(),
     );
+    let held = quanzi_core::offers::of_member(&s.db, v.tenant, m).await?;
+    let happening = happening(s, v, m, &held).await?;
     let mut coupons = Vec::new();
-    for g in quanzi_core::offers::of_member(&s.db, v.tenant, m).await? {
+    for g in held {
         let Some(code) = g.code else { continue };
         let o = quanzi_core::offers::get(&s.db, v.tenant, g.offer_id).await?;
         let gives = format!(
@@ -197,6 +217,7 @@ async fn render_me(
         coupons.push((href, o.name, gives, code, g.used_at_ms.is_some()));
     }
     let page = MePage {
+        happening,
         coupons,
         wallet,
         p: v.chrome(text::t(v.lang, "me.title")),
@@ -206,6 +227,129 @@ async fn render_me(
         sales,
     };
     Ok(page_html(page))
+}
+
+/// What is open now for member `m` (holding coupons `held`): their open teams and bargains,
+/// then the lotteries, group buys, bargains, coupons they may still take and the red
+/// envelopes of their groups. A query per list, and one per open lottery, group buy and
+/// bargain for the member's own part in it.
+async fn happening(
+    s: &AppState,
+    v: &Visit,
+    m: quanzi_domain::MemberId,
+    held: &[quanzi_core::views::OfferGrant],
+) -> quanzi_core::Result<Vec<Happening>> {
+    use quanzi_domain::Fen;
+    let t = |k: &str| text::t(v.lang, k);
+    let yuan = |f: i64| Fen(f).yuan_string();
+    let now = quanzi_core::read::now_ms();
+    // The kind beside the name, unless the name says it already (e.g. "三人团 · 葡萄").
+    let named = |name: &str, kind: &str, first: bool| match (name.contains(kind), first) {
+        (true, _) => name.to_string(),
+        (false, true) => format!("{kind} · {name}"),
+        (false, false) => format!("{name} · {kind}"),
+    };
+    let (mut mine, mut open) = (Vec::new(), Vec::new());
+    for l in quanzi_core::lotteries::list(&s.db, &s.server, v.tenant).await? {
+        if l.status != "open" {
+            continue;
+        }
+        let drawn = quanzi_core::lotteries::events_of(&s.db, v.tenant, l.lottery_id, m)
+            .await?
+            .iter()
+            .filter(|e| e.kind == "draw")
+            .count();
+        let left = i64::from(l.draws_per_member) - i64::try_from(drawn).unwrap_or(i64::MAX);
+        open.push(Happening {
+            href: format!("/h/{}/l/{}", v.slug, l.lottery_id.0),
+            title: named(&l.name, t("now.lottery"), false),
+            detail: t("now.draws_left").replace("{n}", &left.max(0).to_string()),
+            mine: false,
+        });
+    }
+    for g in quanzi_core::group_buys::list(&s.db, v.tenant).await? {
+        let teams = quanzi_core::group_buys::teams_of(&s.db, v.tenant, g.group_buy_id, m).await?;
+        for team in teams.iter().filter(|x| {
+            x.state == quanzi_domain::group_buy::TeamState::Open && x.deadline_at_ms > now
+        }) {
+            mine.push(Happening {
+                href: format!("/h/{}/t/{}", v.slug, team.team_id.0),
+                title: format!("{} · {}", t("gb.my_teams"), g.product_name),
+                detail: t("team.need").replace("{n}", &team.places_left.to_string()),
+                mine: true,
+            });
+        }
+        if g.left == Some(0) {
+            continue;
+        }
+        open.push(Happening {
+            href: format!("/h/{}/gb/{}", v.slug, g.group_buy_id.0),
+            title: named(
+                &g.product_name,
+                &t("now.team_of").replace("{n}", &g.team_size.to_string()),
+                true,
+            ),
+            detail: format!("{} ¥{}", t("gb.team_price"), yuan(g.team_price_fen)),
+            mine: false,
+        });
+    }
+    for b in quanzi_core::bargains::list(&s.db, v.tenant).await? {
+        let run = quanzi_core::bargains::run_of(&s.db, v.tenant, b.bargain_id, m).await?;
+        if let Some(r) = run.filter(|r| r.bought_at_ms.is_none() && r.expires_at_ms > now) {
+            mine.push(Happening {
+                href: format!("/h/{}/bk/{}", v.slug, r.bargain_run_id.0),
+                title: format!("{} · {}", t("now.my_bargain"), b.product_name),
+                detail: format!("{} ¥{}", t("bargain.now"), yuan(r.price_fen)),
+                mine: true,
+            });
+        }
+        if b.left == Some(0) {
+            continue;
+        }
+        open.push(Happening {
+            href: format!("/h/{}/bg/{}", v.slug, b.bargain_id.0),
+            title: named(&b.product_name, t("bargain.kicker"), true),
+            detail: format!(
+                "{} ¥{} · {} ¥{}",
+                t("bargain.start"),
+                yuan(b.start_price_fen),
+                t("bargain.floor"),
+                yuan(b.floor_price_fen)
+            ),
+            mine: false,
+        });
+    }
+    for o in quanzi_core::offers::list(&s.db, v.tenant).await? {
+        if o.kind != quanzi_domain::wallet::OfferKind::Coupon {
+            continue;
+        }
+        let n = held.iter().filter(|g| g.offer_id == o.offer_id).count();
+        if quanzi_core::offers::standing(&o, n).is_some() {
+            continue;
+        }
+        open.push(Happening {
+            href: format!("/h/{}/o/{}", v.slug, o.offer_id.0),
+            title: o.name.clone(),
+            detail: format!("{} · {}", super::offer::reward(v.lang, &o), t("of.claim")),
+            mine: false,
+        });
+    }
+    let envelopes =
+        quanzi_core::red_envelopes::open_for(&s.db, v.tenant, m, ENVELOPES_LISTED).await?;
+    for e in envelopes {
+        open.push(Happening {
+            href: format!("/h/{}/re/{}", v.slug, e.send),
+            title: named(&e.name, t("re.title"), false),
+            detail: format!(
+                "¥{} · {}",
+                yuan(e.total_fen),
+                t("now.shares_left").replace("{n}", &e.left.to_string())
+            ),
+            mine: false,
+        });
+    }
+    mine.append(&mut open);
+    Ok(mine)
 }
 
 /// GET /h/{tenant}/r/{program}/{token}: a friend arrives through a member's share link; the

@@ -149,6 +149,18 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("cause.order", "好友首单", "A friend's first order"),
     ("cause.first_order", "首单奖励", "First-order reward"),
     ("lang.switch", "English", "中文"),
+    ("now.title", "正在进行", "Happening now"),
+    (
+        "now.none",
+        "眼下没有进行中的活动。",
+        "Nothing is running right now.",
+    ),
+    ("now.lottery", "抽奖", "Lottery"),
+    ("now.draws_left", "剩余 {n} 次", "{n} draws left"),
+    ("now.team_of", "{n}人团", "Team of {n}"),
+    ("now.my_bargain", "我的砍价", "My bargain"),
+    ("now.shares_left", "剩 {n} 个", "{n} left"),
+    ("now.mine", "我的", "Mine"),
 ];
 
 /// The string `key` in `lang`; the key itself when unknown (a test keeps that from happening).
