@@ -31,9 +31,11 @@ pub struct Bargain {
     pub created_at_ms: i64,
     /// Changed.
     pub updated_at_ms: i64,
+    /// When the operator closed it (no new run).
+    pub closed_at_ms: Option<i64>,
 }
 
-const COLS: &str = "bargain_id, product_name, start_price_fen, floor_price_fen, cuts_to_floor, hours, stock, taken, created_at_ms, updated_at_ms";
+const COLS: &str = "bargain_id, product_name, start_price_fen, floor_price_fen, cuts_to_floor, hours, stock, taken, created_at_ms, updated_at_ms, closed_at_ms";
 
 /// Creates an offer.
 pub async fn create(tx: &mut Tx, t: TenantId, b: &NewBargain, now: i64) -> Result<Bargain> {
@@ -65,6 +67,15 @@ pub async fn list(db: &Db, t: TenantId) -> Result<Vec<Bargain>> {
         "select {COLS} from bargain where tenant_id = $1 order by bargain_id desc limit 500"
     );
     on_pool!(db, p => sqlx::query_as::<_, Bargain>(sqlx::AssertSqlSafe(sql)).bind(t.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Closes an offer: no new run (those open run to their expiry); `false` when it is not the
+/// tenant's.
+pub async fn close(db: &Db, t: TenantId, id: BargainId, now: i64) -> Result<bool> {
+    let n = on_pool!(db, p => sqlx::query("update bargain set closed_at_ms = coalesce(closed_at_ms, $3), updated_at_ms = $3
+        where tenant_id = $1 and bargain_id = $2")
+        .bind(t.0).bind(id.0).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Takes one unit of the offer's stock for a purchase; `false` when none is left.

@@ -34,9 +34,11 @@ pub struct GroupBuy {
     pub created_at_ms: i64,
     /// Changed.
     pub updated_at_ms: i64,
+    /// When the operator closed it (no new team).
+    pub closed_at_ms: Option<i64>,
 }
 
-const GB_COLS: &str = "group_buy_id, product_name, price_fen, team_price_fen, team_size, hours, stock, taken, allow_virtual, created_at_ms, updated_at_ms";
+const GB_COLS: &str = "group_buy_id, product_name, price_fen, team_price_fen, team_size, hours, stock, taken, allow_virtual, created_at_ms, updated_at_ms, closed_at_ms";
 
 /// Creates a group buy.
 pub async fn create(tx: &mut Tx, t: TenantId, g: &NewGroupBuy, now: i64) -> Result<GroupBuy> {
@@ -68,6 +70,15 @@ pub async fn list(db: &Db, t: TenantId) -> Result<Vec<GroupBuy>> {
         "select {GB_COLS} from group_buy where tenant_id = $1 order by group_buy_id desc limit 500"
     );
     on_pool!(db, p => sqlx::query_as::<_, GroupBuy>(sqlx::AssertSqlSafe(sql)).bind(t.0).fetch_all(p).await.map_err(Into::into))
+}
+
+/// Closes a group buy: no new team (those open run to their deadline); `false` when it is
+/// not the tenant's.
+pub async fn close(db: &Db, t: TenantId, id: GroupBuyId, now: i64) -> Result<bool> {
+    let n = on_pool!(db, p => sqlx::query("update group_buy set closed_at_ms = coalesce(closed_at_ms, $3), updated_at_ms = $3
+        where tenant_id = $1 and group_buy_id = $2")
+        .bind(t.0).bind(id.0).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Takes one unit of the group buy's stock for a hold (counted even without a stock, refused

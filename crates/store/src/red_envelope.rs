@@ -30,9 +30,11 @@ pub struct Plan {
     pub committed_fen: i64,
     /// Created.
     pub created_at_ms: i64,
+    /// When the operator closed it (envelopes not open by then never open).
+    pub closed_at_ms: Option<i64>,
 }
 
-const PLAN_COLS: &str = "red_envelope_plan_id, name, group_ids, at_ms, total_fen, share_count, split, budget_fen, committed_fen, created_at_ms";
+const PLAN_COLS: &str = "red_envelope_plan_id, name, group_ids, at_ms, total_fen, share_count, split, budget_fen, committed_fen, created_at_ms, closed_at_ms";
 
 /// One envelope of a plan: a group, a time, its total split into shares.
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
@@ -194,6 +196,15 @@ pub async fn get(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<Option<P
         .fetch_optional(p).await.map_err(Into::into))
 }
 
+/// Closes a plan at `now` (its sends not open by then never open); `false` when it is not the
+/// tenant's.
+pub async fn close(db: &Db, t: TenantId, id: RedEnvelopePlanId, now: i64) -> Result<bool> {
+    let n = on_pool!(db, p => sqlx::query("update red_envelope_plan set closed_at_ms = coalesce(closed_at_ms, $3)
+        where tenant_id = $1 and red_envelope_plan_id = $2")
+        .bind(t.0).bind(id.0).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// The tenant's plans, newest first.
 pub async fn list(db: &Db, t: TenantId) -> Result<Vec<Plan>> {
     let sql = format!(
@@ -292,6 +303,8 @@ pub enum Claim {
     AllClaimed,
     /// The member is not in the send's group now.
     NotInGroup,
+    /// Its plan was closed before it opened.
+    Cancelled,
 }
 
 /// Member `m` claims the next share of `send` at `now`. The send's `claimed` is raised by a
@@ -302,12 +315,17 @@ pub async fn claim(tx: &mut Tx, t: TenantId, send: i64, m: MemberId, now: i64) -
     if let Some(s) = share_of_tx(tx, t, send, m).await? {
         return Ok(Claim::Again(s));
     }
-    let group: Option<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(
-        "select group_id, at_ms from red_envelope_send where tenant_id = $1 and red_envelope_send_id = $2")
+    let group: Option<(i64, i64, Option<i64>)> = on_tx!(tx, c => sqlx::query_as(
+        "select s.group_id, s.at_ms, p.closed_at_ms from red_envelope_send s join red_envelope_plan p
+           on p.tenant_id = s.tenant_id and p.red_envelope_plan_id = s.red_envelope_plan_id
+         where s.tenant_id = $1 and s.red_envelope_send_id = $2")
         .bind(t.0).bind(send).fetch_optional(c).await)?;
-    let Some((group, at_ms)) = group else {
+    let Some((group, at_ms, closed)) = group else {
         return Ok(Claim::AllClaimed);
     };
+    if closed.is_some_and(|c| at_ms > c) {
+        return Ok(Claim::Cancelled);
+    }
     if now < at_ms {
         return Ok(Claim::NotOpen);
     }

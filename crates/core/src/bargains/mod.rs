@@ -67,6 +67,8 @@ pub enum Opened {
     Again(BargainRun),
     /// The offer's stock is sold; nothing was written.
     SoldOut,
+    /// The operator closed the offer: no new bargain; nothing was written.
+    Closed,
 }
 
 /// Opens member `m`'s bargain of offer `id`, or answers the one they opened before (one per
@@ -76,6 +78,9 @@ pub async fn open(db: &Db, t: TenantId, id: BargainId, m: MemberId) -> Result<Op
     crate::members::get(db, t, m).await?;
     if let Some(r) = repo::run_of(db, t, id, m).await? {
         return Ok(Opened::Again(r.into()));
+    }
+    if b.closed_at_ms.is_some() {
+        return Ok(Opened::Closed);
     }
     if b.stock.is_some_and(|s| b.taken >= s) {
         return Ok(Opened::SoldOut);
@@ -92,6 +97,14 @@ pub async fn open(db: &Db, t: TenantId, id: BargainId, m: MemberId) -> Result<Op
             .map(|r| Opened::Again(r.into()))
             .ok_or(CoreError::NotFound("bargain run")),
     }
+}
+
+/// Closes an offer: no new bargain (those open run to their expiry).
+pub async fn close(db: &Db, t: TenantId, id: BargainId) -> Result<Bargain> {
+    if !repo::close(db, t, id, now_ms()).await? {
+        return Err(CoreError::NotFound("bargain"));
+    }
+    get(db, t, id).await
 }
 
 /// A member's bargain as stored, or not found.

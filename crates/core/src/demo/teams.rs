@@ -79,7 +79,7 @@ async fn bargain(db: &Db, t: TenantId, people: &[MemberId]) -> Result<()> {
     for (owner, friends) in [(0, 5), (6, 3), (10, 1)] {
         let run = match bargains::open(db, t, offer.bargain_id, people[owner]).await? {
             Opened::New(r) | Opened::Again(r) => r,
-            Opened::SoldOut => return Ok(()),
+            Opened::SoldOut | Opened::Closed => return Ok(()),
         };
         for f in &people[owner + 1..=owner + friends] {
             if let Cut::Refused(_) = cut(db, t, run.bargain_run_id, *f).await? {

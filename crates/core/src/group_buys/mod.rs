@@ -33,6 +33,14 @@ pub(crate) async fn row(db: &Db, t: TenantId, id: GroupBuyId) -> Result<repo::Gr
         .ok_or(CoreError::NotFound("group buy"))
 }
 
+/// Closes a group buy: no new team (those open run to their deadline).
+pub async fn close(db: &Db, t: TenantId, id: GroupBuyId) -> Result<GroupBuy> {
+    if !repo::close(db, t, id, now_ms()).await? {
+        return Err(CoreError::NotFound("group buy"));
+    }
+    get(db, t, id).await
+}
+
 /// A group buy.
 pub async fn get(db: &Db, t: TenantId, id: GroupBuyId) -> Result<GroupBuy> {
     Ok(row(db, t, id).await?.into())

@@ -24,7 +24,7 @@ pub enum Refusal {
     Full,
     /// The member is in the team already.
     AlreadyIn,
-    /// The team failed, or its deadline passed.
+    /// The team failed, or its deadline passed; or the group buy was closed (no new team).
     Closed,
     /// The group buy's stock is all held or sold.
     SoldOut,
@@ -66,7 +66,11 @@ pub async fn open(db: &Db, t: TenantId, g: GroupBuyId, m: MemberId) -> Result<Ou
     let gb = super::row(db, t, g).await?;
     crate::members::get(db, t, m).await?;
     let now = now_ms();
-    if let Some(team) = repo::open_team_of(db, t, g, m).await? {
+    let leading = repo::open_team_of(db, t, g, m).await?;
+    if gb.closed_at_ms.is_some() && leading.is_none() {
+        return Ok(Outcome::Refused(Refusal::Closed));
+    }
+    if let Some(team) = leading {
         let team = super::settle_if_due(db, t, team, now).await?;
         if team.state == TeamState::Open.as_str() {
             return Ok(Outcome::Again(super::detail(db, t, team).await?));

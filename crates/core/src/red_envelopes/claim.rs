@@ -19,6 +19,8 @@ pub enum ClaimRefusal {
     AllClaimed,
     /// The member is not in the envelope's group (不在本群).
     NotInGroup,
+    /// Its plan was closed before it opened (已取消).
+    Cancelled,
 }
 
 impl ClaimRefusal {
@@ -28,6 +30,7 @@ impl ClaimRefusal {
             ClaimRefusal::NotOpen => "not_open",
             ClaimRefusal::AllClaimed => "all_claimed",
             ClaimRefusal::NotInGroup => "not_in_group",
+            ClaimRefusal::Cancelled => "cancelled",
         }
     }
 }
@@ -70,6 +73,7 @@ pub async fn claim(db: &Db, t: TenantId, send: i64, m: MemberId) -> Result<Claim
         Claim::NotOpen => Claimed::Refused(ClaimRefusal::NotOpen),
         Claim::AllClaimed => Claimed::Refused(ClaimRefusal::AllClaimed),
         Claim::NotInGroup => Claimed::Refused(ClaimRefusal::NotInGroup),
+        Claim::Cancelled => Claimed::Refused(ClaimRefusal::Cancelled),
     })
 }
 

@@ -108,6 +108,14 @@ pub async fn plan(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<RedEnve
     Ok(RedEnvelopePlan::of(row, f))
 }
 
+/// Closes a plan: its envelopes not open yet never open (those open stay to be grabbed).
+pub async fn close(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<RedEnvelopePlanDetail> {
+    if !repo::close(db, t, id, now_ms()).await? {
+        return Err(CoreError::NotFound("red-envelope plan"));
+    }
+    get(db, t, id).await
+}
+
 /// A plan with every send and share: the record of who received what.
 pub async fn get(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<RedEnvelopePlanDetail> {
     let plan = plan(db, t, id).await?;
@@ -127,7 +135,7 @@ pub async fn get(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<RedEnvel
         .into_iter()
         .map(|s| {
             let shares = by_send.remove(&s.red_envelope_send_id).unwrap_or_default();
-            RedEnvelopeSend::of(s, shares, now)
+            RedEnvelopeSend::of(s, shares, now, plan.closed_at_ms)
         })
         .collect();
     Ok(RedEnvelopePlanDetail { plan, sends })
@@ -179,7 +187,7 @@ pub async fn opened(
             RedEnvelopeShare::of(s, name)
         })
         .collect();
-    let send = RedEnvelopeSend::of(row, shares, now_ms());
+    let send = RedEnvelopeSend::of(row, shares, now_ms(), plan.closed_at_ms);
     let mine = send
         .shares
         .iter()
@@ -230,7 +238,12 @@ pub async fn open_for(db: &Db, t: TenantId, m: MemberId, limit: usize) -> Result
             continue;
         }
         for s in repo::sends(db, t, p.red_envelope_plan_id).await? {
-            if s.at_ms <= now && s.claimed < s.share_count && groups.contains(&s.group_id) {
+            let cancelled = p.closed_at_ms.is_some_and(|c| s.at_ms > c);
+            if s.at_ms <= now
+                && !cancelled
+                && s.claimed < s.share_count
+                && groups.contains(&s.group_id)
+            {
                 out.push((p.name.clone(), s));
             }
         }

@@ -16,12 +16,23 @@ pub enum SendStatus {
     Open,
     /// Every share was claimed (已抢完).
     AllClaimed,
+    /// Its plan was closed before it opened: it never opens (已取消).
+    Cancelled,
 }
 
 impl SendStatus {
-    /// The status of a send with `claimed` of `count` shares, opening at `at_ms`, at `now`.
-    pub fn at(at_ms: i64, claimed: i64, count: i64, now: i64) -> SendStatus {
-        if now < at_ms {
+    /// The status of a send with `claimed` of `count` shares, opening at `at_ms`, at `now`,
+    /// of a plan closed at `closed_at_ms` if it was.
+    pub fn at(
+        at_ms: i64,
+        claimed: i64,
+        count: i64,
+        now: i64,
+        closed_at_ms: Option<i64>,
+    ) -> SendStatus {
+        if closed_at_ms.is_some_and(|c| at_ms > c) {
+            SendStatus::Cancelled
+        } else if now < at_ms {
             SendStatus::Scheduled
         } else if claimed >= count {
             SendStatus::AllClaimed
@@ -67,6 +78,8 @@ pub struct RedEnvelopePlan {
     pub paid_fen: i64,
     /// Created.
     pub created_at_ms: i64,
+    /// When the operator closed it: envelopes not open by then never open.
+    pub closed_at_ms: Option<i64>,
 }
 
 impl RedEnvelopePlan {
@@ -83,6 +96,7 @@ impl RedEnvelopePlan {
             budget_fen,
             committed_fen,
             created_at_ms,
+            closed_at_ms,
         } = row;
         let group_ids: Vec<GroupId> = serde_json::from_str(&group_ids).unwrap_or_default();
         let at_ms: Vec<i64> = serde_json::from_str(&at_ms).unwrap_or_default();
@@ -104,6 +118,7 @@ impl RedEnvelopePlan {
             paid_shares,
             paid_fen,
             created_at_ms,
+            closed_at_ms,
         }
     }
 }
@@ -194,12 +209,14 @@ pub struct RedEnvelopeSend {
 }
 
 impl RedEnvelopeSend {
-    /// The view of a stored send at `now` with its shares; the best luck is marked once every
-    /// share of a random envelope is claimed.
+    /// The view of a stored send at `now` with its shares, of a plan closed at
+    /// `closed_at_ms` if it was; the best luck is marked once every share of a random
+    /// envelope is claimed.
     pub fn of(
         row: quanzi_store::red_envelope::Send,
         mut shares: Vec<RedEnvelopeShare>,
         now: i64,
+        closed_at_ms: Option<i64>,
     ) -> Self {
         let quanzi_store::red_envelope::Send {
             red_envelope_send_id,
@@ -214,7 +231,7 @@ impl RedEnvelopeSend {
             claimed_fen,
         } = row;
         let split = Split::parse(&split).unwrap_or(Split::Random);
-        let status = SendStatus::at(at_ms, claimed, share_count, now);
+        let status = SendStatus::at(at_ms, claimed, share_count, now, closed_at_ms);
         if split == Split::Random && status == SendStatus::AllClaimed {
             mark_best_luck(&mut shares);
         }

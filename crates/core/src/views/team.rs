@@ -37,6 +37,8 @@ pub struct GroupBuy {
     pub created_at_ms: i64,
     /// Changed.
     pub updated_at_ms: i64,
+    /// When the operator closed it: nothing new opens (what is under way runs its course).
+    pub closed_at_ms: Option<i64>,
 }
 
 impl From<quanzi_store::group_buy::GroupBuy> for GroupBuy {
@@ -53,6 +55,7 @@ impl From<quanzi_store::group_buy::GroupBuy> for GroupBuy {
             allow_virtual,
             created_at_ms,
             updated_at_ms,
+            closed_at_ms,
         } = row;
         GroupBuy {
             group_buy_id: GroupBuyId(group_buy_id),
@@ -67,6 +70,7 @@ impl From<quanzi_store::group_buy::GroupBuy> for GroupBuy {
             allow_virtual,
             created_at_ms,
             updated_at_ms,
+            closed_at_ms,
         }
     }
 }
@@ -210,6 +214,8 @@ pub struct Bargain {
     pub created_at_ms: i64,
     /// Changed.
     pub updated_at_ms: i64,
+    /// When the operator closed it: nothing new opens (what is under way runs its course).
+    pub closed_at_ms: Option<i64>,
 }
 
 impl From<quanzi_store::bargain::Bargain> for Bargain {
@@ -225,6 +231,7 @@ impl From<quanzi_store::bargain::Bargain> for Bargain {
             taken,
             created_at_ms,
             updated_at_ms,
+            closed_at_ms,
         } = row;
         Bargain {
             bargain_id: BargainId(bargain_id),
@@ -238,6 +245,7 @@ impl From<quanzi_store::bargain::Bargain> for Bargain {
             left: stock.map(|s| (s - taken).max(0)),
             created_at_ms,
             updated_at_ms,
+            closed_at_ms,
         }
     }
 }

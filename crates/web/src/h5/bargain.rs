@@ -151,6 +151,7 @@ pub async fn open(
         }
         Ok(Opened::Again(r)) => Redirect::to(&run_path(&v, r.bargain_run_id.0)).into_response(),
         Ok(Opened::SoldOut) => Redirect::to(&format!("{back}?r=sold_out")).into_response(),
+        Ok(Opened::Closed) => Redirect::to(&format!("{back}?r=closed")).into_response(),
         Err(e) => missing(&v, e),
     }
 }

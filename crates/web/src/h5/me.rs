@@ -279,7 +279,7 @@ async fn happening(
                 mine: true,
             });
         }
-        if g.left == Some(0) {
+        if g.left == Some(0) || g.closed_at_ms.is_some() {
             continue;
         }
         open.push(Happening {
@@ -303,7 +303,7 @@ async fn happening(
                 mine: true,
             });
         }
-        if b.left == Some(0) {
+        if b.left == Some(0) || b.closed_at_ms.is_some() {
             continue;
         }
         open.push(Happening {

@@ -38,7 +38,7 @@ struct EnvelopePage {
     name: String,
     kind: &'static str,
     from: String,
-    /// `got`, `not_open`, `all_claimed`, `not_in_group` or `open`.
+    /// `got`, `cancelled`, `not_open`, `all_claimed`, `not_in_group` or `open`.
     state: &'static str,
     /// "你抢到 ¥1.23", when the visitor holds a share.
     got: Option<String>,
@@ -88,6 +88,8 @@ async fn render(
     // A refusal just answered is said even to a visitor the page did not know before.
     let state = if e.mine.is_some() {
         "got"
+    } else if send.status == SendStatus::Cancelled {
+        "cancelled"
     } else if send.status == SendStatus::Scheduled {
         "not_open"
     } else if send.status == SendStatus::AllClaimed {

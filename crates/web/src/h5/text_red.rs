@@ -15,6 +15,12 @@ pub(super) const TEXT: &[(&str, &str, &str)] = &[
     ),
     ("re.paid", "已到账", "Paid to you"),
     ("re.not_open", "还没开始", "Not open yet"),
+    ("re.cancelled", "已取消", "Cancelled"),
+    (
+        "re.cancelled_hint",
+        "商家取消了这个红包。",
+        "The shop cancelled this red envelope.",
+    ),
     ("re.opens_at", "开抢时间", "Opens at"),
     ("re.all_claimed", "已抢完", "All taken"),
     (

@@ -12,6 +12,11 @@ pub(super) const TEXT: &[(&str, &str, &str)] = &[
     ),
     ("gb.left", "剩余", "Left"),
     ("gb.sold_out", "已被拼完", "All taken"),
+    (
+        "gb.closed",
+        "活动已结束，不能再开新团。",
+        "This group buy has ended: no new teams.",
+    ),
     ("gb.open", "开团", "Start a team"),
     ("gb.my_teams", "我的团", "My teams"),
     ("gb.view", "查看", "View"),
@@ -87,6 +92,16 @@ pub(super) const TEXT: &[(&str, &str, &str)] = &[
     ("bargain.open", "发起砍价", "Start bargaining"),
     ("bargain.mine", "查看我的砍价", "See my bargain"),
     ("bargain.sold_out", "已售罄", "Sold out"),
+    (
+        "bargain.closed",
+        "活动已结束，不能再发起砍价。",
+        "This bargain has ended: no new bargains.",
+    ),
+    (
+        "bargain.result.closed",
+        "活动已结束，不能再发起砍价。",
+        "This bargain has ended: no new bargains.",
+    ),
     ("bargain.now", "当前价", "Price now"),
     (
         "bargain.progress",

@@ -95,7 +95,24 @@ pub async fn open(
         Opened::New(run) => Ok((StatusCode::CREATED, Json(run))),
         Opened::Again(run) => Ok((StatusCode::OK, Json(run))),
         Opened::SoldOut => Err(refused(Refusal::SoldOut)),
+        Opened::Closed => Err(ApiError {
+            code: Code::Conflict,
+            fields: vec![FieldError::new("bargain_id", "closed")],
+            message: "the offer is closed".into(),
+        }),
     }
+}
+
+/// Close an offer: no member opens a new bargain (409 naming `bargain_id`); those open run
+/// to their expiry and may still be cut and bought.
+#[utoipa::path(post, path = "/api/v1/bargains/{id}/close", tag = "bargains", params(("id" = i64, Path, description = "Bargain offer id")),
+    responses((status = 200, body = Bargain), (status = 404, body = ErrorBody)))]
+pub async fn close(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath<BargainId>,
+) -> Result<Json<Bargain>, ApiError> {
+    Ok(Json(bargains::close(&s.db, c.write()?, id).await?))
 }
 
 /// Get a member's bargain with its offer and its cuts in order.
@@ -152,6 +169,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(get_one))
         .routes(routes!(open))
+        .routes(routes!(close))
         .routes(routes!(get_run))
         .routes(routes!(cuts))
         .routes(routes!(buy))

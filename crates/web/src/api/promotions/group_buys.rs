@@ -56,6 +56,18 @@ pub async fn get_one(
     Ok(Json(group_buys::get(&s.db, c.tenant, id).await?))
 }
 
+/// Close a group buy: no member opens a new team (409 `closed`); teams open run to their
+/// deadline, and may still be joined and completed.
+#[utoipa::path(post, path = "/api/v1/group-buys/{id}/close", tag = "group_buys", params(("id" = i64, Path, description = "Group buy id")),
+    responses((status = 200, body = GroupBuy), (status = 404, body = ErrorBody)))]
+pub async fn close(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath<GroupBuyId>,
+) -> Result<Json<GroupBuy>, ApiError> {
+    Ok(Json(group_buys::close(&s.db, c.write()?, id).await?))
+}
+
 /// A group buy's teams, newest first (teams past their deadline are settled within a
 /// minute; reading one settles it at once).
 #[utoipa::path(get, path = "/api/v1/group-buys/{id}/teams", tag = "group_buys", params(("id" = i64, Path, description = "Group buy id"), PageQuery),
@@ -174,6 +186,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(list, create))
         .routes(routes!(get_one))
+        .routes(routes!(close))
         .routes(routes!(teams, open))
         .routes(routes!(get_team))
         .routes(routes!(join))

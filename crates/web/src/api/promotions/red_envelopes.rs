@@ -120,11 +120,25 @@ pub async fn paid(
     Ok(Json(payout::mark_paid(&s.db, t, id, file).await?))
 }
 
+/// Close a plan: its envelopes not open yet never open (their pages say 已取消 and a claim is
+/// refused); envelopes open already stay to be grabbed and paid.
+#[utoipa::path(post, path = "/api/v1/red-envelope-plans/{id}/close", tag = "red_envelopes",
+    params(("id" = i64, Path, description = "Plan id")),
+    responses((status = 200, body = RedEnvelopePlanDetail), (status = 404, body = ErrorBody)))]
+pub async fn close(
+    State(s): State<AppState>,
+    c: Caller,
+    IdPath(id): IdPath<RedEnvelopePlanId>,
+) -> Result<Json<RedEnvelopePlanDetail>, ApiError> {
+    Ok(Json(red_envelopes::close(&s.db, c.write()?, id).await?))
+}
+
 /// Routes of this module, each with its OpenAPI path.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(list, create))
         .routes(routes!(get_one))
+        .routes(routes!(close))
         .routes(routes!(payouts))
         .routes(routes!(paid))
 }

@@ -313,13 +313,6 @@ pub struct CloseForm {
     csrf: String,
 }
 
-impl CloseForm {
-    /// The form's CSRF token.
-    pub fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// POST /ui/campaigns/lotteries/{id}/close: no more draws; the seed is published now.
 pub async fn close(
     State(s): State<AppState>,

@@ -64,6 +64,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/ui/campaigns/offers/{id}/close", post(offers::close))
         .route(
+            "/ui/campaigns/group-buys/{id}/close",
+            post(teams::close_group_buy),
+        )
+        .route(
+            "/ui/campaigns/bargains/{id}/close",
+            post(teams::close_bargain),
+        )
+        .route(
+            "/ui/campaigns/red-envelopes/{id}/close",
+            post(teams::close_plan),
+        )
+        .route(
             "/ui/campaigns/red-envelopes/new",
             get(new_form::<RedEnvelopeForm>).post(create::<RedEnvelopeForm>),
         )

@@ -6,15 +6,13 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
 use quanzi_core::views::Offer;
-use quanzi_core::{CoreError, Result, offers};
+use quanzi_core::{Result, offers};
 use quanzi_domain::wallet::{OfferKind, OfferReward};
 use quanzi_domain::{OfferId, TenantId};
 
-use super::super::form::{refusal, refused, see_other};
 use super::super::format::{thousands, yuan};
-use super::super::{Layout, UiUser, server_error};
-use super::lottery::CloseForm;
-use super::not_found;
+use super::super::{Layout, UiUser};
+use super::teams::{CloseForm, closing};
 use crate::AppState;
 use crate::api::IdPath;
 
@@ -98,12 +96,9 @@ pub async fn close(
     IdPath(id): IdPath<OfferId>,
     Form(f): Form<CloseForm>,
 ) -> Response {
-    if let Some(why) = refusal(&u, f.csrf(), u.perms().write, "correct.forbidden") {
-        return refused(why);
-    }
-    match offers::close(&s.db, u.tenant(), id).await {
-        Ok(_) => see_other("/ui/campaigns#offers"),
-        Err(CoreError::NotFound(_)) => not_found(),
-        Err(e) => server_error(e),
-    }
+    let t = u.tenant();
+    closing(&u, &f, "offers", async {
+        offers::close(&s.db, t, id).await.map(drop)
+    })
+    .await
 }

@@ -1,17 +1,26 @@
 //! The campaigns overview's group buys, bargains and red-envelope plans: each with its
 //! results so far (teams by state, bargains opened and bought, envelopes grabbed and paid)
-//! and the member pages to post in the groups.
+//! and the member pages to post in the groups; and closing one (nothing new opens).
 
-use quanzi_core::{Result, bargains, group_buys, red_envelopes};
-use quanzi_domain::TenantId;
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+use quanzi_core::{CoreError, Result, bargains, group_buys, red_envelopes};
 use quanzi_domain::group_buy::TeamState;
+use quanzi_domain::{BargainId, GroupBuyId, RedEnvelopePlanId, TenantId};
+use serde::Deserialize;
 
-use super::super::Layout;
+use super::super::form::{refusal, refused, see_other};
 use super::super::format::{thousands, yuan};
+use super::super::{Layout, UiUser, server_error};
 use crate::AppState;
+use crate::api::IdPath;
 
 /// A group buy's row.
 pub(super) struct GroupBuyRow {
+    pub(super) id: i64,
+    /// Closed by the operator.
+    pub(super) closed: bool,
     pub(super) product: String,
     pub(super) prices: String,
     pub(super) size: i64,
@@ -22,6 +31,9 @@ pub(super) struct GroupBuyRow {
 
 /// A bargain's row.
 pub(super) struct BargainRow {
+    pub(super) id: i64,
+    /// Closed by the operator.
+    pub(super) closed: bool,
     pub(super) product: String,
     pub(super) prices: String,
     pub(super) opened: usize,
@@ -32,6 +44,9 @@ pub(super) struct BargainRow {
 
 /// A red-envelope plan's row.
 pub(super) struct EnvelopeRow {
+    pub(super) id: i64,
+    /// Closed by the operator.
+    pub(super) closed: bool,
     pub(super) name: String,
     pub(super) sends: i64,
     pub(super) per_send: String,
@@ -57,6 +72,8 @@ pub(super) async fn load(s: &AppState, l: &Layout, t: TenantId, slug: &str) -> R
         let tally = group_buys::tally(&s.db, t, g.group_buy_id).await?;
         let of = |st| tally.iter().filter(|x| x.0 == st).map(|x| x.1).sum::<i64>();
         group_buys_rows.push(GroupBuyRow {
+            id: g.group_buy_id.0,
+            closed: g.closed_at_ms.is_some(),
             product: g.product_name.clone(),
             prices: format!("{} → {}", yuan(g.price_fen), yuan(g.team_price_fen)),
             size: g.team_size,
@@ -72,6 +89,8 @@ pub(super) async fn load(s: &AppState, l: &Layout, t: TenantId, slug: &str) -> R
     for b in bargains::list(&s.db, t).await? {
         let runs = bargains::runs(&s.db, t, b.bargain_id).await?;
         bargain_rows.push(BargainRow {
+            id: b.bargain_id.0,
+            closed: b.closed_at_ms.is_some(),
             product: b.product_name.clone(),
             prices: format!("{} → {}", yuan(b.start_price_fen), yuan(b.floor_price_fen)),
             opened: runs.len(),
@@ -84,6 +103,8 @@ pub(super) async fn load(s: &AppState, l: &Layout, t: TenantId, slug: &str) -> R
     for p in red_envelopes::list(&s.db, t).await? {
         let detail = red_envelopes::get(&s.db, t, p.red_envelope_plan_id).await?;
         envelopes.push(EnvelopeRow {
+            id: p.red_envelope_plan_id.0,
+            closed: p.closed_at_ms.is_some(),
             name: p.name.clone(),
             sends: p.sends,
             per_send: format!("{} × {}", yuan(p.total_fen), p.count),
@@ -108,4 +129,70 @@ pub(super) async fn load(s: &AppState, l: &Layout, t: TenantId, slug: &str) -> R
         bargains: bargain_rows,
         envelopes,
     })
+}
+
+/// A close button's form.
+#[derive(Debug, Default, Deserialize)]
+pub struct CloseForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Runs `close` for the operator who may write, then back to the overview's `section`.
+pub(super) async fn closing<F: std::future::Future<Output = Result<()>>>(
+    u: &UiUser,
+    f: &CloseForm,
+    section: &str,
+    close: F,
+) -> Response {
+    if let Some(why) = refusal(u, &f.csrf, u.perms().write, "correct.forbidden") {
+        return refused(why);
+    }
+    match close.await {
+        Ok(()) => see_other(&format!("/ui/campaigns#{section}")),
+        Err(CoreError::NotFound(_)) => super::not_found(),
+        Err(e) => server_error(e),
+    }
+}
+
+/// POST /ui/campaigns/group-buys/{id}/close: no new team.
+pub async fn close_group_buy(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath<GroupBuyId>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    let t = u.tenant();
+    closing(&u, &f, "group-buys", async {
+        group_buys::close(&s.db, t, id).await.map(drop)
+    })
+    .await
+}
+
+/// POST /ui/campaigns/bargains/{id}/close: no new bargain.
+pub async fn close_bargain(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath<BargainId>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    let t = u.tenant();
+    closing(&u, &f, "bargains", async {
+        bargains::close(&s.db, t, id).await.map(drop)
+    })
+    .await
+}
+
+/// POST /ui/campaigns/red-envelopes/{id}/close: envelopes not open yet never open.
+pub async fn close_plan(
+    State(s): State<AppState>,
+    u: UiUser,
+    IdPath(id): IdPath<RedEnvelopePlanId>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    let t = u.tenant();
+    closing(&u, &f, "envelopes", async {
+        red_envelopes::close(&s.db, t, id).await.map(drop)
+    })
+    .await
 }
