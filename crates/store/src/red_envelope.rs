@@ -196,10 +196,13 @@ pub async fn get(db: &Db, t: TenantId, id: RedEnvelopePlanId) -> Result<Option<P
         .fetch_optional(p).await.map_err(Into::into))
 }
 
-/// Closes a plan at `now` (its sends not open by then never open); `false` when it is not the
-/// tenant's.
+/// Closes a plan at `now`: its sends not open by then never open, and what they held goes
+/// back to the budget (once, on the first close); `false` when it is not the tenant's.
 pub async fn close(db: &Db, t: TenantId, id: RedEnvelopePlanId, now: i64) -> Result<bool> {
-    let n = on_pool!(db, p => sqlx::query("update red_envelope_plan set closed_at_ms = coalesce(closed_at_ms, $3)
+    let n = on_pool!(db, p => sqlx::query("update red_envelope_plan set closed_at_ms = coalesce(closed_at_ms, $3),
+          committed_fen = committed_fen - case when closed_at_ms is null then
+            (select cast(coalesce(sum(s.total_fen), 0) as bigint) from red_envelope_send s
+             where s.tenant_id = $1 and s.red_envelope_plan_id = $2 and s.at_ms > $3) else 0 end
         where tenant_id = $1 and red_envelope_plan_id = $2")
         .bind(t.0).bind(id.0).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)

@@ -140,6 +140,20 @@ async fn closed_campaigns_open_nothing_new_and_what_is_under_way_runs_its_course
         .filter_map(|x| x["status"].as_str())
         .collect();
     assert_eq!(status, ["open", "cancelled"], "{closed}");
+    assert_eq!(
+        closed["plan"]["cost_fen"], 600,
+        "the cancelled envelope's ¥6 went back: {closed}"
+    );
+    let (_, again) = api(
+        Method::POST,
+        format!("/red-envelope-plans/{pid}/close"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        again["plan"]["cost_fen"], 600,
+        "a second close gives back nothing more"
+    );
     let sends: Vec<i64> = closed["sends"]
         .as_array()
         .unwrap()

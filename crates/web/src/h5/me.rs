@@ -284,12 +284,14 @@ async fn happening(
         }
         open.push(Happening {
             href: format!("/h/{}/gb/{}", v.slug, g.group_buy_id.0),
-            title: named(
-                &g.product_name,
-                &t("now.team_of").replace("{n}", &g.team_size.to_string()),
-                true,
+            // The kind leads the detail: product names often say it in their own words.
+            title: g.product_name.clone(),
+            detail: format!(
+                "{} · {} ¥{}",
+                t("now.team_of").replace("{n}", &g.team_size.to_string()),
+                t("gb.team_price"),
+                yuan(g.team_price_fen)
             ),
-            detail: format!("{} ¥{}", t("gb.team_price"), yuan(g.team_price_fen)),
             mine: false,
         });
     }
@@ -308,9 +310,10 @@ async fn happening(
         }
         open.push(Happening {
             href: format!("/h/{}/bg/{}", v.slug, b.bargain_id.0),
-            title: named(&b.product_name, t("bargain.kicker"), true),
+            title: b.product_name.clone(),
             detail: format!(
-                "{} ¥{} · {} ¥{}",
+                "{} · {} ¥{} · {} ¥{}",
+                t("bargain.kicker"),
                 t("bargain.start"),
                 yuan(b.start_price_fen),
                 t("bargain.floor"),
