@@ -242,10 +242,15 @@ pub async fn grants(db: &Db, t: TenantId, id: OfferId, limit: i64) -> Result<Vec
         .fetch_all(p).await.map_err(Into::into))
 }
 
-/// Each offer's use: (offer, grants used, the orders' total fen, members), every offer of the
-/// tenant that has a grant.
-pub async fn figures(db: &Db, t: TenantId) -> Result<Vec<(i64, i64, i64, i64)>> {
+/// Each offer's use: (offer, grants used, the orders' total fen, members), for every offer of
+/// the tenant that has a grant, or for `offer` alone.
+pub async fn figures(
+    db: &Db,
+    t: TenantId,
+    offer: Option<OfferId>,
+) -> Result<Vec<(i64, i64, i64, i64)>> {
     on_pool!(db, p => sqlx::query_as("select offer_id, count(used_at_ms), cast(coalesce(sum(order_fen), 0) as bigint),
-        count(distinct member_id) from offer_grant where tenant_id = $1 group by offer_id")
-        .bind(t.0).fetch_all(p).await.map_err(Into::into))
+        count(distinct member_id) from offer_grant where tenant_id = $1 and offer_id = coalesce($2, offer_id)
+        group by offer_id")
+        .bind(t.0).bind(offer.map(|o| o.0)).fetch_all(p).await.map_err(Into::into))
 }

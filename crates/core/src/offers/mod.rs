@@ -65,7 +65,7 @@ pub async fn create(db: &Db, t: TenantId, input: OfferInput) -> Result<Offer> {
 
 /// Every offer of the tenant with its figures, newest first.
 pub async fn list(db: &Db, t: TenantId) -> Result<Vec<Offer>> {
-    let figures = repo::figures(db, t).await?;
+    let figures = repo::figures(db, t, None).await?;
     Ok(repo::list(db, t)
         .await?
         .into_iter()
@@ -81,19 +81,21 @@ pub async fn get(db: &Db, t: TenantId, id: OfferId) -> Result<Offer> {
     let o = repo::get(db, t, id)
         .await?
         .ok_or(CoreError::NotFound("offer"))?;
-    let f = repo::figures(db, t)
-        .await?
-        .into_iter()
-        .find(|f| f.0 == id.0);
-    Ok(view(o, f))
+    with_figures(db, t, o).await
+}
+
+/// The view of stored offer `o` with its figures.
+async fn with_figures(db: &Db, t: TenantId, o: repo::Offer) -> Result<Offer> {
+    let f = repo::figures(db, t, Some(OfferId(o.offer_id))).await?;
+    Ok(view(o, f.first().copied()))
 }
 
 /// Closes an offer: no more grants (coupons held stay usable in their window).
 pub async fn close(db: &Db, t: TenantId, id: OfferId) -> Result<Offer> {
-    repo::close(db, t, id, now_ms())
+    let o = repo::close(db, t, id, now_ms())
         .await?
         .ok_or(CoreError::NotFound("offer"))?;
-    get(db, t, id).await
+    with_figures(db, t, o).await
 }
 
 /// An offer's latest grants (up to `limit`, 1–500), newest first.
@@ -108,7 +110,15 @@ pub async fn grants(db: &Db, t: TenantId, id: OfferId, limit: i64) -> Result<Vec
 
 /// A member's grants (coupons held, offers applied to their orders), newest first.
 pub async fn of_member(db: &Db, t: TenantId, m: MemberId) -> Result<Vec<OfferGrant>> {
+    crate::members::get(db, t, m).await?;
     Ok(crate::views::all(repo::of_member(db, t, m, None).await?))
+}
+
+/// What member `m` holds of offer `id`, newest first.
+pub async fn held(db: &Db, t: TenantId, id: OfferId, m: MemberId) -> Result<Vec<OfferGrant>> {
+    Ok(crate::views::all(
+        repo::of_member(db, t, m, Some(id)).await?,
+    ))
 }
 
 /// Applies spend-get offer `id` to member `m`'s order of `order_fen` with key `key`: once per
@@ -129,15 +139,20 @@ pub async fn apply(
     }
     e.or_ok(())?;
     let offer = offered(db, t, id, m, OfferKind::SpendGet).await?;
+    let now = now_ms();
     let grant = NewGrant {
         member: m,
         cause_key: key.trim(),
         code: None,
         order: Some((key.trim(), order_fen)),
     };
-    let now = now_ms();
-    if let Some(why) = refusal(&offer, now)
-        .or((order_fen < offer.threshold_fen).then_some(OfferRefusal::BelowThreshold))
+    if let Some(why) = window(
+        offer.closed_at_ms,
+        offer.valid_from_ms,
+        offer.valid_until_ms,
+        now,
+    )
+    .or((order_fen < offer.threshold_fen).then_some(OfferRefusal::BelowThreshold))
     {
         return again_or(db, t, id, &grant, why).await;
     }
@@ -159,26 +174,35 @@ pub async fn claim(
         e.or_ok(())?;
     }
     let offer = offered(db, t, id, m, OfferKind::Coupon).await?;
-    let held = repo::of_member(db, t, m, Some(id)).await?.len();
+    let held = held(db, t, id, m).await?.len();
     let key = key.map_or_else(
         || format!("member-{}-{}", m.0, held + 1),
         |k| k.trim().into(),
     );
     let now = now_ms();
+    let grant = NewGrant {
+        member: m,
+        cause_key: &key,
+        code: None,
+        order: None,
+    };
+    if let Some(why) = window(
+        offer.closed_at_ms,
+        offer.valid_from_ms,
+        offer.valid_until_ms,
+        now,
+    ) {
+        return again_or(db, t, id, &grant, why).await;
+    }
     let mut tries = 0;
     loop {
         tries += 1;
         let code = new_code()?;
-        let grant = NewGrant {
-            member: m,
-            cause_key: &key,
+        let coupon = NewGrant {
             code: Some(&code),
-            order: None,
+            ..grant.clone()
         };
-        if let Some(why) = refusal(&offer, now) {
-            return again_or(db, t, id, &grant, why).await;
-        }
-        match give(db, t, id, &grant, now).await {
+        match give(db, t, id, &coupon, now).await {
             // Another coupon has this code (one chance in a trillion): draw again.
             Err(CoreError::Store(StoreError::Conflict { constraint }))
                 if constraint == OFFER_GRANT_CODE && tries < 4 => {}
@@ -190,13 +214,9 @@ pub async fn claim(
 /// Why member holding `held` of offer `o` could not take one now, before anyone asks (a
 /// race may still refuse what this allows; never the other way round).
 pub fn standing(o: &Offer, held: usize) -> Option<OfferRefusal> {
-    let now = now_ms();
-    if o.closed_at_ms.is_some() {
-        Some(OfferRefusal::Closed)
-    } else if now < o.valid_from_ms {
-        Some(OfferRefusal::NotStarted)
-    } else if now >= o.valid_until_ms {
-        Some(OfferRefusal::Ended)
+    let closed = window(o.closed_at_ms, o.valid_from_ms, o.valid_until_ms, now_ms());
+    if closed.is_some() {
+        closed
     } else if o.stock.is_some_and(|s| o.taken >= s) {
         Some(OfferRefusal::SoldOut)
     } else if i64::try_from(held).unwrap_or(i64::MAX) >= o.per_member {
@@ -229,13 +249,14 @@ async fn offered(
     Ok(offer)
 }
 
-/// Why `offer` gives nothing at `now`, if it does not.
-fn refusal(offer: &repo::Offer, now: i64) -> Option<OfferRefusal> {
-    if offer.closed_at_ms.is_some() {
+/// Why an offer closed at `closed_at_ms` (if it was) with the window `from..until` gives
+/// nothing at `now`, if it does not.
+fn window(closed_at_ms: Option<i64>, from: i64, until: i64, now: i64) -> Option<OfferRefusal> {
+    if closed_at_ms.is_some() {
         Some(OfferRefusal::Closed)
-    } else if now < offer.valid_from_ms {
+    } else if now < from {
         Some(OfferRefusal::NotStarted)
-    } else if now >= offer.valid_until_ms {
+    } else if now >= until {
         Some(OfferRefusal::Ended)
     } else {
         None

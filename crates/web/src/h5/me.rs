@@ -203,18 +203,21 @@ async fn render_me(
         quanzi_domain::Fen(held).yuan_string(),
     );
     let held = quanzi_core::offers::of_member(&s.db, v.tenant, m).await?;
-    let happening = happening(s, v, m, &held).await?;
+    let offers = quanzi_core::offers::list(&s.db, v.tenant).await?;
+    let happening = happening(s, v, m, &held, &offers).await?;
     let mut coupons = Vec::new();
     for g in held {
         let Some(code) = g.code else { continue };
-        let o = quanzi_core::offers::get(&s.db, v.tenant, g.offer_id).await?;
+        let Some(o) = offers.iter().find(|o| o.offer_id == g.offer_id) else {
+            continue;
+        };
         let gives = format!(
             "{} · {}",
-            super::offer::reward(v.lang, &o),
-            super::offer::threshold(v.lang, &o)
+            super::offer::reward(v.lang, o),
+            super::offer::threshold(v.lang, o)
         );
         let href = format!("/h/{}/o/{}", v.slug, g.offer_id.0);
-        coupons.push((href, o.name, gives, code, g.used_at_ms.is_some()));
+        coupons.push((href, o.name.clone(), gives, code, g.used_at_ms.is_some()));
     }
     let page = MePage {
         happening,
@@ -238,16 +241,19 @@ async fn happening(
     v: &Visit,
     m: quanzi_domain::MemberId,
     held: &[quanzi_core::views::OfferGrant],
+    offers: &[quanzi_core::views::Offer],
 ) -> quanzi_core::Result<Vec<Happening>> {
     use quanzi_domain::Fen;
     let t = |k: &str| text::t(v.lang, k);
     let yuan = |f: i64| Fen(f).yuan_string();
     let now = quanzi_core::read::now_ms();
-    // The kind beside the name, unless the name says it already (e.g. "三人团 · 葡萄").
-    let named = |name: &str, kind: &str, first: bool| match (name.contains(kind), first) {
-        (true, _) => name.to_string(),
-        (false, true) => format!("{kind} · {name}"),
-        (false, false) => format!("{name} · {kind}"),
+    // The kind after the name, unless the name says it already (e.g. "周末福利 · 抽奖").
+    let named = |name: &str, kind: &str| {
+        if name.contains(kind) {
+            name.to_string()
+        } else {
+            format!("{name} · {kind}")
+        }
     };
     let (mut mine, mut open) = (Vec::new(), Vec::new());
     for l in quanzi_core::lotteries::list(&s.db, &s.server, v.tenant).await? {
@@ -262,7 +268,7 @@ async fn happening(
         let left = i64::from(l.draws_per_member) - i64::try_from(drawn).unwrap_or(i64::MAX);
         open.push(Happening {
             href: format!("/h/{}/l/{}", v.slug, l.lottery_id.0),
-            title: named(&l.name, t("now.lottery"), false),
+            title: named(&l.name, t("now.lottery")),
             detail: t("now.draws_left").replace("{n}", &left.max(0).to_string()),
             mine: false,
         });
@@ -322,18 +328,18 @@ async fn happening(
             mine: false,
         });
     }
-    for o in quanzi_core::offers::list(&s.db, v.tenant).await? {
+    for o in offers {
         if o.kind != quanzi_domain::wallet::OfferKind::Coupon {
             continue;
         }
         let n = held.iter().filter(|g| g.offer_id == o.offer_id).count();
-        if quanzi_core::offers::standing(&o, n).is_some() {
+        if quanzi_core::offers::standing(o, n).is_some() {
             continue;
         }
         open.push(Happening {
             href: format!("/h/{}/o/{}", v.slug, o.offer_id.0),
             title: o.name.clone(),
-            detail: format!("{} · {}", super::offer::reward(v.lang, &o), t("of.claim")),
+            detail: format!("{} · {}", super::offer::reward(v.lang, o), t("of.claim")),
             mine: false,
         });
     }
@@ -342,7 +348,7 @@ async fn happening(
     for e in envelopes {
         open.push(Happening {
             href: format!("/h/{}/re/{}", v.slug, e.send),
-            title: named(&e.name, t("re.title"), false),
+            title: named(&e.name, t("re.title")),
             detail: format!(
                 "¥{} · {}",
                 yuan(e.total_fen),

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use quanzi_core::CoreError;
 use quanzi_core::offers::{self, Given, OfferRefusal};
-use quanzi_core::views::{Offer, OfferGrant};
+use quanzi_core::views::Offer;
 use quanzi_domain::wallet::{OfferKind, OfferReward};
 use quanzi_domain::{Fen, MemberId, OfferId};
 
@@ -99,12 +99,8 @@ async fn render(
     let t = |k: &str| text::t(v.lang, k);
     let o = offers::get(&s.db, v.tenant, id).await?;
     let offset = quanzi_core::zone::offset_secs(&s.db, v.tenant).await?;
-    let mine: Vec<OfferGrant> = match member {
-        Some(m) => offers::of_member(&s.db, v.tenant, m)
-            .await?
-            .into_iter()
-            .filter(|g| g.offer_id == id)
-            .collect(),
+    let mine = match member {
+        Some(m) => offers::held(&s.db, v.tenant, id, m).await?,
         None => Vec::new(),
     };
     let coupon = o.kind == OfferKind::Coupon;

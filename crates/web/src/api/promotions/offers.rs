@@ -224,7 +224,6 @@ pub async fn of_member(
     c: Caller,
     IdPath(id): IdPath<MemberId>,
 ) -> Result<Json<Vec<OfferGrant>>, ApiError> {
-    quanzi_core::members::get(&s.db, c.tenant, id).await?;
     Ok(Json(offers::of_member(&s.db, c.tenant, id).await?))
 }
 

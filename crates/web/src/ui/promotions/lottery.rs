@@ -12,12 +12,10 @@ use quanzi_core::lotteries::record::{self, Checked, LotteryRecord, RecordEvent};
 use quanzi_core::views::{Lottery, LotteryTier};
 use quanzi_core::{CoreError, lotteries};
 use quanzi_domain::LotteryId;
-use serde::Deserialize;
 
-use super::super::form::{refusal, refused, see_other};
 use super::super::format::{thousands, yuan};
 use super::super::{Layout, UiUser, render, server_error};
-use super::not_found;
+use super::{CsrfForm, closing, not_found};
 use crate::AppState;
 use crate::api::IdPath;
 use crate::client::{origin, page_url};
@@ -306,28 +304,19 @@ pub async fn page(
     })
 }
 
-/// A write form with only its CSRF token.
-#[derive(Debug, Default, Deserialize)]
-pub struct CloseForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 /// POST /ui/campaigns/lotteries/{id}/close: no more draws; the seed is published now.
 pub async fn close(
     State(s): State<AppState>,
     u: UiUser,
     IdPath(id): IdPath<LotteryId>,
-    Form(f): Form<CloseForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(why) = refusal(&u, &f.csrf, u.perms().write, "correct.forbidden") {
-        return refused(why);
-    }
-    match lotteries::close(&s.db, &s.server, u.tenant(), id).await {
-        Ok(_) => see_other(&format!("/ui/campaigns/lotteries/{}", id.0)),
-        Err(CoreError::NotFound(_)) => not_found(),
-        Err(e) => server_error(e),
-    }
+    let t = u.tenant();
+    let to = format!("/ui/campaigns/lotteries/{}", id.0);
+    closing(&u, &f, &to, async {
+        lotteries::close(&s.db, &s.server, t, id).await.map(drop)
+    })
+    .await
 }
 
 #[cfg(test)]

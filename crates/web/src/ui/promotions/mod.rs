@@ -87,6 +87,31 @@ pub fn router() -> Router<AppState> {
         .route("/ui/campaigns/lotteries/{id}/close", post(lottery::close))
 }
 
+/// A write form with only its CSRF token (a close button, a settle button).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Closes something for an operator who may write (`close`), then on to `to`; the refusal,
+/// or the not-found page for something that is not the tenant's.
+async fn closing<F: std::future::Future<Output = quanzi_core::Result<()>>>(
+    u: &super::UiUser,
+    f: &CsrfForm,
+    to: &str,
+    close: F,
+) -> Response {
+    if let Some(why) = super::form::refusal(u, &f.csrf, u.perms().write, "correct.forbidden") {
+        return super::form::refused(why);
+    }
+    match close.await {
+        Ok(()) => super::form::see_other(to),
+        Err(quanzi_core::CoreError::NotFound(_)) => not_found(),
+        Err(e) => super::server_error(e),
+    }
+}
+
 /// The page of something that is not there (or not this tenant's).
 fn not_found() -> Response {
     ErrorPage::new(StatusCode::NOT_FOUND, "error.404.body").into_response()

@@ -12,7 +12,7 @@ use quanzi_domain::{OfferId, TenantId};
 
 use super::super::format::{thousands, yuan};
 use super::super::{Layout, UiUser};
-use super::teams::{CloseForm, closing};
+use super::{CsrfForm, closing};
 use crate::AppState;
 use crate::api::IdPath;
 
@@ -94,10 +94,10 @@ pub async fn close(
     State(s): State<AppState>,
     u: UiUser,
     IdPath(id): IdPath<OfferId>,
-    Form(f): Form<CloseForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let t = u.tenant();
-    closing(&u, &f, "offers", async {
+    closing(&u, &f, "/ui/campaigns#offers", async {
         offers::close(&s.db, t, id).await.map(drop)
     })
     .await

@@ -11,13 +11,12 @@ use quanzi_core::views::FlashOrder;
 use quanzi_core::{CoreError, flash_sales};
 use quanzi_domain::flash_sale::OrderState;
 use quanzi_domain::{FlashSaleId, OrderId};
-use serde::Deserialize;
 
 use super::super::form::{refusal, refused, see_other};
 use super::super::format::{thousands, yuan};
 use super::super::{Layout, UiUser, render, server_error};
-use super::not_found;
 use super::overview::SaleRow;
+use super::{CsrfForm, closing, not_found};
 use crate::AppState;
 use crate::api::IdPath;
 use crate::client::{origin, page_url};
@@ -171,13 +170,6 @@ pub async fn qr_png(
     }
 }
 
-/// A write form with only its CSRF token.
-#[derive(Debug, Default, Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 /// POST /ui/campaigns/sales/{id}/close: no more buys; held units may still be paid.
 pub async fn close(
     State(s): State<AppState>,
@@ -185,14 +177,12 @@ pub async fn close(
     IdPath(id): IdPath<FlashSaleId>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(why) = refusal(&u, &f.csrf, u.perms().write, "correct.forbidden") {
-        return refused(why);
-    }
-    match flash_sales::close(&s.db, u.tenant(), id).await {
-        Ok(_) => see_other(&format!("/ui/campaigns/sales/{}", id.0)),
-        Err(CoreError::NotFound(_)) => not_found(),
-        Err(e) => server_error(e),
-    }
+    let t = u.tenant();
+    let to = format!("/ui/campaigns/sales/{}", id.0);
+    closing(&u, &f, &to, async {
+        flash_sales::close(&s.db, t, id).await.map(drop)
+    })
+    .await
 }
 
 /// POST /ui/campaigns/orders/{id}/{pay|cancel}: marks a held order paid (in store, in cash)

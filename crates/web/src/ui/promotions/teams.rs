@@ -5,14 +5,13 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::Response;
-use quanzi_core::{CoreError, Result, bargains, group_buys, red_envelopes};
+use quanzi_core::{Result, bargains, group_buys, red_envelopes};
 use quanzi_domain::group_buy::TeamState;
 use quanzi_domain::{BargainId, GroupBuyId, RedEnvelopePlanId, TenantId};
-use serde::Deserialize;
 
-use super::super::form::{refusal, refused, see_other};
 use super::super::format::{thousands, yuan};
-use super::super::{Layout, UiUser, server_error};
+use super::super::{Layout, UiUser};
+use super::{CsrfForm, closing};
 use crate::AppState;
 use crate::api::IdPath;
 
@@ -131,39 +130,15 @@ pub(super) async fn load(s: &AppState, l: &Layout, t: TenantId, slug: &str) -> R
     })
 }
 
-/// A close button's form.
-#[derive(Debug, Default, Deserialize)]
-pub struct CloseForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
-/// Runs `close` for the operator who may write, then back to the overview's `section`.
-pub(super) async fn closing<F: std::future::Future<Output = Result<()>>>(
-    u: &UiUser,
-    f: &CloseForm,
-    section: &str,
-    close: F,
-) -> Response {
-    if let Some(why) = refusal(u, &f.csrf, u.perms().write, "correct.forbidden") {
-        return refused(why);
-    }
-    match close.await {
-        Ok(()) => see_other(&format!("/ui/campaigns#{section}")),
-        Err(CoreError::NotFound(_)) => super::not_found(),
-        Err(e) => server_error(e),
-    }
-}
-
 /// POST /ui/campaigns/group-buys/{id}/close: no new team.
 pub async fn close_group_buy(
     State(s): State<AppState>,
     u: UiUser,
     IdPath(id): IdPath<GroupBuyId>,
-    Form(f): Form<CloseForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let t = u.tenant();
-    closing(&u, &f, "group-buys", async {
+    closing(&u, &f, "/ui/campaigns#group-buys", async {
         group_buys::close(&s.db, t, id).await.map(drop)
     })
     .await
@@ -174,10 +149,10 @@ pub async fn close_bargain(
     State(s): State<AppState>,
     u: UiUser,
     IdPath(id): IdPath<BargainId>,
-    Form(f): Form<CloseForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let t = u.tenant();
-    closing(&u, &f, "bargains", async {
+    closing(&u, &f, "/ui/campaigns#bargains", async {
         bargains::close(&s.db, t, id).await.map(drop)
     })
     .await
@@ -188,10 +163,10 @@ pub async fn close_plan(
     State(s): State<AppState>,
     u: UiUser,
     IdPath(id): IdPath<RedEnvelopePlanId>,
-    Form(f): Form<CloseForm>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let t = u.tenant();
-    closing(&u, &f, "envelopes", async {
+    closing(&u, &f, "/ui/campaigns#envelopes", async {
         red_envelopes::close(&s.db, t, id).await.map(drop)
     })
     .await
