@@ -89,6 +89,10 @@ async fn closed_campaigns_open_nothing_new_and_what_is_under_way_runs_its_course
     assert!(closed["closed_at_ms"].is_i64(), "{closed}");
     let (s, refused) = api(Method::POST, teams, json!({"member_id": ids[2].0})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        refused["error"]["fields"][0]["field"], "group_buy_id",
+        "{refused}"
+    );
     let (s, joined) = api(
         Method::POST,
         format!("/teams/{team}/members"),

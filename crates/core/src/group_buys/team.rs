@@ -24,8 +24,10 @@ pub enum Refusal {
     Full,
     /// The member is in the team already.
     AlreadyIn,
-    /// The team failed, or its deadline passed; or the group buy was closed (no new team).
+    /// The team failed, or its deadline passed.
     Closed,
+    /// The operator closed the group buy: no new team.
+    Ended,
     /// The group buy's stock is all held or sold.
     SoldOut,
     /// The group buy does not allow virtual members.
@@ -39,6 +41,7 @@ impl Refusal {
             Refusal::Full => "full",
             Refusal::AlreadyIn => "already_in",
             Refusal::Closed => "closed",
+            Refusal::Ended => "ended",
             Refusal::SoldOut => "sold_out",
             Refusal::NoVirtual => "no_virtual",
         }
@@ -68,7 +71,7 @@ pub async fn open(db: &Db, t: TenantId, g: GroupBuyId, m: MemberId) -> Result<Ou
     let now = now_ms();
     let leading = repo::open_team_of(db, t, g, m).await?;
     if gb.closed_at_ms.is_some() && leading.is_none() {
-        return Ok(Outcome::Refused(Refusal::Closed));
+        return Ok(Outcome::Refused(Refusal::Ended));
     }
     if let Some(team) = leading {
         let team = super::settle_if_due(db, t, team, now).await?;

@@ -77,6 +77,11 @@ pub(super) const TEXT: &[(&str, &str, &str)] = &[
         "This team has closed.",
     ),
     (
+        "team.result.ended",
+        "活动已结束，不能再开新团。",
+        "This group buy has ended: no new teams.",
+    ),
+    (
         "team.result.sold_out",
         "库存已被拼完。",
         "The stock is all taken.",

@@ -101,6 +101,7 @@ fn refused(why: Refusal) -> ApiError {
         Refusal::Full => ("team_id", "the team is full"),
         Refusal::AlreadyIn => ("member_id", "the member is in the team already"),
         Refusal::Closed => ("team_id", "the team failed or its deadline passed"),
+        Refusal::Ended => ("group_buy_id", "the group buy is closed: no new team"),
         Refusal::SoldOut => ("group_buy_id", "the group buy's stock is all held or sold"),
         Refusal::NoVirtual => (
             "allow_virtual",
