@@ -26,6 +26,7 @@ pub mod lotteries;
 pub mod members;
 pub mod offers;
 pub mod read;
+pub mod recent;
 pub mod red_envelopes;
 pub mod referrals;
 pub mod schedule;

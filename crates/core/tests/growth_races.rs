@@ -16,6 +16,7 @@ use quanzi_domain::member::MemberInput;
 use quanzi_domain::referral::{InviteRule, ProgramInput, ReferralRules, RewardKind, RewardSpec};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use quanzi_store::Db;
+use quanzi_store::on::On;
 use quanzi_testkit::TestDb;
 
 async fn tenant(db: &Db, slug: &str) -> TenantId {
@@ -141,16 +142,25 @@ async fn five_hundred_concurrent_scans_never_pass_a_cap_and_open_one_group() {
         .await
         .unwrap();
         let who = people(db, t, 500).await;
+        // Half the scans share commits (on the embedded store, on its writer thread), half
+        // run in transactions of their own, all at once.
+        let scanner = std::sync::Arc::new(live_codes::lane::Scanner::new(db.clone()));
         let tasks: Vec<_> = who
             .iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(i, m)| {
                 let (db, m, id) = (db.clone(), *m, code.live_code_id);
+                let scanner = scanner.clone();
                 tokio::spawn(async move {
                     let input = ScanInput {
                         member: Some(m),
                         ..Default::default()
                     };
-                    scan(&db, t, id, input).await
+                    if i % 2 == 0 {
+                        scanner.scan(t, id, input).await
+                    } else {
+                        scan(&db, t, id, input).await
+                    }
                 })
             })
             .collect();
@@ -447,14 +457,18 @@ async fn a_deadlock_victim_is_a_retryable_error() {
     let b = poster(db, t, "dl-b", vec![g]).await.live_code_id;
     let mut one = db.begin().await.unwrap();
     let mut two = db.begin().await.unwrap();
-    quanzi_store::live_code::lock(&mut one, t, a).await.unwrap();
-    quanzi_store::live_code::lock(&mut two, t, b).await.unwrap();
+    quanzi_store::live_code::lock(&mut On::Tx(&mut one), t, a)
+        .await
+        .unwrap();
+    quanzi_store::live_code::lock(&mut On::Tx(&mut two), t, b)
+        .await
+        .unwrap();
     let first = tokio::spawn(async move {
-        let r = quanzi_store::live_code::lock(&mut one, t, b).await;
+        let r = quanzi_store::live_code::lock(&mut On::Tx(&mut one), t, b).await;
         (r, one)
     });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let second = quanzi_store::live_code::lock(&mut two, t, a).await;
+    let second = quanzi_store::live_code::lock(&mut On::Tx(&mut two), t, a).await;
     drop(two);
     let (first, _one) = first.await.unwrap();
     let victim = match (first, second) {

@@ -3,6 +3,7 @@
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
 
+use crate::on::On;
 use crate::webhook::OutboxItem;
 
 use crate::{Db, Result, Tx, now_ms};
@@ -116,6 +117,27 @@ pub async fn insert_batch(
     let joined = crate::membership::joined_groups(&changes);
     crate::webhook::emit_events(tx, tenant, &items, &joined, now_ms()).await?;
     Ok(new)
+}
+
+/// [`insert_batch`] in a unit's transaction ([`On`]): on the embedded store's writer, its
+/// prepared multi-row inserts.
+pub async fn insert_on(
+    on: &mut On<'_>,
+    tenant: TenantId,
+    events: &[NewEvent],
+    outbox: &[Option<OutboxItem>],
+) -> Result<Vec<usize>> {
+    match on {
+        On::Tx(tx) => insert_batch(tx, tenant, events, outbox).await,
+        On::Writer(c) => Ok(crate::writer::append(
+            c,
+            &crate::writer::STATEMENTS,
+            tenant,
+            now_ms(),
+            events,
+            outbox,
+        )?),
+    }
 }
 
 /// Inserts `events` as one JSON array; membership is left to the caller.

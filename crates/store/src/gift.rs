@@ -4,6 +4,11 @@
 use quanzi_domain::gift::NewGift;
 use quanzi_domain::{MemberId, TenantId};
 
+mod on;
+
+pub use on::{get_on, issue_on};
+
+use crate::on::On;
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A gift as stored.
@@ -29,7 +34,7 @@ pub struct Gift {
     pub updated_at_ms: i64,
 }
 
-const GIFT_COLS: &str = "gift_id, name, cost_fen, stock, issued, valid_days, archived_at_ms, created_at_ms, updated_at_ms";
+pub(crate) const GIFT_COLS: &str = "gift_id, name, cost_fen, stock, issued, valid_days, archived_at_ms, created_at_ms, updated_at_ms";
 
 /// Creates a gift.
 pub async fn create(tx: &mut Tx, tenant: TenantId, g: &NewGift, now: i64) -> Result<Gift> {
@@ -90,7 +95,7 @@ pub struct Redemption {
     pub redeemed_by: Option<String>,
 }
 
-const REDEMPTION_COLS: &str = "redemption_id, gift_id, member_id, live_code_id, code, issued_at_ms, expires_at_ms, redeemed_at_ms, redeemed_by";
+pub(crate) const REDEMPTION_COLS: &str = "redemption_id, gift_id, member_id, live_code_id, code, issued_at_ms, expires_at_ms, redeemed_at_ms, redeemed_by";
 
 /// Issues `member` a code for `gift`, taking one from its stock in the same transaction:
 /// `Ok(None)` when the gift is out of stock or archived. A member who has a code for the gift
@@ -104,33 +109,7 @@ pub async fn issue(
     code: &str,
     now: i64,
 ) -> Result<Option<Redemption>> {
-    if let Some(r) = of_member_tx(tx, tenant, gift, member).await? {
-        return Ok(Some(r));
-    }
-    let valid_days: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "update gift set issued = issued + 1 where tenant_id = $1 and gift_id = $2 and archived_at_ms is null
-         and (stock is null or issued < stock) returning valid_days")
-        .bind(tenant.0).bind(gift).fetch_optional(c).await)?;
-    let Some(days) = valid_days else {
-        return Ok(None);
-    };
-    let sql = format!("insert into redemption (tenant_id, gift_id, member_id, live_code_id, code, issued_at_ms, expires_at_ms)
-        values ($1, $2, $3, $4, $5, $6, $7) returning {REDEMPTION_COLS}");
-    let r = on_tx!(tx, c => sqlx::query_as::<_, Redemption>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(gift).bind(member.0)
-        .bind(live_code).bind(code).bind(now).bind(now + days * 86_400_000).fetch_one(c).await)?;
-    Ok(Some(r))
-}
-
-async fn of_member_tx(
-    tx: &mut Tx,
-    tenant: TenantId,
-    gift: i64,
-    member: MemberId,
-) -> Result<Option<Redemption>> {
-    let sql = format!(
-        "select {REDEMPTION_COLS} from redemption where tenant_id = $1 and gift_id = $2 and member_id = $3"
-    );
-    on_tx!(tx, c => sqlx::query_as::<_, Redemption>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(gift).bind(member.0).fetch_optional(c).await.map_err(Into::into))
+    issue_on(&mut On::Tx(tx), tenant, gift, member, live_code, code, now).await
 }
 
 /// A member's codes, newest first.

@@ -5,13 +5,17 @@ use quanzi_domain::membership::{Change, Dated};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 
 pub(crate) mod history;
+mod on;
+
+pub use on::{create_on, get_on};
 
 pub use history::{
     HistoryKey, MembershipChange, history_of_group, history_of_member, history_page_of_group,
     history_page_of_member,
 };
 
-use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
+use crate::on::On;
+use crate::{Arg, Db, Result, SqlBuf, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A group with its current size.
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
@@ -56,16 +60,7 @@ pub async fn create(
     g: &NewGroup,
     created_at_ms: i64,
 ) -> Result<Group> {
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "insert into chat_group (tenant_id, name, dimension, theme, rules, capacity_hard, capacity_advised, external_chat_id, created_at_ms, updated_at_ms)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning group_id")
-        .bind(tenant.0).bind(&g.name).bind(g.dimension.as_str()).bind(&g.theme).bind(&g.rules)
-        .bind(g.capacity_hard).bind(g.capacity_advised).bind(&g.external_chat_id).bind(created_at_ms)
-        .fetch_one(c).await)?;
-    // A row inserted by this transaction is visible to it.
-    get_tx(tx, tenant, GroupId(id))
-        .await?
-        .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+    create_on(&mut On::Tx(tx), tenant, g, created_at_ms).await
 }
 
 /// Gets a group of the tenant.
@@ -76,8 +71,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: GroupId) -> Result<Option<Group>
 
 /// Gets a group inside a transaction.
 pub async fn get_tx(tx: &mut Tx, tenant: TenantId, id: GroupId) -> Result<Option<Group>> {
-    let sql = format!("{SELECT} where g.tenant_id = $1 and g.group_id = $2");
-    on_tx!(tx, c => sqlx::query_as::<_, Group>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await.map_err(Into::into))
+    get_on(&mut On::Tx(tx), tenant, id).await
 }
 
 /// Lists groups by id, optionally by dimension, after a cursor.

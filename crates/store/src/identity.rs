@@ -4,6 +4,9 @@
 
 use quanzi_domain::{MemberId, TenantId};
 
+use rusqlite::{OptionalExtension, params};
+
+use crate::on::{On, prepare};
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A tenant's member-page settings as stored (secrets sealed).
@@ -65,10 +68,7 @@ pub async fn member_of(
     kind: &str,
     value: &str,
 ) -> Result<Option<MemberId>> {
-    let id: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "select member_id from member_identity where tenant_id = $1 and kind = $2 and value = $3")
-        .bind(tenant.0).bind(kind).bind(value).fetch_optional(c).await)?;
-    Ok(id.map(MemberId))
+    member_of_on(&mut On::Tx(tx), tenant, kind, value).await
 }
 
 /// The member an identity belongs to, read outside a transaction.
@@ -94,8 +94,7 @@ pub async fn add(
     member: MemberId,
     now: i64,
 ) -> Result<()> {
-    on_tx!(tx, c => sqlx::query("insert into member_identity (tenant_id, kind, value, member_id, created_at_ms) values ($1, $2, $3, $4, $5) on conflict do nothing")
-        .bind(tenant.0).bind(kind).bind(value).bind(member.0).bind(now).execute(c).await.map(|_| ()).map_err(Into::into))
+    add_on(&mut On::Tx(tx), tenant, kind, value, member, now).await
 }
 
 /// The identities of a member, as (kind, value).
@@ -168,4 +167,44 @@ pub async fn member_by_phone(
     let id: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("select member_id from member where tenant_id = $1 and phone = $2")
         .bind(tenant.0).bind(phone).fetch_optional(c).await)?;
     Ok(id.map(MemberId))
+}
+
+const MEMBER_OF: &str =
+    "select member_id from member_identity where tenant_id = $1 and kind = $2 and value = $3";
+const ADD: &str = "insert into member_identity (tenant_id, kind, value, member_id, created_at_ms) values ($1, $2, $3, $4, $5) on conflict do nothing";
+
+/// [`member_of`] in a unit's transaction ([`On`]).
+pub async fn member_of_on(
+    on: &mut On<'_>,
+    tenant: TenantId,
+    kind: &str,
+    value: &str,
+) -> Result<Option<MemberId>> {
+    let id: Option<i64> = match on {
+        On::Tx(tx) => on_tx!(&mut **tx, c => sqlx::query_scalar(MEMBER_OF)
+            .bind(tenant.0).bind(kind).bind(value).fetch_optional(c).await)?,
+        On::Writer(c) => prepare(c, MEMBER_OF)?
+            .query_row(params![tenant.0, kind, value], |r| r.get(0))
+            .optional()?,
+    };
+    Ok(id.map(MemberId))
+}
+
+/// [`add`] in a unit's transaction ([`On`]).
+pub async fn add_on(
+    on: &mut On<'_>,
+    tenant: TenantId,
+    kind: &str,
+    value: &str,
+    member: MemberId,
+    now: i64,
+) -> Result<()> {
+    match on {
+        On::Tx(tx) => on_tx!(&mut **tx, c => sqlx::query(ADD)
+            .bind(tenant.0).bind(kind).bind(value).bind(member.0).bind(now).execute(c).await.map(|_| ()))?,
+        On::Writer(c) => {
+            prepare(c, ADD)?.execute(params![tenant.0, kind, value, member.0, now])?;
+        }
+    }
+    Ok(())
 }

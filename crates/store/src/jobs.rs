@@ -9,6 +9,7 @@ use serde::Serialize;
 
 pub use quanzi_domain::job::NewJob;
 
+use crate::on::On;
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A job as stored.
@@ -66,6 +67,36 @@ pub async fn enqueue(
         .bind(tenant.0).bind(&job.kind).bind(payload).bind(job.run_at_ms)
         .bind(job.max_attempts.max(1)).bind(job.backoff_ms.max(0)).bind(&job.singleton_key)
         .bind(now_ms).fetch_optional(c).await.map_err(Into::into))
+}
+
+/// [`enqueue`] in a unit's transaction ([`On`]).
+pub async fn enqueue_on(
+    on: &mut On<'_>,
+    tenant: TenantId,
+    job: &NewJob,
+    now_ms: i64,
+) -> Result<Option<i64>> {
+    match on {
+        On::Tx(tx) => enqueue(tx, tenant, job, now_ms).await,
+        On::Writer(c) => {
+            let mut st = crate::on::prepare(c, ENQUEUE_SQL)?;
+            let mut rows = st.query(rusqlite::params![
+                tenant.0,
+                job.kind,
+                job.payload.to_string(),
+                job.run_at_ms,
+                job.max_attempts.max(1),
+                job.backoff_ms.max(0),
+                job.singleton_key,
+                now_ms
+            ])?;
+            // A taken singleton key answers no row: the job is there already.
+            Ok(match rows.next()? {
+                Some(r) => Some(r.get(0)?),
+                None => None,
+            })
+        }
+    }
 }
 
 /// Jobs due (pending and due, or running with an expired lease — a worker that died),

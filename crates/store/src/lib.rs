@@ -26,6 +26,7 @@ pub mod lottery;
 pub mod member;
 pub mod membership;
 pub mod offer;
+pub mod on;
 pub mod plans;
 pub mod red_envelope;
 pub mod referral;

@@ -5,6 +5,13 @@ use quanzi_domain::{GroupId, MemberId, TenantId};
 
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
+mod routing;
+
+pub use routing::{
+    PoolStamp, RoomRow, Stamp, add_opened, hold, lock, pool as pool_tx, pool_stamp, qr_valid_until,
+    rooms, seat, served_since, stamp,
+};
+
 /// A live code as stored (rules, staff and tags as JSON text).
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct LiveCode {
@@ -65,7 +72,9 @@ pub async fn create(tx: &mut Tx, tenant: TenantId, c: &NewLiveCode, now: i64) ->
     Ok(row)
 }
 
-/// Replaces a code's settings and pool; groups it opened itself stay in its pool.
+/// Replaces a code's settings and pool; groups it opened itself stay in its pool. Its
+/// `updated_at_ms` moves on even within one millisecond: a scan tells the code's versions
+/// apart by it ([`Stamp`]).
 pub async fn update(
     tx: &mut Tx,
     tenant: TenantId,
@@ -74,7 +83,8 @@ pub async fn update(
     now: i64,
 ) -> Result<Option<LiveCode>> {
     let sql = format!("update live_code set slug = $3, name = $4, kind = $5, store = $6, template_group_id = $7, gift_id = $8,
-        ask = $9, rules = $10, staff = $11, backup_staff = $12, welcome = $13, auto_tags = $14, updated_at_ms = $15
+        ask = $9, rules = $10, staff = $11, backup_staff = $12, welcome = $13, auto_tags = $14,
+        updated_at_ms = case when updated_at_ms >= $15 then updated_at_ms + 1 else $15 end
         where tenant_id = $1 and live_code_id = $2 returning {COLS}");
     let row = on_tx!(tx, k => sqlx::query_as::<_, LiveCode>(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id).bind(&c.slug).bind(&c.name)
         .bind(c.kind.as_str()).bind(&c.store).bind(c.template_group_id.map(|g| g.0)).bind(c.gift_id).bind(i64::from(c.ask))
@@ -95,19 +105,6 @@ async fn set_pool(tx: &mut Tx, tenant: TenantId, code: i64, groups: &[GroupId]) 
             .bind(tenant.0).bind(code).bind(g.0).bind(i as i64).execute(k).await.map(|_| ()))?;
     }
     Ok(())
-}
-
-/// Adds a group the code opened itself at the end of its pool.
-pub async fn add_opened(
-    tx: &mut Tx,
-    tenant: TenantId,
-    code: i64,
-    group: GroupId,
-    now: i64,
-) -> Result<()> {
-    on_tx!(tx, k => sqlx::query("insert into live_code_group (tenant_id, live_code_id, group_id, position, opened_at_ms)
-        values ($1, $2, $3, (select coalesce(max(position), -1) + 1 from live_code_group where tenant_id = $1 and live_code_id = $2), $4)")
-        .bind(tenant.0).bind(code).bind(group.0).bind(now).execute(k).await.map(|_| ()).map_err(Into::into))
 }
 
 /// A code by id.
@@ -144,7 +141,8 @@ pub async fn set_archived(
     at: Option<i64>,
     now: i64,
 ) -> Result<bool> {
-    let n = on_tx!(tx, k => sqlx::query("update live_code set archived_at_ms = $3, updated_at_ms = $4 where tenant_id = $1 and live_code_id = $2")
+    let n = on_tx!(tx, k => sqlx::query("update live_code set archived_at_ms = $3,
+        updated_at_ms = case when updated_at_ms >= $4 then updated_at_ms + 1 else $4 end where tenant_id = $1 and live_code_id = $2")
         .bind(tenant.0).bind(id).bind(at).bind(now).execute(k).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
@@ -170,16 +168,6 @@ pub async fn has_join_way(tx: &mut Tx, tenant: TenantId, group: GroupId) -> Resu
     Ok(n > 0)
 }
 
-/// Locks the code's row for a scan's routing (PostgreSQL; SQLite's writes are serial), so
-/// two scans cannot both take a group's last place or both open a new group.
-pub async fn lock(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<()> {
-    if !tx.is_sqlite() {
-        on_tx!(tx, k => sqlx::query("select 1 from live_code where tenant_id = $1 and live_code_id = $2 for update")
-            .bind(tenant.0).bind(id).execute(k).await.map(|_| ()))?;
-    }
-    Ok(())
-}
-
 /// A group of a code's pool: (group, position, opened by the code at).
 pub async fn pool(db: &Db, tenant: TenantId, code: i64) -> Result<Vec<(i64, i64, Option<i64>)>> {
     on_pool!(db, p => sqlx::query_as("select group_id, position, opened_at_ms from live_code_group where tenant_id = $1 and live_code_id = $2 order by position")
@@ -190,49 +178,6 @@ pub async fn pool(db: &Db, tenant: TenantId, code: i64) -> Result<Vec<(i64, i64,
 pub async fn pools(db: &Db, tenant: TenantId) -> Result<Vec<(i64, i64)>> {
     on_pool!(db, p => sqlx::query_as("select live_code_id, group_id from live_code_group where tenant_id = $1 order by live_code_id, position")
         .bind(tenant.0).fetch_all(p).await.map_err(Into::into))
-}
-
-/// The pool read in a transaction: (group, opened by the code at).
-pub async fn pool_tx(tx: &mut Tx, tenant: TenantId, code: i64) -> Result<Vec<(i64, Option<i64>)>> {
-    on_tx!(tx, k => sqlx::query_as("select group_id, opened_at_ms from live_code_group where tenant_id = $1 and live_code_id = $2 order by position")
-        .bind(tenant.0).bind(code).fetch_all(k).await.map_err(Into::into))
-}
-
-/// A group as routing reads it: (group, members + live seats, advised, hard, archived at).
-pub type RoomRow = (i64, i64, i64, i64, Option<i64>);
-
-/// The rooms of `groups` at `now`, in their order: members plus seats held and not yet
-/// joined or expired. One statement for all of them.
-pub async fn rooms(
-    tx: &mut Tx,
-    tenant: TenantId,
-    groups: &[i64],
-    now: i64,
-) -> Result<Vec<RoomRow>> {
-    if groups.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "select g.group_id,
-            (select count(*) from group_membership m where m.tenant_id = g.tenant_id and m.group_id = g.group_id and m.left_at_ms is null)
-            + (select count(*) from live_code_seat s where s.tenant_id = g.tenant_id and s.group_id = g.group_id
-                and s.joined_at_ms is null and s.expires_at_ms > $2),
-            g.capacity_advised, g.capacity_hard, g.archived_at_ms
-         from chat_group g where g.tenant_id = $1 and g.group_id in ({})",
-        list.join(", ")
-    );
-    let rows: Vec<RoomRow> = on_tx!(tx, k => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(tenant.0).bind(now);
-        for g in groups {
-            q = q.bind(*g);
-        }
-        q.fetch_all(k).await
-    })?;
-    Ok(groups
-        .iter()
-        .filter_map(|g| rows.iter().find(|r| r.0 == *g).copied())
-        .collect())
 }
 
 /// A member's seat in a code.
@@ -256,44 +201,7 @@ pub struct Seat {
     pub network: Option<String>,
 }
 
-const SEAT_COLS: &str = "group_id, staff_userid, scanned_at_ms, expires_at_ms, joined_at_ms, program_id, inviter_member_id, network";
-
-/// The member's seat in the code, if any.
-pub async fn seat(
-    tx: &mut Tx,
-    tenant: TenantId,
-    code: i64,
-    member: MemberId,
-) -> Result<Option<Seat>> {
-    let sql = format!(
-        "select {SEAT_COLS} from live_code_seat where tenant_id = $1 and live_code_id = $2 and member_id = $3"
-    );
-    on_tx!(tx, k => sqlx::query_as::<_, Seat>(sqlx::AssertSqlSafe(sql))
-        .bind(tenant.0).bind(code).bind(member.0).fetch_optional(k).await.map_err(Into::into))
-}
-
-/// Holds (or moves, or renews) the member's seat in the code; a referral already recorded
-/// on the seat is kept.
-pub async fn hold(
-    tx: &mut Tx,
-    tenant: TenantId,
-    code: i64,
-    member: MemberId,
-    s: &Seat,
-) -> Result<()> {
-    on_tx!(tx, k => sqlx::query("insert into live_code_seat (tenant_id, live_code_id, member_id, group_id, staff_userid, scanned_at_ms,
-            expires_at_ms, joined_at_ms, program_id, inviter_member_id, network)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-        on conflict (tenant_id, live_code_id, member_id) do update set group_id = excluded.group_id,
-            staff_userid = excluded.staff_userid, scanned_at_ms = excluded.scanned_at_ms, expires_at_ms = excluded.expires_at_ms,
-            joined_at_ms = excluded.joined_at_ms,
-            program_id = coalesce(live_code_seat.program_id, excluded.program_id),
-            inviter_member_id = coalesce(live_code_seat.inviter_member_id, excluded.inviter_member_id),
-            network = excluded.network")
-        .bind(tenant.0).bind(code).bind(member.0).bind(s.group_id).bind(&s.staff_userid).bind(s.scanned_at_ms)
-        .bind(s.expires_at_ms).bind(s.joined_at_ms).bind(s.program_id).bind(s.inviter_member_id).bind(&s.network)
-        .execute(k).await.map(|_| ()).map_err(Into::into))
-}
+pub(crate) const SEAT_COLS: &str = "group_id, staff_userid, scanned_at_ms, expires_at_ms, joined_at_ms, program_id, inviter_member_id, network";
 
 /// Marks the member's seats in `group` joined; answers the codes whose seat it was.
 pub async fn joined(
@@ -306,16 +214,4 @@ pub async fn joined(
     on_tx!(tx, k => sqlx::query_scalar("update live_code_seat set joined_at_ms = $4
         where tenant_id = $1 and member_id = $2 and group_id = $3 and joined_at_ms is null returning live_code_id")
         .bind(tenant.0).bind(member.0).bind(group.0).bind(now).fetch_all(k).await.map_err(Into::into))
-}
-
-/// Contacts each staff member of a staff code took since `since_ms`.
-pub async fn served_since(
-    tx: &mut Tx,
-    tenant: TenantId,
-    code: i64,
-    since_ms: i64,
-) -> Result<Vec<(String, i64)>> {
-    on_tx!(tx, k => sqlx::query_as("select staff_userid, count(*) from live_code_seat where tenant_id = $1 and live_code_id = $2
-        and staff_userid is not null and scanned_at_ms >= $3 group by staff_userid")
-        .bind(tenant.0).bind(code).bind(since_ms).fetch_all(k).await.map_err(Into::into))
 }

@@ -3,6 +3,10 @@
 use quanzi_domain::member::{MemberPatch, NewMember};
 use quanzi_domain::{MemberId, TenantId};
 
+mod on;
+
+pub use on::{create_on, set_source_on};
+
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A member as stored and served.

@@ -9,7 +9,7 @@ use crate::{Db, Result, Tx, on_pool, on_tx};
 mod outbox;
 
 pub(crate) use outbox::emit_sqlite;
-pub use outbox::{OutboxItem, emit_events};
+pub use outbox::{OutboxItem, emit_events, emit_on};
 
 /// True when a subscription's comma-separated `event_types` (`*` for all) take `event_type`.
 pub(crate) fn wants(event_types: &str, event_type: &str) -> bool {

@@ -65,6 +65,10 @@ pub struct Shared {
     pub server: quanzi_core::server::ServerSettings,
     /// Heavy requests running per tenant, and their limits.
     pub heavy: Arc<heavy::HeavyLimiter>,
+    /// Tenants' official accounts for WeChat OAuth as read a moment ago (forgotten when set).
+    pub oauth: Arc<quanzi_core::recent::Recent<i64, Option<quanzi_core::visitors::OAuthConfig>>>,
+    /// Tenants by slug as read a moment ago, for the member pages.
+    pub tenants: Arc<quanzi_core::recent::Recent<String, quanzi_core::views::Tenant>>,
     /// Live-code scans, sharing commits.
     pub scanner: Arc<quanzi_core::live_codes::lane::Scanner>,
     /// Flash-sale buys, sharing commits.
@@ -78,6 +82,8 @@ impl AppState {
         AppState(Arc::new(Shared {
             scanner: Arc::new(quanzi_core::live_codes::lane::Scanner::new(db.clone())),
             buyer: Arc::new(quanzi_core::flash_sales::buy::Buyer::new(db.clone())),
+            tenants: Arc::new(quanzi_core::recent::Recent::new(Duration::from_secs(2))),
+            oauth: Arc::new(quanzi_core::recent::Recent::new(Duration::from_secs(2))),
             db,
             throttle: quanzi_core::login_throttle::ThrottlePolicy::default(),
             trusted_proxies: Arc::new(client::TrustedProxies::default()),

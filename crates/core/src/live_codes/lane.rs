@@ -1,40 +1,63 @@
-//! Scans share commits through a [`crate::lane::Lane`], with hints of groups found full so
-//! routing looks at them last. The rules are [`super::scan`]'s, the same on both stores.
+//! Scans share commits. On the embedded store a scan is a unit of the writer thread
+//! (`quanzi_store::on::on_writer`): its statements are calls on that thread, and it commits
+//! with what is queued there. Elsewhere — and for a scan that carries a referral share,
+//! whose rewards run in the async driver — scans go through a [`crate::lane::Lane`]. The
+//! rules are [`super::scan`]'s, the same on both. Codes read for their landing pages are
+//! kept for a moment, and groups found full are hinted so routing looks at them last.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use quanzi_domain::TenantId;
+use quanzi_store::on::{On, on_writer, ready};
 use quanzi_store::{Db, Tx, now_ms};
 
-use super::scan::{Applied, Landing, Prepared, ScanInput, apply, finish, prepare, prepare_code};
+use quanzi_store::live_code::PoolStamp;
+
+use super::scan::{Applied, Landing, Pool, Prepared, ScanInput, apply, finish, prepare_code};
 use crate::lane::{Applying, Lane, Unit};
+use crate::recent::Recent;
 use crate::views::LiveCode;
 use crate::{CoreError, Result};
 
 struct ScanUnit {
     t: TenantId,
-    p: Prepared,
+    p: Arc<Prepared>,
 }
 
 impl Unit for ScanUnit {
-    type Out = Applied;
-    fn apply<'a>(&'a self, tx: &'a mut Tx) -> Applying<'a, Applied> {
-        Box::pin(apply(tx, self.t, &self.p))
+    type Out = Option<Applied>;
+    fn apply<'a>(&'a self, tx: &'a mut Tx) -> Applying<'a, Option<Applied>> {
+        Box::pin(async move { apply(&mut On::Tx(tx), self.t, &self.p).await })
     }
 }
 
 /// How long a group found at its hard capacity is believed full (a member may leave, a
 /// seat expire): routing looks at it last meanwhile.
 const FULL_HINT_MS: i64 = 30_000;
+/// How long a code and its tenant's offset from UTC, once read, serve landing pages. A scan
+/// never routes by an outdated code: its transaction checks the code's stamp.
+const KEEP: Duration = Duration::from_secs(2);
 
-/// The scans of one store, queued for shared commits; the lane starts with the first scan.
+/// How long a code's pool, once read, is offered to the next scans (each checks it against
+/// the pool's stamp before using it).
+const KEEP_POOL: Duration = Duration::from_secs(60);
+
+/// The scans of one store; the lane starts with the first scan that needs it.
 pub struct Scanner {
     db: Db,
     lane: Lane<ScanUnit>,
     /// (tenant, group) → until when it is believed full. A hint only: it can make routing
     /// look at a group later, never put anyone past a cap (the loads are read in the scan's
     /// transaction, and a new group is opened only on the loads of every group).
-    full: std::sync::Mutex<HashMap<(i64, i64), i64>>,
+    full: Mutex<HashMap<(i64, i64), i64>>,
+    /// (tenant, slug) → the code as last read.
+    codes: Recent<(i64, String), LiveCode>,
+    /// tenant → its offset from UTC, seconds.
+    offsets: Recent<i64, i64>,
+    /// (tenant, code, its last change) → its pool as the last scan read it.
+    pools: Recent<(i64, i64, i64), (PoolStamp, Pool)>,
 }
 
 impl std::fmt::Debug for Scanner {
@@ -49,69 +72,121 @@ impl Scanner {
         Scanner {
             lane: Lane::new(db.clone()),
             db,
-            full: std::sync::Mutex::new(HashMap::new()),
+            full: Mutex::new(HashMap::new()),
+            codes: Recent::new(KEEP),
+            offsets: Recent::new(KEEP),
+            pools: Recent::new(KEEP_POOL),
         }
     }
 
-    /// Routes a scan of code `id` (as [`super::scan::scan`]), sharing its commit with the
-    /// scans queued at the same time.
-    pub async fn scan(&self, t: TenantId, id: i64, input: ScanInput) -> Result<Landing> {
-        let p = prepare(&self.db, t, id, input).await?;
-        self.queue(t, p).await
+    /// The tenant's code with this slug, as read at most a moment ago (a landing page's).
+    pub async fn code(&self, t: TenantId, slug: &str) -> Result<LiveCode> {
+        let key = (t.0, slug.to_string());
+        if let Some(c) = self.codes.get(&key) {
+            return Ok(c);
+        }
+        let c = super::by_slug(&self.db, t, slug).await?;
+        self.codes.put(key, c.clone());
+        Ok(c)
     }
 
-    /// [`Scanner::scan`] of a code the caller has read already.
+    /// Forgets the tenant's codes as read for landing pages: one of them changed here (the
+    /// next page reads it again; a scan never routes by an outdated code either way).
+    pub fn codes_changed(&self, t: TenantId) {
+        self.codes.forget_where(|k| k.0 == t.0);
+    }
+
+    async fn offset(&self, t: TenantId) -> Result<i64> {
+        if let Some(o) = self.offsets.get(&t.0) {
+            return Ok(o);
+        }
+        let o = crate::zone::offset_secs(&self.db, t).await?;
+        self.offsets.put(t.0, o);
+        Ok(o)
+    }
+
+    /// Routes a scan of code `id` (as [`super::scan::scan`]), sharing its commit.
+    pub async fn scan(&self, t: TenantId, id: i64, input: ScanInput) -> Result<Landing> {
+        let code = super::get(&self.db, t, id).await?;
+        self.scan_code(t, code, input).await
+    }
+
+    /// [`Scanner::scan`] of a code the caller has read (by [`Scanner::code`] or otherwise).
     pub async fn scan_code(
         &self,
         t: TenantId,
         code: LiveCode,
         input: ScanInput,
     ) -> Result<Landing> {
-        let p = prepare_code(&self.db, t, code, input).await?;
-        self.queue(t, p).await
-    }
-
-    async fn queue(&self, t: TenantId, p: Prepared) -> Result<Landing> {
+        let offset = self.offset(t).await?;
+        let mut p = prepare_code(&self.db, t, code, offset, input).await?;
         // A scan PostgreSQL chose as a deadlock victim (locks of codes and programmes taken
-        // by concurrent transactions in different orders) is tried again, twice at most.
-        let mut p = p;
-        for _ in 0..2 {
-            match self.queue_once(t, p).await {
-                Err((Some(back), e)) if retryable(&e) => p = back,
-                Err((_, e)) => return Err(e),
-                Ok(landing) => return Ok(landing),
+        // by concurrent transactions in different orders) is tried again, and so is a scan
+        // of a code that changed since it was read: three tries at most.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let now = now_ms();
+            if let Ok(mut full) = self.full.lock() {
+                full.retain(|_, until| *until > now);
+                p.skip = full.keys().filter(|k| k.0 == t.0).map(|k| k.1).collect();
+            }
+            let pool_key = (t.0, p.code.live_code_id, p.code.updated_at_ms);
+            p.pool = self.pools.get(&pool_key);
+            let p_now = Arc::new(p);
+            match self.apply(t, p_now.clone()).await {
+                Ok(Some(applied)) => {
+                    if let Ok(mut full) = self.full.lock() {
+                        for g in &applied.full {
+                            full.insert((t.0, *g), now + FULL_HINT_MS);
+                        }
+                    }
+                    if let Some(pool) = applied.pool.clone() {
+                        self.pools.put(pool_key, pool);
+                    }
+                    return finish(&p_now, applied);
+                }
+                Ok(None) if tries < 3 => {
+                    let id = p_now.code.live_code_id;
+                    let fresh = super::get(&self.db, t, id).await?;
+                    self.codes.forget(&(t.0, fresh.slug.clone()));
+                    p = prepared_again(p_now, fresh)?;
+                }
+                Err(e) if retryable(&e) && tries < 3 => p = prepared_again(p_now, None)?,
+                Ok(None) => {
+                    return Err(CoreError::Store(quanzi_store::StoreError::Commit(
+                        "the code kept changing during the scan".into(),
+                    )));
+                }
+                Err(e) => return Err(e),
             }
         }
-        self.queue_once(t, p).await.map_err(|(_, e)| e)
     }
 
-    async fn queue_once(
-        &self,
-        t: TenantId,
-        mut p: Prepared,
-    ) -> std::result::Result<Landing, (Option<Prepared>, CoreError)> {
-        let now = now_ms();
-        if let Ok(mut full) = self.full.lock() {
-            full.retain(|_, until| *until > now);
-            p.skip = full.keys().filter(|k| k.0 == t.0).map(|k| k.1).collect();
-        }
-        let (unit, applied) = self
-            .lane
-            .apply(ScanUnit { t, p })
-            .await
-            .map_err(|e| (None, e))?;
-        let p = unit.p;
-        let applied = match applied {
-            Ok(a) => a,
-            Err(e) => return Err((Some(p), e)),
-        };
-        if let Ok(mut full) = self.full.lock() {
-            for g in &applied.full {
-                full.insert((t.0, *g), now + FULL_HINT_MS);
+    /// Applies the scan: on the writer thread when the store has one and the scan carries no
+    /// referral share, else in the lane's shared transaction.
+    async fn apply(&self, t: TenantId, p: Arc<Prepared>) -> Result<Option<Applied>> {
+        if p.referral.is_none() {
+            let q = p.clone();
+            if let Some(r) = on_writer(&self.db, move |on| ready(apply(on, t, &q))).await {
+                return r;
             }
         }
-        finish(&self.db, t, p, applied).await.map_err(|e| (None, e))
+        let (_, applied) = self.lane.apply(ScanUnit { t, p }).await?;
+        applied
     }
+}
+
+/// The prepared scan again, with the code read anew when it changed.
+fn prepared_again(p: Arc<Prepared>, code: impl Into<Option<LiveCode>>) -> Result<Prepared> {
+    let mut p = Arc::try_unwrap(p).unwrap_or_else(|shared| (*shared).clone());
+    if let Some(code) = code.into() {
+        if code.archived_at_ms.is_some() {
+            return Err(quanzi_domain::Invalid::one("live_code", "the code has ended").into());
+        }
+        p.code = code;
+    }
+    Ok(p)
 }
 
 /// Whether a scan's error is a race the database resolved by aborting it.

@@ -3,6 +3,7 @@
 
 use quanzi_domain::live_code::{GROUP_QR_VALID_MS, LiveCodeInput, NewLiveCode};
 use quanzi_domain::{GroupId, Invalid, TenantId};
+use quanzi_store::on::On;
 use quanzi_store::{Db, gift, group, live_code as repo, live_code_funnel as funnel, now_ms};
 
 use crate::views::{self, Funnel, LiveCode};
@@ -47,7 +48,7 @@ pub async fn create(db: &Db, t: TenantId, input: LiveCodeInput) -> Result<LiveCo
     check_refs(db, t, &c).await?;
     let mut tx = db.begin().await?;
     let row = on_slug(repo::create(&mut tx, t, &c, now_ms()).await)?;
-    wecom::request_way(&mut tx, t, row.live_code_id).await?;
+    wecom::request_way(&mut On::Tx(&mut tx), t, row.live_code_id).await?;
     tx.commit().await?;
     view(db, t, row).await
 }
@@ -59,7 +60,7 @@ pub async fn update(db: &Db, t: TenantId, id: i64, input: LiveCodeInput) -> Resu
     let mut tx = db.begin().await?;
     let row = on_slug(repo::update(&mut tx, t, id, &c, now_ms()).await)?
         .ok_or(CoreError::NotFound("live code"))?;
-    wecom::request_way(&mut tx, t, id).await?;
+    wecom::request_way(&mut On::Tx(&mut tx), t, id).await?;
     tx.commit().await?;
     view(db, t, row).await
 }

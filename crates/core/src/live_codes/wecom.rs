@@ -9,6 +9,7 @@ use quanzi_domain::live_code::LiveCodeKind;
 use quanzi_domain::tag::{TagInput, TagName};
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use quanzi_store::live_code::{self as repo, Seat};
+use quanzi_store::on::On;
 use quanzi_store::{Tx, group, jobs, now_ms, tag};
 use serde_json::json;
 
@@ -46,10 +47,10 @@ pub fn tag_name(written: &str) -> std::result::Result<TagName, quanzi_domain::In
 }
 
 /// Asks for the code's WeCom way to be made or updated (once per code at a time).
-pub(crate) async fn request_way(tx: &mut Tx, t: TenantId, code: i64) -> Result<()> {
+pub(crate) async fn request_way(on: &mut On<'_>, t: TenantId, code: i64) -> Result<()> {
     let mut job = NewJob::new(WAY_JOB, json!({ "live_code_id": code }), now_ms());
     job.singleton_key = Some(format!("{WAY_JOB}:{code}"));
-    jobs::enqueue(tx, t, &job, now_ms()).await?;
+    jobs::enqueue_on(on, t, &job, now_ms()).await?;
     Ok(())
 }
 
@@ -158,7 +159,7 @@ pub(crate) async fn attribute(
         Through::Staff(s, w) => (Some(s.to_string()), None, w),
         Through::Group(g) => (None, Some(g.0), None),
     };
-    if let Some(held) = repo::seat(tx, t, code, m).await?
+    if let Some(held) = repo::seat(&mut On::Tx(tx), t, code, m).await?
         && held.joined_at_ms.is_some()
         && held.group_id == group
         && (staff.is_none() || held.staff_userid == staff)
@@ -176,7 +177,7 @@ pub(crate) async fn attribute(
         inviter_member_id: None,
         network: None,
     };
-    repo::hold(tx, t, code, m, &seat).await?;
+    repo::hold(&mut On::Tx(tx), t, code, m, &seat).await?;
     let tags: Vec<String> = serde_json::from_str(&row.auto_tags).unwrap_or_default();
     for name in tags {
         if let Ok(tn) = tag_name(&name) {
@@ -185,7 +186,7 @@ pub(crate) async fn attribute(
         }
     }
     let view = crate::views::LiveCode::of(row, Vec::new());
-    super::scan::record_visit(tx, t, &view, m, &seat, now).await?;
+    super::scan::record_visit(&mut On::Tx(tx), t, &view, m, &seat, now).await?;
     if let (Some(code_text), Some(text)) = (welcome_code, view.welcome.as_deref()) {
         let payload = json!({ "welcome_code": code_text, "text": text });
         jobs::enqueue(tx, t, &NewJob::new(WELCOME_JOB, payload, now), now).await?;

@@ -218,13 +218,13 @@ pub async fn open_session(
 /// The member of a visitor key in an open transaction, recording a new prospect (with the
 /// source channel given) the first time; answers whether it was new.
 pub(crate) async fn visitor_in(
-    tx: &mut quanzi_store::Tx,
+    on: &mut quanzi_store::on::On<'_>,
     t: TenantId,
     key: &str,
     source: &str,
     now: i64,
 ) -> Result<(MemberId, bool)> {
-    if let Some(m) = identity::member_of(tx, t, "visitor", key).await? {
+    if let Some(m) = identity::member_of_on(on, t, "visitor", key).await? {
         return Ok((m, false));
     }
     let short: String = key.chars().take(4).collect();
@@ -235,9 +235,9 @@ pub(crate) async fn visitor_in(
         ..Default::default()
     }
     .into_new(&[])?;
-    let m = crate::members::on_member_keys(member::create(tx, t, &new).await)?;
-    identity::add(tx, t, "visitor", key, MemberId(m.member_id), now).await?;
-    Ok((MemberId(m.member_id), true))
+    let m = crate::members::on_member_keys(member::create_on(on, t, &new, now).await)?;
+    identity::add_on(on, t, "visitor", key, m, now).await?;
+    Ok((m, true))
 }
 
 /// The member of a visitor key, recording a prospect (with `source` as its channel) the first

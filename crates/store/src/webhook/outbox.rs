@@ -10,6 +10,7 @@ use quanzi_domain::{GroupId, TenantId};
 
 use super::{OutboxRow, active_subscriptions, delivery_job, emit_to};
 use crate::jobs::ENQUEUE_SQL;
+use crate::on::On;
 use crate::writer::numbered;
 use crate::{Result, Tx};
 
@@ -162,4 +163,24 @@ pub(crate) fn emit_sqlite(
         }
     }
     Ok(n)
+}
+
+/// [`super::emit`] in a unit's transaction ([`On`]).
+pub async fn emit_on(
+    on: &mut On<'_>,
+    tenant: TenantId,
+    event_type: &'static str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> Result<usize> {
+    match on {
+        On::Tx(tx) => super::emit(tx, tenant, event_type, payload, now).await,
+        On::Writer(c) => {
+            let item = OutboxItem {
+                event_type,
+                payload: payload.clone(),
+            };
+            Ok(emit_sqlite(c, tenant, &[&item], &[], now)?)
+        }
+    }
 }

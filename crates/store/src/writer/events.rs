@@ -42,6 +42,10 @@ fn insert_values(rows: usize) -> String {
 }
 
 /// The writer's statement texts, made once: preparing from the cache looks them up by text.
+pub(crate) static STATEMENTS: std::sync::LazyLock<Statements> =
+    std::sync::LazyLock::new(Statements::new);
+
+/// The texts of the event inserts ([`STATEMENTS`]).
 pub(crate) struct Statements {
     insert_many: String,
     insert_ten: String,
@@ -71,7 +75,7 @@ impl Statements {
 
 /// Inserts one batch, applies the joins and leaves among its new events to membership and
 /// writes their outbox rows; answers the indexes of the new events.
-pub(super) fn append(
+pub(crate) fn append(
     conn: &Connection,
     sql: &Statements,
     tenant: TenantId,

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use tokio::sync::{Mutex, oneshot};
 
 use super::events::{Statements, append};
@@ -29,7 +29,7 @@ const MAX_JOBS: usize = 256;
 pub(super) trait Job: Send {
     /// Runs the job's statements on `conn`, keeping its outcome; true when they succeeded.
     /// May run more than once: each run after a rollback replaces the outcome.
-    fn run(&mut self, conn: &Connection, sql: &Statements) -> bool;
+    fn run(&mut self, conn: &mut Connection, sql: &Statements) -> bool;
     /// Whether this job is an event batch (a group takes [`MAX_BATCHES`] at most).
     fn is_batch(&self) -> bool;
     /// Sends the outcome, given the commit's failure if there was one.
@@ -37,18 +37,19 @@ pub(super) trait Job: Send {
 }
 
 /// A feature's unit: its statements and where its outcome goes.
-pub(super) struct Unit<T, F> {
+pub(super) struct Unit<T, E, F> {
     pub(super) work: F,
-    pub(super) outcome: Option<Result<T>>,
-    pub(super) reply: oneshot::Sender<Result<T>>,
+    pub(super) outcome: Option<std::result::Result<T, E>>,
+    pub(super) reply: oneshot::Sender<std::result::Result<T, E>>,
 }
 
-impl<T, F> Job for Unit<T, F>
+impl<T, E, F> Job for Unit<T, E, F>
 where
     T: Send,
-    F: FnMut(&Connection) -> Result<T> + Send,
+    E: From<StoreError> + Send,
+    F: FnMut(&mut Connection) -> std::result::Result<T, E> + Send,
 {
-    fn run(&mut self, conn: &Connection, _: &Statements) -> bool {
+    fn run(&mut self, conn: &mut Connection, _: &Statements) -> bool {
         let outcome = (self.work)(conn);
         let ok = outcome.is_ok();
         self.outcome = Some(outcome);
@@ -75,7 +76,7 @@ pub(super) struct Append {
 }
 
 impl Job for Append {
-    fn run(&mut self, conn: &Connection, sql: &Statements) -> bool {
+    fn run(&mut self, conn: &mut Connection, sql: &Statements) -> bool {
         let r = append(
             conn,
             sql,
@@ -99,22 +100,24 @@ impl Job for Append {
 }
 
 /// A job's answer: its outcome, unless it succeeded and the commit did not.
-fn settled<T>(outcome: Option<Result<T>>, failed: Option<String>) -> Result<T> {
+fn settled<T, E: From<StoreError>>(
+    outcome: Option<std::result::Result<T, E>>,
+    failed: Option<String>,
+) -> std::result::Result<T, E> {
     match (outcome, failed) {
-        (Some(Ok(_)), Some(reason)) => Err(StoreError::Commit(reason)),
+        (Some(Ok(_)), Some(reason)) => Err(StoreError::Commit(reason).into()),
         (Some(outcome), _) => outcome,
-        (None, reason) => {
-            Err(StoreError::Commit(reason.unwrap_or_else(|| {
-                "the transaction could not begin".into()
-            })))
-        }
+        (None, reason) => Err(StoreError::Commit(
+            reason.unwrap_or_else(|| "the transaction could not begin".into()),
+        )
+        .into()),
     }
 }
 
 /// The writer thread: takes every queued job (up to [`MAX_JOBS`], [`MAX_BATCHES`] of them
 /// event batches), runs them in one transaction, commits once and answers them all.
 pub(super) fn run(mut conn: Connection, lock: Arc<Mutex<()>>, rx: mpsc::Receiver<Box<dyn Job>>) {
-    let sql = Statements::new();
+    let sql: &Statements = &super::STATEMENTS;
     while let Ok(first) = rx.recv() {
         let mut batches = usize::from(first.is_batch());
         let mut jobs = vec![first];
@@ -126,7 +129,7 @@ pub(super) fn run(mut conn: Connection, lock: Arc<Mutex<()>>, rx: mpsc::Receiver
             jobs.push(j);
         }
         let _guard = lock.blocking_lock();
-        let failed = match write_group(&mut conn, &sql, &mut jobs) {
+        let failed = match write_group(&mut conn, sql, &mut jobs) {
             Ok(()) => None,
             Err(e) => {
                 tracing::error!(error = %e, jobs = jobs.len(), "a group commit failed; its writes were rolled back");
@@ -150,21 +153,45 @@ fn write_group(
     sql: &Statements,
     jobs: &mut [Box<dyn Job>],
 ) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if jobs.iter_mut().all(|j| j.run(&tx, sql)) {
-        return tx.commit();
+    // The transaction is driven by hand, not by rusqlite's `Transaction`, so that each job
+    // gets the connection itself (`&mut`, which a feature's unit may hold across its
+    // futures' awaits: `&mut Connection` is `Send`, `&Connection` is not).
+    conn.execute_batch("begin immediate")?;
+    if jobs.iter_mut().all(|j| j.run(conn, sql)) {
+        return finish(conn);
     }
-    drop(tx); // rolls back
+    conn.execute_batch("rollback")?;
     if jobs.len() == 1 {
         return Ok(()); // the lone job failed, and nothing of it was kept
     }
-    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    conn.execute_batch("begin immediate")?;
     for job in jobs.iter_mut() {
-        let sp = tx.savepoint()?;
-        // Dropping a savepoint not kept rolls back to it.
-        if job.run(&sp, sql) {
-            sp.commit()?;
+        if let Err(e) = conn.execute_batch("savepoint job") {
+            let _ = conn.execute_batch("rollback");
+            return Err(e);
+        }
+        let kept = if job.run(conn, sql) {
+            "release savepoint job"
+        } else {
+            "rollback to savepoint job; release savepoint job"
+        };
+        if let Err(e) = conn.execute_batch(kept) {
+            let _ = conn.execute_batch("rollback");
+            return Err(e);
         }
     }
-    tx.commit()
+    finish(conn)
+}
+
+/// Commits the open transaction, or rolls it back when the commit fails.
+fn finish(conn: &mut Connection) -> rusqlite::Result<()> {
+    match conn.execute_batch("commit") {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("rollback");
+            }
+            Err(e)
+        }
+    }
 }

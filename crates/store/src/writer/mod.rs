@@ -22,7 +22,7 @@ use rusqlite::Connection;
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{Mutex, oneshot};
 
-pub(crate) use events::{Statements, insert_events, numbered};
+pub(crate) use events::{STATEMENTS, Statements, append, insert_events, numbered};
 use group::{Append, Job, Unit};
 
 use crate::webhook::OutboxItem;
@@ -104,11 +104,15 @@ impl Lane {
     /// in a rush (a flash sale's buys): here each statement is a call on this thread instead
     /// of a round trip to the async driver's. Once queued the unit runs even if this future
     /// is dropped.
-    pub(crate) async fn unit<T: Send + 'static>(
+    pub(crate) async fn unit<T, E>(
         &self,
-        work: impl FnMut(&Connection) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        let (reply, answer) = oneshot::channel::<Result<T>>();
+        work: impl FnMut(&mut Connection) -> std::result::Result<T, E> + Send + 'static,
+    ) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<std::result::Result<T, E>>();
         let job = Unit {
             work,
             outcome: None,
@@ -118,11 +122,17 @@ impl Lane {
     }
 
     /// Queues `job` for the writer thread and waits for its answer.
-    async fn queue<T>(&self, job: Box<dyn Job>, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
+    async fn queue<T, E: From<StoreError>>(
+        &self,
+        job: Box<dyn Job>,
+        answer: oneshot::Receiver<std::result::Result<T, E>>,
+    ) -> std::result::Result<T, E> {
         self.send(job)?;
-        answer
-            .await
-            .map_err(|_| StoreError::Commit("the writer stopped before the commit".into()))?
+        answer.await.map_err(|_| {
+            E::from(StoreError::Commit(
+                "the writer stopped before the commit".into(),
+            ))
+        })?
     }
 
     fn send(&self, job: Box<dyn Job>) -> Result<()> {

@@ -1,5 +1,6 @@
 //! The writer thread's units: racing units share commits, a unit that fails is undone alone
-//! (its rows gone, the others' kept), and an answered unit is on disk.
+//! (its rows gone, the others' kept), an answered unit is on disk, and a unit written over
+//! `On` runs there (one that waits for anything but the store is refused).
 
 use std::sync::Arc;
 
@@ -25,9 +26,11 @@ fn lane(db: &Db) -> Arc<super::Lane> {
 async fn a_failed_unit_is_undone_alone_and_the_others_are_on_disk() {
     let (dir, db) = store().await;
     let lane = lane(&db);
-    lane.unit(|c| Ok(c.execute_batch("create table scratch (x integer primary key)")?))
-        .await
-        .unwrap();
+    lane.unit(|c| {
+        Ok::<_, StoreError>(c.execute_batch("create table scratch (x integer primary key)")?)
+    })
+    .await
+    .unwrap();
     let mut tasks = Vec::new();
     for i in 0..200_i64 {
         let lane = lane.clone();
@@ -70,4 +73,58 @@ async fn a_failed_unit_is_undone_alone_and_the_others_are_on_disk() {
         })
         .unwrap();
     assert_eq!(pairs, 200 - 29, "each kept unit's second row, and no other");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_over_on_runs_on_the_writer_and_one_that_waits_is_refused_and_undone() {
+    use crate::on::{On, on_writer, ready};
+    let (_dir, db) = store().await;
+    let made = on_writer(&db, |on| {
+        ready(async {
+            let On::Writer(c) = on else {
+                return Err(StoreError::Commit("not the writer".into()));
+            };
+            c.execute_batch("create table scratch (x integer primary key)")?;
+            on.savepoint().await?;
+            let On::Writer(c) = on else { unreachable!() };
+            c.execute("insert into scratch (x) values (1)", [])?;
+            on.rollback_to().await?;
+            let On::Writer(c) = on else { unreachable!() };
+            c.execute("insert into scratch (x) values (2)", [])?;
+            Ok(())
+        })
+    })
+    .await;
+    assert!(matches!(made, Some(Ok(()))), "{made:?}");
+    // A unit whose future waits for something other than the store is refused, and its
+    // statements are rolled back.
+    let waited = on_writer(&db, |on| {
+        ready(async {
+            let On::Writer(c) = on else { unreachable!() };
+            c.execute("insert into scratch (x) values (3)", [])?;
+            std::future::pending::<()>().await;
+            Ok::<_, StoreError>(())
+        })
+    })
+    .await;
+    assert!(
+        matches!(&waited, Some(Err(StoreError::Commit(m))) if m.contains("waited")),
+        "{waited:?}"
+    );
+    let rows: Vec<i64> = on_writer(&db, |on| {
+        let On::Writer(c) = on else { unreachable!() };
+        Ok::<_, StoreError>(
+            c.prepare("select x from scratch order by x")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![2],
+        "the rolled-back savepoint and the refused unit left nothing"
+    );
 }

@@ -92,9 +92,16 @@ pub(super) async fn identify(
     if let Some(m) = v.session(s, headers).await? {
         return Ok((Visitor::Member(m), Vec::new()));
     }
-    let oauth = visitors::oauth_config(&s.db, &s.server, v.tenant)
-        .await
-        .map_err(crate::ui::server_error)?;
+    let oauth = match s.oauth.get(&v.tenant.0) {
+        Some(o) => o,
+        None => {
+            let o = visitors::oauth_config(&s.db, &s.server, v.tenant)
+                .await
+                .map_err(crate::ui::server_error)?;
+            s.oauth.put(v.tenant.0, o.clone());
+            o
+        }
+    };
     if let Some(config) = oauth {
         let back = v.absolute(s, headers, &format!("/h/{}/oauth", v.slug));
         let (url, nonce) =
@@ -135,7 +142,7 @@ pub async fn landing(
     headers: HeaderMap,
     v: Visit,
 ) -> Response {
-    let code = match live_codes::by_slug(&s.db, v.tenant, &slug).await {
+    let code = match s.scanner.code(v.tenant, &slug).await {
         Ok(c) => c,
         Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
         Err(e) => return crate::ui::server_error(e),
@@ -193,6 +200,8 @@ pub async fn landing(
     let landing = match s.scanner.scan_code(v.tenant, code, input).await {
         Ok(l) => l,
         Err(CoreError::Invalid(e)) => return with_cookies(v.invalid(&name, &e), cookies),
+        // Removed since the page read it a moment ago (with its tenant).
+        Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
         Err(e) => return crate::ui::server_error(e),
     };
     let offset = landing.offset_secs;
@@ -293,7 +302,7 @@ pub async fn joined(
         Ok(None) => return Redirect::to(&back).into_response(),
         Err(r) => return r,
     };
-    let code = match live_codes::by_slug(&s.db, v.tenant, &slug).await {
+    let code = match s.scanner.code(v.tenant, &slug).await {
         Ok(c) => c,
         Err(CoreError::NotFound(_)) => return super::not_found(v.lang, &v.shop),
         Err(e) => return crate::ui::server_error(e),

@@ -142,10 +142,17 @@ impl Visit {
         let path = uri
             .path_and_query()
             .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
-        let tenant = match quanzi_core::access::tenant_by_slug(&s.db, slug).await {
-            Ok(Some(t)) => t,
-            Ok(None) => return Err(not_found(lang, "")),
-            Err(e) => return Err(crate::ui::server_error(e)),
+        // A tenant renamed shows its new name on the member pages within a couple of seconds.
+        let tenant = match s.tenants.get(&slug.to_string()) {
+            Some(t) => t,
+            None => match quanzi_core::access::tenant_by_slug(&s.db, slug).await {
+                Ok(Some(t)) => {
+                    s.tenants.put(slug.to_string(), t.clone());
+                    t
+                }
+                Ok(None) => return Err(not_found(lang, "")),
+                Err(e) => return Err(crate::ui::server_error(e)),
+            },
         };
         Ok(Visit {
             tenant: tenant.tenant_id,

@@ -58,10 +58,10 @@ pub async fn create(
     c: Caller,
     AppJson(i): AppJson<LiveCodeInput>,
 ) -> Result<(StatusCode, Json<LiveCode>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(live_codes::create(&s.db, c.write()?, i).await?),
-    ))
+    let t = c.write()?;
+    let code = live_codes::create(&s.db, t, i).await?;
+    s.scanner.codes_changed(t);
+    Ok((StatusCode::CREATED, Json(code)))
 }
 
 /// Get a live code with its funnel.
@@ -88,7 +88,10 @@ pub async fn update(
     IdPath(id): IdPath,
     AppJson(i): AppJson<LiveCodeInput>,
 ) -> Result<Json<LiveCode>, ApiError> {
-    Ok(Json(live_codes::update(&s.db, c.write()?, id, i).await?))
+    let t = c.write()?;
+    let code = live_codes::update(&s.db, t, id, i).await?;
+    s.scanner.codes_changed(t);
+    Ok(Json(code))
 }
 
 /// Archive a live code, or bring it back.
@@ -101,9 +104,10 @@ pub async fn archive(
     IdPath(id): IdPath,
     AppJson(i): AppJson<LiveCodeArchiveInput>,
 ) -> Result<Json<LiveCode>, ApiError> {
-    Ok(Json(
-        live_codes::set_archived(&s.db, c.write()?, id, i.archived).await?,
-    ))
+    let t = c.write()?;
+    let code = live_codes::set_archived(&s.db, t, id, i.archived).await?;
+    s.scanner.codes_changed(t);
+    Ok(Json(code))
 }
 
 /// Routes of this module, each with its OpenAPI path.

@@ -147,6 +147,7 @@ pub async fn set_oauth(
     visitors::set_oauth(&s.db, &s.server, t, Some((&i.appid, &i.secret, &i.scope)))
         .await
         .map_err(|e| body_fields(e.into()))?;
+    s.oauth.forget(&t.0);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -154,7 +155,9 @@ pub async fn set_oauth(
 #[utoipa::path(delete, path = "/api/v1/settings/wechat-oauth", tag = "member_pages",
     responses((status = 204, description = "Cleared"), (status = 403, body = ErrorBody)))]
 pub async fn clear_oauth(State(s): State<AppState>, c: Caller) -> Result<StatusCode, ApiError> {
-    visitors::set_oauth(&s.db, &s.server, c.admin()?, None).await?;
+    let t = c.admin()?;
+    visitors::set_oauth(&s.db, &s.server, t, None).await?;
+    s.oauth.forget(&t.0);
     Ok(StatusCode::NO_CONTENT)
 }
 

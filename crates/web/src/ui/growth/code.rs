@@ -276,7 +276,10 @@ pub async fn archive(
         return refused(why);
     }
     match live_codes::set_archived(&s.db, u.tenant(), id, f.archived == "1").await {
-        Ok(_) => see_other(&format!("/ui/growth/codes/{id}")),
+        Ok(_) => {
+            s.scanner.codes_changed(u.tenant());
+            see_other(&format!("/ui/growth/codes/{id}"))
+        }
         Err(CoreError::NotFound(_)) => not_found(),
         Err(e) => server_error(e),
     }

@@ -323,7 +323,10 @@ async fn save(s: &AppState, u: &UiUser, id: Option<i64>, p: Pairs) -> Response {
         Some(id) => live_codes::update(&s.db, t, id, input).await,
     };
     match done {
-        Ok(c) => return see_other(&format!("/ui/growth/codes/{}", c.live_code_id)),
+        Ok(c) => {
+            s.scanner.codes_changed(t);
+            return see_other(&format!("/ui/growth/codes/{}", c.live_code_id));
+        }
         Err(CoreError::Invalid(inv)) => add(&mut errs, &inv),
         Err(CoreError::Conflict(field)) => {
             let text = l
