@@ -5,8 +5,7 @@
 //! rules are [`super::scan`]'s, the same on both. Codes read for their landing pages are
 //! kept for a moment, and groups found full are hinted so routing looks at them last.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use quanzi_domain::TenantId;
@@ -15,6 +14,7 @@ use quanzi_store::{Db, Tx, now_ms};
 
 use quanzi_store::live_code::PoolStamp;
 
+use super::hints::FullHints;
 use super::scan::{Applied, Landing, Pool, Prepared, ScanInput, apply, finish, prepare_code};
 use crate::lane::{Applying, Lane, Unit};
 use crate::recent::Recent;
@@ -33,9 +33,6 @@ impl Unit for ScanUnit {
     }
 }
 
-/// How long a group found at its hard capacity is believed full (a member may leave, a
-/// seat expire): routing looks at it last meanwhile.
-const FULL_HINT_MS: i64 = 30_000;
 /// How long a code and its tenant's offset from UTC, once read, serve landing pages. A scan
 /// never routes by an outdated code: its transaction checks the code's stamp.
 const KEEP: Duration = Duration::from_secs(2);
@@ -48,10 +45,8 @@ const KEEP_POOL: Duration = Duration::from_secs(60);
 pub struct Scanner {
     db: Db,
     lane: Lane<ScanUnit>,
-    /// (tenant, group) → until when it is believed full. A hint only: it can make routing
-    /// look at a group later, never put anyone past a cap (the loads are read in the scan's
-    /// transaction, and a new group is opened only on the loads of every group).
-    full: Mutex<HashMap<(i64, i64), i64>>,
+    /// Groups believed full ([`super::hints`]).
+    full: FullHints,
     /// (tenant, slug) → the code as last read.
     codes: Recent<(i64, String), LiveCode>,
     /// tenant → its offset from UTC, seconds.
@@ -72,7 +67,7 @@ impl Scanner {
         Scanner {
             lane: Lane::new(db.clone()),
             db,
-            full: Mutex::new(HashMap::new()),
+            full: FullHints::default(),
             codes: Recent::new(KEEP),
             offsets: Recent::new(KEEP),
             pools: Recent::new(KEEP_POOL),
@@ -127,20 +122,13 @@ impl Scanner {
         loop {
             tries += 1;
             let now = now_ms();
-            if let Ok(mut full) = self.full.lock() {
-                full.retain(|_, until| *until > now);
-                p.skip = full.keys().filter(|k| k.0 == t.0).map(|k| k.1).collect();
-            }
+            p.told = self.full.tell(t.0, now);
             let pool_key = (t.0, p.code.live_code_id, p.code.updated_at_ms);
             p.pool = self.pools.get(&pool_key);
             let p_now = Arc::new(p);
             match self.apply(t, p_now.clone()).await {
                 Ok(Some(applied)) => {
-                    if let Ok(mut full) = self.full.lock() {
-                        for g in &applied.full {
-                            full.insert((t.0, *g), now + FULL_HINT_MS);
-                        }
-                    }
+                    self.full.learn(t.0, now, &applied.full, &applied.roomy);
                     if let Some(pool) = applied.pool.clone() {
                         self.pools.put(pool_key, pool);
                     }

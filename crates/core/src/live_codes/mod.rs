@@ -9,6 +9,7 @@ use quanzi_store::{Db, gift, group, live_code as repo, live_code_funnel as funne
 use crate::views::{self, Funnel, LiveCode};
 use crate::{CoreError, Result, ResultExt};
 
+mod hints;
 pub mod lane;
 pub mod qr_expiry;
 pub mod qr_image;

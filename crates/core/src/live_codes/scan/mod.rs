@@ -65,7 +65,7 @@ pub struct Landing {
 #[derive(Clone)]
 pub(crate) struct Prepared {
     /// Groups the caller believes full: routing looks at the others first.
-    pub(crate) skip: std::collections::HashSet<i64>,
+    pub(crate) told: super::hints::Told,
     /// The code's pool as an earlier scan read it: used when it is still current.
     pub(crate) pool: Option<(PoolStamp, Pool)>,
     pub(crate) code: LiveCode,
@@ -90,8 +90,9 @@ enum Who {
 
 /// What the transaction did, with what the landing shows, read in it.
 pub(crate) struct Applied {
-    /// Groups found at their hard capacity, for the caller's hints.
+    /// Groups found at their hard capacity, and with room, for the caller's hints.
     pub(crate) full: Vec<i64>,
+    pub(crate) roomy: Vec<i64>,
     /// The code's pool as routing read it, for the next scans.
     pub(crate) pool: Option<(PoolStamp, Pool)>,
     member: MemberId,
@@ -170,7 +171,7 @@ pub(crate) async fn prepare_code(
         None => None,
     };
     Ok(Prepared {
-        skip: Default::default(),
+        told: Default::default(),
         pool: None,
         code,
         who,
@@ -255,6 +256,7 @@ pub(crate) async fn apply(on: &mut On<'_>, t: TenantId, p: &Prepared) -> Result<
     };
     Ok(Some(Applied {
         full: d.full,
+        roomy: d.roomy,
         pool: d.pool,
         member: m,
         seat,

@@ -22,6 +22,8 @@ pub(super) struct Decided {
     pub(super) seat: Seat,
     pub(super) opened: Option<GroupId>,
     pub(super) full: Vec<i64>,
+    /// Groups whose loads it read with room left.
+    pub(super) roomy: Vec<i64>,
     /// The pool routing read (with a group it opened), when it read one.
     pub(super) pool: Option<(PoolStamp, Pool)>,
 }
@@ -74,6 +76,7 @@ pub(super) async fn decide(
                 },
                 opened: None,
                 full: Vec::new(),
+                roomy: Vec::new(),
                 pool: None,
             });
         }
@@ -97,6 +100,7 @@ pub(super) async fn decide(
             },
             opened: None,
             full: Vec::new(),
+            roomy: Vec::new(),
             pool: None,
         });
     }
@@ -115,11 +119,7 @@ pub(super) async fn decide(
     let groups: Vec<GroupId> = pool.iter().map(|p| GroupId(p.0)).collect();
     // The groups believed full are looked at only when the others have no room, so a code
     // that opened many groups reads the loads of few; a full verdict is always made on all.
-    let likely: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|g| !p.skip.contains(g))
-        .collect();
+    let likely: Vec<i64> = ids.iter().copied().filter(|g| p.told.likely(*g)).collect();
     let mut rooms = rooms_of(on, t, &likely, now).await?;
     let mut choice = route(&rooms);
     if choice == Route::Full && likely.len() < ids.len() {
@@ -131,21 +131,27 @@ pub(super) async fn decide(
         .filter(|r| r.load >= r.hard)
         .map(|r| r.group.0)
         .collect();
+    if let Route::Group(g) = choice
+        && rooms.iter().any(|r| r.group == g && r.load + 1 >= r.hard)
+    {
+        full.push(g.0);
+    }
+    let roomy: Vec<i64> = rooms
+        .iter()
+        .map(|r| r.group.0)
+        .filter(|g| !full.contains(g))
+        .collect();
     match choice {
-        Route::Group(g) => {
-            if rooms.iter().any(|r| r.group == g && r.load + 1 >= r.hard) {
-                full.push(g.0);
-            }
-            Ok(Decided {
-                seat: Seat {
-                    group_id: Some(g.0),
-                    ..blank
-                },
-                opened: None,
-                full,
-                pool: Some((stamp, read.clone())),
-            })
-        }
+        Route::Group(g) => Ok(Decided {
+            seat: Seat {
+                group_id: Some(g.0),
+                ..blank
+            },
+            opened: None,
+            full,
+            roomy,
+            pool: Some((stamp, read.clone())),
+        }),
         Route::Full => {
             let g = open_group(on, t, code, &groups, now).await?;
             // A group opened is the pool's last, one position on.
@@ -164,6 +170,7 @@ pub(super) async fn decide(
                 },
                 opened: g,
                 full,
+                roomy,
                 pool: Some(pool),
             })
         }
