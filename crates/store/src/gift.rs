@@ -8,7 +8,6 @@ mod on;
 
 pub use on::{get_on, issue_on};
 
-use crate::on::On;
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A gift as stored.
@@ -96,21 +95,6 @@ pub struct Redemption {
 }
 
 pub(crate) const REDEMPTION_COLS: &str = "redemption_id, gift_id, member_id, live_code_id, code, issued_at_ms, expires_at_ms, redeemed_at_ms, redeemed_by";
-
-/// Issues `member` a code for `gift`, taking one from its stock in the same transaction:
-/// `Ok(None)` when the gift is out of stock or archived. A member who has a code for the gift
-/// keeps it (the stored one is answered).
-pub async fn issue(
-    tx: &mut Tx,
-    tenant: TenantId,
-    gift: i64,
-    member: MemberId,
-    live_code: Option<i64>,
-    code: &str,
-    now: i64,
-) -> Result<Option<Redemption>> {
-    issue_on(&mut On::Tx(tx), tenant, gift, member, live_code, code, now).await
-}
 
 /// A member's codes, newest first.
 pub async fn of_member(db: &Db, tenant: TenantId, member: MemberId) -> Result<Vec<Redemption>> {

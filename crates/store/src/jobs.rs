@@ -78,24 +78,34 @@ pub async fn enqueue_on(
 ) -> Result<Option<i64>> {
     match on {
         On::Tx(tx) => enqueue(tx, tenant, job, now_ms).await,
-        On::Writer(c) => {
-            let mut st = crate::on::prepare(c, ENQUEUE_SQL)?;
-            let mut rows = st.query(rusqlite::params![
-                tenant.0,
-                job.kind,
-                job.payload.to_string(),
-                job.run_at_ms,
-                job.max_attempts.max(1),
-                job.backoff_ms.max(0),
-                job.singleton_key,
-                now_ms
-            ])?;
-            // A taken singleton key answers no row: the job is there already.
-            Ok(match rows.next()? {
-                Some(r) => Some(r.get(0)?),
-                None => None,
-            })
-        }
+        On::Writer(c) => Ok(enqueue_sqlite(c, tenant, job, now_ms)?),
+    }
+}
+
+/// [`enqueue`] on the embedded store's writer connection, in its open transaction.
+pub(crate) fn enqueue_sqlite(
+    c: &rusqlite::Connection,
+    tenant: TenantId,
+    job: &NewJob,
+    now_ms: i64,
+) -> rusqlite::Result<Option<i64>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| crate::writer::numbered(ENQUEUE_SQL));
+    let mut st = c.prepare_cached(&SQL)?;
+    let mut rows = st.query(rusqlite::params![
+        tenant.0,
+        job.kind,
+        job.payload.to_string(),
+        job.run_at_ms,
+        job.max_attempts.max(1),
+        job.backoff_ms.max(0),
+        job.singleton_key,
+        now_ms
+    ])?;
+    // A taken singleton key answers no row: the job is there already.
+    match rows.next()? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Ok(None),
     }
 }
 

@@ -9,20 +9,18 @@ use std::sync::LazyLock;
 use quanzi_domain::{GroupId, TenantId};
 
 use super::{OutboxRow, active_subscriptions, delivery_job, emit_to};
-use crate::jobs::ENQUEUE_SQL;
 use crate::on::On;
 use crate::writer::numbered;
 use crate::{Result, Tx};
 
 /// The statements of [`emit_sqlite`] with SQLite's `?N` placeholders, made once: subscriptions,
-/// group fill, outbox row, delivery, job.
-static SQLITE: LazyLock<[String; 5]> = LazyLock::new(|| {
+/// group fill, outbox row, delivery (the job: `jobs::enqueue_sqlite`).
+static SQLITE: LazyLock<[String; 4]> = LazyLock::new(|| {
     [
         super::ACTIVE_SUBSCRIPTIONS,
         GROUP_FILL,
         OutboxRow::INSERT,
         OutboxRow::DELIVERY,
-        ENQUEUE_SQL,
     ]
     .map(numbered)
 });
@@ -108,7 +106,7 @@ pub(crate) fn emit_sqlite(
     if items.is_empty() && joined.is_empty() {
         return Ok(0);
     }
-    let [subs_sql, fill_sql, outbox_sql, delivery_sql, job_sql] = &*SQLITE;
+    let [subs_sql, fill_sql, outbox_sql, delivery_sql] = &*SQLITE;
     let subs: Vec<(i64, String)> = conn
         .prepare_cached(subs_sql)?
         .query_map(params![tenant.0, true], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -145,20 +143,7 @@ pub(crate) fn emit_sqlite(
             let delivery: i64 = conn
                 .prepare_cached(delivery_sql)?
                 .query_row(params![tenant.0, outbox, sub, now], |r| r.get(0))?;
-            let job = delivery_job(delivery, now);
-            let mut st = conn.prepare_cached(job_sql)?;
-            let mut rows = st.query(params![
-                tenant.0,
-                job.kind,
-                job.payload.to_string(),
-                job.run_at_ms,
-                job.max_attempts.max(1),
-                job.backoff_ms.max(0),
-                job.singleton_key,
-                now
-            ])?;
-            // A taken singleton key answers no row: the job is there already.
-            rows.next()?;
+            crate::jobs::enqueue_sqlite(conn, tenant, &delivery_job(delivery, now), now)?;
             n += 1;
         }
     }
