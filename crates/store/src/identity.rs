@@ -78,8 +78,7 @@ pub async fn member_of_db(
     kind: &str,
     value: &str,
 ) -> Result<Option<MemberId>> {
-    let id: Option<i64> = on_pool!(db, p => sqlx::query_scalar(
-        "select member_id from member_identity where tenant_id = $1 and kind = $2 and value = $3")
+    let id: Option<i64> = on_pool!(db, p => sqlx::query_scalar(MEMBER_OF)
         .bind(tenant.0).bind(kind).bind(value).fetch_optional(p).await)?;
     Ok(id.map(MemberId))
 }

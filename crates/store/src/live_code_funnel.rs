@@ -76,18 +76,6 @@ pub async fn live_qr(
         .bind(tenant.0).bind(group.0).bind(now).fetch_optional(p).await.map_err(Into::into))
 }
 
-/// Until when a group's QR image is valid, if it has one that is at `now` (the image itself
-/// is not read).
-pub async fn qr_valid_until(
-    db: &Db,
-    tenant: TenantId,
-    group: GroupId,
-    now: i64,
-) -> Result<Option<i64>> {
-    on_pool!(db, p => sqlx::query_scalar("select expires_at_ms from group_qr where tenant_id = $1 and group_id = $2 and expires_at_ms > $3")
-        .bind(tenant.0).bind(group.0).bind(now).fetch_optional(p).await.map_err(Into::into))
-}
-
 /// Whether the member holds a place in the group through some code: joined, or held and
 /// not expired at `now`.
 pub async fn has_place(

@@ -30,6 +30,18 @@ pub async fn call(
     )
 }
 
+/// [`call`] on a full `url` (the app's base included); a null `body` sends none.
+pub async fn api(
+    c: &Client,
+    key: &str,
+    method: Method,
+    url: String,
+    body: Value,
+) -> (StatusCode, Value) {
+    let body = (!body.is_null()).then_some(body);
+    call(c, "", key, method, &url, body).await
+}
+
 /// A client that keeps cookies and does not follow redirects, like a browser under test.
 pub fn browser() -> Client {
     Client::builder()

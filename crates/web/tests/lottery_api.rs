@@ -9,22 +9,11 @@ use quanzi_core::lotteries::record::{Checked, LotteryRecord, check};
 use quanzi_core::{members, visitors};
 use quanzi_domain::member::MemberInput;
 
+use quanzi_testkit::http::api as call;
 use quanzi_testkit::http::{browser, page};
 use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// The API at `url` with `key`; a null body sends none.
-async fn call(
-    c: &reqwest::Client,
-    key: &str,
-    m: Method,
-    url: String,
-    body: Value,
-) -> (StatusCode, Value) {
-    let body = (!body.is_null()).then_some(body);
-    quanzi_testkit::http::call(c, "", key, m, &url, body).await
-}
 
 #[tokio::test]
 async fn a_lottery_is_drawn_over_the_api_and_the_page_and_its_record_checks_out() {

@@ -6,20 +6,10 @@
 
 use quanzi_core::members;
 use quanzi_domain::member::MemberInput;
+use quanzi_testkit::http::api as call;
 use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn call(
-    c: &reqwest::Client,
-    key: &str,
-    m: Method,
-    url: String,
-    body: Value,
-) -> (StatusCode, Value) {
-    let body = (!body.is_null()).then_some(body);
-    quanzi_testkit::http::call(c, "", key, m, &url, body).await
-}
 
 #[tokio::test]
 async fn an_offer_is_applied_once_per_order_and_a_coupon_used_once() {

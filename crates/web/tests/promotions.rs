@@ -9,6 +9,7 @@
 use quanzi_core::{members, visitors};
 use quanzi_domain::member::MemberInput;
 
+use quanzi_testkit::http::api as call;
 use quanzi_testkit::http::{browser, hidden, logged_in, page, post_form};
 use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 use reqwest::{Method, StatusCode};
@@ -16,18 +17,6 @@ use serde_json::{Value, json};
 
 fn now() -> i64 {
     quanzi_core::read::now_ms()
-}
-
-/// The API at `url` with `key`; a null body sends none.
-async fn call(
-    c: &reqwest::Client,
-    key: &str,
-    m: Method,
-    url: String,
-    body: Value,
-) -> (StatusCode, Value) {
-    let body = (!body.is_null()).then_some(body);
-    quanzi_testkit::http::call(c, "", key, m, &url, body).await
 }
 
 #[tokio::test]

@@ -6,22 +6,11 @@
 
 use quanzi_core::{members, visitors};
 use quanzi_domain::member::MemberInput;
+use quanzi_testkit::http::api as call;
 use quanzi_testkit::http::{hidden, page};
 use quanzi_testkit::{TestDb, spawn_app_with, tenant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// The API at `url` with `key`; a null body sends none.
-async fn call(
-    c: &reqwest::Client,
-    key: &str,
-    m: Method,
-    url: String,
-    body: Value,
-) -> (StatusCode, Value) {
-    let body = (!body.is_null()).then_some(body);
-    quanzi_testkit::http::call(c, "", key, m, &url, body).await
-}
 
 #[tokio::test]
 async fn a_wallet_is_topped_up_spent_and_refunded_and_pays_a_held_order_once() {
