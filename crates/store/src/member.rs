@@ -371,13 +371,28 @@ pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
         .bind(tenant.0).fetch_one(p).await.map_err(Into::into))
 }
 
-/// Of `ids`, those that are members of the tenant.
+/// Of `ids`, those that are members of the tenant. Reads the `(tenant_id, member_id)` key
+/// alone, never the rows: an ingest batch asks for a thousand members at once.
 pub async fn existing(
     db: &Db,
     tenant: TenantId,
     ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>> {
-    Ok(names(db, tenant, ids).await?.into_keys().collect())
+    let mut out = std::collections::HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(5000) {
+        let sql = format!(
+            "select member_id from member where tenant_id = $1 and member_id in ({})",
+            id_list(chunk)
+        );
+        let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
+        out.extend(got);
+    }
+    Ok(out)
+}
+
+/// `ids` as a comma-separated SQL list (numbers only, so nothing to quote).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Of `ids`, those that are members of the tenant, with their names.
@@ -388,13 +403,9 @@ pub async fn names(
 ) -> Result<std::collections::HashMap<i64, String>> {
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(5000) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
         let sql = format!(
-            "select member_id, name from member where tenant_id = $1 and member_id in ({list})"
+            "select member_id, name from member where tenant_id = $1 and member_id in ({})",
+            id_list(chunk)
         );
         let got: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
         out.extend(got);

@@ -64,8 +64,8 @@ impl Lane {
             .name("quanzi-writer".into())
             .spawn(move || group::run(conn, l, rx))
             .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
-        let checkpoints =
-            crate::checkpoint::start(path).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        let checkpoints = crate::checkpoint::start(path, lock.clone())
+            .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         Ok(Lane {
             lock,
             pool: writes,
@@ -162,6 +162,7 @@ impl Lane {
 /// the WAL (the checkpoint thread does, [`crate::checkpoint`]).
 fn open(path: &str) -> rusqlite::Result<Connection> {
     let conn = crate::sqlite::open(path, WRITER_CACHE_KIB)?;
-    conn.execute_batch("pragma wal_autocheckpoint = 0;")?;
+    // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
+    conn.execute_batch("pragma wal_autocheckpoint = 0; pragma journal_size_limit = 67108864;")?;
     Ok(conn)
 }
