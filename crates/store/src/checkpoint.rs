@@ -46,15 +46,21 @@ pub(crate) fn start(path: &str, lock: Arc<Mutex<()>>) -> std::io::Result<mpsc::S
                 }
             };
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                if checkpoint(&conn, "passive").is_some_and(|frames| frames > RESTART_FRAMES) {
-                    let _held = lock.blocking_lock();
-                    checkpoint(&conn, "restart");
-                }
+                round(&conn, &lock);
             }
             // A last one, so a closed store leaves little WAL behind.
             checkpoint(&conn, "passive");
         })?;
     Ok(stop)
+}
+
+/// One round: a passive checkpoint, and a `RESTART` one under the write `lock` when the WAL
+/// holds more than [`RESTART_FRAMES`].
+fn round(conn: &Connection, lock: &Mutex<()>) {
+    if checkpoint(conn, "passive").is_some_and(|frames| frames > RESTART_FRAMES) {
+        let _held = lock.blocking_lock();
+        checkpoint(conn, "restart");
+    }
 }
 
 /// One checkpoint in `mode` (`passive` or `restart`): the frames the WAL holds, or `None` when
@@ -69,5 +75,62 @@ fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
             tracing::debug!(error = %e, "a WAL checkpoint was skipped");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Frames in the WAL now, without copying any.
+    fn frames(conn: &Connection) -> i64 {
+        conn.query_row("pragma wal_checkpoint(noop)", [], |r| r.get(1))
+            .unwrap_or_else(|_| checkpoint(conn, "passive").unwrap())
+    }
+
+    #[test]
+    fn a_wal_past_the_limit_starts_over_even_when_a_reader_was_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db").to_string_lossy().into_owned();
+        let writer = crate::sqlite::open(&path, 2_048).unwrap();
+        writer
+            .execute_batch("pragma wal_autocheckpoint = 0; create table t (b blob not null);")
+            .unwrap();
+        writer.execute_batch("begin").unwrap();
+        for _ in 0..RESTART_FRAMES + 500 {
+            writer
+                .execute("insert into t values (zeroblob(4000))", [])
+                .unwrap();
+        }
+        writer.execute_batch("commit").unwrap();
+        let grown = std::fs::metadata(format!("{path}-wal")).unwrap().len();
+
+        // A reader inside the WAL: it began before the checkpoint and ends a moment later.
+        let reader = crate::sqlite::open(&path, 2_048).unwrap();
+        reader.execute_batch("begin").unwrap();
+        let _: i64 = reader
+            .query_row("select count(*) from t", [], |r| r.get(0))
+            .unwrap();
+        let closer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            reader.execute_batch("commit").unwrap();
+        });
+        let conn = crate::sqlite::open(&path, 2_048).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        round(&conn, &Mutex::new(()));
+
+        // The next write starts the WAL over: it holds only that write's frames, and the
+        // file did not grow.
+        writer.execute("insert into t values (x'00')", []).unwrap();
+        closer.join().unwrap();
+        assert!(
+            frames(&writer) < 10,
+            "the WAL holds {} frames",
+            frames(&writer)
+        );
+        let after = std::fs::metadata(format!("{path}-wal")).unwrap().len();
+        assert!(after <= grown, "the WAL grew from {grown} to {after} bytes");
     }
 }
