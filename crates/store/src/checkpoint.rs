@@ -11,7 +11,8 @@
 //! process's write lock and runs a `RESTART` checkpoint: it copies the frames written since
 //! the passive one and waits for the readers still inside the WAL (a read takes
 //! milliseconds), so the next write transaction starts the WAL from its beginning (the
-//! writer's `journal_size_limit` trims a WAL that grew under a burst).
+//! writer's `journal_size_limit` trims a WAL that grew under a burst). A long read (an
+//! analytics scan) holds a `RESTART` off; the next few rounds then only copy.
 
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -27,6 +28,9 @@ const EVERY: Duration = Duration::from_millis(500);
 const READER_WAIT: Duration = Duration::from_millis(100);
 /// Frames the WAL may hold before it is made to start over (4,096 frames: about 16 MiB).
 const RESTART_FRAMES: i64 = 4_096;
+/// Rounds without a `RESTART` after one that readers held off: a long scan is under way, and
+/// each try holds the writes up to [`READER_WAIT`].
+const BACKOFF_ROUNDS: u32 = 4;
 
 /// Starts the checkpoint thread for the database file at `path`; `lock` is the process's
 /// write lock. It stops when the answered sender is dropped.
@@ -45,8 +49,9 @@ pub(crate) fn start(path: &str, lock: Arc<Mutex<()>>) -> std::io::Result<mpsc::S
                     return;
                 }
             };
+            let mut wait = 0;
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                round(&conn, &lock);
+                wait = round(&conn, &lock, wait);
             }
             // A last one, so a closed store leaves little WAL behind.
             checkpoint(&conn, "passive");
@@ -55,22 +60,30 @@ pub(crate) fn start(path: &str, lock: Arc<Mutex<()>>) -> std::io::Result<mpsc::S
 }
 
 /// One round: a passive checkpoint, and a `RESTART` one under the write `lock` when the WAL
-/// holds more than [`RESTART_FRAMES`].
-fn round(conn: &Connection, lock: &Mutex<()>) {
-    if checkpoint(conn, "passive").is_some_and(|frames| frames > RESTART_FRAMES) {
-        let _held = lock.blocking_lock();
-        checkpoint(conn, "restart");
+/// holds more than [`RESTART_FRAMES`] and `wait` rounds have passed since readers held one
+/// off. Answers the rounds to wait before the next `RESTART`.
+fn round(conn: &Connection, lock: &Mutex<()>, wait: u32) -> u32 {
+    let frames = checkpoint(conn, "passive").map_or(0, |(_, frames)| frames);
+    if wait > 0 {
+        return wait - 1;
     }
+    if frames > RESTART_FRAMES {
+        let _held = lock.blocking_lock();
+        if checkpoint(conn, "restart").is_some_and(|(busy, _)| busy) {
+            return BACKOFF_ROUNDS;
+        }
+    }
+    0
 }
 
-/// One checkpoint in `mode` (`passive` or `restart`): the frames the WAL holds, or `None` when
-/// it could not run.
-fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
+/// One checkpoint in `mode` (`passive` or `restart`): whether readers or a writer held it
+/// off, and the frames the WAL holds; `None` when it could not run.
+fn checkpoint(conn: &Connection, mode: &str) -> Option<(bool, i64)> {
     let done = conn.query_row(&format!("pragma wal_checkpoint({mode})"), [], |r| {
-        r.get::<_, i64>(1)
+        Ok((r.get::<_, i64>(0)? != 0, r.get::<_, i64>(1)?))
     });
     match done {
-        Ok(frames) => Some(frames),
+        Ok(outcome) => Some(outcome),
         Err(e) => {
             tracing::debug!(error = %e, "a WAL checkpoint was skipped");
             None
@@ -87,14 +100,12 @@ mod tests {
     /// Frames in the WAL now, without copying any.
     fn frames(conn: &Connection) -> i64 {
         conn.query_row("pragma wal_checkpoint(noop)", [], |r| r.get(1))
-            .unwrap_or_else(|_| checkpoint(conn, "passive").unwrap())
+            .unwrap_or_else(|_| checkpoint(conn, "passive").unwrap().1)
     }
 
-    #[test]
-    fn a_wal_past_the_limit_starts_over_even_when_a_reader_was_inside_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.db").to_string_lossy().into_owned();
-        let writer = crate::sqlite::open(&path, 2_048).unwrap();
+    /// A database at `path` whose WAL holds more than [`RESTART_FRAMES`]; its writer.
+    fn grown_wal(path: &str) -> Connection {
+        let writer = crate::sqlite::open(path, 2_048).unwrap();
         writer
             .execute_batch("pragma wal_autocheckpoint = 0; create table t (b blob not null);")
             .unwrap();
@@ -105,21 +116,35 @@ mod tests {
                 .unwrap();
         }
         writer.execute_batch("commit").unwrap();
-        let grown = std::fs::metadata(format!("{path}-wal")).unwrap().len();
+        writer
+    }
 
-        // A reader inside the WAL: it began before the checkpoint and ends a moment later.
-        let reader = crate::sqlite::open(&path, 2_048).unwrap();
+    /// A reader inside the WAL at `path`, in a read transaction until it is committed.
+    fn reader_inside(path: &str) -> Connection {
+        let reader = crate::sqlite::open(path, 2_048).unwrap();
         reader.execute_batch("begin").unwrap();
         let _: i64 = reader
             .query_row("select count(*) from t", [], |r| r.get(0))
             .unwrap();
+        reader
+    }
+
+    #[test]
+    fn a_wal_past_the_limit_starts_over_even_when_a_reader_was_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db").to_string_lossy().into_owned();
+        let writer = grown_wal(&path);
+        let grown = std::fs::metadata(format!("{path}-wal")).unwrap().len();
+
+        // A reader inside the WAL: it began before the checkpoint and ends a moment later.
+        let reader = reader_inside(&path);
         let closer = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
             reader.execute_batch("commit").unwrap();
         });
         let conn = crate::sqlite::open(&path, 2_048).unwrap();
         conn.busy_timeout(Duration::from_secs(10)).unwrap();
-        round(&conn, &Mutex::new(()));
+        assert_eq!(round(&conn, &Mutex::new(()), 0), 0);
 
         // The next write starts the WAL over: it holds only that write's frames, and the
         // file did not grow.
@@ -132,5 +157,25 @@ mod tests {
         );
         let after = std::fs::metadata(format!("{path}-wal")).unwrap().len();
         assert!(after <= grown, "the WAL grew from {grown} to {after} bytes");
+    }
+
+    #[test]
+    fn a_restart_held_off_by_a_long_read_is_not_tried_again_for_a_few_rounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db").to_string_lossy().into_owned();
+        let _writer = grown_wal(&path);
+        let reader = reader_inside(&path);
+        let conn = crate::sqlite::open(&path, 2_048).unwrap();
+        conn.busy_timeout(Duration::from_millis(20)).unwrap();
+        let lock = Mutex::new(());
+        assert_eq!(round(&conn, &lock, 0), BACKOFF_ROUNDS);
+        // Meanwhile the rounds only copy: they never wait for the write lock.
+        let held = lock.try_lock().unwrap();
+        for left in (0..BACKOFF_ROUNDS).rev() {
+            assert_eq!(round(&conn, &lock, left + 1), left);
+        }
+        drop(held);
+        reader.execute_batch("commit").unwrap();
+        assert_eq!(round(&conn, &lock, 0), 0);
     }
 }
