@@ -355,9 +355,10 @@ pub async fn existing(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql =
-        format!("select group_id from chat_group where tenant_id = $1 and group_id in ({list})");
+    let sql = format!(
+        "select group_id from chat_group where tenant_id = $1 and group_id in ({})",
+        crate::id_list(ids)
+    );
     let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
     Ok(got.into_iter().collect())
 }

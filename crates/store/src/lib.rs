@@ -382,6 +382,11 @@ macro_rules! bind_args {
     }};
 }
 
+/// `ids` as a comma-separated SQL list for `in (…)`: numbers only, so nothing to quote.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// Builds SQL with placeholders while collecting the arguments in order.
 ///
 /// Placeholders are written `$N` and turned into plain `?` for SQLite by [`SqlBuf::finish`]:

@@ -114,6 +114,14 @@ fn insert_args(tenant: TenantId, m: &NewMember, created_at_ms: i64) -> Vec<Arg> 
 const INSERT_HEAD: &str = "insert into member (tenant_id, name, gender, district, interests, spending_tier, lifecycle_stage, \
     source_channel, external_userid, unionid, phone, custom, created_at_ms, updated_at_ms) values ";
 
+/// The insert of one member (`$1` tenant … `$13` created and updated at), answering
+/// `returning`.
+pub(crate) fn insert_one(returning: &str) -> String {
+    format!(
+        "{INSERT_HEAD}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) returning {returning}"
+    )
+}
+
 /// Creates a member.
 pub async fn create(tx: &mut Tx, tenant: TenantId, m: &NewMember) -> Result<Member> {
     create_at(tx, tenant, m, now_ms()).await
@@ -126,9 +134,7 @@ pub async fn create_at(
     m: &NewMember,
     created_at_ms: i64,
 ) -> Result<Member> {
-    let sql = format!(
-        "{INSERT_HEAD}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) returning {COLS}"
-    );
+    let sql = insert_one(COLS);
     let row: MemberRow = on_tx!(tx, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), insert_args(tenant, m, created_at_ms)).fetch_one(c).await)?;
     Ok(row.into())
 }
@@ -382,17 +388,12 @@ pub async fn existing(
     for chunk in ids.chunks(5000) {
         let sql = format!(
             "select member_id from member where tenant_id = $1 and member_id in ({})",
-            id_list(chunk)
+            crate::id_list(chunk)
         );
         let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
         out.extend(got);
     }
     Ok(out)
-}
-
-/// `ids` as a comma-separated SQL list (numbers only, so nothing to quote).
-fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Of `ids`, those that are members of the tenant, with their names.
@@ -405,7 +406,7 @@ pub async fn names(
     for chunk in ids.chunks(5000) {
         let sql = format!(
             "select member_id, name from member where tenant_id = $1 and member_id in ({})",
-            id_list(chunk)
+            crate::id_list(chunk)
         );
         let got: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
         out.extend(got);

@@ -12,6 +12,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 const BUSY: Duration = Duration::from_secs(30);
 /// The pool's page cache, KiB.
 pub(crate) const POOL_CACHE_KIB: i64 = 65_536;
+/// The WAL a writing connection keeps when the WAL starts over: one that grew under a burst
+/// (or a bulk load's one transaction) is cut back to this, bytes.
+const WAL_KEEP_BYTES: i64 = 64 << 20;
 
 /// The async pool's options for the database file at `path`.
 pub(crate) fn pool_options(path: &str) -> SqliteConnectOptions {
@@ -24,6 +27,7 @@ pub(crate) fn pool_options(path: &str) -> SqliteConnectOptions {
         .busy_timeout(BUSY)
         .pragma("cache_size", format!("-{POOL_CACHE_KIB}"))
         .pragma("temp_store", "memory")
+        .pragma("journal_size_limit", WAL_KEEP_BYTES.to_string())
 }
 
 /// A read-write connection of its own to the database file at `path`, with a page cache of
@@ -35,7 +39,9 @@ pub(crate) fn open(path: &str, cache_kib: i64) -> rusqlite::Result<Connection> {
         | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
     set_up(&conn, cache_kib)?;
-    conn.execute_batch("pragma journal_mode = wal;")?;
+    conn.execute_batch(&format!(
+        "pragma journal_mode = wal; pragma journal_size_limit = {WAL_KEEP_BYTES};"
+    ))?;
     // The writer's statements: events, membership, outbox and the features' units.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

@@ -66,14 +66,10 @@ pub async fn among(
 ) -> Result<HashMap<i64, EventVoid>> {
     let mut out = HashMap::new();
     for chunk in event_ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
         let sql = format!(
             "select event_id, reason, voided_by, voided_at_ms from event_void
-             where tenant_id = $1 and event_id in ({list})"
+             where tenant_id = $1 and event_id in ({})",
+            crate::id_list(chunk)
         );
         let rows: Vec<EventVoid> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(tenant.0).fetch_all(p).await)?;

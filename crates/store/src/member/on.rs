@@ -4,7 +4,7 @@
 use quanzi_domain::member::NewMember;
 use quanzi_domain::{MemberId, TenantId};
 
-use super::{INSERT_HEAD, insert_args};
+use super::{insert_args, insert_one};
 use crate::on::{On, prepare};
 use crate::{Result, bind_args, on_tx};
 
@@ -18,9 +18,7 @@ pub async fn create_on(
     m: &NewMember,
     created_at_ms: i64,
 ) -> Result<MemberId> {
-    let sql = format!(
-        "{INSERT_HEAD}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) returning member_id"
-    );
+    let sql = insert_one("member_id");
     let args = insert_args(tenant, m, created_at_ms);
     let id: i64 = match on {
         On::Tx(tx) => {

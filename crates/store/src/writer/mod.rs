@@ -162,7 +162,6 @@ impl Lane {
 /// the WAL (the checkpoint thread does, [`crate::checkpoint`]).
 fn open(path: &str) -> rusqlite::Result<Connection> {
     let conn = crate::sqlite::open(path, WRITER_CACHE_KIB)?;
-    // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
-    conn.execute_batch("pragma wal_autocheckpoint = 0; pragma journal_size_limit = 67108864;")?;
+    conn.execute_batch("pragma wal_autocheckpoint = 0;")?;
     Ok(conn)
 }
