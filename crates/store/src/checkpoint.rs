@@ -13,6 +13,9 @@
 //! milliseconds), so the next write transaction starts the WAL from its beginning (the
 //! connections' `journal_size_limit` trims a WAL that grew under a burst). A long read (an
 //! analytics scan) holds a `RESTART` off; the next few rounds then only copy.
+//!
+//! Each round first catches the member and group timelines up ([`crate::timeline`]), many
+//! commits' events at once.
 
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -26,6 +29,8 @@ const EVERY: Duration = Duration::from_millis(500);
 /// up until the next round: it holds the write lock meanwhile, and a long scan must not stall
 /// the writes.
 const READER_WAIT: Duration = Duration::from_millis(100);
+/// Page cache of the thread's connection, KiB: the timelines' leaves a round writes.
+const INDEX_CACHE_KIB: i64 = 65_536;
 /// Frames the WAL may hold before it is made to start over (4,096 frames: about 16 MiB).
 const RESTART_FRAMES: i64 = 4_096;
 /// Rounds without a `RESTART` after one that readers held off: a long scan is under way, and
@@ -40,7 +45,7 @@ pub(crate) fn start(path: &str, lock: Arc<Mutex<()>>) -> std::io::Result<mpsc::S
     std::thread::Builder::new()
         .name("quanzi-checkpoint".into())
         .spawn(move || {
-            let conn = match crate::sqlite::open(&path, 2_048)
+            let conn = match crate::sqlite::open(&path, INDEX_CACHE_KIB)
                 .and_then(|c| c.busy_timeout(READER_WAIT).map(|()| c))
             {
                 Ok(c) => c,
@@ -63,6 +68,7 @@ pub(crate) fn start(path: &str, lock: Arc<Mutex<()>>) -> std::io::Result<mpsc::S
 /// holds more than [`RESTART_FRAMES`] and `wait` rounds have passed since readers held one
 /// off. Answers the rounds to wait before the next `RESTART`.
 fn round(conn: &Connection, lock: &Mutex<()>, wait: u32) -> u32 {
+    index(conn, lock);
     let frames = checkpoint(conn, "passive").map_or(0, |(_, frames)| frames);
     if wait > 0 {
         return wait - 1;
@@ -74,6 +80,24 @@ fn round(conn: &Connection, lock: &Mutex<()>, wait: u32) -> u32 {
         }
     }
     0
+}
+
+/// Catches the member and group timelines up ([`crate::timeline`]) under the write `lock`
+/// when events were written since the last round.
+fn index(conn: &Connection, lock: &Mutex<()>) {
+    if !crate::timeline::pending(conn) {
+        return;
+    }
+    let _held = lock.blocking_lock();
+    let done = conn
+        .execute_batch("begin immediate")
+        .and_then(|()| crate::timeline::catch_up(conn))
+        .and_then(|()| conn.execute_batch("commit"));
+    if let Err(e) = done {
+        // Another process's write (a bulk load) held the database: the next round tries again.
+        let _ = conn.execute_batch("rollback");
+        tracing::debug!(error = %e, "the timelines were not caught up this round");
+    }
 }
 
 /// One checkpoint in `mode` (`passive` or `restart`): whether readers or a writer held it

@@ -53,11 +53,16 @@ pub async fn erase(tx: &mut Tx, tenant: TenantId, id: MemberId, by: &str) -> Res
         "delete from member_identity where tenant_id = $1 and member_id = $2",
         "update live_code_seat set network = null where tenant_id = $1 and member_id = $2",
         "update reward set network = null where tenant_id = $1 and (member_id = $2 or invitee_member_id = $2)",
-        "update event set properties = '{}', reference = null
-           where tenant_id = $1 and member_id = $2 and (properties <> '{}' or reference is not null)",
     ] {
         on_tx!(tx, c => sqlx::query(sql).bind(t).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     }
+    // The member's events, found on their timeline.
+    let events = format!(
+        "update event set properties = '{{}}', reference = null
+           where tenant_id = $1 and event_id in ({}) and (properties <> '{{}}' or reference is not null)",
+        crate::timeline::ids(tx.is_sqlite(), crate::timeline::Axis::Member, "$1", "$2", "")
+    );
+    on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(events)).bind(t).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     redact_outbox(tx, t, id.0).await?;
     // Links and page sessions made until now no longer open the member's page.
     crate::identity::revoke(tx, tenant, id, now_ms()).await?;

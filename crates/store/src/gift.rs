@@ -147,12 +147,19 @@ pub struct GiftFigures {
 pub async fn figures(db: &Db, tenant: TenantId, now: i64) -> Result<Vec<GiftFigures>> {
     let day30 = 30 * 86_400_000_i64;
     let activity = quanzi_domain::event::activity_sql();
+    let after = crate::timeline::ids(
+        db.is_sqlite(),
+        crate::timeline::Axis::Member,
+        "r.tenant_id",
+        "r.member_id",
+        "x.occurred_at_ms >= r.issued_at_ms + $3",
+    );
     let sql = format!(
         "select r.gift_id, r.live_code_id, count(*) as issued,
             count(r.redeemed_at_ms) as redeemed,
             sum(case when r.issued_at_ms <= $2 then 1 else 0 end) as matured,
             sum(case when r.issued_at_ms <= $2 and exists (select 1 from event e where e.tenant_id = r.tenant_id
-                and e.member_id = r.member_id and e.occurred_at_ms >= r.issued_at_ms + $3 and e.{activity})
+                and e.event_id in ({after}) and e.{activity})
                 then 1 else 0 end) as retained
          from redemption r where r.tenant_id = $1 group by r.gift_id, r.live_code_id order by r.gift_id, r.live_code_id"
     );

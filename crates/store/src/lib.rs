@@ -33,6 +33,7 @@ pub mod referral;
 mod sqlite;
 pub mod tag;
 pub mod tenant;
+pub mod timeline;
 pub mod totals;
 pub mod unique;
 pub mod void;

@@ -7,6 +7,7 @@ mod on;
 
 pub use on::{create_on, set_source_on};
 
+use crate::timeline::{self, Axis};
 use crate::{Arg, Db, Result, SqlBuf, StoreError, Tx, bind_args, now_ms, on_pool, on_tx};
 
 /// A member as stored and served.
@@ -367,7 +368,11 @@ pub async fn count_matching(db: &Db, tenant: TenantId, f: &MemberFilter) -> Resu
 
 /// How many events name the member.
 pub async fn event_count(db: &Db, tenant: TenantId, member: MemberId) -> Result<i64> {
-    on_pool!(db, p => sqlx::query_scalar::<_, i64>("select count(*) from event where tenant_id = $1 and member_id = $2")
+    let sql = format!(
+        "select count(*) from ({}) n",
+        timeline::ids(db.is_sqlite(), Axis::Member, "$1", "$2", "")
+    );
+    on_pool!(db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
         .bind(tenant.0).bind(member.0).fetch_one(p).await.map_err(Into::into))
 }
 
@@ -452,8 +457,18 @@ pub async fn merge(
         return Err(StoreError::AlreadyMerged);
     }
     let tn = tenant.0;
-    let stmts: [&str; 26] = [
-        "update event set member_id = $2 where tenant_id = $1 and member_id = $3",
+    // The events first, found on the merged member's timeline; then the timeline itself.
+    let sqlite = tx.is_sqlite();
+    let events = format!(
+        "update event set member_id = $2 where tenant_id = $1 and event_id in ({})",
+        timeline::ids(sqlite, Axis::Member, "$1", "$3", "")
+    );
+    on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(events)).bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
+    if sqlite {
+        on_tx!(tx, c => sqlx::query("update event_member_ix set member_id = $2 where tenant_id = $1 and member_id = $3")
+            .bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    let stmts: [&str; 25] = [
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)
            select tenant_id, group_id, $2, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms from group_membership

@@ -368,12 +368,21 @@ pub async fn invitee_orders(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<(i64, i64, i64, bool)>> {
-    on_pool!(db, p => sqlx::query_as("select e.event_id, e.member_id, coalesce(e.amount_fen, 0),
-            exists (select 1 from event o where o.tenant_id = e.tenant_id and o.member_id = e.member_id and o.kind = 'order'
+    // The member's earlier events, found on their timeline.
+    let earlier = crate::timeline::ids(
+        db.is_sqlite(),
+        crate::timeline::Axis::Member,
+        "e.tenant_id",
+        "e.member_id",
+        "x.occurred_at_ms <= e.occurred_at_ms",
+    );
+    let sql = format!("select e.event_id, e.member_id, coalesce(e.amount_fen, 0),
+            exists (select 1 from event o where o.tenant_id = e.tenant_id and o.event_id in ({earlier}) and o.kind = 'order'
                 and (o.occurred_at_ms < e.occurred_at_ms or (o.occurred_at_ms = e.occurred_at_ms and o.event_id < e.event_id)))
         from event e where e.tenant_id = $1 and e.kind = 'order' and e.event_id > $3
           and exists (select 1 from reward r where r.tenant_id = e.tenant_id and r.program_id = $2 and r.invitee_member_id = e.member_id and r.cause like 'join:%')
-        order by e.event_id limit $4")
+        order by e.event_id limit $4");
+    on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant.0).bind(program).bind(after_id).bind(limit).fetch_all(p).await.map_err(Into::into))
 }
 

@@ -21,6 +21,10 @@ const DIRECTORY: &[(&str, &str)] = &[
         "login_throttle",
         "failed logins, counted before any tenant is known",
     ),
+    (
+        "event_index_mark",
+        "SQLite only, one row: up to which event the derived timelines hold every tenant's events",
+    ),
 ];
 
 /// One table as the catalog describes it.

@@ -1,7 +1,8 @@
 //! The embedded store's bulk load: one connection of its own ([`crate::sqlite::open`]) in one
 //! `BEGIN IMMEDIATE` transaction under the process's write lock; events through the writer's
 //! prepared multi-row inserts ([`crate::writer::insert_events`]), members through multi-row
-//! inserts with plain bound values, membership by [`crate::membership::apply_sqlite`].
+//! inserts with plain bound values, membership by [`crate::membership::apply_sqlite`]; then
+//! the member and group timelines catch up ([`crate::timeline`]), sorted, before the commit.
 
 use quanzi_domain::TenantId;
 use quanzi_domain::event::NewEvent;
@@ -104,6 +105,8 @@ pub(super) fn load(
     }
     load.membership()?;
     load.record()?;
+    // The load's events join the timelines in key order, in the same transaction.
+    crate::timeline::catch_up(&tx)?;
     let mut out = load.shape.out;
     tx.commit()?;
     out.committed = true;

@@ -1,16 +1,21 @@
 //! Listing events page by page on a keyset: newest id first, or, for a member's or a group's
 //! timeline, newest (time, id) first.
 //!
-//! Every query reads an index in the listing's order from the cursor on (migration 0007), so a
-//! page costs the page, not the tenant.
+//! Every query reads an index in the listing's order from the cursor on (migration 0007; on
+//! SQLite a timeline's derived table, migration 0024), so a page costs the page, not the
+//! tenant.
 
 use quanzi_domain::TenantId;
 
 use super::Event;
+use crate::timeline::{AFTER_MARK, Axis};
 use crate::{Arg, Db, Result, SqlBuf, bind_args, on_pool};
 pub use quanzi_domain::query::EventFilter;
 
 const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurred_at_ms, amount_fen, product, reference, properties";
+/// [`COLS`] after the id of a timeline's row `x` joined to its event `e`: the time from `x`,
+/// so the timeline's order is the index's.
+const E_COLS: &str = "e.idempotency_key, e.kind, e.member_id, e.group_id, x.occurred_at_ms, e.amount_fen, e.product, e.reference, e.properties";
 
 /// Events newest first: by id, or by time then id when a member or group is asked for.
 pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
@@ -20,41 +25,36 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
 
 /// The statement and arguments of a page of `event` rows: an equality per filter, the cursor
 /// as a range on the index's order (the time bound first, so it is an index range, then the
-/// id breaking equal times), newest first.
+/// id breaking equal times), newest first. On SQLite a member's or a group's timeline reads
+/// its derived table up to the mark and the events after it ([`crate::timeline`]), merged.
 pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (String, Vec<Arg>) {
-    let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
-    b.bind(Arg::I64(tenant.0));
-    let ids = [
-        ("member_id", f.member_id.map(|m| m.0)),
-        ("group_id", f.group_id.map(|g| g.0)),
-    ];
-    for (col, v) in ids {
-        if let Some(v) = v {
-            b.push(" and ").push(col).push(" = ");
-            b.bind(Arg::I64(v));
+    let axis = match (f.member_id, f.group_id) {
+        (Some(_), _) => Some(Axis::Member),
+        (None, Some(_)) => Some(Axis::Group),
+        (None, None) => None,
+    };
+    let mut b = match (sqlite, axis) {
+        (true, Some(axis)) => {
+            let mut b = SqlBuf::new(&format!(
+                "select x.event_id, {E_COLS} from {} x join event e on e.event_id = x.event_id where x.tenant_id = ",
+                axis.table()
+            ));
+            b.bind(Arg::I64(tenant.0));
+            conditions(&mut b, f, "x.", "e.");
+            b.push(&format!(
+                " union all select {COLS} from event where {AFTER_MARK} and tenant_id = "
+            ));
+            b.bind(Arg::I64(tenant.0));
+            conditions(&mut b, f, "", "");
+            b
         }
-    }
-    if let Some(k) = &f.kind {
-        b.push(" and kind = ");
-        b.bind(Arg::Str(k.clone()));
-    }
-    match (f.before, f.by_time()) {
-        (None, _) => {}
-        (Some(id), false) => {
-            b.push(" and event_id < ");
-            b.bind(Arg::I64(id));
+        _ => {
+            let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
+            b.bind(Arg::I64(tenant.0));
+            conditions(&mut b, f, "", "");
+            b
         }
-        (Some(id), true) => {
-            let at = f.before_at_ms.unwrap_or(i64::MAX);
-            b.push(" and occurred_at_ms <= ");
-            b.bind(Arg::I64(at));
-            b.push(" and (occurred_at_ms < ");
-            b.bind(Arg::I64(at));
-            b.push(" or event_id < ");
-            b.bind(Arg::I64(id));
-            b.push(")");
-        }
-    }
+    };
     let order = if f.by_time() {
         " order by occurred_at_ms desc, event_id desc limit "
     } else {
@@ -63,4 +63,45 @@ pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (St
     b.push(order);
     b.bind(Arg::I64(f.limit));
     b.finish(sqlite)
+}
+
+/// The filter's equalities and cursor, after a first condition: `key.` qualifies the
+/// columns of the order (time, id) and the timeline's own key, `row.` the others.
+fn conditions(b: &mut SqlBuf, f: &EventFilter, key: &str, row: &str) {
+    let member_on_key = f.member_id.is_some();
+    let ids = [
+        ("member_id", f.member_id.map(|m| m.0), key),
+        (
+            "group_id",
+            f.group_id.map(|g| g.0),
+            if member_on_key { row } else { key },
+        ),
+    ];
+    for (col, v, q) in ids {
+        if let Some(v) = v {
+            b.push(&format!(" and {q}{col} = "));
+            b.bind(Arg::I64(v));
+        }
+    }
+    if let Some(k) = &f.kind {
+        b.push(&format!(" and {row}kind = "));
+        b.bind(Arg::Str(k.clone()));
+    }
+    match (f.before, f.by_time()) {
+        (None, _) => {}
+        (Some(id), false) => {
+            b.push(&format!(" and {key}event_id < "));
+            b.bind(Arg::I64(id));
+        }
+        (Some(id), true) => {
+            let at = f.before_at_ms.unwrap_or(i64::MAX);
+            b.push(&format!(" and {key}occurred_at_ms <= "));
+            b.bind(Arg::I64(at));
+            b.push(&format!(" and ({key}occurred_at_ms < "));
+            b.bind(Arg::I64(at));
+            b.push(&format!(" or {key}event_id < "));
+            b.bind(Arg::I64(id));
+            b.push(")");
+        }
+    }
 }

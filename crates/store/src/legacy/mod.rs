@@ -60,6 +60,8 @@ pub(crate) async fn convert_event_blocks(db: &Db) -> Result<u64> {
         moved += cols.len() as u64;
     }
     on_tx!(&mut tx, c => sqlx::query("drop table event_block").execute(&mut *c).await.map(|_| ()))?;
+    // The converted events kept their ids, below the timelines' mark.
+    crate::timeline::rebuild(&mut tx).await?;
     if let Tx::Postgres(t) = &mut tx {
         sqlx::query(
             "select setval(pg_get_serial_sequence('event', 'event_id'),

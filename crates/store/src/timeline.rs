@@ -1,0 +1,141 @@
+//! The embedded store's member and group timelines, off the commit path (migration 0024):
+//! `event_member_ix` and `event_group_ix` hold `(tenant, member or group, time, event id)` of
+//! every event up to `event_index_mark`, and a reader takes the events after the mark from
+//! the event table itself. The checkpoint thread ([`crate::checkpoint`]) catches them up
+//! every round, a bulk load before its commit: the new entries go in sorted, so a leaf is
+//! written once for all the events that land on it instead of once per commit.
+//!
+//! The tables are derived: [`REBUILD`] makes them again from the events. On PostgreSQL the
+//! timelines are the event table's own indexes (its writers do not share one commit path),
+//! and [`ids`] reads the event table.
+
+use rusqlite::Connection;
+
+use crate::{Db, Result};
+
+/// Which timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Axis {
+    /// A member's events.
+    Member,
+    /// A group's events.
+    Group,
+}
+
+impl Axis {
+    /// The derived table of this timeline (SQLite).
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Axis::Member => "event_member_ix",
+            Axis::Group => "event_group_ix",
+        }
+    }
+
+    /// The event column this timeline is keyed by.
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            Axis::Member => "member_id",
+            Axis::Group => "group_id",
+        }
+    }
+}
+
+/// The condition on `event` (no alias) that keeps the events after the mark, the ones the
+/// derived tables do not hold yet.
+pub(crate) const AFTER_MARK: &str =
+    "event_id > (select through_event_id from event_index_mark where id = 1)";
+
+/// A subquery of the ids of the events on one timeline: tenant `tenant`, member or group
+/// `key` (SQL expressions, e.g. an outer column or a placeholder), and `cond`, a condition
+/// on the alias `x` of the timeline's rows (`x.occurred_at_ms`, `x.event_id`; empty for none).
+pub(crate) fn ids(sqlite: bool, axis: Axis, tenant: &str, key: &str, cond: &str) -> String {
+    let col = axis.column();
+    let cond = if cond.is_empty() {
+        String::new()
+    } else {
+        format!(" and {cond}")
+    };
+    if !sqlite {
+        return format!(
+            "select x.event_id from event x where x.tenant_id = {tenant} and x.{col} = {key}{cond}"
+        );
+    }
+    format!(
+        "select x.event_id from {table} x where x.tenant_id = {tenant} and x.{col} = {key}{cond}
+         union all select x.event_id from event x where x.{AFTER_MARK} and x.tenant_id = {tenant} and x.{col} = {key}{cond}",
+        table = axis.table()
+    )
+}
+
+/// Adds every event after the mark to both timelines, in key order, and moves the mark to
+/// the last event. Runs inside a write transaction.
+const CATCH_UP: &str = "
+insert into event_member_ix (tenant_id, member_id, occurred_at_ms, event_id)
+    select tenant_id, member_id, occurred_at_ms, event_id from event
+    where event_id > (select through_event_id from event_index_mark where id = 1)
+    order by 1, 2, 3, 4;
+insert into event_group_ix (tenant_id, group_id, occurred_at_ms, event_id)
+    select tenant_id, group_id, occurred_at_ms, event_id from event
+    where event_id > (select through_event_id from event_index_mark where id = 1)
+      and group_id is not null
+    order by 1, 2, 3, 4;
+update event_index_mark set through_event_id =
+    max(through_event_id, (select coalesce(max(event_id), 0) from event))
+    where id = 1;";
+
+/// Empties both timelines and makes them again from every event (after events were written
+/// under ids below the mark: the event blocks' conversion).
+pub(crate) const REBUILD: &str = "
+delete from event_member_ix;
+delete from event_group_ix;
+update event_index_mark set through_event_id = 0 where id = 1;";
+
+/// Whether events were written after the mark (a read; an error answers no: a store not
+/// yet migrated has no mark).
+pub(crate) fn pending(conn: &Connection) -> bool {
+    conn.query_row(
+        "select coalesce((select max(event_id) from event), 0) >
+                (select through_event_id from event_index_mark where id = 1)",
+        [],
+        |r| r.get::<_, bool>(0),
+    )
+    .unwrap_or(false)
+}
+
+/// Catches both timelines up, inside the caller's write transaction.
+pub(crate) fn catch_up(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(CATCH_UP)
+}
+
+/// Catches the timelines up now, in a transaction of its own (SQLite; nothing to do on
+/// PostgreSQL). The checkpoint thread does this every round; a caller that wants the
+/// derived tables complete at once (a test, the end of the demo's seeding) calls it.
+pub async fn catch_up_now(db: &Db) -> Result<()> {
+    if let Db::Sqlite(..) = db {
+        let mut tx = db.begin().await?;
+        crate::on_tx!(&mut tx, c => sqlx::raw_sql(CATCH_UP).execute(&mut *c).await.map(|_| ()))?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// How many events the timelines do not hold yet: the ones after the mark (0 on PostgreSQL).
+pub async fn lag(db: &Db) -> Result<i64> {
+    match db {
+        Db::Sqlite(p, _) => Ok(sqlx::query_scalar(
+            "select count(*) from event where event_id > (select through_event_id from event_index_mark where id = 1)",
+        )
+        .fetch_one(p)
+        .await?),
+        Db::Postgres(_) => Ok(0),
+    }
+}
+
+/// Makes both timelines again from the events, inside the caller's transaction (SQLite).
+pub(crate) async fn rebuild(tx: &mut crate::Tx) -> Result<()> {
+    if let crate::Tx::Sqlite(t, _) = tx {
+        sqlx::raw_sql(REBUILD).execute(&mut **t).await?;
+        sqlx::raw_sql(CATCH_UP).execute(&mut **t).await?;
+    }
+    Ok(())
+}

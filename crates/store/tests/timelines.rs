@@ -1,0 +1,280 @@
+//! Member and group timelines read the same whether their events are on the derived tables
+//! (SQLite's, caught up off the commit path) or still after the mark, on both stores:
+//! listing page by page, counting, merging, erasing and deleting a tenant.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch};
+use quanzi_domain::group::GroupInput;
+use quanzi_domain::member::MemberInput;
+use quanzi_domain::{GroupId, MemberId, TenantId};
+use quanzi_store::event::{Event, EventFilter};
+use quanzi_store::{Db, event, group, member, tenant, timeline};
+use quanzi_testkit::TestDb;
+
+async fn new_tenant(db: &Db, slug: &str) -> TenantId {
+    let mut tx = db.begin().await.unwrap();
+    let t = tenant::create(&mut tx, slug, slug).await.unwrap();
+    tx.commit().await.unwrap();
+    TenantId(t.tenant_id)
+}
+
+async fn add_member(db: &Db, t: TenantId, name: &str) -> MemberId {
+    let m = MemberInput {
+        name: Some(name.into()),
+        ..Default::default()
+    }
+    .into_new(&[])
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let m = member::create(&mut tx, t, &m).await.unwrap();
+    tx.commit().await.unwrap();
+    MemberId(m.member_id)
+}
+
+async fn add_group(db: &Db, t: TenantId, name: &str) -> GroupId {
+    let g = GroupInput {
+        name: Some(name.into()),
+        dimension: Some("district".into()),
+        ..Default::default()
+    }
+    .into_new()
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let g = group::create(&mut tx, t, &g, 1_700_000_000_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    GroupId(g.group_id)
+}
+
+/// `n` events keyed `{prefix}{i}` over `members` and `groups`, kinds and times scattered (a
+/// few times repeat, so the id breaks ties), each with a reference.
+fn scattered(prefix: &str, n: usize, members: &[MemberId], groups: &[GroupId]) -> Vec<NewEvent> {
+    let kinds = ["message", "click", "share", "order"];
+    let inputs = (0..n)
+        .map(|i| {
+            let kind = kinds[(i * 7) % kinds.len()];
+            EventInput {
+                idempotency_key: format!("{prefix}{i}"),
+                kind: kind.into(),
+                member_id: members[(i * 5 + 1) % members.len()].0,
+                group_id: (i % 5 != 0).then(|| groups[(i * 3) % groups.len()].0),
+                occurred_at_ms: 1_700_000_000_000 + ((i * 7919) % 23) as i64 * 60_000,
+                amount_fen: (kind == "order").then_some(1990),
+                product: None,
+                reference: Some(format!("ref-{prefix}{i}")),
+                properties: None,
+            }
+        })
+        .collect();
+    let ctx = BatchContext {
+        custom_kinds: &[],
+        now_ms: 1_800_000_000_000,
+    };
+    parse_batch(inputs, &ctx).unwrap()
+}
+
+/// Every event of the tenant, by id.
+async fn everything(db: &Db, t: TenantId) -> Vec<Event> {
+    let f = EventFilter {
+        limit: 10_000,
+        ..Default::default()
+    };
+    event::list(db, t, &f).await.unwrap()
+}
+
+/// The timeline `f` asks for, read page by page (pages of 7) through the cursor.
+async fn paged(db: &Db, t: TenantId, f: &EventFilter) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut f = EventFilter {
+        limit: 7,
+        ..f.clone()
+    };
+    loop {
+        let page = event::list(db, t, &f).await.unwrap();
+        out.extend(page.iter().map(|e| (e.occurred_at_ms, e.event_id)));
+        match page.last() {
+            Some(last) if page.len() == 7 => {
+                f.before = Some(last.event_id);
+                f.before_at_ms = Some(last.occurred_at_ms);
+            }
+            _ => return out,
+        }
+    }
+}
+
+/// What `f` should list, worked out from every event: newest (time, id) first.
+fn expected(all: &[Event], f: &EventFilter) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = all
+        .iter()
+        .filter(|e| f.member_id.is_none_or(|m| e.member_id == m.0))
+        .filter(|e| f.group_id.is_none_or(|g| e.group_id == Some(g.0)))
+        .filter(|e| f.kind.as_ref().is_none_or(|k| &e.kind == k))
+        .map(|e| (e.occurred_at_ms, e.event_id))
+        .collect();
+    out.sort_unstable_by(|a, b| b.cmp(a));
+    out
+}
+
+fn filters(members: &[MemberId], groups: &[GroupId]) -> Vec<EventFilter> {
+    let mut out = Vec::new();
+    for m in members {
+        out.push(EventFilter {
+            member_id: Some(*m),
+            ..Default::default()
+        });
+        out.push(EventFilter {
+            member_id: Some(*m),
+            kind: Some("click".into()),
+            ..Default::default()
+        });
+        out.push(EventFilter {
+            member_id: Some(*m),
+            group_id: Some(groups[0]),
+            ..Default::default()
+        });
+    }
+    for g in groups {
+        out.push(EventFilter {
+            group_id: Some(*g),
+            ..Default::default()
+        });
+        out.push(EventFilter {
+            group_id: Some(*g),
+            kind: Some("message".into()),
+            ..Default::default()
+        });
+    }
+    out
+}
+
+/// Checks every timeline against the events, and each member's count.
+async fn check_all(db: &Db, t: TenantId, members: &[MemberId], groups: &[GroupId], when: &str) {
+    let all = everything(db, t).await;
+    for f in filters(members, groups) {
+        let want = expected(&all, &f);
+        assert_eq!(
+            paged(db, t, &f).await,
+            want,
+            "{} {when}: {f:?}",
+            db.backend()
+        );
+    }
+    for m in members {
+        let n = all.iter().filter(|e| e.member_id == m.0).count() as i64;
+        assert_eq!(member::event_count(db, t, *m).await.unwrap(), n, "{when}");
+    }
+}
+
+#[tokio::test]
+async fn a_timeline_reads_the_same_before_and_after_its_events_are_caught_up() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = new_tenant(db, "tl").await;
+        let other = new_tenant(db, "tl-other").await;
+        let mut members = Vec::new();
+        for name in ["甲", "乙", "丙"] {
+            members.push(add_member(db, t, name).await);
+        }
+        let groups = vec![
+            add_group(db, t, "一群").await,
+            add_group(db, t, "二群").await,
+        ];
+        let om = add_member(db, other, "外").await;
+        let og = add_group(db, other, "外群").await;
+        event::append(db, other, scattered("o", 20, &[om], &[og]), Vec::new())
+            .await
+            .unwrap();
+
+        event::append(db, t, scattered("a", 40, &members, &groups), Vec::new())
+            .await
+            .unwrap();
+        check_all(db, t, &members, &groups, "all after the mark").await;
+        timeline::catch_up_now(db).await.unwrap();
+        assert_eq!(timeline::lag(db).await.unwrap(), 0);
+        check_all(db, t, &members, &groups, "all caught up").await;
+        // Later events interleave in time with the caught-up ones.
+        event::append(db, t, scattered("b", 30, &members, &groups), Vec::new())
+            .await
+            .unwrap();
+        check_all(db, t, &members, &groups, "both sides of the mark").await;
+        timeline::catch_up_now(db).await.unwrap();
+        check_all(db, t, &members, &groups, "caught up again").await;
+        // The other tenant's timeline never shows this one's events, nor the reverse.
+        let f = EventFilter {
+            member_id: Some(om),
+            ..Default::default()
+        };
+        assert_eq!(paged(db, other, &f).await.len(), 20);
+        let f = EventFilter {
+            member_id: Some(om),
+            ..Default::default()
+        };
+        assert!(paged(db, t, &f).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn merging_erasing_and_deleting_reach_events_on_both_sides_of_the_mark() {
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = new_tenant(db, "tl-merge").await;
+        let keep = add_member(db, t, "留").await;
+        let gone = add_member(db, t, "并").await;
+        let g = add_group(db, t, "群").await;
+        event::append(db, t, scattered("a", 12, &[keep, gone], &[g]), Vec::new())
+            .await
+            .unwrap();
+        timeline::catch_up_now(db).await.unwrap();
+        event::append(db, t, scattered("b", 12, &[keep, gone], &[g]), Vec::new())
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        member::merge(&mut tx, t, keep, gone)
+            .await
+            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        for when in ["merged", "merged, caught up"] {
+            assert_eq!(
+                member::event_count(db, t, keep).await.unwrap(),
+                24,
+                "{when}"
+            );
+            assert_eq!(member::event_count(db, t, gone).await.unwrap(), 0, "{when}");
+            check_all(db, t, &[keep, gone], &[g], when).await;
+            timeline::catch_up_now(db).await.unwrap();
+        }
+
+        // Erasure blanks the references of every event of the member, on both sides.
+        event::append(db, t, scattered("c", 6, &[keep], &[g]), Vec::new())
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        quanzi_store::erasure::erase(&mut tx, t, keep, "test")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let all = everything(db, t).await;
+        assert_eq!(all.len(), 30);
+        assert!(
+            all.iter().all(|e| e.reference.is_none()),
+            "{}",
+            db.backend()
+        );
+
+        // Deleting the tenant leaves nothing on its timelines.
+        let mut tx = db.begin().await.unwrap();
+        tenant::delete(&mut tx, t).await.unwrap();
+        tx.commit().await.unwrap();
+        timeline::catch_up_now(db).await.unwrap();
+        assert_eq!(member::event_count(db, t, keep).await.unwrap(), 0);
+        let f = EventFilter {
+            group_id: Some(g),
+            limit: 100,
+            ..Default::default()
+        };
+        assert!(event::list(db, t, &f).await.unwrap().is_empty());
+    }
+}
