@@ -1,5 +1,6 @@
 //! PostgreSQL's bulk load: one transaction on one connection; events and history with
-//! `COPY … FROM STDIN` (text format), members and groups created with one `insert … select
+//! `COPY … FROM STDIN` (text format; the events held back and sorted by member and time a
+//! million at a time, [`super::held`]), members and groups created with one `insert … select
 //! from unnest(…) returning` per batch, memberships upserted the same way. Only rows are
 //! written: no DDL, no table lock, so every other tenant goes on reading and writing.
 //!
@@ -17,6 +18,7 @@ use quanzi_domain::{GroupId, MemberId};
 use sqlx::postgres::{PgConnection, PgPool};
 use tokio::sync::mpsc::Receiver;
 
+use super::held::Held;
 use super::ids::EXTERNAL_RANGE;
 use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
 use crate::membership::{history_fields, membership_of};
@@ -42,6 +44,7 @@ pub(super) async fn load(
         setup,
         shape: Shape::default(),
         had_events: false,
+        held: Held::default(),
     };
     load.preload(c).await?;
     let before: i64 = sqlx::query_scalar(LAST_EVENT_ID).fetch_one(&mut *c).await?;
@@ -53,6 +56,7 @@ pub(super) async fn load(
             None => return Ok(BulkOutcome::default()),
         }
     }
+    load.copy_held(c).await?;
     let after: i64 = sqlx::query_scalar(LAST_EVENT_ID).fetch_one(&mut *c).await?;
     if load.shape.out.imported > 0 {
         // Other sessions may have taken ids in between too: the span is wide, never short.
@@ -123,6 +127,8 @@ struct Load<'a> {
     setup: &'a BulkSetup,
     shape: Shape,
     had_events: bool,
+    /// Event rows not yet copied in.
+    held: Held,
 }
 
 impl Load<'_> {
@@ -191,32 +197,55 @@ impl Load<'_> {
         let new: Vec<usize> = (0..events.len())
             .filter(|&i| !held.contains(&events[i].idempotency_key))
             .collect();
-        let mut buf = Vec::with_capacity(new.len() * 96);
         let prefix = format!("{}\t{}\t", self.t.0, self.setup.now_ms);
         for &i in &new {
             let e = &events[i];
+            self.held.start_row(e.member_id.0, e.occurred_at_ms);
+            let buf = self.held.buf();
             buf.extend_from_slice(prefix.as_bytes());
-            field(&mut buf, &e.idempotency_key);
+            field(buf, &e.idempotency_key);
             buf.push(b'\t');
-            field(&mut buf, e.kind.as_str());
+            field(buf, e.kind.as_str());
             buf.push(b'\t');
-            number(&mut buf, Some(e.member_id.0));
+            number(buf, Some(e.member_id.0));
             buf.push(b'\t');
-            number(&mut buf, e.group_id.map(|g| g.0));
+            number(buf, e.group_id.map(|g| g.0));
             buf.push(b'\t');
-            number(&mut buf, Some(e.occurred_at_ms));
+            number(buf, Some(e.occurred_at_ms));
             buf.push(b'\t');
-            number(&mut buf, e.amount_fen);
+            number(buf, e.amount_fen);
             buf.push(b'\t');
-            text(&mut buf, e.product.as_deref());
+            text(buf, e.product.as_deref());
             buf.push(b'\t');
-            text(&mut buf, e.reference.as_deref());
+            text(buf, e.reference.as_deref());
             buf.push(b'\t');
-            field(&mut buf, &e.properties);
+            field(buf, &e.properties);
             buf.push(b'\n');
+            self.held.end_row();
         }
-        copy(c, EVENT_COPY, &buf).await?;
         self.shape.stored(&events, &new);
+        if self.held.full() {
+            self.copy_held(c).await?;
+        }
+        Ok(())
+    }
+
+    /// Copies the held event rows in, sorted ([`super::held`]).
+    async fn copy_held(&mut self, c: &mut PgConnection) -> Result<()> {
+        let mut sorted = self.held.take_sorted();
+        let Some(first) = sorted.next_piece(COPY_CHUNK) else {
+            return Ok(());
+        };
+        let mut w = c.copy_in_raw(EVENT_COPY).await?;
+        let mut next = Some(first);
+        while let Some(p) = next {
+            next = sorted.next_piece(COPY_CHUNK);
+            if let Err(e) = w.send(p).await {
+                let _ = w.abort("the bulk load stopped").await;
+                return Err(e.into());
+            }
+        }
+        w.finish().await?;
         Ok(())
     }
 
