@@ -228,8 +228,11 @@ await step('a 三等奖 comes with the offer 加 ¥19.90 升级为一等奖; tak
   await shot(page, 'lottery-upgrade');
   expect(await notice(page) === '升级成功！领奖时支付差价。', `notice ${await notice(page)}`);
   expect(!await refusal(page), 'the upgrade is not green');
-  const up = (await draws(page)).rows.find(r => r.includes('一等奖'));
-  expect(up && up.includes('已升级 · 领奖时补 ¥19.90'), `no 一等奖 owing ¥19.90 among my draws: ${up}`);
+  // The other draw may be a 一等奖 won outright: the upgraded one is the one that owes.
+  const mine = (await draws(page)).rows;
+  const up = mine.find(r => r.includes('已升级'));
+  expect(up && up.includes('一等奖') && up.includes('已升级 · 领奖时补 ¥19.90'),
+    `no 一等奖 owing ¥19.90 among my draws: ${mine}`);
   expect(await left(page, '一等奖') === firstLeft - 1, 'the 一等奖 left did not go down');
 });
 

@@ -20,6 +20,7 @@
 //! * **Membership** changes as if the whole load were one batch: the new joins and leaves in
 //!   time order (ties in load order).
 
+mod copy_text;
 mod held;
 mod ids;
 mod postgres;

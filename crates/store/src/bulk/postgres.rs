@@ -18,14 +18,12 @@ use quanzi_domain::{GroupId, MemberId};
 use sqlx::postgres::{PgConnection, PgPool};
 use tokio::sync::mpsc::Receiver;
 
+use super::copy_text::{COPY_CHUNK, copy, copy_pieces, field, number, text};
 use super::held::Held;
 use super::ids::EXTERNAL_RANGE;
 use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
 use crate::membership::{history_fields, membership_of};
 use crate::{Result, StoreError};
-
-/// Bytes of COPY data per message.
-const COPY_CHUNK: usize = 1 << 20;
 
 /// The last value the event id sequence gave out (any session's).
 const LAST_EVENT_ID: &str = "select coalesce(pg_sequence_last_value(pg_get_serial_sequence('event', 'event_id')::regclass), 0)";
@@ -69,51 +67,6 @@ pub(super) async fn load(
     tx.commit().await?;
     out.committed = true;
     Ok(out)
-}
-
-/// Appends `s` as a COPY text field.
-fn field(buf: &mut Vec<u8>, s: &str) {
-    for b in s.bytes() {
-        match b {
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.push(b),
-        }
-    }
-}
-
-/// Appends an optional text as a COPY text field (`\N` for none).
-fn text(buf: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => field(buf, s),
-        None => buf.extend_from_slice(b"\\N"),
-    }
-}
-
-/// Appends an optional number as a COPY text field.
-fn number(buf: &mut Vec<u8>, n: Option<i64>) {
-    match n {
-        Some(n) => buf.extend_from_slice(n.to_string().as_bytes()),
-        None => buf.extend_from_slice(b"\\N"),
-    }
-}
-
-/// Sends `data` with `COPY … FROM STDIN` (`statement`).
-async fn copy(c: &mut PgConnection, statement: &str, data: &[u8]) -> Result<()> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    let mut w = c.copy_in_raw(statement).await?;
-    for chunk in data.chunks(COPY_CHUNK) {
-        if let Err(e) = w.send(chunk).await {
-            let _ = w.abort("the bulk load stopped").await;
-            return Err(e.into());
-        }
-    }
-    w.finish().await?;
-    Ok(())
 }
 
 const EVENT_COPY: &str =
@@ -233,20 +186,8 @@ impl Load<'_> {
     /// Copies the held event rows in, sorted ([`super::held`]).
     async fn copy_held(&mut self, c: &mut PgConnection) -> Result<()> {
         let mut sorted = self.held.take_sorted();
-        let Some(first) = sorted.next_piece(COPY_CHUNK) else {
-            return Ok(());
-        };
-        let mut w = c.copy_in_raw(EVENT_COPY).await?;
-        let mut next = Some(first);
-        while let Some(p) = next {
-            next = sorted.next_piece(COPY_CHUNK);
-            if let Err(e) = w.send(p).await {
-                let _ = w.abort("the bulk load stopped").await;
-                return Err(e.into());
-            }
-        }
-        w.finish().await?;
-        Ok(())
+        let pieces = std::iter::from_fn(|| sorted.next_piece(COPY_CHUNK));
+        copy_pieces(c, EVENT_COPY, pieces).await
     }
 
     /// Creates the members of file ids `missing`.
