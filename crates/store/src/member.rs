@@ -458,16 +458,12 @@ pub async fn merge(
     }
     let tn = tenant.0;
     // The events first, found on the merged member's timeline; then the timeline itself.
-    let sqlite = tx.is_sqlite();
     let events = format!(
         "update event set member_id = $2 where tenant_id = $1 and event_id in ({})",
-        timeline::ids(sqlite, Axis::Member, "$1", "$3", "")
+        timeline::ids(tx.is_sqlite(), Axis::Member, "$1", "$3", "")
     );
     on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(events)).bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
-    if sqlite {
-        on_tx!(tx, c => sqlx::query("update event_member_ix set member_id = $2 where tenant_id = $1 and member_id = $3")
-            .bind(tn).bind(target.0).bind(source.0).execute(c).await.map(|r| r.rows_affected()))?;
-    }
+    timeline::move_member(tx, tn, source.0, target.0).await?;
     let stmts: [&str; 25] = [
         "update membership_change set member_id = $2 where tenant_id = $1 and member_id = $3",
         "insert into group_membership (tenant_id, group_id, member_id, role, joined_at_ms, join_scene, inviter_member_id, left_at_ms)

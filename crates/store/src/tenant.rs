@@ -45,15 +45,7 @@ pub async fn get(db: &Db, tenant: TenantId) -> Result<Option<Tenant>> {
 
 /// Deletes a tenant and everything it owns (used to recreate the demo).
 pub async fn delete(tx: &mut Tx, tenant: TenantId) -> Result<()> {
-    // The timelines derived from the events (SQLite's, crate::timeline).
-    if tx.is_sqlite() {
-        for sql in [
-            "delete from event_member_ix where tenant_id = $1",
-            "delete from event_group_ix where tenant_id = $1",
-        ] {
-            on_tx!(tx, c => sqlx::query(sql).bind(tenant.0).execute(c).await.map(|r| r.rows_affected()))?;
-        }
-    }
+    crate::timeline::forget_tenant(tx, tenant.0).await?;
     // Tables without a cascading foreign key to tenant are cleared explicitly.
     for sql in [
         "delete from event where tenant_id = $1",

@@ -108,8 +108,8 @@ pub(crate) fn catch_up(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Catches the timelines up now, in a transaction of its own (SQLite; nothing to do on
-/// PostgreSQL). The checkpoint thread does this every round; a caller that wants the
-/// derived tables complete at once (a test, the end of the demo's seeding) calls it.
+/// PostgreSQL). The checkpoint thread does this every round; a test that wants the derived
+/// tables complete at once calls it.
 pub async fn catch_up_now(db: &Db) -> Result<()> {
     if let Db::Sqlite(..) = db {
         let mut tx = db.begin().await?;
@@ -129,6 +129,37 @@ pub async fn lag(db: &Db) -> Result<i64> {
         .await?),
         Db::Postgres(_) => Ok(0),
     }
+}
+
+/// Moves member `from`'s timeline to member `to`, inside the caller's transaction, once
+/// the events themselves were moved (a merge); nothing on PostgreSQL, whose timelines are the
+/// event table's indexes.
+pub(crate) async fn move_member(tx: &mut crate::Tx, tenant: i64, from: i64, to: i64) -> Result<()> {
+    if let crate::Tx::Sqlite(t, _) = tx {
+        sqlx::query(
+            "update event_member_ix set member_id = $2 where tenant_id = $1 and member_id = $3",
+        )
+        .bind(tenant)
+        .bind(to)
+        .bind(from)
+        .execute(&mut **t)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Drops the tenant's entries from both timelines, inside the caller's transaction (the
+/// tenant is being deleted); nothing on PostgreSQL.
+pub(crate) async fn forget_tenant(tx: &mut crate::Tx, tenant: i64) -> Result<()> {
+    if let crate::Tx::Sqlite(t, _) = tx {
+        for sql in [
+            "delete from event_member_ix where tenant_id = $1",
+            "delete from event_group_ix where tenant_id = $1",
+        ] {
+            sqlx::query(sql).bind(tenant).execute(&mut **t).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Makes both timelines again from the events, inside the caller's transaction (SQLite).

@@ -4,57 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch};
-use quanzi_domain::group::GroupInput;
-use quanzi_domain::member::{MemberInput, MemberPatch};
+use quanzi_domain::member::MemberPatch;
 use quanzi_domain::tag::TagName;
-use quanzi_domain::{GroupId, MemberId, TenantId};
+use quanzi_domain::{GroupId, MemberId};
 use quanzi_store::group::JoinInfo;
 use quanzi_store::member::MemberFilter;
-use quanzi_store::{Db, StoreError, event, group, member, tag, tenant, unique};
+use quanzi_store::{StoreError, event, group, member, tag, tenant, unique};
 use quanzi_testkit::TestDb;
 
-async fn new_tenant(db: &Db, slug: &str) -> TenantId {
-    let mut tx = db.begin().await.unwrap();
-    let t = tenant::create(&mut tx, slug, slug).await.unwrap();
-    tx.commit().await.unwrap();
-    TenantId(t.tenant_id)
-}
-
-fn person(name: &str, phone: Option<&str>) -> quanzi_domain::member::NewMember {
-    MemberInput {
-        name: Some(name.into()),
-        phone: phone.map(Into::into),
-        district: Some("南山区".into()),
-        ..Default::default()
-    }
-    .into_new(&[])
-    .unwrap()
-}
-
-async fn add_member(db: &Db, t: TenantId, name: &str, phone: Option<&str>) -> MemberId {
-    let mut tx = db.begin().await.unwrap();
-    let m = member::create(&mut tx, t, &person(name, phone))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    MemberId(m.member_id)
-}
-
-async fn add_group(db: &Db, t: TenantId, name: &str) -> GroupId {
-    let g = GroupInput {
-        name: Some(name.into()),
-        dimension: Some("district".into()),
-        ..Default::default()
-    }
-    .into_new()
-    .unwrap();
-    let mut tx = db.begin().await.unwrap();
-    let g = group::create(&mut tx, t, &g, 1_700_000_000_000)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    GroupId(g.group_id)
-}
+mod common;
+use common::{add_group, add_member, new_tenant, person};
 
 fn events(items: Vec<(&str, &str, MemberId, Option<GroupId>)>) -> Vec<NewEvent> {
     let inputs = items

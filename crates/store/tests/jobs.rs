@@ -7,19 +7,15 @@
 use std::collections::HashSet;
 
 use quanzi_domain::TenantId;
+use quanzi_store::Db;
 use quanzi_store::jobs::{self, Failed, JobRow, NewJob};
-use quanzi_store::{Db, tenant};
 use quanzi_testkit::TestDb;
+
+mod common;
+use common::new_tenant;
 
 const T0: i64 = 1_800_000_000_000;
 const LEASE: i64 = 60_000;
-
-async fn new_tenant(db: &Db, slug: &str) -> TenantId {
-    let mut tx = db.begin().await.unwrap();
-    let t = tenant::create(&mut tx, slug, slug).await.unwrap();
-    tx.commit().await.unwrap();
-    TenantId(t.tenant_id)
-}
 
 async fn enqueue(db: &Db, t: TenantId, job: NewJob) -> Option<i64> {
     let mut tx = db.begin().await.unwrap();

@@ -5,48 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use quanzi_domain::event::{BatchContext, EventInput, NewEvent, parse_batch};
-use quanzi_domain::group::GroupInput;
-use quanzi_domain::member::MemberInput;
 use quanzi_domain::{GroupId, MemberId, TenantId};
 use quanzi_store::event::{Event, EventFilter};
-use quanzi_store::{Db, event, group, member, tenant, timeline};
+use quanzi_store::{Db, event, member, tenant, timeline};
 use quanzi_testkit::TestDb;
 
-async fn new_tenant(db: &Db, slug: &str) -> TenantId {
-    let mut tx = db.begin().await.unwrap();
-    let t = tenant::create(&mut tx, slug, slug).await.unwrap();
-    tx.commit().await.unwrap();
-    TenantId(t.tenant_id)
-}
-
-async fn add_member(db: &Db, t: TenantId, name: &str) -> MemberId {
-    let m = MemberInput {
-        name: Some(name.into()),
-        ..Default::default()
-    }
-    .into_new(&[])
-    .unwrap();
-    let mut tx = db.begin().await.unwrap();
-    let m = member::create(&mut tx, t, &m).await.unwrap();
-    tx.commit().await.unwrap();
-    MemberId(m.member_id)
-}
-
-async fn add_group(db: &Db, t: TenantId, name: &str) -> GroupId {
-    let g = GroupInput {
-        name: Some(name.into()),
-        dimension: Some("district".into()),
-        ..Default::default()
-    }
-    .into_new()
-    .unwrap();
-    let mut tx = db.begin().await.unwrap();
-    let g = group::create(&mut tx, t, &g, 1_700_000_000_000)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    GroupId(g.group_id)
-}
+mod common;
+use common::{add_group, add_member, new_tenant};
 
 /// `n` events keyed `{prefix}{i}` over `members` and `groups`, kinds and times scattered (a
 /// few times repeat, so the id breaks ties), each with a reference.
@@ -118,33 +83,21 @@ fn expected(all: &[Event], f: &EventFilter) -> Vec<(i64, i64)> {
 }
 
 fn filters(members: &[MemberId], groups: &[GroupId]) -> Vec<EventFilter> {
+    let on = |member: Option<MemberId>, group: Option<GroupId>, kind: Option<&str>| EventFilter {
+        member_id: member,
+        group_id: group,
+        kind: kind.map(Into::into),
+        ..Default::default()
+    };
     let mut out = Vec::new();
     for m in members {
-        out.push(EventFilter {
-            member_id: Some(*m),
-            ..Default::default()
-        });
-        out.push(EventFilter {
-            member_id: Some(*m),
-            kind: Some("click".into()),
-            ..Default::default()
-        });
-        out.push(EventFilter {
-            member_id: Some(*m),
-            group_id: Some(groups[0]),
-            ..Default::default()
-        });
+        out.push(on(Some(*m), None, None));
+        out.push(on(Some(*m), None, Some("click")));
+        out.push(on(Some(*m), Some(groups[0]), None));
     }
     for g in groups {
-        out.push(EventFilter {
-            group_id: Some(*g),
-            ..Default::default()
-        });
-        out.push(EventFilter {
-            group_id: Some(*g),
-            kind: Some("message".into()),
-            ..Default::default()
-        });
+        out.push(on(None, Some(*g), None));
+        out.push(on(None, Some(*g), Some("message")));
     }
     out
 }
@@ -175,13 +128,13 @@ async fn a_timeline_reads_the_same_before_and_after_its_events_are_caught_up() {
         let other = new_tenant(db, "tl-other").await;
         let mut members = Vec::new();
         for name in ["甲", "乙", "丙"] {
-            members.push(add_member(db, t, name).await);
+            members.push(add_member(db, t, name, None).await);
         }
         let groups = vec![
             add_group(db, t, "一群").await,
             add_group(db, t, "二群").await,
         ];
-        let om = add_member(db, other, "外").await;
+        let om = add_member(db, other, "外", None).await;
         let og = add_group(db, other, "外群").await;
         event::append(db, other, scattered("o", 20, &[om], &[og]), Vec::new())
             .await
@@ -220,8 +173,8 @@ async fn merging_erasing_and_deleting_reach_events_on_both_sides_of_the_mark() {
     for tdb in TestDb::all().await {
         let db = &tdb.db;
         let t = new_tenant(db, "tl-merge").await;
-        let keep = add_member(db, t, "留").await;
-        let gone = add_member(db, t, "并").await;
+        let keep = add_member(db, t, "留", None).await;
+        let gone = add_member(db, t, "并", None).await;
         let g = add_group(db, t, "群").await;
         event::append(db, t, scattered("a", 12, &[keep, gone], &[g]), Vec::new())
             .await

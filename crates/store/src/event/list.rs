@@ -33,6 +33,7 @@ pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (St
         (None, Some(_)) => Some(Axis::Group),
         (None, None) => None,
     };
+    // A timeline on SQLite: its derived table up to the mark first, then the events after it.
     let mut b = match (sqlite, axis) {
         (true, Some(axis)) => {
             let mut b = SqlBuf::new(&format!(
@@ -44,17 +45,12 @@ pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (St
             b.push(&format!(
                 " union all select {COLS} from event where {AFTER_MARK} and tenant_id = "
             ));
-            b.bind(Arg::I64(tenant.0));
-            conditions(&mut b, f, "", "");
             b
         }
-        _ => {
-            let mut b = SqlBuf::new(&format!("select {COLS} from event where tenant_id = "));
-            b.bind(Arg::I64(tenant.0));
-            conditions(&mut b, f, "", "");
-            b
-        }
+        _ => SqlBuf::new(&format!("select {COLS} from event where tenant_id = ")),
     };
+    b.bind(Arg::I64(tenant.0));
+    conditions(&mut b, f, "", "");
     let order = if f.by_time() {
         " order by occurred_at_ms desc, event_id desc limit "
     } else {
