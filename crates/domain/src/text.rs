@@ -63,8 +63,8 @@ pub fn key(errors: &mut Invalid, field: &str, value: &str, max: usize) -> Option
         return None;
     }
     if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c))
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
     {
         errors.push(field, "may contain only letters, digits and _ - . :");
         return None;

@@ -38,25 +38,36 @@ pub(super) fn number(buf: &mut Vec<u8>, n: Option<i64>) {
 
 /// Sends `data` with `COPY … FROM STDIN` (`statement`), in messages of [`COPY_CHUNK`] bytes.
 pub(super) async fn copy(c: &mut PgConnection, statement: &str, data: &[u8]) -> Result<()> {
-    copy_pieces(c, statement, data.chunks(COPY_CHUNK)).await
+    let mut chunks = data.chunks(COPY_CHUNK);
+    copy_filled(c, statement, |piece| {
+        if let Some(chunk) = chunks.next() {
+            piece.extend_from_slice(chunk);
+        }
+    })
+    .await
 }
 
-/// Sends `pieces`, one message each, with `COPY … FROM STDIN` (`statement`); nothing when
-/// there are none. A failed send aborts the COPY.
-pub(super) async fn copy_pieces<P: std::ops::Deref<Target = [u8]>>(
+/// Sends with `COPY … FROM STDIN` (`statement`) the pieces `fill` writes, one message each,
+/// until it leaves the (emptied) buffer empty; nothing when the first piece is empty. One
+/// buffer serves every piece. A failed send aborts the COPY.
+pub(super) async fn copy_filled(
     c: &mut PgConnection,
     statement: &str,
-    mut pieces: impl Iterator<Item = P>,
+    mut fill: impl FnMut(&mut Vec<u8>),
 ) -> Result<()> {
-    let Some(first) = pieces.next() else {
+    let mut piece = Vec::with_capacity(COPY_CHUNK + (64 << 10));
+    fill(&mut piece);
+    if piece.is_empty() {
         return Ok(());
-    };
+    }
     let mut w = c.copy_in_raw(statement).await?;
-    for p in std::iter::once(first).chain(pieces) {
-        if let Err(e) = w.send(p).await {
+    while !piece.is_empty() {
+        if let Err(e) = w.send(piece.as_slice()).await {
             let _ = w.abort("the bulk load stopped").await;
             return Err(e.into());
         }
+        piece.clear();
+        fill(&mut piece);
     }
     w.finish().await?;
     Ok(())

@@ -18,7 +18,7 @@ use quanzi_domain::{GroupId, MemberId};
 use sqlx::postgres::{PgConnection, PgPool};
 use tokio::sync::mpsc::Receiver;
 
-use super::copy_text::{COPY_CHUNK, copy, copy_pieces, field, number, text};
+use super::copy_text::{COPY_CHUNK, copy, copy_filled, field, number, text};
 use super::held::Held;
 use super::ids::EXTERNAL_RANGE;
 use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
@@ -72,6 +72,8 @@ pub(super) async fn load(
 const EVENT_COPY: &str =
     "copy event (tenant_id, received_at_ms, idempotency_key, kind, member_id, group_id,
     occurred_at_ms, amount_fen, product, reference, properties) from stdin";
+const MEMBERSHIP_COPY: &str = "copy group_membership (tenant_id, group_id, member_id, role,
+    joined_at_ms, join_scene, inviter_member_id, left_at_ms) from stdin";
 const HISTORY_COPY: &str = "copy membership_change (tenant_id, group_id, member_id, change, role,
     join_scene, inviter_member_id, at_ms) from stdin";
 
@@ -185,9 +187,11 @@ impl Load<'_> {
 
     /// Copies the held event rows in, sorted ([`super::held`]).
     async fn copy_held(&mut self, c: &mut PgConnection) -> Result<()> {
-        let mut sorted = self.held.take_sorted();
-        let pieces = std::iter::from_fn(|| sorted.next_piece(COPY_CHUNK));
-        copy_pieces(c, EVENT_COPY, pieces).await
+        self.held.sort();
+        let held = &mut self.held;
+        copy_filled(c, EVENT_COPY, |piece| held.next_piece(COPY_CHUNK, piece)).await?;
+        self.held.clear();
+        Ok(())
     }
 
     /// Creates the members of file ids `missing`.
@@ -314,7 +318,29 @@ impl Load<'_> {
             }
         }
         let folded = self.shape.folded(&stored);
-        for chunk in folded.chunks(50_000) {
+        // A pair with a member or group this load created has no stored row and no other
+        // writer can make one (it cannot see them yet): those are copied in, by member, so the
+        // member index and the foreign-key checks go through the members in order.
+        let (mut fresh, changed): (Vec<_>, Vec<_>) = folded.into_iter().partition(|((g, m), _)| {
+            self.shape.groups.created(g.0) || self.shape.members.created(m.0)
+        });
+        fresh.sort_by_key(|((g, m), _)| (m.0, g.0));
+        let mut buf = Vec::with_capacity(fresh.len() * 48);
+        for ((g, m), h) in &fresh {
+            buf.extend_from_slice(format!("{}\t{}\t{}\t", self.t.0, g.0, m.0).as_bytes());
+            field(&mut buf, h.role.as_str());
+            buf.push(b'\t');
+            number(&mut buf, Some(h.joined_at_ms));
+            buf.push(b'\t');
+            text(&mut buf, h.join_scene.as_deref());
+            buf.push(b'\t');
+            number(&mut buf, h.inviter.map(|i| i.0));
+            buf.push(b'\t');
+            number(&mut buf, h.left_at_ms);
+            buf.push(b'\n');
+        }
+        copy(c, MEMBERSHIP_COPY, &buf).await?;
+        for chunk in changed.chunks(50_000) {
             let col = |f: fn(&(Pair, Membership)) -> Option<i64>| -> Vec<Option<i64>> {
                 chunk.iter().map(f).collect()
             };
@@ -342,9 +368,10 @@ impl Load<'_> {
             .execute(&mut *c)
             .await?;
         }
+        // The history by member, then time (stable: a pair's changes keep their order).
         let mut changes = std::mem::take(&mut self.shape.changes);
-        changes.sort_by_key(|ch| ch.at_ms);
-        let mut buf = Vec::with_capacity(changes.len() * 48);
+        changes.sort_by_key(|ch| (ch.member.0, ch.at_ms));
+        buf.clear();
         for ch in &changes {
             let (change, role, scene, inviter) = history_fields(&ch.change);
             buf.extend_from_slice(
