@@ -18,7 +18,7 @@ use quanzi_domain::{GroupId, MemberId};
 use sqlx::postgres::{PgConnection, PgPool};
 use tokio::sync::mpsc::Receiver;
 
-use super::copy_text::{COPY_CHUNK, copy, copy_filled, field, number, text};
+use super::copy_text::{COPY_CHUNK, CopyRow, copy, copy_filled};
 use super::held::Held;
 use super::ids::EXTERNAL_RANGE;
 use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
@@ -152,30 +152,22 @@ impl Load<'_> {
         let new: Vec<usize> = (0..events.len())
             .filter(|&i| !held.contains(&events[i].idempotency_key))
             .collect();
-        let prefix = format!("{}\t{}\t", self.t.0, self.setup.now_ms);
         for &i in &new {
             let e = &events[i];
             self.held.start_row(e.member_id.0, e.occurred_at_ms);
-            let buf = self.held.buf();
-            buf.extend_from_slice(prefix.as_bytes());
-            field(buf, &e.idempotency_key);
-            buf.push(b'\t');
-            field(buf, e.kind.as_str());
-            buf.push(b'\t');
-            number(buf, Some(e.member_id.0));
-            buf.push(b'\t');
-            number(buf, e.group_id.map(|g| g.0));
-            buf.push(b'\t');
-            number(buf, Some(e.occurred_at_ms));
-            buf.push(b'\t');
-            number(buf, e.amount_fen);
-            buf.push(b'\t');
-            text(buf, e.product.as_deref());
-            buf.push(b'\t');
-            text(buf, e.reference.as_deref());
-            buf.push(b'\t');
-            field(buf, &e.properties);
-            buf.push(b'\n');
+            CopyRow::start(self.held.buf())
+                .int(self.t.0)
+                .int(self.setup.now_ms)
+                .field(&e.idempotency_key)
+                .field(e.kind.as_str())
+                .int(e.member_id.0)
+                .number(e.group_id.map(|g| g.0))
+                .int(e.occurred_at_ms)
+                .number(e.amount_fen)
+                .text(e.product.as_deref())
+                .text(e.reference.as_deref())
+                .field(&e.properties)
+                .end();
             self.held.end_row();
         }
         self.shape.stored(&events, &new);
@@ -327,17 +319,16 @@ impl Load<'_> {
         fresh.sort_by_key(|((g, m), _)| (m.0, g.0));
         let mut buf = Vec::with_capacity(fresh.len() * 48);
         for ((g, m), h) in &fresh {
-            buf.extend_from_slice(format!("{}\t{}\t{}\t", self.t.0, g.0, m.0).as_bytes());
-            field(&mut buf, h.role.as_str());
-            buf.push(b'\t');
-            number(&mut buf, Some(h.joined_at_ms));
-            buf.push(b'\t');
-            text(&mut buf, h.join_scene.as_deref());
-            buf.push(b'\t');
-            number(&mut buf, h.inviter.map(|i| i.0));
-            buf.push(b'\t');
-            number(&mut buf, h.left_at_ms);
-            buf.push(b'\n');
+            CopyRow::start(&mut buf)
+                .int(self.t.0)
+                .int(g.0)
+                .int(m.0)
+                .field(h.role.as_str())
+                .int(h.joined_at_ms)
+                .text(h.join_scene.as_deref())
+                .number(h.inviter.map(|i| i.0))
+                .number(h.left_at_ms)
+                .end();
         }
         copy(c, MEMBERSHIP_COPY, &buf).await?;
         for chunk in changed.chunks(50_000) {
@@ -374,17 +365,16 @@ impl Load<'_> {
         buf.clear();
         for ch in &changes {
             let (change, role, scene, inviter) = history_fields(&ch.change);
-            buf.extend_from_slice(
-                format!("{}\t{}\t{}\t{change}\t", self.t.0, ch.group.0, ch.member.0).as_bytes(),
-            );
-            text(&mut buf, role);
-            buf.push(b'\t');
-            text(&mut buf, scene);
-            buf.push(b'\t');
-            number(&mut buf, inviter);
-            buf.push(b'\t');
-            number(&mut buf, Some(ch.at_ms));
-            buf.push(b'\n');
+            CopyRow::start(&mut buf)
+                .int(self.t.0)
+                .int(ch.group.0)
+                .int(ch.member.0)
+                .field(change)
+                .text(role)
+                .text(scene)
+                .number(inviter)
+                .int(ch.at_ms)
+                .end();
         }
         copy(c, HISTORY_COPY, &buf).await?;
         self.shape.changes = changes;
