@@ -245,11 +245,11 @@ impl Db {
         {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
-        let opts = sqlite::pool_options(path);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts.clone())
+            .max_connections(sqlite::read_connections())
+            .connect_with(sqlite::read_pool_options(path))
             .await?;
+        let opts = sqlite::pool_options(path);
         // Every write goes through one long-lived connection: its page cache stays warm
         // (a pooled connection's cache is dropped whenever another connection wrote).
         let writer = SqlitePoolOptions::new()

@@ -32,7 +32,9 @@ pub fn listings(tenant: TenantId, sqlite: bool) -> Vec<Listing> {
         })
     };
     let t = tenant;
-    let ev = |f: EventFilter| event::list::rows_query(t, &EventFilter { limit: 50, ..f }, sqlite);
+    // Two buckets on the timelines: a merge of both, the later ones and the tail.
+    let ev =
+        |f: EventFilter| event::list::rows_query(t, &EventFilter { limit: 50, ..f }, sqlite, 1);
     let kind = || Some("order".to_owned());
     add("events", ev(EventFilter::default()));
     add(
@@ -173,10 +175,11 @@ pub async fn plan(db: &Db, l: &Listing) -> Result<Vec<String>> {
 }
 
 /// The steps of a plan that read a whole table or sort: SQLite's `SCAN` (but of a constant
-/// row) and `USE TEMP B-TREE`, PostgreSQL's `Seq Scan` and any `Sort`. One sort is not the
+/// row) and `USE TEMP B-TREE`, PostgreSQL's `Seq Scan` and any `Sort`. Two sorts are not the
 /// tenant's: on SQLite a timeline's events after the mark ([`crate::timeline`]), the right
-/// part of a merge, are read by id from the mark on and sorted; they are the few events the
-/// checkpoint thread has not yet put on the timelines.
+/// part of a merge, are read by id from the mark on and sorted — the few events the
+/// checkpoint thread has not yet put on the timelines — and so are its entries in buckets
+/// after the one the listing read the mark in (the mark moved meanwhile).
 pub fn whole_tenant_steps(plan: &[String]) -> Vec<String> {
     let mut tail = false;
     plan.iter()
@@ -185,7 +188,9 @@ pub fn whole_tenant_steps(plan: &[String]) -> Vec<String> {
             if l == "RIGHT" || l == "LEFT" {
                 tail = false;
             }
-            if l.starts_with("SEARCH event USING ") && l.ends_with(" AND event_id>?)") {
+            if (l.starts_with("SEARCH event USING ") && l.ends_with(" AND event_id>?)"))
+                || (l.starts_with("SEARCH x USING PRIMARY KEY ") && l.contains(" AND bucket>?"))
+            {
                 tail = true;
             }
             let tail_sort = tail && l == "USE TEMP B-TREE FOR ORDER BY";

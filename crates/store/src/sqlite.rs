@@ -16,7 +16,30 @@ pub(crate) const POOL_CACHE_KIB: i64 = 65_536;
 /// (or a bulk load's one transaction) is cut back to this, bytes.
 const WAL_KEEP_BYTES: i64 = 64 << 20;
 
-/// The async pool's options for the database file at `path`.
+/// How much of the database file a reading connection maps into memory, bytes: its reads
+/// then copy from the mapping instead of making a `pread` per page, which matters while an
+/// ingest commits every few milliseconds and each new read transaction must look again at
+/// the pages it uses.
+const READ_MMAP_BYTES: i64 = 1 << 30;
+
+/// The read pool's connections: as many as the machine has cores (at least 2, at most 8).
+/// Each pooled connection is a thread of the driver's; more threads than cores do not read
+/// faster, they take turns on the cores with the one writer thread, whose commits every
+/// write waits for — with 8 of them a closed loop of reads took the writer's time and a
+/// concurrent ingest fell to half (bench/README.md). No read holds one connection while it
+/// acquires another (no read transactions, no streamed results), so a small pool cannot
+/// deadlock; a read beyond the pool waits its turn.
+pub(crate) fn read_connections() -> u32 {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8) as u32)
+}
+
+/// The read pool's options for the database file at `path`: [`pool_options`], with the
+/// file mapped into memory ([`READ_MMAP_BYTES`]).
+pub(crate) fn read_pool_options(path: &str) -> SqliteConnectOptions {
+    pool_options(path).pragma("mmap_size", READ_MMAP_BYTES.to_string())
+}
+
+/// The write pool's options for the database file at `path`.
 pub(crate) fn pool_options(path: &str) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
@@ -55,7 +78,7 @@ pub(crate) fn open_read_only(path: &str, cache_kib: i64) -> rusqlite::Result<Con
         | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
     set_up(&conn, cache_kib)?;
-    conn.execute_batch("pragma mmap_size = 1073741824;")?;
+    conn.execute_batch(&format!("pragma mmap_size = {READ_MMAP_BYTES};"))?;
     Ok(conn)
 }
 

@@ -231,3 +231,69 @@ async fn merging_erasing_and_deleting_reach_events_on_both_sides_of_the_mark() {
         assert!(event::list(db, t, &f).await.unwrap().is_empty());
     }
 }
+
+/// Moves the event ids on so that the next event is `next` (or later: never back, the
+/// PostgreSQL test database is shared).
+async fn next_event_id(db: &Db, next: i64) {
+    let mut tx = db.begin().await.unwrap();
+    match &mut tx {
+        quanzi_store::Tx::Sqlite(c, _) => {
+            sqlx::query("update sqlite_sequence set seq = max(seq, $1) where name = 'event'")
+                .bind(next - 1)
+                .execute(&mut **c)
+                .await
+                .unwrap();
+        }
+        quanzi_store::Tx::Postgres(c) => {
+            sqlx::query(
+                "select setval(pg_get_serial_sequence('event', 'event_id'),
+                    greatest($1, (select max(event_id) from event)))",
+            )
+            .bind(next - 1)
+            .execute(&mut **c)
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_timeline_spread_over_several_buckets_reads_in_order() {
+    let bucket = 1_i64 << 19;
+    for tdb in TestDb::all().await {
+        let db = &tdb.db;
+        let t = new_tenant(db, "tl-buckets").await;
+        let members = vec![
+            add_member(db, t, "甲", None).await,
+            add_member(db, t, "乙", None).await,
+        ];
+        let groups = vec![add_group(db, t, "一群").await];
+        // Events whose ids cross from bucket 0 into 1, then from 2 into 3; their times
+        // interleave across the buckets.
+        event::append(db, t, scattered("a", 5, &members, &groups), Vec::new())
+            .await
+            .unwrap();
+        next_event_id(db, bucket - 12).await;
+        event::append(db, t, scattered("b", 25, &members, &groups), Vec::new())
+            .await
+            .unwrap();
+        check_all(db, t, &members, &groups, "buckets 0 and 1, after the mark").await;
+        timeline::catch_up_now(db).await.unwrap();
+        check_all(db, t, &members, &groups, "buckets 0 and 1, caught up").await;
+        next_event_id(db, 3 * bucket - 9).await;
+        event::append(db, t, scattered("c", 20, &members, &groups), Vec::new())
+            .await
+            .unwrap();
+        check_all(db, t, &members, &groups, "buckets 0 to 3, both sides").await;
+        timeline::catch_up_now(db).await.unwrap();
+        check_all(db, t, &members, &groups, "buckets 0 to 3, caught up").await;
+        let all = everything(db, t).await;
+        assert_eq!(all.len(), 50);
+        assert!(
+            all.iter().any(|e| e.event_id >= 3 * bucket),
+            "{}",
+            db.backend()
+        );
+    }
+}

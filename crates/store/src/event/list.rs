@@ -8,7 +8,7 @@
 use quanzi_domain::TenantId;
 
 use super::Event;
-use crate::timeline::{AFTER_MARK, Axis};
+use crate::timeline::{AFTER_MARK, Axis, last_bucket};
 use crate::{Arg, Db, Result, SqlBuf, bind_args, on_pool};
 pub use quanzi_domain::query::EventFilter;
 
@@ -19,15 +19,26 @@ const E_COLS: &str = "e.idempotency_key, e.kind, e.member_id, e.group_id, x.occu
 
 /// Events newest first: by id, or by time then id when a member or group is asked for.
 pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
-    let (sql, args) = rows_query(tenant, f, db.is_sqlite());
+    let last_bucket = match f.member_id.is_some() || f.group_id.is_some() {
+        true => last_bucket(crate::timeline::mark(db).await?),
+        false => 0,
+    };
+    let (sql, args) = rows_query(tenant, f, db.is_sqlite(), last_bucket);
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
 }
 
 /// The statement and arguments of a page of `event` rows: an equality per filter, the cursor
 /// as a range on the index's order (the time bound first, so it is an index range, then the
 /// id breaking equal times), newest first. On SQLite a member's or a group's timeline reads
-/// its derived table up to the mark and the events after it ([`crate::timeline`]), merged.
-pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (String, Vec<Arg>) {
+/// its derived table up to the mark and the events after it ([`crate::timeline`]), merged:
+/// each bucket through `last_bucket` (the mark's, read just before) in its order, then any
+/// later bucket (the mark moved meanwhile: the few entries of one round, sorted).
+pub(crate) fn rows_query(
+    tenant: TenantId,
+    f: &EventFilter,
+    sqlite: bool,
+    last_bucket: i64,
+) -> (String, Vec<Arg>) {
     let axis = match (f.member_id, f.group_id) {
         (Some(_), _) => Some(Axis::Member),
         (None, Some(_)) => Some(Axis::Group),
@@ -36,12 +47,17 @@ pub(crate) fn rows_query(tenant: TenantId, f: &EventFilter, sqlite: bool) -> (St
     // A timeline on SQLite: its derived table up to the mark first, then the events after it.
     let mut b = match (sqlite, axis) {
         (true, Some(axis)) => {
-            let mut b = SqlBuf::new(&format!(
-                "select x.event_id, {E_COLS} from {} x join event e on e.event_id = x.event_id where x.tenant_id = ",
-                axis.table()
-            ));
-            b.bind(Arg::I64(tenant.0));
-            conditions(&mut b, f, "x.", "e.");
+            let mut b = SqlBuf::new("");
+            let buckets = (0..=last_bucket).map(|n| format!("= {n}"));
+            for (i, bucket) in buckets.chain([format!("> {last_bucket}")]).enumerate() {
+                b.push(&format!(
+                    "{}select x.event_id, {E_COLS} from {} x join event e on e.event_id = x.event_id where x.bucket {bucket} and x.tenant_id = ",
+                    if i == 0 { "" } else { " union all " },
+                    axis.table()
+                ));
+                b.bind(Arg::I64(tenant.0));
+                conditions(&mut b, f, "x.", "e.");
+            }
             b.push(&format!(
                 " union all select {COLS} from event where {AFTER_MARK} and tenant_id = "
             ));
