@@ -90,7 +90,7 @@ async fn check(db: &Db) {
             .await
                 == 0
         }
-        Db::Postgres(_) => {
+        Db::Postgres(..) => {
             count(
                 db,
                 "select count(*) from pg_tables where tablename = 'event_block'",

@@ -27,7 +27,7 @@ async fn columns(db: &Db) -> Vec<String> {
                  where previous_secret is not null";
     match db {
         Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        Db::Postgres(p, _) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
     }
 }
 

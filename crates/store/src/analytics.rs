@@ -87,7 +87,7 @@ where
                 .await
                 .map_err(|e| StoreError::Commit(format!("the scan thread failed: {e}")))?
         }
-        Db::Postgres(pool) => {
+        Db::Postgres(pool, _) => {
             use sqlx::Row;
             let sql = scan_sql(false, props);
             let (mut state, mut f, mut last) = (state, f, after);

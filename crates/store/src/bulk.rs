@@ -108,7 +108,7 @@ pub async fn load(
             .await
             .map_err(|e| StoreError::Commit(format!("the bulk writer stopped: {e}")))?
         }
-        Db::Postgres(pool) => postgres::load(pool, tenant, &setup, feed).await,
+        Db::Postgres(pool, _) => postgres::load(pool, tenant, &setup, feed).await,
     }
 }
 

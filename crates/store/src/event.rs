@@ -28,7 +28,7 @@ pub async fn append(
 ) -> Result<Vec<usize>> {
     match db {
         Db::Sqlite(_, lane) => lane.append(tenant, events, outbox).await,
-        Db::Postgres(_) => {
+        Db::Postgres(..) => {
             let mut tx = db.begin().await?;
             let new = insert_batch(&mut tx, tenant, &events, &outbox).await?;
             tx.commit().await?;

@@ -346,21 +346,14 @@ pub async fn names(db: &Db, tenant: TenantId) -> Result<std::collections::HashMa
     Ok(rows.into_iter().collect())
 }
 
-/// Of `ids`, those that are groups of the tenant.
+/// Of `ids`, those that are groups of the tenant (the ones known to exist without a look-up,
+/// [`crate::known`]).
 pub async fn existing(
     db: &Db,
     tenant: TenantId,
     ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let sql = format!(
-        "select group_id from chat_group where tenant_id = $1 and group_id in ({})",
-        crate::id_list(ids)
-    );
-    let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
-    Ok(got.into_iter().collect())
+    crate::known::existing(db, crate::known::Kind::Group, tenant, ids).await
 }
 
 /// Ids of the groups a member is currently in, inside a transaction.

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod inbound;
 pub mod influence;
 pub mod jobs;
+mod known;
 mod legacy;
 pub mod live_code;
 pub mod live_code_funnel;
@@ -61,8 +62,8 @@ pub enum Db {
     /// lets one writer at a time begin (queuing in-process is fairer and faster than SQLite's
     /// busy-sleep), the connection write transactions run on, and the event writer thread.
     Sqlite(SqlitePool, Arc<writer::Lane>),
-    /// PostgreSQL by URL.
-    Postgres(PgPool),
+    /// PostgreSQL by URL, and the ids known to exist there.
+    Postgres(PgPool, Arc<known::Known>),
 }
 
 /// A write transaction on either backend.
@@ -82,7 +83,7 @@ macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite($p, ..) => $body,
-            $crate::Db::Postgres($p) => $body,
+            $crate::Db::Postgres($p, ..) => $body,
         }
     };
 }
@@ -231,7 +232,7 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            return Ok(Db::Postgres(pool));
+            return Ok(Db::Postgres(pool, Arc::default()));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -269,11 +270,19 @@ impl Db {
         matches!(self, Db::Sqlite(..))
     }
 
+    /// The member and group ids known to exist ([`known`]).
+    pub(crate) fn known(&self) -> &known::Known {
+        match self {
+            Db::Sqlite(_, lane) => &lane.known,
+            Db::Postgres(_, known) => known,
+        }
+    }
+
     /// Which backend this is: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self {
             Db::Sqlite(..) => "sqlite",
-            Db::Postgres(_) => "postgres",
+            Db::Postgres(..) => "postgres",
         }
     }
 
@@ -281,7 +290,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<()> {
         match self {
             Db::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
+            Db::Postgres(p, _) => POSTGRES_MIGRATOR.run(p).await?,
         }
         legacy::convert_event_blocks(self).await?;
         Ok(())
@@ -294,7 +303,7 @@ impl Db {
                 let guard = lane.lock.clone().lock_owned().await;
                 Tx::Sqlite(lane.pool.begin_with("BEGIN IMMEDIATE").await?, guard)
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?),
         })
     }
 

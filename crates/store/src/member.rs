@@ -383,22 +383,14 @@ pub async fn count(db: &Db, tenant: TenantId) -> Result<i64> {
 }
 
 /// Of `ids`, those that are members of the tenant. Reads the `(tenant_id, member_id)` key
-/// alone, never the rows: an ingest batch asks for a thousand members at once.
+/// alone, never the rows, and only for ids not already known to exist ([`crate::known`]): an
+/// ingest batch asks for a thousand members at once.
 pub async fn existing(
     db: &Db,
     tenant: TenantId,
     ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>> {
-    let mut out = std::collections::HashSet::with_capacity(ids.len());
-    for chunk in ids.chunks(5000) {
-        let sql = format!(
-            "select member_id from member where tenant_id = $1 and member_id in ({})",
-            crate::id_list(chunk)
-        );
-        let got: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant.0).fetch_all(p).await)?;
-        out.extend(got);
-    }
-    Ok(out)
+    crate::known::existing(db, crate::known::Kind::Member, tenant, ids).await
 }
 
 /// Of `ids`, those that are members of the tenant, with their names.

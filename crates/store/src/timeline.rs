@@ -74,7 +74,7 @@ pub(crate) async fn mark(db: &Db) -> Result<i64> {
         .fetch_optional(p)
         .await?
         .unwrap_or(0)),
-        Db::Postgres(_) => Ok(0),
+        Db::Postgres(..) => Ok(0),
     }
 }
 
@@ -161,7 +161,7 @@ pub async fn lag(db: &Db) -> Result<i64> {
         )
         .fetch_one(p)
         .await?),
-        Db::Postgres(_) => Ok(0),
+        Db::Postgres(..) => Ok(0),
     }
 }
 

@@ -15,7 +15,7 @@ async fn a_statement_past_the_time_limit_is_cancelled_with_a_timeout_error_on_po
     let db = Db::connect_with(&url, Some(Duration::from_millis(100)))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let Db::Postgres(p) = &db else {
+    let Db::Postgres(p, _) = &db else {
         panic!("TEST_DATABASE_URL is not PostgreSQL")
     };
     let slow = sqlx::query("select pg_sleep(30)")

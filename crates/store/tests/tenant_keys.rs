@@ -225,7 +225,7 @@ fn violations(schema: &BTreeMap<String, Table>, sqlite: bool) -> Vec<String> {
 
 async fn schema(db: &Db) -> (BTreeMap<String, Table>, bool) {
     match db {
-        Db::Postgres(p) => (postgres_schema(p).await, false),
+        Db::Postgres(p, _) => (postgres_schema(p).await, false),
         Db::Sqlite(p, _) => (sqlite_schema(p).await, true),
     }
 }

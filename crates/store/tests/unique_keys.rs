@@ -11,7 +11,7 @@ use quanzi_testkit::TestDb;
 /// index on `table` with exactly these columns, since SQLite names inline keys itself).
 async fn unique_columns(db: &Db, name: &str, table: &str, want: &[&str]) -> Option<Vec<String>> {
     match db {
-        Db::Postgres(p) => {
+        Db::Postgres(p, _) => {
             let cols: Vec<String> = sqlx::query_scalar(
                 "select a.attname::text from pg_class i
                  join pg_index x on x.indexrelid = i.oid and x.indisunique

@@ -85,7 +85,7 @@ impl TestDb {
         let admin = Db::connect(&admin_url)
             .await
             .expect("connect TEST_DATABASE_URL");
-        if let Db::Postgres(p) = &admin {
+        if let Db::Postgres(p, _) = &admin {
             sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
                 .execute(p)
                 .await
@@ -133,7 +133,7 @@ impl Drop for TestDb {
                     .build()
                     .expect("runtime");
                 rt.block_on(async move {
-                    if let Ok(Db::Postgres(p)) = Db::connect(&admin_url).await {
+                    if let Ok(Db::Postgres(p, _)) = Db::connect(&admin_url).await {
                         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                             "drop database if exists {name} with (force)"
                         )))

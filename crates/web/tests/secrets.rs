@@ -87,7 +87,7 @@ async fn raw_columns(db: &Db) -> Vec<String> {
                from wecom_connection";
     match db {
         Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        Db::Postgres(p, _) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
     }
 }
 

@@ -25,7 +25,7 @@ pub(crate) async fn convert_event_blocks(db: &Db) -> Result<u64> {
             .fetch_one(p)
             .await?
                 > 0,
-            Db::Postgres(p) => {
+            Db::Postgres(p, _) => {
                 sqlx::query_scalar::<_, bool>("select to_regclass('event_block') is not null")
                     .fetch_one(p)
                     .await?

@@ -43,6 +43,8 @@ pub struct Lane {
     jobs: std::sync::Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
     /// Dropped to stop the checkpoint thread ([`crate::checkpoint`]).
     checkpoints: std::sync::Mutex<Option<mpsc::Sender<()>>>,
+    /// The member and group ids known to exist ([`crate::known`]).
+    pub(crate) known: crate::known::Known,
 }
 
 impl std::fmt::Debug for Lane {
@@ -72,6 +74,7 @@ impl Lane {
             path: path.to_string(),
             jobs: std::sync::Mutex::new(Some(tx)),
             checkpoints: std::sync::Mutex::new(Some(checkpoints)),
+            known: Default::default(),
         })
     }
 

@@ -18,7 +18,7 @@ async fn store() -> (tempfile::TempDir, Db) {
 fn lane(db: &Db) -> Arc<super::Lane> {
     match db {
         Db::Sqlite(_, lane) => lane.clone(),
-        Db::Postgres(_) => unreachable!("an embedded store"),
+        Db::Postgres(..) => unreachable!("an embedded store"),
     }
 }
 
