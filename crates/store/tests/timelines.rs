@@ -120,6 +120,25 @@ async fn check_all(db: &Db, t: TenantId, members: &[MemberId], groups: &[GroupId
     }
 }
 
+/// Appends `n` scattered events keyed `prefix…`, then checks every timeline while they are
+/// after the mark and again once they are caught up.
+async fn append_then_check(
+    db: &Db,
+    t: TenantId,
+    (prefix, n): (&str, usize),
+    members: &[MemberId],
+    groups: &[GroupId],
+    when: &str,
+) {
+    event::append(db, t, scattered(prefix, n, members, groups), Vec::new())
+        .await
+        .unwrap();
+    check_all(db, t, members, groups, &format!("{when}, after the mark")).await;
+    timeline::catch_up_now(db).await.unwrap();
+    assert_eq!(timeline::lag(db).await.unwrap(), 0);
+    check_all(db, t, members, groups, &format!("{when}, caught up")).await;
+}
+
 #[tokio::test]
 async fn a_timeline_reads_the_same_before_and_after_its_events_are_caught_up() {
     for tdb in TestDb::all().await {
@@ -140,20 +159,9 @@ async fn a_timeline_reads_the_same_before_and_after_its_events_are_caught_up() {
             .await
             .unwrap();
 
-        event::append(db, t, scattered("a", 40, &members, &groups), Vec::new())
-            .await
-            .unwrap();
-        check_all(db, t, &members, &groups, "all after the mark").await;
-        timeline::catch_up_now(db).await.unwrap();
-        assert_eq!(timeline::lag(db).await.unwrap(), 0);
-        check_all(db, t, &members, &groups, "all caught up").await;
+        append_then_check(db, t, ("a", 40), &members, &groups, "the first").await;
         // Later events interleave in time with the caught-up ones.
-        event::append(db, t, scattered("b", 30, &members, &groups), Vec::new())
-            .await
-            .unwrap();
-        check_all(db, t, &members, &groups, "both sides of the mark").await;
-        timeline::catch_up_now(db).await.unwrap();
-        check_all(db, t, &members, &groups, "caught up again").await;
+        append_then_check(db, t, ("b", 30), &members, &groups, "later ones").await;
         // The other tenant's timeline never shows this one's events, nor the reverse.
         let f = EventFilter {
             member_id: Some(om),
@@ -275,19 +283,9 @@ async fn a_timeline_spread_over_several_buckets_reads_in_order() {
             .await
             .unwrap();
         next_event_id(db, bucket - 12).await;
-        event::append(db, t, scattered("b", 25, &members, &groups), Vec::new())
-            .await
-            .unwrap();
-        check_all(db, t, &members, &groups, "buckets 0 and 1, after the mark").await;
-        timeline::catch_up_now(db).await.unwrap();
-        check_all(db, t, &members, &groups, "buckets 0 and 1, caught up").await;
+        append_then_check(db, t, ("b", 25), &members, &groups, "buckets 0 and 1").await;
         next_event_id(db, 3 * bucket - 9).await;
-        event::append(db, t, scattered("c", 20, &members, &groups), Vec::new())
-            .await
-            .unwrap();
-        check_all(db, t, &members, &groups, "buckets 0 to 3, both sides").await;
-        timeline::catch_up_now(db).await.unwrap();
-        check_all(db, t, &members, &groups, "buckets 0 to 3, caught up").await;
+        append_then_check(db, t, ("c", 20), &members, &groups, "buckets 0 to 3").await;
         let all = everything(db, t).await;
         assert_eq!(all.len(), 50);
         assert!(
