@@ -27,11 +27,26 @@ pub(crate) async fn import(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    // Once every row is read the load still stores the last rows it holds, folds the joins
+    // and leaves into memberships and history, and commits: a spinner says so instead of a
+    // full bar standing still.
+    let finishing = std::sync::Once::new();
     let progress = |done: u64, total: Option<u64>| {
         if let Some(t) = total {
             bar.set_length(t);
         }
         bar.set_position(done);
+        if total == Some(done) && done > 0 {
+            finishing.call_once(|| {
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {human_pos} rows read; storing the last ones, memberships and history, then committing ({elapsed})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            });
+        }
     };
     let report = quanzi_core::import::import_file(db, t, kind, file, opts, &progress).await?;
     bar.finish_and_clear();

@@ -17,6 +17,11 @@ const COLS: &str = "event_id, idempotency_key, kind, member_id, group_id, occurr
 /// so the timeline's order is the index's.
 const E_COLS: &str = "e.idempotency_key, e.kind, e.member_id, e.group_id, x.occurred_at_ms, e.amount_fen, e.product, e.reference, e.properties";
 
+/// The buckets of a timeline listing read by an arm each, newest first: SQLite allows 500
+/// terms in a compound select, so older buckets share one arm, read by a seek per bucket and
+/// sorted.
+const OWN_ARMS: i64 = 400;
+
 /// Events newest first: by id, or by time then id when a member or group is asked for.
 pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
     let last_bucket = match f.member_id.is_some() || f.group_id.is_some() {
@@ -31,8 +36,9 @@ pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Even
 /// as a range on the index's order (the time bound first, so it is an index range, then the
 /// id breaking equal times), newest first. On SQLite a member's or a group's timeline reads
 /// its derived table up to the mark and the events after it ([`crate::timeline`]), merged:
-/// each bucket through `last_bucket` (the mark's, read just before) in its order, then any
-/// later bucket (the mark moved meanwhile: the few entries of one round, sorted).
+/// each bucket through `last_bucket` (the mark's, read just before) in its order (but the
+/// oldest past [`OWN_ARMS`], together), then any later bucket (the mark moved meanwhile: the
+/// few entries of one round, sorted).
 pub(crate) fn rows_query(
     tenant: TenantId,
     f: &EventFilter,
@@ -48,8 +54,17 @@ pub(crate) fn rows_query(
     let mut b = match (sqlite, axis) {
         (true, Some(axis)) => {
             let mut b = SqlBuf::new("");
-            let buckets = (0..=last_bucket).map(|n| format!("= {n}"));
-            for (i, bucket) in buckets.chain([format!("> {last_bucket}")]).enumerate() {
+            // The newest buckets an arm each; older ones (past 210M events) share one, sorted.
+            let first_own = (last_bucket + 1 - OWN_ARMS).max(0);
+            let shared = (first_own > 0).then(|| {
+                format!(
+                    "in (with recursive b(n) as (select 0 union all select n + 1 from b where n < {}) select n from b)",
+                    first_own - 1
+                )
+            });
+            let own = (first_own..=last_bucket).map(|n| format!("= {n}"));
+            let later = format!("> {last_bucket}");
+            for (i, bucket) in shared.into_iter().chain(own).chain([later]).enumerate() {
                 b.push(&format!(
                     "{}select x.event_id, {E_COLS} from {} x join event e on e.event_id = x.event_id where x.bucket {bucket} and x.tenant_id = ",
                     if i == 0 { "" } else { " union all " },
