@@ -52,18 +52,6 @@ pub async fn get(db: &Db, t: TenantId, id: MemberId) -> Result<Member> {
         .ok_or(CoreError::NotFound("member"))
 }
 
-/// A member with their tags and current groups (by group name and tag name; by joining time).
-pub async fn detail(
-    db: &Db,
-    t: TenantId,
-    id: MemberId,
-) -> Result<(Member, Vec<Tag>, Vec<views::MemberGroup>)> {
-    let (member, tags, groups) = repo::detail(db, t, id)
-        .await?
-        .ok_or(CoreError::NotFound("member"))?;
-    Ok((member.into(), views::all(tags), views::all(groups)))
-}
-
 /// Lists members page by page.
 pub async fn list(db: &Db, t: TenantId, filter: MemberFilter) -> Result<Page<Member>> {
     let limit = filter.limit;

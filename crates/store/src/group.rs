@@ -315,7 +315,7 @@ pub async fn role_counts(db: &Db, tenant: TenantId, group: GroupId) -> Result<Ve
 }
 
 /// A member's current groups with their role.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberGroup {
     /// Group.
     pub group_id: i64,

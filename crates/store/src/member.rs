@@ -3,10 +3,7 @@
 use quanzi_domain::member::{MemberPatch, NewMember};
 use quanzi_domain::{MemberId, TenantId};
 
-mod detail;
 mod on;
-
-pub use detail::detail;
 
 pub use on::{create_on, set_source_on};
 

@@ -6,7 +6,7 @@ use quanzi_domain::{MemberId, TagId, TenantId};
 use crate::{Db, Result, Tx, on_pool, on_tx};
 
 /// A tag with its group's name.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct Tag {
     /// Id.
     pub tag_id: i64,

@@ -179,8 +179,14 @@ pub async fn get_one(
         return Ok((json, body).into_response());
     }
     let token = s.cache.token(c.tenant.0);
-    let (mut member, tags, groups) = members::detail(&s.db, c.tenant, MemberId(id)).await?;
+    let mut member = members::get(&s.db, c.tenant, MemberId(id)).await?;
     mask_for(&c, &mut member);
+    let (tags, groups) = tokio::join!(
+        quanzi_core::read::tag::of_member(&s.db, c.tenant, MemberId(id)),
+        quanzi_core::read::group::groups_of_member(&s.db, c.tenant, MemberId(id)),
+    );
+    let tags = tags.map_err(quanzi_core::CoreError::from)?;
+    let groups = groups.map_err(quanzi_core::CoreError::from)?;
     let body = serde_json::to_vec(&MemberDetail {
         member,
         tags,
