@@ -55,9 +55,15 @@ pub(crate) const AFTER_MARK: &str =
 /// bucket. Smaller buckets make a round's writes smaller and a reader's seeks more.
 pub(crate) const BUCKET_SHIFT: u32 = 19;
 
-/// The buckets the timelines may hold, 0 through the mark's, as a subquery (for `in (…)`).
-const BUCKETS: &str = "with recursive b(n) as (select 0 union all select n + 1 from b
-    where n < (select through_event_id >> 19 from event_index_mark where id = 1)) select n from b";
+/// The mark's bucket, as a scalar subquery.
+const MARK_BUCKET: &str = "(select through_event_id >> 19 from event_index_mark where id = 1)";
+
+/// Buckets 0 through `last` (an SQL expression), as a subquery for `in (…)`.
+pub(crate) fn buckets_through(last: &str) -> String {
+    format!(
+        "with recursive b(n) as (select 0 union all select n + 1 from b where n < {last}) select n from b"
+    )
+}
 
 /// The last bucket the timelines held at mark `through`.
 pub(crate) fn last_bucket(through: i64) -> i64 {
@@ -94,10 +100,11 @@ pub(crate) fn ids(sqlite: bool, axis: Axis, tenant: &str, key: &str, cond: &str)
         );
     }
     format!(
-        "select x.event_id from {table} x where x.tenant_id = {tenant} and x.bucket in ({BUCKETS})
+        "select x.event_id from {table} x where x.tenant_id = {tenant} and x.bucket in ({buckets})
             and x.{col} = {key}{cond}
          union all select x.event_id from event x where x.{AFTER_MARK} and x.tenant_id = {tenant} and x.{col} = {key}{cond}",
-        table = axis.table()
+        table = axis.table(),
+        buckets = buckets_through(MARK_BUCKET),
     )
 }
 
@@ -172,7 +179,8 @@ pub(crate) async fn move_member(tx: &mut crate::Tx, tenant: i64, from: i64, to: 
     if let crate::Tx::Sqlite(t, _) = tx {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "update event_member_ix set member_id = $2
-               where tenant_id = $1 and bucket in ({BUCKETS}) and member_id = $3"
+               where tenant_id = $1 and bucket in ({}) and member_id = $3",
+            buckets_through(MARK_BUCKET)
         )))
         .bind(tenant)
         .bind(to)
@@ -214,7 +222,7 @@ mod tests {
     fn the_statements_bucket_by_the_one_shift() {
         let shift = format!(">> {BUCKET_SHIFT}");
         assert_eq!(CATCH_UP.matches(&shift).count(), 2, "{CATCH_UP}");
-        assert!(BUCKETS.contains(&shift), "{BUCKETS}");
+        assert!(MARK_BUCKET.contains(&shift), "{MARK_BUCKET}");
         let migration = include_str!("../migrations/sqlite/0025_timeline_buckets.sql");
         assert_eq!(migration.matches(&shift).count(), 2);
         assert_eq!(last_bucket((1 << BUCKET_SHIFT) - 1), 0);

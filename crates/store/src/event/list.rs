@@ -8,7 +8,7 @@
 use quanzi_domain::TenantId;
 
 use super::Event;
-use crate::timeline::{AFTER_MARK, Axis, last_bucket};
+use crate::timeline::{AFTER_MARK, Axis, buckets_through, last_bucket};
 use crate::{Arg, Db, Result, SqlBuf, bind_args, on_pool};
 pub use quanzi_domain::query::EventFilter;
 
@@ -24,9 +24,11 @@ const OWN_ARMS: i64 = 400;
 
 /// Events newest first: by id, or by time then id when a member or group is asked for.
 pub async fn list(db: &Db, tenant: TenantId, f: &EventFilter) -> Result<Vec<Event>> {
-    let last_bucket = match f.member_id.is_some() || f.group_id.is_some() {
-        true => last_bucket(crate::timeline::mark(db).await?),
-        false => 0,
+    let timeline = f.member_id.is_some() || f.group_id.is_some();
+    let last_bucket = if timeline {
+        last_bucket(crate::timeline::mark(db).await?)
+    } else {
+        0
     };
     let (sql, args) = rows_query(tenant, f, db.is_sqlite(), last_bucket);
     on_pool!(db, p => bind_args!(sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await.map_err(Into::into))
@@ -56,12 +58,8 @@ pub(crate) fn rows_query(
             let mut b = SqlBuf::new("");
             // The newest buckets an arm each; older ones (past 210M events) share one, sorted.
             let first_own = (last_bucket + 1 - OWN_ARMS).max(0);
-            let shared = (first_own > 0).then(|| {
-                format!(
-                    "in (with recursive b(n) as (select 0 union all select n + 1 from b where n < {}) select n from b)",
-                    first_own - 1
-                )
-            });
+            let shared = (first_own > 0)
+                .then(|| format!("in ({})", buckets_through(&(first_own - 1).to_string())));
             let own = (first_own..=last_bucket).map(|n| format!("= {n}"));
             let later = format!("> {last_bucket}");
             for (i, bucket) in shared.into_iter().chain(own).chain([later]).enumerate() {
