@@ -17,6 +17,7 @@ pub const MIN_OCCURRED_AT_MS: i64 = 946_684_800_000;
 
 mod kind;
 mod links;
+pub mod row_key;
 
 pub use kind::{BUILTIN_KINDS, Builtin, MONEY_KINDS, activity_sql, gmv_sql, is_activity};
 pub use links::{MEMBER_LINKS, MEMBER_LIST_LINK, linked_members, map_linked_members};

@@ -11,7 +11,9 @@
 //!   (SQLite has one writer) and writes with prepared multi-row inserts; on PostgreSQL events
 //!   and history go in with `COPY`.
 //! * **Idempotent.** An event whose idempotency key the tenant has is skipped and counted as
-//!   a duplicate, so loading the same file again stores nothing new.
+//!   a duplicate, so loading the same file again stores nothing new. A key derived from its
+//!   row is stored in its sorted form ([`RowKey::stored`]) and, when the tenant has keys from
+//!   before schema v26, looked up in the reader's form too.
 //! * **Ids.** With [`Ids::Tenant`] the events name the tenant's members and groups (the
 //!   caller checked they exist). With [`Ids::CreateMissing`] a file's member `42` is the
 //!   tenant's member whose `external_userid` is `import:42` (groups: `external_chat_id`),
@@ -28,6 +30,7 @@ mod sqlite;
 
 use std::collections::HashMap;
 
+use quanzi_domain::event::row_key::RowKey;
 use quanzi_domain::event::{NewEvent, linked_members, map_linked_members};
 use quanzi_domain::group::NewGroup;
 use quanzi_domain::member::NewMember;
@@ -68,9 +71,29 @@ pub struct BulkSetup {
 #[derive(Debug)]
 pub enum Feed {
     /// More events, checked by the domain's rules.
-    Rows(Vec<NewEvent>),
+    Rows(Vec<FileEvent>),
     /// Every row was sent and good: commit.
     Commit,
+}
+
+/// One checked row of a file.
+#[derive(Debug, Clone)]
+pub struct FileEvent {
+    /// The event, its member and group as the file names them.
+    pub event: NewEvent,
+    /// When the file gave the row no key: the key derived from the row, whose reader's form
+    /// is the event's key. The load stores it in its sorted form ([`RowKey::stored`]).
+    pub derived: Option<RowKey>,
+}
+
+impl FileEvent {
+    /// A row whose key is its own (given by the file, or by the caller).
+    pub fn keyed(event: NewEvent) -> FileEvent {
+        FileEvent {
+            event,
+            derived: None,
+        }
+    }
 }
 
 /// What a load did.
@@ -112,6 +135,38 @@ pub async fn load(
     }
 }
 
+/// A batch ready to store ([`Shape::map`]).
+struct Mapped {
+    events: Vec<NewEvent>,
+    /// Per event, the reader's form of its derived key.
+    file_forms: Vec<Option<String>>,
+}
+
+impl Mapped {
+    /// The reader's forms of the derived keys, to look up among keys stored before v26.
+    fn file_form_keys(&self) -> Vec<&str> {
+        self.file_forms
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether event `i` is stored already: its key, or its derived key's reader's form, is
+    /// among `stored`.
+    fn stored_in(&self, i: usize, stored: &std::collections::HashSet<String>) -> bool {
+        stored.contains(&self.events[i].idempotency_key)
+            || self.file_forms[i]
+                .as_ref()
+                .is_some_and(|k| stored.contains(k))
+    }
+}
+
+/// Whether the tenant has keys in the reader's form of a derived key: rows imported before
+/// schema v26, whose keys a load must look up in that form too. Binds: the tenant and
+/// [`quanzi_domain::event::row_key::FILE_FORM_RANGE`].
+const LEGACY_KEYS: &str = "select exists (select 1 from event where tenant_id = $1 and idempotency_key >= $2 and idempotency_key < $3)";
+
 /// What a load knows as it goes, the same in both drivers: the id maps, the joins and
 /// leaves so far, the event ids it took, and the counts.
 #[derive(Debug, Default)]
@@ -125,33 +180,40 @@ struct Shape {
 }
 
 impl Shape {
-    /// The batch with the tenant's ids in place of the file's (every one mapped already).
-    fn map(&self, ids: &Ids, batch: Vec<NewEvent>) -> Result<Vec<NewEvent>> {
-        if matches!(ids, Ids::Tenant) {
-            return Ok(batch);
-        }
-        batch
-            .into_iter()
-            .map(|mut e| {
-                e.member_id = MemberId(self.members.get(e.member_id.0)?);
-                e.group_id = e
+    /// The batch with the tenant's ids in place of the file's (every one mapped already) and
+    /// derived keys in their stored form; beside it, each derived key's reader's form, as keys
+    /// were stored before schema v26 ([`Shape::legacy`]).
+    fn map(&self, ids: &Ids, batch: Vec<FileEvent>) -> Result<Mapped> {
+        let mut events = Vec::with_capacity(batch.len());
+        let mut file_forms = Vec::with_capacity(batch.len());
+        for FileEvent { mut event, derived } in batch {
+            if let Ids::CreateMissing { .. } = ids {
+                event.member_id = MemberId(self.members.get(event.member_id.0)?);
+                event.group_id = event
                     .group_id
                     .map(|g| self.groups.get(g.0))
                     .transpose()?
                     .map(GroupId);
-                e.properties = map_linked_members(&e.properties, |id| self.members.get(id))?;
-                Ok(e)
-            })
-            .collect()
+                event.properties =
+                    map_linked_members(&event.properties, |id| self.members.get(id))?;
+            }
+            file_forms.push(
+                derived.map(|k| {
+                    std::mem::replace(&mut event.idempotency_key, k.stored(event.member_id))
+                }),
+            );
+            events.push(event);
+        }
+        Ok(Mapped { events, file_forms })
     }
 
     /// The member and group file ids of a batch not mapped yet, sorted, without repeats.
-    fn missing(&self, batch: &[NewEvent]) -> (Vec<i64>, Vec<i64>) {
-        let members = batch.iter().flat_map(|e| {
-            std::iter::once(e.member_id.0)
-                .chain(linked_members(&e.properties).into_iter().map(|m| m.0))
+    fn missing(&self, batch: &[FileEvent]) -> (Vec<i64>, Vec<i64>) {
+        let members = batch.iter().flat_map(|f| {
+            std::iter::once(f.event.member_id.0)
+                .chain(linked_members(&f.event.properties).into_iter().map(|m| m.0))
         });
-        let groups = batch.iter().filter_map(|e| e.group_id.map(|g| g.0));
+        let groups = batch.iter().filter_map(|f| f.event.group_id.map(|g| g.0));
         (self.members.missing(members), self.groups.missing(groups))
     }
 

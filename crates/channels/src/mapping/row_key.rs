@@ -1,5 +1,8 @@
 //! The idempotency key of an events row that has none: `import-<line>-<hash>`, the hash an
 //! FNV-1a of the row's columns and values, and [`RowHasher`], the same hash for the bulk path.
+//! The load stores it in its sorted form ([`quanzi_domain::event::row_key`]).
+
+use quanzi_domain::event::row_key::RowKey;
 
 use crate::convert::trim_cell;
 use crate::import::{ERROR_COLUMN, Row};
@@ -20,9 +23,11 @@ pub fn write_derived_key<'a>(
     line: usize,
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
-    let h = derived_hash(pairs);
-    use std::fmt::Write;
-    let _ = write!(out, "import-{line}-{h:016x}");
+    RowKey {
+        line: line as u64,
+        hash: derived_hash(pairs),
+    }
+    .write_file_form(out);
 }
 
 /// The row hash in [`derived_key`]: FNV-1a over each `(header, trimmed value)` pair but the

@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 
 use quanzi_channels::import::{FileFormat, RejectWriter, Row, RowReader, count_csv_rows};
 use quanzi_channels::mapping::EventColumns;
-use quanzi_domain::event::{BatchContext, NewEvent};
+use quanzi_domain::event::BatchContext;
+use quanzi_domain::event::row_key::RowKey;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
 use quanzi_domain::{Invalid, TenantId};
-use quanzi_store::bulk::{self, BulkSetup, Feed, Ids};
+use quanzi_store::bulk::{self, BulkSetup, Feed, FileEvent, Ids};
 use quanzi_store::{Db, group, member, now_ms, tenant};
 
 use super::{
@@ -154,13 +155,13 @@ impl Checker {
         t: TenantId,
         opts: &ImportOptions,
         rows: Vec<Row>,
-    ) -> Result<Checked<Vec<NewEvent>>> {
+    ) -> Result<Checked<Vec<FileEvent>>> {
         let mut out = Checked::with_capacity(rows.len());
         let ctx = BatchContext {
             custom_kinds: &self.kinds,
             now_ms: self.now,
         };
-        let mut parsed: Vec<(Row, NewEvent)> = Vec::with_capacity(rows.len());
+        let mut parsed: Vec<(Row, FileEvent)> = Vec::with_capacity(rows.len());
         for row in rows {
             let p = match self.cols.parse(&row, &ctx) {
                 Ok(p) => p,
@@ -194,7 +195,14 @@ impl Checker {
                 }
                 self.keys.insert(h, row.line);
             }
-            parsed.push((row, p.event));
+            // A key the reader derived is stored in the load's sorted form.
+            let derived = if p.explicit_key {
+                None
+            } else {
+                RowKey::parse(&p.event.idempotency_key)
+            };
+            let event = p.event;
+            parsed.push((row, FileEvent { event, derived }));
         }
         if self.create_missing {
             out.good.extend(parsed.into_iter().map(|(_, e)| e));
@@ -210,12 +218,13 @@ impl Checker {
         &self,
         db: &Db,
         t: TenantId,
-        parsed: Vec<(Row, NewEvent)>,
-        out: &mut Checked<Vec<NewEvent>>,
+        parsed: Vec<(Row, FileEvent)>,
+        out: &mut Checked<Vec<FileEvent>>,
     ) -> Result<()> {
         let mut member_ids: Vec<i64> = Vec::with_capacity(parsed.len());
         let mut group_ids: Vec<i64> = Vec::new();
-        for (_, e) in &parsed {
+        for (_, f) in &parsed {
+            let e = &f.event;
             member_ids.push(e.member_id.0);
             member_ids.extend(e.inviter().map(|m| m.0));
             group_ids.extend(e.group_id.map(|g| g.0));
@@ -226,7 +235,8 @@ impl Checker {
         group_ids.dedup();
         let members = member::existing(db, t, &member_ids).await?;
         let groups = group::existing(db, t, &group_ids).await?;
-        for (row, e) in parsed {
+        for (row, f) in parsed {
+            let e = &f.event;
             let mut errors = Vec::new();
             let missing = |errors: &mut Vec<RowError>, column: String, what: &str, id: i64| {
                 errors.push(RowError::new(
@@ -251,7 +261,7 @@ impl Checker {
                 missing(&mut errors, column, "member", inv.0);
             }
             if errors.is_empty() {
-                out.good.push(e);
+                out.good.push(f);
             } else {
                 out.bad.push((row, errors));
             }

@@ -3,17 +3,20 @@
 //! then takes each run of new entries in key order, a page at a time, instead of one page per
 //! row at random: the 10M-row file loaded in 205 s in file order, in 145 s this way
 //! (bench/README.md). The group index stays nearly in order too: within one held run a
-//! group's new entries span only that run's times. Rows with the same member and time keep
+//! group's new entries span only that run's times. So does the unique key index: a derived
+//! key leads with its run of lines and its member ([`quanzi_domain::event::row_key`]), and a
+//! held run ends where the file's run of lines does. Rows with the same member and time keep
 //! the file's order (the sort is stable), so a join and a leave at one instant still apply in
 //! the order given.
 
-/// COPY text held before it is sorted and copied in, bytes (about a million rows of the
-/// shared 10M-row file). Runs of 2.5M rows (256 MiB) loaded that file no faster (150.9 s
-/// against 150.3 s) for more than twice the memory.
-pub(super) const HELD_BYTES: usize = 96 << 20;
+/// COPY text held before it is sorted and copied in, bytes: room for a run of lines
+/// ([`quanzi_domain::event::row_key::RUN_LINES`]) of the shared 10M-row file. Runs of 2.5M
+/// rows (256 MiB) loaded that file no faster (150.9 s against 150.3 s) for more than twice
+/// the memory.
+pub(super) const HELD_BYTES: usize = 128 << 20;
 
-/// About the rows of one held run of the shared file (96 bytes of COPY text each).
-const RUN_ROWS: usize = HELD_BYTES / 96;
+/// About the rows of one held run of the shared file (112 bytes of COPY text each).
+const RUN_ROWS: usize = HELD_BYTES / 112;
 
 /// COPY text rows waiting for their sort: each row's (member, time) and its byte range. The
 /// buffers are allocated once, for a whole run and some, and kept from run to run: grown a
@@ -49,6 +52,11 @@ impl Held {
         if let Some(k) = self.keys.last_mut() {
             k.3 = self.data.len();
         }
+    }
+
+    /// Whether no row is held.
+    pub(super) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 
     /// Whether enough rows are held to sort and copy them.

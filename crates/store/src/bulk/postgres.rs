@@ -9,10 +9,10 @@
 //! stored. An event with one of the load's keys stored by another writer while the load runs
 //! makes the load fail on the unique index, and roll back, rather than be lost.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quanzi_domain::TenantId;
-use quanzi_domain::event::NewEvent;
+use quanzi_domain::event::row_key::FILE_FORM_RANGE;
 use quanzi_domain::membership::{Membership, Pair};
 use quanzi_domain::{GroupId, MemberId};
 use sqlx::postgres::{PgConnection, PgPool};
@@ -21,7 +21,7 @@ use tokio::sync::mpsc::Receiver;
 use super::copy_text::{COPY_CHUNK, CopyRow, copy, copy_filled};
 use super::held::Held;
 use super::ids::EXTERNAL_RANGE;
-use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
+use super::{BulkOutcome, BulkSetup, Feed, FileEvent, Ids, Shape, external_id, file_id};
 use crate::membership::{history_fields, membership_of};
 use crate::{Result, StoreError};
 
@@ -42,7 +42,9 @@ pub(super) async fn load(
         setup,
         shape: Shape::default(),
         had_events: false,
+        legacy_keys: false,
         held: Held::default(),
+        held_run: None,
     };
     load.preload(c).await?;
     let before: i64 = sqlx::query_scalar(LAST_EVENT_ID).fetch_one(&mut *c).await?;
@@ -82,8 +84,12 @@ struct Load<'a> {
     setup: &'a BulkSetup,
     shape: Shape,
     had_events: bool,
+    /// Whether the tenant has keys in the reader's form ([`super::LEGACY_KEYS`]).
+    legacy_keys: bool,
     /// Event rows not yet copied in.
     held: Held,
+    /// The run of lines ([`RowKey::run`]) the held rows' derived keys are in.
+    held_run: Option<u64>,
 }
 
 impl Load<'_> {
@@ -95,6 +101,14 @@ impl Load<'_> {
                 .bind(self.t.0)
                 .fetch_one(&mut *c)
                 .await?;
+        if self.had_events {
+            self.legacy_keys = sqlx::query_scalar(super::LEGACY_KEYS)
+                .bind(self.t.0)
+                .bind(FILE_FORM_RANGE.0)
+                .bind(FILE_FORM_RANGE.1)
+                .fetch_one(&mut *c)
+                .await?;
+        }
         if matches!(self.setup.ids, Ids::Tenant) {
             return Ok(());
         }
@@ -128,15 +142,23 @@ impl Load<'_> {
         Ok(())
     }
 
-    async fn batch(&mut self, c: &mut PgConnection, batch: Vec<NewEvent>) -> Result<()> {
+    async fn batch(&mut self, c: &mut PgConnection, batch: Vec<FileEvent>) -> Result<()> {
         if let Ids::CreateMissing { .. } = &self.setup.ids {
             let (members, groups) = self.shape.missing(&batch);
             self.create_members(c, &members).await?;
             self.create_groups(c, &groups).await?;
         }
-        let events = self.shape.map(&self.setup.ids, batch)?;
-        let held: std::collections::HashSet<String> = if self.had_events {
-            let keys: Vec<&str> = events.iter().map(|e| e.idempotency_key.as_str()).collect();
+        let runs: Vec<Option<u64>> = batch.iter().map(|f| f.derived.map(|k| k.run())).collect();
+        let mapped = self.shape.map(&self.setup.ids, batch)?;
+        let held: HashSet<String> = if self.had_events {
+            let mut keys: Vec<&str> = mapped
+                .events
+                .iter()
+                .map(|e| e.idempotency_key.as_str())
+                .collect();
+            if self.legacy_keys {
+                keys.extend(mapped.file_form_keys());
+            }
             sqlx::query_scalar(
                 "select idempotency_key from event where tenant_id = $1 and idempotency_key = any($2)",
             )
@@ -149,11 +171,18 @@ impl Load<'_> {
         } else {
             Default::default()
         };
-        let new: Vec<usize> = (0..events.len())
-            .filter(|&i| !held.contains(&events[i].idempotency_key))
+        let new: Vec<usize> = (0..mapped.events.len())
+            .filter(|&i| !mapped.stored_in(i, &held))
             .collect();
         for &i in &new {
-            let e = &events[i];
+            // A run's derived keys go in together, so they enter the key index in order.
+            if let Some(run) = runs[i] {
+                if self.held_run.is_some_and(|r| r != run) {
+                    self.copy_held(c).await?;
+                }
+                self.held_run = Some(run);
+            }
+            let e = &mapped.events[i];
             self.held.start_row(e.member_id.0, e.occurred_at_ms);
             CopyRow::start(self.held.buf())
                 .int(self.t.0)
@@ -169,16 +198,19 @@ impl Load<'_> {
                 .field(&e.properties)
                 .end();
             self.held.end_row();
+            if self.held.full() {
+                self.copy_held(c).await?;
+            }
         }
-        self.shape.stored(&events, &new);
-        if self.held.full() {
-            self.copy_held(c).await?;
-        }
+        self.shape.stored(&mapped.events, &new);
         Ok(())
     }
 
     /// Copies the held event rows in, sorted ([`super::held`]).
     async fn copy_held(&mut self, c: &mut PgConnection) -> Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
         self.held.sort();
         let held = &mut self.held;
         copy_filled(c, EVENT_COPY, |piece| held.next_piece(COPY_CHUNK, piece)).await?;

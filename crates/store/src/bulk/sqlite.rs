@@ -5,13 +5,16 @@
 //! the member and group timelines catch up ([`crate::timeline`]), sorted, before the commit.
 
 use quanzi_domain::TenantId;
+use std::collections::HashSet;
+
 use quanzi_domain::event::NewEvent;
+use quanzi_domain::event::row_key::FILE_FORM_RANGE;
 use quanzi_domain::membership::Pair;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::mpsc::Receiver;
 
 use super::ids::EXTERNAL_RANGE;
-use super::{BulkOutcome, BulkSetup, Feed, Ids, Shape, external_id, file_id};
+use super::{BulkOutcome, BulkSetup, Feed, FileEvent, Ids, Mapped, Shape, external_id, file_id};
 use crate::writer::{Statements, insert_events};
 use crate::{Result, StoreError};
 
@@ -82,8 +85,14 @@ pub(super) fn load(
         setup,
         sql: Sql::new(),
         shape: Shape::default(),
+        legacy_keys: false,
     };
     load.preload()?;
+    load.legacy_keys = tx.query_row(
+        super::LEGACY_KEYS,
+        params![tenant.0, FILE_FORM_RANGE.0, FILE_FORM_RANGE.1],
+        |r| r.get(0),
+    )?;
     let before: i64 = tx.query_row("select coalesce(max(event_id), 0) from event", [], |r| {
         r.get(0)
     })?;
@@ -119,6 +128,8 @@ struct Load<'a> {
     setup: &'a BulkSetup,
     sql: Sql,
     shape: Shape,
+    /// Whether the tenant has keys in the reader's form ([`super::LEGACY_KEYS`]).
+    legacy_keys: bool,
 }
 
 impl Load<'_> {
@@ -149,13 +160,18 @@ impl Load<'_> {
         Ok(())
     }
 
-    fn batch(&mut self, batch: Vec<NewEvent>) -> Result<()> {
+    fn batch(&mut self, batch: Vec<FileEvent>) -> Result<()> {
         if let Ids::CreateMissing { .. } = &self.setup.ids {
             let (members, groups) = self.shape.missing(&batch);
             self.create_members(&members)?;
             self.create_groups(&groups)?;
         }
-        let events = self.shape.map(&self.setup.ids, batch)?;
+        let mapped = self.shape.map(&self.setup.ids, batch)?;
+        let events = if self.legacy_keys {
+            self.without_legacy(mapped)?
+        } else {
+            mapped.events
+        };
         let new = insert_events(
             self.tx,
             &self.sql.events,
@@ -165,6 +181,32 @@ impl Load<'_> {
         )?;
         self.shape.stored(&events, &new);
         Ok(())
+    }
+
+    /// The batch's events but those whose derived key the tenant stored in its reader's form
+    /// (before schema v26), which are counted as duplicates.
+    fn without_legacy(&mut self, mapped: Mapped) -> Result<Vec<NewEvent>> {
+        let mut stored = HashSet::new();
+        let mut st = self
+            .tx
+            .prepare_cached("select 1 from event where tenant_id = ?1 and idempotency_key = ?2")?;
+        for k in mapped.file_form_keys() {
+            if st.exists(params![self.t.0, k])? {
+                stored.insert(k.to_string());
+            }
+        }
+        let keep: Vec<bool> = (0..mapped.events.len())
+            .map(|i| !mapped.stored_in(i, &stored))
+            .collect();
+        let before = keep.len();
+        let events: Vec<NewEvent> = mapped
+            .events
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(e, k)| k.then_some(e))
+            .collect();
+        self.shape.out.duplicates += (before - events.len()) as u64;
+        Ok(events)
     }
 
     /// Creates the members of file ids `missing`.

@@ -547,9 +547,9 @@ async fn imported_and_api_events_read_as_one_event_store() -> TestResult {
             ),
             ("api-2", "api-1")
         );
-        // An imported row as served: its key the file line's, no properties.
+        // An imported row as served: its key derived from the file line, no properties.
         let b = &all[2];
-        assert!(b.idempotency_key.starts_with("import-"), "{b:?}");
+        assert!(b.idempotency_key.starts_with("import."), "{b:?}");
         assert_eq!(
             (b.properties.as_str(), b.reference.as_deref()),
             ("{}", None)
@@ -668,9 +668,18 @@ async fn an_imported_key_is_not_stored_again_by_the_api_nor_the_other_way() -> T
             Vec::<usize>::new()
         );
         assert_eq!(event::count(db, a).await?, n as i64, "{}", db.backend());
-        // In tenant b the same keys are new rows; an import of the file then skips them.
+        // In tenant b, keys in the form imports stored before schema v26 (the reader's,
+        // `import-{line}-{hash}`) are new rows; an import of the file then skips their rows.
+        let legacy: Vec<NewEvent> = again
+            .into_iter()
+            .map(|mut e| {
+                let parts: Vec<&str> = e.idempotency_key.split('.').collect();
+                e.idempotency_key = format!("import-{}-{}", parts[3], parts[4]);
+                e
+            })
+            .collect();
         assert_eq!(
-            event::append(db, b, again, Vec::new()).await?,
+            event::append(db, b, legacy, Vec::new()).await?,
             vec![0, 1, 2]
         );
         let r = import(db, b, &file).await?;
