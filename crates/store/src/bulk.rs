@@ -12,8 +12,8 @@
 //!   and history go in with `COPY`.
 //! * **Idempotent.** An event whose idempotency key the tenant has is skipped and counted as
 //!   a duplicate, so loading the same file again stores nothing new. A key derived from its
-//!   row is stored in its sorted form ([`RowKey::stored`]) and, when the tenant has keys from
-//!   before schema v26, looked up in the reader's form too.
+//!   row is stored in its sorted form ([`RowKey::stored`]) and, when the tenant has keys stored
+//!   by versions up to schema v25, looked up in the reader's form too.
 //! * **Ids.** With [`Ids::Tenant`] the events name the tenant's members and groups (the
 //!   caller checked they exist). With [`Ids::CreateMissing`] a file's member `42` is the
 //!   tenant's member whose `external_userid` is `import:42` (groups: `external_chat_id`),
@@ -143,7 +143,7 @@ struct Mapped {
 }
 
 impl Mapped {
-    /// The reader's forms of the derived keys, to look up among keys stored before v26.
+    /// The reader's forms of the derived keys, to look up among keys stored up to schema v25.
     fn file_form_keys(&self) -> Vec<&str> {
         self.file_forms
             .iter()
@@ -162,8 +162,8 @@ impl Mapped {
     }
 }
 
-/// Whether the tenant has keys in the reader's form of a derived key: rows imported before
-/// schema v26, whose keys a load must look up in that form too. Binds: the tenant and
+/// Whether the tenant has keys in the reader's form of a derived key: rows imported by versions
+/// up to schema v25, whose keys a load must look up in that form too. Binds: the tenant and
 /// [`quanzi_domain::event::row_key::FILE_FORM_RANGE`].
 const LEGACY_KEYS: &str = "select exists (select 1 from event where tenant_id = $1 and idempotency_key >= $2 and idempotency_key < $3)";
 
@@ -182,7 +182,7 @@ struct Shape {
 impl Shape {
     /// The batch with the tenant's ids in place of the file's (every one mapped already) and
     /// derived keys in their stored form; beside it, each derived key's reader's form, as keys
-    /// were stored before schema v26 ([`Shape::legacy`]).
+    /// were stored up to schema v25 ([`LEGACY_KEYS`]).
     fn map(&self, ids: &Ids, batch: Vec<FileEvent>) -> Result<Mapped> {
         let mut events = Vec::with_capacity(batch.len());
         let mut file_forms = Vec::with_capacity(batch.len());

@@ -1,6 +1,6 @@
 //! The idempotency key of an imported file row that has none, in its two forms: the reader's
 //! `import-{line}-{hash}` (line and a hash of the row's cells, so the same file loaded again
-//! yields the same keys; stored this way before schema v26) and the stored
+//! yields the same keys; stored this way up to schema v25) and the stored
 //! `import.{run}.{member}.{line}.{hash}`, which puts the line's run and the event's member in
 //! front so that a load's keys go into the unique key index in the order the load writes its
 //! events (by member within a run of about a million lines), not at random.
@@ -39,7 +39,7 @@ impl RowKey {
         })
     }
 
-    /// The reader's form, `import-{line}-{hash}`: how keys were stored before schema v26.
+    /// The reader's form, `import-{line}-{hash}`: how keys were stored up to schema v25.
     pub fn file_form(&self) -> String {
         let mut out = String::with_capacity(40);
         self.write_file_form(&mut out);

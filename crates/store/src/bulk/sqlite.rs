@@ -184,7 +184,7 @@ impl Load<'_> {
     }
 
     /// The batch's events but those whose derived key the tenant stored in its reader's form
-    /// (before schema v26), which are counted as duplicates.
+    /// (up to schema v25), which are counted as duplicates.
     fn without_legacy(&mut self, mapped: Mapped) -> Result<Vec<NewEvent>> {
         let mut stored = HashSet::new();
         let mut st = self

@@ -668,7 +668,7 @@ async fn an_imported_key_is_not_stored_again_by_the_api_nor_the_other_way() -> T
             Vec::<usize>::new()
         );
         assert_eq!(event::count(db, a).await?, n as i64, "{}", db.backend());
-        // In tenant b, keys in the form imports stored before schema v26 (the reader's,
+        // In tenant b, keys in the form imports stored up to schema v25 (the reader's,
         // `import-{line}-{hash}`) are new rows; an import of the file then skips their rows.
         let legacy: Vec<NewEvent> = again
             .into_iter()
