@@ -12,8 +12,9 @@
 //!   and history go in with `COPY`.
 //! * **Idempotent.** An event whose idempotency key the tenant has is skipped and counted as
 //!   a duplicate, so loading the same file again stores nothing new. A key derived from its
-//!   row is stored in its sorted form ([`RowKey::stored`]) and, when the tenant has keys stored
-//!   by versions up to schema v25, looked up in the reader's form too.
+//!   row is stored in the form that enters the key index in the store's write order
+//!   ([`KeyForm`]: PostgreSQL's sorted [`RowKey::stored`], SQLite's reader's form), and looked
+//!   up in the other form too when the tenant has keys in it.
 //! * **Ids.** With [`Ids::Tenant`] the events name the tenant's members and groups (the
 //!   caller checked they exist). With [`Ids::CreateMissing`] a file's member `42` is the
 //!   tenant's member whose `external_userid` is `import:42` (groups: `external_chat_id`),
@@ -30,7 +31,7 @@ mod sqlite;
 
 use std::collections::HashMap;
 
-use quanzi_domain::event::row_key::RowKey;
+use quanzi_domain::event::row_key::{FILE_FORM_RANGE, RowKey, SORTED_FORM_RANGE};
 use quanzi_domain::event::{NewEvent, linked_members, map_linked_members};
 use quanzi_domain::group::NewGroup;
 use quanzi_domain::member::NewMember;
@@ -135,37 +136,59 @@ pub async fn load(
     }
 }
 
+/// The form a store keeps a derived key in ([`quanzi_domain::event::row_key`]): the one that
+/// enters its unique key index in the order the store writes a load's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyForm {
+    /// The reader's `import-{line}-{hash}`: SQLite writes a load's events in file order.
+    File,
+    /// The sorted `import.{run}.{member}.{line}.{hash}`: PostgreSQL writes each run of lines
+    /// sorted by member.
+    Sorted,
+}
+
+impl KeyForm {
+    /// Where the keys of the other form sort (the tenant may have them: rows imported by
+    /// versions up to schema v25 are in the reader's form, and a database may move between
+    /// stores).
+    fn other_range(self) -> (&'static str, &'static str) {
+        match self {
+            KeyForm::File => SORTED_FORM_RANGE,
+            KeyForm::Sorted => FILE_FORM_RANGE,
+        }
+    }
+}
+
+/// Whether the tenant has keys in the other form of a derived key, which a load must then
+/// look up too. Binds: the tenant and [`KeyForm::other_range`].
+const OTHER_FORM_KEYS: &str = "select exists (select 1 from event where tenant_id = $1 and idempotency_key >= $2 and idempotency_key < $3)";
+
 /// A batch ready to store ([`Shape::map`]).
 struct Mapped {
     events: Vec<NewEvent>,
-    /// Per event, the reader's form of its derived key.
-    file_forms: Vec<Option<String>>,
+    /// Per event, its derived key in the form the store does not keep.
+    other_forms: Vec<Option<String>>,
 }
 
 impl Mapped {
-    /// The reader's forms of the derived keys, to look up among keys stored up to schema v25.
-    fn file_form_keys(&self) -> Vec<&str> {
-        self.file_forms
+    /// The derived keys in the form the store does not keep, to look up too.
+    fn other_form_keys(&self) -> Vec<&str> {
+        self.other_forms
             .iter()
             .flatten()
             .map(String::as_str)
             .collect()
     }
 
-    /// Whether event `i` is stored already: its key, or its derived key's reader's form, is
+    /// Whether event `i` is stored already: its key, or its derived key in the other form, is
     /// among `stored`.
     fn stored_in(&self, i: usize, stored: &std::collections::HashSet<String>) -> bool {
         stored.contains(&self.events[i].idempotency_key)
-            || self.file_forms[i]
+            || self.other_forms[i]
                 .as_ref()
                 .is_some_and(|k| stored.contains(k))
     }
 }
-
-/// Whether the tenant has keys in the reader's form of a derived key: rows imported by versions
-/// up to schema v25, whose keys a load must look up in that form too. Binds: the tenant and
-/// [`quanzi_domain::event::row_key::FILE_FORM_RANGE`].
-const LEGACY_KEYS: &str = "select exists (select 1 from event where tenant_id = $1 and idempotency_key >= $2 and idempotency_key < $3)";
 
 /// What a load knows as it goes, the same in both drivers: the id maps, the joins and
 /// leaves so far, the event ids it took, and the counts.
@@ -181,11 +204,10 @@ struct Shape {
 
 impl Shape {
     /// The batch with the tenant's ids in place of the file's (every one mapped already) and
-    /// derived keys in their stored form; beside it, each derived key's reader's form, as keys
-    /// were stored up to schema v25 ([`LEGACY_KEYS`]).
-    fn map(&self, ids: &Ids, batch: Vec<FileEvent>) -> Result<Mapped> {
+    /// derived keys in the store's `form`; beside it, each derived key in the other form.
+    fn map(&self, ids: &Ids, batch: Vec<FileEvent>, form: KeyForm) -> Result<Mapped> {
         let mut events = Vec::with_capacity(batch.len());
-        let mut file_forms = Vec::with_capacity(batch.len());
+        let mut other_forms = Vec::with_capacity(batch.len());
         for FileEvent { mut event, derived } in batch {
             if let Ids::CreateMissing { .. } = ids {
                 event.member_id = MemberId(self.members.get(event.member_id.0)?);
@@ -197,14 +219,20 @@ impl Shape {
                 event.properties =
                     map_linked_members(&event.properties, |id| self.members.get(id))?;
             }
-            file_forms.push(
-                derived.map(|k| {
-                    std::mem::replace(&mut event.idempotency_key, k.stored(event.member_id))
-                }),
-            );
+            // The event's key is the derived key's reader's form.
+            other_forms.push(derived.map(|k| {
+                let sorted = k.stored(event.member_id);
+                match form {
+                    KeyForm::File => sorted,
+                    KeyForm::Sorted => std::mem::replace(&mut event.idempotency_key, sorted),
+                }
+            }));
             events.push(event);
         }
-        Ok(Mapped { events, file_forms })
+        Ok(Mapped {
+            events,
+            other_forms,
+        })
     }
 
     /// The member and group file ids of a batch not mapped yet, sorted, without repeats.

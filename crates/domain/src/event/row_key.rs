@@ -1,9 +1,10 @@
 //! The idempotency key of an imported file row that has none, in its two forms: the reader's
 //! `import-{line}-{hash}` (line and a hash of the row's cells, so the same file loaded again
-//! yields the same keys; stored this way up to schema v25) and the stored
+//! yields the same keys), which follows the file's order, and the sorted
 //! `import.{run}.{member}.{line}.{hash}`, which puts the line's run and the event's member in
-//! front so that a load's keys go into the unique key index in the order the load writes its
-//! events (by member within a run of about a million lines), not at random.
+//! front so that a load that writes each run of about a million lines by member puts its keys
+//! into the unique key index in that order, not at random. A store keeps the form that
+//! follows its write order and looks up the other too (`store::bulk`).
 
 use crate::MemberId;
 
@@ -39,7 +40,7 @@ impl RowKey {
         })
     }
 
-    /// The reader's form, `import-{line}-{hash}`: how keys were stored up to schema v25.
+    /// The reader's form, `import-{line}-{hash}`.
     pub fn file_form(&self) -> String {
         let mut out = String::with_capacity(40);
         self.write_file_form(&mut out);
@@ -57,7 +58,7 @@ impl RowKey {
         self.line / RUN_LINES
     }
 
-    /// The stored form once the row's member is known: `import.{run}.{member}.{line}.{hash}`,
+    /// The sorted form once the row's member is known: `import.{run}.{member}.{line}.{hash}`,
     /// run and member as fixed-width hex so that the keys sort by run, then member.
     pub fn stored(&self, member: MemberId) -> String {
         format!(
@@ -72,6 +73,9 @@ impl RowKey {
 
 /// Where keys in the reader's form sort: at or after the first, before the second.
 pub const FILE_FORM_RANGE: (&str, &str) = ("import-", "import.");
+
+/// Where keys in the stored form ([`RowKey::stored`]) sort.
+pub const SORTED_FORM_RANGE: (&str, &str) = ("import.", "import/");
 
 #[cfg(test)]
 mod tests {
@@ -96,10 +100,12 @@ mod tests {
         ] {
             assert_eq!(RowKey::parse(bad), None, "{bad}");
         }
-        let (lo, hi) = FILE_FORM_RANGE;
-        assert!(lo <= k.file_form().as_str() && k.file_form().as_str() < hi);
+        let within = |k: &str, (lo, hi): (&str, &str)| lo <= k && k < hi;
         let s = k.stored(MemberId(42));
-        assert!(!(lo <= s.as_str() && s.as_str() < hi), "{s}");
+        assert!(within(&k.file_form(), FILE_FORM_RANGE));
+        assert!(!within(&k.file_form(), SORTED_FORM_RANGE));
+        assert!(within(&s, SORTED_FORM_RANGE), "{s}");
+        assert!(!within(&s, FILE_FORM_RANGE), "{s}");
     }
 
     #[test]

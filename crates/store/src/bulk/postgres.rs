@@ -12,7 +12,6 @@
 use std::collections::{HashMap, HashSet};
 
 use quanzi_domain::TenantId;
-use quanzi_domain::event::row_key::FILE_FORM_RANGE;
 use quanzi_domain::membership::{Membership, Pair};
 use quanzi_domain::{GroupId, MemberId};
 use sqlx::postgres::{PgConnection, PgPool};
@@ -21,7 +20,7 @@ use tokio::sync::mpsc::Receiver;
 use super::copy_text::{COPY_CHUNK, CopyRow, copy, copy_filled};
 use super::held::Held;
 use super::ids::EXTERNAL_RANGE;
-use super::{BulkOutcome, BulkSetup, Feed, FileEvent, Ids, Shape, external_id, file_id};
+use super::{BulkOutcome, BulkSetup, Feed, FileEvent, Ids, KeyForm, Shape, external_id, file_id};
 use crate::membership::{history_fields, membership_of};
 use crate::{Result, StoreError};
 
@@ -42,7 +41,7 @@ pub(super) async fn load(
         setup,
         shape: Shape::default(),
         had_events: false,
-        legacy_keys: false,
+        other_forms: false,
         held: Held::default(),
         held_run: None,
     };
@@ -84,8 +83,8 @@ struct Load<'a> {
     setup: &'a BulkSetup,
     shape: Shape,
     had_events: bool,
-    /// Whether the tenant has keys in the reader's form ([`super::LEGACY_KEYS`]).
-    legacy_keys: bool,
+    /// Whether the tenant has derived keys in the reader's form ([`super::OTHER_FORM_KEYS`]).
+    other_forms: bool,
     /// Event rows not yet copied in.
     held: Held,
     /// The run of lines ([`RowKey::run`]) the held rows' derived keys are in.
@@ -102,10 +101,11 @@ impl Load<'_> {
                 .fetch_one(&mut *c)
                 .await?;
         if self.had_events {
-            self.legacy_keys = sqlx::query_scalar(super::LEGACY_KEYS)
+            let (lo, hi) = KeyForm::Sorted.other_range();
+            self.other_forms = sqlx::query_scalar(super::OTHER_FORM_KEYS)
                 .bind(self.t.0)
-                .bind(FILE_FORM_RANGE.0)
-                .bind(FILE_FORM_RANGE.1)
+                .bind(lo)
+                .bind(hi)
                 .fetch_one(&mut *c)
                 .await?;
         }
@@ -149,15 +149,15 @@ impl Load<'_> {
             self.create_groups(c, &groups).await?;
         }
         let runs: Vec<Option<u64>> = batch.iter().map(|f| f.derived.map(|k| k.run())).collect();
-        let mapped = self.shape.map(&self.setup.ids, batch)?;
+        let mapped = self.shape.map(&self.setup.ids, batch, KeyForm::Sorted)?;
         let held: HashSet<String> = if self.had_events {
             let mut keys: Vec<&str> = mapped
                 .events
                 .iter()
                 .map(|e| e.idempotency_key.as_str())
                 .collect();
-            if self.legacy_keys {
-                keys.extend(mapped.file_form_keys());
+            if self.other_forms {
+                keys.extend(mapped.other_form_keys());
             }
             sqlx::query_scalar(
                 "select idempotency_key from event where tenant_id = $1 and idempotency_key = any($2)",

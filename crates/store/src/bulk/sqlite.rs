@@ -8,13 +8,14 @@ use quanzi_domain::TenantId;
 use std::collections::HashSet;
 
 use quanzi_domain::event::NewEvent;
-use quanzi_domain::event::row_key::FILE_FORM_RANGE;
 use quanzi_domain::membership::Pair;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::mpsc::Receiver;
 
 use super::ids::EXTERNAL_RANGE;
-use super::{BulkOutcome, BulkSetup, Feed, FileEvent, Ids, Mapped, Shape, external_id, file_id};
+use super::{
+    BulkOutcome, BulkSetup, Feed, FileEvent, Ids, KeyForm, Mapped, Shape, external_id, file_id,
+};
 use crate::writer::{Statements, insert_events};
 use crate::{Result, StoreError};
 
@@ -85,14 +86,13 @@ pub(super) fn load(
         setup,
         sql: Sql::new(),
         shape: Shape::default(),
-        legacy_keys: false,
+        other_forms: false,
     };
     load.preload()?;
-    load.legacy_keys = tx.query_row(
-        super::LEGACY_KEYS,
-        params![tenant.0, FILE_FORM_RANGE.0, FILE_FORM_RANGE.1],
-        |r| r.get(0),
-    )?;
+    let (lo, hi) = KeyForm::File.other_range();
+    load.other_forms = tx.query_row(super::OTHER_FORM_KEYS, params![tenant.0, lo, hi], |r| {
+        r.get(0)
+    })?;
     let before: i64 = tx.query_row("select coalesce(max(event_id), 0) from event", [], |r| {
         r.get(0)
     })?;
@@ -128,8 +128,8 @@ struct Load<'a> {
     setup: &'a BulkSetup,
     sql: Sql,
     shape: Shape,
-    /// Whether the tenant has keys in the reader's form ([`super::LEGACY_KEYS`]).
-    legacy_keys: bool,
+    /// Whether the tenant has derived keys in the sorted form ([`super::OTHER_FORM_KEYS`]).
+    other_forms: bool,
 }
 
 impl Load<'_> {
@@ -166,9 +166,9 @@ impl Load<'_> {
             self.create_members(&members)?;
             self.create_groups(&groups)?;
         }
-        let mapped = self.shape.map(&self.setup.ids, batch)?;
-        let events = if self.legacy_keys {
-            self.without_legacy(mapped)?
+        let mapped = self.shape.map(&self.setup.ids, batch, KeyForm::File)?;
+        let events = if self.other_forms {
+            self.without_other_forms(mapped)?
         } else {
             mapped.events
         };
@@ -183,14 +183,14 @@ impl Load<'_> {
         Ok(())
     }
 
-    /// The batch's events but those whose derived key the tenant stored in its reader's form
-    /// (up to schema v25), which are counted as duplicates.
-    fn without_legacy(&mut self, mapped: Mapped) -> Result<Vec<NewEvent>> {
+    /// The batch's events but those whose derived key the tenant has in the sorted form (a
+    /// database moved from PostgreSQL), which are counted as duplicates.
+    fn without_other_forms(&mut self, mapped: Mapped) -> Result<Vec<NewEvent>> {
         let mut stored = HashSet::new();
         let mut st = self
             .tx
             .prepare_cached("select 1 from event where tenant_id = ?1 and idempotency_key = ?2")?;
-        for k in mapped.file_form_keys() {
+        for k in mapped.other_form_keys() {
             if st.exists(params![self.t.0, k])? {
                 stored.insert(k.to_string());
             }
