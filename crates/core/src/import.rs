@@ -23,7 +23,6 @@
 //! The reading is blocking file IO inside an async function: fine for the CLI; a server should
 //! run it on a blocking-friendly task.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use quanzi_channels::import::{
@@ -31,17 +30,16 @@ use quanzi_channels::import::{
 };
 pub use quanzi_channels::import::{ImportKind, RowError};
 use quanzi_channels::mapping::{GroupColumns, MemberColumns};
-use quanzi_domain::group::NewGroup;
-use quanzi_domain::member::NewMember;
 use quanzi_domain::{Invalid, TenantId};
-use quanzi_store::member::MemberFilter;
-use quanzi_store::{Db, Tx, group, member, now_ms, tenant};
+use quanzi_store::{Db, tenant};
 use serde::Serialize;
 
 use crate::{CoreError, Result};
 
+mod directory;
 mod events;
 
+use directory::Importer;
 pub use events::{GROUP_NAME, MEMBER_NAME};
 
 /// At most this many row errors are kept in a report (the reject file has them all).
@@ -275,127 +273,6 @@ struct Checked<T> {
     other_tenant: u64,
 }
 
-enum Good {
-    Members(Vec<NewMember>),
-    Groups(Vec<NewGroup>),
-}
-
-/// Where a unique value was seen: stored already, or on an earlier line of this file.
-#[derive(Debug, Clone, Copy)]
-enum Seen {
-    Stored(i64),
-    Line(usize),
-}
-
-/// One kind's checks and writes. An enum rather than a trait so the future stays `Send`.
-enum Importer {
-    Members(MemberImporter),
-    Groups(GroupImporter),
-}
-
-struct MemberImporter {
-    cols: MemberColumns,
-    /// phone, unionid, external_userid → where seen.
-    seen: [HashMap<String, Seen>; 3],
-}
-
-struct GroupImporter {
-    cols: GroupColumns,
-    chat_ids: HashMap<String, Seen>,
-}
-
-const MEMBER_IDS: [&str; 3] = ["phone", "unionid", "external_userid"];
-
-impl Importer {
-    fn members(cols: MemberColumns) -> Self {
-        Importer::Members(MemberImporter {
-            cols,
-            seen: Default::default(),
-        })
-    }
-
-    fn groups(cols: GroupColumns) -> Self {
-        Importer::Groups(GroupImporter {
-            cols,
-            chat_ids: HashMap::new(),
-        })
-    }
-
-    fn chunk_size(&self) -> usize {
-        match self {
-            Importer::Members(_) => MEMBER_CHUNK,
-            Importer::Groups(_) => GROUP_CHUNK,
-        }
-    }
-
-    /// Loads what rows are checked against: the tenant's unique member and group ids, or its
-    /// event kinds.
-    async fn prepare(&mut self, db: &Db, t: TenantId) -> Result<()> {
-        match self {
-            Importer::Members(m) => {
-                let mut after = None;
-                loop {
-                    let filter = MemberFilter {
-                        after,
-                        limit: 5000,
-                        ..Default::default()
-                    };
-                    let page = member::list(db, t, &filter).await?;
-                    let Some(last) = page.last() else { break };
-                    after = Some(last.member_id);
-                    for mem in &page {
-                        let ids = [&mem.phone, &mem.unionid, &mem.external_userid];
-                        for (map, v) in m.seen.iter_mut().zip(ids) {
-                            if let Some(v) = v {
-                                map.insert(v.clone(), Seen::Stored(mem.member_id));
-                            }
-                        }
-                    }
-                }
-            }
-            Importer::Groups(g) => {
-                let mut after = None;
-                loop {
-                    let page = group::list(db, t, None, after, 1000).await?;
-                    let Some(last) = page.last() else { break };
-                    after = Some(last.group_id);
-                    for gr in page {
-                        if let Some(c) = gr.external_chat_id {
-                            g.chat_ids.insert(c, Seen::Stored(gr.group_id));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn check(&mut self, rows: Vec<Row>) -> Checked<Good> {
-        match self {
-            Importer::Members(m) => m.check(rows).map_good(Good::Members),
-            Importer::Groups(g) => g.check(rows).map_good(Good::Groups),
-        }
-    }
-
-    /// Writes checked rows; returns (new, duplicates).
-    async fn store(&mut self, tx: &mut Tx, t: TenantId, good: Good) -> Result<(u64, u64)> {
-        let now = now_ms();
-        Ok(match good {
-            Good::Members(ms) => {
-                let rows: Vec<(NewMember, i64)> = ms.into_iter().map(|m| (m, now)).collect();
-                let ids = crate::members::on_member_keys(member::create_many(tx, t, &rows).await)?;
-                (ids.len() as u64, 0)
-            }
-            Good::Groups(gs) => {
-                for g in &gs {
-                    crate::groups::on_group_keys(group::create(tx, t, g, now).await)?;
-                }
-                (gs.len() as u64, 0)
-            }
-        })
-    }
-}
-
 impl<T> Checked<Vec<T>> {
     fn with_capacity(n: usize) -> Self {
         Checked {
@@ -430,103 +307,6 @@ impl<T> Checked<T> {
             duplicates: self.duplicates,
             other_tenant: self.other_tenant,
         }
-    }
-}
-
-/// Checks a unique value: a repeat of an earlier line is an error, a stored one a duplicate.
-fn unique(
-    seen: &HashMap<String, Seen>,
-    value: Option<&String>,
-    line: usize,
-    column: &str,
-    errors: &mut Vec<RowError>,
-) -> Option<i64> {
-    match seen.get(value?)? {
-        Seen::Line(first) => {
-            errors.push(RowError::new(
-                line,
-                column,
-                format!("repeats the {column} of line {first}"),
-            ));
-            None
-        }
-        Seen::Stored(id) => Some(*id),
-    }
-}
-
-impl MemberImporter {
-    fn check(&mut self, rows: Vec<Row>) -> Checked<Vec<NewMember>> {
-        let mut out = Checked::with_capacity(rows.len());
-        for row in rows {
-            let m = match self.cols.parse(&row) {
-                Ok(m) => m,
-                Err(e) => {
-                    out.bad.push((row, e));
-                    continue;
-                }
-            };
-            let ids = [
-                m.external.phone.clone(),
-                m.external.unionid.clone(),
-                m.external.external_userid.clone(),
-            ];
-            let values = ids.each_ref().map(Option::as_ref);
-            let mut errors = Vec::new();
-            let mut stored: Option<(i64, &str)> = None;
-            for ((map, value), field) in self.seen.iter().zip(values).zip(MEMBER_IDS) {
-                let column = self.cols.column_name(field);
-                if let Some(id) = unique(map, value, row.line, &column, &mut errors) {
-                    match stored {
-                        Some((other, first)) if other != id => errors.push(RowError::new(
-                            row.line,
-                            column,
-                            format!("belongs to member {id}, but the {first} to member {other}"),
-                        )),
-                        _ => stored = Some((id, field)),
-                    }
-                }
-            }
-            let line = row.line;
-            if out.file(row, errors, stored.is_some(), m) {
-                for (map, value) in self.seen.iter_mut().zip(ids) {
-                    if let Some(v) = value {
-                        map.insert(v, Seen::Line(line));
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-impl GroupImporter {
-    fn check(&mut self, rows: Vec<Row>) -> Checked<Vec<NewGroup>> {
-        let mut out = Checked::with_capacity(rows.len());
-        for row in rows {
-            let g = match self.cols.parse(&row) {
-                Ok(g) => g,
-                Err(e) => {
-                    out.bad.push((row, e));
-                    continue;
-                }
-            };
-            let mut errors = Vec::new();
-            let column = self.cols.column_name("external_chat_id");
-            let stored = unique(
-                &self.chat_ids,
-                g.external_chat_id.as_ref(),
-                row.line,
-                &column,
-                &mut errors,
-            );
-            let (line, chat_id) = (row.line, g.external_chat_id.clone());
-            if out.file(row, errors, stored.is_some(), g)
-                && let Some(c) = chat_id
-            {
-                self.chat_ids.insert(c, Seen::Line(line));
-            }
-        }
-        out
     }
 }
 

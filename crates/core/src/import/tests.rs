@@ -3,9 +3,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use quanzi_domain::group::GroupInput;
-use quanzi_domain::member::MemberInput;
+use quanzi_domain::member::{MemberInput, NewMember};
 use quanzi_domain::{GroupId, MemberId};
 use quanzi_store::event as event_repo;
+use quanzi_store::{group, member, now_ms};
 
 use super::*;
 
