@@ -43,6 +43,13 @@ pub mod webhook;
 pub mod wecom;
 mod writer;
 
+mod error;
+mod sql;
+
+pub use error::{Result, StoreError};
+pub(crate) use sql::id_list;
+pub use sql::{Arg, SqlBuf};
+
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,101 +110,6 @@ macro_rules! on_tx {
             }
         }
     };
-}
-
-/// Errors of the store, with unique violations turned into the key that refused the write.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A unique key refused the write; the caller that knows the key maps it
-    /// (core's `ResultExt::on_constraint`).
-    #[error("the unique key {constraint} refused the write")]
-    Conflict {
-        /// The key's name on PostgreSQL (one of [`unique`]'s), on both backends.
-        constraint: String,
-    },
-    /// A member merge named a member that was already merged into another.
-    #[error("one of the two members was already merged")]
-    AlreadyMerged,
-    /// A foreign key refused the write (a referenced row does not exist).
-    #[error("a referenced row does not exist")]
-    MissingReference,
-    /// The database URL is not one we can use.
-    #[error("unsupported database url: {0}")]
-    BadUrl(String),
-    /// Any other database error.
-    #[error(transparent)]
-    Db(sqlx::Error),
-    /// The commit of a group of writes failed, or the write lane is gone; nothing of the
-    /// write was kept.
-    #[error("the write was not committed: {0}")]
-    Commit(String),
-    /// An error of the embedded store's writer connection.
-    #[error(transparent)]
-    Embedded(rusqlite::Error),
-    /// A migration failed.
-    #[error(transparent)]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// A statement ran past the store's statement time limit and was cancelled.
-    #[error("the statement ran past its time limit")]
-    Timeout,
-}
-
-/// The store's result type.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-impl StoreError {
-    /// Whether the write lost a race the database resolved by aborting it (PostgreSQL's
-    /// deadlock victim `40P01` or serialization failure `40001`): the same write may succeed
-    /// when tried again.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            StoreError::Db(sqlx::Error::Database(e)) => {
-                matches!(e.code().as_deref(), Some("40P01" | "40001"))
-            }
-            _ => false,
-        }
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-            match f.extended_code {
-                rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::MissingReference,
-                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                    return StoreError::Conflict {
-                        constraint: unique::from_sqlite(msg.as_deref().unwrap_or_default()),
-                    };
-                }
-                _ => {}
-            }
-        }
-        StoreError::Embedded(e)
-    }
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(d) = &e {
-            // PostgreSQL's query_canceled: `statement_timeout` struck.
-            if d.code().as_deref() == Some("57014") {
-                return StoreError::Timeout;
-            }
-            match d.kind() {
-                sqlx::error::ErrorKind::UniqueViolation => {
-                    return StoreError::Conflict {
-                        constraint: d
-                            .constraint()
-                            .map_or_else(|| unique::from_sqlite(d.message()), str::to_string),
-                    };
-                }
-                sqlx::error::ErrorKind::ForeignKeyViolation => return StoreError::MissingReference,
-                _ => {}
-            }
-        }
-        StoreError::Db(e)
-    }
 }
 
 /// Current time, unix ms.
@@ -356,100 +268,5 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
-    }
-}
-
-/// A dynamically bound argument, for queries whose shape depends on the request.
-#[derive(Debug, Clone)]
-pub enum Arg {
-    /// A number.
-    I64(i64),
-    /// An optional number.
-    OptI64(Option<i64>),
-    /// A string.
-    Str(String),
-    /// An optional string.
-    OptStr(Option<String>),
-    /// A floating-point number.
-    F64(f64),
-}
-
-/// Binds every [`Arg`] of `$args` onto the query `$q`, in order.
-#[macro_export]
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                $crate::Arg::I64(v) => q.bind(v),
-                $crate::Arg::OptI64(v) => q.bind(v),
-                $crate::Arg::Str(v) => q.bind(v),
-                $crate::Arg::OptStr(v) => q.bind(v),
-                $crate::Arg::F64(v) => q.bind(v),
-            };
-        }
-        q
-    }};
-}
-
-/// `ids` as a comma-separated SQL list for `in (…)`: numbers only, so nothing to quote.
-pub(crate) fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
-
-/// Builds SQL with placeholders while collecting the arguments in order.
-///
-/// Placeholders are written `$N` and turned into plain `?` for SQLite by [`SqlBuf::finish`]:
-/// SQLite looks every `$N` name up in a list while parsing, which makes a statement with
-/// thousands of parameters quadratic to prepare; `?` is simply the next parameter.
-#[derive(Debug, Default)]
-pub struct SqlBuf {
-    /// The SQL so far.
-    pub sql: String,
-    /// The arguments so far.
-    pub args: Vec<Arg>,
-    marks: Vec<(usize, usize)>,
-}
-
-impl SqlBuf {
-    /// Starts with `sql`.
-    pub fn new(sql: &str) -> Self {
-        Self {
-            sql: sql.to_string(),
-            args: Vec::new(),
-            marks: Vec::new(),
-        }
-    }
-
-    /// The SQL for the backend and the arguments, in binding order.
-    pub fn finish(self, sqlite: bool) -> (String, Vec<Arg>) {
-        if !sqlite {
-            return (self.sql, self.args);
-        }
-        let mut out = String::with_capacity(self.sql.len());
-        let mut at = 0;
-        for (start, end) in &self.marks {
-            out.push_str(&self.sql[at..*start]);
-            out.push('?');
-            at = *end;
-        }
-        out.push_str(&self.sql[at..]);
-        (out, self.args)
-    }
-
-    /// Appends raw SQL.
-    pub fn push(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
-        self
-    }
-
-    /// Appends a placeholder for `arg`.
-    pub fn bind(&mut self, arg: Arg) -> &mut Self {
-        self.args.push(arg);
-        let start = self.sql.len();
-        self.sql.push('$');
-        self.sql.push_str(&self.args.len().to_string());
-        self.marks.push((start, self.sql.len()));
-        self
     }
 }
