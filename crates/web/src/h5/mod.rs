@@ -5,6 +5,7 @@
 //! OAuth when the tenant configured it, or else a visitor key recorded as a prospect.
 
 mod bargain;
+mod happening;
 mod landing;
 mod lottery;
 mod me;
