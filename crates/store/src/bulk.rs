@@ -166,7 +166,8 @@ const OTHER_FORM_KEYS: &str = "select exists (select 1 from event where tenant_i
 /// A batch ready to store ([`Shape::map`]).
 struct Mapped {
     events: Vec<NewEvent>,
-    /// Per event, its derived key in the form the store does not keep.
+    /// Per event, its derived key in the form the store does not keep, when the load looks
+    /// that form up.
     other_forms: Vec<Option<String>>,
 }
 
@@ -204,8 +205,9 @@ struct Shape {
 
 impl Shape {
     /// The batch with the tenant's ids in place of the file's (every one mapped already) and
-    /// derived keys in the store's `form`; beside it, each derived key in the other form.
-    fn map(&self, ids: &Ids, batch: Vec<FileEvent>, form: KeyForm) -> Result<Mapped> {
+    /// derived keys in the store's `form`; beside it, when `other` (the tenant has keys in the
+    /// other form), each derived key in the other form.
+    fn map(&self, ids: &Ids, batch: Vec<FileEvent>, form: KeyForm, other: bool) -> Result<Mapped> {
         let mut events = Vec::with_capacity(batch.len());
         let mut other_forms = Vec::with_capacity(batch.len());
         for FileEvent { mut event, derived } in batch {
@@ -220,13 +222,14 @@ impl Shape {
                     map_linked_members(&event.properties, |id| self.members.get(id))?;
             }
             // The event's key is the derived key's reader's form.
-            other_forms.push(derived.map(|k| {
-                let sorted = k.stored(event.member_id);
-                match form {
-                    KeyForm::File => sorted,
-                    KeyForm::Sorted => std::mem::replace(&mut event.idempotency_key, sorted),
+            let other_form = derived.and_then(|k| match form {
+                KeyForm::File => other.then(|| k.stored(event.member_id)),
+                KeyForm::Sorted => {
+                    let sorted = k.stored(event.member_id);
+                    Some(std::mem::replace(&mut event.idempotency_key, sorted)).filter(|_| other)
                 }
-            }));
+            });
+            other_forms.push(other_form);
             events.push(event);
         }
         Ok(Mapped {

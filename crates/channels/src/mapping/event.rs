@@ -6,9 +6,10 @@ use quanzi_domain::event::{BatchContext, EventInput, NewEvent};
 use super::cells::property_value;
 use super::errors::{defect, field_errors};
 use super::header::{Col, Header, check_required};
-use super::row_key::derived_key;
+use super::row_key::derived_row_key;
 use crate::convert::{parse_int, parse_occurred_at, parse_unix_seconds, yuan_to_fen};
 use crate::import::{Row, RowError};
+use quanzi_domain::event::row_key::RowKey;
 
 /// What a column of an events file can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +69,9 @@ pub struct EventRow {
     pub input: EventInput,
     /// The row's `tenant_id` cell (benchmark files), for the caller to check or filter.
     pub tenant_id: Option<i64>,
-    /// True when the idempotency key came from the file rather than being derived.
-    pub explicit_key: bool,
+    /// When the file gave the row no idempotency key: the key derived from the row, whose
+    /// reader's form is the input's key.
+    pub derived: Option<RowKey>,
 }
 
 /// One events row, validated.
@@ -79,8 +81,15 @@ pub struct ParsedEvent {
     pub event: NewEvent,
     /// The row's `tenant_id` cell, if any.
     pub tenant_id: Option<i64>,
+    /// When the file gave the row no idempotency key: the key derived from the row.
+    pub derived: Option<RowKey>,
+}
+
+impl ParsedEvent {
     /// True when the idempotency key came from the file.
-    pub explicit_key: bool,
+    pub fn explicit_key(&self) -> bool {
+        self.derived.is_none()
+    }
 }
 
 /// The columns of an events file.
@@ -228,7 +237,13 @@ impl EventColumns {
         else {
             return Err(errors);
         };
-        let explicit_key = key.is_some();
+        let (idempotency_key, derived) = match key {
+            Some(k) => (k, None),
+            None => {
+                let d = derived_row_key(row);
+                (d.file_form(), Some(d))
+            }
+        };
         let properties = match (json_props, props.is_empty()) {
             (None, true) => None,
             (None, false) => Some(props),
@@ -239,7 +254,7 @@ impl EventColumns {
         };
         Ok(EventRow {
             input: EventInput {
-                idempotency_key: key.unwrap_or_else(|| derived_key(row)),
+                idempotency_key,
                 kind,
                 member_id,
                 group_id: group,
@@ -250,7 +265,7 @@ impl EventColumns {
                 properties,
             },
             tenant_id: tenant,
-            explicit_key,
+            derived,
         })
     }
 
@@ -264,7 +279,7 @@ impl EventColumns {
         Ok(ParsedEvent {
             event,
             tenant_id: mapped.tenant_id,
-            explicit_key: mapped.explicit_key,
+            derived: mapped.derived,
         })
     }
 

@@ -10,9 +10,15 @@ use crate::import::{ERROR_COLUMN, Row};
 /// The idempotency key of a row without one: `import-<line>-<16 hex digits>`, a hash of the
 /// row's columns and values. The same file imported again yields the same keys.
 pub fn derived_key(row: &Row) -> String {
-    let mut key = String::new();
-    write_derived_key(&mut key, row.line, row.pairs());
-    key
+    derived_row_key(row).file_form()
+}
+
+/// The derived key of a row without one, before it is written out ([`derived_key`]).
+pub fn derived_row_key(row: &Row) -> RowKey {
+    RowKey {
+        line: row.line as u64,
+        hash: derived_hash(row.pairs()),
+    }
 }
 
 /// Appends [`derived_key`] of the row on `line` with these `(header, value)` pairs to `out`,

@@ -243,7 +243,7 @@ fn an_event_row_maps_dates_money_and_properties() -> Result<(), Vec<RowError>> {
     assert_eq!(e.group_id.map(|g| g.0), Some(3));
     assert_eq!(e.inviter().map(|m| m.0), Some(7));
     assert_eq!(e.join_scene().as_deref(), Some("poster"));
-    assert!(!p.explicit_key);
+    assert!(!p.explicit_key());
     assert!(e.idempotency_key.starts_with("import-2-"));
     assert_eq!(
         e.idempotency_key,

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use quanzi_channels::import::{FileFormat, RejectWriter, Row, RowReader, count_csv_rows};
 use quanzi_channels::mapping::EventColumns;
 use quanzi_domain::event::BatchContext;
-use quanzi_domain::event::row_key::RowKey;
 use quanzi_domain::group::GroupInput;
 use quanzi_domain::member::MemberInput;
 use quanzi_domain::{Invalid, TenantId};
@@ -182,7 +181,7 @@ impl Checker {
                     continue;
                 }
             }
-            if p.explicit_key {
+            if p.explicit_key() {
                 let h = quanzi_channels::convert::fnv1a64(&[p.event.idempotency_key.as_bytes()]);
                 if let Some(&first) = self.keys.get(&h) {
                     let e = RowError::new(
@@ -196,12 +195,7 @@ impl Checker {
                 self.keys.insert(h, row.line);
             }
             // A key the reader derived is stored in the load's sorted form.
-            let derived = if p.explicit_key {
-                None
-            } else {
-                RowKey::parse(&p.event.idempotency_key)
-            };
-            let event = p.event;
+            let (event, derived) = (p.event, p.derived);
             parsed.push((row, FileEvent { event, derived }));
         }
         if self.create_missing {

@@ -149,16 +149,16 @@ impl Load<'_> {
             self.create_groups(c, &groups).await?;
         }
         let runs: Vec<Option<u64>> = batch.iter().map(|f| f.derived.map(|k| k.run())).collect();
-        let mapped = self.shape.map(&self.setup.ids, batch, KeyForm::Sorted)?;
+        let mapped = self
+            .shape
+            .map(&self.setup.ids, batch, KeyForm::Sorted, self.other_forms)?;
         let held: HashSet<String> = if self.had_events {
             let mut keys: Vec<&str> = mapped
                 .events
                 .iter()
                 .map(|e| e.idempotency_key.as_str())
                 .collect();
-            if self.other_forms {
-                keys.extend(mapped.other_form_keys());
-            }
+            keys.extend(mapped.other_form_keys());
             sqlx::query_scalar(
                 "select idempotency_key from event where tenant_id = $1 and idempotency_key = any($2)",
             )

@@ -166,7 +166,9 @@ impl Load<'_> {
             self.create_members(&members)?;
             self.create_groups(&groups)?;
         }
-        let mapped = self.shape.map(&self.setup.ids, batch, KeyForm::File)?;
+        let mapped = self
+            .shape
+            .map(&self.setup.ids, batch, KeyForm::File, self.other_forms)?;
         let events = if self.other_forms {
             self.without_other_forms(mapped)?
         } else {
