@@ -277,3 +277,27 @@ fn limit(e: &mut Invalid, field: &str, value: Option<i64>) -> u32 {
         }
     }
 }
+
+/// Odds typed as a percentage (`10`, `0.5`, `2.25%`, a full-width `％` too) in parts per
+/// million: `10` → 100,000 ppm, `0.5%` → 5,000; `None` past 100 or with more than 4 decimals.
+pub fn odds_from_percent(v: &str) -> Option<i64> {
+    let v = v.trim().trim_end_matches(['%', '％']).trim_end();
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty()
+        || !digits(whole)
+        || !digits(frac)
+        || frac.len() > 4
+        || whole.len() > 3
+    {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let frac: i64 = format!("{frac:0<4}").parse().ok()?;
+    let ppm = whole * 10_000 + frac;
+    (ppm <= i64::from(ODDS_SCALE)).then_some(ppm)
+}

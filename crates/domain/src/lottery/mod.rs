@@ -39,7 +39,7 @@ mod tests;
 mod verify;
 
 pub use draw::{LotteryState, Outcome, Refusal, draw, ticket, upgrade};
-pub use input::{LotteryInput, NewLottery, PrizeTier, PrizeTierInput, Upgrade};
+pub use input::{LotteryInput, NewLottery, PrizeTier, PrizeTierInput, Upgrade, odds_from_percent};
 pub use verify::{Step, VerifyError, check_seed, sha256_hex, verify};
 
 /// Tickets run from 0 to `ODDS_SCALE - 1`; odds are parts of it (parts per million).

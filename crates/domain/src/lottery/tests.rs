@@ -370,3 +370,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn odds_are_percentages_with_at_most_four_decimals_up_to_a_hundred() {
+    assert_eq!(odds_from_percent("10"), Some(100_000));
+    assert_eq!(odds_from_percent("0.5"), Some(5_000));
+    assert_eq!(odds_from_percent("2.25%"), Some(22_500));
+    assert_eq!(odds_from_percent("0.0001"), Some(1));
+    assert_eq!(odds_from_percent(".5"), Some(5_000));
+    assert_eq!(odds_from_percent("100"), Some(1_000_000));
+    assert_eq!(odds_from_percent("0"), Some(0));
+    for bad in [
+        "abc", "100.01", "0.00001", "-1", "1e2", ".", "", "1,5", "5000",
+    ] {
+        assert_eq!(odds_from_percent(bad), None, "{bad}");
+    }
+}

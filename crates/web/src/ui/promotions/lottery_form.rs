@@ -10,7 +10,9 @@ use axum::response::Response;
 use quanzi_core::CoreError;
 use quanzi_core::lotteries::{self, LotteryRequest};
 use quanzi_domain::Invalid;
-use quanzi_domain::lottery::{LotteryInput, MAX_TIERS, ODDS_SCALE, PrizeTierInput};
+use quanzi_domain::lottery::{
+    LotteryInput, MAX_TIERS, ODDS_SCALE, PrizeTierInput, odds_from_percent,
+};
 
 use super::super::form::{FormErrors, label, refusal, refused, see_other, sentence, unprocessable};
 use super::super::growth::{Pairs, fen, whole};
@@ -192,7 +194,7 @@ fn odds(l: &Layout, errs: &mut FormErrors, field: &str, v: &str) -> Option<i64> 
     if v.is_empty() {
         return None;
     }
-    let ppm = parse_percent(v);
+    let ppm = odds_from_percent(v);
     if ppm.is_none() {
         let text = l
             .lang
@@ -200,29 +202,6 @@ fn odds(l: &Layout, errs: &mut FormErrors, field: &str, v: &str) -> Option<i64> 
         errs.push(field, text);
     }
     ppm
-}
-
-/// `10` → 100,000 ppm, `0.5%` → 5,000; `None` past 100 or with more than 4 decimals.
-fn parse_percent(v: &str) -> Option<i64> {
-    let v = v.trim().trim_end_matches(['%', '％']).trim_end();
-    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() && frac.is_empty()
-        || !digits(whole)
-        || !digits(frac)
-        || frac.len() > 4
-        || whole.len() > 3
-    {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let frac: i64 = format!("{frac:0<4}").parse().ok()?;
-    let ppm = whole * 10_000 + frac;
-    (ppm <= i64::from(ODDS_SCALE)).then_some(ppm)
 }
 
 /// The label of a field; a row's field (`tier2_odds`) has its column's label.
@@ -410,22 +389,6 @@ fn file_errors(l: &Layout, errs: &mut FormErrors, inv: &Invalid, kept: &[usize])
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn odds_are_percentages_with_at_most_four_decimals_up_to_a_hundred() {
-        assert_eq!(parse_percent("10"), Some(100_000));
-        assert_eq!(parse_percent("0.5"), Some(5_000));
-        assert_eq!(parse_percent("2.25%"), Some(22_500));
-        assert_eq!(parse_percent("0.0001"), Some(1));
-        assert_eq!(parse_percent(".5"), Some(5_000));
-        assert_eq!(parse_percent("100"), Some(1_000_000));
-        assert_eq!(parse_percent("0"), Some(0));
-        for bad in [
-            "abc", "100.01", "0.00001", "-1", "1e2", ".", "", "1,5", "5000",
-        ] {
-            assert_eq!(parse_percent(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn a_tiers_error_is_filed_beside_the_row_it_came_from() {
