@@ -298,6 +298,13 @@ pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn a_cell_trims_as_str_trim(s in "[ \\t\\x0b\\x0c\\r\\n\\u{a0}\\u{3000}a-z0-9é]{0,8}") {
+            proptest::prop_assert_eq!(trim_cell(&s), s.trim());
+        }
+    }
+
     #[test]
     fn integers_accept_spreadsheet_style_zeros_only() {
         assert_eq!(parse_int(" 42 "), Ok(42));

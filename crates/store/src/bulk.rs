@@ -222,13 +222,15 @@ impl Shape {
                     map_linked_members(&event.properties, |id| self.members.get(id))?;
             }
             // The event's key is the derived key's reader's form.
-            let other_form = derived.and_then(|k| match form {
-                KeyForm::File => other.then(|| k.stored(event.member_id)),
-                KeyForm::Sorted => {
+            let other_form = match (derived, form) {
+                (None, _) => None,
+                (Some(k), KeyForm::File) => other.then(|| k.stored(event.member_id)),
+                (Some(k), KeyForm::Sorted) => {
                     let sorted = k.stored(event.member_id);
-                    Some(std::mem::replace(&mut event.idempotency_key, sorted)).filter(|_| other)
+                    let file_form = std::mem::replace(&mut event.idempotency_key, sorted);
+                    other.then_some(file_form)
                 }
-            });
+            };
             other_forms.push(other_form);
             events.push(event);
         }

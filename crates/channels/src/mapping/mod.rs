@@ -19,7 +19,7 @@ pub use cells::{INTEREST_SEPARATORS, split_interests};
 pub use event::{EventColumns, EventRow, ParsedEvent};
 pub use group::GroupColumns;
 pub use member::MemberColumns;
-pub use row_key::{derived_hash, derived_key};
+pub use row_key::derived_key;
 
 #[cfg(test)]
 mod tests;

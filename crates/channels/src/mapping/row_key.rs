@@ -22,7 +22,7 @@ pub fn derived_row_key(row: &Row) -> RowKey {
 
 /// The row hash in [`derived_key`]: FNV-1a over each `(header, trimmed value)` pair but the
 /// error column's.
-pub fn derived_hash<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
+fn derived_hash<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
     let mut h = FNV_OFFSET;
     for (name, v) in pairs {
         if name.eq_ignore_ascii_case(ERROR_COLUMN) {
@@ -47,7 +47,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::convert::trim_cell;
 
     fn row(line: usize, h: &[&str], v: &[&str]) -> Row {
         let headers: Arc<[String]> = h.iter().map(|s| s.to_string()).collect::<Vec<_>>().into();
@@ -71,12 +70,5 @@ mod tests {
             derived_key(&r),
             format!("import-5-{:016x}", crate::convert::fnv1a64(&parts))
         );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn a_cell_trims_as_str_trim(s in "[ \\t\\x0b\\x0c\\r\\n\\u{a0}\\u{3000}a-z0-9é]{0,8}") {
-            proptest::prop_assert_eq!(trim_cell(&s), s.trim());
-        }
     }
 }

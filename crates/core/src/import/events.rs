@@ -195,8 +195,13 @@ impl Checker {
                 self.keys.insert(h, row.line);
             }
             // A key the reader derived is stored in the load's sorted form.
-            let (event, derived) = (p.event, p.derived);
-            parsed.push((row, FileEvent { event, derived }));
+            parsed.push((
+                row,
+                FileEvent {
+                    event: p.event,
+                    derived: p.derived,
+                },
+            ));
         }
         if self.create_missing {
             out.good.extend(parsed.into_iter().map(|(_, e)| e));
